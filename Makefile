@@ -1,0 +1,38 @@
+# Two commands: `make run` and `make test`. Everything else is set up by them.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+DB ?= data/dashboard.duckdb
+STAMP := $(VENV)/.installed
+
+.PHONY: run test build bench clean browser-deps
+
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install -q -c constraints.txt setuptools
+	$(BIN)/python -m pip install -q -c constraints.txt -e '.[dev]'
+	touch $(STAMP)
+
+# Rebuild the store when any sample CSV is newer than it.
+$(DB): $(STAMP) $(wildcard sample_data/*.csv)
+	$(BIN)/dashboard build --db $(DB)
+
+build: $(DB)
+
+run: $(DB)
+	DASHBOARD_DB=$(DB) $(BIN)/streamlit run app.py --server.headless true --server.address 127.0.0.1 --server.port 8501
+
+browser-deps:
+	@test -x /usr/bin/chromium || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium poppler-utils >/dev/null; \
+	  else echo "Browser tests need Debian's chromium at /usr/bin/chromium: run 'sudo apt-get install chromium'" >&2; exit 1; fi; }
+	@command -v pdftotext >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq poppler-utils >/dev/null || true; }
+
+test: $(STAMP) browser-deps
+	$(BIN)/python -m pytest -q
+
+bench: $(STAMP) browser-deps
+	$(BIN)/python -m benchmarks.run
+
+clean:
+	rm -rf data test-artifacts
