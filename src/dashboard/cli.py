@@ -1,0 +1,120 @@
+"""dashboard build | load FILE | dump | scorecard --month YYYY-MM"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from . import ingest, loader, store
+from .engine.scorecard import fmt_plain, to_csv_frame
+from .periods import iso, parse_period
+
+
+def db_path(arg: str | None) -> Path:
+    return Path(arg or os.environ.get("DASHBOARD_DB") or store.DEFAULT_DB)
+
+
+def cmd_build(args) -> int:
+    counts = ingest.build_from_sample(db_path(args.db), Path(args.sample_dir) if args.sample_dir else ingest.SAMPLE_DIR)
+    print(f"built {db_path(args.db)}: {counts['observations']} monthly and {counts['weekly']} weekly figures, "
+          f"{counts['indicators']} indicators, {counts['vintages']} vintages", file=sys.stderr)
+    return 0
+
+
+def cmd_load(args) -> int:
+    try:
+        vintage, plan = loader.load_file(db_path(args.db), args.file, sheet=args.sheet, authority=args.authority,
+                                         label=args.label)
+    except loader.LoadRejected as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        print(f"rejected: {len(exc.problems)} problem(s); nothing was loaded", file=sys.stderr)
+        return 1
+    weekly = len(plan.parsed.weekly)
+    print(f"loaded {args.file} as vintage {vintage}: {len(plan.added)} values added, {len(plan.revised)} revised an "
+          f"earlier figure, {plan.unchanged} unchanged" + (f", {weekly} weekly values" if weekly else ""))
+    return 0
+
+
+def cmd_dump(args) -> int:
+    reader = store.ReadOnlyStore(db_path(args.db))
+    if args.table == "weekly":
+        df = reader.dump_weekly()
+        df["week_ending"] = df["week_ending"].map(lambda d: d.strftime("%Y-%m-%d"))
+    else:
+        df = reader.dump(all_vintages=args.vintage == "all")
+        df["period"] = df["period"].map(lambda d: iso(d))
+    df["value"] = df["value"].map(fmt_plain)
+    df.to_csv(sys.stdout, index=False, lineterminator="\n")
+    return 0
+
+
+def cmd_scorecard(args) -> int:
+    from . import service
+
+    reader = store.ReadOnlyStore(db_path(args.db))
+    try:
+        month = parse_period(args.month)
+    except ValueError as exc:
+        print(f"--month: {exc}", file=sys.stderr)
+        return 2
+    areas = set(reader.table("areas")["area"])
+    if args.area and args.area not in areas:
+        print(f"--area: unknown area {args.area!r}; choose from {', '.join(sorted(areas))}", file=sys.stderr)
+        return 2
+    try:
+        sc = service.build_scorecard(reader, month, args.vintage, areas=[args.area] if args.area else None)
+    except KeyError as exc:
+        print(f"--vintage: {exc.args[0]}", file=sys.stderr)
+        return 2
+    if sc.empty:
+        print(f"no figures for {iso(month)}", file=sys.stderr)
+        return 1
+    to_csv_frame(sc).to_csv(sys.stdout, index=False, lineterminator="\n")
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="dashboard", description="Children's Services performance dashboard")
+    p.add_argument("--db", help="database file (default $DASHBOARD_DB or data/dashboard.duckdb)")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    b = sub.add_parser("build", help="build the database from sample_data/ (atomic, idempotent)")
+    b.add_argument("--db", dest="db", default=argparse.SUPPRESS)
+    b.add_argument("--sample-dir")
+    b.set_defaults(func=cmd_build)
+
+    ld = sub.add_parser("load", help="add a month of figures (long CSV or wide CSV/XLSX) as a new vintage")
+    ld.add_argument("file")
+    ld.add_argument("--db", dest="db", default=argparse.SUPPRESS)
+    ld.add_argument("--sheet", help="XLSX sheet (default: the first)")
+    ld.add_argument("--authority", help="authority for rows that do not name one")
+    ld.add_argument("--label", help="how the vintage is named in the app")
+    ld.set_defaults(func=cmd_load)
+
+    d = sub.add_parser("dump", help="every stored observation as CSV")
+    d.add_argument("--db", dest="db", default=argparse.SUPPRESS)
+    d.add_argument("--vintage", choices=["latest", "all"], default="latest")
+    d.add_argument("--table", choices=["monthly", "weekly"], default="monthly")
+    d.set_defaults(func=cmd_dump)
+
+    s = sub.add_parser("scorecard", help="the month's scorecard with RAG, direction and SPC, as CSV")
+    s.add_argument("--db", dest="db", default=argparse.SUPPRESS)
+    s.add_argument("--month", required=True, help="YYYY-MM")
+    s.add_argument("--area")
+    s.add_argument("--vintage", default="latest", help="latest or a vintage id such as pack-2023-11")
+    s.set_defaults(func=cmd_scorecard)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    if not hasattr(args, "db"):
+        args.db = None
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,208 @@
+"""The scorecard frame for one authority and month: one row per indicator, every judgement with
+its reason. Pure: takes frames, returns a frame; the store and the UI sit either side."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from ..formatting import STATUS_TEXT, fmt_value
+from ..periods import add_months, label
+from . import rag, spc, trend
+from .targets import parse_target
+
+SPARK_MONTHS = 12
+TABLE_MONTHS = 6
+SPC_WINDOW_MONTHS = 24
+
+CSV_COLUMNS = ["ref", "indicator", "area", "current", "previous_year", "target", "gm", "nw", "sn", "england", "rag",
+               "rag_reason", "direction", "direction_reason", "spc_variation", "spc_assurance", "spc_reason"]
+
+
+@dataclass
+class Inputs:
+    """What the engine needs, already filtered to one authority and one vintage."""
+
+    indicators: pd.DataFrame
+    observations: pd.DataFrame
+    targets: pd.DataFrame = field(default_factory=pd.DataFrame)
+    comparators: pd.DataFrame = field(default_factory=pd.DataFrame)
+    baselines: pd.DataFrame = field(default_factory=pd.DataFrame)
+    revised: pd.DataFrame = field(default_factory=pd.DataFrame)  # ref, period of cells revised up to this vintage
+
+
+def _as_date(s: pd.Series) -> pd.Series:
+    return pd.to_datetime(s).dt.date
+
+
+def parsed_targets(indicators: pd.DataFrame, targets: pd.DataFrame) -> pd.DataFrame:
+    """ref -> target_text, target_kind, target_low, target_high (parsed once per distinct text and polarity)."""
+    if targets.empty:
+        return pd.DataFrame(columns=["target_text", "target_kind", "target_low", "target_high"], index=pd.Index([], name="ref"))
+    t = targets[["ref", "target_text"]].merge(indicators[["ref", "polarity"]], on="ref")
+    pairs = t[["target_text", "polarity"]].drop_duplicates()
+    parsed = {(r.target_text, r.polarity): parse_target(r.target_text, r.polarity) for r in pairs.itertuples()}
+    t["target_kind"] = [parsed[(a, b)].kind for a, b in zip(t["target_text"], t["polarity"])]
+    t["target_low"] = [parsed[(a, b)].low for a, b in zip(t["target_text"], t["polarity"])]
+    t["target_high"] = [parsed[(a, b)].high for a, b in zip(t["target_text"], t["polarity"])]
+    return t.drop(columns="polarity").set_index("ref")
+
+
+def comparator_columns(comparators: pd.DataFrame) -> pd.DataFrame:
+    cols = ["gm", "nw", "sn", "england"]
+    if comparators.empty:
+        return pd.DataFrame(columns=cols + [f"{c}_year" for c in cols], index=pd.Index([], name="ref"))
+    values = comparators.pivot_table(index="ref", columns="comparator", values="value", aggfunc="first")
+    years = comparators.pivot_table(index="ref", columns="comparator", values="year", aggfunc="first")
+    out = pd.DataFrame(index=values.index)
+    for c in cols:
+        out[c] = values[c].astype(float) if c in values else np.nan
+        out[f"{c}_year"] = years[c] if c in years else ""
+    return out
+
+
+def comparator_years(comparators: pd.DataFrame) -> dict[str, str]:
+    """The most common year per comparator, for column headers."""
+    out = {}
+    for c in ("gm", "nw", "sn", "england"):
+        years = comparators.loc[comparators["comparator"] == c, "year"] if not comparators.empty else pd.Series(dtype=str)
+        years = years[years != ""]
+        out[c] = years.mode().iloc[0] if not years.empty else ""
+    return out
+
+
+def build(inputs: Inputs, month: dt.date, areas: list[str] | None = None,
+          rules: spc.SpcRules = spc.DEFAULT_RULES) -> pd.DataFrame:
+    ind = inputs.indicators
+    ind = ind[ind["frequency"] != "week"]
+    if areas:
+        ind = ind[ind["area"].isin(areas)]
+    obs = inputs.observations.copy()
+    obs["period"] = _as_date(obs["period"])
+    obs = obs[obs["ref"].isin(set(ind["ref"])) & (obs["period"] <= month)]
+
+    window = [add_months(month, -k) for k in range(TABLE_MONTHS - 1, -1, -1)]
+    in_window = obs[obs["period"].isin(window)]
+    refs = set(in_window["ref"])
+    meta = ind[ind["ref"].isin(refs)].set_index("ref").sort_values("sort_order")
+    if meta.empty:
+        return pd.DataFrame(columns=CSV_COLUMNS)
+
+    df = meta[["area", "name", "unit", "polarity", "frequency", "amber_tolerance", "headline", "sort_order",
+               "definition_note"]].rename(columns={"name": "indicator"}).copy()
+    value_grid = obs.pivot_table(index="ref", columns="period", values="value", aggfunc="first").reindex(df.index)
+    status_grid = obs.pivot_table(index="ref", columns="period", values="status", aggfunc="first").reindex(df.index)
+    vintage_grid = obs.pivot_table(index="ref", columns="period", values="vintage", aggfunc="first").reindex(df.index)
+
+    def col(grid: pd.DataFrame, m: dt.date, default=np.nan) -> pd.Series:
+        return grid[m] if m in grid.columns else pd.Series(default, index=df.index)
+
+    df["value"] = col(value_grid, month).astype(float)
+    df["status"] = col(status_grid, month, "missing").fillna("missing")
+    df["current_vintage"] = col(vintage_grid, month, "")
+    df["current"] = df["value"]
+    for m in window:
+        df[f"m_{m.isoformat()}"] = col(value_grid, m).astype(float)
+        df[f"s_{m.isoformat()}"] = col(status_grid, m, "missing").fillna("missing")
+    spark_months = [add_months(month, -k) for k in range(SPARK_MONTHS - 1, -1, -1)]
+    spark = pd.concat([col(value_grid, m).astype(float).rename(m) for m in spark_months], axis=1)
+    df["spark"] = [[None if np.isnan(x) else float(x) for x in row] for row in spark.to_numpy()]
+
+    prev_month = add_months(month, -1)
+    last_year = add_months(month, -12)
+    df["prev_month_value"] = col(value_grid, prev_month).astype(float)
+    df["last_year_value"] = col(value_grid, last_year).astype(float)
+
+    base = inputs.baselines
+    if not base.empty:
+        base = base[base["status"] == "value"].set_index("ref")
+        df["baseline_value"] = base["value"].reindex(df.index).astype(float)
+        df["baseline_basis"] = base["basis"].reindex(df.index)
+    else:
+        df["baseline_value"], df["baseline_basis"] = np.nan, None
+    use_month = df["last_year_value"].notna()
+    df["previous_year"] = df["last_year_value"].where(use_month, df["baseline_value"])
+    df["previous_year_basis"] = np.where(use_month, label(last_year),
+                                         np.where(df["baseline_value"].notna(), df["baseline_basis"].fillna("") + " baseline", ""))
+
+    tg = parsed_targets(ind, inputs.targets).reindex(df.index)
+    df = df.join(tg)
+    df["target_kind"] = df["target_kind"].fillna("none")
+    df = df.join(comparator_columns(inputs.comparators).reindex(df.index))
+    for c in ("gm", "nw", "sn", "england"):
+        df[f"{c}_year"] = df[f"{c}_year"].fillna("")
+    df["target_text"] = df["target_text"].fillna("")
+
+    df = df.join(rag.assess(df, label(month)))
+    df["comparator_summary"] = rag.comparator_summary(df)
+
+    dm = trend.direction(df, "prev_month_value", label(prev_month)).add_prefix("dir_month_")
+    dy = trend.direction(df, "last_year_value", label(last_year)).add_prefix("dir_year_")
+    df = df.join(dm).join(dy)
+    use_m = df["dir_month_direction"] != ""
+    df["direction"] = np.where(use_m, df["dir_month_direction"], df["dir_year_direction"])
+    df["direction_arrow"] = np.where(use_m, df["dir_month_arrow"], df["dir_year_arrow"])
+    df["direction_reason"] = np.where(use_m, df["dir_month_reason"], df["dir_year_reason"])
+    no_dir = df["direction"] == ""
+    df.loc[no_dir, "direction_reason"] = "No earlier month to compare with"
+
+    spc_obs = obs[(obs["period"] > add_months(month, -SPC_WINDOW_MONTHS)) & (obs["status"] == "value")
+                  & obs["ref"].isin(df.index)][["ref", "period", "value"]]
+    pts = spc.points(spc_obs, "ref", rules)
+    summary = spc.summarise(pts, "ref", df[["polarity", "target_kind", "target_low", "target_high"]], rules)
+    df = df.join(summary)
+    df["spc_variation"] = df["spc_variation"].fillna("insufficient")
+    df["spc_assurance"] = df["spc_assurance"].fillna("none")
+    df["spc_reason"] = df["spc_reason"].fillna(f"Too few consecutive months for control limits (needs {rules.min_points}).")
+    # A signal in a month before this one does not make this month a signal.
+    if not pts.empty:
+        latest_pt = pts.groupby("ref")["period"].max()
+        stale = latest_pt.reindex(df.index) != month
+        df.loc[stale & df["spc_variation"].ne("insufficient"), "spc_reason"] = (
+            "No figure this month; limits from earlier months. " + df["spc_reason"])
+
+    if not inputs.revised.empty:
+        rv = inputs.revised.copy()
+        rv["period"] = _as_date(rv["period"])
+        revised_now = set(rv.loc[rv["period"] == month, "ref"])
+        df["revised"] = df.index.isin(revised_now)
+    else:
+        df["revised"] = False
+
+    df["current_text"] = [fmt_value(v, u) if s == "value" else STATUS_TEXT.get(s, "No figure")
+                          for v, u, s in zip(df["value"], df["unit"], df["status"])]
+    df["triage"] = triage_score(df)
+    return df.reset_index()
+
+
+def triage_score(df: pd.DataFrame) -> pd.Series:
+    """Lower is more urgent: Red before Amber; declining and SPC concern push an indicator up the list."""
+    base = df["rag"].map({"R": 0, "A": 10, "G": 20, "-": 30}).fillna(30)
+    declining = (df["direction"] == "Declining").astype(int) * -3
+    concern = df.get("spc_variation", pd.Series("", index=df.index)).astype(str).str.startswith("concern").astype(int) * -4
+    return base + declining + concern
+
+
+def to_csv_frame(sc: pd.DataFrame) -> pd.DataFrame:
+    """The CLI's scorecard: plain values, missing stated in words."""
+    out = pd.DataFrame({
+        "ref": sc["ref"], "indicator": sc["indicator"], "area": sc["area"],
+        "current": [fmt_plain(v) if s == "value" else STATUS_TEXT.get(s, "No figure") for v, s in zip(sc["value"], sc["status"])],
+        "previous_year": sc["previous_year"].map(fmt_plain), "target": sc["target_text"],
+        "gm": sc["gm"].map(fmt_plain), "nw": sc["nw"].map(fmt_plain), "sn": sc["sn"].map(fmt_plain),
+        "england": sc["england"].map(fmt_plain),
+        "rag": sc["rag"].map({"R": "Red", "A": "Amber", "G": "Green", "-": "Not rated"}),
+        "rag_reason": sc["rag_reason"], "direction": sc["direction"], "direction_reason": sc["direction_reason"],
+        "spc_variation": sc["spc_variation"], "spc_assurance": sc["spc_assurance"], "spc_reason": sc["spc_reason"],
+    })
+    return out[CSV_COLUMNS]
+
+
+def fmt_plain(v: object) -> str:
+    if v is None or (isinstance(v, float) and np.isnan(v)):
+        return ""
+    f = float(v)
+    return str(int(f)) if f.is_integer() else repr(round(f, 4))

@@ -1,0 +1,190 @@
+"""XmR statistical process control, NHS England "Making Data Count" style. Rules: docs/spc.md.
+
+Vectorised over many series at once: the input is long (key, period, value), grouped by key.
+Moving ranges, runs and trends only join consecutive months, so a gap in the data never
+counts as a step between neighbours.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+E2 = 2.66          # 3 / d2 for subgroups of 2
+D2 = 1.128         # sigma = mean moving range / d2
+
+
+@dataclass(frozen=True)
+class SpcRules:
+    shift_length: int = 7      # points in a row on one side of the mean
+    trend_length: int = 7      # points in a row each higher (or lower) than the last; 6 is also common
+    min_points: int = 6        # fewer: no limits at all
+    trial_below: int = 13      # fewer: limits are marked as trial
+
+
+DEFAULT_RULES = SpcRules()
+
+
+def _runs(flag_key: pd.Series, group: pd.Series) -> pd.Series:
+    """Length of the run each row belongs to, a run being consecutive rows with the same key within a group."""
+    start = (flag_key != flag_key.shift()) | (group != group.shift())
+    run_id = start.cumsum()
+    return run_id.map(run_id.value_counts())
+
+
+def points(df: pd.DataFrame, key: str | list[str], rules: SpcRules = DEFAULT_RULES) -> pd.DataFrame:
+    """Per-point limits and signals. df: key columns, period (date), value (float, NaN dropped)."""
+    keys = [key] if isinstance(key, str) else list(key)
+    d = df.dropna(subset=["value"]).sort_values(keys + ["period"]).reset_index(drop=True)
+    if d.empty:
+        return d.assign(mean=[], ucl=[], lcl=[], n=[], signal=[], rule=[], side=[])
+    grp = d.groupby(keys, sort=False)
+    gid = grp.ngroup()
+    per = pd.to_datetime(d["period"])
+    month_index = per.dt.year * 12 + per.dt.month
+    consecutive = (month_index - month_index.groupby(gid).shift()) == 1
+
+    v = d["value"].astype(float)
+    mr = (v - v.groupby(gid).shift()).abs().where(consecutive)
+    d["n"] = v.groupby(gid).transform("count")
+    d["mean"] = v.groupby(gid).transform("mean")
+    mr_bar = mr.groupby(gid).transform("mean")
+    d["mr_bar"] = mr_bar
+    d["ucl"] = d["mean"] + E2 * mr_bar
+    d["lcl"] = d["mean"] - E2 * mr_bar
+    sigma = mr_bar / D2
+    enough = (d["n"] >= rules.min_points) & mr_bar.notna()
+
+    # Rule 1: outside the limits.
+    above = enough & (v > d["ucl"])
+    below = enough & (v < d["lcl"])
+
+    # Rule 2: a run of shift_length on one side of the mean (a point on the mean breaks it).
+    side = np.sign(v - d["mean"])
+    chain = (~consecutive).cumsum()  # breaks at gaps in the months
+    shift_key = side.astype(str) + "|" + chain.astype(str)
+    shift_run = _runs(shift_key, gid)
+    shift = enough & (side != 0) & (shift_run >= rules.shift_length)
+
+    # Rule 3: a trend of trend_length points each above (below) the one before.
+    step = np.sign(v - v.groupby(gid).shift()).where(consecutive).fillna(0)
+    trend_key = step.astype(str) + "|" + chain.astype(str)
+    step_run = _runs(trend_key, gid)
+    in_trend_step = (step != 0) & (step_run >= rules.trend_length - 1)
+    # the point before the first step of a trend belongs to it too
+    starts = in_trend_step & ~(in_trend_step.shift(fill_value=False) & (trend_key == trend_key.shift()))
+    lead_in = starts.shift(-1, fill_value=False) & (gid == gid.shift(-1))
+    trend_dir = step.where(in_trend_step).fillna(step.shift(-1).where(lead_in)).fillna(0)
+    trend = enough & (in_trend_step | lead_in)
+
+    # Rule 4: two of three consecutive points beyond 2 sigma on the same side.
+    hi2 = (enough & (v > d["mean"] + 2 * sigma)).astype(int)
+    lo2 = (enough & (v < d["mean"] - 2 * sigma)).astype(int)
+
+    same1 = (gid == gid.shift(1)) & (chain == chain.shift(1))
+    same2 = same1 & same1.shift(1, fill_value=False)
+    next1 = same1.shift(-1, fill_value=False)
+    next2 = next1 & same1.shift(-2, fill_value=False)
+
+    def two_of_three(flag: pd.Series) -> pd.Series:
+        win = same2 & ((flag + flag.shift(1, fill_value=0) + flag.shift(2, fill_value=0)) >= 2)
+        hit = win | (win.shift(-1, fill_value=False) & next1) | (win.shift(-2, fill_value=False) & next2)
+        return hit & flag.astype(bool)
+
+    near_hi, near_lo = two_of_three(hi2), two_of_three(lo2)
+
+    high = above | (shift & (side > 0)) | (trend & (trend_dir > 0)) | near_hi
+    low = below | (shift & (side < 0)) | (trend & (trend_dir < 0)) | near_lo
+    d["signal"] = np.select([high & ~low, low & ~high, high & low], ["high", "low", "both"], default="")
+    d["rule"] = np.select(
+        [above, below, shift & (side > 0), shift & (side < 0), trend & (trend_dir > 0), trend & (trend_dir < 0),
+         near_hi, near_lo],
+        ["outside_high", "outside_low", "shift_high", "shift_low", "trend_up", "trend_down", "near_high", "near_low"],
+        default="")
+    d["shift_run"] = shift_run.where(shift, 0)
+    d["trend_run"] = (step_run + 1).where(in_trend_step, 0)
+    d["enough"] = enough
+    return d
+
+
+def _rule_text(rule: str, shift_run: int, trend_run: int) -> str:
+    return {
+        "outside_high": "the latest month is above the upper process limit",
+        "outside_low": "the latest month is below the lower process limit",
+        "shift_high": f"{shift_run} months in a row above the average",
+        "shift_low": f"{shift_run} months in a row below the average",
+        "trend_up": f"{trend_run} months in a row each higher than the last",
+        "trend_down": f"{trend_run} months in a row each lower than the last",
+        "near_high": "2 of the last 3 months close to the upper limit",
+        "near_low": "2 of the last 3 months close to the lower limit",
+    }.get(rule, "")
+
+
+def summarise(pts: pd.DataFrame, key: str | list[str], meta: pd.DataFrame, rules: SpcRules = DEFAULT_RULES) -> pd.DataFrame:
+    """One row per series from its latest point: variation icon, assurance against the target, reason.
+
+    meta (indexed like the key) needs polarity, target_kind, target_low, target_high."""
+    keys = [key] if isinstance(key, str) else list(key)
+    cols = ["spc_variation", "spc_assurance", "spc_reason", "spc_mean", "spc_ucl", "spc_lcl", "spc_points", "spc_trial"]
+    if pts.empty:
+        return pd.DataFrame(columns=keys + cols).set_index(keys)
+    last = pts.groupby(keys, sort=False).tail(1).set_index(keys)
+    m = meta.reindex(last.index)
+    pol = m["polarity"]
+    enough = last["enough"].astype(bool)
+    sig = last["signal"]
+    good_high = pol == "higher_better"
+    good_low = pol == "lower_better"
+    variation = np.select(
+        [~enough, sig == "", (sig == "high") & good_high, (sig == "low") & good_low, (sig == "high") & good_low,
+         (sig == "low") & good_high, sig == "high", sig == "low"],
+        ["insufficient", "common_cause", "improvement_high", "improvement_low", "concern_high", "concern_low",
+         "neutral_high", "neutral_low"], default="neutral_both")
+
+    # Assurance: where do the process limits sit against the target?
+    kind = m["target_kind"].fillna("none")
+    lo, hi = m["target_low"].astype(float), m["target_high"].astype(float)
+    eff = np.select([(kind == "band") & good_high, (kind == "band") & good_low], ["minimum", "maximum"], default=kind)
+    ucl, lcl = last["ucl"], last["lcl"]
+    passing = np.select([eff == "minimum", eff == "maximum", eff == "band"],
+                        [lcl >= lo, ucl <= hi, (lcl >= lo) & (ucl <= hi)], default=False)
+    failing = np.select([eff == "minimum", eff == "maximum", eff == "band"],
+                        [ucl < lo, lcl > hi, (ucl < lo) | (lcl > hi)], default=False)
+    assurance = np.select([~enough | (eff == "none"), passing, failing], ["none", "pass", "fail"], default="hit_and_miss")
+
+    n = last["n"].astype(int)
+    trial = n < rules.trial_below
+    rule_text = pd.Series([_rule_text(r, int(s), int(t)) for r, s, t in zip(last["rule"], last["shift_run"], last["trend_run"])],
+                          index=last.index, dtype=object)
+    variation_text = pd.Series(variation, index=last.index).map({
+        "common_cause": "Common cause variation: no signal in the latest month",
+        "improvement_high": "Special cause, improvement: ", "improvement_low": "Special cause, improvement: ",
+        "concern_high": "Special cause, concern: ", "concern_low": "Special cause, concern: ",
+        "neutral_high": "Special cause, neither better nor worse: ", "neutral_low": "Special cause, neither better nor worse: ",
+        "neutral_both": "Special cause: ", "insufficient": "",
+    })
+    assurance_text = pd.Series(assurance, index=last.index).map({
+        "pass": " The process limits sit inside the target: it will be met consistently unless something changes.",
+        "fail": " The process limits sit outside the target: it will not be met unless something changes.",
+        "hit_and_miss": " The target lies between the process limits: it will be met some months and missed in others.",
+        "none": ""})
+    trial_text = np.where(trial, f" Limits are trial: fewer than {rules.trial_below} months.", "")
+    reason = np.where(
+        ~enough, f"Too few consecutive months for control limits (needs {rules.min_points}).",
+        variation_text + np.where(variation == "common_cause", ".", rule_text + ".") + assurance_text + trial_text)
+    return pd.DataFrame({
+        "spc_variation": variation, "spc_assurance": assurance, "spc_reason": reason,
+        "spc_mean": last["mean"].where(enough), "spc_ucl": ucl.where(enough), "spc_lcl": lcl.where(enough),
+        "spc_points": n, "spc_trial": trial,
+    }, index=last.index)
+
+
+VARIATION_LABEL = {
+    "common_cause": "● Common cause", "improvement_high": "⬆ Improvement (high)", "improvement_low": "⬇ Improvement (low)",
+    "concern_high": "⬆ Concern (high)", "concern_low": "⬇ Concern (low)", "neutral_high": "⬆ Unusually high",
+    "neutral_low": "⬇ Unusually low", "neutral_both": "◆ Special cause", "insufficient": "– Too few points",
+}
+ASSURANCE_LABEL = {"pass": "✔ Consistently passing", "fail": "✖ Consistently failing",
+                   "hit_and_miss": "◐ Hit and miss", "none": "– No target"}

@@ -1,0 +1,64 @@
+"""Numbers as a council performance team writes them, and the words and symbols that carry RAG
+and direction (never colour alone)."""
+
+from __future__ import annotations
+
+import math
+
+RAG_WORD = {"G": "Green", "A": "Amber", "R": "Red", "-": "Not rated"}
+RAG_SYMBOL = {"G": "✔", "A": "▲", "R": "✖", "-": "–"}
+RAG_ORDER = {"R": 0, "A": 1, "G": 2, "-": 3}
+DIRECTION_ARROW = {"up": "▲", "down": "▼", "level": "►", "": ""}
+STATUS_TEXT = {"not_yet_available": "Not yet available", "not_applicable": "n/a", "missing": "No figure"}
+STATUS_REASON = {"not_yet_available": ": not yet available", "not_applicable": ": not applicable", "missing": ""}
+COMPARATOR_NAME = {"gm": "Greater Manchester", "nw": "North West", "sn": "Statistical neighbours", "england": "England"}
+COMPARATOR_SHORT = {"gm": "GM", "nw": "NW", "sn": "SN", "england": "England"}
+UNIT_WORD = {"count": "number", "percent": "percentage", "rate_per_10k": "rate per 10,000 children",
+             "days": "days", "caseload_average": "average caseload"}
+POLARITY_WORD = {"higher_better": "Higher is better", "lower_better": "Lower is better",
+                 "neutral": "Activity measure (neither higher nor lower is better)", "within_band": "Within the target band is best"}
+FREQUENCY_WORD = {"month": "Monthly figure", "quarter": "Quarterly figure", "year_to_date": "Year to date (from April)",
+                  "rolling_12_months": "Rolling 12 months", "week": "Weekly figure"}
+
+
+def is_missing(v: object) -> bool:
+    return v is None or (isinstance(v, float) and math.isnan(v))
+
+
+def fmt_value(v: object, unit: str) -> str:
+    if is_missing(v):
+        return ""
+    v = float(v)
+    if unit == "percent":
+        return f"{v:.1f}%"
+    text = f"{v:,.0f}" if v == int(v) else f"{v:,.1f}"
+    return text + " days" if unit == "days" else text
+
+
+def fmt_number(v: object, unit: str) -> str:
+    """Targets and comparators as printed: 85%, 612, 2.1%."""
+    if is_missing(v):
+        return ""
+    text = f"{float(v):g}"
+    return text + "%" if unit == "percent" else text
+
+
+def fmt_change(delta: float, unit: str) -> str:
+    """A gap or change in words: '1.0 point', '38'."""
+    if is_missing(delta):
+        return ""
+    delta = abs(float(delta))
+    if unit == "percent":
+        return f"{delta:.1f} point" + ("" if round(delta, 1) == 1.0 else "s")
+    return f"{delta:,.0f}" if delta == int(delta) else f"{delta:,.1f}"
+
+
+def rag_label(code: str) -> str:
+    return f"{RAG_SYMBOL.get(code, '–')} {RAG_WORD.get(code, 'Not rated')}"
+
+
+def shown(value: object, status: str, unit: str) -> str:
+    """A cell for a table: the number, or what stands in its place (never a zero for a blank)."""
+    if status == "value" and not is_missing(value):
+        return fmt_value(value, unit)
+    return STATUS_TEXT.get(status or "missing", "No figure")

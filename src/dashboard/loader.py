@@ -1,0 +1,374 @@
+"""Next month's figures: a long CSV (ref,period,value[,status][,authority]) or the wide scorecard
+layout (Ref, Indicator, <month columns>, ...) as CSV or XLSX.
+
+All-or-nothing: any problem rejects the whole file, each problem naming file, row and column,
+and the database file is left byte-identical. A good file becomes one new vintage.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import math
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from . import store
+from .models import STATUS_WORDS, Status
+from .periods import is_period_label, iso, parse_period, this_month
+
+LONG_REQUIRED = ("ref", "period", "value")
+LONG_OPTIONAL = ("status", "authority")
+MAX_ROWS = 200_000
+_NUMBER = re.compile(r"^[-+]?\d+(\.\d+)?$")
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    row: int | None
+    column: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = [self.file]
+        if self.row is not None:
+            where.append(f"row {self.row}")
+        if self.column:
+            where.append(f"column {self.column!r}")
+        return f"{', '.join(where)}: {self.message}"
+
+
+@dataclass
+class Parsed:
+    """Rows read from an upload, before comparison with the store."""
+
+    file: str
+    layout: str
+    monthly: list[dict] = field(default_factory=list)
+    weekly: list[dict] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+
+@dataclass
+class Plan:
+    """What publishing the upload would change."""
+
+    parsed: Parsed
+    added: pd.DataFrame
+    revised: pd.DataFrame
+    unchanged: int
+
+    @property
+    def ok(self) -> bool:
+        return not self.parsed.problems and (len(self.parsed.monthly) + len(self.parsed.weekly)) > 0
+
+
+class LoadRejected(Exception):
+    def __init__(self, problems: list[Problem]):
+        super().__init__("\n".join(str(p) for p in problems))
+        self.problems = problems
+
+
+# ---------------------------------------------------------------- reading the file
+
+def _read_table(path: Path, name: str, sheet: str | None, problems: list[Problem]) -> list[list[object]] | None:
+    """Raw rows (header first) from CSV or XLSX; None after recording why it could not be read."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        problems.append(Problem(name, None, None, f"cannot read the file ({exc.strerror or exc})"))
+        return None
+    if not raw.strip():
+        problems.append(Problem(name, None, None, "the file is empty"))
+        return None
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        return _read_xlsx(raw, name, sheet, problems)
+    if raw[:2] == b"PK":
+        problems.append(Problem(name, None, None, "this is a spreadsheet (zip) file: give it an .xlsx name"))
+        return None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        problems.append(Problem(name, line, None, f"not UTF-8 text (byte {raw[exc.start]:#04x}); save the file as CSV UTF-8"))
+        return None
+    try:
+        return [row for row in csv.reader(io.StringIO(text))]
+    except csv.Error as exc:
+        problems.append(Problem(name, None, None, f"not a readable CSV: {exc}"))
+        return None
+
+
+def _read_xlsx(raw: bytes, name: str, sheet: str | None, problems: list[Problem]) -> list[list[object]] | None:
+    import openpyxl
+
+    try:
+        book = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many types for a damaged file
+        problems.append(Problem(name, None, None, f"not a readable XLSX workbook ({type(exc).__name__})"))
+        return None
+    if sheet is not None and sheet not in book.sheetnames:
+        problems.append(Problem(name, None, None, f"no sheet {sheet!r}; sheets are {', '.join(book.sheetnames)}"))
+        return None
+    ws = book[sheet] if sheet else book.worksheets[0]
+    rows = [["" if c is None else c for c in row] for row in ws.iter_rows(values_only=True)]
+    while rows and all(str(c).strip() == "" for c in rows[-1]):
+        rows.pop()
+    if not rows:
+        problems.append(Problem(name, None, None, f"sheet {ws.title!r} is empty"))
+        return None
+    return rows
+
+
+def _cell(value: object) -> tuple[float | None, str | None, str | None]:
+    """-> (number, status, error). '81.0%' reads as 81.0; blank is None with no status."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None, None, None
+    if isinstance(value, bool):
+        return None, None, f"{value!r} is not a number"
+    if isinstance(value, (int, float)):
+        return float(value), Status.value.value, None
+    s = str(value).strip()
+    if s == "":
+        return None, None, None
+    word = STATUS_WORDS.get(s.lower())
+    if word is not None and word != Status.value:
+        return None, word.value, None
+    t = s.replace(",", "")
+    pct = t.endswith("%")
+    if pct:
+        t = t[:-1].strip()
+    if _NUMBER.match(t):
+        return float(t), Status.value.value, None
+    return None, None, f"{s!r} is not a number"
+
+
+# ---------------------------------------------------------------- parsing and validating
+
+def parse_upload(path: Path | str, catalogue: dict[str, dict], authorities: set[str], default_authority: str,
+                 sheet: str | None = None, display_name: str | None = None) -> Parsed:
+    """Read and validate an upload against the indicator catalogue. Never touches the store."""
+    path = Path(path)
+    name = display_name or path.name
+    problems: list[Problem] = []
+    rows = _read_table(path, name, sheet, problems)
+    if rows is None:
+        return Parsed(name, "unknown", problems=problems)
+    header = [str(h).strip() for h in rows[0]]
+    body = rows[1:]
+    if len(body) > MAX_ROWS:
+        return Parsed(name, "unknown", problems=[Problem(name, None, None, f"more than {MAX_ROWS} rows")])
+    lower = [h.lower() for h in header]
+    if "ref" in lower and "period" in lower:
+        parsed = _parse_long(name, header, body, catalogue, authorities, default_authority)
+    elif "ref" in lower and any(is_period_label(h) for h in header):
+        parsed = _parse_wide(name, header, body, catalogue, default_authority)
+    else:
+        missing = [c for c in LONG_REQUIRED if c not in lower]
+        return Parsed(name, "unknown", problems=[Problem(
+            name, 1, None, f"missing required column(s) {', '.join(missing)}: a long file needs ref,period,value; "
+            "a wide file needs Ref and month columns such as Aug-23 or 2023-08")])
+    if not parsed.problems and not parsed.monthly and not parsed.weekly:
+        parsed.problems.append(Problem(name, None, None, "the file has a header but no figures"))
+    return parsed
+
+
+def _check_value(name: str, row: int, col: str, ref: str, value: float | None, status: str,
+                 meta: dict, problems: list[Problem]) -> None:
+    if status != Status.value.value or value is None:
+        return
+    unit = meta["unit"]
+    if unit == "percent" and not 0 <= value <= 100:
+        problems.append(Problem(name, row, col, f"{ref} is a percentage; {value:g} is outside 0-100"))
+    elif value < 0:
+        problems.append(Problem(name, row, col, f"{ref} is a {unit.replace('_', ' ')}; it cannot be negative ({value:g})"))
+
+
+def _check_period(name: str, row: int, col: str, raw: object, weekly: bool, problems: list[Problem]) -> dt.date | None:
+    text = raw.isoformat() if isinstance(raw, (dt.date, dt.datetime)) else str(raw).strip()
+    try:
+        if weekly:
+            day = dt.date.fromisoformat(text[:10])
+            if day > dt.date.today():
+                problems.append(Problem(name, row, col, f"week ending {day} is in the future"))
+                return None
+            return day
+        period = parse_period(raw)
+    except ValueError:
+        want = "a week-ending date like 2023-11-03" if weekly else "a month like 2024-02 or Feb-24"
+        problems.append(Problem(name, row, col, f"{text!r} is not {want}"))
+        return None
+    if period > this_month():
+        problems.append(Problem(name, row, col, f"{iso(period)} is in the future"))
+        return None
+    return period
+
+
+def _parse_long(name, header, body, catalogue, authorities, default_authority) -> Parsed:
+    parsed = Parsed(name, "long")
+    idx = {h.lower(): i for i, h in enumerate(header)}
+    for col in LONG_REQUIRED:
+        if col not in idx:
+            parsed.problems.append(Problem(name, 1, col, "missing required column"))
+    if parsed.problems:
+        return parsed
+    seen: dict[tuple, int] = {}
+    for offset, raw in enumerate(body):
+        row = offset + 2
+        cells = list(raw) + [""] * (len(header) - len(raw))
+        if all(str(c).strip() == "" for c in cells):
+            continue
+        ref = str(cells[idx["ref"]]).strip()
+        meta = catalogue.get(ref)
+        if meta is None:
+            parsed.problems.append(Problem(name, row, "ref", f"unknown ref {ref!r}" if ref else "ref is blank"))
+            continue
+        weekly = meta["frequency"] == "week"
+        period = _check_period(name, row, "period", cells[idx["period"]], weekly, parsed.problems)
+        authority = str(cells[idx["authority"]]).strip() if "authority" in idx else ""
+        authority = authority or default_authority
+        if authority not in authorities:
+            parsed.problems.append(Problem(name, row, "authority", f"unknown authority {authority!r}"))
+        value, status, err = _cell(cells[idx["value"]])
+        if err:
+            parsed.problems.append(Problem(name, row, "value", err))
+            continue
+        if "status" in idx and str(cells[idx["status"]]).strip():
+            word = STATUS_WORDS.get(str(cells[idx["status"]]).strip().lower())
+            if word is None:
+                parsed.problems.append(Problem(name, row, "status", f"unknown status {cells[idx['status']]!r}; "
+                                               "use value, not yet available, n/a or missing"))
+                continue
+            if word != Status.value and value is not None:
+                parsed.problems.append(Problem(name, row, "value", f"a figure with status {word.value!r}: leave value blank"))
+                continue
+            status = word.value
+        if status is None:
+            parsed.problems.append(Problem(name, row, "value", "blank value: give a number or a status such as 'not yet available'"))
+            continue
+        if status == Status.value.value and value is None:
+            parsed.problems.append(Problem(name, row, "value", "status 'value' needs a number"))
+            continue
+        _check_value(name, row, "value", ref, value, status, meta, parsed.problems)
+        if period is None:
+            continue
+        key = (authority, ref, period)
+        if key in seen:
+            parsed.problems.append(Problem(name, row, "period", f"{ref} {period} already given on row {seen[key]}"))
+            continue
+        seen[key] = row
+        target = parsed.weekly if weekly else parsed.monthly
+        target.append({"authority": authority, "ref": ref, "period": period, "value": value, "status": status,
+                       "source_line": row})
+    return parsed
+
+
+def _parse_wide(name, header, body, catalogue, default_authority) -> Parsed:
+    parsed = Parsed(name, "wide")
+    ref_col = [h.lower() for h in header].index("ref")
+    month_cols: dict[int, dt.date] = {}
+    for i, h in enumerate(header):
+        if is_period_label(h):
+            month_cols[i] = parse_period(h)
+    dup_months = {m for m in month_cols.values() if list(month_cols.values()).count(m) > 1}
+    for i, m in month_cols.items():
+        if m in dup_months:
+            parsed.problems.append(Problem(name, 1, header[i], f"month {iso(m)} has more than one column"))
+        elif m > this_month():
+            parsed.problems.append(Problem(name, 1, header[i], f"{iso(m)} is in the future"))
+    if parsed.problems:
+        return parsed
+    seen: dict[str, int] = {}
+    for offset, raw in enumerate(body):
+        row = offset + 2
+        cells = list(raw) + [""] * (len(header) - len(raw))
+        ref = str(cells[ref_col]).strip()
+        if not ref and all(str(cells[i]).strip() == "" for i in month_cols):
+            continue  # section headings and blank lines in the team's sheet
+        meta = catalogue.get(ref)
+        if meta is None:
+            parsed.problems.append(Problem(name, row, header[ref_col], f"unknown ref {ref!r}" if ref else "ref is blank"))
+            continue
+        if meta["frequency"] == "week":
+            parsed.problems.append(Problem(name, row, header[ref_col], f"{ref} is weekly: load it in the long layout with week-ending dates"))
+            continue
+        if ref in seen:
+            parsed.problems.append(Problem(name, row, header[ref_col], f"{ref} already given on row {seen[ref]}"))
+            continue
+        seen[ref] = row
+        for i, period in month_cols.items():
+            value, status, err = _cell(cells[i])
+            if err:
+                parsed.problems.append(Problem(name, row, header[i], err))
+                continue
+            if status is None:
+                continue  # a blank month in the wide sheet reports nothing
+            _check_value(name, row, header[i], ref, value, status, meta, parsed.problems)
+            parsed.monthly.append({"authority": default_authority, "ref": ref, "period": period, "value": value,
+                                   "status": status, "source_line": row})
+    return parsed
+
+
+# ---------------------------------------------------------------- comparing and publishing
+
+def plan_upload(reader: store.ReadOnlyStore, parsed: Parsed) -> Plan:
+    """Compare the upload with the latest figures: which cells are new and which revise a figure."""
+    empty = pd.DataFrame(columns=["authority", "ref", "period", "old_value", "old_status", "value", "status"])
+    if parsed.problems or not parsed.monthly:
+        return Plan(parsed, empty, empty, 0)
+    new = pd.DataFrame(parsed.monthly)
+    current = pd.concat(
+        [reader.observations_as_of("latest", a, refs=sorted(set(g["ref"]))) for a, g in new.groupby("authority")],
+        ignore_index=True)
+    current["period"] = pd.to_datetime(current["period"]).dt.date
+    current = current.rename(columns={"value": "old_value", "status": "old_status"})
+    merged = new.merge(current[["authority", "ref", "period", "old_value", "old_status"]],
+                       on=["authority", "ref", "period"], how="left")
+    had = merged["old_status"].notna() & (merged["old_status"] != "missing")
+    same = had & (merged["old_status"] == merged["status"]) & (
+        (merged["old_value"] == merged["value"]) | (merged["old_value"].isna() & merged["value"].isna()))
+    return Plan(parsed, merged[~had].reset_index(drop=True), merged[had & ~same].reset_index(drop=True), int(same.sum()))
+
+
+def publish_plan(db_path: Path, plan: Plan, label: str | None = None) -> str:
+    """Write the upload as a new vintage. Returns the vintage id."""
+    if not plan.ok:
+        raise LoadRejected(plan.parsed.problems or [Problem(plan.parsed.file, None, None, "nothing to load")])
+    now = dt.datetime.now()
+    vintage_id = f"upload-{now:%Y%m%d-%H%M%S-%f}"
+    vintage = {"vintage": vintage_id, "label": label or f"Upload of {plan.parsed.file}, {now:%d %b %Y %H:%M}",
+               "published": now.date(), "source_file": plan.parsed.file, "kind": "upload", "as_of_note": ""}
+    frames = {}
+    for table, rows, period_col in (("observations", plan.parsed.monthly, "period"), ("weekly", plan.parsed.weekly, "week_ending")):
+        if rows:
+            frame = pd.DataFrame(rows).rename(columns={"period": period_col})
+            frame["vintage"] = vintage_id
+            frame["note"] = ""
+            frame["source_file"] = plan.parsed.file
+            frames[table] = frame
+    store.publish(db_path, vintage, frames)
+    return vintage_id
+
+
+def catalogue_of(reader: store.ReadOnlyStore) -> dict[str, dict]:
+    ind = reader.table("indicators")
+    return {r["ref"]: r for r in ind.to_dict("records")}
+
+
+def load_file(db_path: Path, path: Path | str, sheet: str | None = None, authority: str | None = None,
+              label: str | None = None) -> tuple[str, Plan]:
+    """Validate, compare and publish; raises LoadRejected (database untouched) on any problem."""
+    reader = store.ReadOnlyStore(db_path)
+    authorities = set(reader.table("authorities")["authority"])
+    default = authority or sorted(authorities)[0]
+    parsed = parse_upload(path, catalogue_of(reader), authorities, default, sheet=sheet)
+    plan = plan_upload(reader, parsed)
+    if not plan.ok:
+        raise LoadRejected(parsed.problems or [Problem(parsed.file, None, None, "nothing to load")])
+    store.ReadOnlyStore.close_all()  # the file is about to be replaced: this process must reopen it
+    return publish_plan(db_path, plan, label), plan

@@ -1,0 +1,236 @@
+"""Pydantic models for every row that enters the store. Validation lives here, not in SQL."""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import Enum
+from typing import Optional
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+
+class Unit(str, Enum):
+    count = "count"
+    percent = "percent"
+    rate_per_10k = "rate_per_10k"
+    days = "days"
+    caseload_average = "caseload_average"
+
+
+class Polarity(str, Enum):
+    higher_better = "higher_better"
+    lower_better = "lower_better"
+    neutral = "neutral"
+    within_band = "within_band"
+
+
+class Frequency(str, Enum):
+    month = "month"
+    quarter = "quarter"
+    year_to_date = "year_to_date"
+    rolling_12_months = "rolling_12_months"
+    week = "week"
+
+
+class Status(str, Enum):
+    value = "value"
+    not_yet_available = "not_yet_available"
+    not_applicable = "not_applicable"
+    missing = "missing"
+
+
+STATUS_WORDS = {
+    "value": Status.value,
+    "not yet available": Status.not_yet_available,
+    "not_yet_available": Status.not_yet_available,
+    "nya": Status.not_yet_available,
+    "n/a": Status.not_applicable,
+    "not applicable": Status.not_applicable,
+    "not_applicable": Status.not_applicable,
+    "missing": Status.missing,
+}
+
+
+class _Row(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, use_enum_values=True)
+
+
+class Area(_Row):
+    area: str
+    title: str
+    short_title: str
+    ref_prefix: str
+    head_of_service: str = ""
+    head_role: str = ""
+    head_source: str = ""
+    sort_order: int
+
+
+class Authority(_Row):
+    authority: str = Field(pattern=r"^[a-z0-9_-]+$")
+    name: str
+    population_0_17: int = Field(gt=0)
+    population_note: str = ""
+
+
+class Indicator(_Row):
+    ref: str = Field(pattern=r"^[A-Z]{2,3}\d+[a-z]?$")
+    area: str
+    name: str = Field(min_length=3)
+    unit: Unit
+    polarity: Polarity
+    frequency: Frequency
+    count_type: str = ""
+    amber_tolerance: Optional[float] = Field(default=None, ge=0)
+    headline: bool = False
+    definition_note: str = ""
+    sort_order: int
+
+    @field_validator("amber_tolerance", mode="before")
+    @classmethod
+    def _blank_is_default(cls, v: object) -> object:
+        return None if v in ("", None) else v
+
+    @field_validator("count_type")
+    @classmethod
+    def _count_type(cls, v: str) -> str:
+        if v not in ("", "flow", "stock"):
+            raise ValueError("count_type must be flow, stock or blank")
+        return v
+
+
+class Vintage(_Row):
+    vintage: str = Field(pattern=r"^[a-z0-9-]+$")
+    label: str
+    published: dt.date
+    source_file: str
+    kind: str = Field(pattern=r"^(pack|upload)$")
+    as_of_note: str = ""
+
+
+class _Cell(_Row):
+    """One cell: a value with its status. A blank is 'missing', never zero."""
+
+    authority: str
+    ref: str
+    vintage: str
+    value: Optional[float] = None
+    status: Status
+    note: str = ""
+    source_file: str = ""
+    source_line: Optional[int] = None
+
+    @field_validator("value", "source_line", mode="before")
+    @classmethod
+    def _blank_none(cls, v: object) -> object:
+        return None if v == "" else v
+
+    @model_validator(mode="after")
+    def _value_matches_status(self):
+        if self.status == Status.value.value and self.value is None:
+            raise ValueError("status 'value' needs a number")
+        if self.status != Status.value.value and self.value is not None:
+            raise ValueError(f"status {self.status!r} cannot carry a number")
+        return self
+
+
+class Observation(_Cell):
+    period: dt.date
+
+    @field_validator("period", mode="before")
+    @classmethod
+    def _month(cls, v: object) -> object:
+        from .periods import parse_period
+
+        return parse_period(v)
+
+
+class WeeklyObservation(_Cell):
+    week_ending: dt.date
+
+
+class Baseline(_Row):
+    authority: str
+    ref: str
+    vintage: str
+    basis: str
+    value: Optional[float] = None
+    status: Status
+    note: str = ""
+    source_file: str
+    source_line: int
+
+    @field_validator("value", mode="before")
+    @classmethod
+    def _blank_none(cls, v: object) -> object:
+        return None if v == "" else v
+
+
+class TargetRow(_Row):
+    authority: str
+    ref: str
+    vintage: str
+    target_text: str
+    source_file: str
+    source_line: int
+
+
+class Comparator(_Row):
+    authority: str
+    ref: str
+    vintage: str
+    comparator: str = Field(pattern=r"^(gm|nw|sn|england)$")
+    value: float
+    year: str = ""
+    source_file: str
+    source_line: int
+
+
+class PrintedRating(_Row):
+    authority: str
+    ref: str
+    vintage: str
+    period: dt.date
+    rag: str = Field(default="", pattern=r"^[RAG]?$")
+    direction: str = ""
+    source_file: str
+    source_line: int
+
+    @field_validator("period", mode="before")
+    @classmethod
+    def _month(cls, v: object) -> object:
+        from .periods import parse_period
+
+        return parse_period(v)
+
+
+class IndicatorName(_Row):
+    ref: str
+    vintage: str
+    name_as_printed: str
+    name_damaged: bool
+    source_file: str
+    source_line: int
+
+
+class Commentary(_Row):
+    authority: str
+    area: str
+    period: dt.date
+    vintage: str
+    text: str
+    source_file: str = ""
+    source_line: Optional[int] = None
+    source_last_line: Optional[int] = None
+
+    @field_validator("period", mode="before")
+    @classmethod
+    def _month(cls, v: object) -> object:
+        from .periods import parse_period
+
+        return parse_period(v)
+
+    @field_validator("source_line", "source_last_line", mode="before")
+    @classmethod
+    def _blank_none(cls, v: object) -> object:
+        return None if v == "" else v

@@ -1,0 +1,324 @@
+"""The DuckDB store. All SQL lives in this module; every value is a bound parameter.
+
+Writers never touch the live file: they build or copy to a temp file beside it, CHECKPOINT,
+close, then os.replace it, so a reader sees the old database or the new one, never half.
+Readers open read-only and reopen when the file on disk is replaced (see ReadOnlyStore).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import tempfile
+import threading
+from pathlib import Path
+from typing import Iterable
+
+import duckdb
+import pandas as pd
+
+DEFAULT_DB = Path("data/dashboard.duckdb")
+
+# Table name -> column DDL. Order matters for inserts from frames.
+TABLES: dict[str, str] = {
+    "authorities": "authority VARCHAR PRIMARY KEY, name VARCHAR, population_0_17 INTEGER, population_note VARCHAR",
+    "areas": ("area VARCHAR PRIMARY KEY, title VARCHAR, short_title VARCHAR, ref_prefix VARCHAR, head_of_service VARCHAR,"
+              " head_role VARCHAR, head_source VARCHAR, sort_order INTEGER"),
+    "indicators": ("ref VARCHAR PRIMARY KEY, area VARCHAR, name VARCHAR, unit VARCHAR, polarity VARCHAR, frequency VARCHAR,"
+                   " count_type VARCHAR, amber_tolerance DOUBLE, headline BOOLEAN, definition_note VARCHAR, sort_order INTEGER"),
+    "vintages": ("vintage VARCHAR PRIMARY KEY, label VARCHAR, published DATE, source_file VARCHAR, kind VARCHAR,"
+                 " as_of_note VARCHAR, seq INTEGER, loaded_at TIMESTAMP"),
+    "indicator_names": ("ref VARCHAR, vintage VARCHAR, name_as_printed VARCHAR, name_damaged BOOLEAN, source_file VARCHAR,"
+                        " source_line INTEGER"),
+    "observations": ("authority VARCHAR, ref VARCHAR, period DATE, vintage VARCHAR, value DOUBLE, status VARCHAR,"
+                     " note VARCHAR, source_file VARCHAR, source_line INTEGER"),
+    "weekly": ("authority VARCHAR, ref VARCHAR, week_ending DATE, vintage VARCHAR, value DOUBLE, status VARCHAR,"
+               " note VARCHAR, source_file VARCHAR, source_line INTEGER"),
+    "baselines": ("authority VARCHAR, ref VARCHAR, vintage VARCHAR, basis VARCHAR, value DOUBLE, status VARCHAR,"
+                  " note VARCHAR, source_file VARCHAR, source_line INTEGER"),
+    "targets": "authority VARCHAR, ref VARCHAR, vintage VARCHAR, target_text VARCHAR, source_file VARCHAR, source_line INTEGER",
+    "comparators": ("authority VARCHAR, ref VARCHAR, vintage VARCHAR, comparator VARCHAR, value DOUBLE, year VARCHAR,"
+                    " source_file VARCHAR, source_line INTEGER"),
+    "printed_ratings": ("authority VARCHAR, ref VARCHAR, vintage VARCHAR, period DATE, rag VARCHAR, direction VARCHAR,"
+                        " source_file VARCHAR, source_line INTEGER"),
+    "commentary": ("authority VARCHAR, area VARCHAR, period DATE, vintage VARCHAR, text VARCHAR, source_file VARCHAR,"
+                   " source_line INTEGER, source_last_line INTEGER"),
+}
+INDEXES = [
+    "CREATE INDEX obs_ref ON observations (authority, ref, period)",
+    "CREATE INDEX obs_period ON observations (authority, period)",
+]
+
+
+def columns(table: str) -> list[str]:
+    return [c.strip().split()[0] for c in TABLES[table].split(",")]
+
+
+def _allow(table: str) -> str:
+    """Table names are never user input, but they reach SQL text, so check them against the registry."""
+    if table not in TABLES:
+        raise ValueError(f"unknown table {table!r}")
+    return table
+
+
+# ---------------------------------------------------------------- writing
+
+def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> None:
+    if frame.empty:
+        return
+    cols = columns(_allow(table))
+    missing = [c for c in cols if c not in frame.columns]
+    if missing:
+        raise ValueError(f"{table}: frame lacks columns {missing}")
+    data = frame[cols]
+    con.register("incoming", data)
+    try:
+        con.execute(f"INSERT INTO {table} SELECT {', '.join(cols)} FROM incoming")
+    finally:
+        con.unregister("incoming")
+
+
+def _renumber_vintages(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(
+        """UPDATE vintages SET seq = ranked.seq FROM (
+               SELECT vintage, row_number() OVER (ORDER BY published, loaded_at, vintage) AS seq FROM vintages
+           ) AS ranked WHERE vintages.vintage = ranked.vintage"""
+    )
+
+
+def _temp_beside(db_path: Path) -> Path:
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=db_path.name + ".", suffix=".tmp", dir=db_path.parent)
+    os.close(fd)
+    os.unlink(name)  # duckdb wants to create the file itself
+    return Path(name)
+
+
+def _discard(path: Path) -> None:
+    for p in (path, Path(str(path) + ".wal")):
+        if p.exists():
+            p.unlink()
+
+
+def build(db_path: Path, frames: dict[str, pd.DataFrame]) -> None:
+    """Write a fresh database from validated frames, atomically replacing db_path."""
+    db_path = Path(db_path)
+    tmp = _temp_beside(db_path)
+    try:
+        con = duckdb.connect(str(tmp))
+        try:
+            for table, ddl in TABLES.items():
+                con.execute(f"CREATE TABLE {table} ({ddl})")
+            now = dt.datetime(2000, 1, 1)  # packs are ordered by publication date; a fixed stamp keeps builds identical
+            vintages = frames["vintages"].assign(seq=0, loaded_at=now)
+            _insert(con, "vintages", vintages)
+            for table in TABLES:
+                if table != "vintages":
+                    _insert(con, table, frames.get(table, pd.DataFrame()))
+            _renumber_vintages(con)
+            for ddl in INDEXES:
+                con.execute(ddl)
+            con.execute("CHECKPOINT")
+        finally:
+            con.close()
+        os.replace(tmp, db_path)
+    finally:
+        _discard(tmp)
+
+
+def publish(db_path: Path, vintage: dict, frames: dict[str, pd.DataFrame]) -> None:
+    """Add one vintage (an upload) and its rows: copy, write, CHECKPOINT, swap. On any error the live file is untouched."""
+    db_path = Path(db_path)
+    tmp = _temp_beside(db_path)
+    try:
+        shutil.copyfile(db_path, tmp)
+        con = duckdb.connect(str(tmp))
+        try:
+            con.execute("BEGIN TRANSACTION")
+            row = pd.DataFrame([{**vintage, "seq": 0, "loaded_at": dt.datetime.now()}])
+            _insert(con, "vintages", row)
+            for table, frame in frames.items():
+                _insert(con, table, frame)
+            _renumber_vintages(con)
+            con.execute("COMMIT")
+            con.execute("CHECKPOINT")
+        finally:
+            con.close()
+        os.replace(tmp, db_path)
+    finally:
+        _discard(tmp)
+
+
+# ---------------------------------------------------------------- reading
+
+class ReadOnlyStore:
+    """A read-only connection that follows the file: when the database is replaced on disk,
+    the old connection is closed first (DuckDB caches one instance per path in-process)."""
+
+    _lock = threading.Lock()
+    _open: dict[str, tuple[tuple[int, int], duckdb.DuckDBPyConnection]] = {}
+
+    def __init__(self, db_path: Path | str):
+        self.path = str(Path(db_path).resolve())
+        if not os.path.exists(self.path):
+            raise FileNotFoundError(f"No database at {self.path}: run 'dashboard build' (or 'make run') first")
+
+    def _stamp(self) -> tuple[int, int]:
+        st = os.stat(self.path)
+        return (st.st_ino, st.st_mtime_ns)
+
+    def connection(self) -> duckdb.DuckDBPyConnection:
+        stamp = self._stamp()
+        with self._lock:
+            held = self._open.get(self.path)
+            if held and held[0] == stamp:
+                return held[1]
+            if held:
+                held[1].close()
+            con = duckdb.connect(self.path, read_only=True)
+            self._open[self.path] = (stamp, con)
+            return con
+
+    @property
+    def stamp(self) -> tuple[int, int]:
+        return self._stamp()
+
+    @classmethod
+    def close_all(cls) -> None:
+        with cls._lock:
+            for _, con in cls._open.values():
+                con.close()
+            cls._open.clear()
+
+    def query(self, sql: str, params: Iterable = ()) -> pd.DataFrame:
+        cur = self.connection().cursor()  # one cursor per query: connections are shared across script threads
+        try:
+            return cur.execute(sql, list(params)).df()
+        finally:
+            cur.close()
+
+    # -- reference data
+    def table(self, name: str) -> pd.DataFrame:
+        order = {"areas": "sort_order", "indicators": "sort_order", "vintages": "seq", "authorities": "authority"}
+        return self.query(f"SELECT * FROM {_allow(name)} ORDER BY {order.get(name, '1')}")
+
+    def vintage_seq(self, vintage: str | None) -> int:
+        """'latest' or None -> the newest vintage; an unknown id is an error, not a silent default."""
+        if vintage in (None, "", "latest"):
+            return int(self.query("SELECT max(seq) AS s FROM vintages")["s"].iloc[0])
+        found = self.query("SELECT seq FROM vintages WHERE vintage = ?", [vintage])
+        if found.empty:
+            raise KeyError(f"unknown vintage {vintage!r}")
+        return int(found["seq"].iloc[0])
+
+    # -- observations
+    _AS_OF = """
+        SELECT o.authority, o.ref, o.period, CAST(o.value AS DOUBLE) AS value, o.status, o.vintage, o.note,
+               o.source_file, o.source_line
+        FROM observations o JOIN vintages v USING (vintage)
+        WHERE v.seq <= ? AND o.authority = ? {extra}
+        QUALIFY row_number() OVER (PARTITION BY o.authority, o.ref, o.period
+                                   ORDER BY (o.status <> 'missing') DESC, v.seq DESC) = 1
+        ORDER BY o.ref, o.period"""
+
+    def observations_as_of(self, vintage: str | None, authority: str, refs: list[str] | None = None,
+                           until: dt.date | None = None) -> pd.DataFrame:
+        """Each cell as it stood at the vintage: the newest printed figure (a later blank does not erase a figure)."""
+        extra, params = "", [self.vintage_seq(vintage), authority]
+        if refs is not None:
+            extra += " AND list_contains(?, o.ref)"
+            params.append(list(refs))
+        if until is not None:
+            extra += " AND o.period <= ?"
+            params.append(until)
+        return self.query(self._AS_OF.format(extra=extra), params)
+
+    def observation_history(self, authority: str, ref: str) -> pd.DataFrame:
+        """Every vintage of every cell of one indicator."""
+        return self.query(
+            """SELECT o.period, CAST(o.value AS DOUBLE) AS value, o.status, o.vintage, v.label, v.seq, o.note,
+                      o.source_file, o.source_line
+               FROM observations o JOIN vintages v USING (vintage)
+               WHERE o.authority = ? AND o.ref = ? ORDER BY o.period, v.seq""", [authority, ref])
+
+    def months(self, vintage: str | None, authority: str) -> list[dt.date]:
+        """Months with at least one figure as of the vintage, newest first."""
+        df = self.query(
+            """SELECT DISTINCT o.period FROM observations o JOIN vintages v USING (vintage)
+               WHERE v.seq <= ? AND o.authority = ? AND o.status <> 'missing' ORDER BY o.period DESC""",
+            [self.vintage_seq(vintage), authority])
+        return [p.date() if hasattr(p, "date") else p for p in df["period"]]
+
+    def _latest_meta(self, table: str, vintage: str | None, authority: str, key: str) -> pd.DataFrame:
+        cols = ", ".join(f"t.{c}" for c in columns(_allow(table)))
+        return self.query(
+            f"""SELECT {cols}, v.seq FROM {table} t JOIN vintages v USING (vintage)
+                WHERE v.seq <= ? AND t.authority = ?
+                QUALIFY row_number() OVER (PARTITION BY {key} ORDER BY v.seq DESC) = 1""",
+            [self.vintage_seq(vintage), authority])
+
+    def targets_as_of(self, vintage: str | None, authority: str) -> pd.DataFrame:
+        return self._latest_meta("targets", vintage, authority, "t.ref")
+
+    def comparators_as_of(self, vintage: str | None, authority: str) -> pd.DataFrame:
+        return self._latest_meta("comparators", vintage, authority, "t.ref, t.comparator")
+
+    def baselines_as_of(self, vintage: str | None, authority: str) -> pd.DataFrame:
+        return self._latest_meta("baselines", vintage, authority, "t.ref")
+
+    def printed_ratings(self, authority: str) -> pd.DataFrame:
+        return self.query("SELECT * FROM printed_ratings WHERE authority = ? ORDER BY ref, period", [authority])
+
+    def weekly_as_of(self, vintage: str | None, authority: str) -> pd.DataFrame:
+        return self.query(
+            """SELECT w.ref, w.week_ending, CAST(w.value AS DOUBLE) AS value, w.status, w.vintage
+               FROM weekly w JOIN vintages v USING (vintage) WHERE v.seq <= ? AND w.authority = ?
+               QUALIFY row_number() OVER (PARTITION BY w.ref, w.week_ending ORDER BY v.seq DESC) = 1
+               ORDER BY w.ref, w.week_ending""", [self.vintage_seq(vintage), authority])
+
+    def commentary_as_of(self, vintage: str | None, authority: str, area: str, period: dt.date) -> pd.DataFrame:
+        return self.query(
+            """SELECT c.text, c.vintage, v.label, c.source_file, c.source_line FROM commentary c
+               JOIN vintages v USING (vintage)
+               WHERE v.seq <= ? AND c.authority = ? AND c.area = ? AND c.period = ?
+               ORDER BY v.seq DESC LIMIT 1""", [self.vintage_seq(vintage), authority, area, period])
+
+    def names(self) -> pd.DataFrame:
+        return self.query(
+            """SELECT n.*, v.label, v.seq FROM indicator_names n JOIN vintages v USING (vintage) ORDER BY n.ref, v.seq""")
+
+    def revisions(self, authority: str) -> pd.DataFrame:
+        """Every cell whose figure changed from one vintage to the next that printed it."""
+        return self.query(
+            """WITH cells AS (
+                   SELECT o.ref, o.period, CAST(o.value AS DOUBLE) AS value, o.vintage, v.seq, v.label
+                   FROM observations o JOIN vintages v USING (vintage)
+                   WHERE o.authority = ? AND o.status = 'value'),
+               paired AS (
+                   SELECT *, lag(value) OVER w AS old_value, lag(vintage) OVER w AS old_vintage,
+                          lag(label) OVER w AS old_label
+                   FROM cells WINDOW w AS (PARTITION BY ref, period ORDER BY seq))
+               SELECT ref, period, old_vintage, old_label, old_value, vintage AS new_vintage, label AS new_label,
+                      value AS new_value, value - old_value AS change
+               FROM paired WHERE old_value IS NOT NULL AND value <> old_value ORDER BY ref, period""", [authority])
+
+    def dump(self, all_vintages: bool, authority: str | None = None) -> pd.DataFrame:
+        where = "WHERE o.authority = ?" if authority else ""
+        params = [authority] if authority else []
+        if all_vintages:
+            sql = f"""SELECT o.authority, o.ref, o.period, CAST(o.value AS DOUBLE) AS value, o.status, o.vintage
+                      FROM observations o JOIN vintages v USING (vintage) {where}
+                      ORDER BY o.authority, o.ref, o.period, v.seq"""
+        else:
+            sql = f"""SELECT o.authority, o.ref, o.period, CAST(o.value AS DOUBLE) AS value, o.status, o.vintage
+                      FROM observations o JOIN vintages v USING (vintage) {where}
+                      QUALIFY row_number() OVER (PARTITION BY o.authority, o.ref, o.period
+                                                 ORDER BY (o.status <> 'missing') DESC, v.seq DESC) = 1
+                      ORDER BY o.authority, o.ref, o.period"""
+        return self.query(sql, params)
+
+    def dump_weekly(self) -> pd.DataFrame:
+        return self.query(
+            """SELECT w.authority, w.ref, w.week_ending, CAST(w.value AS DOUBLE) AS value, w.status, w.vintage
+               FROM weekly w ORDER BY w.authority, w.ref, w.week_ending, w.vintage""")
