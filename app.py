@@ -1,0 +1,29 @@
+"""Router: shared sidebar (month, vintage, filters) then the chosen page."""
+
+import streamlit as st
+
+from dashboard.ui.components import PAGE_PATHS
+from dashboard.ui.context import sidebar
+
+st.set_page_config(page_title="Children's Services performance · Tameside", page_icon="📊", layout="wide")
+
+P = PAGE_PATHS
+pages = {
+    "Dashboard": [st.Page(P["overview"], title="Overview", icon="🏠", default=True, url_path="overview")],
+    "Service areas": [
+        st.Page(P["front_door"], title="Front Door", url_path="front-door"),
+        st.Page(P["early_help"], title="Early Help", url_path="early-help"),
+        st.Page(P["cin_cp"], title="Child in Need & Protection", url_path="child-in-need"),
+        st.Page(P["cared_for"], title="Cared For", url_path="cared-for"),
+        st.Page(P["safeguarding"], title="Safeguarding", url_path="safeguarding"),
+        st.Page(P["workforce"], title="Workforce", url_path="workforce"),
+    ],
+    "More": [
+        st.Page(P["weekly"], title="Weekly (Brilliant at the Basics)", url_path="weekly"),
+        st.Page(P["indicator"], title="Indicator detail", url_path="indicator"),
+        st.Page(P["about"], title="About the data", url_path="about"),
+    ],
+}
+page = st.navigation(pages)
+st.session_state["_context"] = sidebar()
+page.run()

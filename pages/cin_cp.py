@@ -1,0 +1,3 @@
+from dashboard.ui.views import area
+
+area("cin_cp")

@@ -1,0 +1,160 @@
+"""Building blocks the pages share. No raw HTML: text from the data goes through markdown
+rendering with HTML disabled, so a commentary cannot inject markup."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import streamlit as st
+
+from ..engine.scorecard import TABLE_MONTHS, comparator_years
+from ..engine.spc import ASSURANCE_LABEL, VARIATION_LABEL
+from ..formatting import (FREQUENCY_WORD, POLARITY_WORD, STATUS_TEXT, fmt_number, fmt_value, rag_label,
+                          shown)
+from ..periods import add_months, label
+from . import data
+
+# Okabe-Ito derived tints with near-black text: every pair is above 9:1 contrast (WCAG 2.2 AA needs 4.5:1).
+RAG_FILL = {"R": "#f7c9b0", "A": "#fbe3a6", "G": "#bfe6d6", "-": "#ececec"}
+TEXT_ON_FILL = "#111111"
+
+
+def direction_label(arrow: str, word: str) -> str:
+    return f"{arrow} {word}".strip() if word else "–"
+
+
+def scorecard_table(sc: pd.DataFrame, month: dt.date, vintage: str, key: str) -> pd.DataFrame:
+    """The scorecard as the panel knows it. Returns the displayed frame (with refs) for selection handling."""
+    years = comparator_years(data.comparators(vintage))
+    window = [add_months(month, -k) for k in range(TABLE_MONTHS - 1, -1, -1)]
+    rows = pd.DataFrame({"Ref": sc["ref"], "Indicator": sc["indicator"]})
+    for m in window[:-1]:
+        rows[label(m)] = [shown(v, s, u) if s != "missing" or pd.notna(v) else ""
+                          for v, s, u in zip(sc[f"m_{m.isoformat()}"], sc[f"s_{m.isoformat()}"], sc["unit"])]
+    rows[f"Current ({label(month)})"] = [shown(v, s, u) + (" †" if r else "")
+                                         for v, s, u, r in zip(sc["value"], sc["status"], sc["unit"], sc["revised"])]
+    rows["Previous year"] = [fmt_value(v, u) + (f" ({b})" if b else "") if pd.notna(v) else ""
+                             for v, u, b in zip(sc["previous_year"], sc["unit"], sc["previous_year_basis"])]
+    rows["Target"] = sc["target_text"].fillna("")
+    for c, name in (("gm", "GM"), ("nw", "NW"), ("sn", "SN"), ("england", "England")):
+        header = f"{name} ({years[c]})" if years[c] else name
+        rows[header] = [fmt_number(v, u) for v, u in zip(sc[c], sc["unit"])]
+    rows["Last 12 months"] = sc["spark"]
+    rows["RAG"] = sc["rag"].map(rag_label)
+    rows["Direction"] = [direction_label(a, w) for a, w in zip(sc["direction_arrow"], sc["direction"])]
+    rows["SPC"] = sc["spc_variation"].map(VARIATION_LABEL)
+    rows["Why this rating"] = sc["rag_reason"]
+
+    def fill(col: pd.Series) -> list[str]:
+        return [f"background-color: {RAG_FILL.get(code, '#ffffff')}; color: {TEXT_ON_FILL}" for code in sc["rag"]]
+
+    styled = rows.style.apply(fill, subset=["RAG"])
+    st.dataframe(
+        styled, hide_index=True, width="stretch", key=key, on_select="rerun", selection_mode="single-row",
+        row_height=36,
+        column_config={
+            "Ref": st.column_config.TextColumn(pinned=True, width="small"),
+            "Indicator": st.column_config.TextColumn(pinned=True, width="large"),
+            "Last 12 months": st.column_config.LineChartColumn(
+                width="small", help="Sparkline of the last 12 months (gaps where no figure was printed)"),
+            "RAG": st.column_config.TextColumn(width="small", help="✔ Green meets target · ▲ Amber within tolerance · "
+                                               "✖ Red beyond · – not rated. See 'Why this rating'."),
+            "Why this rating": st.column_config.TextColumn(width="large"),
+        },
+    )
+    st.caption("† revised since first published. Blank month cells were not printed; 'Not yet available' and "
+               "'n/a' are shown as printed, never as zero. Select a row to open the indicator.")
+    return rows
+
+
+def selected_ref(key: str, rows: pd.DataFrame) -> str | None:
+    state = st.session_state.get(key)
+    if not state:
+        return None
+    sel = state.get("selection", {}).get("rows", []) if isinstance(state, dict) else state.selection.rows
+    if sel:
+        idx = sel[0]
+        if 0 <= idx < len(rows):
+            return str(rows.iloc[idx]["Ref"])
+    return None
+
+
+def open_detail(ref: str) -> None:
+    st.session_state["ref"] = ref
+    st.switch_page(PAGE_PATHS["indicator"])
+
+
+def headline_tiles(sc: pd.DataFrame, limit: int = 4) -> None:
+    heads = sc[sc["headline"].astype(bool)].head(limit)
+    if heads.empty:
+        heads = sc.head(limit)
+    cols = st.columns(len(heads)) if len(heads) else []
+    for col, row in zip(cols, heads.itertuples()):
+        with col:
+            with st.container(border=True):
+                value = fmt_value(row.value, row.unit) if row.status == "value" else STATUS_TEXT.get(row.status, "No figure")
+                delta = f"{row.direction_arrow} {row.direction}" if row.direction else None
+                st.metric(f"{row.ref} · {row.indicator}", value, delta=delta, delta_color="off",
+                          help=row.direction_reason)
+                st.markdown(f"**{rag_label(row.rag)}** — {row.rag_reason}", unsafe_allow_html=False)
+
+
+def commentary(vintage: str, area: str, month: dt.date) -> None:
+    c = data.commentary(vintage, area, month)
+    st.subheader(f"Commentary, {label(month)}")
+    if c.empty:
+        st.info(f"No commentary was printed for this area for {label(month)}.")
+        return
+    row = c.iloc[0]
+    st.markdown(row["text"], unsafe_allow_html=False)
+    src = f"{row['source_file']}, from line {int(row['source_line'])}" if pd.notna(row["source_line"]) else row["source_file"]
+    st.caption(f"As written in: {row['label']} ({src}).")
+
+
+def rag_legend() -> None:
+    st.caption("RAG: ✔ Green meets the target · ▲ Amber misses it within tolerance · ✖ Red beyond tolerance · "
+               "– not rated (activity measures, or no target and no comparator). "
+               "Direction: ▲ up · ▼ down · ► little change, with Improving / Declining in the indicator's polarity. "
+               "SPC: ● common cause · ⬆/⬇ special cause (improvement, concern or neither).")
+
+
+def indicator_facts(row: pd.Series) -> None:
+    st.markdown(
+        f"- **Polarity:** {POLARITY_WORD.get(row['polarity'], row['polarity'])}\n"
+        f"- **Frequency:** {FREQUENCY_WORD.get(row['frequency'], row['frequency'])}\n"
+        f"- **Unit:** {row['unit'].replace('_', ' ')}\n"
+        f"- **Target:** {row['target_text'] or 'none printed'}\n"
+        f"- **Comparators:** {row.get('comparator_summary') or 'none printed'}"
+        + (f"\n- **Definition note:** {row['definition_note']}" if row.get("definition_note") else ""),
+        unsafe_allow_html=False)
+
+
+def judgement_block(row: pd.Series) -> None:
+    c1, c2, c3 = st.columns(3)
+    with c1, st.container(border=True):
+        st.markdown(f"**RAG: {rag_label(row['rag'])}**")
+        st.write(row["rag_reason"])
+    with c2, st.container(border=True):
+        st.markdown(f"**Direction: {direction_label(row['direction_arrow'], row['direction'])}**")
+        st.write(row["direction_reason"])
+        if row.get("dir_year_reason"):
+            st.caption("Against the same month last year: " + row["dir_year_reason"])
+    with c3, st.container(border=True):
+        st.markdown(f"**SPC: {VARIATION_LABEL.get(row['spc_variation'], '')} · "
+                    f"{ASSURANCE_LABEL.get(row['spc_assurance'], '')}**")
+        st.write(row["spc_reason"])
+
+
+PAGE_PATHS = {
+    "overview": "pages/overview.py",
+    "front_door": "pages/front_door.py",
+    "early_help": "pages/early_help.py",
+    "cin_cp": "pages/cin_cp.py",
+    "cared_for": "pages/cared_for.py",
+    "safeguarding": "pages/safeguarding.py",
+    "workforce": "pages/workforce.py",
+    "weekly": "pages/weekly.py",
+    "indicator": "pages/indicator.py",
+    "about": "pages/about.py",
+}

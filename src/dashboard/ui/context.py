@@ -1,0 +1,80 @@
+"""The controls every page shares: month, vintage and filters, kept in the URL (?month=2024-01)
+through widget query-param binding, so a link opens the same view."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import pandas as pd
+import streamlit as st
+
+from ..formatting import RAG_WORD
+from ..periods import iso, long_label, parse_period
+from . import data
+
+RAG_CHOICES = ["Red", "Amber", "Green", "Not rated"]
+
+
+@dataclass(frozen=True)
+class Context:
+    month: dt.date
+    vintage: str
+    vintage_label: str
+    rag: tuple[str, ...]
+    text: str
+    off_target: bool
+    present: bool
+
+    def filter(self, sc: pd.DataFrame) -> pd.DataFrame:
+        """Apply the sidebar filters to a scorecard frame."""
+        out = sc
+        if self.rag and set(self.rag) != set(RAG_CHOICES):
+            words = out["rag"].map(RAG_WORD)
+            out = out[words.isin(self.rag)]
+        if self.text:
+            needle = self.text.lower()
+            out = out[out["ref"].str.lower().str.contains(needle, regex=False)
+                      | out["indicator"].str.lower().str.contains(needle, regex=False)]
+        if self.off_target:
+            out = out[out["rag"].isin(["R", "A"])]
+        return out
+
+
+def _vintage_options() -> tuple[list[str], dict[str, str]]:
+    v = data.table("vintages").sort_values("seq", ascending=False)
+    labels = {"latest": f"Latest ({v['label'].iloc[0]})"}
+    labels.update({row.vintage: f"As reported: {row.label}" for row in v.itertuples()})
+    return ["latest"] + list(v["vintage"]), labels
+
+
+def sidebar() -> Context:
+    present = st.query_params.get("present") == "1"
+    options, labels = _vintage_options()
+    with st.sidebar:
+        st.markdown("### View")
+        vintage = st.selectbox("Figures as reported", options, format_func=lambda v: labels.get(v, v), key="vintage",
+                               bind="query-params",
+                               help="Pick a pack to see every page exactly as it was reported then. Latest shows revised figures.")
+        months = [iso(m) for m in data.months(vintage)]
+        if not months:
+            st.error("No figures are stored for this view.")
+            st.stop()
+        month = st.selectbox("Month", months, format_func=lambda m: long_label(parse_period(m)), key="month",
+                             bind="query-params", help="Only months with figures are listed. The latest is the default.")
+        st.markdown("### Filter the scorecard")
+        rag = st.multiselect("RAG rating", RAG_CHOICES, default=[], key="rag", bind="query-params",
+                             placeholder="All ratings")
+        text = st.text_input("Search ref or indicator", key="q", placeholder="e.g. CIN8 or visits")
+        off_target = st.toggle("Off target only (Red or Amber)", key="off")
+    return Context(month=parse_period(month), vintage=vintage, vintage_label=labels.get(vintage, vintage),
+                   rag=tuple(rag), text=text.strip(), off_target=off_target, present=present)
+
+
+def current() -> Context:
+    """The context the router built for this run."""
+    ctx = st.session_state.get("_context")
+    if ctx is None:
+        ctx = sidebar()
+        st.session_state["_context"] = ctx
+    return ctx

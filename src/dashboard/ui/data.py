@@ -1,0 +1,128 @@
+"""Cached reads for the app. Cache keys carry the database file's stamp, so a newly published
+database is picked up on the next interaction without a restart."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from .. import service
+from ..store import DEFAULT_DB, ReadOnlyStore
+
+
+def db_path() -> Path:
+    return Path(os.environ.get("DASHBOARD_DB") or DEFAULT_DB)
+
+
+def reader() -> ReadOnlyStore:
+    return ReadOnlyStore(db_path())
+
+
+def stamp() -> tuple[int, int]:
+    return reader().stamp
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _table(name: str, _stamp: tuple) -> pd.DataFrame:
+    return reader().table(name)
+
+
+def table(name: str) -> pd.DataFrame:
+    return _table(name, stamp())
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _months(vintage: str, authority: str, _stamp: tuple) -> list[dt.date]:
+    return reader().months(vintage, authority)
+
+
+def months(vintage: str) -> list[dt.date]:
+    return _months(vintage, authority(), stamp())
+
+
+def authority() -> str:
+    return str(table("authorities")["authority"].iloc[0])
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def _scorecard(month: dt.date, vintage: str, authority: str, _stamp: tuple) -> pd.DataFrame:
+    return service.build_scorecard(reader(), month, vintage, authority)
+
+
+def scorecard(month: dt.date, vintage: str) -> pd.DataFrame:
+    return _scorecard(month, vintage, authority(), stamp())
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _observations(vintage: str, authority: str, _stamp: tuple) -> pd.DataFrame:
+    df = reader().observations_as_of(vintage, authority)
+    df["period"] = pd.to_datetime(df["period"]).dt.date
+    return df
+
+
+def observations(vintage: str) -> pd.DataFrame:
+    return _observations(vintage, authority(), stamp())
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _history(ref: str, authority: str, _stamp: tuple) -> pd.DataFrame:
+    df = reader().observation_history(authority, ref)
+    df["period"] = pd.to_datetime(df["period"]).dt.date
+    return df
+
+
+def history(ref: str) -> pd.DataFrame:
+    return _history(ref, authority(), stamp())
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _weekly(vintage: str, authority: str, _stamp: tuple) -> pd.DataFrame:
+    df = reader().weekly_as_of(vintage, authority)
+    df["week_ending"] = pd.to_datetime(df["week_ending"]).dt.date
+    return df
+
+
+def weekly(vintage: str) -> pd.DataFrame:
+    return _weekly(vintage, authority(), stamp())
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def _commentary(vintage: str, authority: str, area: str, month: dt.date, _stamp: tuple) -> pd.DataFrame:
+    return reader().commentary_as_of(vintage, authority, area, month)
+
+
+def commentary(vintage: str, area: str, month: dt.date) -> pd.DataFrame:
+    return _commentary(vintage, authority(), area, month, stamp())
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _derived(month: dt.date, vintage: str, authority: str, _stamp: tuple) -> pd.DataFrame:
+    return service.derived_figures(reader(), month, vintage, authority)
+
+
+def derived(month: dt.date, vintage: str) -> pd.DataFrame:
+    return _derived(month, vintage, authority(), stamp())
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _names(_stamp: tuple) -> pd.DataFrame:
+    return reader().names()
+
+
+def names() -> pd.DataFrame:
+    return _names(stamp())
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _meta_as_of(kind: str, vintage: str, authority: str, _stamp: tuple) -> pd.DataFrame:
+    r = reader()
+    return {"targets": r.targets_as_of, "comparators": r.comparators_as_of, "baselines": r.baselines_as_of}[kind](
+        vintage, authority)
+
+
+def comparators(vintage: str) -> pd.DataFrame:
+    return _meta_as_of("comparators", vintage, authority(), stamp())

@@ -1,0 +1,275 @@
+"""Page bodies. Each page file in pages/ is one call into here; the six service areas share area()."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from ..engine.scorecard import TABLE_MONTHS
+from ..engine.spc import VARIATION_LABEL
+from ..formatting import RAG_WORD, fmt_change, fmt_value, rag_label, shown
+from ..periods import add_months, label, long_label
+from . import charts, components, data
+from .context import current
+
+
+def _area_row(area: str) -> pd.Series:
+    areas = data.table("areas").set_index("area")
+    if area not in areas.index:
+        st.error(f"Unknown service area {area!r}.")
+        st.stop()
+    return areas.loc[area]
+
+
+def _as_of_note(ctx) -> None:
+    if ctx.vintage != "latest":
+        st.warning(f"Showing figures {ctx.vintage_label.lower()}: later revisions are hidden.", icon="🕰")
+
+
+def area(area: str) -> None:
+    """The shared service-area template: head of service, headline tiles, scorecard, commentary."""
+    ctx = current()
+    meta = _area_row(area)
+    st.title(meta["title"])
+    if meta["head_of_service"]:
+        st.caption(f"Head of service: {meta['head_of_service']}, {meta['head_role']} (as printed in the March 2024 pack). "
+                   f"Month: {long_label(ctx.month)}.")
+    _as_of_note(ctx)
+    sc_all = data.scorecard(ctx.month, ctx.vintage)
+    sc = sc_all[sc_all["area"] == area]
+    if sc.empty:
+        st.info(f"No {meta['short_title']} figures were published for {long_label(ctx.month)}. "
+                "Pick another month in the sidebar.")
+        return
+    components.headline_tiles(sc)
+    shown_sc = ctx.filter(sc)
+    st.subheader(f"Scorecard: {len(shown_sc)} of {len(sc)} indicators")
+    components.rag_legend()
+    if shown_sc.empty:
+        st.info("No indicator matches the filters in the sidebar.")
+    else:
+        rows = components.scorecard_table(shown_sc, ctx.month, ctx.vintage, key=f"table_{area}")
+        ref = components.selected_ref(f"table_{area}", rows)
+        if ref:
+            components.open_detail(ref)
+    components.commentary(ctx.vintage, area, ctx.month)
+
+
+def overview() -> None:
+    ctx = current()
+    st.title("Children's Services performance")
+    st.caption(f"{long_label(ctx.month)} · {ctx.vintage_label}")
+    _as_of_note(ctx)
+    sc = data.scorecard(ctx.month, ctx.vintage)
+    if sc.empty:
+        st.info(f"No figures for {long_label(ctx.month)}.")
+        return
+    areas = data.table("areas")
+    areas = areas[areas["area"] != "weekly"]
+
+    counts = (sc.assign(rating=sc["rag"].map(RAG_WORD)).groupby(["area", "rating"]).size().rename("n").reset_index())
+    grid = pd.MultiIndex.from_product([areas["area"], ["Red", "Amber", "Green", "Not rated"]], names=["area", "rating"])
+    counts = counts.set_index(["area", "rating"]).reindex(grid, fill_value=0).reset_index()
+    counts["rank"] = counts["rating"].map({"Red": 0, "Amber": 1, "Green": 2, "Not rated": 3})
+    counts = counts.sort_values(["area", "rank"])
+    counts["cum"] = counts.groupby("area")["n"].cumsum()
+    counts["abbr"] = counts["rating"].map({"Red": "R", "Amber": "A", "Green": "G", "Not rated": "–"}) + counts["n"].astype(str)
+    counts["area"] = counts["area"].map(areas.set_index("area")["short_title"])
+
+    left, right = st.columns([3, 2])
+    with left:
+        chart, summary = charts.rag_counts_chart(counts)
+        st.altair_chart(chart, width="stretch")
+        st.caption(summary)
+    with right:
+        table = counts.pivot_table(index="area", columns="rating", values="n", aggfunc="sum", sort=False)
+        table = table.reindex(columns=["Red", "Amber", "Green", "Not rated"]).reset_index()
+        table.columns = ["Area", "✖ Red", "▲ Amber", "✔ Green", "– Not rated"]
+        st.markdown(f"**RAG counts, {label(ctx.month)}**")
+        st.dataframe(table, hide_index=True, width="stretch")
+
+    st.subheader("Exceptions to discuss")
+    st.caption("Red and Amber indicators in triage order: Red first, then those also declining or showing an SPC "
+               "concern. Select a row to open the indicator.")
+    exceptions = ctx.filter(sc[sc["rag"].isin(["R", "A"])]).sort_values(["triage", "sort_order"])
+    if exceptions.empty:
+        st.success(f"No Red or Amber indicators for {long_label(ctx.month)} with these filters.")
+    else:
+        short = areas.set_index("area")["short_title"]
+        rows = pd.DataFrame({
+            "Ref": exceptions["ref"], "Indicator": exceptions["indicator"], "Area": exceptions["area"].map(short),
+            "Current": [shown(v, s, u) for v, s, u in zip(exceptions["value"], exceptions["status"], exceptions["unit"])],
+            "RAG": exceptions["rag"].map(rag_label),
+            "Direction": [components.direction_label(a, w) for a, w in zip(exceptions["direction_arrow"], exceptions["direction"])],
+            "SPC": exceptions["spc_variation"].map(VARIATION_LABEL),
+            "Why": exceptions["rag_reason"],
+        })
+        st.dataframe(rows, hide_index=True, width="stretch", key="exceptions", on_select="rerun",
+                     selection_mode="single-row", column_config={"Why": st.column_config.TextColumn(width="large")})
+        ref = components.selected_ref("exceptions", rows)
+        if ref:
+            components.open_detail(ref)
+
+    st.subheader(f"Biggest movers since {label(add_months(ctx.month, -1))}")
+    movers = sc[sc["prev_month_value"].notna() & sc["value"].notna()].copy()
+    if movers.empty:
+        st.info(f"No indicator has figures for both {label(add_months(ctx.month, -1))} and {label(ctx.month)}.")
+    else:
+        change = movers["value"] - movers["prev_month_value"]
+        # Percentages move in points; counts and rates relative to where they were.
+        movers["size"] = (change.abs().where(movers["unit"] == "percent",
+                                             (change / movers["prev_month_value"].abs().replace(0, pd.NA)).abs() * 100))
+        movers = movers.dropna(subset=["size"]).sort_values("size", ascending=False).head(10)
+        st.dataframe(pd.DataFrame({
+            "Ref": movers["ref"], "Indicator": movers["indicator"],
+            "From": [fmt_value(v, u) for v, u in zip(movers["prev_month_value"], movers["unit"])],
+            "To": [fmt_value(v, u) for v, u in zip(movers["value"], movers["unit"])],
+            "Change": [("+" if d > 0 else "−") + fmt_change(d, u) + ("" if u == "percent" else f" ({s:.0f}%)")
+                       for d, u, s in zip(movers["value"] - movers["prev_month_value"], movers["unit"], movers["size"])],
+            "Direction": [components.direction_label(a, w) for a, w in zip(movers["direction_arrow"], movers["direction"])],
+        }), hide_index=True, width="stretch")
+        st.caption("Percentages ranked by change in points; counts, rates and averages by per cent change.")
+
+
+def indicator() -> None:
+    ctx = current()
+    ind = data.table("indicators")
+    ind = ind[ind["frequency"] != "week"]
+    refs = list(ind["ref"])
+    names = dict(zip(ind["ref"], ind["name"]))
+    if st.session_state.get("ref") not in refs:
+        st.session_state.pop("ref", None)
+    ref = st.selectbox("Indicator", refs, format_func=lambda r: f"{r} · {names[r]}", key="ref", bind="query-params")
+    sc = data.scorecard(ctx.month, ctx.vintage)
+    match = sc[sc["ref"] == ref]
+    st.title(f"{ref} · {names[ref]}")
+    _as_of_note(ctx)
+    if match.empty:
+        st.info(f"{ref} has no figures in the six months up to {long_label(ctx.month)}. Pick another month or indicator.")
+        return
+    row = match.iloc[0]
+    components.judgement_block(row)
+
+    obs = data.observations(ctx.vintage)
+    series = obs[(obs["ref"] == ref) & (obs["period"] <= ctx.month)].sort_values("period")
+    hist = data.history(ref)
+    seqs = data.table("vintages").set_index("vintage")["seq"]
+    first_print = hist[hist["status"] == "value"].groupby("period")["value"].nunique()
+    revised = set(first_print[first_print > 1].index)
+    show_spc = st.toggle("Show SPC average, process limits and signals", value=True, key="spc")
+    chart, summary = charts.indicator_chart(row, series, show_spc=show_spc, revised=revised)
+    st.altair_chart(chart, width="stretch")
+    st.caption(f"Chart summary: {summary}")
+
+    left, right = st.columns([2, 3])
+    with left:
+        st.subheader("About this indicator")
+        components.indicator_facts(row)
+        d = data.derived(ctx.month, ctx.vintage)
+        if ref in d.index and row["unit"] == "count":
+            r = d.loc[ref]
+            lines = [f"- **Rate per 10,000 children (0–17):** {fmt_value(r['rate_per_10k'], 'rate_per_10k') or 'no figure'}"]
+            if pd.notna(r.get("ytd_months_needed")) and not pd.isna(r["ytd_total"]):
+                lines.append(f"- **Year to date from April:** {fmt_value(r['ytd_total'], 'count')}")
+            elif r.name in set(ind.loc[ind["count_type"] == "flow", "ref"]):
+                lines.append(f"- **Year to date from April:** not given: {int(r['ytd_months'])} of "
+                             f"{int(r['ytd_months_needed'])} months have figures")
+                lines.append(f"- **Rolling 12 months:** " + (fmt_value(r["rolling_12_total"], "count")
+                             if pd.notna(r["rolling_12_total"]) else f"not given: {int(r['rolling_months'])} of 12 months have figures"))
+            st.markdown("\n".join(lines))
+            st.caption("Derived here from the monthly counts; population from the authority's metadata.")
+        nm = data.names()
+        wording = nm[nm["ref"] == ref][["label", "name_as_printed", "name_damaged"]].drop_duplicates("name_as_printed")
+        if len(wording) > 1:
+            st.markdown("**Wording as printed in each pack**")
+            for w in wording.itertuples():
+                st.markdown(f"- {w.label}: “{w.name_as_printed}”" + (" (damaged in the source)" if w.name_damaged else ""))
+    with right:
+        st.subheader("Every figure, every vintage")
+        table = hist.copy()
+        table = table[table["seq"] <= (seqs.max() if ctx.vintage == "latest" else seqs[ctx.vintage])]
+        unit = row["unit"]
+        st.dataframe(pd.DataFrame({
+            "Month": [label(p) for p in table["period"]],
+            "Value": [shown(v, s, unit) for v, s in zip(table["value"], table["status"])],
+            "As printed in": table["label"],
+            "Source": [f"{f}, line {int(n)}" if pd.notna(n) else f for f, n in zip(table["source_file"], table["source_line"])],
+            "Revised": ["yes" if p in revised else "" for p in table["period"]],
+        }), hide_index=True, width="stretch", height=320)
+
+
+def weekly() -> None:
+    ctx = current()
+    st.title("Brilliant at the Basics: weekly")
+    _as_of_note(ctx)
+    w = data.weekly(ctx.vintage)
+    if w.empty:
+        st.info("No weekly figures are stored for this view.")
+        return
+    ind = data.table("indicators").set_index("ref")
+    weeks = sorted(w["week_ending"].unique())
+    st.caption(f"{w['ref'].nunique()} indicators, weeks ending {weeks[0]:%d %b %Y} to {weeks[-1]:%d %b %Y}, "
+               "as printed in the Scrutiny Panel pack of 8 November 2023.")
+    grid = w.pivot_table(index="ref", columns="week_ending", values="value", aggfunc="first")
+    grid = grid.reindex(sorted(grid.index, key=lambda r: int(ind.loc[r, "sort_order"])))
+    units = ind.loc[grid.index, "unit"]
+    table = pd.DataFrame({"Ref": grid.index, "Indicator": ind.loc[grid.index, "name"].values})
+    for wk in weeks:
+        table[f"w/e {wk:%d %b}"] = [fmt_value(v, u) if pd.notna(v) else "No figure" for v, u in zip(grid[wk], units)]
+    table["Trend"] = [[None if pd.isna(x) else float(x) for x in r] for r in grid.to_numpy()]
+    first, last = grid[weeks[0]], grid[weeks[-1]]
+    delta = last - first
+    table["Change over the weeks"] = [("▲ up " if d > 0 else "▼ down " if d < 0 else "► level ") + fmt_change(d, u)
+                                      if pd.notna(d) else "–" for d, u in zip(delta, units)]
+    if ctx.text:
+        needle = ctx.text.lower()
+        table = table[table["Ref"].str.lower().str.contains(needle, regex=False)
+                      | table["Indicator"].str.lower().str.contains(needle, regex=False)]
+    st.dataframe(table, hide_index=True, width="stretch", height=520, column_config={
+        "Ref": st.column_config.TextColumn(pinned=True), "Indicator": st.column_config.TextColumn(pinned=True, width="large"),
+        "Trend": st.column_config.LineChartColumn(width="small")})
+    refs = list(table["Ref"])
+    if refs:
+        ref = st.selectbox("Chart an indicator", refs, format_func=lambda r: f"{r} · {ind.loc[r, 'name']}", key="weekly_ref")
+        chart, summary = charts.weekly_chart(ref, ind.loc[ref, "name"], ind.loc[ref, "unit"], w[w["ref"] == ref])
+        st.altair_chart(chart, width="stretch")
+        st.caption(f"Chart summary: {summary}")
+
+
+def about() -> None:
+    st.title("About the data")
+    st.markdown(
+        "This dashboard shows the figures Tameside Council's Children's Services published in its "
+        "**Performance and Quality Assurance Scorecards**: the January 2023 scorecard and the scorecards in the "
+        "Children's Services Scrutiny Panel packs of **8 November 2023** and **6 March 2024**, plus the weekly "
+        "*Brilliant at the Basics* table. Every figure records the pack, file and line it came from.")
+    st.subheader("Vintages: figures as reported")
+    v = data.table("vintages")
+    st.dataframe(pd.DataFrame({"Vintage": v["vintage"], "Reported in": v["label"], "Date": v["published"],
+                               "Source": v["source_file"], "Note": v["as_of_note"]}), hide_index=True, width="stretch")
+    st.markdown(
+        "Figures are revised between packs as recording catches up (for example FD1 contacts in September 2023: "
+        "1,265 in the November 2023 pack, 1,318 in the March 2024 pack). Both are kept. The default view shows the "
+        "latest figure for each month; pick a pack under *Figures as reported* to see exactly what the panel was told.")
+    st.subheader("How ratings are worked out")
+    st.markdown(
+        "- **RAG** is calculated, not set by hand. Green meets the target (or sits inside a target band); Amber misses "
+        "it by no more than 5 percentage points (percentages) or 5% of the target (counts, rates, averages); Red "
+        "misses by more. Without a target, an indicator is rated on where it sits against England and statistical "
+        "neighbours. Activity measures are not rated. Every rating carries its reason in words.\n"
+        "- **Direction of travel** compares with the previous month (or the same month last year), in the "
+        "indicator's polarity; moves under 1 point (percentages) or 2% (others) count as no change.\n"
+        "- **SPC** (NHS England *Making Data Count*): average ± 2.66 × mean moving range; signals are a month "
+        "outside the limits, 7 in a row on one side of the average, 7 in a row rising or falling, or 2 of 3 near a "
+        "limit. With fewer than 13 months the limits are marked trial.\n"
+        "- **Missing** figures and cells printed *Not Yet Available* or *n/a* are shown as such and never treated as zero.")
+    areas = data.table("areas")
+    areas = areas[areas["head_of_service"] != ""]
+    st.subheader("Service areas and heads of service")
+    st.dataframe(pd.DataFrame({"Area": areas["title"], "Head of service": areas["head_of_service"],
+                               "Role": areas["head_role"], "Source": areas["head_source"]}), hide_index=True, width="stretch")
+    ind = data.table("indicators")
+    notes = ind[ind["definition_note"] != ""]
+    st.subheader("Definition changes under the same ref")
+    st.dataframe(pd.DataFrame({"Ref": notes["ref"], "Indicator": notes["name"], "Note": notes["definition_note"]}),
+                 hide_index=True, width="stretch")
