@@ -5,11 +5,11 @@ import streamlit as st
 from dashboard.ui.components import PAGE_PATHS
 from dashboard.ui.context import sidebar
 
-st.set_page_config(page_title="Children's Services performance · Tameside", page_icon="📊", layout="wide")
+st.set_page_config(page_title="Children's Services performance · Tameside", page_icon=":material/monitoring:", layout="wide")
 
 P = PAGE_PATHS
 pages = {
-    "Dashboard": [st.Page(P["overview"], title="Overview", icon="🏠", default=True, url_path="overview")],
+    "Dashboard": [st.Page(P["overview"], title="Overview", icon=":material/dashboard:", default=True, url_path="overview")],
     "Service areas": [
         st.Page(P["front_door"], title="Front Door", url_path="front-door"),
         st.Page(P["early_help"], title="Early Help", url_path="early-help"),

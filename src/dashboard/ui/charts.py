@@ -130,21 +130,23 @@ def indicator_chart(row: pd.Series, series: pd.DataFrame, show_spc: bool = True,
 
 
 def rag_counts_chart(counts: pd.DataFrame) -> tuple[alt.Chart, str]:
-    """counts: area title, rating word, n."""
+    """counts: area (in display order), rating word, n, cum (running total within the area), abbr label."""
     palette = {"Red": "#D55E00", "Amber": "#E69F00", "Green": "#009E73", "Not rated": "#BBBBBB"}
     order = ["Red", "Amber", "Green", "Not rated"]
-    chart = alt.Chart(counts).mark_bar().encode(
-        y=alt.Y("area:N", title=None, sort=list(dict.fromkeys(counts["area"]))),
-        x=alt.X("n:Q", title="Indicators", stack="zero"),
+    area_order = list(dict.fromkeys(counts["area"]))
+    y = alt.Y("area:N", title=None, sort=area_order, axis=alt.Axis(labelLimit=260))
+    bars = alt.Chart(counts).mark_bar(stroke="#ffffff", strokeWidth=1).encode(
+        y=y, x=alt.X("n:Q", title="Indicators", stack="zero"),
         color=alt.Color("rating:N", title="RAG", scale=alt.Scale(domain=order, range=[palette[o] for o in order])),
         order=alt.Order("rank:Q"),
         tooltip=[alt.Tooltip("area:N", title="Area"), alt.Tooltip("rating:N", title="RAG"), alt.Tooltip("n:Q", title="Indicators")],
     )
-    text = alt.Chart(counts[counts["n"] > 0]).mark_text(dx=-4, align="right", color="#111111", fontSize=13).encode(
-        y=alt.Y("area:N", sort=list(dict.fromkeys(counts["area"]))), x=alt.X("cum:Q"), text="abbr:N")
-    chart = alt.layer(chart, text).properties(
-        title=alt.TitleParams("RAG ratings by service area", subtitle=["Each bar segment is labelled: R red, A amber, G green, – not rated"]),
-        height=260)
+    text = alt.Chart(counts[counts["n"] > 0]).mark_text(dx=-3, align="right", color="#111111", fontSize=12).encode(
+        y=y, x=alt.X("cum:Q"), text="abbr:N")
+    chart = alt.layer(bars, text).properties(
+        title=alt.TitleParams("RAG ratings by service area",
+                              subtitle=["Segments labelled R red, A amber, G green, – not rated, with counts"]),
+        height=alt.Step(34))
     rated = counts[counts["rating"] != "Not rated"].groupby("rating")["n"].sum()
     summary = (f"Across all areas: {int(rated.get('Red', 0))} Red, {int(rated.get('Amber', 0))} Amber and "
                f"{int(rated.get('Green', 0))} Green indicators; "

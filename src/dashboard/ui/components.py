@@ -32,17 +32,23 @@ def scorecard_table(sc: pd.DataFrame, month: dt.date, vintage: str, key: str) ->
     for m in window[:-1]:
         rows[label(m)] = [shown(v, s, u) if s != "missing" or pd.notna(v) else ""
                           for v, s, u in zip(sc[f"m_{m.isoformat()}"], sc[f"s_{m.isoformat()}"], sc["unit"])]
-    rows[f"Current ({label(month)})"] = [shown(v, s, u) + (" †" if r else "")
-                                         for v, s, u, r in zip(sc["value"], sc["status"], sc["unit"], sc["revised"])]
-    rows["Previous year"] = [fmt_value(v, u) + (f" ({b})" if b else "") if pd.notna(v) else ""
-                             for v, u, b in zip(sc["previous_year"], sc["unit"], sc["previous_year_basis"])]
-    rows["Target"] = sc["target_text"].fillna("")
-    for c, name in (("gm", "GM"), ("nw", "NW"), ("sn", "SN"), ("england", "England")):
-        header = f"{name} ({years[c]})" if years[c] else name
-        rows[header] = [fmt_number(v, u) for v, u in zip(sc[c], sc["unit"])]
-    rows["Last 12 months"] = sc["spark"]
+    current = f"Current ({label(month)})"
+    rows[current] = [shown(v, s, u) + (" †" if r else "")
+                     for v, s, u, r in zip(sc["value"], sc["status"], sc["unit"], sc["revised"])]
     rows["RAG"] = sc["rag"].map(rag_label)
     rows["Direction"] = [direction_label(a, w) for a, w in zip(sc["direction_arrow"], sc["direction"])]
+    basis = sc["previous_year_basis"].replace("", pd.NA).dropna()
+    common = basis.mode().iloc[0] if not basis.empty else ""
+    prev = f"Previous year ({common})" if common else "Previous year"
+    rows[prev] = [fmt_value(v, u) + (f" ({b})" if b and b != common else "") if pd.notna(v) else ""
+                  for v, u, b in zip(sc["previous_year"], sc["unit"], sc["previous_year_basis"])]
+    rows["Target"] = sc["target_text"].fillna("")
+    comparator_cols = []
+    for c, name in (("gm", "GM"), ("nw", "NW"), ("sn", "SN"), ("england", "England")):
+        header = f"{name} ({years[c]})" if years[c] else name
+        comparator_cols.append(header)
+        rows[header] = [fmt_number(v, u) for v, u in zip(sc[c], sc["unit"])]
+    rows["Last 12 months"] = sc["spark"]
     rows["SPC"] = sc["spc_variation"].map(VARIATION_LABEL)
     rows["Why this rating"] = sc["rag_reason"]
 
@@ -54,11 +60,20 @@ def scorecard_table(sc: pd.DataFrame, month: dt.date, vintage: str, key: str) ->
         styled, hide_index=True, width="stretch", key=key, on_select="rerun", selection_mode="single-row",
         row_height=36,
         column_config={
-            "Ref": st.column_config.TextColumn(pinned=True, width="small"),
-            "Indicator": st.column_config.TextColumn(pinned=True, width="large"),
+            "Ref": st.column_config.TextColumn(pinned=True, width=70),
+            "Indicator": st.column_config.TextColumn(pinned=True, width=330),
+            **{label(m): st.column_config.TextColumn(width=72) for m in window[:-1]},
+            current: st.column_config.TextColumn(width=110),
+            prev: st.column_config.TextColumn(width=120, help="The same month a year earlier where printed, otherwise the "
+                                              "previous-year baseline the pack printed"),
+            "Target": st.column_config.TextColumn(width=75),
+            **{h: st.column_config.TextColumn(width=100) for h in comparator_cols},
+            "Direction": st.column_config.TextColumn(width=125, help="Arrow: how the figure moved. Word: what that means "
+                                                     "in the indicator's polarity."),
+            "SPC": st.column_config.TextColumn(width=150),
             "Last 12 months": st.column_config.LineChartColumn(
                 width="small", help="Sparkline of the last 12 months (gaps where no figure was printed)"),
-            "RAG": st.column_config.TextColumn(width="small", help="✔ Green meets target · ▲ Amber within tolerance · "
+            "RAG": st.column_config.TextColumn(width=105, help="✔ Green meets target · ▲ Amber within tolerance · "
                                                "✖ Red beyond · – not rated. See 'Why this rating'."),
             "Why this rating": st.column_config.TextColumn(width="large"),
         },
@@ -95,8 +110,8 @@ def headline_tiles(sc: pd.DataFrame, limit: int = 4) -> None:
             with st.container(border=True):
                 value = fmt_value(row.value, row.unit) if row.status == "value" else STATUS_TEXT.get(row.status, "No figure")
                 delta = f"{row.direction_arrow} {row.direction}" if row.direction else None
-                st.metric(f"{row.ref} · {row.indicator}", value, delta=delta, delta_color="off",
-                          help=row.direction_reason)
+                st.metric(f"{row.ref} · {row.indicator}", value, delta=delta, delta_color="off", delta_arrow="off",
+                          help=f"{row.indicator}. {row.direction_reason}")
                 st.markdown(f"**{rag_label(row.rag)}** — {row.rag_reason}", unsafe_allow_html=False)
 
 

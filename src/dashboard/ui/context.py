@@ -24,7 +24,6 @@ class Context:
     rag: tuple[str, ...]
     text: str
     off_target: bool
-    present: bool
 
     def filter(self, sc: pd.DataFrame) -> pd.DataFrame:
         """Apply the sidebar filters to a scorecard frame."""
@@ -41,6 +40,20 @@ class Context:
         return out
 
 
+def url_selectbox(label: str, options: list[str], key: str, format_func=str, **kwargs) -> str:
+    """A selectbox whose value lives in the URL as the plain option (?month=2024-01), shown through format_func.
+    (Streamlit's own binding writes the formatted text into the URL.) Unknown URL values are ignored."""
+    wanted = st.query_params.get(key)
+    if wanted is not None and wanted != st.session_state.get(f"_{key}_url") and wanted in options:
+        st.session_state[key] = wanted
+    if st.session_state.get(key) not in options:
+        st.session_state.pop(key, None)
+    value = st.selectbox(label, options, format_func=format_func, key=key, **kwargs)
+    st.query_params[key] = value
+    st.session_state[f"_{key}_url"] = value
+    return value
+
+
 def _vintage_options() -> tuple[list[str], dict[str, str]]:
     v = data.table("vintages").sort_values("seq", ascending=False)
     labels = {"latest": f"Latest ({v['label'].iloc[0]})"}
@@ -49,26 +62,24 @@ def _vintage_options() -> tuple[list[str], dict[str, str]]:
 
 
 def sidebar() -> Context:
-    present = st.query_params.get("present") == "1"
     options, labels = _vintage_options()
     with st.sidebar:
         st.markdown("### View")
-        vintage = st.selectbox("Figures as reported", options, format_func=lambda v: labels.get(v, v), key="vintage",
-                               bind="query-params",
-                               help="Pick a pack to see every page exactly as it was reported then. Latest shows revised figures.")
+        vintage = url_selectbox("Figures as reported", options, key="vintage", format_func=lambda v: labels.get(v, v),
+                                help="Pick a pack to see every page exactly as it was reported then. Latest shows revised figures.")
         months = [iso(m) for m in data.months(vintage)]
         if not months:
             st.error("No figures are stored for this view.")
             st.stop()
-        month = st.selectbox("Month", months, format_func=lambda m: long_label(parse_period(m)), key="month",
-                             bind="query-params", help="Only months with figures are listed. The latest is the default.")
+        month = url_selectbox("Month", months, key="month", format_func=lambda m: long_label(parse_period(m)),
+                              help="Only months with figures are listed. The latest is the default.")
         st.markdown("### Filter the scorecard")
         rag = st.multiselect("RAG rating", RAG_CHOICES, default=[], key="rag", bind="query-params",
                              placeholder="All ratings")
         text = st.text_input("Search ref or indicator", key="q", placeholder="e.g. CIN8 or visits")
         off_target = st.toggle("Off target only (Red or Amber)", key="off")
     return Context(month=parse_period(month), vintage=vintage, vintage_label=labels.get(vintage, vintage),
-                   rag=tuple(rag), text=text.strip(), off_target=off_target, present=present)
+                   rag=tuple(rag), text=text.strip(), off_target=off_target)
 
 
 def current() -> Context:

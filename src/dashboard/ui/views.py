@@ -10,7 +10,7 @@ from ..engine.spc import VARIATION_LABEL
 from ..formatting import RAG_WORD, fmt_change, fmt_value, rag_label, shown
 from ..periods import add_months, label, long_label
 from . import charts, components, data
-from .context import current
+from .context import current, url_selectbox
 
 
 def _area_row(area: str) -> pd.Series:
@@ -71,8 +71,9 @@ def overview() -> None:
     grid = pd.MultiIndex.from_product([areas["area"], ["Red", "Amber", "Green", "Not rated"]], names=["area", "rating"])
     counts = counts.set_index(["area", "rating"]).reindex(grid, fill_value=0).reset_index()
     counts["rank"] = counts["rating"].map({"Red": 0, "Amber": 1, "Green": 2, "Not rated": 3})
-    counts = counts.sort_values(["area", "rank"])
-    counts["cum"] = counts.groupby("area")["n"].cumsum()
+    counts["area_order"] = counts["area"].map(areas.set_index("area")["sort_order"])
+    counts = counts.sort_values(["area_order", "rank"])
+    counts["cum"] = counts.groupby("area", sort=False)["n"].cumsum()
     counts["abbr"] = counts["rating"].map({"Red": "R", "Amber": "A", "Green": "G", "Not rated": "–"}) + counts["n"].astype(str)
     counts["area"] = counts["area"].map(areas.set_index("area")["short_title"])
 
@@ -83,7 +84,7 @@ def overview() -> None:
         st.caption(summary)
     with right:
         table = counts.pivot_table(index="area", columns="rating", values="n", aggfunc="sum", sort=False)
-        table = table.reindex(columns=["Red", "Amber", "Green", "Not rated"]).reset_index()
+        table = table.reindex(index=list(dict.fromkeys(counts["area"])), columns=["Red", "Amber", "Green", "Not rated"]).reset_index()
         table.columns = ["Area", "✖ Red", "▲ Amber", "✔ Green", "– Not rated"]
         st.markdown(f"**RAG counts, {label(ctx.month)}**")
         st.dataframe(table, hide_index=True, width="stretch")
@@ -137,9 +138,7 @@ def indicator() -> None:
     ind = ind[ind["frequency"] != "week"]
     refs = list(ind["ref"])
     names = dict(zip(ind["ref"], ind["name"]))
-    if st.session_state.get("ref") not in refs:
-        st.session_state.pop("ref", None)
-    ref = st.selectbox("Indicator", refs, format_func=lambda r: f"{r} · {names[r]}", key="ref", bind="query-params")
+    ref = url_selectbox("Indicator", refs, key="ref", format_func=lambda r: f"{r} · {names[r]}")
     sc = data.scorecard(ctx.month, ctx.vintage)
     match = sc[sc["ref"] == ref]
     st.title(f"{ref} · {names[ref]}")
