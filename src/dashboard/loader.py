@@ -288,8 +288,8 @@ def _parse_wide(name, header, body, catalogue, default_authority) -> Parsed:
         row = offset + 2
         cells = list(raw) + [""] * (len(header) - len(raw))
         ref = str(cells[ref_col]).strip()
-        if not ref and all(str(cells[i]).strip() == "" for i in month_cols):
-            continue  # section headings and blank lines in the team's sheet
+        if all(str(cells[i]).strip() == "" for i in month_cols):
+            continue  # section headings ("Caseloads") and blank lines in the team's sheet carry no figures
         meta = catalogue.get(ref)
         if meta is None:
             parsed.problems.append(Problem(name, row, header[ref_col], f"unknown ref {ref!r}" if ref else "ref is blank"))

@@ -1,0 +1,33 @@
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from dashboard import ingest, store
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def built_db(tmp_path_factory) -> Path:
+    """One database built from sample_data/ for read-only tests."""
+    path = tmp_path_factory.mktemp("db") / "dashboard.duckdb"
+    ingest.build_from_sample(path)
+    return path
+
+
+@pytest.fixture()
+def fresh_db(tmp_path, built_db) -> Path:
+    """A private copy for tests that write."""
+    store.ReadOnlyStore.close_all()
+    path = tmp_path / "dashboard.duckdb"
+    shutil.copyfile(built_db, path)
+    yield path
+    store.ReadOnlyStore.close_all()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def app_db(built_db):
+    os.environ["DASHBOARD_DB"] = str(built_db)
+    yield

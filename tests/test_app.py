@@ -1,0 +1,96 @@
+"""AppTest for every page at the three pack months: no exception, expected refs, month changes values."""
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+APP = "../app.py"  # relative to this file
+MONTHS = {"2023-01": "Jan-23", "2023-09": "Sep-23", "2024-01": "Jan-24"}
+AREAS = {"front_door": ("FD1", "FD7"), "early_help": ("EH2", "EH11"), "cin_cp": ("CIN1", "CIN8"),
+         "cared_for": ("CF25", "CF30"), "safeguarding": ("SG5", "SG11"), "workforce": ("WF1", "WF4")}
+
+
+def run(page: str, month: str, **state) -> AppTest:
+    st.cache_data.clear()
+    at = AppTest.from_file(APP, default_timeout=90)
+    at.query_params["month"] = month
+    for k, v in state.items():
+        at.session_state[k] = v
+    at.run()
+    if page != "overview":
+        at.switch_page(f"pages/{page}.py")
+        at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def table_text(at: AppTest) -> str:
+    return "\n".join(df.value.to_csv() for df in at.dataframe)
+
+
+@pytest.mark.parametrize("month", sorted(MONTHS))
+@pytest.mark.parametrize("area", sorted(AREAS))
+def test_area_page(area, month):
+    at = run(area, month)
+    text = table_text(at)
+    for ref in AREAS[area]:
+        assert ref in text, (area, month, ref)
+    assert f"Current ({MONTHS[month]})" in text
+
+
+def test_area_values_change_with_month():
+    sep = table_text(run("front_door", "2023-09"))
+    jan = table_text(run("front_door", "2024-01"))
+    assert "1,318" in sep and "1,551" in jan and sep != jan
+
+
+def test_vintage_shows_figures_as_reported():
+    nov = table_text(run("front_door", "2023-09", vintage="pack-2023-11"))
+    assert "1,265" in nov and "1,318" not in nov
+
+
+@pytest.mark.parametrize("month", sorted(MONTHS))
+def test_overview(month):
+    at = run("overview", month)
+    assert any("RAG counts" in m.value for m in at.markdown)
+    charts = at.get("vega_lite_chart")
+    assert charts and "RAG ratings by service area" in charts[0].proto.spec
+    assert "Exceptions to discuss" in [h.value for h in at.subheader]
+
+
+@pytest.mark.parametrize("month", sorted(MONTHS))
+def test_indicator_detail(month):
+    at = run("indicator", month, ref="CIN8")
+    spec = at.get("vega_lite_chart")[0].proto.spec
+    assert "CIN8 Child and Family" in spec and "strokeDash\": [8, 4]" in spec  # the target line
+    assert any(c.value.startswith("Chart summary: CIN8") for c in at.caption)
+    assert "Every figure, every vintage" in [h.value for h in at.subheader]
+
+
+def test_indicator_detail_lists_both_vintages_of_a_revised_cell():
+    at = run("indicator", "2024-01", ref="FD1")
+    text = table_text(at)
+    assert "1,265" in text and "1,318" in text
+
+
+@pytest.mark.parametrize("month", sorted(MONTHS))
+def test_weekly_and_about(month):
+    at = run("weekly", month)
+    assert "CW1" in table_text(at) and at.get("vega_lite_chart")
+    at = run("about", month)
+    assert "pack-2023-11" in table_text(at)
+
+
+def test_filters_narrow_the_table():
+    at = run("cin_cp", "2024-01")
+    refs = set(at.dataframe[0].value["Ref"])
+    assert {"CIN1", "CIN20"} <= refs
+    at.toggle(key="off").set_value(True).run()
+    refs = set(at.dataframe[0].value["Ref"])
+    assert "CIN20" in refs and "CIN1" not in refs
+    at.text_input(key="q").input("visits").run()
+    assert set(at.dataframe[0].value["Ref"]) == {"CIN20"}
+
+
+def test_commentary_is_markdown_not_html():
+    at = run("front_door", "2023-01")
+    assert any("increase in contacts received in January 2023" in m.value for m in at.markdown)
