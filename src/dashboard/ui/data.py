@@ -126,3 +126,15 @@ def _meta_as_of(kind: str, vintage: str, authority: str, _stamp: tuple) -> pd.Da
 
 def comparators(vintage: str) -> pd.DataFrame:
     return _meta_as_of("comparators", vintage, authority(), stamp())
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _printed(authority: str, _stamp: tuple) -> pd.DataFrame:
+    df = reader().printed_ratings(authority)
+    df["period"] = pd.to_datetime(df["period"]).dt.date
+    return df
+
+
+def printed_ratings() -> pd.DataFrame:
+    """The RAG and arrows the packs printed by hand, to set beside the calculated ones."""
+    return _printed(authority(), stamp())

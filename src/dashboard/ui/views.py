@@ -148,6 +148,13 @@ def indicator() -> None:
         return
     row = match.iloc[0]
     components.judgement_block(row)
+    printed = data.printed_ratings()
+    printed = printed[(printed["ref"] == ref) & (printed["period"] == ctx.month) & (printed["rag"] != "")]
+    if not printed.empty:
+        p = printed.iloc[-1]
+        agrees = "agrees with" if p["rag"] == row["rag"] else "differs from"
+        st.caption(f"The pack printed a hand-set rating of {rag_label(p['rag'])} for {label(ctx.month)} "
+                   f"({p['source_file']}, line {int(p['source_line'])}); it {agrees} the calculated rating.")
 
     obs = data.observations(ctx.vintage)
     series = obs[(obs["ref"] == ref) & (obs["period"] <= ctx.month)].sort_values("period")
