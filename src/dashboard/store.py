@@ -7,6 +7,7 @@ Readers open read-only and reopen when the file on disk is replaced (see ReadOnl
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import shutil
@@ -101,53 +102,50 @@ def _discard(path: Path) -> None:
             p.unlink()
 
 
-def build(db_path: Path, frames: dict[str, pd.DataFrame]) -> None:
-    """Write a fresh database from validated frames, atomically replacing db_path."""
+@contextlib.contextmanager
+def _atomic_write(db_path: Path, start_from_live: bool):
+    """Yield a connection to a temp file beside db_path; on clean exit CHECKPOINT and os.replace it in.
+    Any error leaves the live file byte-identical and removes the temp file."""
     db_path = Path(db_path)
     tmp = _temp_beside(db_path)
     try:
+        if start_from_live:
+            shutil.copyfile(db_path, tmp)
         con = duckdb.connect(str(tmp))
         try:
-            for table, ddl in TABLES.items():
-                con.execute(f"CREATE TABLE {table} ({ddl})")
-            now = dt.datetime(2000, 1, 1)  # packs are ordered by publication date; a fixed stamp keeps builds identical
-            vintages = frames["vintages"].assign(seq=0, loaded_at=now)
-            _insert(con, "vintages", vintages)
-            for table in TABLES:
-                if table != "vintages":
-                    _insert(con, table, frames.get(table, pd.DataFrame()))
-            _renumber_vintages(con)
-            for ddl in INDEXES:
-                con.execute(ddl)
+            yield con
             con.execute("CHECKPOINT")
         finally:
             con.close()
         os.replace(tmp, db_path)
     finally:
         _discard(tmp)
+
+
+def build(db_path: Path, frames: dict[str, pd.DataFrame]) -> None:
+    """Write a fresh database from validated frames, atomically replacing db_path."""
+    with _atomic_write(db_path, start_from_live=False) as con:
+        for table, ddl in TABLES.items():
+            con.execute(f"CREATE TABLE {table} ({ddl})")
+        fixed = dt.datetime(2000, 1, 1)  # packs are ordered by publication date; a fixed stamp keeps builds identical
+        _insert(con, "vintages", frames["vintages"].assign(seq=0, loaded_at=fixed))
+        for table in TABLES:
+            if table != "vintages":
+                _insert(con, table, frames.get(table, pd.DataFrame()))
+        _renumber_vintages(con)
+        for ddl in INDEXES:
+            con.execute(ddl)
 
 
 def publish(db_path: Path, vintage: dict, frames: dict[str, pd.DataFrame]) -> None:
-    """Add one vintage (an upload) and its rows: copy, write, CHECKPOINT, swap. On any error the live file is untouched."""
-    db_path = Path(db_path)
-    tmp = _temp_beside(db_path)
-    try:
-        shutil.copyfile(db_path, tmp)
-        con = duckdb.connect(str(tmp))
-        try:
-            con.execute("BEGIN TRANSACTION")
-            row = pd.DataFrame([{**vintage, "seq": 0, "loaded_at": dt.datetime.now()}])
-            _insert(con, "vintages", row)
-            for table, frame in frames.items():
-                _insert(con, table, frame)
-            _renumber_vintages(con)
-            con.execute("COMMIT")
-            con.execute("CHECKPOINT")
-        finally:
-            con.close()
-        os.replace(tmp, db_path)
-    finally:
-        _discard(tmp)
+    """Add one vintage (an upload) and its rows to a copy of the live file, then swap it in."""
+    with _atomic_write(db_path, start_from_live=True) as con:
+        con.execute("BEGIN TRANSACTION")
+        _insert(con, "vintages", pd.DataFrame([{**vintage, "seq": 0, "loaded_at": dt.datetime.now()}]))
+        for table, frame in frames.items():
+            _insert(con, table, frame)
+        _renumber_vintages(con)
+        con.execute("COMMIT")
 
 
 # ---------------------------------------------------------------- reading
