@@ -41,8 +41,7 @@ def series_summary(ref: str, name: str, unit: str, series: pd.DataFrame, target_
             f"({label(lo['period'])}).{target}")
 
 
-def indicator_chart(row: pd.Series, series: pd.DataFrame, show_spc: bool = True,
-                    actions: pd.DataFrame | None = None, revised: set | None = None) -> tuple[alt.Chart, str]:
+def indicator_chart(row: pd.Series, series: pd.DataFrame, show_spc: bool = True, revised: set | None = None) -> tuple[alt.Chart, str]:
     """row: one scorecard row (targets, comparators, SPC); series: period, value, vintage up to the month."""
     unit = row["unit"]
     s = series.dropna(subset=["value"]).copy()
