@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import Enum
-from typing import Optional
+from typing import Annotated, Optional
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+
+
+from .periods import parse_period
 
 
 class Unit(str, Enum):
@@ -49,6 +52,12 @@ STATUS_WORDS = {
     "not_applicable": Status.not_applicable,
     "missing": Status.missing,
 }
+
+
+# A month printed as "Sep-23" or "2023-09" -> 2023-09-01; a blank CSV cell -> None (never zero).
+Month = Annotated[dt.date, BeforeValidator(parse_period)]
+BlankFloat = Annotated[Optional[float], BeforeValidator(lambda v: None if v == "" else v)]
+BlankInt = Annotated[Optional[int], BeforeValidator(lambda v: None if v == "" else v)]
 
 
 class _Row(BaseModel):
@@ -114,16 +123,12 @@ class _Cell(_Row):
     authority: str
     ref: str
     vintage: str
-    value: Optional[float] = None
+    value: BlankFloat = None
     status: Status
     note: str = ""
     source_file: str = ""
-    source_line: Optional[int] = None
+    source_line: BlankInt = None
 
-    @field_validator("value", "source_line", mode="before")
-    @classmethod
-    def _blank_none(cls, v: object) -> object:
-        return None if v == "" else v
 
     @model_validator(mode="after")
     def _value_matches_status(self):
@@ -135,14 +140,8 @@ class _Cell(_Row):
 
 
 class Observation(_Cell):
-    period: dt.date
+    period: Month
 
-    @field_validator("period", mode="before")
-    @classmethod
-    def _month(cls, v: object) -> object:
-        from .periods import parse_period
-
-        return parse_period(v)
 
 
 class WeeklyObservation(_Cell):
@@ -154,16 +153,12 @@ class Baseline(_Row):
     ref: str
     vintage: str
     basis: str
-    value: Optional[float] = None
+    value: BlankFloat = None
     status: Status
     note: str = ""
     source_file: str
     source_line: int
 
-    @field_validator("value", mode="before")
-    @classmethod
-    def _blank_none(cls, v: object) -> object:
-        return None if v == "" else v
 
 
 class TargetRow(_Row):
@@ -190,18 +185,12 @@ class PrintedRating(_Row):
     authority: str
     ref: str
     vintage: str
-    period: dt.date
+    period: Month
     rag: str = Field(default="", pattern=r"^[RAG]?$")
     direction: str = ""
     source_file: str
     source_line: int
 
-    @field_validator("period", mode="before")
-    @classmethod
-    def _month(cls, v: object) -> object:
-        from .periods import parse_period
-
-        return parse_period(v)
 
 
 class IndicatorName(_Row):
@@ -216,21 +205,11 @@ class IndicatorName(_Row):
 class Commentary(_Row):
     authority: str
     area: str
-    period: dt.date
+    period: Month
     vintage: str
     text: str
     source_file: str = ""
-    source_line: Optional[int] = None
-    source_last_line: Optional[int] = None
+    source_line: BlankInt = None
+    source_last_line: BlankInt = None
 
-    @field_validator("period", mode="before")
-    @classmethod
-    def _month(cls, v: object) -> object:
-        from .periods import parse_period
 
-        return parse_period(v)
-
-    @field_validator("source_line", "source_last_line", mode="before")
-    @classmethod
-    def _blank_none(cls, v: object) -> object:
-        return None if v == "" else v
