@@ -21,6 +21,11 @@ pages = {
     "More": [
         st.Page(P["weekly"], title="Weekly (Brilliant at the Basics)", url_path="weekly"),
         st.Page(P["indicator"], title="Indicator detail", url_path="indicator"),
+    ],
+    "Data": [
+        st.Page(P["revisions"], title="Revisions", icon=":material/history:", url_path="revisions"),
+        st.Page(P["data_quality"], title="Data quality", icon=":material/fact_check:", url_path="data-quality"),
+        st.Page(P["admin"], title="Load figures (admin)", icon=":material/upload:", url_path="data"),
         st.Page(P["about"], title="About the data", url_path="about"),
     ],
 }

@@ -372,3 +372,42 @@ def load_file(db_path: Path, path: Path | str, sheet: str | None = None, authori
         raise LoadRejected(parsed.problems or [Problem(parsed.file, None, None, "nothing to load")])
     store.ReadOnlyStore.close_all()  # the file is about to be replaced: this process must reopen it
     return publish_plan(db_path, plan, label), plan
+
+
+MAX_COMMENTARY_CHARS = 8000
+
+
+def publish_commentary(db_path: Path, area: str, period: dt.date, text: str, author: str = "",
+                       authority: str | None = None) -> str:
+    """Store one area's commentary for a month as a new vintage (earlier wording is kept, as with figures).
+    Validated like any upload: an unknown area, a future month or an over-long text is rejected."""
+    from .models import Commentary  # pydantic model shared with the sample build
+
+    reader = store.ReadOnlyStore(db_path)
+    where = "commentary"
+    areas = set(reader.table("areas")["area"]) - {"weekly"}
+    authorities = set(reader.table("authorities")["authority"])
+    authority = authority or sorted(authorities)[0]
+    problems = []
+    if area not in areas:
+        problems.append(Problem(where, None, "area", f"unknown area {area!r}; choose from {', '.join(sorted(areas))}"))
+    if authority not in authorities:
+        problems.append(Problem(where, None, "authority", f"unknown authority {authority!r}"))
+    if period > this_month():
+        problems.append(Problem(where, None, "month", f"{iso(period)} is in the future"))
+    body = text.strip()
+    if not body:
+        problems.append(Problem(where, None, "text", "the commentary is empty"))
+    elif len(body) > MAX_COMMENTARY_CHARS:
+        problems.append(Problem(where, None, "text", f"{len(body):,} characters; the limit is {MAX_COMMENTARY_CHARS:,}"))
+    if problems:
+        raise LoadRejected(problems)
+    now = dt.datetime.now()
+    vintage_id = f"commentary-{now:%Y%m%d-%H%M%S-%f}"
+    row = Commentary(authority=authority, area=area, period=period, vintage=vintage_id, text=body,
+                     source_file=f"edited in the app{' by ' + author.strip() if author.strip() else ''}")
+    vintage = {"vintage": vintage_id, "label": f"Commentary edit, {now:%d %b %Y %H:%M}", "published": now.date(),
+               "source_file": row.source_file, "kind": "commentary",
+               "as_of_note": f"{area} commentary for {iso(period)}"}
+    store.publish(db_path, vintage, {"commentary": pd.DataFrame([row.model_dump(mode="python")])})
+    return vintage_id

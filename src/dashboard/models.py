@@ -113,7 +113,7 @@ class Vintage(_Row):
     label: str
     published: dt.date
     source_file: str
-    kind: str = Field(pattern=r"^(pack|upload)$")
+    kind: str = Field(pattern=r"^(pack|upload|commentary)$")
     as_of_note: str = ""
 
 

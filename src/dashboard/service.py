@@ -7,7 +7,7 @@ import datetime as dt
 
 import pandas as pd
 
-from .engine import derived, scorecard
+from .engine import derived, quality, scorecard
 from .store import ReadOnlyStore
 
 
@@ -43,3 +43,21 @@ def derived_figures(reader: ReadOnlyStore, month: dt.date, vintage: str | None =
     obs = reader.observations_as_of(vintage, authority, until=month)
     obs["period"] = pd.to_datetime(obs["period"]).dt.date
     return derived.derived_for_month(obs, reader.table("indicators"), month, float(auth.loc[authority, "population_0_17"]))
+
+
+def revisions_with_impact(reader: ReadOnlyStore, authority: str | None = None) -> pd.DataFrame:
+    """Every revised cell, with the RAG and direction of its month before and after the revision."""
+    authority = authority or default_authority(reader)
+    rev = reader.revisions(authority)
+    if rev.empty:
+        return quality.revision_impact(rev.assign(period=pd.Series(dtype="datetime64[ns]")), {})
+    rev["period"] = pd.to_datetime(rev["period"]).dt.date
+    pairs = set(zip(rev["period"], rev["old_vintage"])) | set(zip(rev["period"], rev["new_vintage"]))
+    frames: dict[str, scorecard.Inputs] = {}
+    judgements = {}
+    for period, vintage in pairs:
+        if vintage not in frames:
+            frames[vintage] = inputs(reader, vintage, authority)
+        sc = scorecard.build(frames[vintage], period)
+        judgements[(period, vintage)] = sc.set_index("ref")[["rag", "direction"]]
+    return quality.revision_impact(rev, judgements)

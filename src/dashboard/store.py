@@ -301,6 +301,12 @@ class ReadOnlyStore:
                       value AS new_value, value - old_value AS change
                FROM paired WHERE old_value IS NOT NULL AND value <> old_value ORDER BY ref, period""", [authority])
 
+    def printed_refs(self, authority: str) -> pd.DataFrame:
+        """Which refs each vintage printed at least one cell of."""
+        return self.query(
+            """SELECT DISTINCT o.vintage, o.ref FROM observations o
+               WHERE o.authority = ? AND o.status <> 'missing' ORDER BY o.vintage, o.ref""", [authority])
+
     def dump(self, all_vintages: bool, authority: str | None = None) -> pd.DataFrame:
         where = "WHERE o.authority = ?" if authority else ""
         params = [authority] if authority else []

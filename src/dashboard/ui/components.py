@@ -115,6 +115,13 @@ def headline_tiles(sc: pd.DataFrame, limit: int = 4) -> None:
                 st.markdown(f"**{rag_label(row.rag)}** — {row.rag_reason}", unsafe_allow_html=False)
 
 
+def markdown_text(text: str) -> None:
+    """User-written markdown with any HTML shown as typed: '<' and '&' become entities, which markdown renders
+    as the characters themselves, so no tag is ever parsed ('>' stays for block quotes)."""
+    safe = text.replace("&", "&amp;").replace("<", "&lt;")
+    st.markdown(safe, unsafe_allow_html=False)
+
+
 def commentary(vintage: str, area: str, month: dt.date) -> None:
     c = data.commentary(vintage, area, month)
     st.subheader(f"Commentary, {label(month)}")
@@ -122,7 +129,7 @@ def commentary(vintage: str, area: str, month: dt.date) -> None:
         st.info(f"No commentary was printed for this area for {label(month)}.")
         return
     row = c.iloc[0]
-    st.markdown(row["text"], unsafe_allow_html=False)
+    markdown_text(row["text"])
     src = f"{row['source_file']}, from line {int(row['source_line'])}" if pd.notna(row["source_line"]) else row["source_file"]
     st.caption(f"As written in: {row['label']} ({src}).")
 
@@ -172,4 +179,7 @@ PAGE_PATHS = {
     "weekly": "pages/weekly.py",
     "indicator": "pages/indicator.py",
     "about": "pages/about.py",
+    "revisions": "pages/revisions.py",
+    "data_quality": "pages/data_quality.py",
+    "admin": "pages/data.py",
 }

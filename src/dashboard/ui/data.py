@@ -1,5 +1,6 @@
 """Cached reads for the app. Cache keys carry the database file's stamp, so a newly published
-database is picked up on the next interaction without a restart."""
+database is picked up on the next interaction without a restart. (The stamp argument must not start
+with an underscore: Streamlit leaves such arguments out of the cache key.)"""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from .. import service
+from ..engine import quality
 from ..store import DEFAULT_DB, ReadOnlyStore
 
 
@@ -27,7 +29,7 @@ def stamp() -> tuple[int, int]:
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def _table(name: str, _stamp: tuple) -> pd.DataFrame:
+def _table(name: str, db_stamp: tuple) -> pd.DataFrame:
     return reader().table(name)
 
 
@@ -36,7 +38,7 @@ def table(name: str) -> pd.DataFrame:
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def _months(vintage: str, authority: str, _stamp: tuple) -> list[dt.date]:
+def _months(vintage: str, authority: str, db_stamp: tuple) -> list[dt.date]:
     return reader().months(vintage, authority)
 
 
@@ -49,7 +51,7 @@ def authority() -> str:
 
 
 @st.cache_data(show_spinner=False, max_entries=128)
-def _scorecard(month: dt.date, vintage: str, authority: str, _stamp: tuple) -> pd.DataFrame:
+def _scorecard(month: dt.date, vintage: str, authority: str, db_stamp: tuple) -> pd.DataFrame:
     return service.build_scorecard(reader(), month, vintage, authority)
 
 
@@ -58,7 +60,7 @@ def scorecard(month: dt.date, vintage: str) -> pd.DataFrame:
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def _observations(vintage: str, authority: str, _stamp: tuple) -> pd.DataFrame:
+def _observations(vintage: str, authority: str, db_stamp: tuple) -> pd.DataFrame:
     df = reader().observations_as_of(vintage, authority)
     df["period"] = pd.to_datetime(df["period"]).dt.date
     return df
@@ -69,7 +71,7 @@ def observations(vintage: str) -> pd.DataFrame:
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def _history(ref: str, authority: str, _stamp: tuple) -> pd.DataFrame:
+def _history(ref: str, authority: str, db_stamp: tuple) -> pd.DataFrame:
     df = reader().observation_history(authority, ref)
     df["period"] = pd.to_datetime(df["period"]).dt.date
     return df
@@ -80,7 +82,7 @@ def history(ref: str) -> pd.DataFrame:
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def _weekly(vintage: str, authority: str, _stamp: tuple) -> pd.DataFrame:
+def _weekly(vintage: str, authority: str, db_stamp: tuple) -> pd.DataFrame:
     df = reader().weekly_as_of(vintage, authority)
     df["week_ending"] = pd.to_datetime(df["week_ending"]).dt.date
     return df
@@ -91,7 +93,7 @@ def weekly(vintage: str) -> pd.DataFrame:
 
 
 @st.cache_data(show_spinner=False, max_entries=128)
-def _commentary(vintage: str, authority: str, area: str, month: dt.date, _stamp: tuple) -> pd.DataFrame:
+def _commentary(vintage: str, authority: str, area: str, month: dt.date, db_stamp: tuple) -> pd.DataFrame:
     return reader().commentary_as_of(vintage, authority, area, month)
 
 
@@ -100,7 +102,7 @@ def commentary(vintage: str, area: str, month: dt.date) -> pd.DataFrame:
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def _derived(month: dt.date, vintage: str, authority: str, _stamp: tuple) -> pd.DataFrame:
+def _derived(month: dt.date, vintage: str, authority: str, db_stamp: tuple) -> pd.DataFrame:
     return service.derived_figures(reader(), month, vintage, authority)
 
 
@@ -109,7 +111,7 @@ def derived(month: dt.date, vintage: str) -> pd.DataFrame:
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def _names(_stamp: tuple) -> pd.DataFrame:
+def _names(db_stamp: tuple) -> pd.DataFrame:
     return reader().names()
 
 
@@ -118,7 +120,7 @@ def names() -> pd.DataFrame:
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def _meta_as_of(kind: str, vintage: str, authority: str, _stamp: tuple) -> pd.DataFrame:
+def _meta_as_of(kind: str, vintage: str, authority: str, db_stamp: tuple) -> pd.DataFrame:
     r = reader()
     return {"targets": r.targets_as_of, "comparators": r.comparators_as_of, "baselines": r.baselines_as_of}[kind](
         vintage, authority)
@@ -129,7 +131,7 @@ def comparators(vintage: str) -> pd.DataFrame:
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def _printed(authority: str, _stamp: tuple) -> pd.DataFrame:
+def _printed(authority: str, db_stamp: tuple) -> pd.DataFrame:
     df = reader().printed_ratings(authority)
     df["period"] = pd.to_datetime(df["period"]).dt.date
     return df
@@ -138,3 +140,28 @@ def _printed(authority: str, _stamp: tuple) -> pd.DataFrame:
 def printed_ratings() -> pd.DataFrame:
     """The RAG and arrows the packs printed by hand, to set beside the calculated ones."""
     return _printed(authority(), stamp())
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _revisions(authority: str, db_stamp: tuple) -> pd.DataFrame:
+    return service.revisions_with_impact(reader(), authority)
+
+
+def revisions() -> pd.DataFrame:
+    """Every revised cell with its effect on RAG and direction."""
+    return _revisions(authority(), stamp())
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _quality(authority: str, db_stamp: tuple) -> dict[str, pd.DataFrame]:
+    r = reader()
+    obs = r.observations_as_of("latest", authority)
+    ind = r.table("indicators")
+    ind = ind[ind["frequency"] != "week"]
+    return {"gaps": quality.gaps(obs, ind), "definitions": quality.definition_changes(ind, r.names()),
+            "churn": quality.ref_churn(r.printed_refs(authority), r.table("vintages"), ind),
+            "implausible": quality.implausible(obs, ind)}
+
+
+def quality_checks() -> dict[str, pd.DataFrame]:
+    return _quality(authority(), stamp())

@@ -1,0 +1,3 @@
+from dashboard.ui import trust
+
+trust.data_quality()

@@ -1,0 +1,156 @@
+"""Trust in the numbers: revisions, data quality, the admin gate, commentary safety, and a published
+upload reaching a running app without a restart."""
+import hashlib
+import os
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from dashboard import loader, service, store
+from dashboard.periods import parse_period
+
+APP = "../app.py"
+
+
+def sha(p) -> str:
+    return hashlib.sha256(p.read_bytes()).hexdigest()
+
+
+def app(page: str, month: str | None = None, **state) -> AppTest:
+    st.cache_data.clear()
+    at = AppTest.from_file(APP, default_timeout=90)
+    if month:
+        at.query_params["month"] = month
+    for k, v in state.items():
+        at.session_state[k] = v
+    at.run()
+    at.switch_page(f"pages/{page}.py")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def texts(at: AppTest) -> str:
+    return "\n".join(df.value.to_csv() for df in at.dataframe)
+
+
+@pytest.fixture()
+def db_env(fresh_db, monkeypatch):
+    monkeypatch.setenv("DASHBOARD_DB", str(fresh_db))
+    monkeypatch.delenv("DASHBOARD_ADMIN_SECRET", raising=False)
+    return fresh_db
+
+
+# ---------------------------------------------------------------- revisions
+
+def test_revisions_with_impact_lists_the_real_revised_cells(built_db):
+    rev = service.revisions_with_impact(store.ReadOnlyStore(built_db))
+    assert len(rev) == 70
+    fd1 = rev[(rev["ref"] == "FD1") & (rev["period"] == parse_period("2023-09"))].iloc[0]
+    assert (fd1["old_value"], fd1["new_value"], fd1["old_vintage"], fd1["new_vintage"]) == (
+        1265, 1318, "pack-2023-11", "pack-2024-03")
+    # The flags are worked out, not constant: some revisions moved a direction of travel, and the flag agrees
+    # with the judgements on either side.
+    assert rev["direction_changed"].any() and not rev["direction_changed"].all()
+    assert (rev["direction_changed"] == (rev["old_direction"] != rev["new_direction"])).all()
+
+
+def test_revisions_page_lists_fd1_and_filters_by_area():
+    at = app("revisions")
+    text = texts(at)
+    assert "FD1" in text and "1,265" in text and "1,318" in text and "Sep-23" in text
+    at.multiselect(key="rev_area").set_value(["cared_for"]).run()
+    refs = set(at.dataframe[0].value["Ref"])
+    assert refs and all(r.startswith("CF") for r in refs)
+
+
+def test_nov23_vintage_shows_sep23_as_printed():
+    at = app("front_door", "2023-09", vintage="pack-2023-11")
+    text = texts(at)
+    assert "1,265" in text and "1,318" not in text
+    latest = texts(app("front_door", "2023-09"))
+    assert "1,318 †" in latest  # the revised cell is marked
+
+
+# ---------------------------------------------------------------- data quality
+
+def test_data_quality_page_lists_each_check():
+    at = app("data_quality")
+    heads = [h.value for h in at.subheader]
+    assert any(h.startswith("Missing and not-yet-available months") for h in heads)
+    text = texts(at)
+    assert "EH10" in text and "WF10" in text  # definition changes under the same ref
+    assert "FD2a" in text and "appears" in text and "FD3" in text and "disappears" in text
+    assert "SG16" in text  # printed 'Not Yet Available'
+    assert "pack-2024-03" in text and "2024-03-06" in text  # vintage dates
+
+
+# ---------------------------------------------------------------- admin gate
+
+def test_admin_section_is_off_without_a_secret(db_env):
+    at = app("data")
+    assert any("switched off" in i.value for i in at.info)
+    assert not at.get("file_uploader") and not at.text_input
+
+
+def test_admin_needs_the_secret_entered(db_env, monkeypatch):
+    monkeypatch.setenv("DASHBOARD_ADMIN_SECRET", "correct horse")
+    at = app("data")
+    assert not at.get("file_uploader")
+    at.text_input(key="admin_secret_input").input("wrong")
+    at.button[0].click().run()
+    assert any("not the admin secret" in e.value for e in at.error)
+    assert not at.get("file_uploader")
+    at.text_input(key="admin_secret_input").input("correct horse")
+    at.button[0].click().run()
+    assert at.get("file_uploader"), "the uploader appears once unlocked"
+
+
+# ---------------------------------------------------------------- publishing
+
+def test_good_upload_appears_in_a_running_app_without_restart(db_env, tmp_path):
+    at = app("front_door", "2024-01")
+    assert "1,551" in texts(at)
+    good = tmp_path / "feb.csv"
+    good.write_text("ref,period,value\nFD1,2024-02,1432\nFD1,2024-01,1560\n")
+    loader.load_file(db_env, good)
+    at.run()  # the same running app, next interaction
+    assert "1,560 †" in texts(at), texts(at)[:1200]
+    st.cache_data.clear()
+    at.query_params["month"] = "2024-02"
+    at.session_state["month"] = "2024-02"
+    at.run()
+    assert "1,432" in texts(at)
+
+
+def test_bad_upload_changes_nothing(db_env, tmp_path):
+    before = sha(db_env)
+    bad = tmp_path / "bad.csv"
+    bad.write_text("ref,period,value\nFD1,2024-02,1432\nFD1,2024-02,lots\n")
+    with pytest.raises(loader.LoadRejected) as exc:
+        loader.load_file(db_env, bad)
+    assert "bad.csv, row 3, column 'value'" in str(exc.value)
+    assert sha(db_env) == before
+
+
+def test_commentary_is_stored_per_area_and_month_and_html_is_text(db_env):
+    vintage = loader.publish_commentary(db_env, "cared_for", parse_period("2024-01"),
+                                        "**Placements** steady. <script>alert(1)</script> <b>bold?</b>", author="Test")
+    c = store.ReadOnlyStore(db_env).commentary_as_of("latest", "tameside", "cared_for", parse_period("2024-01"))
+    assert c.iloc[0]["vintage"] == vintage
+    at = app("cared_for", "2024-01")
+    body = [m for m in at.markdown if "Placements" in m.value]
+    assert body and "&lt;script>" in body[0].value and "<script>" not in body[0].value
+    assert not body[0].proto.allow_html
+    # Another area and month are untouched.
+    assert store.ReadOnlyStore(db_env).commentary_as_of("latest", "tameside", "front_door", parse_period("2024-01")).empty
+
+
+def test_commentary_rejects_bad_input_and_keeps_the_file(db_env):
+    before = sha(db_env)
+    for area, month, text in (("nowhere", "2024-01", "x"), ("front_door", "2024-01", "   "),
+                              ("front_door", "2024-01", "x" * (loader.MAX_COMMENTARY_CHARS + 1))):
+        with pytest.raises(loader.LoadRejected):
+            loader.publish_commentary(db_env, area, parse_period(month), text)
+    assert sha(db_env) == before
