@@ -26,15 +26,15 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def server(built_db):
+def start_server(db: Path, **env_extra: str):
     if not os.path.exists(CHROMIUM):
         pytest.fail("Debian chromium is not installed at /usr/bin/chromium (make test installs it when run as root)")
     port = free_port()
-    env = dict(os.environ, DASHBOARD_DB=str(built_db))
+    env = {k: v for k, v in os.environ.items() if k != "DASHBOARD_ADMIN_SECRET"}
+    env.update(DASHBOARD_DB=str(db), **env_extra)
     proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
                              "--server.address", "127.0.0.1", "--server.port", str(port)], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                            stdout=subprocess.DEVNULL, stderr=open(os.environ.get("STREAMLIT_LOG", os.devnull), "w"))
     deadline = time.time() + 60
     while time.time() < deadline:
         try:
@@ -42,7 +42,24 @@ def server(built_db):
             break
         except OSError:
             time.sleep(0.3)
-    yield f"http://127.0.0.1:{port}"
+    return proc, f"http://127.0.0.1:{port}"
+
+
+@pytest.fixture(scope="module")
+def server(built_db):
+    proc, url = start_server(built_db)
+    yield url
+    proc.terminate()
+    proc.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def admin_server(built_db, tmp_path_factory):
+    """A server on a private copy of the database with the admin secret configured."""
+    db = tmp_path_factory.mktemp("admin") / "dashboard.duckdb"
+    shutil.copyfile(built_db, db)
+    proc, url = start_server(db, DASHBOARD_ADMIN_SECRET="panel-secret")
+    yield url, db
     proc.terminate()
     proc.wait(timeout=20)
 
@@ -109,3 +126,32 @@ def test_link_opens_the_same_view(server, browser):
     page.get_by_text("Current (Sep-23)").first.wait_for(state="attached", timeout=30_000)
     page.get_by_text("1,265").first.wait_for(state="attached", timeout=30_000)  # FD1 as the November pack printed it
     shot(page, "04-front-door-as-reported-nov23")
+
+
+def test_admin_upload_preview_publish_and_view(admin_server, browser, tmp_path):
+    url, db = admin_server
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(url + "/data")  # the server's first request is a deep link: it must still go through the router
+    settle(page)
+    page.get_by_role("link", name="Overview").wait_for()
+    page.get_by_role("heading", name="Data: load figures and commentary").wait_for()
+    assert page.locator('[data-testid="stFileUploader"]').count() == 0  # locked until the secret is entered
+    page.get_by_label("Admin secret").fill("panel-secret")
+    page.get_by_role("button", name="Unlock").click()
+    settle(page)
+    upload = tmp_path / "feb24.csv"
+    upload.write_text("ref,period,value\nFD1,2024-02,1432\nFD1,2024-01,1560\n")
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(upload))
+    page.get_by_text("Revisions to figures already reported").wait_for(timeout=30_000)
+    settle(page)
+    shot(page, "05-admin-preview")
+    before = db.stat().st_mtime_ns
+    page.get_by_role("button", name="Publish", exact=True).click()
+    page.get_by_text("Published feb24.csv as vintage").wait_for(timeout=30_000)
+    assert db.stat().st_mtime_ns != before
+
+    viewer = browser.new_page(viewport={"width": 1280, "height": 720})  # another session, same server, no restart
+    viewer.goto(url + "/front-door?month=2024-02")
+    settle(viewer)
+    viewer.get_by_text("Current (Feb-24)").first.wait_for(state="attached", timeout=30_000)
+    viewer.get_by_text("1,432").first.wait_for(state="attached", timeout=30_000)

@@ -16,6 +16,7 @@ from ..formatting import RAG_WORD, fmt_change, fmt_value, rag_label, shown
 from ..periods import iso, label, long_label, parse_period
 from . import components, data
 from .context import current
+from .routing import routed
 
 SECRET_ENV = "DASHBOARD_ADMIN_SECRET"
 SECRET_KEY = "admin_secret"  # in .streamlit/secrets.toml
@@ -26,6 +27,7 @@ def _area_names() -> dict[str, str]:
     return dict(zip(areas["area"], areas["short_title"]))
 
 
+@routed
 def revisions() -> None:
     st.title("Revisions between vintages")
     st.caption("Every figure that changed between one vintage and the next that printed it: what the panel was "
@@ -86,6 +88,7 @@ def revisions() -> None:
         components.open_detail(ref)
 
 
+@routed
 def data_quality() -> None:
     st.title("Data quality")
     st.caption("What a performance officer checks before the figures go to the panel. Latest figures throughout.")
@@ -128,7 +131,7 @@ def data_quality() -> None:
 
     st.subheader("Vintages")
     v = data.table("vintages").sort_values("seq")
-    st.dataframe(pd.DataFrame({"Vintage": v["vintage"], "Reported in": v["label"], "Date": v["published"],
+    st.dataframe(pd.DataFrame({"Vintage": v["vintage"], "Reported in": v["label"], "Date": pd.to_datetime(v["published"]).dt.date,
                                "Kind": v["kind"], "Source": v["source_file"], "Note": v["as_of_note"]}),
                  hide_index=True, width="stretch")
 
@@ -259,6 +262,7 @@ def _commentary_section() -> None:
         components.markdown_text(text)
 
 
+@routed
 def admin() -> None:
     st.title("Data: load figures and commentary")
     ctx = current()

@@ -11,6 +11,7 @@ from ..formatting import RAG_WORD, fmt_change, fmt_value, rag_label, shown
 from ..periods import add_months, label, long_label
 from . import charts, components, data
 from .context import current, url_selectbox
+from .routing import routed
 
 
 def _area_row(area: str) -> pd.Series:
@@ -26,6 +27,7 @@ def _as_of_note(ctx) -> None:
         st.warning(f"Showing figures {ctx.vintage_label.lower()}: later revisions are hidden.", icon="🕰")
 
 
+@routed
 def area(area: str) -> None:
     """The shared service-area template: head of service, headline tiles, scorecard, commentary."""
     ctx = current()
@@ -55,6 +57,7 @@ def area(area: str) -> None:
     components.commentary(ctx.vintage, area, ctx.month)
 
 
+@routed
 def overview() -> None:
     ctx = current()
     st.title("Children's Services performance")
@@ -132,6 +135,7 @@ def overview() -> None:
         st.caption("Percentages ranked by change in points; counts, rates and averages by per cent change.")
 
 
+@routed
 def indicator() -> None:
     ctx = current()
     ind = data.table("indicators")
@@ -204,6 +208,7 @@ def indicator() -> None:
         }), hide_index=True, width="stretch", height=320)
 
 
+@routed
 def weekly() -> None:
     ctx = current()
     st.title("Brilliant at the Basics: weekly")
@@ -242,6 +247,7 @@ def weekly() -> None:
         st.caption(f"Chart summary: {summary}")
 
 
+@routed
 def about() -> None:
     st.title("About the data")
     st.markdown(
@@ -251,7 +257,7 @@ def about() -> None:
         "*Brilliant at the Basics* table. Every figure records the pack, file and line it came from.")
     st.subheader("Vintages: figures as reported")
     v = data.table("vintages")
-    st.dataframe(pd.DataFrame({"Vintage": v["vintage"], "Reported in": v["label"], "Date": v["published"],
+    st.dataframe(pd.DataFrame({"Vintage": v["vintage"], "Reported in": v["label"], "Date": pd.to_datetime(v["published"]).dt.date,
                                "Source": v["source_file"], "Note": v["as_of_note"]}), hide_index=True, width="stretch")
     st.markdown(
         "Figures are revised between packs as recording catches up (for example FD1 contacts in September 2023: "
