@@ -1,7 +1,6 @@
 """Trust in the numbers: revisions, data quality, the admin gate, commentary safety, and a published
 upload reaching a running app without a restart."""
 import hashlib
-import os
 
 import pytest
 import streamlit as st

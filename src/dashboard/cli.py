@@ -1,4 +1,4 @@
-"""dashboard build | load FILE | dump | scorecard --month YYYY-MM"""
+"""dashboard build | load FILE | dump | scorecard --month YYYY-MM | export --month YYYY-MM --format F --out FILE"""
 
 from __future__ import annotations
 
@@ -76,6 +76,36 @@ def cmd_scorecard(args) -> int:
     return 0
 
 
+def cmd_export(args) -> int:
+    from . import export
+
+    reader = store.ReadOnlyStore(db_path(args.db))
+    try:
+        month = parse_period(args.month)
+    except ValueError as exc:
+        print(f"--month: {exc}", file=sys.stderr)
+        return 2
+    areas = set(reader.table("areas")["area"]) - set(export.AREA_ORDER_EXCLUDED)
+    if args.area and args.area not in areas:
+        print(f"--area: unknown area {args.area!r}; choose from {', '.join(sorted(areas))}", file=sys.stderr)
+        return 2
+    try:
+        pack = export.gather(reader, month, args.vintage, areas=[args.area] if args.area else None)
+    except KeyError as exc:
+        print(f"--vintage: {exc.args[0]}", file=sys.stderr)
+        return 2
+    if pack.scorecard.empty:
+        print(f"no figures for {iso(month)}", file=sys.stderr)
+        return 1
+    out = Path(args.out)
+    tmp = out.with_name(out.name + ".part")  # a half-written paper never sits under the final name
+    tmp.write_bytes(export.render(pack, args.format))
+    tmp.replace(out)
+    print(f"wrote {out} ({args.format}, {len(pack.scorecard)} indicators, {iso(month)}, {pack.vintage_label})",
+          file=sys.stderr)
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="dashboard", description="Children's Services performance dashboard")
     p.add_argument("--db", help="database file (default $DASHBOARD_DB or data/dashboard.duckdb)")
@@ -106,6 +136,15 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--area")
     s.add_argument("--vintage", default="latest", help="latest or a vintage id such as pack-2023-11")
     s.set_defaults(func=cmd_scorecard)
+
+    e = sub.add_parser("export", help="the month's scorecard as an Excel workbook, CSV or PDF panel pack")
+    e.add_argument("--db", dest="db", default=argparse.SUPPRESS)
+    e.add_argument("--month", required=True, help="YYYY-MM")
+    e.add_argument("--format", required=True, choices=["xlsx", "csv", "pdf"])
+    e.add_argument("--out", required=True, help="file to write")
+    e.add_argument("--area", help="one service area (default: all)")
+    e.add_argument("--vintage", default="latest", help="latest or a vintage id such as pack-2023-11")
+    e.set_defaults(func=cmd_export)
     return p
 
 

@@ -3,7 +3,6 @@ text summary for readers who cannot see it. Lines are told apart by dash and lab
 
 from __future__ import annotations
 
-import datetime as dt
 
 import altair as alt
 import numpy as np

@@ -4,15 +4,16 @@ rendering with HTML disabled, so a commentary cannot inject markup."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 import pandas as pd
 import streamlit as st
 
-from ..engine.scorecard import TABLE_MONTHS, comparator_years
+from .. import export, panel
+from ..engine.scorecard import comparator_years
 from ..engine.spc import ASSURANCE_LABEL, VARIATION_LABEL
-from ..formatting import (FREQUENCY_WORD, POLARITY_WORD, STATUS_TEXT, fmt_number, fmt_value, rag_label,
-                          shown)
-from ..periods import add_months, label
+from ..formatting import FREQUENCY_WORD, POLARITY_WORD, STATUS_TEXT, fmt_value, rag_label
+from ..periods import label
 from . import data
 
 # Okabe-Ito derived tints with near-black text: every pair is above 9:1 contrast (WCAG 2.2 AA needs 4.5:1).
@@ -20,37 +21,18 @@ RAG_FILL = {"R": "#f7c9b0", "A": "#fbe3a6", "G": "#bfe6d6", "-": "#ececec"}
 TEXT_ON_FILL = "#111111"
 
 
-def direction_label(arrow: str, word: str) -> str:
-    return f"{arrow} {word}".strip() if word else "–"
+direction_label = panel.direction_label
 
 
 def scorecard_table(sc: pd.DataFrame, month: dt.date, vintage: str, key: str) -> pd.DataFrame:
     """The scorecard as the panel knows it. Returns the displayed frame (with refs) for selection handling."""
     years = comparator_years(data.comparators(vintage))
-    window = [add_months(month, -k) for k in range(TABLE_MONTHS - 1, -1, -1)]
-    rows = pd.DataFrame({"Ref": sc["ref"], "Indicator": sc["indicator"]})
-    for m in window[:-1]:
-        rows[label(m)] = [shown(v, s, u) if s != "missing" or pd.notna(v) else ""
-                          for v, s, u in zip(sc[f"m_{m.isoformat()}"], sc[f"s_{m.isoformat()}"], sc["unit"])]
-    current = f"Current ({label(month)})"
-    rows[current] = [shown(v, s, u) + (" †" if r else "")
-                     for v, s, u, r in zip(sc["value"], sc["status"], sc["unit"], sc["revised"])]
-    rows["RAG"] = sc["rag"].map(rag_label)
-    rows["Direction"] = [direction_label(a, w) for a, w in zip(sc["direction_arrow"], sc["direction"])]
-    basis = sc["previous_year_basis"].replace("", pd.NA).dropna()
-    common = basis.mode().iloc[0] if not basis.empty else ""
-    prev = f"Previous year ({common})" if common else "Previous year"
-    rows[prev] = [fmt_value(v, u) + (f" ({b})" if b and b != common else "") if pd.notna(v) else ""
-                  for v, u, b in zip(sc["previous_year"], sc["unit"], sc["previous_year_basis"])]
-    rows["Target"] = sc["target_text"].fillna("")
-    comparator_cols = []
-    for c, name in (("gm", "GM"), ("nw", "NW"), ("sn", "SN"), ("england", "England")):
-        header = f"{name} ({years[c]})" if years[c] else name
-        comparator_cols.append(header)
-        rows[header] = [fmt_number(v, u) for v, u in zip(sc[c], sc["unit"])]
-    rows["Last 12 months"] = sc["spark"]
-    rows["SPC"] = sc["spc_variation"].map(VARIATION_LABEL)
-    rows["Why this rating"] = sc["rag_reason"]
+    rows = panel.panel_table(sc, month, years)
+    rows.insert(rows.columns.get_loc("SPC"), "Last 12 months", list(sc["spark"]))
+    window = panel.window(month)
+    current = panel.current_header(month)
+    prev, _ = panel.previous_year_header(sc)
+    comparator_cols = list(panel.comparator_headers(years).values())
 
     def fill(col: pd.Series) -> list[str]:
         return [f"background-color: {RAG_FILL.get(code, '#ffffff')}; color: {TEXT_ON_FILL}" for code in sc["rag"]]
@@ -132,6 +114,39 @@ def commentary(vintage: str, area: str, month: dt.date) -> None:
     markdown_text(row["text"])
     src = f"{row['source_file']}, from line {int(row['source_line'])}" if pd.notna(row["source_line"]) else row["source_file"]
     st.caption(f"As written in: {row['label']} ({src}).")
+
+
+def chart_downloads(chart, name: str, key: str) -> None:
+    """PNG and SVG of a chart, drawn only when asked for."""
+    c1, c2, _ = st.columns([1, 1, 4])
+    c1.download_button("Chart as PNG", data=lambda: export.chart_png(chart), file_name=f"{name}.png", mime="image/png",
+                       key=f"{key}_png", icon=":material/image:", on_click="ignore")
+    c2.download_button("Chart as SVG", data=lambda: export.chart_svg(chart), file_name=f"{name}.svg",
+                       mime="image/svg+xml", key=f"{key}_svg", icon=":material/draw:", on_click="ignore")
+
+
+def export_buttons(ctx, sc: pd.DataFrame, key: str, area: str | None = None) -> None:
+    """Excel, CSV and PDF of exactly the rows on screen (month, vintage and filters). Files are made only
+    when a button is pressed: the PDF draws a chart per off-target indicator."""
+    full = data.pack(ctx.month, ctx.vintage)
+    areas = full.areas[full.areas["area"] == area] if area else full.areas
+    bits = []
+    if ctx.rag and set(ctx.rag) != {"Red", "Amber", "Green", "Not rated"}:
+        bits.append("RAG " + ", ".join(ctx.rag))
+    if ctx.text:
+        bits.append(f"search '{ctx.text}'")
+    if ctx.off_target:
+        bits.append("off target only")
+    pack = replace(full, scorecard=sc, areas=areas,
+                   filters_note=("Filtered: " + "; ".join(bits) + ".") if bits else "")
+    cols = st.columns([1, 1, 1, 3])
+    for col, (fmt, word) in zip(cols, (("xlsx", "Excel"), ("csv", "CSV"), ("pdf", "PDF panel pack"))):
+        with col:
+            st.download_button(f"Download {word}", data=lambda fmt=fmt: export.render(pack, fmt),
+                               file_name=export.file_name(pack, fmt, area), mime=export.FORMATS[fmt][1],
+                               key=f"{key}_{fmt}", icon=":material/download:", on_click="ignore")
+    cols[3].caption("Downloads hold the rows shown here" + (f" ({pack.filters_note.lower()})" if bits else "") +
+                    f", {label(ctx.month)}, {ctx.vintage_label.lower()}.")
 
 
 def rag_legend() -> None:

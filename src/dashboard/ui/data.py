@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from .. import service
+from .. import export, service
 from ..engine import quality
 from ..store import DEFAULT_DB, ReadOnlyStore
 
@@ -165,3 +165,13 @@ def _quality(authority: str, db_stamp: tuple) -> dict[str, pd.DataFrame]:
 
 def quality_checks() -> dict[str, pd.DataFrame]:
     return _quality(authority(), stamp())
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _pack(month: dt.date, vintage: str, db_stamp: tuple) -> export.Pack:
+    return export.gather(reader(), month, vintage)
+
+
+def pack(month: dt.date, vintage: str) -> export.Pack:
+    """Everything the month's papers need (scorecard, commentary, series for charts)."""
+    return _pack(month, vintage, stamp())

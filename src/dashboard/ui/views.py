@@ -5,7 +5,6 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from ..engine.scorecard import TABLE_MONTHS
 from ..engine.spc import VARIATION_LABEL
 from ..formatting import RAG_WORD, fmt_change, fmt_value, rag_label, shown
 from ..periods import add_months, label, long_label
@@ -54,6 +53,7 @@ def area(area: str) -> None:
         ref = components.selected_ref(f"table_{area}", rows)
         if ref:
             components.open_detail(ref)
+        components.export_buttons(ctx, shown_sc, key=f"dl_{area}", area=area)
     components.commentary(ctx.vintage, area, ctx.month)
 
 
@@ -114,6 +114,9 @@ def overview() -> None:
         if ref:
             components.open_detail(ref)
 
+    st.subheader("Papers for the panel")
+    components.export_buttons(ctx, ctx.filter(sc), key="dl_overview")
+
     st.subheader(f"Biggest movers since {label(add_months(ctx.month, -1))}")
     movers = sc[sc["prev_month_value"].notna() & sc["value"].notna()].copy()
     if movers.empty:
@@ -170,6 +173,7 @@ def indicator() -> None:
     chart, summary = charts.indicator_chart(row, series, show_spc=show_spc, revised=revised)
     st.altair_chart(chart, width="stretch")
     st.caption(f"Chart summary: {summary}")
+    components.chart_downloads(chart, f"{ref}-{ctx.month:%Y-%m}", key="detail_chart")
 
     left, right = st.columns([2, 3])
     with left:
@@ -184,7 +188,7 @@ def indicator() -> None:
             elif r.name in set(ind.loc[ind["count_type"] == "flow", "ref"]):
                 lines.append(f"- **Year to date from April:** not given: {int(r['ytd_months'])} of "
                              f"{int(r['ytd_months_needed'])} months have figures")
-                lines.append(f"- **Rolling 12 months:** " + (fmt_value(r["rolling_12_total"], "count")
+                lines.append("- **Rolling 12 months:** " + (fmt_value(r["rolling_12_total"], "count")
                              if pd.notna(r["rolling_12_total"]) else f"not given: {int(r['rolling_months'])} of 12 months have figures"))
             st.markdown("\n".join(lines))
             st.caption("Derived here from the monthly counts; population from the authority's metadata.")

@@ -1,0 +1,61 @@
+"""The scorecard as the panel knows it, as plain text cells: one builder shared by the app's table and
+every export (XLSX, CSV, PDF), so a download says exactly what the screen says."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+
+from .engine.scorecard import TABLE_MONTHS
+from .engine.spc import VARIATION_LABEL
+from .formatting import COMPARATOR_SHORT, fmt_number, fmt_value, rag_label, shown
+from .periods import add_months, label
+
+COMPARATORS = ("gm", "nw", "sn", "england")
+
+
+def direction_label(arrow: str, word: str) -> str:
+    return f"{arrow} {word}".strip() if word else "–"
+
+
+def window(month: dt.date) -> list[dt.date]:
+    """The months the table prints, oldest first, ending at the picked month."""
+    return [add_months(month, -k) for k in range(TABLE_MONTHS - 1, -1, -1)]
+
+
+def current_header(month: dt.date) -> str:
+    return f"Current ({label(month)})"
+
+
+def previous_year_header(sc: pd.DataFrame) -> tuple[str, str]:
+    """The column title and the basis most rows share (others carry theirs in the cell)."""
+    basis = sc["previous_year_basis"].replace("", pd.NA).dropna()
+    common = basis.mode().iloc[0] if not basis.empty else ""
+    return (f"Previous year ({common})" if common else "Previous year"), common
+
+
+def comparator_headers(years: dict[str, str]) -> dict[str, str]:
+    return {c: (f"{COMPARATOR_SHORT[c]} ({years[c]})" if years.get(c) else COMPARATOR_SHORT[c]) for c in COMPARATORS}
+
+
+def panel_table(sc: pd.DataFrame, month: dt.date, years: dict[str, str]) -> pd.DataFrame:
+    """Ref, Indicator, five earlier months, Current (with † if revised), RAG and direction in words,
+    previous year, target, comparators with their year, SPC and the reason for the rating."""
+    rows = pd.DataFrame({"Ref": sc["ref"].values, "Indicator": sc["indicator"].values})
+    for m in window(month)[:-1]:
+        rows[label(m)] = [shown(v, s, u) if s != "missing" or pd.notna(v) else ""
+                          for v, s, u in zip(sc[f"m_{m.isoformat()}"], sc[f"s_{m.isoformat()}"], sc["unit"])]
+    rows[current_header(month)] = [shown(v, s, u) + (" †" if r else "")
+                                   for v, s, u, r in zip(sc["value"], sc["status"], sc["unit"], sc["revised"])]
+    rows["RAG"] = sc["rag"].map(rag_label).values
+    rows["Direction"] = [direction_label(a, w) for a, w in zip(sc["direction_arrow"], sc["direction"])]
+    prev, common = previous_year_header(sc)
+    rows[prev] = [fmt_value(v, u) + (f" ({b})" if b and b != common else "") if pd.notna(v) else ""
+                  for v, u, b in zip(sc["previous_year"], sc["unit"], sc["previous_year_basis"])]
+    rows["Target"] = sc["target_text"].fillna("").values
+    for c, header in comparator_headers(years).items():
+        rows[header] = [fmt_number(v, u) for v, u in zip(sc[c], sc["unit"])]
+    rows["SPC"] = sc["spc_variation"].map(VARIATION_LABEL).fillna("").values
+    rows["Why this rating"] = sc["rag_reason"].values
+    return rows
