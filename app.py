@@ -3,9 +3,12 @@
 import streamlit as st
 
 from dashboard.ui.components import PAGE_PATHS
+from dashboard.ui import presenter
 from dashboard.ui.context import sidebar
 
-st.set_page_config(page_title="Children's Services performance · Tameside", page_icon=":material/monitoring:", layout="wide")
+present = st.query_params.get("present") == "1"
+st.set_page_config(page_title="Children's Services performance · Tameside", page_icon=":material/monitoring:",
+                   layout="wide", initial_sidebar_state="collapsed" if present else "auto")
 
 P = PAGE_PATHS
 pages = {
@@ -29,6 +32,9 @@ pages = {
         st.Page(P["about"], title="About the data", url_path="about"),
     ],
 }
-page = st.navigation(pages)
-st.session_state["_context"] = sidebar()
-page.run()
+page = st.navigation(pages, position="hidden" if present else "sidebar")
+if present:  # the projector view: no sidebar, no admin, one exception per screen
+    presenter.run()
+else:
+    st.session_state["_context"] = sidebar()
+    page.run()

@@ -87,10 +87,14 @@ def test_data_quality_page_lists_each_check():
 
 # ---------------------------------------------------------------- admin gate
 
+def unlock(at: AppTest):
+    return next(b for b in at.main.button if b.label == "Unlock")
+
+
 def test_admin_section_is_off_without_a_secret(db_env):
     at = app("data")
     assert any("switched off" in i.value for i in at.info)
-    assert not at.get("file_uploader") and not at.text_input
+    assert not at.get("file_uploader") and not at.main.text_input
 
 
 def test_admin_needs_the_secret_entered(db_env, monkeypatch):
@@ -98,11 +102,11 @@ def test_admin_needs_the_secret_entered(db_env, monkeypatch):
     at = app("data")
     assert not at.get("file_uploader")
     at.text_input(key="admin_secret_input").input("wrong")
-    at.button[0].click().run()
+    unlock(at).click().run()
     assert any("not the admin secret" in e.value for e in at.error)
     assert not at.get("file_uploader")
     at.text_input(key="admin_secret_input").input("correct horse")
-    at.button[0].click().run()
+    unlock(at).click().run()
     assert at.get("file_uploader"), "the uploader appears once unlocked"
 
 

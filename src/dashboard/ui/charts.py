@@ -122,7 +122,7 @@ def indicator_chart(row: pd.Series, series: pd.DataFrame, show_spc: bool = True,
                     "Special cause (SPC signal), revised"],
             range=[INK, SIGNAL, INK, SIGNAL])))
     chart = alt.layer(line, *layers, points).properties(
-        title=alt.TitleParams(f"{row['ref']} {row['indicator']}", subtitle=[y_title]), height=380)
+        title=alt.TitleParams(f"{row['ref']} {row['indicator']}", subtitle=[y_title]), height=460)  # Streamlit fits title, axes and legend inside this
     summary = series_summary(row["ref"], row["indicator"], unit, s, row.get("target_text", ""), row.get("rag_reason", ""))
     return _base_config(chart), summary
 

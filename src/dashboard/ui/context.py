@@ -78,8 +78,32 @@ def sidebar() -> Context:
                              placeholder="All ratings")
         text = st.text_input("Search ref or indicator", key="q", placeholder="e.g. CIN8 or visits")
         off_target = st.toggle("Off target only (Red or Amber)", key="off")
+        st.markdown("### Present")
+        st.button("Present to the panel", icon=":material/slideshow:", on_click=_present, key="start_present",
+                  help="Full-screen step-through of this month's Red and Amber indicators, one per screen.")
     return Context(month=parse_period(month), vintage=vintage, vintage_label=labels.get(vintage, vintage),
                    rag=tuple(rag), text=text.strip(), off_target=off_target)
+
+
+def _present() -> None:
+    st.query_params["present"] = "1"
+    st.query_params["slide"] = "0"
+    st.session_state["slide"] = 0
+
+
+def from_url() -> Context:
+    """The view from the URL alone, for presenter mode (no sidebar widgets). Unknown values fall back to latest."""
+    options, labels = _vintage_options()
+    vintage = st.query_params.get("vintage", "latest")
+    vintage = vintage if vintage in options else "latest"
+    months = data.months(vintage)
+    if not months:
+        st.error("No figures are stored for this view.")
+        st.stop()
+    wanted = st.query_params.get("month")
+    month = next((m for m in months if iso(m) == wanted), months[0])
+    return Context(month=month, vintage=vintage, vintage_label=labels.get(vintage, vintage), rag=(), text="",
+                   off_target=False)
 
 
 def current() -> Context:

@@ -83,7 +83,7 @@ def overview() -> None:
     left, right = st.columns([3, 2])
     with left:
         chart, summary = charts.rag_counts_chart(counts)
-        st.altair_chart(chart, width="stretch")
+        st.altair_chart(chart, width="stretch", alt=summary)
         st.caption(summary)
     with right:
         table = counts.pivot_table(index="area", columns="rating", values="n", aggfunc="sum", sort=False)
@@ -171,7 +171,7 @@ def indicator() -> None:
     revised = set(first_print[first_print > 1].index)
     show_spc = st.toggle("Show SPC average, process limits and signals", value=True, key="spc")
     chart, summary = charts.indicator_chart(row, series, show_spc=show_spc, revised=revised)
-    st.altair_chart(chart, width="stretch")
+    st.altair_chart(chart, width="stretch", alt=summary)
     st.caption(f"Chart summary: {summary}")
     components.chart_downloads(chart, f"{ref}-{ctx.month:%Y-%m}", key="detail_chart")
 
@@ -247,7 +247,7 @@ def weekly() -> None:
     if refs:
         ref = st.selectbox("Chart an indicator", refs, format_func=lambda r: f"{r} · {ind.loc[r, 'name']}", key="weekly_ref")
         chart, summary = charts.weekly_chart(ref, ind.loc[ref, "name"], ind.loc[ref, "unit"], w[w["ref"] == ref])
-        st.altair_chart(chart, width="stretch")
+        st.altair_chart(chart, width="stretch", alt=summary)
         st.caption(f"Chart summary: {summary}")
 
 

@@ -1,0 +1,130 @@
+"""Presenter mode (?present=1): the month's exceptions one indicator per screen for the scrutiny panel's
+projector. No sidebar, no admin controls, larger type, sized for 1280x720; arrow keys step through."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from ..formatting import RAG_WORD, STATUS_TEXT, fmt_value, rag_label
+from ..periods import label, long_label
+from . import charts, components, data
+from .context import from_url
+
+# Static CSS only (no data in it): bigger type for the room, no chrome, tighter page for 720 rows.
+PRESENTER_CSS = """<style>
+header[data-testid="stHeader"], [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"] {display: none;}
+.block-container {padding-top: 1.2rem; padding-bottom: 0.5rem; max-width: 1240px;}
+[data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li {font-size: 1.2rem; line-height: 1.4;}
+[data-testid="stCaptionContainer"] p {font-size: 1.05rem;}
+h1 {font-size: 1.8rem !important; line-height: 1.2 !important; padding-top: 0.2rem !important;}
+.stButton button p {font-size: 1.2rem;}
+</style>"""
+
+DIRECTION_PHRASE = {"Improving": "improving", "Declining": "getting worse", "No change": "little changed",
+                    "Up": "up on last month", "Down": "down on last month"}
+
+
+def headline(row: pd.Series) -> str:
+    """One plain-English sentence for the slide title."""
+    value = (f"at {fmt_value(row['value'], row['unit'])}" if row["status"] == "value"
+             else f"({STATUS_TEXT.get(row['status'], 'No figure').lower()} this month)")
+    against = f"against a target of {row['target_text']}" if row.get("target_text") else "(no target)"
+    trend = DIRECTION_PHRASE.get(row.get("direction", ""), "")
+    spc_note = ""
+    if str(row.get("spc_variation", "")).startswith("concern"):
+        spc_note = ", with an SPC signal of concern"
+    elif str(row.get("spc_variation", "")).startswith("improvement"):
+        spc_note = ", with an SPC signal of improvement"
+    return (f"{row['indicator']} is {RAG_WORD.get(row['rag'], 'not rated')} {value} {against}"
+            + (f", {trend}" if trend else "") + spc_note + ".")
+
+
+def _slide_index(n: int) -> int:
+    if "slide" not in st.session_state:
+        try:
+            st.session_state["slide"] = int(st.query_params.get("slide", 0))
+        except ValueError:
+            st.session_state["slide"] = 0
+    st.session_state["slide"] = min(max(int(st.session_state["slide"]), 0), n)
+    st.query_params["slide"] = str(st.session_state["slide"])
+    return st.session_state["slide"]
+
+
+def _go(delta: int, n: int) -> None:
+    st.session_state["slide"] = min(max(st.session_state.get("slide", 0) + delta, 0), n)
+
+
+def _leave() -> None:
+    for key in ("present", "slide"):
+        st.query_params.pop(key, None)
+    st.session_state.pop("slide", None)
+
+
+def _controls(i: int, n: int) -> None:
+    c1, c2, c3, c4 = st.columns([1.3, 1.3, 3, 1.4])
+    c1.button("◀ Previous", on_click=_go, args=(-1, n), disabled=i == 0, shortcut="Left", key="prev_slide")
+    c2.button("Next ▶", on_click=_go, args=(1, n), disabled=i == n, shortcut="Right", key="next_slide", type="primary")
+    c3.caption("Keys: → next, ← previous.")
+    c4.button("Leave presenter mode", on_click=_leave, key="leave_present")
+
+
+def run() -> None:
+    st.html(PRESENTER_CSS)
+    ctx = from_url()
+    sc = data.scorecard(ctx.month, ctx.vintage)
+    exceptions = sc[sc["rag"].isin(["R", "A"])].sort_values(["triage", "sort_order"]) if not sc.empty else sc
+    n = len(exceptions)
+    i = _slide_index(n)
+    authority = data.table("authorities")["name"].iloc[0]
+    st.caption(f"{authority} · Children's Services performance · {long_label(ctx.month)} · {ctx.vintage_label}"
+               + (f" · slide {i + 1} of {n + 1}" if n else ""))
+    if i == 0:
+        _title_slide(ctx, sc, exceptions)
+    else:
+        _exception_slide(ctx, exceptions.iloc[i - 1], i, n)
+    _controls(i, n)
+
+
+def _title_slide(ctx, sc: pd.DataFrame, exceptions: pd.DataFrame) -> None:
+    reds = int((sc["rag"] == "R").sum()) if not sc.empty else 0
+    ambers = int((sc["rag"] == "A").sum()) if not sc.empty else 0
+    st.title(f"{long_label(ctx.month)}: {reds} indicators are Red and {ambers} Amber")
+    if exceptions.empty:
+        st.markdown("Every rated indicator meets its target this month. There are no exceptions to step through.")
+        return
+    areas = data.table("areas").set_index("area")
+    lines = []
+    for area, g in exceptions.groupby("area", sort=False):
+        worst = g.iloc[0]
+        lines.append(f"- **{areas.loc[area, 'short_title']}**: {len(g)} off target "
+                     f"({(g['rag'] == 'R').sum()} ✖ Red, {(g['rag'] == 'A').sum()} ▲ Amber); first up {worst['ref']} "
+                     f"{worst['indicator']}")
+    st.markdown("\n".join(lines))
+    st.markdown(f"The next {len(exceptions)} slides take each one in turn, Red first, then those also declining or "
+                "showing an SPC concern. Press → to begin.")
+
+
+def _exception_slide(ctx, row: pd.Series, i: int, n: int) -> None:
+    st.title(headline(row))
+    obs = data.observations(ctx.vintage)
+    series = obs[(obs["ref"] == row["ref"]) & (obs["period"] <= ctx.month)].sort_values("period")
+    left, right = st.columns([3, 2])
+    with left:
+        chart, summary = charts.indicator_chart(row, series, show_spc=True)
+        # No legend on the projector (the SPC line on the right says what the points mean): room for the plot.
+        st.altair_chart(chart.properties(height=340).configure_legend(disable=True), width="stretch", alt=summary)
+        st.caption(f"Chart summary: {summary}")
+    with right:
+        st.markdown(f"**{rag_label(row['rag'])}** · {row['rag_reason']}")
+        st.markdown(f"**Direction: {components.direction_label(row['direction_arrow'], row['direction'])}** · "
+                    f"{row['direction_reason']}")
+        st.markdown(f"**SPC:** {row['spc_reason']}")
+        c = data.commentary(ctx.vintage, row["area"], ctx.month)
+        area_title = data.table("areas").set_index("area").loc[row["area"], "short_title"]
+        if c.empty:
+            st.caption(f"No {area_title} commentary was printed for {label(ctx.month)}.")
+        else:
+            text = c.iloc[0]["text"]
+            st.caption(f"{area_title} commentary, {label(ctx.month)}" + (" (opening)" if len(text) > 420 else ""))
+            components.markdown_text(text if len(text) <= 420 else text[:420].rsplit(" ", 1)[0] + " …")

@@ -1,0 +1,40 @@
+"""Presenter mode in AppTest: no sidebar or admin controls, a title slide, then one exception per slide."""
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from dashboard.ui.presenter import headline
+
+APP = "../app.py"
+
+
+def present(month: str) -> AppTest:
+    st.cache_data.clear()
+    at = AppTest.from_file(APP, default_timeout=90)
+    at.query_params["present"] = "1"
+    at.query_params["month"] = month
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_presenter_has_no_sidebar_and_steps_through_exceptions():
+    at = present("2023-09")
+    assert len(at.sidebar) == 0  # no month picker, filters or admin
+    assert at.title[0].value.startswith("September 2023:") and "Red" in at.title[0].value
+    at.button(key="next_slide").click().run()
+    first = at.title[0].value
+    assert " is Red at " in first and at.get("vega_lite_chart")
+    assert any(c.value.startswith("Chart summary:") for c in at.caption)
+    at.button(key="next_slide").click().run()
+    assert at.title[0].value != first
+    at.button(key="prev_slide").click().run()
+    assert at.title[0].value == first
+
+
+def test_headline_reads_as_a_sentence():
+    row = {"indicator": "Fostering - %", "value": 59.0, "unit": "percent", "status": "value", "target_text": "71%",
+           "rag": "R", "direction": "Declining", "spc_variation": "concern_low"}
+    assert headline(row) == ("Fostering - % is Red at 59.0% against a target of 71%, getting worse, "
+                             "with an SPC signal of concern.")
+    row.update(status="not_yet_available", value=None, target_text="", direction="", spc_variation="common")
+    assert headline(row) == "Fostering - % is Red (not yet available this month) (no target)."
