@@ -5,7 +5,6 @@ import io
 import shutil
 import subprocess
 from dataclasses import replace
-from pathlib import Path
 
 import openpyxl
 import pytest

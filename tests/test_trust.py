@@ -157,3 +157,26 @@ def test_commentary_rejects_bad_input_and_keeps_the_file(db_env):
         with pytest.raises(loader.LoadRejected):
             loader.publish_commentary(db_env, area, parse_period(month), text)
     assert sha(db_env) == before
+
+
+def test_commentary_edited_in_the_app_is_stored_and_shown(db_env, monkeypatch):
+    monkeypatch.setenv("DASHBOARD_ADMIN_SECRET", "s3cret")
+    at = app("data", _admin_ok="s3cret")
+    at.selectbox(key="edit_area").set_value("workforce")
+    at.selectbox(key="edit_month").set_value("2024-01").run()
+    at.text_area(key="commentary_workforce_2024-01").input("Agency use **fell** again. <img src=x onerror=alert(1)>")
+    next(b for b in at.main.button if b.label == "Publish commentary").click().run()
+    assert any("Saved as vintage" in s.value for s in at.success), [e.value for e in at.error]
+    c = store.ReadOnlyStore(db_env).commentary_as_of("latest", "tameside", "workforce", parse_period("2024-01"))
+    assert c.iloc[0]["text"].startswith("Agency use **fell** again.")
+    page = app("workforce", "2024-01")
+    shown = [m for m in page.markdown if "Agency use" in m.value]
+    assert shown and "&lt;img" in shown[0].value and not shown[0].proto.allow_html
+
+
+def test_a_session_without_the_secret_cannot_publish(db_env, monkeypatch):
+    monkeypatch.setenv("DASHBOARD_ADMIN_SECRET", "s3cret")
+    before = sha(db_env)
+    at = app("data", _admin_ok="an old secret")  # unlocked under a secret that has since changed
+    assert not at.get("file_uploader") and not [b for b in at.main.button if b.label == "Publish commentary"]
+    assert sha(db_env) == before

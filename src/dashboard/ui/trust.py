@@ -162,13 +162,56 @@ def _unlocked() -> bool:
         st.caption("Admin unlocked for this session.")
         return True
     with st.form("unlock"):
-        given = st.text_input("Admin secret", type="password", key="admin_secret_input")
-        if st.form_submit_button("Unlock"):
-            if hmac.compare_digest(given.encode(), secret.encode()):
-                st.session_state["_admin_ok"] = secret
-                st.rerun()
-            st.error("That is not the admin secret.")
+        st.text_input("Admin secret", type="password", key="admin_secret_input")
+        st.form_submit_button("Unlock", on_click=_try_unlock, args=(secret,))
+    if st.session_state.pop("_admin_refused", False):
+        st.error("That is not the admin secret.")
     return False
+
+
+# Writes happen in button callbacks: they run once, before the script, so a rerun can never repeat or drop them.
+
+def _try_unlock(secret: str) -> None:
+    given = st.session_state.get("admin_secret_input", "")
+    if hmac.compare_digest(given.encode(), secret.encode()):
+        st.session_state["_admin_ok"] = secret
+    else:
+        st.session_state["_admin_refused"] = True
+    st.session_state["admin_secret_input"] = ""
+
+
+def _allowed() -> bool:
+    """Re-checked inside every write: a session that has not entered the current secret cannot write."""
+    secret = configured_secret()
+    return secret is not None and st.session_state.get("_admin_ok") == secret
+
+
+def _publish_upload(file_id: str) -> None:
+    plan = st.session_state.get("_plan")
+    if not _allowed() or plan is None or plan[0] != file_id:
+        st.session_state["_publish_error"] = ["The preview is out of date: upload the file again."]
+        return
+    try:
+        vintage = loader.publish_plan(data.db_path(), plan[1], st.session_state.get("vintage_name", "").strip() or None)
+    except loader.LoadRejected as exc:
+        st.session_state["_publish_error"] = [str(p) for p in exc.problems]
+        return
+    st.session_state["_published"] = (file_id, vintage)
+    st.session_state.pop("_plan", None)
+
+
+def _publish_commentary(area: str, period, key: str) -> None:
+    if not _allowed():
+        st.session_state["_commentary_result"] = ("error", "Admin is locked: enter the secret again.")
+        return
+    try:
+        vintage = loader.publish_commentary(data.db_path(), area, period, st.session_state.get(key, ""),
+                                            author=st.session_state.get("commentary_author", ""))
+    except loader.LoadRejected as exc:
+        st.session_state["_commentary_result"] = ("error", "Not saved: " + "; ".join(p.message for p in exc.problems))
+        return
+    st.session_state["_commentary_result"] = ("ok", f"Saved as vintage {vintage}. The area page shows it for "
+                                                    f"{long_label(period)}.")
 
 
 def _problems_table(problems: list[loader.Problem]) -> None:
@@ -222,17 +265,12 @@ def _upload_section() -> None:
                                            zip(r["old_value"], r["old_status"], r["ref"])],
                                    "Will be": [shown(v, s, ind.at[x, "unit"]) for v, s, x in
                                                zip(r["value"], r["status"], r["ref"])]}), hide_index=True, width="stretch")
+    st.session_state["_plan"] = (up.file_id, plan)
+    for problem in st.session_state.pop("_publish_error", []):
+        st.error(f"Not published: {problem}")
     with st.form("publish_upload"):
-        name = st.text_input("Name this vintage", value=f"Upload of {up.name}", max_chars=120)
-        if st.form_submit_button("Publish", type="primary"):
-            try:
-                vintage = loader.publish_plan(data.db_path(), plan, name.strip() or None)
-            except loader.LoadRejected as exc:
-                st.error("Rejected: nothing was loaded.")
-                _problems_table(exc.problems)
-                return
-            st.session_state["_published"] = (up.file_id, vintage)
-            st.rerun()
+        st.text_input("Name this vintage", value=f"Upload of {up.name}", max_chars=120, key="vintage_name")
+        st.form_submit_button("Publish", type="primary", on_click=_publish_upload, args=(up.file_id,))
 
 
 def _commentary_section() -> None:
@@ -247,22 +285,20 @@ def _commentary_section() -> None:
     period = parse_period(month)
     existing = data.commentary("latest", area, period)
     start = existing.iloc[0]["text"] if not existing.empty else ""
-    with st.form(f"commentary_{area}_{month}"):
-        text = st.text_area("Commentary", value=start, height=220, max_chars=loader.MAX_COMMENTARY_CHARS)
-        author = st.text_input("Your name (recorded with the edit)", max_chars=80)
-        if st.form_submit_button("Publish commentary", type="primary"):
-            try:
-                vintage = loader.publish_commentary(data.db_path(), area, period, text, author=author)
-            except loader.LoadRejected as exc:
-                st.error("Not saved: " + "; ".join(p.message for p in exc.problems))
-                return
-            st.success(f"Saved as vintage {vintage}. The {names[area]} page shows it for {long_label(period)}.")
+    key = f"commentary_{area}_{month}"
+    with st.form(f"form_{key}"):
+        text = st.text_area("Commentary", value=start, height=220, max_chars=loader.MAX_COMMENTARY_CHARS, key=key)
+        st.text_input("Your name (recorded with the edit)", max_chars=80, key="commentary_author")
+        st.form_submit_button("Publish commentary", type="primary", on_click=_publish_commentary,
+                              args=(area, period, key))
+    result = st.session_state.pop("_commentary_result", None)
+    if result:
+        (st.success if result[0] == "ok" else st.error)(result[1])
     if text.strip():
         st.markdown("**Preview**")
         components.markdown_text(text)
 
 
-@routed
 def admin() -> None:
     st.title("Data: load figures and commentary")
     ctx = current()
