@@ -22,6 +22,7 @@ pages = {
         st.Page(P["workforce"], title="Workforce", url_path="workforce"),
     ],
     "More": [
+        st.Page(P["plan"], title="Improvement plan", icon=":material/flag:", url_path="improvement-plan"),
         st.Page(P["weekly"], title="Weekly (Brilliant at the Basics)", url_path="weekly"),
         st.Page(P["indicator"], title="Indicator detail", url_path="indicator"),
     ],

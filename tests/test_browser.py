@@ -118,6 +118,20 @@ def test_main_journey_keeps_the_month(server, browser):
     assert "month=2023-09" in page.url
 
 
+def test_deep_link_as_first_request_goes_through_the_router(built_db, browser):
+    proc, url = start_server(built_db)  # a fresh server: its first request is a deep link with URL state
+    try:
+        page = browser.new_page(viewport={"width": 1280, "height": 720})
+        page.goto(url + "/indicator?month=2024-01&ref=CIN20")
+        settle(page)
+        page.get_by_role("link", name="Overview").wait_for()  # the app's navigation, not the pages/ folder's
+        page.get_by_role("heading", name="CIN20 · Child Protection - Statutory visits in timescale").wait_for()
+        assert "ref=CIN20" in page.url and "month=2024-01" in page.url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
 def test_link_opens_the_same_view(server, browser):
     page = browser.new_page(viewport={"width": 1280, "height": 720})
     page.goto(server + "/front-door?month=2023-09&vintage=pack-2023-11")
@@ -131,7 +145,9 @@ def test_link_opens_the_same_view(server, browser):
 def test_admin_upload_preview_publish_and_view(admin_server, browser, tmp_path):
     url, db = admin_server
     page = browser.new_page(viewport={"width": 1280, "height": 900})
-    page.goto(url + "/data")  # the server's first request is a deep link: it must still go through the router
+    page.goto(url + "/")
+    settle(page)
+    page.goto(url + "/data")
     settle(page)
     page.get_by_role("link", name="Overview").wait_for()
     page.get_by_role("heading", name="Data: load figures and commentary").wait_for()
@@ -186,3 +202,17 @@ def test_presenter_mode_steps_through_three_slides(server, browser):
     page.wait_for_url("**slide=2**")
     settle(page)
     assert page.get_by_role("heading", level=1).first.inner_text() == seen[1]
+
+
+def test_improvement_plan_page(server, browser):
+    page = browser.new_page(viewport={"width": 1440, "height": 900})
+    page.goto(server + "/improvement-plan?month=2024-01")
+    settle(page)
+    page.get_by_role("heading", name="Improvement plan").wait_for()
+    page.get_by_role("heading", name="1: Quality of Practice").wait_for()
+    shot(page, "08-improvement-plan")
+    page.get_by_role("tab", name="By focus area").click()
+    page.get_by_text("FA5 · Plans and Timeliness").click()
+    page.get_by_text("CIN20").first.wait_for(state="attached", timeout=30_000)
+    shot(page, "09-improvement-plan-focus-areas")
+    assert "month=2024-01" in page.url

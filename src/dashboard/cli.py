@@ -38,6 +38,18 @@ def cmd_load(args) -> int:
     return 0
 
 
+def cmd_load_plan(args) -> int:
+    try:
+        vintage = loader.load_plan_update(db_path(args.db), args.file, label=args.label)
+    except loader.LoadRejected as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        print(f"rejected: {len(exc.problems)} problem(s); nothing was loaded", file=sys.stderr)
+        return 1
+    print(f"loaded {args.file} as vintage {vintage}")
+    return 0
+
+
 def cmd_dump(args) -> int:
     reader = store.ReadOnlyStore(db_path(args.db))
     if args.table == "weekly":
@@ -123,6 +135,13 @@ def parser() -> argparse.ArgumentParser:
     ld.add_argument("--authority", help="authority for rows that do not name one")
     ld.add_argument("--label", help="how the vintage is named in the app")
     ld.set_defaults(func=cmd_load)
+
+    lp = sub.add_parser("load-plan", help="record improvement-plan BRAG and commentary (action_ref,action_brag,"
+                                          "impact_brag,commentary) as a new vintage")
+    lp.add_argument("file")
+    lp.add_argument("--db", dest="db", default=argparse.SUPPRESS)
+    lp.add_argument("--label", help="how the vintage is named in the app")
+    lp.set_defaults(func=cmd_load_plan)
 
     d = sub.add_parser("dump", help="every stored observation as CSV")
     d.add_argument("--db", dest="db", default=argparse.SUPPRESS)

@@ -29,6 +29,9 @@ SAMPLE_FILES: dict[str, tuple[str, Type[BaseModel]]] = {
     "comparators": ("comparators.csv", models.Comparator),
     "printed_ratings": ("printed_ratings.csv", models.PrintedRating),
     "commentary": ("commentary.csv", models.Commentary),
+    "plan_priorities": ("plan_priorities.csv", models.PlanPriority),
+    "plan_actions": ("plan_actions.csv", models.PlanAction),
+    "plan_measures": ("plan_measures.csv", models.PlanMeasure),
 }
 
 
@@ -94,6 +97,10 @@ def _cross_check(frames: dict[str, pd.DataFrame], problems: list[str]) -> None:
             parse_target(row.target_text, polarity[row.ref])
         except (TargetError, KeyError) as exc:
             problems.append(f"targets.csv: row {lineno}, column 'target_text': {exc}")
+    for table in ("plan_actions", "plan_measures"):
+        bad_v = sorted(set(frames[table]["vintage"]) - vintages)
+        if bad_v:
+            problems.append(f"{SAMPLE_FILES[table][0]}: unknown vintages {bad_v}")
     dupes = frames["observations"].duplicated(["authority", "ref", "period", "vintage"])
     for idx in frames["observations"].index[dupes]:
         problems.append(f"observations.csv: row {idx + 2}: the same cell twice in one vintage")

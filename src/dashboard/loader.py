@@ -411,3 +411,70 @@ def publish_commentary(db_path: Path, area: str, period: dt.date, text: str, aut
                "as_of_note": f"{area} commentary for {iso(period)}"}
     store.publish(db_path, vintage, {"commentary": pd.DataFrame([row.model_dump(mode="python")])})
     return vintage_id
+
+
+PLAN_UPDATE_COLUMNS = ("action_ref", "action_brag", "impact_brag", "commentary")
+
+
+def load_plan_update(db_path: Path, path: Path | str, authority: str | None = None, label: str | None = None) -> str:
+    """Record the month's Action/Impact BRAG and commentary for improvement-plan actions: a CSV with
+    action_ref plus any of action_brag, impact_brag, commentary. Every row is checked with the plan's own
+    model against the latest plan; any problem rejects the file and leaves the database as it was."""
+    from pydantic import ValidationError
+
+    from .models import PlanAction
+
+    path = Path(path)
+    name = path.name
+    reader = store.ReadOnlyStore(db_path)
+    authority = authority or sorted(set(reader.table("authorities")["authority"]))[0]
+    problems: list[Problem] = []
+    rows = _read_table(path, name, None, problems)
+    if rows is None:
+        raise LoadRejected(problems)
+    header = [str(h).strip().lower() for h in rows[0]]
+    if "action_ref" not in header:
+        raise LoadRejected([Problem(name, 1, None, "missing required column action_ref")])
+    unknown = [h for h in header if h and h not in PLAN_UPDATE_COLUMNS]
+    if unknown:
+        raise LoadRejected([Problem(name, 1, h, f"unknown column; use {', '.join(PLAN_UPDATE_COLUMNS)}") for h in unknown])
+    latest = reader.plan_as_of("plan_actions", "latest", authority)
+    if latest.empty:
+        raise LoadRejected([Problem(name, None, None, "no improvement plan is loaded to update")])
+    current = {r["action_ref"]: r for r in latest.drop(columns=["label"]).to_dict("records")}
+    now = dt.datetime.now()
+    vintage_id = f"plan-{now:%Y%m%d-%H%M%S-%f}"
+    updated: dict[str, dict] = {}
+    for lineno, raw in enumerate(rows[1:], start=2):
+        cells = {h: ("" if v is None else str(v).strip()) for h, v in zip(header, raw)}
+        ref = cells.get("action_ref", "")
+        if not any(cells.values()):
+            continue
+        if ref not in current:
+            problems.append(Problem(name, lineno, "action_ref", f"{ref!r} is not an action in the current plan"))
+            continue
+        if ref in updated:
+            problems.append(Problem(name, lineno, "action_ref", f"{ref} is given twice"))
+            continue
+        merged = {**current[ref], "vintage": vintage_id, "source_file": name, "source_line": lineno,
+                  **{k: v for k, v in cells.items() if k != "action_ref" and k in header}}
+        for col in ("start_month", "end_month"):
+            merged[col] = merged[col].date() if hasattr(merged[col], "date") else (merged[col] or None)
+        try:
+            updated[ref] = PlanAction.model_validate(merged).model_dump(mode="python")
+        except ValidationError as exc:
+            for err in exc.errors():
+                col = ".".join(str(p) for p in err["loc"]) or "row"
+                problems.append(Problem(name, lineno, col, err["msg"].removeprefix("Value error, ")))
+    if not problems and not updated:
+        problems.append(Problem(name, None, None, "the file has a header but no actions"))
+    if problems:
+        raise LoadRejected(problems)
+    actions = [updated.get(ref, {**row, "vintage": vintage_id}) for ref, row in current.items()]
+    measures = reader.plan_as_of("plan_measures", "latest", authority).drop(columns=["label"]).assign(vintage=vintage_id)
+    vintage = {"vintage": vintage_id, "label": label or f"Plan update from {name}, {now:%d %b %Y %H:%M}",
+               "published": now.date(), "source_file": name, "kind": "upload",
+               "as_of_note": f"BRAG/commentary for {len(updated)} improvement-plan actions"}
+    store.ReadOnlyStore.close_all()
+    store.publish(db_path, vintage, {"plan_actions": pd.DataFrame(actions), "plan_measures": measures})
+    return vintage_id

@@ -213,3 +213,74 @@ class Commentary(_Row):
     source_last_line: BlankInt = None
 
 
+
+
+BRAG_WORDS = ("Blue", "Red", "Amber", "Green")
+Brag = Annotated[str, BeforeValidator(lambda v: str(v).strip().title() if v is not None else "")]
+
+
+class PlanPriority(_Row):
+    priority: str = Field(pattern=r"^[1-9]$")
+    name: str = Field(min_length=3)
+    aim: str
+    lead: str
+    source_file: str
+    source_line: int
+
+
+class PlanAction(_Row):
+    """One improvement-plan action as a pack printed it. BRAG is blank where the pack printed none."""
+
+    authority: str
+    vintage: str
+    action_ref: str = Field(pattern=r"^[1-9]\.\d{1,2}$")
+    priority: str = Field(pattern=r"^[1-9]$")
+    section: str = ""
+    action: str = Field(min_length=3)
+    how_we_will_know: str = ""
+    lead: str = ""
+    start_month: Optional[Month] = None
+    end_month: Optional[Month] = None
+    children_will_say: str = ""
+    action_brag: Brag = ""
+    impact_brag: Brag = ""
+    commentary: str = ""
+    repair_note: str = ""
+    source_file: str = ""
+    source_line: BlankInt = None
+
+    @field_validator("start_month", "end_month", mode="before")
+    @classmethod
+    def _blank_date(cls, v: object) -> object:
+        return None if v in ("", None) else v
+
+    @field_validator("action_brag", "impact_brag")
+    @classmethod
+    def _brag(cls, v: str) -> str:
+        if v not in ("",) + BRAG_WORDS:
+            raise ValueError(f"BRAG must be Blue, Red, Amber, Green or blank, not {v!r}")
+        return v
+
+    @model_validator(mode="after")
+    def _ref_in_priority(self):
+        if self.action_ref.split(".")[0] != self.priority:
+            raise ValueError(f"action {self.action_ref} is not in priority {self.priority}")
+        if self.start_month and self.end_month and self.end_month < self.start_month:
+            raise ValueError(f"action {self.action_ref} ends ({self.end_month}) before it starts ({self.start_month})")
+        return self
+
+
+class PlanMeasure(_Row):
+    """Appendix B: a focus area's measure, its data source and the scorecard refs it names."""
+
+    authority: str
+    vintage: str
+    focus_area: str = Field(pattern=r"^FA\d{1,2}$")
+    focus_area_name: str
+    action_refs: str
+    measure: str
+    data_source: str = ""
+    status: str = Field(pattern=r"^(scorecard|to be developed|other source|not given)$")
+    refs: str = ""
+    source_file: str
+    source_line: int

@@ -45,6 +45,14 @@ TABLES: dict[str, str] = {
                         " source_file VARCHAR, source_line INTEGER"),
     "commentary": ("authority VARCHAR, area VARCHAR, period DATE, vintage VARCHAR, text VARCHAR, source_file VARCHAR,"
                    " source_line INTEGER, source_last_line INTEGER"),
+    "plan_priorities": "priority VARCHAR, name VARCHAR, aim VARCHAR, lead VARCHAR, source_file VARCHAR, source_line INTEGER",
+    "plan_actions": ("authority VARCHAR, vintage VARCHAR, action_ref VARCHAR, priority VARCHAR, section VARCHAR,"
+                     " action VARCHAR, how_we_will_know VARCHAR, lead VARCHAR, start_month DATE, end_month DATE,"
+                     " children_will_say VARCHAR, action_brag VARCHAR, impact_brag VARCHAR, commentary VARCHAR,"
+                     " repair_note VARCHAR, source_file VARCHAR, source_line INTEGER"),
+    "plan_measures": ("authority VARCHAR, vintage VARCHAR, focus_area VARCHAR, focus_area_name VARCHAR,"
+                      " action_refs VARCHAR, measure VARCHAR, data_source VARCHAR, status VARCHAR, refs VARCHAR,"
+                      " source_file VARCHAR, source_line INTEGER"),
 }
 INDEXES = [
     "CREATE INDEX obs_ref ON observations (authority, ref, period)",
@@ -198,7 +206,8 @@ class ReadOnlyStore:
 
     # -- reference data
     def table(self, name: str) -> pd.DataFrame:
-        order = {"areas": "sort_order", "indicators": "sort_order", "vintages": "seq", "authorities": "authority"}
+        order = {"areas": "sort_order", "indicators": "sort_order", "vintages": "seq", "authorities": "authority",
+                 "plan_priorities": "priority"}
         return self.query(f"SELECT * FROM {_allow(name)} ORDER BY {order.get(name, '1')}")
 
     def vintage_seq(self, vintage: str | None) -> int:
@@ -300,6 +309,18 @@ class ReadOnlyStore:
                SELECT ref, period, old_vintage, old_label, old_value, vintage AS new_vintage, label AS new_label,
                       value AS new_value, value - old_value AS change
                FROM paired WHERE old_value IS NOT NULL AND value <> old_value ORDER BY ref, period""", [authority])
+
+    def plan_as_of(self, table: str, vintage: str | None, authority: str) -> pd.DataFrame:
+        """The improvement plan (actions or measures) from the newest vintage up to this one that printed a plan."""
+        if table not in ("plan_actions", "plan_measures"):
+            raise ValueError(f"not a plan table: {table!r}")
+        return self.query(
+            f"""WITH latest AS (
+                    SELECT max(v.seq) AS seq FROM {table} t JOIN vintages v USING (vintage)
+                    WHERE v.seq <= ? AND t.authority = ?)
+                SELECT t.*, v.label FROM {table} t JOIN vintages v USING (vintage), latest
+                WHERE v.seq = latest.seq AND t.authority = ? ORDER BY t.source_file, t.source_line""",
+            [self.vintage_seq(vintage), authority, authority])
 
     def printed_refs(self, authority: str) -> pd.DataFrame:
         """Which refs each vintage printed at least one cell of."""

@@ -40,8 +40,10 @@ def series_summary(ref: str, name: str, unit: str, series: pd.DataFrame, target_
             f"({label(lo['period'])}).{target}")
 
 
-def indicator_chart(row: pd.Series, series: pd.DataFrame, show_spc: bool = True, revised: set | None = None) -> tuple[alt.Chart, str]:
-    """row: one scorecard row (targets, comparators, SPC); series: period, value, vintage up to the month."""
+def indicator_chart(row: pd.Series, series: pd.DataFrame, show_spc: bool = True, revised: set | None = None,
+                    actions: pd.DataFrame | None = None) -> tuple[alt.Chart, str]:
+    """row: one scorecard row (targets, comparators, SPC); series: period, value, vintage up to the month;
+    actions: linked improvement-plan actions (action_ref, start_month, end_month) marked where they fall."""
     unit = row["unit"]
     s = series.dropna(subset=["value"]).copy()
     s["month"] = pd.to_datetime(s["period"])
@@ -102,6 +104,15 @@ def indicator_chart(row: pd.Series, series: pd.DataFrame, show_spc: bool = True,
         hline(float(last["ucl"]), f"Upper process limit{trial}", [3, 3], INK)
         hline(float(last["lcl"]), f"Lower process limit{trial}", [3, 3], INK)
 
+    marks = _action_marks(actions, x0, x1)
+    if not marks.empty:
+        layers.append(alt.Chart(marks).mark_rule(color="#6a3d9a", strokeWidth=1.5).encode(
+            x="month:T", strokeDash=alt.StrokeDash("kind:N", title="Improvement plan", scale=alt.Scale(
+                domain=["Action starts", "Action due"], range=[[1, 0], [5, 3]])),
+            tooltip=[alt.Tooltip("text:N", title="Improvement plan")]))
+        layers.append(alt.Chart(marks).mark_text(align="left", baseline="top", dx=3, fontSize=12, color="#6a3d9a",
+                                                 angle=0).encode(x="month:T", y=alt.value(4 + 0), text="short:N"))
+
     tooltip = [alt.Tooltip("label:N", title="Month"), alt.Tooltip("shown:N", title="Value"),
                alt.Tooltip("vintage:N", title="As printed in"), alt.Tooltip("point_kind:N", title="Point")]
     lo_v, hi_v = (min(values), max(values)) if values else (0, 1)
@@ -125,6 +136,23 @@ def indicator_chart(row: pd.Series, series: pd.DataFrame, show_spc: bool = True,
         title=alt.TitleParams(f"{row['ref']} {row['indicator']}", subtitle=[y_title]), height=460)  # Streamlit fits title, axes and legend inside this
     summary = series_summary(row["ref"], row["indicator"], unit, s, row.get("target_text", ""), row.get("rag_reason", ""))
     return _base_config(chart), summary
+
+
+def _action_marks(actions: pd.DataFrame | None, x0, x1) -> pd.DataFrame:
+    """Start and due months of linked actions that fall inside the chart's months (several actions in one
+    month share one label)."""
+    cols = ["month", "kind", "text", "short"]
+    if actions is None or actions.empty:
+        return pd.DataFrame(columns=cols)
+    rows = []
+    for kind, col in (("Action starts", "start_month"), ("Action due", "end_month")):
+        for m, g in actions.dropna(subset=[col]).groupby(col):
+            t = pd.Timestamp(m)
+            if x0 <= t <= x1:
+                refs = ", ".join(g["action_ref"])
+                rows.append({"month": t, "kind": kind, "text": f"{kind.replace('Action', 'Action' + ('s' if len(g) > 1 else ''))}: "
+                             f"{refs} ({label(m)})", "short": ("▶ " if kind == "Action starts" else "⏹ ") + refs})
+    return pd.DataFrame(rows, columns=cols)
 
 
 def rag_counts_chart(counts: pd.DataFrame) -> tuple[alt.Chart, str]:

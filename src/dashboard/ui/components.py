@@ -195,6 +195,7 @@ PAGE_PATHS = {
     "indicator": "pages/indicator.py",
     "about": "pages/about.py",
     "revisions": "pages/revisions.py",
+    "plan": "pages/improvement_plan.py",
     "data_quality": "pages/data_quality.py",
     "admin": "pages/data.py",
 }

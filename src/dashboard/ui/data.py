@@ -12,6 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from .. import export, service
+from ..engine import plan as plan_engine
 from ..engine import quality
 from ..store import DEFAULT_DB, ReadOnlyStore
 
@@ -175,3 +176,24 @@ def _pack(month: dt.date, vintage: str, db_stamp: tuple) -> export.Pack:
 def pack(month: dt.date, vintage: str) -> export.Pack:
     """Everything the month's papers need (scorecard, commentary, series for charts)."""
     return _pack(month, vintage, stamp())
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _plan(vintage: str, authority: str, db_stamp: tuple) -> dict[str, pd.DataFrame]:
+    r = reader()
+    actions = r.plan_as_of("plan_actions", vintage, authority)
+    measures = r.plan_as_of("plan_measures", vintage, authority)
+    for col in ("start_month", "end_month"):
+        actions[col] = pd.to_datetime(actions[col]).dt.date
+    if not actions.empty:  # plan order (1.2 before 1.10), whichever file each row last came from
+        key = actions["action_ref"].str.split(".", expand=True).astype(int)
+        actions = actions.assign(_p=key[0], _n=key[1]).sort_values(["_p", "_n"]).drop(columns=["_p", "_n"])
+    printed = set(r.printed_refs(authority)["ref"])
+    resolved = plan_engine.resolve_measures(measures, r.table("indicators"), printed) if not measures.empty \
+        else pd.DataFrame(columns=["focus_area", "ref", "resolved", "reason", "action_refs"])
+    return {"priorities": r.table("plan_priorities"), "actions": actions, "measures": measures, "resolved": resolved}
+
+
+def plan(vintage: str) -> dict[str, pd.DataFrame]:
+    """The improvement plan as of the vintage, with Appendix B resolved against the catalogue."""
+    return _plan(vintage, authority(), stamp())

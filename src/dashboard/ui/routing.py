@@ -11,7 +11,8 @@ from streamlit.runtime.pages_manager import PagesManager
 def routed(body):
     """Streamlit treats a top-level pages/ folder as old-style multipage until a run calls st.navigation. If the
     first request after a restart is a deep link such as /about, it runs pages/about.py on its own: no router,
-    no sidebar, no page config. Switch that mode off and rerun the same page through app.py."""
+    no sidebar, no page config. Switch that mode off and rerun the same page through app.py. (Writes in the
+    app happen in button callbacks, which run before this and are never lost to the rerun.)"""
 
     @functools.wraps(body)
     def run(*args, **kwargs):

@@ -5,6 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from ..engine import plan as plan_engine
+from ..engine import spc
 from ..engine.spc import VARIATION_LABEL
 from ..formatting import RAG_WORD, fmt_change, fmt_value, rag_label, shown
 from ..periods import add_months, label, long_label
@@ -170,9 +172,18 @@ def indicator() -> None:
     first_print = hist[hist["status"] == "value"].groupby("period")["value"].nunique()
     revised = set(first_print[first_print > 1].index)
     show_spc = st.toggle("Show SPC average, process limits and signals", value=True, key="spc")
-    chart, summary = charts.indicator_chart(row, series, show_spc=show_spc, revised=revised)
+    plan = data.plan(ctx.vintage)
+    linked = (plan_engine.linked_actions(ref, plan["resolved"], plan["actions"])
+              if not plan["actions"].empty else plan["actions"])
+    chart, summary = charts.indicator_chart(row, series, show_spc=show_spc, revised=revised, actions=linked)
     st.altair_chart(chart, width="stretch", alt=summary)
     st.caption(f"Chart summary: {summary}")
+    if not linked.empty:
+        pts = spc.points(series.assign(ref=ref)[["ref", "period", "value"]].dropna(), "ref")
+        st.markdown("**Improvement plan actions linked to this indicator** (Appendix B, "
+                    f"{linked['focus_areas'].iloc[0] if linked['focus_areas'].nunique() == 1 else 'several focus areas'}): "
+                    "purple lines mark when they start (▶) and are due (⏹).")
+        st.markdown("\n".join(f"- {t}" for t in plan_engine.signals_after(linked, pts, row["polarity"])))
     components.chart_downloads(chart, f"{ref}-{ctx.month:%Y-%m}", key="detail_chart")
 
     left, right = st.columns([2, 3])

@@ -1,0 +1,116 @@
+"""Improvement plan page: priorities -> focus areas -> actions, overdue against the picked month, and each
+focus area's linked indicators with their live RAG, direction and SPC."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from ..engine import plan as plan_engine
+from ..engine.spc import VARIATION_LABEL
+from ..formatting import rag_label, shown
+from ..periods import label, long_label
+from . import components, data
+from .context import current
+from .routing import routed
+
+STATUS_MARK = {"Overdue": "⚠ Overdue", "Completed": "◆ Completed", "In progress": "► In progress",
+               "Not started": "○ Not started", "No dates printed": "– No dates printed"}
+
+
+def _actions_table(actions: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame({
+        "Ref": actions["action_ref"], "Action": actions["action"], "Lead": actions["lead"],
+        "Start": [label(d) if pd.notna(d) else "" for d in actions["start_month"]],
+        "End": [label(d) if pd.notna(d) else "" for d in actions["end_month"]],
+        "Status": actions["status"].map(STATUS_MARK),
+        "Action BRAG": actions["action_brag"].map(plan_engine.brag_label),
+        "Impact BRAG": actions["impact_brag"].map(plan_engine.brag_label),
+        "Commentary": actions["commentary"],
+    })
+
+
+def _indicator_status(refs: list[str], sc: pd.DataFrame) -> pd.DataFrame:
+    by_ref = sc.set_index("ref")
+    rows = []
+    for ref in refs:
+        if ref in by_ref.index:
+            r = by_ref.loc[ref]
+            rows.append({"Ref": ref, "Indicator": r["indicator"], "Current": shown(r["value"], r["status"], r["unit"]),
+                         "RAG": rag_label(r["rag"]),
+                         "Direction": components.direction_label(r["direction_arrow"], r["direction"]),
+                         "SPC": VARIATION_LABEL.get(r["spc_variation"], "")})
+        else:
+            rows.append({"Ref": ref, "Indicator": "", "Current": "No figure this month", "RAG": "– Not rated",
+                         "Direction": "–", "SPC": ""})
+    return pd.DataFrame(rows)
+
+
+@routed
+def improvement_plan() -> None:
+    ctx = current()
+    st.title("Improvement plan")
+    plan = data.plan(ctx.vintage)
+    actions, measures, resolved = plan["actions"], plan["measures"], plan["resolved"]
+    if actions.empty:
+        st.info("No improvement plan had been published by this vintage. The plan first appears in the "
+                "Scrutiny Panel pack of 8 November 2023: pick a later vintage in the sidebar.")
+        return
+    source = actions["label"].iloc[0]
+    actions = actions.assign(status=plan_engine.action_status(actions, ctx.month))
+    st.caption(f"Children's Social Care Improvement Plan as printed in the {source}. Status is judged against "
+               f"{long_label(ctx.month)} (change the month in the sidebar).")
+    overdue = actions[actions["status"] == "Overdue"]
+    m1, m2, m3, m4 = st.columns(4)
+    m1.metric("Actions", len(actions))
+    m2.metric(f"Overdue at {label(ctx.month)}", len(overdue))
+    m3.metric("Focus areas", measures["focus_area"].nunique())
+    m4.metric("Measures still to be developed", int((measures["status"] == "to be developed").sum()))
+    if not (actions["action_brag"] != "").any():
+        st.caption("BRAG: the packs' Action and Impact BRAG cells carry no rating in the published text, so every "
+                   "action shows “Not printed”. Overdue means the printed end month is before the month you picked "
+                   "and no Blue (completed) rating has been recorded. BRAG can be loaded with `dashboard load-plan`.")
+
+    sc = data.scorecard(ctx.month, ctx.vintage)
+    fa = plan_engine.focus_areas(measures)
+    by_priority, by_focus, appendix = st.tabs(["By priority", "By focus area", "Appendix B: measures"])
+    with by_priority:
+        for p in plan["priorities"].itertuples():
+            mine = actions[actions["priority"] == p.priority]
+            fas = [f"{r.focus_area} {r.focus_area_name}" for r in fa.itertuples()
+                   if any(a.split(".")[0] == p.priority for a in r.actions)]
+            late = int((mine["status"] == "Overdue").sum())
+            st.subheader(f"{p.priority}: {p.name}")
+            st.markdown(f"{p.aim} Lead: {p.lead}.  \n**Focus areas:** {'; '.join(fas) or 'none linked in Appendix B'}"
+                        + (f"  \n**⚠ {late} of {len(mine)} actions overdue at {label(ctx.month)}.**" if late else ""))
+            st.dataframe(_actions_table(mine), hide_index=True, width="stretch", key=f"plan_p{p.priority}",
+                         column_config={"Action": st.column_config.TextColumn(width="large"),
+                                        "Commentary": st.column_config.TextColumn(width="large")})
+    with by_focus:
+        st.caption("Each focus area's indicators from Appendix B, with their rating for the picked month.")
+        for r in fa.itertuples():
+            mine = actions[actions["action_ref"].isin(r.actions)]
+            links = resolved[resolved["focus_area"] == r.focus_area]
+            refs = list(dict.fromkeys(links.loc[links["resolved"], "ref"]))
+            ind = _indicator_status(refs, sc) if refs else pd.DataFrame()
+            reds = int(ind["RAG"].str.endswith("Red").sum()) if refs else 0
+            title = (f"{r.focus_area} · {r.focus_area_name} — {len(mine)} actions"
+                     + (f", {int((mine['status'] == 'Overdue').sum())} overdue" if (mine["status"] == "Overdue").any() else "")
+                     + (f"; {len(refs)} indicators, {reds} Red" if refs else "; no scorecard indicator yet"))
+            with st.expander(title):
+                st.markdown("**Actions:** " + "; ".join(f"{a.action_ref} ({STATUS_MARK[a.status]})" for a in mine.itertuples()))
+                if refs:
+                    st.dataframe(ind, hide_index=True, width="stretch")
+                others = links[~links["resolved"]]
+                if not others.empty:
+                    st.markdown("**Measures without a live indicator:**\n" + "\n".join(
+                        f"- {m.measure}: {m.reason}" for m in others.drop_duplicates(["measure", "reason"]).itertuples()))
+    with appendix:
+        bad = resolved[(resolved["ref"] != "") & ~resolved["resolved"]]
+        st.caption(f"Every scorecard ref Appendix B names: {int(resolved['resolved'].sum())} resolve to an indicator, "
+                   f"{len(bad)} do not (reason given).")
+        st.dataframe(pd.DataFrame({
+            "Focus area": resolved["focus_area"], "Measure": resolved["measure"], "Data source": resolved["data_source"],
+            "Ref": resolved["ref"], "Indicator": resolved["indicator"],
+            "Resolves": ["✔ yes" if ok else ("✖ no" if ref else "–") for ok, ref in zip(resolved["resolved"], resolved["ref"])],
+            "Why not": resolved["reason"]}), hide_index=True, width="stretch", key="appendix_b")

@@ -1,0 +1,141 @@
+"""Improvement plan: extraction is reproducible, Appendix B refs resolve or say why not, overdue is judged
+against the month, plan rows are validated like any load, and the page and detail chart show the links."""
+import csv
+import hashlib
+import importlib.util
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from dashboard import ingest, loader, store
+from dashboard.engine import plan as plan_engine
+from dashboard.periods import parse_period
+
+ROOT = Path(__file__).resolve().parent.parent
+APP = "../app.py"
+
+
+def extractor():
+    spec = importlib.util.spec_from_file_location("extract_plan", ROOT / "scripts" / "extract_plan.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_committed_plan_csvs_are_what_the_extractor_makes():
+    for fname, rows in extractor().tables().items():
+        with open(ROOT / "sample_data" / fname, newline="", encoding="utf-8") as fh:
+            committed = list(csv.DictReader(fh))
+        assert committed == [{k: str(v) for k, v in r.items()} for r in rows], fname
+
+
+def test_plan_shape_and_provenance(built_db):
+    r = store.ReadOnlyStore(built_db)
+    actions = r.plan_as_of("plan_actions", "latest", "tameside")
+    assert len(actions) == 32 and set(actions["vintage"]) == {"pack-2024-03"}
+    assert len(r.plan_as_of("plan_actions", "pack-2023-11", "tameside")) == 31
+    assert r.plan_as_of("plan_actions", "pack-2023-01", "tameside").empty  # no plan before Nov-23
+    measures = r.plan_as_of("plan_measures", "latest", "tameside")
+    assert measures["focus_area"].nunique() == 13 and len(r.table("plan_priorities")) == 4
+    assert (measures["status"] == "to be developed").sum() == 23  # counted by hand in Appendix B
+    lines = {f: (ROOT / "sample_data" / "sources" / f).read_text(encoding="utf-8").split("\n")
+             for f in set(actions["source_file"])}
+    for a in actions.itertuples():  # every action's opening words are on its cited line
+        assert a.action[:25] in lines[a.source_file][a.source_line - 1].replace("  ", " ") or a.repair_note
+
+
+def test_every_appendix_b_ref_resolves_or_says_why(built_db):
+    r = store.ReadOnlyStore(built_db)
+    measures = r.plan_as_of("plan_measures", "latest", "tameside")
+    resolved = plan_engine.resolve_measures(measures, r.table("indicators"), set(r.printed_refs("tameside")["ref"]))
+    named = resolved[resolved["ref"] != ""]
+    assert {"CIN10a", "SG8", "SG9", "CF22", "CF23"} <= set(named.loc[named["resolved"] & (named["focus_area"] == "FA2"), "ref"])
+    unresolved = named[~named["resolved"]]
+    assert (unresolved["reason"] != "").all()
+    assert "WF7" in set(unresolved["ref"])  # the WF6-WF14 range names a ref no pack printed
+    assert set(named["ref"]) - set(unresolved["ref"]) == set(named.loc[named["resolved"], "ref"])
+    assert (resolved.loc[resolved["ref"] == "", "reason"] != "").all()
+
+
+def test_overdue_against_the_month(built_db):
+    a = store.ReadOnlyStore(built_db).plan_as_of("plan_actions", "latest", "tameside")
+    status = dict(zip(a["action_ref"], plan_engine.action_status(a, parse_period("2024-06"))))
+    assert status["2.1"] == "Overdue" and status["3.2"] == "In progress"  # due Nov-23; due Dec-25
+    early = dict(zip(a["action_ref"], plan_engine.action_status(a, parse_period("2023-10"))))
+    assert early["2.1"] == "In progress" and early["1.4"] == "Not started"  # 1.4 starts Feb-24
+    done = a.assign(action_brag=["Blue" if x == "2.1" else "" for x in a["action_ref"]])
+    assert dict(zip(done["action_ref"], plan_engine.action_status(done, parse_period("2024-06"))))["2.1"] == "Completed"
+    assert plan_engine.brag_label("Blue") == "◆ Blue (completed)" and plan_engine.brag_label("") == "– Not printed"
+
+
+def test_bad_plan_rows_are_rejected_with_file_row_and_column(tmp_path):
+    sample = tmp_path / "sample"
+    shutil.copytree(ROOT / "sample_data", sample)
+    df = pd.read_csv(sample / "plan_actions.csv", dtype=str, keep_default_na=False)
+    df.loc[3, "action_brag"] = "Purple"
+    df.loc[5, "end_month"] = "2020-01"
+    df.to_csv(sample / "plan_actions.csv", index=False)
+    with pytest.raises(ingest.SampleDataError) as exc:
+        ingest.build_from_sample(tmp_path / "x.duckdb", sample)
+    text = str(exc.value)
+    assert "plan_actions.csv: row 5, column 'action_brag'" in text and "Purple" in text
+    assert "plan_actions.csv: row 7" in text and "ends" in text
+    assert not (tmp_path / "x.duckdb").exists()
+
+
+def test_plan_update_loads_brag_and_rejects_bad_rows(fresh_db, tmp_path):
+    before = hashlib.sha256(fresh_db.read_bytes()).hexdigest()
+    bad = tmp_path / "bad.csv"
+    bad.write_text("action_ref,action_brag\n9.9,Blue\n2.1,Purple\n")
+    with pytest.raises(loader.LoadRejected) as exc:
+        loader.load_plan_update(fresh_db, bad)
+    assert "bad.csv, row 2, column 'action_ref'" in str(exc.value) and "row 3, column 'action_brag'" in str(exc.value)
+    assert hashlib.sha256(fresh_db.read_bytes()).hexdigest() == before
+    good = tmp_path / "brag.csv"
+    good.write_text("action_ref,action_brag,impact_brag,commentary\n2.1,blue,Green,MASH meetings in place\n")
+    loader.load_plan_update(fresh_db, good)
+    r = store.ReadOnlyStore(fresh_db)
+    a = r.plan_as_of("plan_actions", "latest", "tameside").set_index("action_ref")
+    assert (a.at["2.1", "action_brag"], a.at["2.1", "impact_brag"]) == ("Blue", "Green") and len(a) == 32
+    assert a.at["1.1", "commentary"].startswith("The consistency")  # untouched actions carried forward
+    assert len(r.plan_as_of("plan_actions", "pack-2024-03", "tameside")) == 32  # the pack's version is kept
+
+
+def run(page: str, month: str, **state) -> AppTest:
+    st.cache_data.clear()
+    at = AppTest.from_file(APP, default_timeout=90)
+    at.query_params["month"] = month
+    for k, v in state.items():
+        at.session_state[k] = v
+    at.run()
+    at.switch_page(f"pages/{page}.py")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_plan_page_lists_priorities_overdue_and_linked_indicators():
+    at = run("improvement_plan", "2024-01")
+    assert [h.value for h in at.subheader] == ["1: Quality of Practice", "2: Working in Partnership",
+                                               "3: Commissioning and Sufficiency", "4: Leadership and Workforce"]
+    tables = "\n".join(d.value.to_csv() for d in at.dataframe)
+    assert "⚠ Overdue" in tables and "– Not printed" in tables
+    assert "CIN20" in tables and "✖ Red" in tables  # FA5's linked indicator with its live rating
+    assert "WF7" in tables and "no pack's scorecard has a WF7" in tables
+    overdue = next(m for m in at.metric if m.label.startswith("Overdue"))
+    assert int(overdue.value) > 0
+    early = run("improvement_plan", "2023-01")
+    assert any("No improvement plan had been published" in i.value for i in early.info) or early.metric
+
+
+def test_detail_chart_marks_linked_actions():
+    at = run("indicator", "2024-01", ref="CIN20")
+    spec = at.get("vega_lite_chart")[0].proto.spec
+    assert "Improvement plan" in spec and "Action starts" in spec, spec[:3000]
+    text = "\n".join(m.value for m in at.markdown)
+    assert "Improvement plan actions linked to this indicator" in text
+    assert "special-cause signal (concern) followed in Jan-24" in text
