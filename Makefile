@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 DB ?= data/dashboard.duckdb
 STAMP := $(VENV)/.installed
 
-.PHONY: run test build bench clean browser-deps
+.PHONY: run test build clean browser-deps
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -30,9 +30,6 @@ browser-deps:
 
 test: $(STAMP) browser-deps
 	$(BIN)/python -m pytest -q
-
-bench: $(STAMP) browser-deps
-	$(BIN)/python -m benchmarks.run
 
 clean:
 	rm -rf data test-artifacts
