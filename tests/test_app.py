@@ -1,30 +1,14 @@
 """AppTest for every page at the three pack months: no exception, expected refs, month changes values."""
 import pytest
-import streamlit as st
-from streamlit.testing.v1 import AppTest
 
-APP = "../app.py"  # relative to this file
+from apptest import run_page, table_text
+
 MONTHS = {"2023-01": "Jan-23", "2023-09": "Sep-23", "2024-01": "Jan-24"}
 AREAS = {"front_door": ("FD1", "FD7"), "early_help": ("EH2", "EH11"), "cin_cp": ("CIN1", "CIN8"),
          "cared_for": ("CF25", "CF30"), "safeguarding": ("SG5", "SG11"), "workforce": ("WF1", "WF4")}
 
 
-def run(page: str, month: str, **state) -> AppTest:
-    st.cache_data.clear()
-    at = AppTest.from_file(APP, default_timeout=90)
-    at.query_params["month"] = month
-    for k, v in state.items():
-        at.session_state[k] = v
-    at.run()
-    if page != "overview":
-        at.switch_page(f"pages/{page}.py")
-        at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
-def table_text(at: AppTest) -> str:
-    return "\n".join(df.value.to_csv() for df in at.dataframe)
+run = run_page
 
 
 @pytest.mark.parametrize("month", sorted(MONTHS))

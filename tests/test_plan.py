@@ -8,15 +8,14 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-import streamlit as st
-from streamlit.testing.v1 import AppTest
+
+from apptest import run_page
 
 from dashboard import ingest, loader, store
 from dashboard.engine import plan as plan_engine
 from dashboard.periods import parse_period
 
 ROOT = Path(__file__).resolve().parent.parent
-APP = "../app.py"
 
 
 def extractor():
@@ -105,17 +104,7 @@ def test_plan_update_loads_brag_and_rejects_bad_rows(fresh_db, tmp_path):
     assert len(r.plan_as_of("plan_actions", "pack-2024-03", "tameside")) == 32  # the pack's version is kept
 
 
-def run(page: str, month: str, **state) -> AppTest:
-    st.cache_data.clear()
-    at = AppTest.from_file(APP, default_timeout=90)
-    at.query_params["month"] = month
-    for k, v in state.items():
-        at.session_state[k] = v
-    at.run()
-    at.switch_page(f"pages/{page}.py")
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+run = run_page
 
 
 def test_plan_page_lists_priorities_overdue_and_linked_indicators():

@@ -6,32 +6,19 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from apptest import run_page, table_text
+
 from dashboard import loader, service, store
 from dashboard.periods import parse_period
-
-APP = "../app.py"
-
 
 def sha(p) -> str:
     return hashlib.sha256(p.read_bytes()).hexdigest()
 
 
-def app(page: str, month: str | None = None, **state) -> AppTest:
-    st.cache_data.clear()
-    at = AppTest.from_file(APP, default_timeout=90)
-    if month:
-        at.query_params["month"] = month
-    for k, v in state.items():
-        at.session_state[k] = v
-    at.run()
-    at.switch_page(f"pages/{page}.py")
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+app = run_page
 
 
-def texts(at: AppTest) -> str:
-    return "\n".join(df.value.to_csv() for df in at.dataframe)
+texts = table_text
 
 
 @pytest.fixture()

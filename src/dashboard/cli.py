@@ -63,21 +63,32 @@ def cmd_dump(args) -> int:
     return 0
 
 
+class UsageError(Exception):
+    """A bad option value: printed as '--option: why' with exit code 2."""
+
+
+def _month_and_areas(args, reader: store.ReadOnlyStore) -> tuple:
+    """--month and --area checked against the store: (month, [area] or None)."""
+    try:
+        month = parse_period(args.month)
+    except ValueError as exc:
+        raise UsageError(f"--month: {exc}") from exc
+    areas = set(reader.table("areas")["area"]) - {"weekly"}
+    if args.area and args.area not in areas:
+        raise UsageError(f"--area: unknown area {args.area!r}; choose from {', '.join(sorted(areas))}")
+    return month, ([args.area] if args.area else None)
+
+
 def cmd_scorecard(args) -> int:
     from . import service
 
     reader = store.ReadOnlyStore(db_path(args.db))
     try:
-        month = parse_period(args.month)
-    except ValueError as exc:
-        print(f"--month: {exc}", file=sys.stderr)
+        month, areas = _month_and_areas(args, reader)
+        sc = service.build_scorecard(reader, month, args.vintage, areas=areas)
+    except UsageError as exc:
+        print(exc, file=sys.stderr)
         return 2
-    areas = set(reader.table("areas")["area"])
-    if args.area and args.area not in areas:
-        print(f"--area: unknown area {args.area!r}; choose from {', '.join(sorted(areas))}", file=sys.stderr)
-        return 2
-    try:
-        sc = service.build_scorecard(reader, month, args.vintage, areas=[args.area] if args.area else None)
     except KeyError as exc:
         print(f"--vintage: {exc.args[0]}", file=sys.stderr)
         return 2
@@ -93,16 +104,11 @@ def cmd_export(args) -> int:
 
     reader = store.ReadOnlyStore(db_path(args.db))
     try:
-        month = parse_period(args.month)
-    except ValueError as exc:
-        print(f"--month: {exc}", file=sys.stderr)
+        month, areas = _month_and_areas(args, reader)
+        pack = export.gather(reader, month, args.vintage, areas=areas)
+    except UsageError as exc:
+        print(exc, file=sys.stderr)
         return 2
-    areas = set(reader.table("areas")["area"]) - set(export.AREA_ORDER_EXCLUDED)
-    if args.area and args.area not in areas:
-        print(f"--area: unknown area {args.area!r}; choose from {', '.join(sorted(areas))}", file=sys.stderr)
-        return 2
-    try:
-        pack = export.gather(reader, month, args.vintage, areas=[args.area] if args.area else None)
     except KeyError as exc:
         print(f"--vintage: {exc.args[0]}", file=sys.stderr)
         return 2

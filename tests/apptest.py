@@ -1,0 +1,25 @@
+"""One way to open a page in AppTest, shared by the page tests."""
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+APP = "../app.py"  # relative to the test file that calls AppTest.from_file (all live in tests/)
+
+
+def run_page(page: str, month: str | None = None, **state) -> AppTest:
+    """Open the app (caches cleared), optionally at a month and with session state, then switch to a page."""
+    st.cache_data.clear()
+    at = AppTest.from_file(APP, default_timeout=90)
+    if month:
+        at.query_params["month"] = month
+    for k, v in state.items():
+        at.session_state[k] = v
+    at.run()
+    if page != "overview":
+        at.switch_page(f"pages/{page}.py")
+        at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def table_text(at: AppTest) -> str:
+    return "\n".join(df.value.to_csv() for df in at.dataframe)
