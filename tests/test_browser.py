@@ -216,3 +216,14 @@ def test_improvement_plan_page(server, browser):
     page.get_by_text("CIN20").first.wait_for(state="attached", timeout=30_000)
     shot(page, "09-improvement-plan-focus-areas")
     assert "month=2024-01" in page.url
+
+
+def test_downloads_are_made_on_click(server, browser):
+    page = browser.new_page(viewport={"width": 1440, "height": 1000}, accept_downloads=True)
+    page.goto(server + "/front-door?month=2023-09")
+    settle(page)
+    with page.expect_download(timeout=60_000) as download:
+        page.get_by_role("button", name="Download CSV").click()
+    assert download.value.suggested_filename == "scorecard-2023-09-front_door.csv"
+    rows = Path(download.value.path()).read_text(encoding="utf-8-sig").splitlines()
+    assert rows[0].startswith("Ref,Indicator,Area") and rows[1].startswith("FD1,")

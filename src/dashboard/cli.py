@@ -79,19 +79,25 @@ def _month_and_areas(args, reader: store.ReadOnlyStore) -> tuple:
     return month, ([args.area] if args.area else None)
 
 
-def cmd_scorecard(args) -> int:
-    from . import service
-
+def _built(args, build) -> tuple:
+    """Check --month/--area, then build(reader, month, areas). -> (month, result, exit code or None)."""
     reader = store.ReadOnlyStore(db_path(args.db))
     try:
         month, areas = _month_and_areas(args, reader)
-        sc = service.build_scorecard(reader, month, args.vintage, areas=areas)
+        return month, build(reader, month, areas), None
     except UsageError as exc:
         print(exc, file=sys.stderr)
-        return 2
     except KeyError as exc:
         print(f"--vintage: {exc.args[0]}", file=sys.stderr)
-        return 2
+    return None, None, 2
+
+
+def cmd_scorecard(args) -> int:
+    from . import service
+
+    month, sc, code = _built(args, lambda r, m, a: service.build_scorecard(r, m, args.vintage, areas=a))
+    if code is not None:
+        return code
     if sc.empty:
         print(f"no figures for {iso(month)}", file=sys.stderr)
         return 1
@@ -102,16 +108,9 @@ def cmd_scorecard(args) -> int:
 def cmd_export(args) -> int:
     from . import export
 
-    reader = store.ReadOnlyStore(db_path(args.db))
-    try:
-        month, areas = _month_and_areas(args, reader)
-        pack = export.gather(reader, month, args.vintage, areas=areas)
-    except UsageError as exc:
-        print(exc, file=sys.stderr)
-        return 2
-    except KeyError as exc:
-        print(f"--vintage: {exc.args[0]}", file=sys.stderr)
-        return 2
+    month, pack, code = _built(args, lambda r, m, a: export.gather(r, m, args.vintage, areas=a))
+    if code is not None:
+        return code
     if pack.scorecard.empty:
         print(f"no figures for {iso(month)}", file=sys.stderr)
         return 1

@@ -458,6 +458,6 @@ def render(pack: Pack, fmt: str) -> bytes:
     return FORMATS[fmt][0](pack)
 
 
-def file_name(pack: Pack, fmt: str, area: str | None = None) -> str:
-    return f"scorecard-{pack.month:%Y-%m}{'-' + area if area else ''}.{fmt}"
+def file_name(month: dt.date, fmt: str, area: str | None = None) -> str:
+    return f"scorecard-{month:%Y-%m}{'-' + area if area else ''}.{fmt}"
 

@@ -126,10 +126,8 @@ def chart_downloads(chart, name: str, key: str) -> None:
 
 
 def export_buttons(ctx, sc: pd.DataFrame, key: str, area: str | None = None) -> None:
-    """Excel, CSV and PDF of exactly the rows on screen (month, vintage and filters). Files are made only
-    when a button is pressed: the PDF draws a chart per off-target indicator."""
-    full = data.pack(ctx.month, ctx.vintage)
-    areas = full.areas[full.areas["area"] == area] if area else full.areas
+    """Excel, CSV and PDF of exactly the rows on screen (month, vintage and filters). The papers (and the
+    commentary and series they need) are gathered only when a button is pressed, never on a page rerun."""
     bits = []
     if ctx.rag and set(ctx.rag) != {"Red", "Amber", "Green", "Not rated"}:
         bits.append("RAG " + ", ".join(ctx.rag))
@@ -137,15 +135,20 @@ def export_buttons(ctx, sc: pd.DataFrame, key: str, area: str | None = None) -> 
         bits.append(f"search '{ctx.text}'")
     if ctx.off_target:
         bits.append("off target only")
-    pack = replace(full, scorecard=sc, areas=areas,
-                   filters_note=("Filtered: " + "; ".join(bits) + ".") if bits else "")
+    note = ("Filtered: " + "; ".join(bits) + ".") if bits else ""
+
+    def paper(fmt: str) -> bytes:
+        full = data.pack(ctx.month, ctx.vintage)
+        areas = full.areas[full.areas["area"] == area] if area else full.areas
+        return export.render(replace(full, scorecard=sc, areas=areas, filters_note=note), fmt)
+
     cols = st.columns([1, 1, 1, 3])
     for col, (fmt, word) in zip(cols, (("xlsx", "Excel"), ("csv", "CSV"), ("pdf", "PDF panel pack"))):
         with col:
-            st.download_button(f"Download {word}", data=lambda fmt=fmt: export.render(pack, fmt),
-                               file_name=export.file_name(pack, fmt, area), mime=export.FORMATS[fmt][1],
+            st.download_button(f"Download {word}", data=lambda fmt=fmt: paper(fmt),
+                               file_name=export.file_name(ctx.month, fmt, area), mime=export.FORMATS[fmt][1],
                                key=f"{key}_{fmt}", icon=":material/download:", on_click="ignore")
-    cols[3].caption("Downloads hold the rows shown here" + (f" ({pack.filters_note.lower()})" if bits else "") +
+    cols[3].caption("Downloads hold the rows shown here" + (f" ({note.lower()})" if bits else "") +
                     f", {label(ctx.month)}, {ctx.vintage_label.lower()}.")
 
 
