@@ -138,6 +138,11 @@ class _Cell(_Row):
             raise ValueError(f"status {self.status!r} cannot carry a number")
         return self
 
+    @staticmethod
+    def columnar_rule(frame) -> "object":
+        """_value_matches_status on whole columns (dashboard.columnar): True where the row passes."""
+        return (frame["status"] == Status.value.value).to_numpy() == frame["value"].notna().to_numpy()
+
 
 class Observation(_Cell):
     period: Month

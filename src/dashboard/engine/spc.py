@@ -14,6 +14,7 @@ import pandas as pd
 
 E2 = 2.66          # 3 / d2 for subgroups of 2
 D2 = 1.128         # sigma = mean moving range / d2
+ON_MEAN = 1e-9     # relative: a point this close to the mean is on it, however the mean was summed
 
 
 @dataclass(frozen=True)
@@ -62,7 +63,8 @@ def points(df: pd.DataFrame, key: str | list[str], rules: SpcRules = DEFAULT_RUL
     below = enough & (v < d["lcl"])
 
     # Rule 2: a run of shift_length on one side of the mean (a point on the mean breaks it).
-    side = np.sign(v - d["mean"])
+    gap = v - d["mean"]
+    side = np.sign(gap).where(gap.abs() > ON_MEAN * d["mean"].abs().clip(lower=1.0), 0.0)  # not summation noise
     chain = (~consecutive).cumsum()  # breaks at gaps in the months
     shift_key = side.astype(str) + "|" + chain.astype(str)
     shift_run = _runs(shift_key, gid)
