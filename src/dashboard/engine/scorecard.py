@@ -80,41 +80,53 @@ def build(inputs: Inputs, month: dt.date, areas: list[str] | None = None,
     ind = ind[ind["frequency"] != "week"]
     if areas:
         ind = ind[ind["area"].isin(areas)]
-    obs = inputs.observations.copy()
-    obs["period"] = _as_date(obs["period"])
-    obs = obs[obs["ref"].isin(set(ind["ref"])) & (obs["period"] <= month)]
-
-    window = [add_months(month, -k) for k in range(TABLE_MONTHS - 1, -1, -1)]
-    in_window = obs[obs["period"].isin(window)]
-    refs = set(in_window["ref"])
+    # Nothing before the SPC window is used (table 6, sparkline 12, last year 12, SPC 24 months), so the
+    # history is cut to it first and laid on a ref x month grid: one pass, no pivot tables.
+    span = max(SPC_WINDOW_MONTHS, SPARK_MONTHS + 1)
+    last_k = month.year * 12 + month.month - 1
+    obs = inputs.observations
+    when = pd.to_datetime(obs["period"])
+    col_of = (when.dt.year * 12 + when.dt.month - 1 - (last_k - span + 1)).to_numpy()
+    keep = (col_of >= 0) & (col_of < span) & obs["ref"].isin(set(ind["ref"])).to_numpy()
+    obs = obs.loc[keep, ["ref", "value", "status", "vintage"]].assign(col=col_of[keep])
+    table_cols = span - TABLE_MONTHS
+    refs = set(obs.loc[obs["col"] >= table_cols, "ref"])
     meta = ind[ind["ref"].isin(refs)].set_index("ref").sort_values("sort_order")
     if meta.empty:
         return pd.DataFrame(columns=CSV_COLUMNS)
 
     df = meta[["area", "name", "unit", "polarity", "frequency", "amber_tolerance", "headline", "sort_order",
                "definition_note"]].rename(columns={"name": "indicator"}).copy()
-    value_grid = obs.pivot_table(index="ref", columns="period", values="value", aggfunc="first").reindex(df.index)
-    status_grid = obs.pivot_table(index="ref", columns="period", values="status", aggfunc="first").reindex(df.index)
-    vintage_grid = obs.pivot_table(index="ref", columns="period", values="vintage", aggfunc="first").reindex(df.index)
+    obs = obs[obs["ref"].isin(refs)]
+    row_of = df.index.get_indexer(obs["ref"])
+    values = np.full((len(df), span), np.nan)
+    statuses = np.full((len(df), span), "missing", dtype=object)
+    vintages = np.full((len(df), span), "", dtype=object)
+    first = ~pd.DataFrame({"r": row_of, "c": obs["col"].to_numpy()}).duplicated().to_numpy()  # as pivot 'first'
+    r, c = row_of[first], obs["col"].to_numpy()[first]
+    values[r, c] = obs["value"].to_numpy(dtype=float, na_value=np.nan)[first]
+    statuses[r, c] = obs["status"].to_numpy(dtype=object)[first]
+    vintages[r, c] = obs["vintage"].to_numpy(dtype=object)[first]
+    now = span - 1
 
-    def col(grid: pd.DataFrame, m: dt.date, default=np.nan) -> pd.Series:
-        return grid[m] if m in grid.columns else pd.Series(default, index=df.index)
+    def at(offset: int, grid: np.ndarray = values) -> np.ndarray:
+        return grid[:, now + offset]
 
-    df["value"] = col(value_grid, month).astype(float)
-    df["status"] = col(status_grid, month, "missing").fillna("missing")
-    df["current_vintage"] = col(vintage_grid, month, "")
+    df["value"] = at(0)
+    df["status"] = at(0, statuses)
+    df["current_vintage"] = at(0, vintages)
     df["current"] = df["value"]
-    for m in window:
-        df[f"m_{m.isoformat()}"] = col(value_grid, m).astype(float)
-        df[f"s_{m.isoformat()}"] = col(status_grid, m, "missing").fillna("missing")
-    spark_months = [add_months(month, -k) for k in range(SPARK_MONTHS - 1, -1, -1)]
-    spark = pd.concat([col(value_grid, m).astype(float).rename(m) for m in spark_months], axis=1)
-    df["spark"] = [[None if np.isnan(x) else float(x) for x in row] for row in spark.to_numpy()]
+    for k in range(TABLE_MONTHS - 1, -1, -1):
+        m = add_months(month, -k).isoformat()
+        df[f"m_{m}"] = at(-k)
+        df[f"s_{m}"] = at(-k, statuses)
+    spark = values[:, span - SPARK_MONTHS:]
+    df["spark"] = [[None if np.isnan(x) else float(x) for x in row] for row in spark]
 
     prev_month = add_months(month, -1)
     last_year = add_months(month, -12)
-    df["prev_month_value"] = col(value_grid, prev_month).astype(float)
-    df["last_year_value"] = col(value_grid, last_year).astype(float)
+    df["prev_month_value"] = at(-1)
+    df["last_year_value"] = at(-12)
 
     base = inputs.baselines
     if not base.empty:
@@ -149,8 +161,11 @@ def build(inputs: Inputs, month: dt.date, areas: list[str] | None = None,
     no_dir = df["direction"] == ""
     df.loc[no_dir, "direction_reason"] = "No earlier month to compare with"
 
-    spc_obs = obs[(obs["period"] > add_months(month, -SPC_WINDOW_MONTHS)) & (obs["status"] == "value")
-                  & obs["ref"].isin(df.index)][["ref", "period", "value"]]
+    in_spc = (statuses == "value") & ~np.isnan(values)
+    in_spc[:, : span - SPC_WINDOW_MONTHS] = False
+    r, c = np.nonzero(in_spc)
+    spc_obs = pd.DataFrame({"ref": df.index.to_numpy()[r], "period": [add_months(month, int(k) - now) for k in c],
+                            "value": values[r, c]})
     pts = spc.points(spc_obs, "ref", rules)
     summary = spc.summarise(pts, "ref", df[["polarity", "target_kind", "target_low", "target_high"]], rules)
     df = df.join(summary)
@@ -158,11 +173,9 @@ def build(inputs: Inputs, month: dt.date, areas: list[str] | None = None,
     df["spc_assurance"] = df["spc_assurance"].fillna("none")
     df["spc_reason"] = df["spc_reason"].fillna(f"Too few consecutive months for control limits (needs {rules.min_points}).")
     # A signal in a month before this one does not make this month a signal.
-    if not pts.empty:
-        latest_pt = pts.groupby("ref")["period"].max()
-        stale = latest_pt.reindex(df.index) != month
-        df.loc[stale & df["spc_variation"].ne("insufficient"), "spc_reason"] = (
-            "No figure this month; limits from earlier months. " + df["spc_reason"])
+    stale = ~in_spc[:, now]
+    df.loc[stale & df["spc_variation"].ne("insufficient"), "spc_reason"] = (
+        "No figure this month; limits from earlier months. " + df["spc_reason"])
 
     if not inputs.revised.empty:
         rv = inputs.revised.copy()

@@ -28,11 +28,23 @@ class SpcRules:
 DEFAULT_RULES = SpcRules()
 
 
-def _runs(flag_key: pd.Series, group: pd.Series) -> pd.Series:
-    """Length of the run each row belongs to, a run being consecutive rows with the same key within a group."""
-    start = (flag_key != flag_key.shift()) | (group != group.shift())
-    run_id = start.cumsum()
-    return run_id.map(run_id.value_counts())
+def _prev(a: np.ndarray, fill, k: int = 1) -> np.ndarray:
+    """a shifted down by k (the row k before), `fill` where there is none."""
+    return np.concatenate([np.full(k, fill, dtype=a.dtype), a[:-k]]) if len(a) > k else np.full(len(a), fill, dtype=a.dtype)
+
+
+def _next(a: np.ndarray, fill, k: int = 1) -> np.ndarray:
+    """a shifted up by k (the row k after), `fill` where there is none."""
+    return np.concatenate([a[k:], np.full(k, fill, dtype=a.dtype)]) if len(a) > k else np.full(len(a), fill, dtype=a.dtype)
+
+
+def _runs(*keys: np.ndarray) -> np.ndarray:
+    """Length of the run each row belongs to: consecutive rows whose keys are all unchanged."""
+    start = np.zeros(len(keys[0]), dtype=bool)
+    for key in keys:
+        start |= key != _prev(key, np.nan if key.dtype.kind == "f" else -1)
+    run_id = np.cumsum(start)
+    return np.bincount(run_id)[run_id]
 
 
 def points(df: pd.DataFrame, key: str | list[str], rules: SpcRules = DEFAULT_RULES) -> pd.DataFrame:
@@ -41,72 +53,78 @@ def points(df: pd.DataFrame, key: str | list[str], rules: SpcRules = DEFAULT_RUL
     d = df.dropna(subset=["value"]).sort_values(keys + ["period"]).reset_index(drop=True)
     if d.empty:
         return d.assign(mean=[], ucl=[], lcl=[], n=[], signal=[], rule=[], side=[])
-    grp = d.groupby(keys, sort=False)
-    gid = grp.ngroup()
+    gid = d.groupby(keys, sort=False).ngroup().to_numpy()
     per = pd.to_datetime(d["period"])
-    month_index = per.dt.year * 12 + per.dt.month
-    consecutive = (month_index - month_index.groupby(gid).shift()) == 1
+    month_index = (per.dt.year * 12 + per.dt.month).to_numpy()
+    same_group = gid == _prev(gid, -1)
+    consecutive = same_group & (month_index - _prev(month_index, 0) == 1)
 
-    v = d["value"].astype(float)
-    mr = (v - v.groupby(gid).shift()).abs().where(consecutive)
-    d["n"] = v.groupby(gid).transform("count")
-    d["mean"] = v.groupby(gid).transform("mean")
-    mr_bar = mr.groupby(gid).transform("mean")
-    d["mr_bar"] = mr_bar
-    d["ucl"] = d["mean"] + E2 * mr_bar
-    d["lcl"] = d["mean"] - E2 * mr_bar
+    v = d["value"].to_numpy(dtype=float)
+    mr = np.where(consecutive, np.abs(v - _prev(v, np.nan)), np.nan)
+    counts = np.bincount(gid)
+    n = counts[gid]
+    mean = (np.bincount(gid, weights=v) / counts)[gid]
+    has_mr = ~np.isnan(mr)
+    mr_count = np.bincount(gid, weights=has_mr)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mr_bar = (np.bincount(gid, weights=np.where(has_mr, mr, 0.0)) / mr_count)[gid]
+    mr_bar = np.where(mr_count[gid] > 0, mr_bar, np.nan)
+    ucl, lcl = mean + E2 * mr_bar, mean - E2 * mr_bar
     sigma = mr_bar / D2
-    enough = (d["n"] >= rules.min_points) & mr_bar.notna()
+    enough = (n >= rules.min_points) & ~np.isnan(mr_bar)
 
     # Rule 1: outside the limits.
-    above = enough & (v > d["ucl"])
-    below = enough & (v < d["lcl"])
+    above = enough & (v > ucl)
+    below = enough & (v < lcl)
 
     # Rule 2: a run of shift_length on one side of the mean (a point on the mean breaks it).
-    gap = v - d["mean"]
-    side = np.sign(gap).where(gap.abs() > ON_MEAN * d["mean"].abs().clip(lower=1.0), 0.0)  # not summation noise
-    chain = (~consecutive).cumsum()  # breaks at gaps in the months
-    shift_key = side.astype(str) + "|" + chain.astype(str)
-    shift_run = _runs(shift_key, gid)
+    gap = v - mean
+    side = np.where(np.abs(gap) > ON_MEAN * np.maximum(np.abs(mean), 1.0), np.sign(gap), 0.0)  # not summation noise
+    chain = np.cumsum(~consecutive)  # breaks at gaps in the months (and between series)
+    shift_run = _runs(side, chain)
     shift = enough & (side != 0) & (shift_run >= rules.shift_length)
 
     # Rule 3: a trend of trend_length points each above (below) the one before.
-    step = np.sign(v - v.groupby(gid).shift()).where(consecutive).fillna(0)
-    trend_key = step.astype(str) + "|" + chain.astype(str)
-    step_run = _runs(trend_key, gid)
+    step = np.where(consecutive, np.sign(v - _prev(v, np.nan)), 0.0)
+    step_run = _runs(step, chain)
     in_trend_step = (step != 0) & (step_run >= rules.trend_length - 1)
+    same_trend_key = (step == _prev(step, np.nan)) & (chain == _prev(chain, -1))
+    starts = in_trend_step & ~(_prev(in_trend_step, False) & same_trend_key)
     # the point before the first step of a trend belongs to it too
-    starts = in_trend_step & ~(in_trend_step.shift(fill_value=False) & (trend_key == trend_key.shift()))
-    lead_in = starts.shift(-1, fill_value=False) & (gid == gid.shift(-1))
-    trend_dir = step.where(in_trend_step).fillna(step.shift(-1).where(lead_in)).fillna(0)
+    lead_in = _next(starts, False) & (gid == _next(gid, -1))
+    trend_dir = np.where(in_trend_step, step, np.where(lead_in, _next(step, 0.0), 0.0))
     trend = enough & (in_trend_step | lead_in)
 
     # Rule 4: two of three consecutive points beyond 2 sigma on the same side.
-    hi2 = (enough & (v > d["mean"] + 2 * sigma)).astype(int)
-    lo2 = (enough & (v < d["mean"] - 2 * sigma)).astype(int)
+    hi2 = (enough & (v > mean + 2 * sigma)).astype(int)
+    lo2 = (enough & (v < mean - 2 * sigma)).astype(int)
+    same1 = same_group & (chain == _prev(chain, -1))
+    same2 = same1 & _prev(same1, False)
+    next1 = _next(same1, False)
+    next2 = next1 & _next(same1, False, 2)
 
-    same1 = (gid == gid.shift(1)) & (chain == chain.shift(1))
-    same2 = same1 & same1.shift(1, fill_value=False)
-    next1 = same1.shift(-1, fill_value=False)
-    next2 = next1 & same1.shift(-2, fill_value=False)
-
-    def two_of_three(flag: pd.Series) -> pd.Series:
-        win = same2 & ((flag + flag.shift(1, fill_value=0) + flag.shift(2, fill_value=0)) >= 2)
-        hit = win | (win.shift(-1, fill_value=False) & next1) | (win.shift(-2, fill_value=False) & next2)
+    def two_of_three(flag: np.ndarray) -> np.ndarray:
+        win = same2 & ((flag + _prev(flag, 0) + _prev(flag, 0, 2)) >= 2)
+        hit = win | (_next(win, False) & next1) | (_next(win, False, 2) & next2)
         return hit & flag.astype(bool)
 
     near_hi, near_lo = two_of_three(hi2), two_of_three(lo2)
 
     high = above | (shift & (side > 0)) | (trend & (trend_dir > 0)) | near_hi
     low = below | (shift & (side < 0)) | (trend & (trend_dir < 0)) | near_lo
+    d["n"] = n
+    d["mean"] = mean
+    d["mr_bar"] = mr_bar
+    d["ucl"] = ucl
+    d["lcl"] = lcl
     d["signal"] = np.select([high & ~low, low & ~high, high & low], ["high", "low", "both"], default="")
     d["rule"] = np.select(
         [above, below, shift & (side > 0), shift & (side < 0), trend & (trend_dir > 0), trend & (trend_dir < 0),
          near_hi, near_lo],
         ["outside_high", "outside_low", "shift_high", "shift_low", "trend_up", "trend_down", "near_high", "near_low"],
         default="")
-    d["shift_run"] = shift_run.where(shift, 0)
-    d["trend_run"] = (step_run + 1).where(in_trend_step, 0)
+    d["shift_run"] = np.where(shift, shift_run, 0)
+    d["trend_run"] = np.where(in_trend_step, step_run + 1, 0)
     d["enough"] = enough
     return d
 
