@@ -16,131 +16,142 @@ RELATIVE_TOLERANCE = 0.05
 COMPARATORS = ("gm", "nw", "sn", "england")
 
 
-def _fmt(values: pd.Series, units: pd.Series, fn) -> pd.Series:
-    return pd.Series([fn(v, u) for v, u in zip(values, units)], index=values.index, dtype=object)
+def _floats(df: pd.DataFrame, col: str) -> np.ndarray:
+    return df[col].to_numpy(dtype=float, na_value=np.nan)
+
+
+def _texts(df: pd.DataFrame, col: str) -> list[str]:
+    return ["" if t is None or t is pd.NA or (isinstance(t, float) and np.isnan(t)) else str(t) for t in df[col]]
 
 
 def binding_bound(df: pd.DataFrame) -> pd.DataFrame:
     """How the target binds given polarity: a band on a higher-is-better measure binds at its floor."""
-    kind = df["target_kind"].fillna("none")
-    pol = df["polarity"]
-    lo = df["target_low"].astype(float)
-    hi = df["target_high"].astype(float)
+    kind = df["target_kind"].fillna("none").to_numpy(dtype=object)
+    pol = df["polarity"].to_numpy(dtype=object)
     band = kind == "band"
     eff = np.select(
         [band & (pol == "higher_better"), band & (pol == "lower_better"), band],
         ["minimum", "maximum", "band"], default=kind)
-    return pd.DataFrame({"kind": eff, "low": lo, "high": hi}, index=df.index)
+    return pd.DataFrame({"kind": eff, "low": _floats(df, "target_low"), "high": _floats(df, "target_high")},
+                        index=df.index)
 
 
 def target_gap(df: pd.DataFrame) -> pd.DataFrame:
     """Shortfall past the binding edge (<= 0 means met), which edge, and the Amber tolerance in units."""
     b = binding_bound(df)
-    v = df["value"].astype(float)
-    below = b["low"] - v
-    above = v - b["high"]
-    gap = np.select(
-        [b["kind"] == "minimum", b["kind"] == "maximum", b["kind"] == "band"],
-        [below, above, np.fmax(below, above)], default=np.nan)
-    edge = np.select(
-        [b["kind"] == "minimum", b["kind"] == "maximum", b["kind"] == "band"],
-        [b["low"], b["high"], np.where(below > above, b["low"], b["high"])], default=np.nan)
-    default_tol = np.where(df["unit"] == "percent", PERCENT_TOLERANCE_POINTS, RELATIVE_TOLERANCE * np.abs(edge))
-    tol = df["amber_tolerance"].astype(float).fillna(pd.Series(default_tol, index=df.index))
-    return pd.DataFrame({"kind": b["kind"], "gap": gap, "edge": edge, "tolerance": tol,
+    kind, lo, hi = b["kind"].to_numpy(), b["low"].to_numpy(), b["high"].to_numpy()
+    v = _floats(df, "value")
+    below = lo - v
+    above = v - hi
+    is_min, is_max, is_band = kind == "minimum", kind == "maximum", kind == "band"
+    gap = np.select([is_min, is_max, is_band], [below, above, np.fmax(below, above)], default=np.nan)
+    edge = np.select([is_min, is_max, is_band], [lo, hi, np.where(below > above, lo, hi)], default=np.nan)
+    default_tol = np.where(df["unit"].to_numpy() == "percent", PERCENT_TOLERANCE_POINTS, RELATIVE_TOLERANCE * np.abs(edge))
+    own_tol = _floats(df, "amber_tolerance")
+    tol = np.where(np.isnan(own_tol), default_tol, own_tol)
+    return pd.DataFrame({"kind": kind, "gap": gap, "edge": edge, "tolerance": tol,
                          "side": np.where(below > above, "below", "above")}, index=df.index)
+
+
+def _polarity_sign(df: pd.DataFrame) -> np.ndarray:
+    pol = df["polarity"].to_numpy(dtype=object)
+    return np.select([pol == "higher_better", pol == "lower_better"], [1.0, -1.0], default=np.nan)
 
 
 def comparator_position(df: pd.DataFrame) -> pd.DataFrame:
     """+1 better than, -1 worse than, 0 level with each comparator, in the indicator's polarity; NaN when not comparable."""
-    v = df["value"].astype(float)
-    sign = np.select([df["polarity"] == "higher_better", df["polarity"] == "lower_better"], [1.0, -1.0], default=np.nan)
-    out = {}
-    for c in COMPARATORS:
-        out[c] = np.sign((v - df[c].astype(float)) * sign)
-    return pd.DataFrame(out, index=df.index)
+    v, sign = _floats(df, "value"), _polarity_sign(df)
+    return pd.DataFrame({c: np.sign((v - _floats(df, c)) * sign) for c in COMPARATORS}, index=df.index)
+
+
+def _comparator_labels(df: pd.DataFrame, c: str) -> list[str]:
+    """'England (2022/23)', or the bare name when the pack printed no year."""
+    return [COMPARATOR_NAME[c] + (f" ({y})" if y else "") for y in _texts(df, f"{c}_year")]
 
 
 def assess(df: pd.DataFrame, month_label: str) -> pd.DataFrame:
     """-> columns rag ('G','A','R','-') and rag_reason."""
-    idx = df.index
-    has_value = (df["status"] == "value") & df["value"].notna()
+    status = df["status"].to_numpy(dtype=object)
+    v = _floats(df, "value")
+    has_value = (status == "value") & ~np.isnan(v)
     g = target_gap(df)
-    has_target = g["kind"].isin(["minimum", "maximum", "band"]) & has_value
-    neutral = df["polarity"] == "neutral"
+    kind, gap, tol, side = (g[c].to_numpy() for c in ("kind", "gap", "tolerance", "side"))
+    has_target = np.isin(kind, ["minimum", "maximum", "band"]) & has_value
+    pol = df["polarity"].to_numpy(dtype=object)
+    neutral = pol == "neutral"
 
-    target_rag = np.select([g["gap"] <= 0, g["gap"] <= g["tolerance"]], ["G", "A"], default="R")
+    target_rag = np.select([gap <= 0, gap <= tol], ["G", "A"], default="R")
 
     pos = comparator_position(df)
-    main = pos[["england", "sn"]]
-    n_cmp = main.notna().sum(axis=1)
+    main = pos[["england", "sn"]].to_numpy()
+    n_cmp = (~np.isnan(main)).sum(axis=1)
     better = (main > 0).sum(axis=1)
     worse = (main < 0).sum(axis=1)
     cmp_rag = np.select([(n_cmp > 0) & (better == n_cmp), (n_cmp > 0) & (worse == n_cmp)], ["G", "R"], default="A")
-    can_compare = has_value & ~has_target & (n_cmp > 0) & df["polarity"].isin(["higher_better", "lower_better"])
+    can_compare = has_value & ~has_target & (n_cmp > 0) & np.isin(pol, ["higher_better", "lower_better"])
 
     rag = np.select([~has_value | neutral, has_target, can_compare], ["-", target_rag, cmp_rag], default="-")
 
-    value_text = _fmt(df["value"], df["unit"], fmt_value)
-    # Target reasons
-    gap_text = _fmt(g["gap"], df["unit"], fmt_change)
-    tol_units = _fmt(g["tolerance"], df["unit"], fmt_change)
-    tol_text = np.select(
-        [df["unit"] == "percent", df["amber_tolerance"].isna()],
-        [tol_units.str.replace("points", "point"), f"{RELATIVE_TOLERANCE:.0%} (" + tol_units + ")"],
-        default=tol_units)
-    shortfall_word = np.select(
-        [g["kind"] == "minimum", g["kind"] == "maximum", g["side"] == "below"],
-        ["short", "over", "below the band"], default="above the band")
-    target_desc = df["target_text"].fillna("")
-    met_text = np.where(g["kind"] == "band", "inside the band", "target met")
-    target_reason = np.select(
-        [target_rag == "G", target_rag == "A"],
-        [value_text + " against a target of " + target_desc + ": " + met_text + " → Green",
-         value_text + " against a target of " + target_desc + ": " + gap_text + " " + shortfall_word
-         + ", within the " + tol_text + " tolerance → Amber"],
-        default=value_text + " against a target of " + target_desc + ": " + gap_text + " " + shortfall_word
-        + ", beyond the " + tol_text + " tolerance → Red")
+    # Reasons in words, one row at a time: only the branch that applies is written.
+    units = df["unit"].to_numpy(dtype=object)
+    own_tol = np.isnan(_floats(df, "amber_tolerance"))
+    target_text = _texts(df, "target_text")
+    cmp_values = {c: _floats(df, c) for c in ("england", "sn")}
+    cmp_labels = {c: [COMPARATOR_NAME[c] + " " + fmt_number(x, u) + (f" ({y})" if y else "")
+                      for x, u, y in zip(cmp_values[c], units, _texts(df, f"{c}_year"))] for c in ("england", "sn")}
+    shortfall = {"minimum": "short", "maximum": "over"}
 
-    # Comparator reasons
-    def cmp_phrase(c: str) -> pd.Series:
-        num = _fmt(df[c], df["unit"], fmt_number)
-        year = df[f"{c}_year"].fillna("")
-        return COMPARATOR_NAME[c] + " " + num + np.where(year != "", " (" + year + ")", "").astype(object)
+    def target_reason(i: int) -> str:
+        start = f"{fmt_value(v[i], units[i])} against a target of {target_text[i]}: "
+        if target_rag[i] == "G":
+            return start + ("inside the band" if kind[i] == "band" else "target met") + " → Green"
+        tol_units = fmt_change(tol[i], units[i])
+        if units[i] == "percent":
+            tol_text = tol_units.replace("points", "point")
+        elif own_tol[i]:
+            tol_text = f"{RELATIVE_TOLERANCE:.0%} ({tol_units})"
+        else:
+            tol_text = tol_units
+        word = shortfall.get(kind[i]) or ("below the band" if side[i] == "below" else "above the band")
+        judged = "within" if target_rag[i] == "A" else "beyond"
+        colour = "Amber" if target_rag[i] == "A" else "Red"
+        return start + f"{fmt_change(gap[i], units[i])} {word}, {judged} the {tol_text} tolerance → {colour}"
 
-    eng, sn = cmp_phrase("england"), cmp_phrase("sn")
-    both = main.notna().all(axis=1)
-    only = np.where(main["england"].notna(), eng, sn)
-    names = np.where(both, eng + " and " + sn, only)
-    cmp_reason = np.select(
-        [cmp_rag == "G", cmp_rag == "R"],
-        ["No target: " + value_text + " is better than " + names + " → Green",
-         "No target: " + value_text + " is worse than " + names + " → Red"],
-        default=np.where(both, "No target: " + value_text + " is between " + names + " → Amber",
-                         "No target: " + value_text + " is level with " + names + " → Amber"))
+    def comparator_reason(i: int) -> str:
+        has_eng, has_sn = not np.isnan(cmp_values["england"][i]), not np.isnan(cmp_values["sn"][i])
+        both = has_eng and has_sn
+        names = (cmp_labels["england"][i] + " and " + cmp_labels["sn"][i]) if both else \
+            cmp_labels["england"][i] if has_eng else cmp_labels["sn"][i]
+        start = f"No target: {fmt_value(v[i], units[i])} is "
+        if cmp_rag[i] == "G":
+            return start + f"better than {names} → Green"
+        if cmp_rag[i] == "R":
+            return start + f"worse than {names} → Red"
+        return start + ("between " if both else "level with ") + names + " → Amber"
 
-    status_word = df["status"].map(STATUS_REASON).fillna("")
-    reason = np.select(
-        [~has_value, neutral, has_target, can_compare],
-        [f"No figure for {month_label}" + status_word, "Activity measure: not rated",
-         target_reason, cmp_reason],
-        default="No target or comparator to rate against")
-    return pd.DataFrame({"rag": rag, "rag_reason": reason}, index=idx)
+    def reason(i: int) -> str:
+        if not has_value[i]:
+            return f"No figure for {month_label}" + STATUS_REASON.get(status[i], "")
+        if neutral[i]:
+            return "Activity measure: not rated"
+        if has_target[i]:
+            return target_reason(i)
+        if can_compare[i]:
+            return comparator_reason(i)
+        return "No target or comparator to rate against"
+
+    return pd.DataFrame({"rag": rag, "rag_reason": [reason(i) for i in range(len(df))]}, index=df.index)
 
 
 def comparator_summary(df: pd.DataFrame) -> pd.Series:
     """'Better than England (2022/23), SN (2022/23); worse than GM (2021/22)' per row."""
     pos = comparator_position(df)
-    parts_better = pd.Series("", index=df.index, dtype=object)
-    parts_worse = pd.Series("", index=df.index, dtype=object)
-    for c in COMPARATORS:
-        year = df[f"{c}_year"].fillna("")
-        label = COMPARATOR_NAME[c] + np.where(year != "", " (" + year + ")", "").astype(object)
-        parts_better = parts_better + np.where(pos[c] > 0, label + ", ", "")
-        parts_worse = parts_worse + np.where(pos[c] < 0, label + ", ", "")
-    better = parts_better.str.rstrip(", ")
-    worse = parts_worse.str.rstrip(", ")
-    return pd.Series(np.select(
-        [(better != "") & (worse != ""), better != "", worse != ""],
-        ["Better than " + better + "; worse than " + worse, "Better than " + better, "Worse than " + worse],
-        default=""), index=df.index)
+    labels = {c: _comparator_labels(df, c) for c in COMPARATORS}
+    signs = {c: pos[c].to_numpy() for c in COMPARATORS}
+    out = []
+    for i in range(len(df)):
+        better = ", ".join(labels[c][i] for c in COMPARATORS if signs[c][i] > 0)
+        worse = ", ".join(labels[c][i] for c in COMPARATORS if signs[c][i] < 0)
+        out.append(f"Better than {better}; worse than {worse}" if better and worse else
+                   f"Better than {better}" if better else f"Worse than {worse}" if worse else "")
+    return pd.Series(out, index=df.index, dtype=object)

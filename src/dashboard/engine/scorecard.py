@@ -39,28 +39,38 @@ def _as_date(s: pd.Series) -> pd.Series:
 
 
 def parsed_targets(indicators: pd.DataFrame, targets: pd.DataFrame) -> pd.DataFrame:
-    """ref -> target_text, target_kind, target_low, target_high (parsed once per distinct text and polarity)."""
+    """ref -> target_text, target_kind, target_low, target_high (parse_target caches each distinct text)."""
     if targets.empty:
         return pd.DataFrame(columns=["target_text", "target_kind", "target_low", "target_high"], index=pd.Index([], name="ref"))
-    t = targets[["ref", "target_text"]].merge(indicators[["ref", "polarity"]], on="ref")
-    pairs = t[["target_text", "polarity"]].drop_duplicates()
-    parsed = {(r.target_text, r.polarity): parse_target(r.target_text, r.polarity) for r in pairs.itertuples()}
-    t["target_kind"] = [parsed[(a, b)].kind for a, b in zip(t["target_text"], t["polarity"])]
-    t["target_low"] = [parsed[(a, b)].low for a, b in zip(t["target_text"], t["polarity"])]
-    t["target_high"] = [parsed[(a, b)].high for a, b in zip(t["target_text"], t["polarity"])]
-    return t.drop(columns="polarity").set_index("ref")
+    polarity = indicators.drop_duplicates("ref").set_index("ref")["polarity"]
+    t = targets[targets["ref"].isin(polarity.index)].drop_duplicates("ref")
+    parsed = [parse_target(text, pol) for text, pol in zip(t["target_text"], polarity.reindex(t["ref"]))]
+    return pd.DataFrame({"target_text": t["target_text"].to_numpy(dtype=object),
+                         "target_kind": [p.kind for p in parsed], "target_low": [p.low for p in parsed],
+                         "target_high": [p.high for p in parsed]}, index=pd.Index(t["ref"], name="ref"))
+
+
+COMPARATOR_COLS = ["gm", "nw", "sn", "england"]
 
 
 def comparator_columns(comparators: pd.DataFrame) -> pd.DataFrame:
-    cols = ["gm", "nw", "sn", "england"]
+    """ref -> gm, gm_year, nw, ... (the first row per ref and comparator)."""
+    cols = COMPARATOR_COLS
     if comparators.empty:
         return pd.DataFrame(columns=cols + [f"{c}_year" for c in cols], index=pd.Index([], name="ref"))
-    values = comparators.pivot_table(index="ref", columns="comparator", values="value", aggfunc="first")
-    years = comparators.pivot_table(index="ref", columns="comparator", values="year", aggfunc="first")
-    out = pd.DataFrame(index=values.index)
-    for c in cols:
-        out[c] = values[c].astype(float) if c in values else np.nan
-        out[f"{c}_year"] = years[c] if c in years else ""
+    which = comparators["comparator"].map({c: k for k, c in enumerate(cols)}).to_numpy(dtype=float, na_value=np.nan)
+    known = comparators[~np.isnan(which)]
+    which = which[~np.isnan(which)].astype(int)
+    row, refs = pd.factorize(known["ref"])
+    first = ~pd.DataFrame({"r": row, "c": which}).duplicated().to_numpy()
+    values = np.full((len(refs), len(cols)), np.nan)
+    years = np.full((len(refs), len(cols)), None, dtype=object)
+    values[row[first], which[first]] = known["value"].to_numpy(dtype=float, na_value=np.nan)[first]
+    years[row[first], which[first]] = known["year"].to_numpy(dtype=object)[first]
+    out = pd.DataFrame(index=pd.Index(refs, name="ref"))
+    for k, c in enumerate(cols):
+        out[c] = values[:, k]
+        out[f"{c}_year"] = years[:, k]
     return out
 
 
@@ -87,8 +97,9 @@ def build(inputs: Inputs, month: dt.date, areas: list[str] | None = None,
     obs = inputs.observations
     when = pd.to_datetime(obs["period"])
     col_of = (when.dt.year * 12 + when.dt.month - 1 - (last_k - span + 1)).to_numpy()
-    keep = (col_of >= 0) & (col_of < span) & obs["ref"].isin(set(ind["ref"])).to_numpy()
-    obs = obs.loc[keep, ["ref", "value", "status", "vintage"]].assign(col=col_of[keep])
+    recent = (col_of >= 0) & (col_of < span)
+    obs = obs.loc[recent, ["ref", "value", "status", "vintage"]].assign(col=col_of[recent])
+    obs = obs[obs["ref"].isin(set(ind["ref"]))]
     table_cols = span - TABLE_MONTHS
     refs = set(obs.loc[obs["col"] >= table_cols, "ref"])
     meta = ind[ind["ref"].isin(refs)].set_index("ref").sort_values("sort_order")
@@ -141,19 +152,22 @@ def build(inputs: Inputs, month: dt.date, areas: list[str] | None = None,
                                          np.where(df["baseline_value"].notna(), df["baseline_basis"].fillna("") + " baseline", ""))
 
     tg = parsed_targets(ind, inputs.targets).reindex(df.index)
-    df = df.join(tg)
-    df["target_kind"] = df["target_kind"].fillna("none")
-    df = df.join(comparator_columns(inputs.comparators).reindex(df.index))
-    for c in ("gm", "nw", "sn", "england"):
-        df[f"{c}_year"] = df[f"{c}_year"].fillna("")
-    df["target_text"] = df["target_text"].fillna("")
+    df["target_text"] = tg["target_text"].fillna("")
+    df["target_kind"] = tg["target_kind"].fillna("none")
+    df["target_low"] = tg["target_low"].astype(float)
+    df["target_high"] = tg["target_high"].astype(float)
+    cmp = comparator_columns(inputs.comparators).reindex(df.index)
+    for c in COMPARATOR_COLS:
+        df[c] = cmp[c].astype(float)
+        df[f"{c}_year"] = cmp[f"{c}_year"].fillna("")
 
-    df = df.join(rag.assess(df, label(month)))
+    judged = rag.assess(df, label(month))
+    df["rag"], df["rag_reason"] = judged["rag"], judged["rag_reason"]
     df["comparator_summary"] = rag.comparator_summary(df)
 
-    dm = trend.direction(df, "prev_month_value", label(prev_month)).add_prefix("dir_month_")
-    dy = trend.direction(df, "last_year_value", label(last_year)).add_prefix("dir_year_")
-    df = df.join(dm).join(dy)
+    for prefix, earlier, when in (("dir_month_", "prev_month_value", prev_month), ("dir_year_", "last_year_value", last_year)):
+        for col, values_ in trend.direction(df, earlier, label(when)).items():
+            df[prefix + col] = values_
     use_m = df["dir_month_direction"] != ""
     df["direction"] = np.where(use_m, df["dir_month_direction"], df["dir_year_direction"])
     df["direction_arrow"] = np.where(use_m, df["dir_month_arrow"], df["dir_year_arrow"])
@@ -164,11 +178,13 @@ def build(inputs: Inputs, month: dt.date, areas: list[str] | None = None,
     in_spc = (statuses == "value") & ~np.isnan(values)
     in_spc[:, : span - SPC_WINDOW_MONTHS] = False
     r, c = np.nonzero(in_spc)
-    spc_obs = pd.DataFrame({"ref": df.index.to_numpy()[r], "period": [add_months(month, int(k) - now) for k in c],
-                            "value": values[r, c]})
+    stamps = np.array([np.datetime64(add_months(month, k - now), "D") for k in range(span)])
+    spc_obs = pd.DataFrame({"ref": df.index.to_numpy()[r], "period": stamps[c], "value": values[r, c]})
     pts = spc.points(spc_obs, "ref", rules)
     summary = spc.summarise(pts, "ref", df[["polarity", "target_kind", "target_low", "target_high"]], rules)
-    df = df.join(summary)
+    summary = summary.reindex(df.index)
+    for col in summary.columns:
+        df[col] = summary[col]
     df["spc_variation"] = df["spc_variation"].fillna("insufficient")
     df["spc_assurance"] = df["spc_assurance"].fillna("none")
     df["spc_reason"] = df["spc_reason"].fillna(f"Too few consecutive months for control limits (needs {rules.min_points}).")

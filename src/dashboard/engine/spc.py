@@ -142,6 +142,20 @@ def _rule_text(rule: str, shift_run: int, trend_run: int) -> str:
     }.get(rule, "")
 
 
+_VARIATION_TEXT = {
+    "common_cause": "Common cause variation: no signal in the latest month",
+    "improvement_high": "Special cause, improvement: ", "improvement_low": "Special cause, improvement: ",
+    "concern_high": "Special cause, concern: ", "concern_low": "Special cause, concern: ",
+    "neutral_high": "Special cause, neither better nor worse: ", "neutral_low": "Special cause, neither better nor worse: ",
+    "neutral_both": "Special cause: ", "insufficient": "",
+}
+_ASSURANCE_TEXT = {
+    "pass": " The process limits sit inside the target: it will be met consistently unless something changes.",
+    "fail": " The process limits sit outside the target: it will not be met unless something changes.",
+    "hit_and_miss": " The target lies between the process limits: it will be met some months and missed in others.",
+    "none": ""}
+
+
 def summarise(pts: pd.DataFrame, key: str | list[str], meta: pd.DataFrame, rules: SpcRules = DEFAULT_RULES) -> pd.DataFrame:
     """One row per series from its latest point: variation icon, assurance against the target, reason.
 
@@ -150,11 +164,11 @@ def summarise(pts: pd.DataFrame, key: str | list[str], meta: pd.DataFrame, rules
     cols = ["spc_variation", "spc_assurance", "spc_reason", "spc_mean", "spc_ucl", "spc_lcl", "spc_points", "spc_trial"]
     if pts.empty:
         return pd.DataFrame(columns=keys + cols).set_index(keys)
-    last = pts.groupby(keys, sort=False).tail(1).set_index(keys)
+    last = pts.drop_duplicates(keys, keep="last").set_index(keys)  # points are sorted by key and period
     m = meta.reindex(last.index)
-    pol = m["polarity"]
-    enough = last["enough"].astype(bool)
-    sig = last["signal"]
+    pol = m["polarity"].to_numpy(dtype=object)
+    enough = last["enough"].to_numpy(dtype=bool)
+    sig = last["signal"].to_numpy(dtype=object)
     good_high = pol == "higher_better"
     good_low = pol == "lower_better"
     variation = np.select(
@@ -164,40 +178,31 @@ def summarise(pts: pd.DataFrame, key: str | list[str], meta: pd.DataFrame, rules
          "neutral_high", "neutral_low"], default="neutral_both")
 
     # Assurance: where do the process limits sit against the target?
-    kind = m["target_kind"].fillna("none")
-    lo, hi = m["target_low"].astype(float), m["target_high"].astype(float)
+    kind = m["target_kind"].fillna("none").to_numpy(dtype=object)
+    lo = m["target_low"].to_numpy(dtype=float, na_value=np.nan)
+    hi = m["target_high"].to_numpy(dtype=float, na_value=np.nan)
     eff = np.select([(kind == "band") & good_high, (kind == "band") & good_low], ["minimum", "maximum"], default=kind)
-    ucl, lcl = last["ucl"], last["lcl"]
-    passing = np.select([eff == "minimum", eff == "maximum", eff == "band"],
-                        [lcl >= lo, ucl <= hi, (lcl >= lo) & (ucl <= hi)], default=False)
-    failing = np.select([eff == "minimum", eff == "maximum", eff == "band"],
-                        [ucl < lo, lcl > hi, (ucl < lo) | (lcl > hi)], default=False)
+    ucl, lcl = last["ucl"].to_numpy(dtype=float), last["lcl"].to_numpy(dtype=float)
+    is_min, is_max, is_band = eff == "minimum", eff == "maximum", eff == "band"
+    passing = np.select([is_min, is_max, is_band], [lcl >= lo, ucl <= hi, (lcl >= lo) & (ucl <= hi)], default=False)
+    failing = np.select([is_min, is_max, is_band], [ucl < lo, lcl > hi, (ucl < lo) | (lcl > hi)], default=False)
     assurance = np.select([~enough | (eff == "none"), passing, failing], ["none", "pass", "fail"], default="hit_and_miss")
 
-    n = last["n"].astype(int)
+    n = last["n"].to_numpy(dtype=int)
     trial = n < rules.trial_below
-    rule_text = pd.Series([_rule_text(r, int(s), int(t)) for r, s, t in zip(last["rule"], last["shift_run"], last["trend_run"])],
-                          index=last.index, dtype=object)
-    variation_text = pd.Series(variation, index=last.index).map({
-        "common_cause": "Common cause variation: no signal in the latest month",
-        "improvement_high": "Special cause, improvement: ", "improvement_low": "Special cause, improvement: ",
-        "concern_high": "Special cause, concern: ", "concern_low": "Special cause, concern: ",
-        "neutral_high": "Special cause, neither better nor worse: ", "neutral_low": "Special cause, neither better nor worse: ",
-        "neutral_both": "Special cause: ", "insufficient": "",
-    })
-    assurance_text = pd.Series(assurance, index=last.index).map({
-        "pass": " The process limits sit inside the target: it will be met consistently unless something changes.",
-        "fail": " The process limits sit outside the target: it will not be met unless something changes.",
-        "hit_and_miss": " The target lies between the process limits: it will be met some months and missed in others.",
-        "none": ""})
-    trial_text = np.where(trial, f" Limits are trial: fewer than {rules.trial_below} months.", "")
-    reason = np.where(
-        ~enough, f"Too few consecutive months for control limits (needs {rules.min_points}).",
-        variation_text + np.where(variation == "common_cause", ".", rule_text + ".") + assurance_text + trial_text)
+    too_few = f"Too few consecutive months for control limits (needs {rules.min_points})."
+    trial_text = f" Limits are trial: fewer than {rules.trial_below} months."
+    reason = [
+        too_few if not ok else
+        _VARIATION_TEXT[var] + ("." if var == "common_cause" else _rule_text(rule, int(sr), int(tr)) + ".")
+        + _ASSURANCE_TEXT[ass] + (trial_text if tri else "")
+        for ok, var, rule, sr, tr, ass, tri in zip(enough, variation, last["rule"], last["shift_run"],
+                                                     last["trend_run"], assurance, trial)]
+    mean = last["mean"].to_numpy(dtype=float)
     return pd.DataFrame({
         "spc_variation": variation, "spc_assurance": assurance, "spc_reason": reason,
-        "spc_mean": last["mean"].where(enough), "spc_ucl": ucl.where(enough), "spc_lcl": lcl.where(enough),
-        "spc_points": n, "spc_trial": trial,
+        "spc_mean": np.where(enough, mean, np.nan), "spc_ucl": np.where(enough, ucl, np.nan),
+        "spc_lcl": np.where(enough, lcl, np.nan), "spc_points": n, "spc_trial": trial,
     }, index=last.index)
 
 

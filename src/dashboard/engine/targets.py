@@ -6,6 +6,7 @@ a plain "85%" is a minimum for a higher-is-better measure and a maximum for a lo
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from dataclasses import dataclass
@@ -42,6 +43,7 @@ class Target:
 NO_TARGET = Target("none")
 
 
+@functools.lru_cache(maxsize=8192)  # pure, and a national store repeats the same few hundred texts
 def parse_target(text: object, polarity: str) -> Target:
     """Unparseable text raises TargetError: a target we cannot read must stop the load."""
     if text is None or (isinstance(text, float) and math.isnan(text)):

@@ -11,7 +11,10 @@ PERCENT_THRESHOLD_POINTS = 1.0   # smaller moves in a percentage are "No change"
 RELATIVE_THRESHOLD = 0.02        # for counts, rates and averages: 2% of the earlier figure
 
 
-def _band_distance(v: pd.Series, lo: pd.Series, hi: pd.Series) -> pd.Series:
+_POLARITY_MEANING = {"higher_better": "higher is better", "lower_better": "lower is better"}
+
+
+def _band_distance(v: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
     return np.fmax(np.fmax(lo - v, v - hi), 0.0)
 
 
@@ -19,43 +22,44 @@ def direction(df: pd.DataFrame, earlier_col: str, earlier_label: pd.Series | str
     """Compare value with df[earlier_col]. Columns needed: value, unit, polarity, target_kind, target_low, target_high.
 
     Returns direction (Improving / Declining / No change / Up / Down / ''), arrow and reason."""
-    v = df["value"].astype(float)
-    e = df[earlier_col].astype(float)
+    v = df["value"].to_numpy(dtype=float, na_value=np.nan)
+    e = df[earlier_col].to_numpy(dtype=float, na_value=np.nan)
+    units = df["unit"].to_numpy(dtype=object)
+    pol = df["polarity"].to_numpy(dtype=object)
     delta = v - e
-    threshold = np.where(df["unit"] == "percent", PERCENT_THRESHOLD_POINTS, RELATIVE_THRESHOLD * np.abs(e))
+    threshold = np.where(units == "percent", PERCENT_THRESHOLD_POINTS, RELATIVE_THRESHOLD * np.abs(e))
     moved = np.abs(delta) > threshold
     movement = np.select([~moved, delta > 0], ["level", "up"], default="down")
 
-    band = (df["polarity"] == "within_band") & (df["target_kind"] == "band")
-    lo, hi = df["target_low"].astype(float), df["target_high"].astype(float)
+    band = (pol == "within_band") & (df["target_kind"].to_numpy(dtype=object) == "band")
+    lo = df["target_low"].to_numpy(dtype=float, na_value=np.nan)
+    hi = df["target_high"].to_numpy(dtype=float, na_value=np.nan)
     closer = _band_distance(e, lo, hi) - _band_distance(v, lo, hi)  # > 0: moved towards the band
-    good = np.select(
-        [df["polarity"] == "higher_better", df["polarity"] == "lower_better", band],
-        [delta > 0, delta < 0, closer > 0], default=False)
-    bad = np.select(
-        [df["polarity"] == "higher_better", df["polarity"] == "lower_better", band],
-        [delta < 0, delta > 0, closer < 0], default=False)
-    rated = df["polarity"].isin(["higher_better", "lower_better"]) | band
+    higher, lower = pol == "higher_better", pol == "lower_better"
+    good = np.select([higher, lower, band], [delta > 0, delta < 0, closer > 0], default=False)
+    bad = np.select([higher, lower, band], [delta < 0, delta > 0, closer < 0], default=False)
+    rated = higher | lower | band
     word = np.select(
         [~moved, rated & good, rated & bad, movement == "up"],
         ["No change", "Improving", "Declining", "Up"], default="Down")
-    comparable = v.notna() & e.notna()
+    comparable = ~np.isnan(v) & ~np.isnan(e)
     word = np.where(comparable, word, "")
-    arrow = np.where(comparable, pd.Series(movement, index=df.index).map(DIRECTION_ARROW), "")
+    arrow = [DIRECTION_ARROW[m] if ok else "" for m, ok in zip(movement, comparable)]
 
-    now_txt = pd.Series([fmt_value(x, u) for x, u in zip(v, df["unit"])], index=df.index, dtype=object)
-    then_txt = pd.Series([fmt_value(x, u) for x, u in zip(e, df["unit"])], index=df.index, dtype=object)
-    label = earlier_label if isinstance(earlier_label, pd.Series) else pd.Series(earlier_label, index=df.index)
-    meaning = np.select(
-        [word == "Improving", word == "Declining"],
-        [np.where(band, ": closer to the target band", ": " + df["polarity"].map(
-            {"higher_better": "higher is better", "lower_better": "lower is better"}).fillna("")),
-         np.where(band, ": further from the target band", ": " + df["polarity"].map(
-             {"higher_better": "higher is better", "lower_better": "lower is better"}).fillna(""))],
-        default=np.where(rated, "", " (activity measure, not judged)"))
-    verb = np.select([~moved, delta > 0], ["Little change from ", "Up from "], default="Down from ")
-    reason = np.where(
-        comparable,
-        verb + then_txt + " in " + label + " to " + now_txt + np.where(word != "", " → " + word, "") + meaning,
-        "")
-    return pd.DataFrame({"direction": word, "arrow": arrow, "reason": reason}, index=df.index)
+    labels = list(earlier_label) if isinstance(earlier_label, pd.Series) else [earlier_label] * len(df)
+
+    def reason(i: int) -> str:
+        if not comparable[i]:
+            return ""
+        verb = "Little change from " if not moved[i] else "Up from " if delta[i] > 0 else "Down from "
+        text = f"{verb}{fmt_value(e[i], units[i])} in {labels[i]} to {fmt_value(v[i], units[i])}"
+        if word[i]:
+            text += " → " + word[i]
+        if word[i] == "Improving":
+            return text + (": closer to the target band" if band[i] else ": " + _POLARITY_MEANING.get(pol[i], ""))
+        if word[i] == "Declining":
+            return text + (": further from the target band" if band[i] else ": " + _POLARITY_MEANING.get(pol[i], ""))
+        return text + ("" if rated[i] else " (activity measure, not judged)")
+
+    return pd.DataFrame({"direction": word, "arrow": arrow, "reason": [reason(i) for i in range(len(df))]},
+                        index=df.index)
