@@ -249,8 +249,10 @@ def to_xlsx(pack: Pack) -> bytes:
 # ---------------------------------------------------------------- charts
 
 def _spec(chart) -> str:
+    """An Altair chart or an already-built Vega-Lite spec, as JSON for vl-convert."""
+    spec = chart if isinstance(chart, dict) else chart.to_dict(validate=False)
     # Inline data can hold python dates (tooltips only; axes use timestamps): write them as ISO text.
-    return json.dumps(chart.to_dict(validate=False), default=str)
+    return json.dumps(spec, default=str)
 
 
 def chart_png(chart, scale: float = 2.0) -> bytes:

@@ -14,7 +14,7 @@ from ..engine.scorecard import comparator_years
 from ..engine.spc import ASSURANCE_LABEL, VARIATION_LABEL
 from ..formatting import FREQUENCY_WORD, POLARITY_WORD, STATUS_TEXT, fmt_value, rag_label
 from ..periods import label
-from . import data
+from . import charts, data
 
 # Okabe-Ito derived tints with near-black text: every pair is above 9:1 contrast (WCAG 2.2 AA needs 4.5:1).
 RAG_FILL = {"R": "#f7c9b0", "A": "#fbe3a6", "G": "#bfe6d6", "-": "#ececec"}
@@ -24,20 +24,25 @@ TEXT_ON_FILL = "#111111"
 direction_label = panel.direction_label
 
 
+@st.cache_data(show_spinner=False, max_entries=256)
+def _panel_rows(_sc: pd.DataFrame, refs: tuple[str, ...], month: dt.date, vintage: str, db_stamp: tuple
+                ) -> tuple[pd.DataFrame, list[str], str, list[str]]:
+    """The table's text cells, RAG fills and headers. A scorecard is fixed by (month, vintage, database), so
+    those and the refs shown are the key; the frame itself is left out of it (not hashed on every rerun)."""
+    years = comparator_years(data.comparators(vintage))
+    rows = panel.panel_table(_sc, month, years)
+    rows.insert(rows.columns.get_loc("SPC"), "Last 12 months", list(_sc["spark"]))
+    fills = [f"background-color: {RAG_FILL.get(code, '#ffffff')}; color: {TEXT_ON_FILL}" for code in _sc["rag"]]
+    prev, _ = panel.previous_year_header(_sc)
+    return rows, fills, prev, list(panel.comparator_headers(years).values())
+
+
 def scorecard_table(sc: pd.DataFrame, month: dt.date, vintage: str, key: str) -> pd.DataFrame:
     """The scorecard as the panel knows it. Returns the displayed frame (with refs) for selection handling."""
-    years = comparator_years(data.comparators(vintage))
-    rows = panel.panel_table(sc, month, years)
-    rows.insert(rows.columns.get_loc("SPC"), "Last 12 months", list(sc["spark"]))
+    rows, fills, prev, comparator_cols = _panel_rows(sc, tuple(sc["ref"]), month, vintage, data.stamp())
     window = panel.window(month)
     current = panel.current_header(month)
-    prev, _ = panel.previous_year_header(sc)
-    comparator_cols = list(panel.comparator_headers(years).values())
-
-    def fill(col: pd.Series) -> list[str]:
-        return [f"background-color: {RAG_FILL.get(code, '#ffffff')}; color: {TEXT_ON_FILL}" for code in sc["rag"]]
-
-    styled = rows.style.apply(fill, subset=["RAG"])
+    styled = rows.style.apply(lambda col: fills, subset=["RAG"])
     st.dataframe(
         styled, hide_index=True, width="stretch", key=key, on_select="rerun", selection_mode="single-row",
         row_height=36,
@@ -116,6 +121,24 @@ def commentary(vintage: str, area: str, month: dt.date) -> None:
     st.caption(f"As written in: {row['label']} ({src}).")
 
 
+@st.cache_data(show_spinner=False, max_entries=256)
+def chart_spec(builder: str, *args, **kwargs) -> tuple[dict, str]:
+    """(Vega-Lite spec, one-sentence summary) of charts.<builder>(*args). Building and validating an Altair
+    chart costs far more than drawing it, so a rerun with the same figures reuses the spec."""
+    if builder not in CHART_BUILDERS:
+        raise ValueError(f"unknown chart {builder!r}")
+    chart, summary = getattr(charts, builder)(*args, **kwargs)
+    return chart.to_dict(), summary  # validated once, on the cache miss
+
+
+CHART_BUILDERS = ("indicator_chart", "rag_counts_chart", "weekly_chart")
+
+
+def show_chart(spec: dict, summary: str) -> None:
+    """Every chart has a title in its spec and its one-sentence summary as alt text."""
+    st.vega_lite_chart(spec, width="stretch", alt=summary)
+
+
 def chart_downloads(chart, name: str, key: str) -> None:
     """PNG and SVG of a chart, drawn only when asked for."""
     c1, c2, _ = st.columns([1, 1, 4])
@@ -125,9 +148,10 @@ def chart_downloads(chart, name: str, key: str) -> None:
                        mime="image/svg+xml", key=f"{key}_svg", icon=":material/draw:", on_click="ignore")
 
 
-def export_buttons(ctx, sc: pd.DataFrame, key: str, area: str | None = None) -> None:
-    """Excel, CSV and PDF of exactly the rows on screen (month, vintage and filters). The papers (and the
-    commentary and series they need) are gathered only when a button is pressed, never on a page rerun."""
+def export_buttons(ctx, sc: pd.DataFrame | None = None, *, key: str, area: str | None = None) -> None:
+    """Excel, CSV and PDF of exactly the rows on screen (month, vintage and filters; sc None: the whole month's
+    scorecard through the filters). The papers (and the commentary and series they need) are gathered only when
+    a button is pressed, never on a page rerun."""
     bits = []
     if ctx.rag and set(ctx.rag) != {"Red", "Amber", "Green", "Not rated"}:
         bits.append("RAG " + ", ".join(ctx.rag))
@@ -140,7 +164,8 @@ def export_buttons(ctx, sc: pd.DataFrame, key: str, area: str | None = None) -> 
     def paper(fmt: str) -> bytes:
         full = data.pack(ctx.month, ctx.vintage)
         areas = full.areas[full.areas["area"] == area] if area else full.areas
-        return export.render(replace(full, scorecard=sc, areas=areas, filters_note=note), fmt)
+        rows = sc if sc is not None else ctx.filter(data.scorecard(ctx.month, ctx.vintage))
+        return export.render(replace(full, scorecard=rows, areas=areas, filters_note=note), fmt)
 
     cols = st.columns([1, 1, 1, 3])
     for col, (fmt, word) in zip(cols, (("xlsx", "Excel"), ("csv", "CSV"), ("pdf", "PDF panel pack"))):

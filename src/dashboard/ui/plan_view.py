@@ -46,71 +46,98 @@ def _indicator_status(refs: list[str], sc: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+@st.cache_data(show_spinner=False, max_entries=32)
+def _plan_model(month, vintage: str, db_stamp: tuple) -> dict | None:
+    """Every table and line of the page for one month and vintage, worked out once (not on each rerun)."""
+    plan = data.plan(vintage)
+    actions, measures, resolved = plan["actions"], plan["measures"], plan["resolved"]
+    if actions.empty:
+        return None
+    actions = actions.assign(status=plan_engine.action_status(actions, month))
+    sc = data.scorecard(month, vintage)
+    fa = plan_engine.focus_areas(measures)
+    priorities = []
+    for p in plan["priorities"].itertuples():
+        mine = actions[actions["priority"] == p.priority]
+        fas = [f"{r.focus_area} {r.focus_area_name}" for r in fa.itertuples()
+               if any(a.split(".")[0] == p.priority for a in r.actions)]
+        late = int((mine["status"] == "Overdue").sum())
+        priorities.append({
+            "key": p.priority, "title": f"{p.priority}: {p.name}",
+            "text": f"{p.aim} Lead: {p.lead}.  \n**Focus areas:** {'; '.join(fas) or 'none linked in Appendix B'}"
+                    + (f"  \n**⚠ {late} of {len(mine)} actions overdue at {label(month)}.**" if late else ""),
+            "table": _actions_table(mine)})
+    focus = []
+    for r in fa.itertuples():
+        mine = actions[actions["action_ref"].isin(r.actions)]
+        links = resolved[resolved["focus_area"] == r.focus_area]
+        refs = list(dict.fromkeys(links.loc[links["resolved"], "ref"]))
+        ind = _indicator_status(refs, sc) if refs else pd.DataFrame()
+        reds = int(ind["RAG"].str.endswith("Red").sum()) if refs else 0
+        overdue = int((mine["status"] == "Overdue").sum())
+        others = links[~links["resolved"]].drop_duplicates(["measure", "reason"])
+        focus.append({
+            "title": (f"{r.focus_area} · {r.focus_area_name} — {len(mine)} actions"
+                      + (f", {overdue} overdue" if overdue else "")
+                      + (f"; {len(refs)} indicators, {reds} Red" if refs else "; no scorecard indicator yet")),
+            "actions": "**Actions:** " + "; ".join(f"{a.action_ref} ({STATUS_MARK[a.status]})" for a in mine.itertuples()),
+            "indicators": ind,
+            "others": ("**Measures without a live indicator:**\n" + "\n".join(
+                f"- {m.measure}: {m.reason}" for m in others.itertuples())) if not others.empty else ""})
+    bad = resolved[(resolved["ref"] != "") & ~resolved["resolved"]]
+    appendix = pd.DataFrame({
+        "Focus area": resolved["focus_area"], "Measure": resolved["measure"], "Data source": resolved["data_source"],
+        "Ref": resolved["ref"], "Indicator": resolved["indicator"],
+        "Resolves": ["✔ yes" if ok else ("✖ no" if ref else "–") for ok, ref in zip(resolved["resolved"], resolved["ref"])],
+        "Why not": resolved["reason"]})
+    return {
+        "source": actions["label"].iloc[0], "actions": len(actions), "overdue": int((actions["status"] == "Overdue").sum()),
+        "focus_areas": measures["focus_area"].nunique(),
+        "to_develop": int((measures["status"] == "to be developed").sum()),
+        "brag_printed": bool((actions["action_brag"] != "").any()),
+        "priorities": priorities, "focus": focus, "appendix": appendix,
+        "appendix_note": f"Every scorecard ref Appendix B names: {int(resolved['resolved'].sum())} resolve to an "
+                         f"indicator, {len(bad)} do not (reason given)."}
+
+
 @routed
 def improvement_plan() -> None:
     ctx = current()
     st.title("Improvement plan")
-    plan = data.plan(ctx.vintage)
-    actions, measures, resolved = plan["actions"], plan["measures"], plan["resolved"]
-    if actions.empty:
+    model = _plan_model(ctx.month, ctx.vintage, data.stamp())
+    if model is None:
         st.info("No improvement plan had been published by this vintage. The plan first appears in the "
                 "Scrutiny Panel pack of 8 November 2023: pick a later vintage in the sidebar.")
         return
-    source = actions["label"].iloc[0]
-    actions = actions.assign(status=plan_engine.action_status(actions, ctx.month))
-    st.caption(f"Children's Social Care Improvement Plan as printed in the {source}. Status is judged against "
+    st.caption(f"Children's Social Care Improvement Plan as printed in the {model['source']}. Status is judged against "
                f"{long_label(ctx.month)} (change the month in the sidebar).")
-    overdue = actions[actions["status"] == "Overdue"]
     m1, m2, m3, m4 = st.columns(4)
-    m1.metric("Actions", len(actions))
-    m2.metric(f"Overdue at {label(ctx.month)}", len(overdue))
-    m3.metric("Focus areas", measures["focus_area"].nunique())
-    m4.metric("Measures still to be developed", int((measures["status"] == "to be developed").sum()))
-    if not (actions["action_brag"] != "").any():
+    m1.metric("Actions", model["actions"])
+    m2.metric(f"Overdue at {label(ctx.month)}", model["overdue"])
+    m3.metric("Focus areas", model["focus_areas"])
+    m4.metric("Measures still to be developed", model["to_develop"])
+    if not model["brag_printed"]:
         st.caption("BRAG: the packs' Action and Impact BRAG cells carry no rating in the published text, so every "
                    "action shows “Not printed”. Overdue means the printed end month is before the month you picked "
                    "and no Blue (completed) rating has been recorded. BRAG can be loaded with `dashboard load-plan`.")
 
-    sc = data.scorecard(ctx.month, ctx.vintage)
-    fa = plan_engine.focus_areas(measures)
     by_priority, by_focus, appendix = st.tabs(["By priority", "By focus area", "Appendix B: measures"])
     with by_priority:
-        for p in plan["priorities"].itertuples():
-            mine = actions[actions["priority"] == p.priority]
-            fas = [f"{r.focus_area} {r.focus_area_name}" for r in fa.itertuples()
-                   if any(a.split(".")[0] == p.priority for a in r.actions)]
-            late = int((mine["status"] == "Overdue").sum())
-            st.subheader(f"{p.priority}: {p.name}")
-            st.markdown(f"{p.aim} Lead: {p.lead}.  \n**Focus areas:** {'; '.join(fas) or 'none linked in Appendix B'}"
-                        + (f"  \n**⚠ {late} of {len(mine)} actions overdue at {label(ctx.month)}.**" if late else ""))
-            st.dataframe(_actions_table(mine), hide_index=True, width="stretch", key=f"plan_p{p.priority}",
+        for p in model["priorities"]:
+            st.subheader(p["title"])
+            st.markdown(p["text"])
+            st.dataframe(p["table"], hide_index=True, width="stretch", key=f"plan_p{p['key']}",
                          column_config={"Action": st.column_config.TextColumn(width="large"),
                                         "Commentary": st.column_config.TextColumn(width="large")})
     with by_focus:
         st.caption("Each focus area's indicators from Appendix B, with their rating for the picked month.")
-        for r in fa.itertuples():
-            mine = actions[actions["action_ref"].isin(r.actions)]
-            links = resolved[resolved["focus_area"] == r.focus_area]
-            refs = list(dict.fromkeys(links.loc[links["resolved"], "ref"]))
-            ind = _indicator_status(refs, sc) if refs else pd.DataFrame()
-            reds = int(ind["RAG"].str.endswith("Red").sum()) if refs else 0
-            title = (f"{r.focus_area} · {r.focus_area_name} — {len(mine)} actions"
-                     + (f", {int((mine['status'] == 'Overdue').sum())} overdue" if (mine["status"] == "Overdue").any() else "")
-                     + (f"; {len(refs)} indicators, {reds} Red" if refs else "; no scorecard indicator yet"))
-            with st.expander(title):
-                st.markdown("**Actions:** " + "; ".join(f"{a.action_ref} ({STATUS_MARK[a.status]})" for a in mine.itertuples()))
-                if refs:
-                    st.dataframe(ind, hide_index=True, width="stretch")
-                others = links[~links["resolved"]]
-                if not others.empty:
-                    st.markdown("**Measures without a live indicator:**\n" + "\n".join(
-                        f"- {m.measure}: {m.reason}" for m in others.drop_duplicates(["measure", "reason"]).itertuples()))
+        for f in model["focus"]:
+            with st.expander(f["title"]):
+                st.markdown(f["actions"])
+                if not f["indicators"].empty:
+                    st.dataframe(f["indicators"], hide_index=True, width="stretch")
+                if f["others"]:
+                    st.markdown(f["others"])
     with appendix:
-        bad = resolved[(resolved["ref"] != "") & ~resolved["resolved"]]
-        st.caption(f"Every scorecard ref Appendix B names: {int(resolved['resolved'].sum())} resolve to an indicator, "
-                   f"{len(bad)} do not (reason given).")
-        st.dataframe(pd.DataFrame({
-            "Focus area": resolved["focus_area"], "Measure": resolved["measure"], "Data source": resolved["data_source"],
-            "Ref": resolved["ref"], "Indicator": resolved["indicator"],
-            "Resolves": ["✔ yes" if ok else ("✖ no" if ref else "–") for ok, ref in zip(resolved["resolved"], resolved["ref"])],
-            "Why not": resolved["reason"]}), hide_index=True, width="stretch", key="appendix_b")
+        st.caption(model["appendix_note"])
+        st.dataframe(model["appendix"], hide_index=True, width="stretch", key="appendix_b")

@@ -8,7 +8,7 @@ import streamlit as st
 
 from ..formatting import RAG_WORD, STATUS_TEXT, fmt_value, rag_label
 from ..periods import label, long_label
-from . import charts, components, data
+from . import components, data
 from .context import from_url
 
 # Static CSS only (no data in it): bigger type for the room, no chrome, tighter page for 720 rows.
@@ -111,9 +111,11 @@ def _exception_slide(ctx, row: pd.Series, i: int, n: int) -> None:
     series = obs[(obs["ref"] == row["ref"]) & (obs["period"] <= ctx.month)].sort_values("period")
     left, right = st.columns([3, 2])
     with left:
-        chart, summary = charts.indicator_chart(row, series, show_spc=True)
+        spec, summary = components.chart_spec("indicator_chart", row, series, show_spc=True)
         # No legend on the projector (the SPC line on the right says what the points mean): room for the plot.
-        st.altair_chart(chart.properties(height=340).configure_legend(disable=True), width="stretch", alt=summary)
+        spec = {**spec, "height": 340, "config": {**spec.get("config", {}),
+                                                  "legend": {**spec.get("config", {}).get("legend", {}), "disable": True}}}
+        components.show_chart(spec, summary)
         st.caption(f"Chart summary: {summary}")
     with right:
         st.markdown(f"**{rag_label(row['rag'])}** · {row['rag_reason']}")

@@ -10,7 +10,7 @@ from ..engine import spc
 from ..engine.spc import VARIATION_LABEL
 from ..formatting import RAG_WORD, fmt_change, fmt_value, rag_label, shown
 from ..periods import add_months, label, long_label
-from . import charts, components, data
+from . import components, data
 from .context import current, url_selectbox
 from .routing import routed
 
@@ -59,18 +59,15 @@ def area(area: str) -> None:
     components.commentary(ctx.vintage, area, ctx.month)
 
 
-@routed
-def overview() -> None:
-    ctx = current()
-    st.title("Children's Services performance")
-    st.caption(f"{long_label(ctx.month)} · {ctx.vintage_label}")
-    _as_of_note(ctx)
+@st.cache_data(show_spinner=False, max_entries=64)
+def _overview_model(ctx, db_stamp: tuple) -> dict[str, pd.DataFrame] | None:
+    """Everything the overview shows, worked out once per view (month, vintage, filters) and database."""
     sc = data.scorecard(ctx.month, ctx.vintage)
     if sc.empty:
-        st.info(f"No figures for {long_label(ctx.month)}.")
-        return
+        return None
     areas = data.table("areas")
     areas = areas[areas["area"] != "weekly"]
+    short = areas.set_index("area")["short_title"]
 
     counts = (sc.assign(rating=sc["rag"].map(RAG_WORD)).groupby(["area", "rating"]).size().rename("n").reset_index())
     grid = pd.MultiIndex.from_product([areas["area"], ["Red", "Amber", "Green", "Not rated"]], names=["area", "rating"])
@@ -80,36 +77,65 @@ def overview() -> None:
     counts = counts.sort_values(["area_order", "rank"])
     counts["cum"] = counts.groupby("area", sort=False)["n"].cumsum()
     counts["abbr"] = counts["rating"].map({"Red": "R", "Amber": "A", "Green": "G", "Not rated": "–"}) + counts["n"].astype(str)
-    counts["area"] = counts["area"].map(areas.set_index("area")["short_title"])
+    counts["area"] = counts["area"].map(short)
+    table = counts.pivot_table(index="area", columns="rating", values="n", aggfunc="sum", sort=False)
+    table = table.reindex(index=list(dict.fromkeys(counts["area"])), columns=["Red", "Amber", "Green", "Not rated"]).reset_index()
+    table.columns = ["Area", "✖ Red", "▲ Amber", "✔ Green", "– Not rated"]
+
+    exceptions = ctx.filter(sc[sc["rag"].isin(["R", "A"])]).sort_values(["triage", "sort_order"])
+    exception_rows = pd.DataFrame({
+        "Ref": exceptions["ref"], "Indicator": exceptions["indicator"], "Area": exceptions["area"].map(short),
+        "Current": [shown(v, s, u) for v, s, u in zip(exceptions["value"], exceptions["status"], exceptions["unit"])],
+        "RAG": exceptions["rag"].map(rag_label),
+        "Direction": [components.direction_label(a, w) for a, w in zip(exceptions["direction_arrow"], exceptions["direction"])],
+        "SPC": exceptions["spc_variation"].map(VARIATION_LABEL),
+        "Why": exceptions["rag_reason"],
+    })
+
+    movers = sc[sc["prev_month_value"].notna() & sc["value"].notna()].copy()
+    change = movers["value"] - movers["prev_month_value"]
+    # Percentages move in points; counts and rates relative to where they were.
+    movers["size"] = (change.abs().where(movers["unit"] == "percent",
+                                         (change / movers["prev_month_value"].abs().replace(0, pd.NA)).abs() * 100))
+    movers = movers.dropna(subset=["size"]).sort_values("size", ascending=False).head(10)
+    mover_rows = pd.DataFrame({
+        "Ref": movers["ref"], "Indicator": movers["indicator"],
+        "From": [fmt_value(v, u) for v, u in zip(movers["prev_month_value"], movers["unit"])],
+        "To": [fmt_value(v, u) for v, u in zip(movers["value"], movers["unit"])],
+        "Change": [("+" if d > 0 else "−") + fmt_change(d, u) + ("" if u == "percent" else f" ({s:.0f}%)")
+                   for d, u, s in zip(movers["value"] - movers["prev_month_value"], movers["unit"], movers["size"])],
+        "Direction": [components.direction_label(a, w) for a, w in zip(movers["direction_arrow"], movers["direction"])],
+    })
+    return {"counts": counts, "table": table, "exceptions": exception_rows, "movers": mover_rows}
+
+
+@routed
+def overview() -> None:
+    ctx = current()
+    st.title("Children's Services performance")
+    st.caption(f"{long_label(ctx.month)} · {ctx.vintage_label}")
+    _as_of_note(ctx)
+    model = _overview_model(ctx, data.stamp())
+    if model is None:
+        st.info(f"No figures for {long_label(ctx.month)}.")
+        return
 
     left, right = st.columns([3, 2])
     with left:
-        chart, summary = charts.rag_counts_chart(counts)
-        st.altair_chart(chart, width="stretch", alt=summary)
+        spec, summary = components.chart_spec("rag_counts_chart", model["counts"])
+        components.show_chart(spec, summary)
         st.caption(summary)
     with right:
-        table = counts.pivot_table(index="area", columns="rating", values="n", aggfunc="sum", sort=False)
-        table = table.reindex(index=list(dict.fromkeys(counts["area"])), columns=["Red", "Amber", "Green", "Not rated"]).reset_index()
-        table.columns = ["Area", "✖ Red", "▲ Amber", "✔ Green", "– Not rated"]
         st.markdown(f"**RAG counts, {label(ctx.month)}**")
-        st.dataframe(table, hide_index=True, width="stretch")
+        st.dataframe(model["table"], hide_index=True, width="stretch")
 
     st.subheader("Exceptions to discuss")
     st.caption("Red and Amber indicators in triage order: Red first, then those also declining or showing an SPC "
                "concern. Select a row to open the indicator.")
-    exceptions = ctx.filter(sc[sc["rag"].isin(["R", "A"])]).sort_values(["triage", "sort_order"])
-    if exceptions.empty:
+    rows = model["exceptions"]
+    if rows.empty:
         st.success(f"No Red or Amber indicators for {long_label(ctx.month)} with these filters.")
     else:
-        short = areas.set_index("area")["short_title"]
-        rows = pd.DataFrame({
-            "Ref": exceptions["ref"], "Indicator": exceptions["indicator"], "Area": exceptions["area"].map(short),
-            "Current": [shown(v, s, u) for v, s, u in zip(exceptions["value"], exceptions["status"], exceptions["unit"])],
-            "RAG": exceptions["rag"].map(rag_label),
-            "Direction": [components.direction_label(a, w) for a, w in zip(exceptions["direction_arrow"], exceptions["direction"])],
-            "SPC": exceptions["spc_variation"].map(VARIATION_LABEL),
-            "Why": exceptions["rag_reason"],
-        })
         st.dataframe(rows, hide_index=True, width="stretch", key="exceptions", on_select="rerun",
                      selection_mode="single-row", column_config={"Why": st.column_config.TextColumn(width="large")})
         ref = components.selected_ref("exceptions", rows)
@@ -117,26 +143,13 @@ def overview() -> None:
             components.open_detail(ref)
 
     st.subheader("Papers for the panel")
-    components.export_buttons(ctx, ctx.filter(sc), key="dl_overview")
+    components.export_buttons(ctx, key="dl_overview")
 
     st.subheader(f"Biggest movers since {label(add_months(ctx.month, -1))}")
-    movers = sc[sc["prev_month_value"].notna() & sc["value"].notna()].copy()
-    if movers.empty:
+    if model["movers"].empty:
         st.info(f"No indicator has figures for both {label(add_months(ctx.month, -1))} and {label(ctx.month)}.")
     else:
-        change = movers["value"] - movers["prev_month_value"]
-        # Percentages move in points; counts and rates relative to where they were.
-        movers["size"] = (change.abs().where(movers["unit"] == "percent",
-                                             (change / movers["prev_month_value"].abs().replace(0, pd.NA)).abs() * 100))
-        movers = movers.dropna(subset=["size"]).sort_values("size", ascending=False).head(10)
-        st.dataframe(pd.DataFrame({
-            "Ref": movers["ref"], "Indicator": movers["indicator"],
-            "From": [fmt_value(v, u) for v, u in zip(movers["prev_month_value"], movers["unit"])],
-            "To": [fmt_value(v, u) for v, u in zip(movers["value"], movers["unit"])],
-            "Change": [("+" if d > 0 else "−") + fmt_change(d, u) + ("" if u == "percent" else f" ({s:.0f}%)")
-                       for d, u, s in zip(movers["value"] - movers["prev_month_value"], movers["unit"], movers["size"])],
-            "Direction": [components.direction_label(a, w) for a, w in zip(movers["direction_arrow"], movers["direction"])],
-        }), hide_index=True, width="stretch")
+        st.dataframe(model["movers"], hide_index=True, width="stretch")
         st.caption("Percentages ranked by change in points; counts, rates and averages by per cent change.")
 
 
@@ -175,8 +188,9 @@ def indicator() -> None:
     plan = data.plan(ctx.vintage)
     linked = (plan_engine.linked_actions(ref, plan["resolved"], plan["actions"])
               if not plan["actions"].empty else plan["actions"])
-    chart, summary = charts.indicator_chart(row, series, show_spc=show_spc, revised=revised, actions=linked)
-    st.altair_chart(chart, width="stretch", alt=summary)
+    spec, summary = components.chart_spec("indicator_chart", row, series, show_spc=show_spc, revised=revised,
+                                          actions=linked)
+    components.show_chart(spec, summary)
     st.caption(f"Chart summary: {summary}")
     if not linked.empty:
         pts = spc.points(series.assign(ref=ref)[["ref", "period", "value"]].dropna(), "ref")
@@ -184,7 +198,7 @@ def indicator() -> None:
                     f"{linked['focus_areas'].iloc[0] if linked['focus_areas'].nunique() == 1 else 'several focus areas'}): "
                     "purple lines mark when they start (▶) and are due (⏹).")
         st.markdown("\n".join(f"- {t}" for t in plan_engine.signals_after(linked, pts, row["polarity"])))
-    components.chart_downloads(chart, f"{ref}-{ctx.month:%Y-%m}", key="detail_chart")
+    components.chart_downloads(spec, f"{ref}-{ctx.month:%Y-%m}", key="detail_chart")
 
     left, right = st.columns([2, 3])
     with left:
@@ -257,8 +271,9 @@ def weekly() -> None:
     refs = list(table["Ref"])
     if refs:
         ref = st.selectbox("Chart an indicator", refs, format_func=lambda r: f"{r} · {ind.loc[r, 'name']}", key="weekly_ref")
-        chart, summary = charts.weekly_chart(ref, ind.loc[ref, "name"], ind.loc[ref, "unit"], w[w["ref"] == ref])
-        st.altair_chart(chart, width="stretch", alt=summary)
+        spec, summary = components.chart_spec("weekly_chart", ref, ind.loc[ref, "name"], ind.loc[ref, "unit"],
+                                              w[w["ref"] == ref])
+        components.show_chart(spec, summary)
         st.caption(f"Chart summary: {summary}")
 
 

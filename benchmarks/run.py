@@ -1,0 +1,459 @@
+"""`make bench`: every measurement taken in this one run, each beside the reference it is judged against.
+
+    python benchmarks/run.py            # sample (one council, real figures) + national scale (synthetic)
+    python benchmarks/run.py --quick    # tiny synthetic scale and short loops: checks the bench itself works
+
+Writes bench-results/results.md and results.json and prints the same table; the last line is the
+ratios in one line. National-scale data is SYNTHETIC (benchmarks/generate.py) and labelled so.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import json
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+import baseline  # noqa: E402
+import generate  # noqa: E402
+
+from dashboard import ingest, service, store  # noqa: E402
+from dashboard.engine import scorecard  # noqa: E402
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run", "--disable-quic"]
+READY = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+
+# (url path, AppTest page file, what shows the page has rendered its main content)
+PAGES = [
+    ("overview", None, '[data-testid="stVegaLiteChart"]'),
+    ("front-door", "front_door", '[data-testid="stDataFrame"]'),
+    ("early-help", "early_help", '[data-testid="stDataFrame"]'),
+    ("child-in-need", "cin_cp", '[data-testid="stDataFrame"]'),
+    ("cared-for", "cared_for", '[data-testid="stDataFrame"]'),
+    ("safeguarding", "safeguarding", '[data-testid="stDataFrame"]'),
+    ("workforce", "workforce", '[data-testid="stDataFrame"]'),
+    ("indicator", "indicator", '[data-testid="stVegaLiteChart"]'),
+    ("improvement-plan", "improvement_plan", "h1"),
+    ("weekly", "weekly", '[data-testid="stVegaLiteChart"]'),
+    ("revisions", "revisions", '[data-testid="stDataFrame"]'),
+    ("data-quality", "data_quality", "h1"),
+    ("data", "data", "h1"),
+    ("about", "about", "h1"),
+]
+
+
+@dataclass
+class Row:
+    section: str
+    measure: str
+    value: float
+    unit: str
+    reference: str
+    reference_value: float | None
+    ratio: float | None          # value / reference_value
+    goal: str = ""
+    met: bool | None = None
+    note: str = ""
+
+
+ROWS: list[Row] = []
+
+
+def record(section, measure, value, unit, reference="", reference_value=None, goal="", met=None, note="") -> Row:
+    ratio = value / reference_value if reference_value else None
+    row = Row(section, measure, value, unit, reference, reference_value, ratio, goal, met, note)
+    ROWS.append(row)
+    print(f"  {measure}: {value:,.3g} {unit}" + (f" ({ratio:.2f}x {reference})" if ratio else "")
+          + (f" [{goal}: {'met' if met else 'MISSED'}]" if goal else ""), flush=True)
+    return row
+
+
+def median_time(fn, repeat: int, warmup: int = 1) -> float:
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
+def timed_command(cmd: list[str], **kw) -> float:
+    t = time.perf_counter()
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, **kw)
+    return time.perf_counter() - t
+
+
+# ---------------------------------------------------------------- 1. build / ingest
+
+RAW_LOAD = """
+import duckdb, sys, pathlib
+src, db = pathlib.Path(sys.argv[1]), sys.argv[2]
+con = duckdb.connect(db)
+for f in sorted(src.glob('*.csv')):
+    con.execute(f"CREATE TABLE {f.stem} AS SELECT * FROM read_csv(?, header=true, all_varchar=true)", [str(f)])
+con.execute('CHECKPOINT'); con.close()
+"""
+
+
+def bench_build(label: str, sample_dir: Path, db: Path, rows: int, goal_seconds: float | None) -> None:
+    for p in (db, Path(str(db) + ".raw")):
+        p.unlink(missing_ok=True)
+    ours = timed_command([sys.executable, "-m", "dashboard.cli", "build", "--sample-dir", str(sample_dir), "--db", str(db)])
+    raw = timed_command([sys.executable, "-c", RAW_LOAD, str(sample_dir), str(db) + ".raw"])
+    Path(str(db) + ".raw").unlink(missing_ok=True)
+    goal = f"<= {goal_seconds:g} s" if goal_seconds else ""
+    record("1 build", f"build {label} ({rows:,} monthly rows), validated", ours, "s",
+           "DuckDB read_csv with no validation", raw, goal, ours <= goal_seconds if goal_seconds else None,
+           f"{rows / ours:,.0f} rows/s")
+
+
+# ---------------------------------------------------------------- 2. engine vs plain pandas
+
+def bench_engine(label: str, db: Path, authority: str | None, repeat: int, national: bool) -> None:
+    reader = store.ReadOnlyStore(db)
+    authority = authority or service.default_authority(reader)
+    month = reader.months("latest", authority)[0]
+    inputs = service.inputs(reader, "latest", authority)
+    ours = scorecard.build(inputs, month)
+    ref = baseline.scorecard(inputs, month)
+    problems = baseline.differences(ours, ref)
+    if problems:
+        raise SystemExit(f"engine and baseline disagree on {label}: {problems[:5]}")
+    engine_s = median_time(lambda: scorecard.build(inputs, month), repeat)
+    base_s = median_time(lambda: baseline.scorecard(inputs, month), max(3, repeat // 10), warmup=0)
+    speedup = base_s / engine_s
+    goal = "<= 100 ms and >= 20x faster" if national else ""
+    met = (engine_s <= 0.1 and speedup >= 20) if national else None
+    record("2 scorecard", f"engine scorecard, {label}: {len(ours)} indicators, {authority} {month:%b-%y}",
+           engine_s * 1000, "ms", "plain pandas per-indicator groupby/apply (results equal)", base_s * 1000, goal, met,
+           f"{speedup:.1f}x faster; {len(ours)} rows checked equal")
+    end_to_end = median_time(lambda: service.build_scorecard(reader, month, "latest", authority), max(3, repeat // 4))
+    record("2 scorecard", f"store read + engine, {label}", end_to_end * 1000, "ms", "engine alone", engine_s * 1000,
+           note="what a month change costs the app before its cache holds it")
+    store.ReadOnlyStore.close_all()
+
+
+# ---------------------------------------------------------------- 3. AppTest warm reruns
+
+def bench_apptest(db: Path, repeat: int) -> dict[str, float]:
+    from streamlit.testing.v1 import AppTest
+    import streamlit as st
+
+    os.environ["DASHBOARD_DB"] = str(db)
+    empty = AppTest.from_string("import streamlit as st\n", default_timeout=120)
+    empty.run()
+    empty_s = median_time(empty.run, repeat)
+    record("3 AppTest", "empty Streamlit page, warm rerun", empty_s * 1000, "ms", "", None)
+    reader = store.ReadOnlyStore(db)
+    first_ref = str(reader.table("indicators")["ref"].iloc[0])
+    out = {}
+    for path, page_file, _ in PAGES:
+        st.cache_data.clear()
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
+        if page_file == "indicator":
+            at.session_state["ref"] = first_ref
+        at.run()
+        if page_file:
+            at.switch_page(f"pages/{page_file}.py")
+            at.run()
+        if at.exception:
+            raise SystemExit(f"AppTest {path}: {[e.value for e in at.exception]}")
+        page_s = median_time(at.run, repeat)
+        out[path] = page_s
+        record("3 AppTest", f"page {path}, warm rerun", page_s * 1000, "ms", "empty page", empty_s * 1000)
+    heaviest = max(out, key=out.get)
+    ratio = out[heaviest] / empty_s
+    record("3 AppTest", f"heaviest page ({heaviest}), warm rerun", out[heaviest] * 1000, "ms", "empty page",
+           empty_s * 1000, "<= 2x empty", ratio <= 2)
+    store.ReadOnlyStore.close_all()
+    return out
+
+
+# ---------------------------------------------------------------- servers and the browser
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """A Streamlit server on loopback, started as the README says."""
+
+    def __init__(self, script: Path, db: Path | None = None):
+        self.port = free_port()
+        env = {k: v for k, v in os.environ.items() if k != "DASHBOARD_ADMIN_SECRET"}
+        if db:
+            env["DASHBOARD_DB"] = str(db)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", str(script), "--server.headless", "true",
+             "--server.address", "127.0.0.1", "--server.port", str(self.port), "--server.fileWatcherType", "none"],
+            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.2)
+        self.url = f"http://127.0.0.1:{self.port}"
+
+    def memory_mb(self) -> tuple[float, float]:
+        """(resident now, peak resident) of the server process, from /proc."""
+        fields = {}
+        for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
+            key, _, value = line.partition(":")
+            fields[key] = value.strip()
+        return int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+async def _load(page, url: str, selector: str) -> float:
+    t = time.perf_counter()
+    await page.goto(url, wait_until="commit")
+    await page.locator(selector).first.wait_for(state="attached", timeout=120_000)
+    await page.locator(READY).wait_for(timeout=120_000)
+    return time.perf_counter() - t
+
+
+async def _browser_pages(app_url: str, hello_url: str, repeat: int, month: str, ref: str) -> dict[str, float]:
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = await browser.new_page(viewport={"width": 1440, "height": 900})
+        times: dict[str, float] = {}
+        await _load(page, hello_url, "h1")
+        times["hello"] = statistics.median([await _load(page, hello_url, "h1") for _ in range(repeat)])
+        for path, _, selector in PAGES:
+            query = f"?month={month}" + (f"&ref={ref}" if path == "indicator" else "")
+            url = f"{app_url}/{path}{query}"
+            await _load(page, url, selector)  # warm: caches filled, as in a meeting after the first view
+            times[path] = statistics.median([await _load(page, url, selector) for _ in range(repeat)])
+        await browser.close()
+    return times
+
+
+def bench_browser(db: Path, repeat: int) -> None:
+    reader = store.ReadOnlyStore(db)
+    authority = service.default_authority(reader)
+    month = reader.months("latest", authority)[0]
+    ref = str(reader.table("indicators")["ref"].iloc[0])
+    store.ReadOnlyStore.close_all()
+    app, hello = Server(ROOT / "app.py", db), Server(ROOT / "benchmarks" / "hello.py")
+    try:
+        times = asyncio.run(_browser_pages(app.url, hello.url, repeat, f"{month:%Y-%m}", ref))
+    finally:
+        app.stop()
+        hello.stop()
+    record("4 browser", "hello page, navigation to rendered", times["hello"] * 1000, "ms", "", None)
+    for path, _, _ in PAGES:
+        record("4 browser", f"page {path}, navigation to rendered", times[path] * 1000, "ms", "hello page",
+               times["hello"] * 1000, "<= 1.5x hello", times[path] / times["hello"] <= 1.5)
+
+
+# ---------------------------------------------------------------- 5 and 6. memory and concurrent pages
+
+async def _month_changer(browser, url: str, area: str, months: list[str], deadline: float, worker: int,
+                         times: list[float], errors: list[str]) -> None:
+    from dashboard.periods import label, long_label, parse_period
+
+    context = await browser.new_context(viewport={"width": 1280, "height": 800})
+    page = await context.new_page()
+    page.on("pageerror", lambda exc: errors.append(f"worker {worker}: page error {exc}"))
+    try:
+        await _load(page, f"{url}/{area}?month={months[0]}", '[data-testid="stDataFrame"]')
+    except Exception as exc:  # noqa: BLE001 - every failure is counted, none stops the run
+        errors.append(f"worker {worker}: first load: {type(exc).__name__}")
+        await context.close()
+        return
+    k = worker
+    while time.time() < deadline:
+        k += 1
+        month = parse_period(months[k % len(months)])
+        t = time.perf_counter()
+        try:
+            box = page.locator('[data-testid="stSelectbox"]').filter(has_text="Month").locator("input")
+            await box.fill(long_label(month))
+            await box.press("Enter")
+            await page.get_by_text(f"Current ({label(month)})").first.wait_for(state="attached", timeout=30_000)
+            await page.locator(READY).wait_for(timeout=30_000)
+            if await page.locator('[data-testid="stException"]').count():
+                errors.append(f"worker {worker}: exception shown at {month}")
+            times.append(time.perf_counter() - t)
+        except Exception as exc:  # noqa: BLE001
+            errors.append(f"worker {worker}: {month}: {type(exc).__name__}")
+    await context.close()
+
+
+async def _concurrent(url: str, months: list[str], pages: int, seconds: float) -> tuple[list[float], list[str]]:
+    from playwright.async_api import async_playwright
+
+    areas = ["front-door", "early-help", "child-in-need", "cared-for", "safeguarding", "workforce"]
+    times: list[float] = []
+    errors: list[str] = []
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        deadline = time.time() + seconds
+        await asyncio.gather(*[_month_changer(browser, url, areas[w % len(areas)], months, deadline, w, times, errors)
+                               for w in range(pages)])
+        await browser.close()
+    return times, errors
+
+
+async def _visit_all(url: str, month: str, ref: str) -> None:
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = await browser.new_page(viewport={"width": 1440, "height": 900})
+        for path, _, selector in PAGES:
+            query = f"?month={month}" + (f"&ref={ref}" if path == "indicator" else "")
+            await _load(page, f"{url}/{path}{query}", selector)
+        await browser.close()
+
+
+def bench_server(db: Path, label: str, pages: int, seconds: float) -> None:
+    reader = store.ReadOnlyStore(db)
+    authority = service.default_authority(reader)
+    months = [f"{m:%Y-%m}" for m in reader.months("latest", authority)[:12]]
+    ref = str(reader.table("indicators")["ref"].iloc[0])
+    store.ReadOnlyStore.close_all()
+    server = Server(ROOT / "app.py", db)
+    try:
+        idle, _ = server.memory_mb()
+        asyncio.run(_visit_all(server.url, months[0], ref))
+        # one page alone first: the uncontended month change is the reference for the concurrent p95
+        solo_times, solo_errors = asyncio.run(_concurrent(server.url, months, 1, min(15.0, seconds)))
+        times, errors = asyncio.run(_concurrent(server.url, months, pages, seconds))
+        now, peak = server.memory_mb()
+    finally:
+        server.stop()
+    record("5 memory", f"server RSS after every page and the load test, {label} store", peak, "MB",
+           "server at start", idle, "<= 600 MB", peak <= 600, f"resident at the end {now:.0f} MB")
+    solo = statistics.median(solo_times) if solo_times else float("nan")
+    p95 = statistics.quantiles(times, n=20)[-1] if len(times) >= 20 else max(times, default=float("nan"))
+    errors = solo_errors + errors
+    record("6 concurrency", f"{pages} pages changing months for {seconds:.0f} s, {label} store: p95 month change", p95,
+           "s", "one page alone (median)", solo, "0 errors and p95 <= 2 s", not errors and p95 <= 2,
+           f"{len(times)} month changes, {len(errors)} errors" + (f": {errors[:3]}" if errors else ""))
+
+
+# ---------------------------------------------------------------- report
+
+def report(out_dir: Path, started: float, quick: bool) -> str:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    lines = ["| section | measurement | value | reference | ratio | goal | met | note |",
+             "|---|---|---|---|---|---|---|---|"]
+    for r in ROWS:
+        ref = f"{r.reference} ({r.reference_value:,.3g} {r.unit})" if r.reference_value else r.reference
+        lines.append(f"| {r.section} | {r.measure} | {r.value:,.3g} {r.unit} | {ref} | "
+                     f"{f'{r.ratio:.2f}x' if r.ratio else ''} | {r.goal} | "
+                     f"{'' if r.met is None else ('yes' if r.met else 'NO')} | {r.note} |")
+    summary = summary_line()
+    text = "\n".join(lines) + "\n\n" + summary + "\n"
+    header = (f"# Benchmark results{' (quick)' if quick else ''}\n\nOne run, {dt.datetime.now():%Y-%m-%d %H:%M}, "
+              f"{os.cpu_count()} cores, {time.time() - started:.0f} s in all. National-scale figures are SYNTHETIC "
+              "(benchmarks/generate.py).\n\n")
+    (out_dir / "results.md").write_text(header + text, encoding="utf-8")
+    (out_dir / "results.json").write_text(json.dumps([asdict(r) for r in ROWS], indent=1), encoding="utf-8")
+    return text
+
+
+def summary_line() -> str:
+    def find(section, start):
+        return next((r for r in ROWS if r.section == section and r.measure.startswith(start)), None)
+
+    parts = []
+    build = [r for r in ROWS if r.section == "1 build"]
+    if build:
+        parts.append(f"national build {build[-1].value:.1f} s = {build[-1].ratio:.1f}x raw load")
+    engines = [r for r in ROWS if r.section == "2 scorecard" and r.measure.startswith("engine")]
+    if engines:
+        e = engines[-1]
+        parts.append(f"scorecard {e.value:.0f} ms = 1/{1 / e.ratio:.0f} of baseline")
+    heavy = find("3 AppTest", "heaviest")
+    if heavy:
+        parts.append(f"AppTest heaviest {heavy.ratio:.1f}x empty")
+    pages = [r for r in ROWS if r.section == "4 browser" and r.ratio]
+    if pages:
+        worst = max(pages, key=lambda r: r.ratio)
+        parts.append(f"browser worst {worst.ratio:.2f}x hello ({worst.measure.split()[1]})")
+    mem = find("5 memory", "server")
+    if mem:
+        parts.append(f"RSS {mem.value:.0f} MB = {mem.value / 600:.2f}x goal")
+    conc = find("6 concurrency", "")
+    if conc:
+        parts.append(f"concurrent p95 {conc.value:.2f} s = {conc.ratio:.1f}x solo, {conc.note.split(', ')[1].split(':')[0]}")
+    goals = [r for r in ROWS if r.met is not None]
+    parts.append(f"goals met {sum(r.met for r in goals)}/{len(goals)}")
+    return "Summary: " + " · ".join(parts)
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description="Measure the dashboard at one council and at national scale.")
+    p.add_argument("--quick", action="store_true", help="tiny scale, short loops: checks the bench itself")
+    p.add_argument("--work", type=Path, default=ROOT / "bench-data", help="where generated data and stores go")
+    p.add_argument("--out", type=Path, default=ROOT / "bench-results")
+    p.add_argument("--skip-browser", action="store_true", help="no AppTest or browser sections")
+    a = p.parse_args(argv)
+    started = time.time()
+    scale = (3, 30, 24) if a.quick else (150, 400, 120)
+    reps = 3 if a.quick else 15
+    work = a.work
+    work.mkdir(parents=True, exist_ok=True)
+
+    print("1. build / ingest", flush=True)
+    sample_db = work / "sample.duckdb"
+    sample_rows = sum(1 for _ in open(ingest.SAMPLE_DIR / "observations.csv", encoding="utf-8")) - 1
+    bench_build("sample (real figures)", ingest.SAMPLE_DIR, sample_db, sample_rows, None)
+    nat_dir = work / ("national-%dx%dx%d" % scale)
+    if not (nat_dir / "README.md").exists():
+        print(f"  generating synthetic data {scale} in {nat_dir}", flush=True)
+        generate.generate(nat_dir, *scale)
+    nat_db = work / (nat_dir.name + ".duckdb")
+    nat_rows = sum(1 for _ in open(nat_dir / "observations.csv", encoding="utf-8")) - 1
+    bench_build("national scale (synthetic %d x %d x %d)" % scale, nat_dir, nat_db, nat_rows, 15.0)
+
+    print("2. scorecard: engine vs plain pandas", flush=True)
+    bench_engine("sample", sample_db, None, reps * 2, national=False)
+    bench_engine("national scale", nat_db, None, reps * 2, national=True)
+
+    if not a.skip_browser:
+        print("3. AppTest warm reruns (sample store)", flush=True)
+        bench_apptest(sample_db, reps)
+        print("4. browser: navigation to rendered page (sample store)", flush=True)
+        bench_browser(sample_db, reps if a.quick else 5)
+        print("5-6. server memory and concurrent pages (national-scale store)", flush=True)
+        bench_server(nat_db, "national-scale", 3 if a.quick else 10, 8 if a.quick else 60)
+
+    text = report(a.out, started, a.quick)
+    print("\n" + text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
