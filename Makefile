@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 DB ?= data/dashboard.duckdb
 STAMP := $(VENV)/.installed
 
-.PHONY: run test build clean browser-deps
+.PHONY: run test bench build clean browser-deps
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -31,5 +31,10 @@ browser-deps:
 test: $(STAMP) browser-deps
 	$(BIN)/python -m pytest -q
 
+# Measurements in one run, each with the ratio to its reference (README, Performance). National-scale data is
+# synthetic, generated on first use into bench-data/ (about 1 GB); results go to bench-results/.
+bench: $(STAMP) browser-deps
+	$(BIN)/python benchmarks/run.py
+
 clean:
-	rm -rf data test-artifacts
+	rm -rf data test-artifacts bench-data bench-results

@@ -111,7 +111,7 @@ def _exception_slide(ctx, row: pd.Series, i: int, n: int) -> None:
     series = obs[(obs["ref"] == row["ref"]) & (obs["period"] <= ctx.month)].sort_values("period")
     left, right = st.columns([3, 2])
     with left:
-        spec, summary = components.chart_spec("indicator_chart", row, series, show_spc=True)
+        spec, summary = components.chart_spec("indicator_chart", row.drop("spark"), series, show_spc=True)
         # No legend on the projector (the SPC line on the right says what the points mean): room for the plot.
         spec = {**spec, "height": 340, "config": {**spec.get("config", {}),
                                                   "legend": {**spec.get("config", {}).get("legend", {}), "disable": True}}}

@@ -188,7 +188,7 @@ def indicator() -> None:
     plan = data.plan(ctx.vintage)
     linked = (plan_engine.linked_actions(ref, plan["resolved"], plan["actions"])
               if not plan["actions"].empty else plan["actions"])
-    spec, summary = components.chart_spec("indicator_chart", row, series, show_spc=show_spc, revised=revised,
+    spec, summary = components.chart_spec("indicator_chart", row.drop("spark"), series, show_spc=show_spc, revised=revised,
                                           actions=linked)
     components.show_chart(spec, summary)
     st.caption(f"Chart summary: {summary}")

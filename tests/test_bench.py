@@ -1,0 +1,182 @@
+"""The benchmark's parts: synthetic data in the sample's schema, the analyst baseline that must agree with the
+engine, the column-wise ingest that must agree with row-by-row pydantic, and the runner itself."""
+import csv
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from pydantic import ValidationError
+
+from dashboard import columnar, ingest, models, service, store
+from dashboard.engine import scorecard
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+import baseline  # noqa: E402
+import generate  # noqa: E402
+import run  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def synthetic(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("synthetic")
+    generate.generate(out / "data", n=2, m=60, k=36, seed=7)
+    ingest.build_from_sample(out / "s.duckdb", out / "data")
+    return out
+
+
+def header(path: Path) -> list[str]:
+    with open(path, newline="", encoding="utf-8") as fh:
+        return next(csv.reader(fh))
+
+
+def test_synthetic_data_has_the_sample_schema_and_says_it_is_synthetic(synthetic):
+    data = synthetic / "data"
+    for sample_file in ingest.SAMPLE_DIR.glob("*.csv"):
+        assert header(data / sample_file.name) == header(sample_file), sample_file.name
+    frames = ingest.read_sample(data)  # validates every row
+    assert frames["authorities"]["name"].str.contains("Synthetic").all()
+    assert frames["indicators"]["name"].str.startswith("Synthetic:").all()
+    assert frames["vintages"]["as_of_note"].str.contains("Synthetic").all()
+    assert (frames["observations"]["source_file"] == generate.SOURCE).all()
+    obs = frames["observations"]
+    assert (obs["status"] == "not_yet_available").any() and obs.loc[obs["status"] != "value", "value"].isna().all()
+    cells = obs.groupby(["authority", "ref", "period"])["vintage"].nunique()
+    assert (cells > 1).any(), "some cells are revised in a later pack"
+    assert len(cells) < 2 * 60 * 36, "holes: not every cell is printed"
+
+
+def agree(inputs, months) -> int:
+    compared = 0
+    for month in months:
+        ours = scorecard.build(inputs, month)
+        assert baseline.differences(ours, baseline.scorecard(inputs, month)) == [], month
+        compared += len(ours)
+    return compared
+
+
+def test_engine_agrees_with_the_analyst_baseline_on_the_real_packs(built_db):
+    reader = store.ReadOnlyStore(built_db)
+    compared = 0
+    for vintage in ("pack-2023-01", "pack-2023-11", "latest"):
+        compared += agree(service.inputs(reader, vintage, "tameside"), reader.months(vintage, "tameside")[:4])
+    assert compared > 500
+
+
+def test_engine_agrees_with_the_baseline_where_spc_signals_fire(synthetic):
+    reader = store.ReadOnlyStore(synthetic / "s.duckdb")
+    signals = 0
+    for authority in ("syn001", "syn002"):
+        inputs = service.inputs(reader, "latest", authority)
+        months = reader.months("latest", authority)[:8]
+        agree(inputs, months)
+        for month in months:
+            sc = scorecard.build(inputs, month)
+            signals += (~sc["spc_variation"].isin(["common_cause", "insufficient"])).sum()
+    store.ReadOnlyStore.close_all()
+    assert signals > 0, "the comparison must exercise the special-cause rules"
+
+
+def test_baseline_differences_are_reported():
+    eng = pd.DataFrame({"ref": ["A1"], **{c: ["x"] for c in baseline.COMPARED}})
+    for c in ("value", "previous_year", "spc_mean", "spc_ucl", "spc_lcl"):
+        eng[c] = [1.0]
+    other = eng.set_index("ref").copy()
+    assert baseline.differences(eng, other) == []
+    other.loc["A1", "rag"] = "R"
+    assert baseline.differences(eng, other) == ["A1 rag: engine 'x', baseline 'R'"]
+
+
+# ---------------------------------------------------------------- column-wise ingest == row-by-row pydantic
+
+CELL = {
+    "period": st.sampled_from(["2023-08", "Aug-23", "2023-08-01", " 2023-08", "2023-13", "", "Sept-23", "Aug 2023"]),
+    "value": st.sampled_from(["12", "12.5", "-3", "", "1e3", " 7", "1,200", "abc", "0012", "inf"]),
+    "status": st.sampled_from(["value", "not_yet_available", "not_applicable", "missing", "", "VALUE", "nya"]),
+    "source_line": st.sampled_from(["", "3", "03", "x", "-1", "2.0"]),
+}
+
+
+def row_path(path: Path, model) -> tuple[pd.DataFrame, list[str]]:
+    problems, rows = [], []
+    for lineno, row in enumerate(ingest._read_rows(path), start=2):
+        try:
+            rows.append(model.model_validate(row).model_dump(mode="python"))
+        except ValidationError as exc:
+            for err in exc.errors():
+                col = ".".join(str(p) for p in err["loc"]) or "row"
+                problems.append(f"{path.name}: row {lineno}, column {col!r}: {err['msg']}")
+    return pd.DataFrame(rows), problems
+
+
+def normal(frame: pd.DataFrame, columns: list[str]) -> list[tuple]:
+    def one(x):
+        if x is None or x is pd.NA or x is pd.NaT or (isinstance(x, float) and np.isnan(x)):
+            return None
+        if isinstance(x, pd.Timestamp):
+            return x.date()
+        if isinstance(x, (np.integer, np.floating)):
+            return x.item()
+        return x
+    return [tuple(one(x) for x in row) for row in frame[columns].itertuples(index=False)] if len(frame) else []
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.fixed_dictionaries(CELL), min_size=1, max_size=12))
+def test_column_wise_validation_equals_the_model_row_by_row(tmp_path, cells):
+    path = tmp_path / "observations.csv"
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["authority", "ref", "period", "vintage", "value", "status", "note", "source_file", "source_line"])
+        for c in cells:
+            w.writerow(["tameside", "FD1", c["period"], "pack-2023-01", c["value"], c["status"], "", "f.txt",
+                        c["source_line"]])
+    fast_problems: list[str] = []
+    fast = ingest._validate(path, models.Observation, fast_problems)
+    slow, slow_problems = row_path(path, models.Observation)
+    assert fast_problems == slow_problems
+    cols = list(models.Observation.model_fields)
+    assert normal(fast, cols) == normal(slow, cols)
+
+
+def test_column_wise_path_is_taken_for_the_big_tables_only_where_the_model_allows():
+    assert columnar.field_kinds(models.Observation) is not None
+    assert columnar.field_kinds(models.Comparator) is not None
+    assert columnar.field_kinds(models.Indicator) is None  # field validators: row by row
+    assert columnar.field_kinds(models.Authority) is None  # a Gt constraint has no column form here
+
+
+def test_a_ragged_or_non_utf8_file_falls_back_to_the_row_reader(tmp_path):
+    ragged = tmp_path / "r.csv"
+    ragged.write_text("a,b\n1,2\n3\n", encoding="utf-8")
+    assert columnar.read_strings(ragged) is None
+    latin = tmp_path / "l.csv"
+    latin.write_bytes("a,b\ncaf\xe9,1\n".encode("latin-1"))
+    assert columnar.read_strings(latin) is None
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["a", "b", None]), st.sampled_from(["x", "y"]),
+                          st.sampled_from([None, "2020-01-01", "2020-02-01"])), max_size=30))
+def test_fast_duplicate_check_equals_pandas(rows):
+    frame = pd.DataFrame(rows, columns=["k1", "k2", "k3"])
+    frame["k3"] = pd.to_datetime(frame["k3"])
+    assert list(ingest._duplicated(frame, ["k1", "k2", "k3"])) == list(frame.duplicated(["k1", "k2", "k3"]))
+
+
+# ---------------------------------------------------------------- the runner
+
+def test_bench_runner_prints_a_table_of_ratios(tmp_path):
+    assert run.main(["--quick", "--work", str(tmp_path / "w"), "--out", str(tmp_path / "o"),
+                     "--sections", "build,engine"]) == 0
+    text = (tmp_path / "o" / "results.md").read_text()
+    assert "SYNTHETIC" in text and text.strip().splitlines()[-1].startswith("Summary: national build")
+    rows = json.loads((tmp_path / "o" / "results.json").read_text())
+    engine = [r for r in rows if r["measure"].startswith("engine scorecard, national")]
+    assert engine and engine[0]["reference_value"] > 0 and "rows checked equal" in engine[0]["note"]
