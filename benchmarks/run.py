@@ -184,7 +184,7 @@ def bench_apptest(db: Path, repeat: int) -> dict[str, float]:
             at.session_state["ref"] = first_ref
         at.run()
         if page_file:
-            at.switch_page(f"pages/{page_file}.py")
+            at.switch_page(f"pages/{path}.py")  # page files are named as their URL paths
             at.run()
         if at.exception:
             raise SystemExit(f"AppTest {path}: {[e.value for e in at.exception]}")

@@ -211,19 +211,21 @@ def judgement_block(row: pd.Series) -> None:
         st.write(row["spc_reason"])
 
 
+# Each page file is named as its URL path: when a fresh server's first request is a deep link, Streamlit serves
+# it in pages-folder mode before the router runs, and a file named otherwise shows "Page not found" over it.
 PAGE_PATHS = {
     "overview": "pages/overview.py",
-    "front_door": "pages/front_door.py",
-    "early_help": "pages/early_help.py",
-    "cin_cp": "pages/cin_cp.py",
-    "cared_for": "pages/cared_for.py",
+    "front_door": "pages/front-door.py",
+    "early_help": "pages/early-help.py",
+    "cin_cp": "pages/child-in-need.py",
+    "cared_for": "pages/cared-for.py",
     "safeguarding": "pages/safeguarding.py",
     "workforce": "pages/workforce.py",
     "weekly": "pages/weekly.py",
     "indicator": "pages/indicator.py",
     "about": "pages/about.py",
     "revisions": "pages/revisions.py",
-    "plan": "pages/improvement_plan.py",
-    "data_quality": "pages/data_quality.py",
+    "plan": "pages/improvement-plan.py",
+    "data_quality": "pages/data-quality.py",
     "admin": "pages/data.py",
 }

@@ -14,6 +14,7 @@ import streamlit as st
 from .. import export, service
 from ..engine import plan as plan_engine
 from ..engine import quality
+from ..engine import scorecard as scorecard_engine
 from ..store import DEFAULT_DB, ReadOnlyStore
 
 
@@ -51,9 +52,16 @@ def authority() -> str:
     return str(table("authorities")["authority"].iloc[0])
 
 
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _inputs(vintage: str, authority: str, db_stamp: tuple) -> scorecard_engine.Inputs:
+    """The engine's inputs for a vintage, read once: a month change then costs the engine alone. Shared, not
+    copied, across sessions; the engine only reads them."""
+    return service.inputs(reader(), vintage, authority)
+
+
 @st.cache_data(show_spinner=False, max_entries=128)
 def _scorecard(month: dt.date, vintage: str, authority: str, db_stamp: tuple) -> pd.DataFrame:
-    return service.build_scorecard(reader(), month, vintage, authority)
+    return scorecard_engine.build(_inputs(vintage, authority, db_stamp), month)
 
 
 def scorecard(month: dt.date, vintage: str) -> pd.DataFrame:

@@ -299,6 +299,7 @@ def _commentary_section() -> None:
         components.markdown_text(text)
 
 
+@routed
 def admin() -> None:
     st.title("Data: load figures and commentary")
     ctx = current()
