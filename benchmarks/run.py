@@ -245,12 +245,22 @@ class Server:
             self.proc.kill()
 
 
+async def _until(page, *, selector: str = "", heading: str = "", text: str = "", timeout: float = 120_000) -> None:
+    """Wait, checking on every animation frame (Playwright's locator waits back off to 500 ms polls, which would
+    quantise the timings), until the script is idle and the page shows what was asked for."""
+    await page.wait_for_function(
+        """([ready, selector, heading, text]) => !!document.querySelector(ready)
+             && (!selector || !!document.querySelector(selector))
+             && (!heading || [...document.querySelectorAll('h1')].some(h => h.textContent.includes(heading)))
+             && (!text || document.body.textContent.includes(text))""",
+        arg=[READY, selector, heading, text], polling="raf", timeout=timeout)
+
+
 async def _load(page, url: str, selector: str) -> float:
     """Open a URL afresh (new session, page scripts from the browser cache) until its content has rendered."""
     t = time.perf_counter()
     await page.goto(url, wait_until="commit")
-    await page.locator(selector).first.wait_for(state="attached", timeout=120_000)
-    await page.locator(READY).wait_for(timeout=120_000)
+    await _until(page, selector=selector)
     return time.perf_counter() - t
 
 
@@ -263,14 +273,12 @@ async def _painted(page) -> None:
 async def _follow(page, link: str, heading: str, selector: str) -> float:
     """Click a sidebar link (same session, as in a meeting) until the new page's heading and content render."""
     await _painted(page)
-    t = time.perf_counter()
     target = page.get_by_role("link", name=re.compile(rf"(^|\s){re.escape(link)}$"))  # icon names come first
     if not await target.first.is_visible():
         await page.get_by_role("button", name=re.compile(r"^View \d+ more$")).click()  # the collapsed page list
+    t = time.perf_counter()
     await target.first.click()
-    await page.locator("h1").filter(has_text=heading).first.wait_for(state="attached", timeout=120_000)
-    await page.locator(selector).first.wait_for(state="attached", timeout=120_000)
-    await page.locator(READY).wait_for(timeout=120_000)
+    await _until(page, heading=heading, selector=selector)
     return time.perf_counter() - t
 
 
@@ -364,8 +372,7 @@ async def _month_changer(browser, url: str, area: str, months: list[str], deadli
             box = page.locator('[data-testid="stSelectbox"]').filter(has_text="Month").locator("input")
             await box.fill(long_label(month))
             await box.press("Enter")
-            await page.get_by_text(f"Current ({label(month)})").first.wait_for(state="attached", timeout=30_000)
-            await page.locator(READY).wait_for(timeout=30_000)
+            await _until(page, text=f"Current ({label(month)})", timeout=30_000)
             if await page.locator('[data-testid="stException"]').count():
                 errors.append(f"worker {worker}: exception shown at {month}")
             times.append(time.perf_counter() - t)

@@ -16,9 +16,9 @@ from ..formatting import FREQUENCY_WORD, POLARITY_WORD, STATUS_TEXT, fmt_value, 
 from ..periods import label
 from . import charts, data
 
-# Okabe-Ito derived tints with near-black text: every pair is above 9:1 contrast (WCAG 2.2 AA needs 4.5:1).
+# Okabe-Ito derived tints under the theme's text colour (#1a1a1a): every pair is above 9:1 contrast
+# (WCAG 2.2 AA needs 4.5:1).
 RAG_FILL = {"R": "#f7c9b0", "A": "#fbe3a6", "G": "#bfe6d6", "-": "#ececec"}
-TEXT_ON_FILL = "#111111"
 
 
 direction_label = panel.direction_label
@@ -26,25 +26,31 @@ direction_label = panel.direction_label
 
 @st.cache_data(show_spinner=False, max_entries=256)
 def _panel_rows(_sc: pd.DataFrame, refs: tuple[str, ...], month: dt.date, vintage: str, db_stamp: tuple
-                ) -> tuple[pd.DataFrame, list[str], str, list[str]]:
-    """The table's text cells, RAG fills and headers. A scorecard is fixed by (month, vintage, database), so
-    those and the refs shown are the key; the frame itself is left out of it (not hashed on every rerun)."""
+                ) -> tuple[pd.DataFrame, str, list[str]]:
+    """The table's text cells and headers. A scorecard is fixed by (month, vintage, database), so those and the
+    refs shown are the key; the frame itself is left out of it (not hashed on every rerun)."""
     years = comparator_years(data.comparators(vintage))
     rows = panel.panel_table(_sc, month, years)
     rows.insert(rows.columns.get_loc("SPC"), "Last 12 months", list(_sc["spark"]))
-    fills = [f"background-color: {RAG_FILL.get(code, '#ffffff')}; color: {TEXT_ON_FILL}" for code in _sc["rag"]]
+    rows["RAG"] = [[text] for text in rows["RAG"]]  # one coloured label per row (see RAG_PILLS)
     prev, _ = panel.previous_year_header(_sc)
-    return rows, fills, prev, list(panel.comparator_headers(years).values())
+    return rows, prev, list(panel.comparator_headers(years).values())
+
+
+# The RAG cell as a coloured label that keeps its symbol and word. Streamlit colours it natively: a pandas
+# Styler fill made the browser re-parse CSS for every cell on each redraw (a third of the month changes under
+# load, measured in make bench).
+RAG_PILLS = [rag_label(code) for code in ("R", "A", "G", "-")]
+RAG_PILL_COLOURS = [RAG_FILL[code] for code in ("R", "A", "G", "-")]
 
 
 def scorecard_table(sc: pd.DataFrame, month: dt.date, vintage: str, key: str) -> pd.DataFrame:
     """The scorecard as the panel knows it. Returns the displayed frame (with refs) for selection handling."""
-    rows, fills, prev, comparator_cols = _panel_rows(sc, tuple(sc["ref"]), month, vintage, data.stamp())
+    rows, prev, comparator_cols = _panel_rows(sc, tuple(sc["ref"]), month, vintage, data.stamp())
     window = panel.window(month)
     current = panel.current_header(month)
-    styled = rows.style.apply(lambda col: fills, subset=["RAG"])
     st.dataframe(
-        styled, hide_index=True, width="stretch", key=key, on_select="rerun", selection_mode="single-row",
+        rows, hide_index=True, width="stretch", key=key, on_select="rerun", selection_mode="single-row",
         row_height=36,
         column_config={
             "Ref": st.column_config.TextColumn(pinned=True, width=70),
@@ -60,8 +66,10 @@ def scorecard_table(sc: pd.DataFrame, month: dt.date, vintage: str, key: str) ->
             "SPC": st.column_config.TextColumn(width=150),
             "Last 12 months": st.column_config.LineChartColumn(
                 width="small", help="Sparkline of the last 12 months (gaps where no figure was printed)"),
-            "RAG": st.column_config.TextColumn(width=105, help="✔ Green meets target · ▲ Amber within tolerance · "
-                                               "✖ Red beyond · – not rated. See 'Why this rating'."),
+            "RAG": st.column_config.MultiselectColumn(
+                width=125, options=RAG_PILLS, color=RAG_PILL_COLOURS,
+                help="✔ Green meets target · ▲ Amber within tolerance · ✖ Red beyond · – not rated. "
+                     "See 'Why this rating'."),
             "Why this rating": st.column_config.TextColumn(width="large"),
         },
     )
