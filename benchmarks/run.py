@@ -116,8 +116,12 @@ con.execute('CHECKPOINT'); con.close()
 def bench_build(label: str, sample_dir: Path, db: Path, rows: int, goal_seconds: float | None) -> None:
     for p in (db, Path(str(db) + ".raw")):
         p.unlink(missing_ok=True)
-    ours = timed_command([sys.executable, "-m", "dashboard.cli", "build", "--sample-dir", str(sample_dir), "--db", str(db)])
-    raw = timed_command([sys.executable, "-c", RAW_LOAD, str(sample_dir), str(db) + ".raw"])
+    ours = raw = float("inf")
+    for _ in range(2):  # best of two for each: the first may pay for files still being written to disk
+        ours = min(ours, timed_command([sys.executable, "-m", "dashboard.cli", "build", "--sample-dir", str(sample_dir),
+                                        "--db", str(db)]))
+        Path(str(db) + ".raw").unlink(missing_ok=True)
+        raw = min(raw, timed_command([sys.executable, "-c", RAW_LOAD, str(sample_dir), str(db) + ".raw"]))
     Path(str(db) + ".raw").unlink(missing_ok=True)
     goal = f"<= {goal_seconds:g} s" if goal_seconds else ""
     record("1 build", f"build {label} ({rows:,} monthly rows), validated", ours, "s",
@@ -228,6 +232,10 @@ class Server:
             except OSError:
                 time.sleep(0.2)
         self.url = f"http://127.0.0.1:{self.port}"
+
+    def cpu_seconds(self) -> float:
+        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def memory_mb(self) -> tuple[float, float]:
         """(resident now, peak resident) of the server process, from /proc."""
@@ -381,10 +389,14 @@ async def _month_changer(browser, url: str, area: str, months: list[str], deadli
     await context.close()
 
 
-async def _concurrent(url: str, months: list[str], pages: int, seconds: float) -> tuple[list[float], list[str]]:
+AREA_PATHS = {"front_door": "front-door", "early_help": "early-help", "cin_cp": "child-in-need",
+              "cared_for": "cared-for", "safeguarding": "safeguarding", "workforce": "workforce"}
+
+
+async def _concurrent(url: str, months: list[str], pages: int, seconds: float, areas: list[str]
+                      ) -> tuple[list[float], list[str]]:
     from playwright.async_api import async_playwright
 
-    areas = ["front-door", "early-help", "child-in-need", "cared-for", "safeguarding", "workforce"]
     times: list[float] = []
     errors: list[str] = []
     async with async_playwright() as p:
@@ -394,6 +406,12 @@ async def _concurrent(url: str, months: list[str], pages: int, seconds: float) -
                                for w in range(pages)])
         await browser.close()
     return times, errors
+
+
+def machine_busy() -> float:
+    """CPU seconds all cores have spent busy since boot, from /proc/stat."""
+    ticks = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    return (sum(ticks) - ticks[3] - ticks[4]) / os.sysconf("SC_CLK_TCK")
 
 
 async def _visit_all(url: str, month: str, ref: str) -> None:
@@ -413,14 +431,17 @@ def bench_server(db: Path, label: str, pages: int, seconds: float) -> None:
     authority = service.default_authority(reader)
     months = [f"{m:%Y-%m}" for m in reader.months("latest", authority)[:12]]
     ref = str(reader.table("indicators")["ref"].iloc[0])
+    areas = [AREA_PATHS[a] for a in reader.table("indicators")["area"].unique() if a in AREA_PATHS]
     store.ReadOnlyStore.close_all()
     server = Server(ROOT / "app.py", db)
     try:
         idle, _ = server.memory_mb()
         asyncio.run(_visit_all(server.url, months[0], ref))
         # one page alone first: the uncontended month change is the reference for the concurrent p95
-        solo_times, solo_errors = asyncio.run(_concurrent(server.url, months, 1, min(15.0, seconds)))
-        times, errors = asyncio.run(_concurrent(server.url, months, pages, seconds))
+        solo_times, solo_errors = asyncio.run(_concurrent(server.url, months, 1, min(15.0, seconds), areas))
+        cpu0, busy0, wall0 = server.cpu_seconds(), machine_busy(), time.time()
+        times, errors = asyncio.run(_concurrent(server.url, months, pages, seconds, areas))
+        cpu1, busy1, wall1 = server.cpu_seconds(), machine_busy(), time.time()
         now, peak = server.memory_mb()
     finally:
         server.stop()
@@ -431,7 +452,9 @@ def bench_server(db: Path, label: str, pages: int, seconds: float) -> None:
     errors = solo_errors + errors
     record("6 concurrency", f"{pages} pages changing months for {seconds:.0f} s, {label} store: p95 month change", p95,
            "s", "one page alone (median)", solo, "0 errors and p95 <= 2 s", not errors and p95 <= 2,
-           f"{len(times)} month changes, {len(errors)} errors" + (f": {errors[:3]}" if errors else ""))
+           f"{len(times)} month changes, {len(errors)} errors" + (f": {errors[:3]}" if errors else "")
+           + f"; server busy {(cpu1 - cpu0) / (wall1 - wall0):.0%} of one core, machine "
+             f"{(busy1 - busy0) / ((wall1 - wall0) * (os.cpu_count() or 1)):.0%} busy (the pages render on the same cores)")
 
 
 # ---------------------------------------------------------------- report
@@ -481,7 +504,8 @@ def summary_line() -> str:
         parts.append(f"RSS {mem.value:.0f} MB = {mem.value / 600:.2f}x goal")
     conc = find("6 concurrency", "")
     if conc:
-        parts.append(f"concurrent p95 {conc.value:.2f} s = {conc.ratio:.1f}x solo, {conc.note.split(', ')[1].split(':')[0]}")
+        errors = conc.note.split(", ")[1].split(";")[0].split(":")[0]
+        parts.append(f"concurrent p95 {conc.value:.2f} s = {conc.ratio:.1f}x solo, {errors}")
     goals = [r for r in ROWS if r.met is not None]
     parts.append(f"goals met {sum(r.met for r in goals)}/{len(goals)}")
     return "Summary: " + " · ".join(parts)
