@@ -168,7 +168,20 @@ def bench_apptest(db: Path, repeat: int) -> dict[str, float]:
     from streamlit.testing.v1 import AppTest
     import streamlit as st
 
+    previous = os.environ.get("DASHBOARD_DB")
     os.environ["DASHBOARD_DB"] = str(db)
+    try:
+        return _apptest_pages(AppTest, st, db, repeat)
+    finally:
+        store.ReadOnlyStore.close_all()
+        st.cache_data.clear()
+        if previous is None:
+            os.environ.pop("DASHBOARD_DB", None)
+        else:
+            os.environ["DASHBOARD_DB"] = previous
+
+
+def _apptest_pages(AppTest, st, db: Path, repeat: int) -> dict[str, float]:
     empty = AppTest.from_string("import streamlit as st\n", default_timeout=120)
     empty.run()
     empty_s = median_time(empty.run, repeat)
@@ -200,7 +213,6 @@ def bench_apptest(db: Path, repeat: int) -> dict[str, float]:
     ratio = out[heaviest] / empty_s
     record("3 AppTest", f"heaviest page ({heaviest or 'overview'}), warm rerun", out[heaviest] * 1000, "ms", "empty page",
            empty_s * 1000, "<= 2x empty", ratio <= 2, f"{out[heaviest] / shell_s:.1f}x the app shell")
-    store.ReadOnlyStore.close_all()
     return out
 
 
@@ -497,7 +509,7 @@ def summary_line() -> str:
         pages = [r for r in ROWS if r.section == "4 browser" and r.goal and r.measure.endswith(how)]
         if pages:
             worst = max(pages, key=lambda r: r.ratio)
-            parts.append(f"browser {word} worst {worst.ratio:.2f}x hello ({worst.measure.split()[1]}), "
+            parts.append(f"browser {word} worst {worst.ratio:.2f}x hello ({worst.measure.split()[1].rstrip(',')}), "
                          f"{sum(bool(r.met) for r in pages)}/{len(pages)} pages within 1.5x")
     mem = find("5 memory", "server")
     if mem:

@@ -10,7 +10,6 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from pydantic import ValidationError
 
 from dashboard import columnar, ingest, models, service, store
 from dashboard.engine import scorecard
@@ -103,18 +102,6 @@ CELL = {
 }
 
 
-def row_path(path: Path, model) -> tuple[pd.DataFrame, list[str]]:
-    problems, rows = [], []
-    for lineno, row in enumerate(ingest._read_rows(path), start=2):
-        try:
-            rows.append(model.model_validate(row).model_dump(mode="python"))
-        except ValidationError as exc:
-            for err in exc.errors():
-                col = ".".join(str(p) for p in err["loc"]) or "row"
-                problems.append(f"{path.name}: row {lineno}, column {col!r}: {err['msg']}")
-    return pd.DataFrame(rows), problems
-
-
 def normal(frame: pd.DataFrame, columns: list[str]) -> list[tuple]:
     def one(x):
         if x is None or x is pd.NA or x is pd.NaT or (isinstance(x, float) and np.isnan(x)):
@@ -139,7 +126,8 @@ def test_column_wise_validation_equals_the_model_row_by_row(tmp_path, cells):
                         c["source_line"]])
     fast_problems: list[str] = []
     fast = ingest._validate(path, models.Observation, fast_problems)
-    slow, slow_problems = row_path(path, models.Observation)
+    slow_problems: list[str] = []
+    slow = ingest._validate_rows(path, models.Observation, slow_problems)
     assert fast_problems == slow_problems
     cols = list(models.Observation.model_fields)
     assert normal(fast, cols) == normal(slow, cols)
@@ -180,3 +168,20 @@ def test_bench_runner_prints_a_table_of_ratios(tmp_path):
     rows = json.loads((tmp_path / "o" / "results.json").read_text())
     engine = [r for r in rows if r["measure"].startswith("engine scorecard, national")]
     assert engine and engine[0]["reference_value"] > 0 and "rows checked equal" in engine[0]["note"]
+
+
+@pytest.mark.browser
+def test_bench_pages_browser_and_load_sections_run(tmp_path):
+    """The bench's AppTest, browser and server sections at tiny scale: every page opens, every link is followed,
+    concurrent pages change months without an error. (Speed is reported by make bench, never asserted here.)"""
+    assert run.main(["--quick", "--work", str(tmp_path / "w"), "--out", str(tmp_path / "o"),
+                     "--sections", "apptest,browser,server"]) == 0
+    rows = json.loads((tmp_path / "o" / "results.json").read_text())
+    measures = [r["measure"] for r in rows]
+    for path, *_ in run.PAGES:
+        name = path or "overview"
+        for how in ("warm rerun", "opened afresh", "sidebar link"):
+            assert f"page {name}, {how}" in measures, (name, how)
+    load = next(r for r in rows if r["section"] == "6 concurrency")
+    assert ", 0 errors" in load["note"], load["note"]
+    assert next(r for r in rows if r["section"] == "5 memory")["value"] > 0

@@ -56,6 +56,11 @@ def _validate(path: Path, model: Type[BaseModel], problems: list[str]) -> pd.Dat
         frame = columnar.read_strings(path)
         if frame is not None and set(frame.columns) <= set(kinds):
             return columnar.validate(frame, model, kinds, path.name, problems)
+    return _validate_rows(path, model, problems)
+
+
+def _validate_rows(path: Path, model: Type[BaseModel], problems: list[str]) -> pd.DataFrame:
+    """Every row through the model, one at a time: the reference the column-wise path must equal."""
     out = []
     for lineno, row in enumerate(_read_rows(path), start=2):
         try:
