@@ -7,7 +7,7 @@ units, polarities and printed target forms; quarterly packs; late-starting indic
 "not yet available" in the newest month, and revisions printed in the next pack.
 
     python benchmarks/generate.py --out bench-data/national             # 150 x 400 x 120, ~7.4M rows
-    python benchmarks/generate.py --out /tmp/small -n 3 -m 40 -k 30     # what the tests use
+    python benchmarks/generate.py --out bench-data/small -n 3 -m 40 -k 30   # the scale the tests use
 """
 
 from __future__ import annotations
