@@ -6,7 +6,7 @@ and row cites this script as its source. Shapes follow the real scorecard: the r
 units, polarities and printed target forms; quarterly packs; late-starting indicators, holes,
 "not yet available" in the newest month, and revisions printed in the next pack.
 
-    python benchmarks/generate.py --out bench-data/national             # 150 x 400 x 120, ~7.4M rows
+    python benchmarks/generate.py --out bench-data/national             # 150 x 400 x 120: 7.08M rows
     python benchmarks/generate.py --out bench-data/small -n 3 -m 40 -k 30   # the scale the tests use
 """
 
