@@ -139,7 +139,7 @@ class _Cell(_Row):
         return self
 
     @staticmethod
-    def columnar_rule(frame) -> "object":
+    def columnar_rule(frame):
         """_value_matches_status on whole columns (dashboard.columnar): True where the row passes."""
         return (frame["status"] == Status.value.value).to_numpy() == frame["value"].notna().to_numpy()
 

@@ -38,6 +38,11 @@ def _as_date(s: pd.Series) -> pd.Series:
     return pd.to_datetime(s).dt.date
 
 
+def _first_per_cell(rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """True for the first entry of each (row, column) cell: what pivot_table's aggfunc='first' would keep."""
+    return ~pd.DataFrame({"r": rows, "c": cols}).duplicated().to_numpy()
+
+
 def parsed_targets(indicators: pd.DataFrame, targets: pd.DataFrame) -> pd.DataFrame:
     """ref -> target_text, target_kind, target_low, target_high (parse_target caches each distinct text)."""
     if targets.empty:
@@ -62,7 +67,7 @@ def comparator_columns(comparators: pd.DataFrame) -> pd.DataFrame:
     known = comparators[~np.isnan(which)]
     which = which[~np.isnan(which)].astype(int)
     row, refs = pd.factorize(known["ref"])
-    first = ~pd.DataFrame({"r": row, "c": which}).duplicated().to_numpy()
+    first = _first_per_cell(row, which)
     values = np.full((len(refs), len(cols)), np.nan)
     years = np.full((len(refs), len(cols)), None, dtype=object)
     values[row[first], which[first]] = known["value"].to_numpy(dtype=float, na_value=np.nan)[first]
@@ -113,7 +118,7 @@ def build(inputs: Inputs, month: dt.date, areas: list[str] | None = None,
     values = np.full((len(df), span), np.nan)
     statuses = np.full((len(df), span), "missing", dtype=object)
     vintages = np.full((len(df), span), "", dtype=object)
-    first = ~pd.DataFrame({"r": row_of, "c": obs["col"].to_numpy()}).duplicated().to_numpy()  # as pivot 'first'
+    first = _first_per_cell(row_of, obs["col"].to_numpy())
     r, c = row_of[first], obs["col"].to_numpy()[first]
     values[r, c] = obs["value"].to_numpy(dtype=float, na_value=np.nan)[first]
     statuses[r, c] = obs["status"].to_numpy(dtype=object)[first]
