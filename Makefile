@@ -13,8 +13,10 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install -q -c constraints.txt -e '.[dev]'
 	touch $(STAMP)
 
-# Rebuild the store when any sample CSV is newer than it.
-$(DB): $(STAMP) $(wildcard sample_data/*.csv)
+# Rebuild the store when any sample CSV or journal entry is newer than it. A build replays every journal
+# entry (what users loaded and edited), so it never discards one.
+JOURNAL := $(dir $(DB))journal
+$(DB): $(STAMP) $(wildcard sample_data/*.csv) $(wildcard $(JOURNAL)/*/manifest.json)
 	$(BIN)/dashboard build --db $(DB)
 
 build: $(DB)
@@ -36,5 +38,7 @@ test: $(STAMP) browser-deps
 bench: $(STAMP) browser-deps
 	$(BIN)/python benchmarks/run.py
 
+# The journal under data/journal is the council's record, never a build product: clean leaves it alone.
 clean:
-	rm -rf data test-artifacts bench-data bench-results
+	rm -f $(DB) $(DB).wal
+	rm -rf test-artifacts bench-data bench-results

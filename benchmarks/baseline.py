@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from dashboard.engine.scorecard import Inputs
-from dashboard.engine.targets import parse_target
+from dashboard.engine.targets import in_force, parse_target
 
 COMPARED = ["value", "status", "previous_year", "target_kind", "rag", "direction", "spc_variation", "spc_assurance",
             "spc_mean", "spc_ucl", "spc_lcl"]
@@ -175,7 +175,8 @@ def scorecard(inputs: Inputs, month: dt.date) -> pd.DataFrame:
     obs = inputs.observations.copy()
     obs["period"] = pd.to_datetime(obs["period"]).dt.date
     obs = obs[obs["ref"].isin(indicators.index) & (obs["period"] <= month)]
-    targets = inputs.targets.set_index("ref")["target_text"] if not inputs.targets.empty else pd.Series(dtype=object)
+    targets = in_force(inputs.targets, month).set_index("ref")["target_text"] if not inputs.targets.empty \
+        else pd.Series(dtype=object)
     baselines = inputs.baselines[inputs.baselines["status"] == "value"].set_index("ref")["value"] \
         if not inputs.baselines.empty else pd.Series(dtype=float)
     comparators = inputs.comparators

@@ -1,5 +1,6 @@
 """The main journey in Debian's Chromium: overview -> pick a month -> area page -> indicator detail,
 with the month kept in the URL. Screenshots go to test-artifacts/."""
+import json
 import os
 import shutil
 import socket
@@ -170,7 +171,8 @@ def test_admin_upload_preview_publish_and_view(admin_server, browser, tmp_path):
     settle(page)
     upload = tmp_path / "feb24.csv"
     upload.write_text("ref,period,value\nFD1,2024-02,1432\nFD1,2024-01,1560\n")
-    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(upload))
+    dropzone = '[data-testid="stFileUploaderDropzoneInput"]'
+    page.get_by_role("region", name="Figures file").locator(dropzone).set_input_files(str(upload))
     page.get_by_text("Revisions to figures already reported").wait_for(timeout=30_000)
     settle(page)
     shot(page, "05-admin-preview")
@@ -184,6 +186,23 @@ def test_admin_upload_preview_publish_and_view(admin_server, browser, tmp_path):
     settle(viewer)
     viewer.get_by_text("Current (Feb-24)").first.wait_for(state="attached", timeout=30_000)
     viewer.get_by_text("1,432").first.wait_for(state="attached", timeout=30_000)
+
+    # Next year's target, loaded from the same page with a preview, lands in the journal and on the detail page.
+    targets = tmp_path / "targets-2024-25.csv"
+    targets.write_text("ref,target,from\nCIN8,90%,2024/25\n")
+    page.get_by_role("region", name="Targets file").locator(dropzone).set_input_files(str(targets))
+    page.get_by_text("What publishing targets-2024-25.csv will change").wait_for(timeout=30_000)
+    settle(page)
+    page.get_by_role("button", name="Publish targets").click()
+    page.get_by_text("Published as vintage targets-").wait_for(timeout=30_000)
+    kinds = [json.loads((e / "manifest.json").read_text())["kind"] for e in sorted((db.parent / "journal").iterdir())]
+    assert kinds == ["upload", "targets"]
+    viewer.goto(url + "/indicator?ref=CIN8&month=2024-01")
+    settle(viewer)
+    try:
+        viewer.get_by_text("Targets over time").wait_for(timeout=30_000)
+    finally:
+        shot(viewer, "05b-target-history")
 
 
 def test_presenter_mode_steps_through_three_slides(server, browser):

@@ -1,4 +1,5 @@
-"""dashboard build | load FILE | dump | scorecard --month YYYY-MM | export --month YYYY-MM --format F --out FILE"""
+"""dashboard build | load FILE | load-targets FILE | load-comparators FILE | load-plan FILE | backup OUT |
+restore ARCHIVE | dump | scorecard --month YYYY-MM | export --month YYYY-MM --format F --out FILE"""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ import os
 import sys
 from pathlib import Path
 
-from . import ingest, loader, store
+import pandas as pd
+
+from . import ingest, journal, lifecycle, loader, reference, store
 from .engine.scorecard import fmt_plain, to_csv_frame
 from .periods import iso, parse_period
 
@@ -16,10 +19,30 @@ def db_path(arg: str | None) -> Path:
     return Path(arg or os.environ.get("DASHBOARD_DB") or store.DEFAULT_DB)
 
 
+def _refused(exc: Exception) -> int:
+    """A write that was refused: what was wrong, and that nothing changed."""
+    if isinstance(exc, loader.LoadRejected):
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        print(f"rejected: {len(exc.problems)} problem(s); nothing was loaded", file=sys.stderr)
+    else:
+        print(f"refused: {exc}", file=sys.stderr)
+    return 1
+
+
+REFUSALS = (loader.LoadRejected, journal.WriterBusy, journal.JournalError, lifecycle.RestoreRefused,
+            ingest.SampleDataError)
+
+
 def cmd_build(args) -> int:
-    counts = ingest.build_from_sample(db_path(args.db), Path(args.sample_dir) if args.sample_dir else ingest.SAMPLE_DIR)
+    try:
+        counts = lifecycle.build(db_path(args.db), Path(args.sample_dir) if args.sample_dir else ingest.SAMPLE_DIR)
+    except REFUSALS as exc:
+        print(f"build stopped, nothing was published:\n{exc}", file=sys.stderr)
+        return 1
     print(f"built {db_path(args.db)}: {counts['observations']} monthly and {counts['weekly']} weekly figures, "
-          f"{counts['indicators']} indicators, {counts['vintages']} vintages", file=sys.stderr)
+          f"{counts['indicators']} indicators, {counts['vintages']} vintages ({counts['journal']} from the journal)",
+          file=sys.stderr)
     return 0
 
 
@@ -27,12 +50,11 @@ def cmd_load(args) -> int:
     try:
         vintage, plan = loader.load_file(db_path(args.db), args.file, sheet=args.sheet, authority=args.authority,
                                          label=args.label)
-    except loader.LoadRejected as exc:
-        for problem in exc.problems:
-            print(problem, file=sys.stderr)
-        print(f"rejected: {len(exc.problems)} problem(s); nothing was loaded", file=sys.stderr)
-        return 1
+    except REFUSALS as exc:
+        return _refused(exc)
     weekly = len(plan.parsed.weekly)
+    for header, month in plan.parsed.month_columns:
+        print(f"  column {header!r} read as {month}")
     print(f"loaded {args.file} as vintage {vintage}: {len(plan.added)} values added, {len(plan.revised)} revised an "
           f"earlier figure, {plan.unchanged} unchanged" + (f", {weekly} weekly values" if weekly else ""))
     return 0
@@ -41,17 +63,70 @@ def cmd_load(args) -> int:
 def cmd_load_plan(args) -> int:
     try:
         vintage = loader.load_plan_update(db_path(args.db), args.file, label=args.label)
-    except loader.LoadRejected as exc:
-        for problem in exc.problems:
-            print(problem, file=sys.stderr)
-        print(f"rejected: {len(exc.problems)} problem(s); nothing was loaded", file=sys.stderr)
-        return 1
+    except REFUSALS as exc:
+        return _refused(exc)
     print(f"loaded {args.file} as vintage {vintage}")
     return 0
 
 
+def _load_reference(kind: str):
+    def run(args) -> int:
+        try:
+            vintage, upload = reference.load(kind, db_path(args.db), args.file, authority=args.authority,
+                                             label=args.label, sheet=args.sheet)
+        except REFUSALS as exc:
+            return _refused(exc)
+        upload.changes.to_csv(sys.stdout, index=False, lineterminator="\n")
+        print(f"loaded {args.file} as vintage {vintage}: {len(upload.rows)} {kind}", file=sys.stderr)
+        return 0
+    return run
+
+
+def cmd_backup(args) -> int:
+    try:
+        done = lifecycle.backup(db_path(args.db), Path(args.out))
+    except REFUSALS as exc:
+        return _refused(exc)
+    print(f"wrote {args.out}: {done['entries']} journal entries, {done['bytes']:,} bytes", file=sys.stderr)
+    return 0
+
+
+def cmd_restore(args) -> int:
+    try:
+        done = lifecycle.restore(db_path(args.db), Path(args.archive))
+    except REFUSALS as exc:
+        return _refused(exc)
+    kept = f"; the journal it replaced is kept in {done['kept']}" if done["kept"] else ""
+    print(f"restored {done['entries']} journal entries from {args.archive} and rebuilt {db_path(args.db)}{kept}",
+          file=sys.stderr)
+    return 0
+
+
+def _dump_everything(reader: store.ReadOnlyStore) -> int:
+    """Every table, in a total order, values in one text form: equal output means an equal record."""
+    for table, frame in reader.dump_all().items():
+        print(f"# {table} ({len(frame)} rows)")
+        out = frame.copy()
+        for col in out.columns:
+            out[col] = [_dump_text(v) for v in out[col]]
+        out.to_csv(sys.stdout, index=False, lineterminator="\n")
+    return 0
+
+
+def _dump_text(v: object) -> str:
+    if v is None or v is pd.NaT or (isinstance(v, float) and v != v):
+        return ""
+    if isinstance(v, float):
+        return fmt_plain(v)
+    if hasattr(v, "isoformat"):
+        return v.isoformat()
+    return str(v)
+
+
 def cmd_dump(args) -> int:
     reader = store.ReadOnlyStore(db_path(args.db))
+    if args.all:
+        return _dump_everything(reader)
     if args.table == "weekly":
         df = reader.dump_weekly()
         df["week_ending"] = df["week_ending"].map(lambda d: d.strftime("%Y-%m-%d"))
@@ -126,43 +201,62 @@ def cmd_export(args) -> int:
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="dashboard", description="Children's Services performance dashboard")
     p.add_argument("--db", help="database file (default $DASHBOARD_DB or data/dashboard.duckdb)")
+    # --db is accepted after the command too; one declaration shared by every subcommand
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--db", dest="db", default=argparse.SUPPRESS)
     sub = p.add_subparsers(dest="command", required=True)
 
-    b = sub.add_parser("build", help="build the database from sample_data/ (atomic, idempotent)")
-    b.add_argument("--db", dest="db", default=argparse.SUPPRESS)
+    def add(name: str, **kw) -> argparse.ArgumentParser:
+        return sub.add_parser(name, parents=[common], **kw)
+
+    b = add("build", help="rebuild the database from sample_data/ and every journal entry (atomic)")
     b.add_argument("--sample-dir")
     b.set_defaults(func=cmd_build)
 
-    ld = sub.add_parser("load", help="add a month of figures (long CSV or wide CSV/XLSX) as a new vintage")
+    for kind, columns in (("targets", "ref,target[,tolerance][,from]"),
+                          ("comparators", "ref,comparator,value,year[,source]")):
+        r = add(f"load-{kind}", help=f"load {kind} ({columns}) as a new vintage")
+        r.add_argument("file")
+        r.add_argument("--sheet", help="XLSX sheet (default: the first)")
+        r.add_argument("--authority", help="authority for rows that do not name one")
+        r.add_argument("--label", help="how the vintage is named in the app")
+        r.set_defaults(func=_load_reference(kind))
+
+    bk = add("backup", help="write the journal (every write ever accepted) to one checked archive")
+    bk.add_argument("out")
+    bk.set_defaults(func=cmd_backup)
+
+    rs = add("restore", help="check a backup archive, then rebuild the database from it")
+    rs.add_argument("archive")
+    rs.set_defaults(func=cmd_restore)
+
+    ld = add("load", help="add a month of figures (long CSV or wide CSV/XLSX) as a new vintage")
     ld.add_argument("file")
-    ld.add_argument("--db", dest="db", default=argparse.SUPPRESS)
     ld.add_argument("--sheet", help="XLSX sheet (default: the first)")
     ld.add_argument("--authority", help="authority for rows that do not name one")
     ld.add_argument("--label", help="how the vintage is named in the app")
     ld.set_defaults(func=cmd_load)
 
-    lp = sub.add_parser("load-plan", help="record improvement-plan BRAG and commentary (action_ref,action_brag,"
+    lp = add("load-plan", help="record improvement-plan BRAG and commentary (action_ref,action_brag,"
                                           "impact_brag,commentary) as a new vintage")
     lp.add_argument("file")
-    lp.add_argument("--db", dest="db", default=argparse.SUPPRESS)
     lp.add_argument("--label", help="how the vintage is named in the app")
     lp.set_defaults(func=cmd_load_plan)
 
-    d = sub.add_parser("dump", help="every stored observation as CSV")
-    d.add_argument("--db", dest="db", default=argparse.SUPPRESS)
+    d = add("dump", help="every stored observation as CSV (--all: every table, everything stored)")
     d.add_argument("--vintage", choices=["latest", "all"], default="latest")
     d.add_argument("--table", choices=["monthly", "weekly"], default="monthly")
+    d.add_argument("--all", action="store_true", help="every table: figures, weekly, commentary, plan, targets, "
+                   "comparators, vintages")
     d.set_defaults(func=cmd_dump)
 
-    s = sub.add_parser("scorecard", help="the month's scorecard with RAG, direction and SPC, as CSV")
-    s.add_argument("--db", dest="db", default=argparse.SUPPRESS)
+    s = add("scorecard", help="the month's scorecard with RAG, direction and SPC, as CSV")
     s.add_argument("--month", required=True, help="YYYY-MM")
     s.add_argument("--area")
     s.add_argument("--vintage", default="latest", help="latest or a vintage id such as pack-2023-11")
     s.set_defaults(func=cmd_scorecard)
 
-    e = sub.add_parser("export", help="the month's scorecard as an Excel workbook, CSV or PDF panel pack")
-    e.add_argument("--db", dest="db", default=argparse.SUPPRESS)
+    e = add("export", help="the month's scorecard as an Excel workbook, CSV or PDF panel pack")
     e.add_argument("--month", required=True, help="YYYY-MM")
     e.add_argument("--format", required=True, choices=["xlsx", "csv", "pdf"])
     e.add_argument("--out", required=True, help="file to write")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import hashlib
 import io
 import math
 import re
@@ -17,14 +18,35 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import store
+from . import lifecycle, store
 from .models import STATUS_WORDS, Status
-from .periods import is_period_label, iso, parse_period, this_month
+from .periods import EARLIEST_START, is_period_label, iso, parse_period, this_month
 
 LONG_REQUIRED = ("ref", "period", "value")
 LONG_OPTIONAL = ("status", "authority")
 MAX_ROWS = 200_000
-_NUMBER = re.compile(r"^[-+]?\d+(\.\d+)?$")
+# A figure as analysts type it: 1234, 1,234 (well-formed thousands only), 12.5, -3, with % on percentages.
+_NUMBER = re.compile(r"^[-+]?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?$")
+MAX_FIGURE = 10_000_000  # no count, rate, day or caseload figure in a council's scorecard comes near this
+EARLIEST_YEAR = EARLIEST_START.year
+
+# Wide-layout columns that are not months. Every other header must read as a month, or the load is refused:
+# a month column the loader cannot read must never be dropped in silence.
+_NON_MONTH_PREFIXES = (
+    "ref", "indicator", "measure", "description", "area", "service area", "unit", "polarity", "frequency",
+    "target", "previous year", "prev year", "last year", "rag", "dot", "direction", "trend", "sparkline",
+    "gm", "greater manchester", "nw", "north west", "sn", "stat neighbour", "statistical neighbour", "england",
+    "national", "comment", "commentary", "note", "current", "ytd", "year to date", "outturn", "out-turn",
+    "data source", "source", "lead", "owner", "definition", "baseline", "performance", "rating", "average",
+    "12 month", "polarity")
+_FINANCIAL_YEAR = re.compile(r"^\d{4}\s*/\s*\d{2}\b")
+_NON_MONTH = re.compile("^(" + "|".join(re.escape(p) for p in _NON_MONTH_PREFIXES) + r")s?( |$)")
+MONTH_FORMS = "Sep-23, Sept-23, Sep 23, September 2023, 2023-09 or 09/2023"
+
+
+def is_known_non_month(header: str) -> bool:
+    h = re.sub(r"\s+", " ", re.sub(r"\(.*?\)", "", header.lower())).strip(" .:")
+    return bool(_FINANCIAL_YEAR.match(h) or _NON_MONTH.match(h))
 
 
 @dataclass(frozen=True)
@@ -52,6 +74,8 @@ class Parsed:
     monthly: list[dict] = field(default_factory=list)
     weekly: list[dict] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    source_sha256: str = ""
+    month_columns: list[tuple[str, str]] = field(default_factory=list)  # (header as written, month read) for the report
 
 
 @dataclass
@@ -116,7 +140,7 @@ def _read_xlsx(raw: bytes, name: str, sheet: str | None, problems: list[Problem]
         problems.append(Problem(name, None, None, f"no sheet {sheet!r}; sheets are {', '.join(book.sheetnames)}"))
         return None
     ws = book[sheet] if sheet else book.worksheets[0]
-    rows = [["" if c is None else c for c in row] for row in ws.iter_rows(values_only=True)]
+    rows = [[_xlsx_value(c) for c in row] for row in ws.iter_rows()]
     while rows and all(str(c).strip() == "" for c in rows[-1]):
         rows.pop()
     if not rows:
@@ -125,27 +149,47 @@ def _read_xlsx(raw: bytes, name: str, sheet: str | None, problems: list[Problem]
     return rows
 
 
-def _cell(value: object) -> tuple[float | None, str | None, str | None]:
-    """-> (number, status, error). '81.0%' reads as 81.0; blank is None with no status."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+def _xlsx_value(cell) -> object:
+    """A cell's value as the sheet shows it: a number formatted as a percentage (0.125 shown as 12.5%) is 12.5."""
+    value = getattr(cell, "value", None)
+    if value is None:
+        return ""
+    fmt = getattr(cell, "number_format", "") or ""
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and "%" in fmt:
+        return round(float(value) * 100, 10)
+    return value
+
+
+def _cell(value: object, unit: str | None = None) -> tuple[float | None, str | None, str | None]:
+    """-> (number, status, error). The same rules for every reader: '1,234' reads as 1234, '12.5%' as 12.5
+    on a percentage indicator only; anything looser, or not finite, is an error quoting the cell."""
+    if value is None:
         return None, None, None
     if isinstance(value, bool):
         return None, None, f"{value!r} is not a number"
     if isinstance(value, (int, float)):
-        return float(value), Status.value.value, None
+        number = float(value)
+        if not math.isfinite(number):
+            return None, None, f"{value!r} is not a finite number"
+        return number, Status.value.value, None
     s = str(value).strip()
     if s == "":
         return None, None, None
     word = STATUS_WORDS.get(s.lower())
     if word is not None and word != Status.value:
         return None, word.value, None
-    t = s.replace(",", "")
-    pct = t.endswith("%")
-    if pct:
+    t = s
+    if t.endswith("%"):
+        if unit is not None and unit != "percent":
+            return None, None, f"{s!r} has a % sign, but this indicator is a {unit.replace('_', ' ')}, not a percentage"
         t = t[:-1].strip()
-    if _NUMBER.match(t):
-        return float(t), Status.value.value, None
-    return None, None, f"{s!r} is not a number"
+    if not _NUMBER.match(t):
+        return None, None, (f"{s!r} is not a number (write 1234 or 1,234; a decimal point, not a comma)"
+                            if any(ch.isdigit() for ch in t) else f"{s!r} is not a number")
+    number = float(t.replace(",", ""))
+    if not math.isfinite(number):
+        return None, None, f"{s[:20]!r}{'…' if len(s) > 20 else ''} is too large to be a figure"
+    return number, Status.value.value, None
 
 
 # ---------------------------------------------------------------- parsing and validating
@@ -159,15 +203,27 @@ def parse_upload(path: Path | str, catalogue: dict[str, dict], authorities: set[
     rows = _read_table(path, name, sheet, problems)
     if rows is None:
         return Parsed(name, "unknown", problems=problems)
-    header = [str(h).strip() for h in rows[0]]
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    raw_header = rows[0]
+    header = [h.isoformat() if isinstance(h, (dt.date, dt.datetime)) else str(h).strip() for h in raw_header]
     body = rows[1:]
     if len(body) > MAX_ROWS:
         return Parsed(name, "unknown", problems=[Problem(name, None, None, f"more than {MAX_ROWS} rows")])
     lower = [h.lower() for h in header]
+    dupes = sorted({h for h in lower if h and lower.count(h) > 1})
+    if dupes:
+        return Parsed(name, "unknown", problems=[Problem(name, 1, h, "this column header appears more than once; "
+                                                         "keep one") for h in dupes])
+    ragged = [Problem(name, n, None, f"the row has {len(r)} cells but the header has {len(header)}: a figure with a "
+                      'thousands comma must be in quotes ("1,234"), and every row needs a cell per column')
+              for n, r in enumerate(body, start=2) if r and len(r) != len(header)
+              and not (len(r) > len(header) and all(str(c).strip() == "" for c in r[len(header):]))]
+    if ragged:
+        return Parsed(name, "unknown", problems=ragged[:50])
     if "ref" in lower and "period" in lower:
         parsed = _parse_long(name, header, body, catalogue, authorities, default_authority)
-    elif "ref" in lower and any(is_period_label(h) for h in header):
-        parsed = _parse_wide(name, header, body, catalogue, default_authority)
+    elif "ref" in lower and any(is_period_label(h) for h in raw_header):
+        parsed = _parse_wide(name, header, raw_header, body, catalogue, default_authority)
     else:
         missing = [c for c in LONG_REQUIRED if c not in lower]
         return Parsed(name, "unknown", problems=[Problem(
@@ -175,6 +231,7 @@ def parse_upload(path: Path | str, catalogue: dict[str, dict], authorities: set[
             "a wide file needs Ref and month columns such as Aug-23 or 2023-08")])
     if not parsed.problems and not parsed.monthly and not parsed.weekly:
         parsed.problems.append(Problem(name, None, None, "the file has a header but no figures"))
+    parsed.source_sha256 = digest
     return parsed
 
 
@@ -187,6 +244,9 @@ def _check_value(name: str, row: int, col: str, ref: str, value: float | None, s
         problems.append(Problem(name, row, col, f"{ref} is a percentage; {value:g} is outside 0-100"))
     elif value < 0:
         problems.append(Problem(name, row, col, f"{ref} is a {unit.replace('_', ' ')}; it cannot be negative ({value:g})"))
+    elif value > MAX_FIGURE:
+        problems.append(Problem(name, row, col, f"{ref} is a {unit.replace('_', ' ')}; {value:,.0f} is not a plausible "
+                                f"figure (above {MAX_FIGURE:,})"))
 
 
 def _check_period(name: str, row: int, col: str, raw: object, weekly: bool, problems: list[Problem]) -> dt.date | None:
@@ -205,6 +265,9 @@ def _check_period(name: str, row: int, col: str, raw: object, weekly: bool, prob
         return None
     if period > this_month():
         problems.append(Problem(name, row, col, f"{iso(period)} is in the future"))
+        return None
+    if period.year < EARLIEST_YEAR:
+        problems.append(Problem(name, row, col, f"{iso(period)} is before {EARLIEST_YEAR}: not a month of this scorecard"))
         return None
     return period
 
@@ -234,7 +297,7 @@ def _parse_long(name, header, body, catalogue, authorities, default_authority) -
         authority = authority or default_authority
         if authority not in authorities:
             parsed.problems.append(Problem(name, row, "authority", f"unknown authority {authority!r}"))
-        value, status, err = _cell(cells[idx["value"]])
+        value, status, err = _cell(cells[idx["value"]], meta["unit"])
         if err:
             parsed.problems.append(Problem(name, row, "value", err))
             continue
@@ -268,19 +331,33 @@ def _parse_long(name, header, body, catalogue, authorities, default_authority) -
     return parsed
 
 
-def _parse_wide(name, header, body, catalogue, default_authority) -> Parsed:
+def _parse_wide(name, header, raw_header, body, catalogue, default_authority) -> Parsed:
     parsed = Parsed(name, "wide")
     ref_col = [h.lower() for h in header].index("ref")
     month_cols: dict[int, dt.date] = {}
-    for i, h in enumerate(header):
-        if is_period_label(h):
-            month_cols[i] = parse_period(h)
+    for i, (h, raw) in enumerate(zip(header, raw_header)):
+        if i == ref_col:
+            continue
+        if is_period_label(raw):
+            month_cols[i] = parse_period(raw)
+        elif h == "":
+            filled = next((n for n, r in enumerate(body, start=2) if i < len(r) and str(r[i]).strip()), None)
+            if filled is not None:
+                parsed.problems.append(Problem(name, filled, f"column {i + 1}", "this column has no header but holds "
+                                               "figures: give it a month header such as Sep-23"))
+        elif not is_known_non_month(h):
+            parsed.problems.append(Problem(name, 1, h, f"not a month this loader can read (use {MONTH_FORMS}) nor a "
+                                           "known column (Ref, Indicator, Target, GM, NW, SN, England, RAG, DoT, "
+                                           "Previous Year…); nothing was loaded"))
     dup_months = {m for m in month_cols.values() if list(month_cols.values()).count(m) > 1}
     for i, m in month_cols.items():
         if m in dup_months:
             parsed.problems.append(Problem(name, 1, header[i], f"month {iso(m)} has more than one column"))
         elif m > this_month():
             parsed.problems.append(Problem(name, 1, header[i], f"{iso(m)} is in the future"))
+        elif m.year < EARLIEST_YEAR:
+            parsed.problems.append(Problem(name, 1, header[i], f"{iso(m)} is before {EARLIEST_YEAR}"))
+    parsed.month_columns = [(header[i], iso(m)) for i, m in month_cols.items()]
     if parsed.problems:
         return parsed
     seen: dict[str, int] = {}
@@ -302,7 +379,7 @@ def _parse_wide(name, header, body, catalogue, default_authority) -> Parsed:
             continue
         seen[ref] = row
         for i, period in month_cols.items():
-            value, status, err = _cell(cells[i])
+            value, status, err = _cell(cells[i], meta["unit"])
             if err:
                 parsed.problems.append(Problem(name, row, header[i], err))
                 continue
@@ -335,14 +412,14 @@ def plan_upload(reader: store.ReadOnlyStore, parsed: Parsed) -> Plan:
     return Plan(parsed, merged[~had].reset_index(drop=True), merged[had & ~same].reset_index(drop=True), int(same.sum()))
 
 
-def publish_plan(db_path: Path, plan: Plan, label: str | None = None) -> str:
-    """Write the upload as a new vintage. Returns the vintage id."""
+def publish_plan(db_path: Path, plan: Plan, label: str | None = None, user: str = "") -> str:
+    """Write the upload as a new vintage (journal first, then the database). Returns the vintage id."""
     if not plan.ok:
         raise LoadRejected(plan.parsed.problems or [Problem(plan.parsed.file, None, None, "nothing to load")])
     now = dt.datetime.now()
-    vintage_id = f"upload-{now:%Y%m%d-%H%M%S-%f}"
+    vintage_id = lifecycle.new_vintage_id("upload", now)
     vintage = {"vintage": vintage_id, "label": label or f"Upload of {plan.parsed.file}, {now:%d %b %Y %H:%M}",
-               "published": now.date(), "source_file": plan.parsed.file, "kind": "upload", "as_of_note": ""}
+               "published": now.date(), "source_file": plan.parsed.file, "as_of_note": ""}
     frames = {}
     for table, rows, period_col in (("observations", plan.parsed.monthly, "period"), ("weekly", plan.parsed.weekly, "week_ending")):
         if rows:
@@ -351,8 +428,8 @@ def publish_plan(db_path: Path, plan: Plan, label: str | None = None) -> str:
             frame["note"] = ""
             frame["source_file"] = plan.parsed.file
             frames[table] = frame
-    store.publish(db_path, vintage, frames)
-    return vintage_id
+    return lifecycle.commit(db_path, "upload", vintage, frames, user or lifecycle.cli_user(), plan.parsed.file,
+                            plan.parsed.source_sha256)
 
 
 def catalogue_of(reader: store.ReadOnlyStore) -> dict[str, dict]:
@@ -361,7 +438,7 @@ def catalogue_of(reader: store.ReadOnlyStore) -> dict[str, dict]:
 
 
 def load_file(db_path: Path, path: Path | str, sheet: str | None = None, authority: str | None = None,
-              label: str | None = None) -> tuple[str, Plan]:
+              label: str | None = None, user: str = "") -> tuple[str, Plan]:
     """Validate, compare and publish; raises LoadRejected (database untouched) on any problem."""
     reader = store.ReadOnlyStore(db_path)
     authorities = set(reader.table("authorities")["authority"])
@@ -370,15 +447,14 @@ def load_file(db_path: Path, path: Path | str, sheet: str | None = None, authori
     plan = plan_upload(reader, parsed)
     if not plan.ok:
         raise LoadRejected(parsed.problems or [Problem(parsed.file, None, None, "nothing to load")])
-    store.ReadOnlyStore.close_all()  # the file is about to be replaced: this process must reopen it
-    return publish_plan(db_path, plan, label), plan
+    return publish_plan(db_path, plan, label, user), plan
 
 
 MAX_COMMENTARY_CHARS = 8000
 
 
 def publish_commentary(db_path: Path, area: str, period: dt.date, text: str, author: str = "",
-                       authority: str | None = None) -> str:
+                       authority: str | None = None, user: str = "") -> str:
     """Store one area's commentary for a month as a new vintage (earlier wording is kept, as with figures).
     Validated like any upload: an unknown area, a future month or an over-long text is rejected."""
     from .models import Commentary  # pydantic model shared with the sample build
@@ -403,20 +479,21 @@ def publish_commentary(db_path: Path, area: str, period: dt.date, text: str, aut
     if problems:
         raise LoadRejected(problems)
     now = dt.datetime.now()
-    vintage_id = f"commentary-{now:%Y%m%d-%H%M%S-%f}"
+    vintage_id = lifecycle.new_vintage_id("commentary", now)
     row = Commentary(authority=authority, area=area, period=period, vintage=vintage_id, text=body,
                      source_file=f"edited in the app{' by ' + author.strip() if author.strip() else ''}")
     vintage = {"vintage": vintage_id, "label": f"Commentary edit, {now:%d %b %Y %H:%M}", "published": now.date(),
-               "source_file": row.source_file, "kind": "commentary",
-               "as_of_note": f"{area} commentary for {iso(period)}"}
-    store.publish(db_path, vintage, {"commentary": pd.DataFrame([row.model_dump(mode="python")])})
-    return vintage_id
+               "source_file": row.source_file, "as_of_note": f"{area} commentary for {iso(period)}"}
+    return lifecycle.commit(db_path, "commentary", vintage, {"commentary": pd.DataFrame([row.model_dump(mode="python")])},
+                            author.strip() or user or "app", row.source_file,
+                            hashlib.sha256(body.encode("utf-8")).hexdigest())
 
 
 PLAN_UPDATE_COLUMNS = ("action_ref", "action_brag", "impact_brag", "commentary")
 
 
-def load_plan_update(db_path: Path, path: Path | str, authority: str | None = None, label: str | None = None) -> str:
+def load_plan_update(db_path: Path, path: Path | str, authority: str | None = None, label: str | None = None,
+                     user: str = "") -> str:
     """Record the month's Action/Impact BRAG and commentary for improvement-plan actions: a CSV with
     action_ref plus any of action_brag, impact_brag, commentary. Every row is checked with the plan's own
     model against the latest plan; any problem rejects the file and leaves the database as it was."""
@@ -443,7 +520,7 @@ def load_plan_update(db_path: Path, path: Path | str, authority: str | None = No
         raise LoadRejected([Problem(name, None, None, "no improvement plan is loaded to update")])
     current = {r["action_ref"]: r for r in latest.drop(columns=["label"]).to_dict("records")}
     now = dt.datetime.now()
-    vintage_id = f"plan-{now:%Y%m%d-%H%M%S-%f}"
+    vintage_id = lifecycle.new_vintage_id("plan", now)
     updated: dict[str, dict] = {}
     for lineno, raw in enumerate(rows[1:], start=2):
         cells = {h: ("" if v is None else str(v).strip()) for h, v in zip(header, raw)}
@@ -473,8 +550,7 @@ def load_plan_update(db_path: Path, path: Path | str, authority: str | None = No
     actions = [updated.get(ref, {**row, "vintage": vintage_id}) for ref, row in current.items()]
     measures = reader.plan_as_of("plan_measures", "latest", authority).drop(columns=["label"]).assign(vintage=vintage_id)
     vintage = {"vintage": vintage_id, "label": label or f"Plan update from {name}, {now:%d %b %Y %H:%M}",
-               "published": now.date(), "source_file": name, "kind": "upload",
+               "published": now.date(), "source_file": name,
                "as_of_note": f"BRAG/commentary for {len(updated)} improvement-plan actions"}
-    store.ReadOnlyStore.close_all()
-    store.publish(db_path, vintage, {"plan_actions": pd.DataFrame(actions), "plan_measures": measures})
-    return vintage_id
+    return lifecycle.commit(db_path, "plan", vintage, {"plan_actions": pd.DataFrame(actions), "plan_measures": measures},
+                            user or lifecycle.cli_user(), name, hashlib.sha256(path.read_bytes()).hexdigest())

@@ -58,6 +58,7 @@ STATUS_WORDS = {
 Month = Annotated[dt.date, BeforeValidator(parse_period)]
 BlankFloat = Annotated[Optional[float], BeforeValidator(lambda v: None if v == "" else v)]
 BlankInt = Annotated[Optional[int], BeforeValidator(lambda v: None if v == "" else v)]
+BlankMonth = Annotated[Optional[dt.date], BeforeValidator(lambda v: None if v in ("", None) else parse_period(v))]
 
 
 class _Row(BaseModel):
@@ -113,7 +114,7 @@ class Vintage(_Row):
     label: str
     published: dt.date
     source_file: str
-    kind: str = Field(pattern=r"^(pack|upload|commentary)$")
+    kind: str = Field(pattern=r"^(pack|upload|commentary|plan|targets|comparators)$")
     as_of_note: str = ""
 
 
@@ -173,6 +174,8 @@ class TargetRow(_Row):
     target_text: str
     source_file: str
     source_line: int
+    applies_from: BlankMonth = None  # None: every month (as the packs print it)
+    tolerance: BlankFloat = Field(default=None, ge=0)
 
 
 class Comparator(_Row):
@@ -181,9 +184,10 @@ class Comparator(_Row):
     vintage: str
     comparator: str = Field(pattern=r"^(gm|nw|sn|england)$")
     value: float
-    year: str = ""
+    year: str = Field(default="", pattern=r"^(\d{4}/\d{2}|\d{4})?$")
     source_file: str
     source_line: int
+    source: str = ""  # where the figure was published, e.g. "DfE Children in need 2023"
 
 
 class PrintedRating(_Row):

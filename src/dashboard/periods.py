@@ -5,29 +5,36 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+EARLIEST_START = dt.date(2000, 1, 1)  # no month, target or comparator of this scorecard is older
+
 _MON = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
-_SHORT = re.compile(r"^(?P<mon>[A-Za-z]{3})[-\s](?P<yy>\d{2}|\d{4})$")
-_ISO = re.compile(r"^(?P<y>\d{4})-(?P<m>\d{2})(-01)?$")
+# Every spelling of a month an analyst types: "Sep", "Sept", "September" (not "Febuary": a typo is refused).
+_MONTH_WORDS = {**{m.lower(): i for i, m in enumerate(_MON)},
+                **{dt.date(2000, i + 1, 1).strftime("%B").lower(): i for i in range(12)}, "sept": 8}
+_WORDY = re.compile(r"^(?P<mon>[A-Za-z]+)\.?(?:[-\s/']+)(?P<yy>\d{2}|\d{4})$")
+_ISO = re.compile(r"^(?P<y>\d{4})-(?P<m>\d{1,2})(-01)?$")
+_SLASH = re.compile(r"^(?P<m>\d{1,2})/(?P<y>\d{4})$")
 
 
 def parse_period(text: object) -> dt.date:
-    """'Aug-23', 'Aug 2023', '2023-08' or a date -> 2023-08-01. Raises ValueError otherwise."""
+    """'Aug-23', 'Sept-23', 'Aug 2023', 'August 2023', '2023-08', '08/2023' or a date -> 2023-08-01.
+    Raises ValueError otherwise."""
     if isinstance(text, dt.datetime):
         return dt.date(text.year, text.month, 1)
     if isinstance(text, dt.date):
         return dt.date(text.year, text.month, 1)
     s = str(text).strip()
-    m = _ISO.match(s)
+    m = _ISO.match(s) or _SLASH.match(s)
     if m:
         month = int(m.group("m"))
         if 1 <= month <= 12:
             return dt.date(int(m.group("y")), month, 1)
         raise ValueError(f"{s!r} has no month {month}")
-    m = _SHORT.match(s)
-    if m and m.group("mon").title() in _MON:
+    m = _WORDY.match(s)
+    if m and m.group("mon").lower() in _MONTH_WORDS:
         yy = int(m.group("yy"))
         year = yy if yy > 999 else 2000 + yy
-        return dt.date(year, _MON.index(m.group("mon").title()) + 1, 1)
+        return dt.date(year, _MONTH_WORDS[m.group("mon").lower()] + 1, 1)
     raise ValueError(f"{s!r} is not a month (use Aug-23 or 2023-08)")
 
 
@@ -64,3 +71,24 @@ def financial_year_start(period: dt.date) -> dt.date:
 def this_month() -> dt.date:
     today = dt.date.today()
     return dt.date(today.year, today.month, 1)
+
+
+_FY = re.compile(r"^(?:FY\s*)?(?P<y>\d{4})\s*[/-]\s*(?P<y2>\d{2}|\d{4})$", re.IGNORECASE)
+
+
+def parse_start(text: object) -> dt.date:
+    """When something starts applying: a financial year ('2024/25', '2024-25', 'FY2024/25' -> April 2024)
+    or a month in any form parse_period reads. Raises ValueError otherwise."""
+    s = str(text).strip()
+    m = _FY.match(s)
+    if m:
+        first, second = int(m.group("y")), int(m.group("y2"))
+        if second % 100 == (first + 1) % 100:
+            return dt.date(first, 4, 1)
+        raise ValueError(f"{s!r} is not a financial year: the second year must follow the first (e.g. 2024/25)")
+    return parse_period(text)
+
+
+def financial_year_label(start: dt.date) -> str:
+    """April 2024 -> '2024/25'."""
+    return f"{start.year}/{(start.year + 1) % 100:02d}"

@@ -38,9 +38,12 @@ TABLES: dict[str, str] = {
                " note VARCHAR, source_file VARCHAR, source_line INTEGER"),
     "baselines": ("authority VARCHAR, ref VARCHAR, vintage VARCHAR, basis VARCHAR, value DOUBLE, status VARCHAR,"
                   " note VARCHAR, source_file VARCHAR, source_line INTEGER"),
-    "targets": "authority VARCHAR, ref VARCHAR, vintage VARCHAR, target_text VARCHAR, source_file VARCHAR, source_line INTEGER",
+    # applies_from: the first month a target rates (NULL: every month, as the packs print it); tolerance
+    # overrides the indicator's Amber tolerance for that target.
+    "targets": ("authority VARCHAR, ref VARCHAR, vintage VARCHAR, target_text VARCHAR, source_file VARCHAR,"
+                " source_line INTEGER, applies_from DATE, tolerance DOUBLE"),
     "comparators": ("authority VARCHAR, ref VARCHAR, vintage VARCHAR, comparator VARCHAR, value DOUBLE, year VARCHAR,"
-                    " source_file VARCHAR, source_line INTEGER"),
+                    " source_file VARCHAR, source_line INTEGER, source VARCHAR"),
     "printed_ratings": ("authority VARCHAR, ref VARCHAR, vintage VARCHAR, period DATE, rag VARCHAR, direction VARCHAR,"
                         " source_file VARCHAR, source_line INTEGER"),
     "commentary": ("authority VARCHAR, area VARCHAR, period DATE, vintage VARCHAR, text VARCHAR, source_file VARCHAR,"
@@ -136,8 +139,13 @@ def build(db_path: Path, frames: dict[str, pd.DataFrame]) -> None:
     with _atomic_write(db_path, start_from_live=False) as con:
         for table, ddl in TABLES.items():
             con.execute(f"CREATE TABLE {table} ({ddl})")
-        fixed = dt.datetime(2000, 1, 1)  # packs are ordered by publication date; a fixed stamp keeps builds identical
-        _insert(con, "vintages", frames["vintages"].assign(seq=0, loaded_at=fixed))
+        # Packs are ordered by publication date and get a fixed stamp so builds are identical; replayed journal
+        # entries keep the moment they were written.
+        fixed = dt.datetime(2000, 1, 1)
+        vintages = frames["vintages"].assign(seq=0)
+        stamps = vintages["loaded_at"] if "loaded_at" in vintages else pd.Series(None, index=vintages.index)
+        vintages["loaded_at"] = pd.to_datetime(stamps).fillna(pd.Timestamp(fixed))
+        _insert(con, "vintages", vintages)
         for table in TABLES:
             if table != "vintages":
                 _insert(con, table, frames.get(table, pd.DataFrame()))
@@ -148,7 +156,7 @@ def publish(db_path: Path, vintage: dict, frames: dict[str, pd.DataFrame]) -> No
     """Add one vintage (an upload) and its rows to a copy of the live file, then swap it in."""
     with _atomic_write(db_path, start_from_live=True) as con:
         con.execute("BEGIN TRANSACTION")
-        _insert(con, "vintages", pd.DataFrame([{**vintage, "seq": 0, "loaded_at": dt.datetime.now()}]))
+        _insert(con, "vintages", pd.DataFrame([{"loaded_at": dt.datetime.now(), **vintage, "seq": 0}]))
         for table, frame in frames.items():
             _insert(con, table, frame)
         _renumber_vintages(con)
@@ -256,19 +264,42 @@ class ReadOnlyStore:
             [self.vintage_seq(vintage), authority])
         return [p.date() if hasattr(p, "date") else p for p in df["period"]]
 
-    def _latest_meta(self, table: str, vintage: str | None, authority: str, key: str) -> pd.DataFrame:
+    def _latest_meta(self, table: str, vintage: str | None, authority: str, key: str,
+                     newest: str = "v.seq DESC") -> pd.DataFrame:
         cols = ", ".join(f"t.{c}" for c in columns(_allow(table)))
         return self.query(
             f"""SELECT {cols}, v.seq FROM {table} t JOIN vintages v USING (vintage)
                 WHERE v.seq <= ? AND t.authority = ?
-                QUALIFY row_number() OVER (PARTITION BY {key} ORDER BY v.seq DESC) = 1""",
+                QUALIFY row_number() OVER (PARTITION BY {key} ORDER BY {newest}) = 1""",
             [self.vintage_seq(vintage), authority])
 
     def targets_as_of(self, vintage: str | None, authority: str) -> pd.DataFrame:
-        return self._latest_meta("targets", vintage, authority, "t.ref")
+        """Per ref and start month, the newest target set up to the vintage (the engine picks the month's one)."""
+        return self._latest_meta("targets", vintage, authority, "t.ref, t.applies_from")
 
     def comparators_as_of(self, vintage: str | None, authority: str) -> pd.DataFrame:
-        return self._latest_meta("comparators", vintage, authority, "t.ref, t.comparator")
+        """Per ref and comparator, the newest year known at the vintage; for the same year the newest vintage."""
+        return self._latest_meta("comparators", vintage, authority, "t.ref, t.comparator",
+                                 newest="coalesce(t.year, '') DESC, v.seq DESC")
+
+    def target_history(self, authority: str, ref: str) -> pd.DataFrame:
+        """Every change of target for one indicator (a pack reprinting the same target is not a change),
+        with the vintage that set it and the month it applies from."""
+        return self.query(
+            """SELECT t.applies_from, t.target_text, t.tolerance, t.vintage, v.label, v.kind, v.seq, v.loaded_at,
+                      t.source_file, t.source_line
+               FROM targets t JOIN vintages v USING (vintage)
+               WHERE t.authority = ? AND t.ref = ?
+               WINDOW w AS (PARTITION BY t.applies_from ORDER BY v.seq)
+               QUALIFY lag(t.target_text) OVER w IS DISTINCT FROM t.target_text
+                    OR lag(t.tolerance) OVER w IS DISTINCT FROM t.tolerance
+               ORDER BY t.applies_from NULLS FIRST, v.seq""", [authority, ref])
+
+    def comparator_history(self, authority: str, ref: str) -> pd.DataFrame:
+        return self.query(
+            """SELECT c.comparator, c.year, CAST(c.value AS DOUBLE) AS value, c.source, c.vintage, v.label, v.seq
+               FROM comparators c JOIN vintages v USING (vintage)
+               WHERE c.authority = ? AND c.ref = ? ORDER BY c.comparator, c.year, v.seq""", [authority, ref])
 
     def baselines_as_of(self, vintage: str | None, authority: str) -> pd.DataFrame:
         return self._latest_meta("baselines", vintage, authority, "t.ref")
@@ -341,6 +372,19 @@ class ReadOnlyStore:
                                                  ORDER BY (o.status <> 'missing') DESC, v.seq DESC) = 1
                       ORDER BY o.authority, o.ref, o.period"""
         return self.query(sql, params)
+
+    def rows_of_vintage(self, table: str, vintage: str) -> pd.DataFrame:
+        """Every row one vintage wrote to a table (the journal adopts a pre-journal upload this way)."""
+        return self.query(f"SELECT * FROM {_allow(table)} WHERE vintage = ?", [vintage])
+
+    def dump_all(self) -> dict[str, pd.DataFrame]:
+        """Everything stored, each table in a total order: two stores hold the same record iff these are equal."""
+        out = {}
+        for table in TABLES:
+            cols = columns(table)
+            order = ", ".join(f"{c} NULLS FIRST" for c in cols)
+            out[table] = self.query(f"SELECT {', '.join(cols)} FROM {_allow(table)} ORDER BY {order}")
+        return out
 
     def dump_weekly(self) -> pd.DataFrame:
         return self.query(

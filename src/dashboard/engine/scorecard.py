@@ -12,7 +12,7 @@ import pandas as pd
 from ..formatting import STATUS_TEXT, fmt_value
 from ..periods import add_months, label
 from . import rag, spc, trend
-from .targets import parse_target
+from .targets import in_force, parse_target
 
 SPARK_MONTHS = 12
 TABLE_MONTHS = 6
@@ -43,16 +43,22 @@ def _first_per_cell(rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
     return ~pd.DataFrame({"r": rows, "c": cols}).duplicated().to_numpy()
 
 
-def parsed_targets(indicators: pd.DataFrame, targets: pd.DataFrame) -> pd.DataFrame:
-    """ref -> target_text, target_kind, target_low, target_high (parse_target caches each distinct text)."""
+def parsed_targets(indicators: pd.DataFrame, targets: pd.DataFrame, month: dt.date) -> pd.DataFrame:
+    """ref -> target_text, target_kind, target_low, target_high, target_tolerance, target_from for the target
+    in force in the month (parse_target caches each distinct text)."""
+    cols = ["target_text", "target_kind", "target_low", "target_high", "target_tolerance", "target_from"]
     if targets.empty:
-        return pd.DataFrame(columns=["target_text", "target_kind", "target_low", "target_high"], index=pd.Index([], name="ref"))
+        return pd.DataFrame(columns=cols, index=pd.Index([], name="ref"))
     polarity = indicators.drop_duplicates("ref").set_index("ref")["polarity"]
-    t = targets[targets["ref"].isin(polarity.index)].drop_duplicates("ref")
+    t = in_force(targets[targets["ref"].isin(polarity.index)], month)
     parsed = [parse_target(text, pol) for text, pol in zip(t["target_text"], polarity.reindex(t["ref"]))]
+    tolerance = t["tolerance"] if "tolerance" in t else pd.Series(np.nan, index=t.index)
+    start = t["applies_from"] if "applies_from" in t else pd.Series(None, index=t.index)
     return pd.DataFrame({"target_text": t["target_text"].to_numpy(dtype=object),
                          "target_kind": [p.kind for p in parsed], "target_low": [p.low for p in parsed],
-                         "target_high": [p.high for p in parsed]}, index=pd.Index(t["ref"], name="ref"))
+                         "target_high": [p.high for p in parsed],
+                         "target_tolerance": tolerance.to_numpy(dtype=float, na_value=np.nan),
+                         "target_from": start.to_numpy(dtype=object)}, index=pd.Index(t["ref"], name="ref"))
 
 
 COMPARATOR_COLS = ["gm", "nw", "sn", "england"]
@@ -156,11 +162,15 @@ def build(inputs: Inputs, month: dt.date, areas: list[str] | None = None,
     df["previous_year_basis"] = np.where(use_month, label(last_year),
                                          np.where(df["baseline_value"].notna(), df["baseline_basis"].fillna("") + " baseline", ""))
 
-    tg = parsed_targets(ind, inputs.targets).reindex(df.index)
+    tg = parsed_targets(ind, inputs.targets, month).reindex(df.index)
     df["target_text"] = tg["target_text"].fillna("")
     df["target_kind"] = tg["target_kind"].fillna("none")
     df["target_low"] = tg["target_low"].astype(float)
     df["target_high"] = tg["target_high"].astype(float)
+    df["target_from"] = tg["target_from"]
+    # A target loaded with its own tolerance overrides the indicator's for the months it applies to.
+    own = tg["target_tolerance"].astype(float)
+    df["amber_tolerance"] = own.where(own.notna(), df["amber_tolerance"].astype(float))
     cmp = comparator_columns(inputs.comparators).reindex(df.index)
     for c in COMPARATOR_COLS:
         df[c] = cmp[c].astype(float)

@@ -6,11 +6,14 @@ a plain "85%" is a minimum for a higher-is-better measure and a maximum for a lo
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import math
 import re
 from dataclasses import dataclass
 from typing import Literal, Optional
+
+import pandas as pd
 
 Kind = Literal["minimum", "maximum", "band", "none"]
 
@@ -70,3 +73,15 @@ def parse_target(text: object, polarity: str) -> Target:
     if polarity == "lower_better":
         return Target("maximum", None, value, str(text).strip())
     raise TargetError(f"target {text!r} has no direction: the indicator is {polarity}, so write <x, >x or a band")
+
+
+def in_force(targets: pd.DataFrame, month: dt.date) -> pd.DataFrame:
+    """One target row per ref: the one whose period covers the month. A target applies from its
+    applies_from month (blank: from the start) until the next one for the same ref begins, so a 2024/25
+    target rates April 2024 on while January 2024 keeps the 2023/24 one."""
+    if targets.empty or "applies_from" not in targets:
+        return targets.drop_duplicates("ref") if not targets.empty else targets
+    start = pd.to_datetime(targets["applies_from"])
+    live = targets.assign(_start=start)[start.isna() | (start <= pd.Timestamp(month))]
+    return live.sort_values(["ref", "_start"], kind="stable", na_position="first").drop_duplicates(
+        "ref", keep="last").drop(columns="_start")

@@ -91,6 +91,16 @@ def history(ref: str) -> pd.DataFrame:
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
+def _target_history(ref: str, authority: str, db_stamp: tuple) -> pd.DataFrame:
+    return reader().target_history(authority, ref)
+
+
+def target_history(ref: str) -> pd.DataFrame:
+    """Every target set for the indicator: printed in a pack or loaded, with the months it applies from."""
+    return _target_history(ref, authority(), stamp())
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
 def _weekly(vintage: str, authority: str, db_stamp: tuple) -> pd.DataFrame:
     df = reader().weekly_as_of(vintage, authority)
     df["week_ending"] = pd.to_datetime(df["week_ending"]).dt.date

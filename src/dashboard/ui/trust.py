@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from .. import loader
+from .. import journal, loader, reference
 from ..formatting import RAG_WORD, fmt_change, fmt_value, rag_label, shown
 from ..periods import iso, label, long_label, parse_period
 from . import components, data
@@ -20,6 +20,7 @@ from .routing import routed
 
 SECRET_ENV = "DASHBOARD_ADMIN_SECRET"
 SECRET_KEY = "admin_secret"  # in .streamlit/secrets.toml
+APP_USER = "admin (app, shared secret)"  # who the journal records for writes made through the admin page
 
 
 def _area_names() -> dict[str, str]:
@@ -192,9 +193,13 @@ def _publish_upload(file_id: str) -> None:
         st.session_state["_publish_error"] = ["The preview is out of date: upload the file again."]
         return
     try:
-        vintage = loader.publish_plan(data.db_path(), plan[1], st.session_state.get("vintage_name", "").strip() or None)
+        vintage = loader.publish_plan(data.db_path(), plan[1], st.session_state.get("vintage_name", "").strip() or None,
+                                      user=APP_USER)
     except loader.LoadRejected as exc:
         st.session_state["_publish_error"] = [str(p) for p in exc.problems]
+        return
+    except journal.WriterBusy as exc:
+        st.session_state["_publish_error"] = [str(exc)]
         return
     st.session_state["_published"] = (file_id, vintage)
     st.session_state.pop("_plan", None)
@@ -206,9 +211,12 @@ def _publish_commentary(area: str, period, key: str) -> None:
         return
     try:
         vintage = loader.publish_commentary(data.db_path(), area, period, st.session_state.get(key, ""),
-                                            author=st.session_state.get("commentary_author", ""))
+                                            author=st.session_state.get("commentary_author", ""), user=APP_USER)
     except loader.LoadRejected as exc:
         st.session_state["_commentary_result"] = ("error", "Not saved: " + "; ".join(p.message for p in exc.problems))
+        return
+    except journal.WriterBusy as exc:
+        st.session_state["_commentary_result"] = ("error", f"Not saved: {exc}")
         return
     st.session_state["_commentary_result"] = ("ok", f"Saved as vintage {vintage}. The area page shows it for "
                                                     f"{long_label(period)}.")
@@ -251,6 +259,8 @@ def _upload_section() -> None:
     m2.metric("Revisions", len(plan.revised))
     m3.metric("Unchanged", plan.unchanged)
     m4.metric("Weekly figures", len(parsed.weekly))
+    if parsed.month_columns:
+        st.caption("Month columns read: " + "; ".join(f"“{h}” as {label(parse_period(m))}" for h, m in parsed.month_columns))
     if not plan.added.empty:
         st.markdown("**New figures**")
         a = plan.added
@@ -271,6 +281,60 @@ def _upload_section() -> None:
     with st.form("publish_upload"):
         st.text_input("Name this vintage", value=f"Upload of {up.name}", max_chars=120, key="vintage_name")
         st.form_submit_button("Publish", type="primary", on_click=_publish_upload, args=(up.file_id,))
+
+
+REFERENCE_HELP = {
+    "targets": ("Load targets", "`ref,target[,tolerance][,from]`: the target as printed (85%, 20-24%, <7%, 552; blank "
+                "withdraws it), an optional Amber tolerance in the indicator's units, and the financial year or month "
+                "it applies from (2024/25, Apr-24; blank: from the start). Earlier months keep the target they had."),
+    "comparators": ("Load comparators", "`ref,comparator,value,year[,source]`: comparator gm, nw, sn or england, the "
+                    "published year (2022/23) and where it was published. A newer year replaces the one shown from "
+                    "now on; what earlier vintages showed the panel is kept."),
+}
+
+
+def _publish_reference(kind: str, file_id: str) -> None:
+    pending = st.session_state.get(f"_ref_{kind}")
+    if not _allowed() or pending is None or pending[0] != file_id:
+        st.session_state[f"_ref_{kind}_result"] = ("error", "The preview is out of date: upload the file again.")
+        return
+    try:
+        vintage = reference.publish(data.db_path(), pending[1], user=APP_USER)
+    except loader.LoadRejected as exc:
+        st.session_state[f"_ref_{kind}_result"] = ("error", "Not published: " + "; ".join(str(p) for p in exc.problems))
+        return
+    except journal.WriterBusy as exc:
+        st.session_state[f"_ref_{kind}_result"] = ("error", f"Not published: {exc}")
+        return
+    st.session_state[f"_ref_{kind}_result"] = ("ok", f"Published as vintage {vintage}.")
+    st.session_state[f"_ref_{kind}_done"] = file_id
+    st.session_state.pop(f"_ref_{kind}", None)
+
+
+def _reference_section(kind: str) -> None:
+    title, help_text = REFERENCE_HELP[kind]
+    st.subheader(title)
+    st.caption(help_text)
+    up = st.file_uploader(f"{kind.title()} file", type=["csv", "xlsx"], key=f"upload_{kind}")
+    result = st.session_state.pop(f"_ref_{kind}_result", None)
+    if result:
+        (st.success if result[0] == "ok" else st.error)(result[1])
+    if up is None or st.session_state.get(f"_ref_{kind}_done") == up.file_id:
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / ("upload" + Path(up.name).suffix.lower())
+        path.write_bytes(up.getvalue())
+        upload = reference.PARSERS[kind](path, data.reader(), data.authority(), display_name=up.name)
+    if upload.problems:
+        st.error(f"Rejected: {len(upload.problems)} problem(s) in {up.name}. Nothing will be loaded; fix the file "
+                 "and upload it again.", icon="✖")
+        _problems_table(upload.problems)
+        return
+    st.markdown(f"**What publishing {up.name} will change** ({len(upload.rows)} {kind})")
+    st.dataframe(upload.changes, hide_index=True, width="stretch")
+    st.session_state[f"_ref_{kind}"] = (up.file_id, upload)
+    st.button(f"Publish {kind}", type="primary", key=f"publish_{kind}", on_click=_publish_reference,
+              args=(kind, up.file_id))
 
 
 def _commentary_section() -> None:
@@ -309,6 +373,10 @@ def admin() -> None:
     if not _unlocked():
         return
     _upload_section()
+    st.divider()
+    _reference_section("targets")
+    st.divider()
+    _reference_section("comparators")
     st.divider()
     _commentary_section()
 

@@ -217,6 +217,7 @@ def indicator() -> None:
                              if pd.notna(r["rolling_12_total"]) else f"not given: {int(r['rolling_months'])} of 12 months have figures"))
             st.markdown("\n".join(lines))
             st.caption("Derived here from the monthly counts; population from the authority's metadata.")
+        _target_history(ref, ctx)
         nm = data.names()
         wording = nm[nm["ref"] == ref][["label", "name_as_printed", "name_damaged"]].drop_duplicates("name_as_printed")
         if len(wording) > 1:
@@ -235,6 +236,24 @@ def indicator() -> None:
             "Source": [f"{f}, line {int(n)}" if pd.notna(n) else f for f, n in zip(table["source_file"], table["source_line"])],
             "Revised": ["yes" if p in revised else "" for p in table["period"]],
         }), hide_index=True, width="stretch", height=320)
+
+
+def _target_history(ref: str, ctx) -> None:
+    """Which target rated which months, and who set it: a new year's target never rewrites an old month's rating."""
+    hist = data.target_history(ref)
+    if ctx.vintage != "latest":
+        hist = hist[hist["seq"] <= data.table("vintages").set_index("vintage")["seq"][ctx.vintage]]
+    if hist.empty or len(hist) < 2 and hist["applies_from"].isna().all():
+        return
+    st.markdown("**Targets over time**")
+    st.dataframe(pd.DataFrame({
+        "Applies from": ["the start" if pd.isna(f) else label(pd.Timestamp(f).date()) for f in hist["applies_from"]],
+        "Target": [t or "none" for t in hist["target_text"]],
+        "Tolerance": ["indicator default" if pd.isna(t) else f"{t:g}" for t in hist["tolerance"]],
+        "Set in": hist["label"],
+    }), hide_index=True, width="stretch")
+    st.caption("A target applies from its month until the next one starts; where two were set for the same month, "
+               "the later one counts.")
 
 
 @routed

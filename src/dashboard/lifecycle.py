@@ -1,0 +1,297 @@
+"""The data lifecycle: build, write, backup, restore. Every write in the product goes through commit().
+
+    build    = sample_data/ + every journal entry replayed in order (the database is derivable)
+    commit   = under the writer lock: journal entry first, then the atomic publish to DuckDB
+    backup   = one archive of the journal with a checksum list
+    restore  = every checksum checked first, then the journal swapped in and the database rebuilt
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import hashlib
+import io
+import math
+import shutil
+import tarfile
+from pathlib import Path, PurePosixPath
+from typing import Type
+
+import pandas as pd
+from pydantic import BaseModel, ValidationError
+
+from . import ingest, journal, models, store
+from .journal import Entry, JournalError, WriterBusy  # noqa: F401  (re-exported for callers)
+
+BACKUP_ROOT = "dashboard-backup"
+BACKUP_FORMAT = "dashboard-backup/1"
+MAX_BACKUP_BYTES = 2 * 1024**3
+
+# The table a journal row lands in -> the model that validates it on replay (as in the sample build).
+MODELS: dict[str, Type[BaseModel]] = {table: model for table, (_, model) in ingest.SAMPLE_FILES.items()}
+# Tables a write may touch; reference tables (areas, authorities, indicators) come only from sample_data/.
+WRITABLE = ("observations", "weekly", "commentary", "plan_actions", "plan_measures", "targets", "comparators")
+
+
+class RestoreRefused(Exception):
+    """The archive is truncated, tampered with or not ours: nothing was changed."""
+
+
+def cli_user() -> str:
+    try:
+        return f"cli ({getpass.getuser()})"
+    except Exception:  # no login name in some containers
+        return "cli"
+
+
+# ---------------------------------------------------------------- building
+
+def _replay_frames(entry: Entry, known: dict[str, set]) -> tuple[dict, dict[str, pd.DataFrame], list[str]]:
+    """An entry's vintage and rows, typed by the same models as sample_data/, checked against the catalogue."""
+    problems: list[str] = []
+    where = f"journal entry {entry.name}"
+    vintage = dict(entry.vintage)
+    stamp = vintage.pop("loaded_at", None)
+    try:
+        vintage = models.Vintage.model_validate(vintage).model_dump(mode="python")
+    except ValidationError as exc:
+        problems += [f"{where}, vintage: {e['msg']}" for e in exc.errors()]
+    vintage["loaded_at"] = pd.Timestamp(stamp) if stamp else None
+    frames = {}
+    for table, raw in entry.rows().items():
+        if table not in WRITABLE:
+            problems.append(f"{where}: writes to table {table!r}, which only sample_data/ may fill")
+            continue
+        rows = []
+        for n, record in enumerate(raw, start=1):
+            record = {k: ("" if v is None or (isinstance(v, float) and math.isnan(v)) else v) for k, v in record.items()}
+            try:
+                rows.append(MODELS[table].model_validate(record).model_dump(mode="python"))
+            except ValidationError as exc:
+                for err in exc.errors():
+                    col = ".".join(str(p) for p in err["loc"]) or "row"
+                    problems.append(f"{where}, {table} row {n}, column {col!r}: {err['msg']}")
+        frame = pd.DataFrame(rows)
+        for col, universe in (("ref", known["refs"]), ("area", known["areas"]), ("authority", known["authorities"])):
+            if col in frame and not frame.empty:
+                unknown = sorted(set(frame[col]) - universe)
+                if unknown:
+                    problems.append(f"{where}, {table}: unknown {col} {', '.join(map(str, unknown))} (no longer in "
+                                    "sample_data/?); put it back, or restore a backup made for this catalogue")
+        frames[table] = frame
+    return vintage, frames, problems
+
+
+def read_all(sample_dir: Path, folder: Path) -> dict[str, pd.DataFrame]:
+    """sample_data/ plus every journal entry in order, validated; raises SampleDataError or JournalError."""
+    frames = ingest.read_sample(sample_dir)
+    known = {"refs": set(frames["indicators"]["ref"]), "areas": set(frames["areas"]["area"]),
+             "authorities": set(frames["authorities"]["authority"])}
+    seen = set(frames["vintages"]["vintage"])
+    vintages, extra, problems = [], {t: [] for t in WRITABLE}, []
+    for entry in journal.entries(folder):
+        vintage, tables, found = _replay_frames(entry, known)
+        if vintage["vintage"] in seen:
+            found.append(f"journal entry {entry.name}: vintage {vintage['vintage']} is already defined")
+        seen.add(vintage["vintage"])
+        problems += found
+        vintages.append(vintage)
+        for table, frame in tables.items():
+            extra[table].append(frame)
+    if problems:
+        raise JournalError("\n".join(problems))
+    if vintages:
+        frames["vintages"] = pd.concat([frames["vintages"], pd.DataFrame(vintages)], ignore_index=True)
+        for table, parts in extra.items():
+            parts = [p for p in parts if not p.empty]
+            if parts:
+                base = frames[table]
+                frames[table] = pd.concat([base] + [p.reindex(columns=base.columns) for p in parts], ignore_index=True)
+    return frames
+
+
+def _adopt_unjournaled(db_path: Path) -> list[Entry]:
+    """Upgrade path: a database written before the journal may hold uploads nowhere else. Copy each into the
+    journal before anything rebuilds over it. Call under the writer lock."""
+    if not Path(db_path).exists():
+        return []
+    folder = journal.journal_dir(db_path)
+    reader = store.ReadOnlyStore(db_path)
+    try:
+        vintages = reader.table("vintages")
+    except Exception:  # a damaged file: there is nothing readable to adopt, and build replaces it
+        store.ReadOnlyStore.close_all()
+        return []
+    journaled = journal.vintages_in(folder)
+    adopted = []
+    for row in vintages.sort_values("seq").to_dict("records"):
+        if row["kind"] == "pack" or row["vintage"] in journaled:
+            continue
+        frames = {t: reader.rows_of_vintage(t, row["vintage"]) for t in WRITABLE}
+        frames = {t: f for t, f in frames.items() if not f.empty}
+        vintage = {k: row[k] for k in ("vintage", "label", "published", "source_file", "kind", "as_of_note",
+                                       "loaded_at")}
+        adopted.append(journal.record(db_path, row["kind"], vintage, frames, "adopted from the database on upgrade",
+                                      str(row["source_file"] or ""), ""))
+    store.ReadOnlyStore.close_all()
+    return adopted
+
+
+def build(db_path: Path, sample_dir: Path = ingest.SAMPLE_DIR) -> dict[str, int]:
+    """Rebuild the database from sample_data/ and the whole journal; never discards a journal entry."""
+    db_path = Path(db_path)
+    with journal.writer_lock(db_path, "a rebuild"):
+        _adopt_unjournaled(db_path)
+        frames = read_all(Path(sample_dir), journal.journal_dir(db_path))
+        store.ReadOnlyStore.close_all()
+        store.build(db_path, frames)
+    counts = {name: len(frame) for name, frame in frames.items()}
+    counts["journal"] = len(journal.entries(journal.journal_dir(db_path)))
+    return counts
+
+
+# ---------------------------------------------------------------- writing
+
+def commit(db_path: Path, kind: str, vintage: dict, frames: dict[str, pd.DataFrame], user: str,
+           source_file: str, source_sha256: str) -> str:
+    """The one way anything is written: journal entry, then publish, one writer at a time.
+    If the publish fails the entry is withdrawn and the error raised: refused, never half-kept."""
+    db_path = Path(db_path)
+    bad = sorted(set(frames) - set(WRITABLE))
+    if bad:
+        raise ValueError(f"writes may not touch {bad}")
+    frames = {t: f for t, f in frames.items() if not f.empty}
+    with journal.writer_lock(db_path, f"{kind} by {user}"):
+        vintage = {**vintage, "kind": kind, "loaded_at": dt.datetime.now()}
+        folder = journal.journal_dir(db_path)
+        behind = journal.vintages_in(folder) - _stored_vintages(db_path)
+        entry = journal.record(db_path, kind, vintage, frames, user, source_file, source_sha256)
+        try:
+            store.ReadOnlyStore.close_all()  # the file is about to be replaced: this process must reopen it
+            if behind:  # an earlier write was journaled but never published (a crash): rebuild to catch up
+                store.build(db_path, read_all(ingest.SAMPLE_DIR, folder))
+            else:
+                store.publish(db_path, vintage, frames)
+        except BaseException:
+            journal.withdraw(entry)
+            raise
+    return vintage["vintage"]
+
+
+def _stored_vintages(db_path: Path) -> set[str]:
+    if not Path(db_path).exists():
+        return set()
+    vintages = set(store.ReadOnlyStore(db_path).table("vintages")["vintage"])
+    store.ReadOnlyStore.close_all()
+    return vintages
+
+
+def new_vintage_id(prefix: str, now: dt.datetime | None = None) -> str:
+    now = now or dt.datetime.now()
+    return f"{prefix}-{now:%Y%m%d-%H%M%S-%f}"
+
+
+# ---------------------------------------------------------------- backup and restore
+
+def backup(db_path: Path, out: Path) -> dict[str, int]:
+    """One tar.gz: the journal, its manifests and a SHA256SUMS list. Written beside `out` then renamed."""
+    out = Path(out)
+    folder = journal.journal_dir(db_path)
+    with journal.writer_lock(db_path, "a backup"):
+        found = journal.entries(folder)  # verified: a damaged journal is not backed up as if it were fine
+        files: dict[str, bytes] = {"FORMAT": (BACKUP_FORMAT + "\n").encode()}
+        for entry in found:
+            for part in ("manifest.json", "rows.jsonl"):
+                files[f"journal/{entry.name}/{part}"] = (entry.path / part).read_bytes()
+    sums = "".join(f"{hashlib.sha256(data).hexdigest()}  {name}\n" for name, data in sorted(files.items()))
+    files["SHA256SUMS"] = sums.encode()
+    tmp = out.with_name(out.name + ".part")
+    with tarfile.open(tmp, "w:gz") as tar:
+        for name, data in sorted(files.items()):
+            info = tarfile.TarInfo(f"{BACKUP_ROOT}/{name}")
+            info.size, info.mtime, info.mode = len(data), 0, 0o644
+            tar.addfile(info, io.BytesIO(data))
+    tmp.replace(out)
+    return {"entries": len(found), "bytes": out.stat().st_size}
+
+
+def read_backup(archive: Path) -> dict[str, bytes]:
+    """Every file of a backup, checked: readable whole, only our own layout, every checksum right."""
+    archive = Path(archive)
+    name = archive.name
+    try:
+        if archive.stat().st_size > MAX_BACKUP_BYTES:
+            raise RestoreRefused(f"{name}: larger than {MAX_BACKUP_BYTES // 1024**3} GB; not a dashboard backup")
+        files: dict[str, bytes] = {}
+        with tarfile.open(archive, "r:gz") as tar:
+            for member in tar:
+                path = PurePosixPath(member.name)
+                if member.isdir() and not path.is_absolute() and ".." not in path.parts:
+                    continue  # an archive re-packed by hand may list its folders
+                if not member.isfile() or path.is_absolute() or ".." in path.parts or path.parts[0] != BACKUP_ROOT:
+                    raise RestoreRefused(f"{name}: holds {member.name!r}, which a dashboard backup never does; "
+                                         "not restored")
+                files["/".join(path.parts[1:])] = tar.extractfile(member).read()
+    except FileNotFoundError:
+        raise RestoreRefused(f"{name}: no such file") from None
+    except (tarfile.TarError, EOFError, OSError) as exc:
+        raise RestoreRefused(f"{name}: not a complete dashboard backup (truncated or not a .tar.gz: {exc})") from None
+    if files.get("FORMAT", b"").decode(errors="replace").strip() != BACKUP_FORMAT:
+        raise RestoreRefused(f"{name}: not a dashboard backup (no {BACKUP_FORMAT} marker)")
+    if "SHA256SUMS" not in files:
+        raise RestoreRefused(f"{name}: the checksum list SHA256SUMS is missing")
+    listed = {}
+    for line in files.pop("SHA256SUMS").decode(errors="replace").splitlines():
+        digest, _, member = line.partition("  ")
+        listed[member] = digest
+    if set(listed) != set(files):
+        extra, lost = sorted(set(files) - set(listed)), sorted(set(listed) - set(files))
+        raise RestoreRefused(f"{name}: files do not match the checksum list (unlisted: {extra or 'none'}; "
+                             f"missing: {lost or 'none'})")
+    for member, digest in sorted(listed.items()):
+        if hashlib.sha256(files[member]).hexdigest() != digest:
+            raise RestoreRefused(f"{name}: {member} fails its checksum (tampered or damaged); not restored")
+    return files
+
+
+def restore(db_path: Path, archive: Path, sample_dir: Path = ingest.SAMPLE_DIR) -> dict[str, int]:
+    """Check the archive, then swap its journal in and rebuild. Any failure leaves journal and database as
+    they were; the journal it replaces is kept beside it, never deleted."""
+    db_path = Path(db_path)
+    files = read_backup(archive)
+    folder = journal.journal_dir(db_path)
+    with journal.writer_lock(db_path, "a restore"):
+        _adopt_unjournaled(db_path)
+        stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
+        incoming = folder.parent / f".incoming-restore-{stamp}"
+        for member, data in files.items():
+            if member.startswith("journal/"):
+                target = incoming / member.removeprefix("journal/")
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(data)
+        incoming.mkdir(parents=True, exist_ok=True)
+        try:
+            frames = read_all(Path(sample_dir), incoming)  # every entry verified and validated before any swap
+        except Exception:
+            _remove_tree(incoming)
+            raise
+        kept = None
+        if folder.exists():
+            kept = folder.parent / f"journal-before-restore-{stamp}"
+            folder.rename(kept)
+        incoming.rename(folder)
+        try:
+            store.ReadOnlyStore.close_all()
+            store.build(db_path, frames)
+        except BaseException:
+            folder.rename(incoming)
+            if kept:
+                kept.rename(folder)
+            _remove_tree(incoming)
+            raise
+    return {"entries": len(journal.entries(folder)), "kept": str(kept) if kept else ""}
+
+
+def _remove_tree(path: Path) -> None:
+    shutil.rmtree(path, ignore_errors=True)

@@ -1,0 +1,310 @@
+"""Targets and comparators a performance team maintains: next year's targets, new national figures.
+
+    targets.csv      ref, target[, tolerance][, from][, authority]
+                     target as printed (85%, 20-24%, <7%, 552; blank = no target from then on);
+                     from = a financial year (2024/25) or a month (Apr-24); blank = from the start
+    comparators.csv  ref, comparator (gm|nw|sn|england), value, year (2022/23)[, source][, authority]
+
+Same contract as the figures loader: read (CSV or XLSX) -> every problem named by file, row and column ->
+preview of what changes -> one new vintage through the write journal. Nothing is written on any problem.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+from pydantic import ValidationError
+
+from . import lifecycle, store
+from .engine.targets import TargetError, in_force, parse_target
+from .loader import LoadRejected, Problem, _cell, _check_value, _read_table, catalogue_of
+from .models import Comparator, TargetRow
+from .periods import EARLIEST_START, financial_year_label, iso, parse_start
+
+TARGET_COLUMNS = {"ref": "ref", "target": "target", "tolerance": "tolerance", "from": "from",
+                  "applies_from": "from", "applies from": "from", "authority": "authority"}
+COMPARATOR_COLUMNS = {"ref": "ref", "comparator": "comparator", "value": "value", "year": "year",
+                      "source": "source", "authority": "authority"}
+COMPARATOR_NAMES = {"gm": "gm", "greater manchester": "gm", "nw": "nw", "north west": "nw", "sn": "sn",
+                    "statistical neighbours": "sn", "stat neighbours": "sn", "england": "england"}
+_YEAR = re.compile(r"^(\d{4})/(\d{2})$|^(\d{4})$")
+MAX_YEARS_AHEAD = 5
+
+
+@dataclass
+class ReferenceUpload:
+    kind: str  # "targets" or "comparators"
+    file: str
+    rows: list[dict] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    source_sha256: str = ""
+    changes: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems and bool(self.rows)
+
+
+def _header(rows: list[list], name: str, allowed: dict[str, str], required: tuple[str, ...],
+            problems: list[Problem]) -> dict[str, int] | None:
+    idx: dict[str, int] = {}
+    for i, raw in enumerate(rows[0]):
+        h = str(raw).strip().lower()
+        if not h:
+            continue
+        if h not in allowed:
+            problems.append(Problem(name, 1, str(raw).strip(), "unknown column; use " + ", ".join(dict.fromkeys(allowed.values()))))
+        elif allowed[h] in idx:
+            problems.append(Problem(name, 1, str(raw).strip(), "this column appears more than once"))
+        else:
+            idx[allowed[h]] = i
+    for col in required:
+        if col not in idx:
+            problems.append(Problem(name, 1, col, "missing required column"))
+    return None if problems else idx
+
+
+def _rows(rows: list[list], width: int, name: str, problems: list[Problem]):
+    for n, raw in enumerate(rows[1:], start=2):
+        cells = ["" if c is None else c for c in raw]
+        if all(str(c).strip() == "" for c in cells):
+            continue
+        if len(cells) != width and not (len(cells) > width and all(str(c).strip() == "" for c in cells[width:])):
+            problems.append(Problem(name, n, None, f"the row has {len(cells)} cells but the header has {width}"))
+            continue
+        yield n, cells + [""] * (width - len(cells))
+
+
+def _read(path: Path, name: str, kind: str, allowed, required, sheet=None):
+    upload = ReferenceUpload(kind, name)
+    rows = _read_table(path, name, sheet, upload.problems)
+    if rows is None:
+        return upload, None, None
+    upload.source_sha256 = hashlib.sha256(path.read_bytes()).hexdigest()
+    idx = _header(rows, name, allowed, required, upload.problems)
+    return upload, rows, idx
+
+
+def _authority(cells, idx, default: str, authorities: set[str], name: str, n: int, problems) -> str | None:
+    authority = str(cells[idx["authority"]]).strip() if "authority" in idx else ""
+    authority = authority or default
+    if authority not in authorities:
+        problems.append(Problem(name, n, "authority", f"unknown authority {authority!r}"))
+        return None
+    return authority
+
+
+def _validated(model, row: dict, name: str, n: int, problems: list[Problem]) -> dict | None:
+    try:
+        return model.model_validate(row).model_dump(mode="python")
+    except ValidationError as exc:
+        for err in exc.errors():
+            problems.append(Problem(name, n, ".".join(str(p) for p in err["loc"]) or None,
+                                    err["msg"].removeprefix("Value error, ")))
+        return None
+
+
+# ---------------------------------------------------------------- targets
+
+def parse_targets(path: Path | str, reader: store.ReadOnlyStore, default_authority: str,
+                  display_name: str | None = None, sheet: str | None = None) -> ReferenceUpload:
+    path = Path(path)
+    name = display_name or path.name
+    upload, rows, idx = _read(path, name, "targets", TARGET_COLUMNS, ("ref", "target"), sheet)
+    if idx is None:
+        return upload
+    catalogue = catalogue_of(reader)
+    authorities = set(reader.table("authorities")["authority"])
+    latest_start = dt.date(dt.date.today().year + MAX_YEARS_AHEAD, 12, 1)
+    seen: dict[tuple, int] = {}
+    problems = upload.problems
+    for n, cells in _rows(rows, len(rows[0]), name, problems):
+        ref = str(cells[idx["ref"]]).strip()
+        meta = catalogue.get(ref)
+        if meta is None:
+            problems.append(Problem(name, n, "ref", f"unknown ref {ref!r}" if ref else "ref is blank"))
+            continue
+        if meta["frequency"] == "week":
+            problems.append(Problem(name, n, "ref", f"{ref} is a weekly indicator: weekly figures are not rated"))
+            continue
+        authority = _authority(cells, idx, default_authority, authorities, name, n, problems)
+        text = str(cells[idx["target"]]).strip()
+        try:
+            target = parse_target(text, meta["polarity"])
+        except TargetError as exc:
+            problems.append(Problem(name, n, "target", str(exc)))
+            continue
+        top = max(x for x in (target.low, target.high, 0.0) if x is not None)
+        if meta["unit"] == "percent" and top > 100:
+            problems.append(Problem(name, n, "target", f"{ref} is a percentage; target {text!r} is above 100%"))
+            continue
+        tolerance = None
+        if "tolerance" in idx:
+            tolerance, _, err = _cell(cells[idx["tolerance"]], meta["unit"])
+            if err:
+                problems.append(Problem(name, n, "tolerance", err))
+                continue
+            if tolerance is not None and tolerance < 0:
+                problems.append(Problem(name, n, "tolerance", f"a tolerance cannot be negative ({tolerance:g})"))
+                continue
+        start = None
+        raw_start = cells[idx["from"]] if "from" in idx else ""
+        if str(raw_start).strip():
+            try:
+                start = parse_start(raw_start)
+            except ValueError as exc:
+                problems.append(Problem(name, n, "from", f"{exc}; use a financial year such as 2024/25 or a month "
+                                        "such as Apr-24"))
+                continue
+            if not EARLIEST_START <= start <= latest_start:
+                problems.append(Problem(name, n, "from", f"{iso(start)} is not a plausible start (from "
+                                        f"{iso(EARLIEST_START)} to {iso(latest_start)})"))
+                continue
+        key = (authority, ref, start)
+        if key in seen:
+            when = f"from {iso(start)}" if start else "from the start"
+            problems.append(Problem(name, n, "from", f"overlapping periods: {ref} already has a target {when} on "
+                                    f"row {seen[key]}"))
+            continue
+        seen[key] = n
+        row = _validated(TargetRow, {"authority": authority, "ref": ref, "vintage": "pending", "target_text": text,
+                                     "source_file": name, "source_line": n, "applies_from": start,
+                                     "tolerance": tolerance}, name, n, problems)
+        if row and authority:
+            upload.rows.append(row)
+    if not problems and not upload.rows:
+        problems.append(Problem(name, None, None, "the file has a header but no targets"))
+    if upload.ok:
+        upload.changes = _target_changes(upload.rows, reader, catalogue)
+    return upload
+
+
+def _target_changes(rows: list[dict], reader: store.ReadOnlyStore, catalogue: dict) -> pd.DataFrame:
+    out = []
+    current = {a: reader.targets_as_of("latest", a) for a in {r["authority"] for r in rows}}
+    for r in rows:
+        month = r["applies_from"] or dt.date.today().replace(day=1)
+        now = in_force(current[r["authority"]].query("ref == @r['ref']"), month) if not current[r["authority"]].empty \
+            else pd.DataFrame()
+        out.append({"Ref": r["ref"], "Indicator": catalogue[r["ref"]]["name"],
+                    "From": financial_year_label(r["applies_from"]) if r["applies_from"] and r["applies_from"].month == 4
+                    else (iso(r["applies_from"]) if r["applies_from"] else "the start"),
+                    "Target now": (now["target_text"].iloc[0] or "none") if not now.empty else "none",
+                    "New target": r["target_text"] or "none (target withdrawn)",
+                    "Tolerance": "" if r["tolerance"] is None else f"{r['tolerance']:g}"})
+    return pd.DataFrame(out)
+
+
+# ---------------------------------------------------------------- comparators
+
+def _year_ok(text: str) -> bool:
+    m = _YEAR.match(text)
+    if not m:
+        return False
+    if m.group(3):
+        return EARLIEST_START.year <= int(m.group(3)) <= dt.date.today().year
+    first, second = int(m.group(1)), int(m.group(2))
+    return second == (first + 1) % 100 and EARLIEST_START.year <= first <= dt.date.today().year
+
+
+def parse_comparators(path: Path | str, reader: store.ReadOnlyStore, default_authority: str,
+                      display_name: str | None = None, sheet: str | None = None) -> ReferenceUpload:
+    path = Path(path)
+    name = display_name or path.name
+    upload, rows, idx = _read(path, name, "comparators", COMPARATOR_COLUMNS, ("ref", "comparator", "value", "year"),
+                              sheet)
+    if idx is None:
+        return upload
+    catalogue = catalogue_of(reader)
+    authorities = set(reader.table("authorities")["authority"])
+    seen: dict[tuple, int] = {}
+    problems = upload.problems
+    for n, cells in _rows(rows, len(rows[0]), name, problems):
+        ref = str(cells[idx["ref"]]).strip()
+        meta = catalogue.get(ref)
+        if meta is None:
+            problems.append(Problem(name, n, "ref", f"unknown ref {ref!r}" if ref else "ref is blank"))
+            continue
+        authority = _authority(cells, idx, default_authority, authorities, name, n, problems)
+        which = COMPARATOR_NAMES.get(str(cells[idx["comparator"]]).strip().lower())
+        if which is None:
+            problems.append(Problem(name, n, "comparator", f"{cells[idx['comparator']]!r} is not gm, nw, sn or england"))
+            continue
+        value, status, err = _cell(cells[idx["value"]], meta["unit"])
+        if err or value is None:
+            problems.append(Problem(name, n, "value", err or "a comparator needs a number"))
+            continue
+        before = len(problems)
+        _check_value(name, n, "value", ref, value, status, meta, problems)
+        if len(problems) > before:
+            continue
+        year = str(cells[idx["year"]]).strip()
+        if not _year_ok(year):
+            problems.append(Problem(name, n, "year", f"{year!r} is not a published year such as 2022/23 (from "
+                                    f"{EARLIEST_START.year} to this year)"))
+            continue
+        key = (authority, ref, which, year)
+        if key in seen:
+            problems.append(Problem(name, n, "year", f"{ref} {which} {year} is already given on row {seen[key]}"))
+            continue
+        seen[key] = n
+        source = str(cells[idx["source"]]).strip() if "source" in idx else ""
+        row = _validated(Comparator, {"authority": authority, "ref": ref, "vintage": "pending", "comparator": which,
+                                      "value": value, "year": year, "source_file": name, "source_line": n,
+                                      "source": source}, name, n, problems)
+        if row and authority:
+            upload.rows.append(row)
+    if not problems and not upload.rows:
+        problems.append(Problem(name, None, None, "the file has a header but no comparators"))
+    if upload.ok:
+        upload.changes = _comparator_changes(upload.rows, reader, catalogue)
+    return upload
+
+
+def _comparator_changes(rows: list[dict], reader: store.ReadOnlyStore, catalogue: dict) -> pd.DataFrame:
+    current = {a: reader.comparators_as_of("latest", a) for a in {r["authority"] for r in rows}}
+    out = []
+    for r in rows:
+        now = current[r["authority"]]
+        now = now[(now["ref"] == r["ref"]) & (now["comparator"] == r["comparator"])] if not now.empty else now
+        had = f"{now['value'].iloc[0]:g} ({now['year'].iloc[0] or 'no year'})" if not now.empty else "none"
+        newer = now.empty or r["year"] >= (now["year"].iloc[0] or "")
+        out.append({"Ref": r["ref"], "Indicator": catalogue[r["ref"]]["name"], "Comparator": r["comparator"],
+                    "Shown now": had, "Loaded": f"{r['value']:g} ({r['year']})",
+                    "Effect": "replaces what is shown" if newer else "kept as history: an older year than shown"})
+    return pd.DataFrame(out)
+
+
+# ---------------------------------------------------------------- publishing
+
+def publish(db_path: Path, upload: ReferenceUpload, label: str | None = None, user: str = "") -> str:
+    if not upload.ok:
+        raise LoadRejected(upload.problems or [Problem(upload.file, None, None, "nothing to load")])
+    now = dt.datetime.now()
+    vintage_id = lifecycle.new_vintage_id(upload.kind, now)
+    what = "Targets" if upload.kind == "targets" else "Comparators"
+    vintage = {"vintage": vintage_id, "label": label or f"{what} from {upload.file}, {now:%d %b %Y %H:%M}",
+               "published": now.date(), "source_file": upload.file,
+               "as_of_note": f"{len(upload.rows)} {upload.kind} loaded"}
+    frame = pd.DataFrame([{**r, "vintage": vintage_id} for r in upload.rows])
+    return lifecycle.commit(db_path, upload.kind, vintage, {upload.kind: frame}, user or lifecycle.cli_user(),
+                            upload.file, upload.source_sha256)
+
+
+PARSERS = {"targets": parse_targets, "comparators": parse_comparators}
+
+
+def load(kind: str, db_path: Path, path: Path | str, authority: str | None = None, label: str | None = None,
+         user: str = "", sheet: str | None = None) -> tuple[str, ReferenceUpload]:
+    """Validate and publish a targets or comparators file; raises LoadRejected (nothing written) on any problem."""
+    reader = store.ReadOnlyStore(db_path)
+    default = authority or sorted(set(reader.table("authorities")["authority"]))[0]
+    upload = PARSERS[kind](path, reader, default, sheet=sheet)
+    if not upload.ok:
+        raise LoadRejected(upload.problems or [Problem(upload.file, None, None, "nothing to load")])
+    return publish(db_path, upload, label, user), upload
