@@ -29,6 +29,7 @@ pages = {
     "Data": [
         st.Page(P["revisions"], title="Revisions", icon=":material/history:", url_path="revisions"),
         st.Page(P["data_quality"], title="Data quality", icon=":material/fact_check:", url_path="data-quality"),
+        st.Page(P["printed"], title="Printed vs calculated RAG", icon=":material/compare:", url_path="printed-vs-calculated"),
         st.Page(P["admin"], title="Load figures (admin)", icon=":material/upload:", url_path="data"),
         st.Page(P["about"], title="About the data", url_path="about"),
     ],

@@ -31,7 +31,7 @@ def _nan(x) -> bool:
     return x is None or (isinstance(x, float) and math.isnan(x))
 
 
-def _rag(v, status, unit, polarity, target, tolerance, england, sn) -> str:
+def _rag(v, status, unit, polarity, target, tolerance, england, sn, previous_year=np.nan) -> str:
     if status != "value" or _nan(v) or polarity == "neutral":
         return "-"
     kind, low, high = target.kind, target.low, target.high
@@ -57,7 +57,12 @@ def _rag(v, status, unit, polarity, target, tolerance, england, sn) -> str:
     sign = 1 if polarity == "higher_better" else -1
     positions = [np.sign((v - c) * sign) for c in (england, sn) if not _nan(c)]
     if not positions:
-        return "-"
+        if _nan(previous_year):
+            return "-"
+        worse_by = (previous_year - v) * sign  # last year's figure, with a target's tolerances (docs/rag.md)
+        if _nan(tolerance):
+            tolerance = 5.0 if unit == "percent" else 0.05 * abs(previous_year)
+        return "G" if worse_by <= 0 else "A" if worse_by <= tolerance else "R"
     if all(p > 0 for p in positions):
         return "G"
     if all(p < 0 for p in positions):
@@ -207,7 +212,7 @@ def scorecard(inputs: Inputs, month: dt.date) -> pd.DataFrame:
             return float(rows["value"].iloc[0]) if len(rows) else np.nan
 
         rag = _rag(v, status, meta["unit"], meta["polarity"], target, meta["amber_tolerance"],
-                   comparator("england"), comparator("sn"))
+                   comparator("england"), comparator("sn"), previous_year)
         direction = _direction(v, prev_month, meta["unit"], meta["polarity"], target)
         if direction == "":
             direction = _direction(v, last_year, meta["unit"], meta["polarity"], target)

@@ -15,6 +15,8 @@ import pandas as pd
 
 from . import panel, service
 from .engine.scorecard import comparator_years
+from .engine.scorecard import exceptions as scorecard_exceptions
+from .engine.spc import VARIATION_LABEL
 from .formatting import RAG_WORD, is_missing, rag_label, shown
 from .periods import label, long_label
 from .store import ReadOnlyStore
@@ -55,8 +57,7 @@ class Pack:
         return self.scorecard[self.scorecard["area"] == area]
 
     def exceptions(self) -> pd.DataFrame:
-        sc = self.scorecard
-        return sc[sc["rag"].isin(["R", "A"])].sort_values(["triage", "sort_order"])
+        return scorecard_exceptions(self.scorecard)
 
 
 def gather(reader: ReadOnlyStore, month: dt.date, vintage: str = "latest", areas: list[str] | None = None) -> Pack:
@@ -109,7 +110,8 @@ def _exceptions_table(pack: Pack) -> pd.DataFrame:
         "Current": [shown(v, s, u) for v, s, u in zip(ex["value"], ex["status"], ex["unit"])],
         "Target": ex["target_text"].fillna(""), "RAG": ex["rag"].map(rag_label),
         "Direction": [panel.direction_label(a, w) for a, w in zip(ex["direction_arrow"], ex["direction"])],
-        "Why": ex["rag_reason"]})
+        "Why": [reason if r != "-" else f"{reason}; SPC: {VARIATION_LABEL.get(v, v)} this month"
+                for r, reason, v in zip(ex["rag"], ex["rag_reason"], ex["spc_variation"])]})
 
 
 # ---------------------------------------------------------------- CSV
@@ -437,13 +439,16 @@ def to_pdf(pack: Pack, charts: bool = True) -> bytes:
         prev, _ = panel.previous_year_header(sc)
         eng = panel.comparator_headers(pack.years)["england"]
         cols = ["Ref", "Indicator", *months, cur, prev, "Target", eng, "RAG", "Direction"]
+        widths = [13, 78, 16, 16, 16, 22, 27, 17, 20, 22, 26]
+        if "As printed" in table:  # the pack's hand-set rating beside ours
+            cols.insert(cols.index("RAG") + 1, "As printed")
+            widths = [13, 58, 16, 16, 16, 22, 27, 17, 20, 22, 20, 26]
         doc.heading(f"Scorecard ({len(sc)} indicators)", 11)
-        doc.table(table[cols], [13, 78, 16, 16, 16, 22, 27, 17, 20, 22, 26], size=7,
-                  rag_col="RAG", rag_codes=list(sc["rag"]))
-        off = sc[sc["rag"].isin(["R", "A"])].sort_values(["triage", "sort_order"])
+        doc.table(table[cols], widths, size=7, rag_col="RAG", rag_codes=list(sc["rag"]))
+        off = scorecard_exceptions(sc)
         if charts and not off.empty:
             doc.page()
-            doc.heading(f"{a.short_title}: off-target indicators", 12)
+            doc.heading(f"{a.short_title}: off-target indicators and unusual activity", 12)
             doc.charts_grid([(indicator_chart_for(pack, ref),
                               f"{rag_label(row.rag)}: {row.rag_reason}") for ref, row in zip(off["ref"], off.itertuples())])
     return doc.output()

@@ -7,6 +7,7 @@ import datetime as dt
 
 import pandas as pd
 
+from .engine.rag import BASIS_WORD
 from .engine.scorecard import TABLE_MONTHS
 from .engine.spc import VARIATION_LABEL
 from .formatting import COMPARATOR_SHORT, fmt_number, fmt_value, rag_label, shown
@@ -49,7 +50,11 @@ def panel_table(sc: pd.DataFrame, month: dt.date, years: dict[str, str]) -> pd.D
     rows[current_header(month)] = [shown(v, s, u) + (" †" if r else "")
                                    for v, s, u, r in zip(sc["value"], sc["status"], sc["unit"], sc["revised"])]
     rows["RAG"] = sc["rag"].map(rag_label).values
+    if "printed_rag" in sc and (sc["printed_rag"] != "").any():  # only where the pack in view printed ratings
+        rows["As printed"] = [rag_label(p) if p else "not printed" for p in sc["printed_rag"]]
     rows["Direction"] = [direction_label(a, w) for a, w in zip(sc["direction_arrow"], sc["direction"])]
+    if "printed_direction" in sc and (sc["printed_direction"] != "").any():
+        rows["Arrow as printed"] = sc["printed_direction"].replace("", "–").values
     prev, common = previous_year_header(sc)
     rows[prev] = [fmt_value(v, u) + (f" ({b})" if b and b != common else "") if pd.notna(v) else ""
                   for v, u, b in zip(sc["previous_year"], sc["unit"], sc["previous_year_basis"])]
@@ -57,5 +62,6 @@ def panel_table(sc: pd.DataFrame, month: dt.date, years: dict[str, str]) -> pd.D
     for c, header in comparator_headers(years).items():
         rows[header] = [fmt_number(v, u) for v, u in zip(sc[c], sc["unit"])]
     rows["SPC"] = sc["spc_variation"].map(VARIATION_LABEL).fillna("").values
+    rows["Rated on"] = sc["rag_basis"].map(BASIS_WORD).fillna("").values if "rag_basis" in sc else ""
     rows["Why this rating"] = sc["rag_reason"].values
     return rows

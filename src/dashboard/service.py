@@ -27,6 +27,7 @@ def inputs(reader: ReadOnlyStore, vintage: str | None, authority: str) -> scorec
         comparators=reader.comparators_as_of(vintage, authority),
         baselines=reader.baselines_as_of(vintage, authority),
         revised=revised,
+        printed=reader.printed_ratings_as_of(vintage, authority),
     )
 
 
@@ -61,3 +62,16 @@ def revisions_with_impact(reader: ReadOnlyStore, authority: str | None = None) -
         sc = scorecard.build(frames[vintage], period)
         judgements[(period, vintage)] = sc.set_index("ref")[["rag", "direction"]]
     return quality.revision_impact(rev, judgements)
+
+
+def printed_vs_calculated(reader: ReadOnlyStore, authority: str | None = None) -> pd.DataFrame:
+    """For every pack that printed RAG ratings, each printed rating beside the one calculated from that pack's figures."""
+    authority = authority or default_authority(reader)
+    printed = reader.printed_ratings(authority)
+    printed = printed[printed["rag"] != ""]
+    labels = reader.table("vintages").set_index("vintage")["label"]
+    scorecards = {}
+    for (vintage, period), _ in printed.groupby(["vintage", "period"]):
+        month = pd.Timestamp(period).date()
+        scorecards[(month, labels[vintage])] = scorecard.build(inputs(reader, vintage, authority), month)
+    return quality.printed_vs_calculated(scorecards)

@@ -307,6 +307,14 @@ class ReadOnlyStore:
     def printed_ratings(self, authority: str) -> pd.DataFrame:
         return self.query("SELECT * FROM printed_ratings WHERE authority = ? ORDER BY ref, period", [authority])
 
+    def printed_ratings_as_of(self, vintage: str | None, authority: str) -> pd.DataFrame:
+        """The packs' hand-set RAG and arrows printed up to the vintage, with the pack's order."""
+        return self.query(
+            """SELECT p.ref, p.period, p.rag, p.direction, p.vintage, v.seq, p.source_file, p.source_line
+               FROM printed_ratings p JOIN vintages v USING (vintage)
+               WHERE v.seq <= ? AND p.authority = ? ORDER BY p.ref, p.period, v.seq""",
+            [self.vintage_seq(vintage), authority])
+
     def weekly_as_of(self, vintage: str | None, authority: str) -> pd.DataFrame:
         return self.query(
             """SELECT w.ref, w.week_ending, CAST(w.value AS DOUBLE) AS value, w.status, w.vintage

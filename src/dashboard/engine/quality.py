@@ -139,3 +139,23 @@ def _with_names(frame: pd.DataFrame, indicators: pd.DataFrame) -> pd.DataFrame:
     out = frame.merge(meta, on="ref", how="left")
     out["indicator"] = out["indicator"].fillna("(not in the catalogue)")
     return out.sort_values(["sort_order", "ref"], na_position="last", kind="stable").drop(columns="sort_order").reset_index(drop=True)
+
+
+def printed_vs_calculated(scorecards: dict[tuple[dt.date, str], pd.DataFrame]) -> pd.DataFrame:
+    """Every indicator a pack printed a RAG for, beside the rating calculated from the same figures (the
+    scorecard as that pack stood). scorecards: (month, vintage label) -> scorecard with printed_rag."""
+    cols = ["month", "vintage_label", "ref", "indicator", "area", "printed_rag", "rag", "rag_basis", "rag_reason",
+            "current_text", "target_text", "previous_year", "unit", "printed_direction", "direction_arrow",
+            "rag_agrees", "direction_agrees", "sort_order"]
+    frames = []
+    for (month, vintage_label), sc in scorecards.items():
+        p = sc[sc["printed_rag"] != ""]
+        if p.empty:
+            continue
+        frames.append(p.assign(month=month, vintage_label=vintage_label,
+                               rag_agrees=p["printed_rag"] == p["rag"],
+                               direction_agrees=(p["printed_direction"] == "") | (p["printed_direction"] == p["direction_arrow"])))
+    if not frames:
+        return pd.DataFrame(columns=cols)
+    out = pd.concat(frames, ignore_index=True)[cols]
+    return out.sort_values(["month", "sort_order"], kind="stable").reset_index(drop=True)

@@ -46,9 +46,7 @@ def target_gap(df: pd.DataFrame) -> pd.DataFrame:
     is_min, is_max, is_band = kind == "minimum", kind == "maximum", kind == "band"
     gap = np.select([is_min, is_max, is_band], [below, above, np.fmax(below, above)], default=np.nan)
     edge = np.select([is_min, is_max, is_band], [lo, hi, np.where(below > above, lo, hi)], default=np.nan)
-    default_tol = np.where(df["unit"].to_numpy() == "percent", PERCENT_TOLERANCE_POINTS, RELATIVE_TOLERANCE * np.abs(edge))
-    own_tol = _floats(df, "amber_tolerance")
-    tol = np.where(np.isnan(own_tol), default_tol, own_tol)
+    tol = _tolerance(df, edge)
     return pd.DataFrame({"kind": kind, "gap": gap, "edge": edge, "tolerance": tol,
                          "side": np.where(below > above, "below", "above")}, index=df.index)
 
@@ -69,8 +67,26 @@ def _comparator_labels(df: pd.DataFrame, c: str) -> list[str]:
     return [COMPARATOR_NAME[c] + (f" ({y})" if y else "") for y in _texts(df, f"{c}_year")]
 
 
+def _tolerance(df: pd.DataFrame, edge: np.ndarray) -> np.ndarray:
+    """Amber tolerance in the indicator's units: its own, else 5 points for percentages or 5% of the edge."""
+    default_tol = np.where(df["unit"].to_numpy() == "percent", PERCENT_TOLERANCE_POINTS, RELATIVE_TOLERANCE * np.abs(edge))
+    own_tol = _floats(df, "amber_tolerance")
+    return np.where(np.isnan(own_tol), default_tol, own_tol)
+
+
+def _tolerance_text(tol: float, unit: str, default: bool) -> str:
+    tol_units = fmt_change(tol, unit)
+    if unit == "percent":
+        return tol_units.replace("points", "point")
+    return f"{RELATIVE_TOLERANCE:.0%} ({tol_units})" if default else tol_units
+
+
+BASIS_WORD = {"target": "target", "comparator": "comparator", "last_year": "last year", "": ""}
+
+
 def assess(df: pd.DataFrame, month_label: str) -> pd.DataFrame:
-    """-> columns rag ('G','A','R','-') and rag_reason."""
+    """-> columns rag ('G','A','R','-'), rag_reason and rag_basis ('target', 'comparator', 'last_year', '').
+    Bases in order (docs/rag.md): the target, then England and SN, then the previous-year figure the pack prints."""
     status = df["status"].to_numpy(dtype=object)
     v = _floats(df, "value")
     has_value = (status == "value") & ~np.isnan(v)
@@ -90,28 +106,34 @@ def assess(df: pd.DataFrame, month_label: str) -> pd.DataFrame:
     cmp_rag = np.select([(n_cmp > 0) & (better == n_cmp), (n_cmp > 0) & (worse == n_cmp)], ["G", "R"], default="A")
     can_compare = has_value & ~has_target & (n_cmp > 0) & np.isin(pol, ["higher_better", "lower_better"])
 
-    rag = np.select([~has_value | neutral, has_target, can_compare], ["-", target_rag, cmp_rag], default="-")
+    # Last basis: the previous-year figure (same month last year, else the printed out-turn), in polarity.
+    prev = _floats(df, "previous_year") if "previous_year" in df else np.full(len(df), np.nan)
+    worse_by = (prev - v) * _polarity_sign(df)  # > 0: worse than last year
+    prev_tol = _tolerance(df, prev)
+    prev_rag = np.select([worse_by <= 0, worse_by <= prev_tol], ["G", "A"], default="R")
+    can_prev = (has_value & ~has_target & ~can_compare & ~np.isnan(prev)
+                & np.isin(pol, ["higher_better", "lower_better"]))
+
+    unrated = ~has_value | neutral
+    rag = np.select([unrated, has_target, can_compare, can_prev], ["-", target_rag, cmp_rag, prev_rag], default="-")
+    basis = np.select([unrated, has_target, can_compare, can_prev], ["", "target", "comparator", "last_year"], default="")
 
     # Reasons in words, one row at a time: only the branch that applies is written.
     units = df["unit"].to_numpy(dtype=object)
-    own_tol = np.isnan(_floats(df, "amber_tolerance"))
+    default_tol = np.isnan(_floats(df, "amber_tolerance"))
     target_text = _texts(df, "target_text")
     cmp_values = {c: _floats(df, c) for c in ("england", "sn")}
     cmp_labels = {c: [COMPARATOR_NAME[c] + " " + fmt_number(x, u) + (f" ({y})" if y else "")
                       for x, u, y in zip(cmp_values[c], units, _texts(df, f"{c}_year"))] for c in ("england", "sn")}
     shortfall = {"minimum": "short", "maximum": "over"}
 
+    prev_basis = _texts(df, "previous_year_basis") if "previous_year_basis" in df else [""] * len(df)
+
     def target_reason(i: int) -> str:
         start = f"{fmt_value(v[i], units[i])} against a target of {target_text[i]}: "
         if target_rag[i] == "G":
             return start + ("inside the band" if kind[i] == "band" else "target met") + " → Green"
-        tol_units = fmt_change(tol[i], units[i])
-        if units[i] == "percent":
-            tol_text = tol_units.replace("points", "point")
-        elif own_tol[i]:
-            tol_text = f"{RELATIVE_TOLERANCE:.0%} ({tol_units})"
-        else:
-            tol_text = tol_units
+        tol_text = _tolerance_text(tol[i], units[i], default_tol[i])
         word = shortfall.get(kind[i]) or ("below the band" if side[i] == "below" else "above the band")
         judged = "within" if target_rag[i] == "A" else "beyond"
         colour = "Amber" if target_rag[i] == "A" else "Red"
@@ -129,6 +151,18 @@ def assess(df: pd.DataFrame, month_label: str) -> pd.DataFrame:
             return start + f"worse than {names} → Red"
         return start + ("between " if both else "level with ") + names + " → Amber"
 
+    def last_year_reason(i: int) -> str:
+        when = prev_basis[i].replace(" baseline", " out-turn")
+        start = (f"No target or comparator: {fmt_value(v[i], units[i])} against last year's "
+                 f"{fmt_value(prev[i], units[i])}" + (f" ({when})" if when else ""))
+        if worse_by[i] < 0:
+            return start + f", {fmt_change(-worse_by[i], units[i])} better → Green"
+        if worse_by[i] == 0:
+            return start + ", the same → Green"
+        judged, colour = ("within", "Amber") if prev_rag[i] == "A" else ("beyond", "Red")
+        return start + (f", {fmt_change(worse_by[i], units[i])} worse, {judged} the "
+                        f"{_tolerance_text(prev_tol[i], units[i], default_tol[i])} tolerance → {colour}")
+
     def reason(i: int) -> str:
         if not has_value[i]:
             return f"No figure for {month_label}" + STATUS_REASON.get(status[i], "")
@@ -138,9 +172,14 @@ def assess(df: pd.DataFrame, month_label: str) -> pd.DataFrame:
             return target_reason(i)
         if can_compare[i]:
             return comparator_reason(i)
-        return "No target or comparator to rate against"
+        if can_prev[i]:
+            return last_year_reason(i)
+        if pol[i] == "within_band":
+            return "No band to judge against: a within-band measure is rated only against its target band"
+        return "No target, comparator or last year's figure to rate against"
 
-    return pd.DataFrame({"rag": rag, "rag_reason": [reason(i) for i in range(len(df))]}, index=df.index)
+    return pd.DataFrame({"rag": rag, "rag_reason": [reason(i) for i in range(len(df))], "rag_basis": basis},
+                        index=df.index)
 
 
 def comparator_summary(df: pd.DataFrame) -> pd.Series:

@@ -19,7 +19,8 @@ TABLE_MONTHS = 6
 SPC_WINDOW_MONTHS = 24
 
 CSV_COLUMNS = ["ref", "indicator", "area", "current", "previous_year", "target", "gm", "nw", "sn", "england", "rag",
-               "rag_reason", "direction", "direction_reason", "spc_variation", "spc_assurance", "spc_reason"]
+               "rag_reason", "direction", "direction_reason", "spc_variation", "spc_assurance", "spc_reason",
+               "rag_basis", "rag_as_printed", "direction_as_printed"]
 
 
 @dataclass
@@ -32,6 +33,7 @@ class Inputs:
     comparators: pd.DataFrame = field(default_factory=pd.DataFrame)
     baselines: pd.DataFrame = field(default_factory=pd.DataFrame)
     revised: pd.DataFrame = field(default_factory=pd.DataFrame)  # ref, period of cells revised up to this vintage
+    printed: pd.DataFrame = field(default_factory=pd.DataFrame)  # ref, period, rag, direction, seq: the packs' hand-set marks
 
 
 def _as_date(s: pd.Series) -> pd.Series:
@@ -177,7 +179,10 @@ def build(inputs: Inputs, month: dt.date, areas: list[str] | None = None,
         df[f"{c}_year"] = cmp[f"{c}_year"].fillna("")
 
     judged = rag.assess(df, label(month))
-    df["rag"], df["rag_reason"] = judged["rag"], judged["rag_reason"]
+    df["rag"], df["rag_reason"], df["rag_basis"] = judged["rag"], judged["rag_reason"], judged["rag_basis"]
+    printed = printed_marks(inputs.printed, month).reindex(df.index)
+    df["printed_rag"] = printed["rag"].fillna("")
+    df["printed_direction"] = printed["direction"].fillna("")
     df["comparator_summary"] = rag.comparator_summary(df)
 
     for prefix, earlier, when in (("dir_month_", "prev_month_value", prev_month), ("dir_year_", "last_year_value", last_year)):
@@ -222,12 +227,40 @@ def build(inputs: Inputs, month: dt.date, areas: list[str] | None = None,
     return df.reset_index()
 
 
+PRINTED_ARROW = {"up": "▲", "down": "▼", "level": "►"}
+
+
+def printed_marks(printed: pd.DataFrame, month: dt.date) -> pd.DataFrame:
+    """ref -> rag, direction as the newest pack in view printed them for the month ('' where none was legible)."""
+    if printed.empty:
+        return pd.DataFrame(columns=["rag", "direction"], index=pd.Index([], name="ref"))
+    p = printed[pd.to_datetime(printed["period"]) == pd.Timestamp(month)].sort_values("seq")
+    p = p.drop_duplicates("ref", keep="last").set_index("ref")
+    return pd.DataFrame({"rag": p["rag"].fillna(""), "direction": p["direction"].map(PRINTED_ARROW).fillna("")},
+                        index=p.index)
+
+
+UNUSUAL_ACTIVITY = ("neutral_high", "neutral_low", "neutral_both")
+
+
 def triage_score(df: pd.DataFrame) -> pd.Series:
-    """Lower is more urgent: Red before Amber; declining and SPC concern push an indicator up the list."""
+    """Lower is more urgent: Red before Amber; declining and SPC concern push an indicator up the list;
+    an activity measure with an unusual SPC signal follows the Ambers."""
     base = df["rag"].map({"R": 0, "A": 10, "G": 20, "-": 30}).fillna(30)
+    variation = df.get("spc_variation", pd.Series("", index=df.index)).astype(str)
+    unusual = ((df["rag"] == "-") & variation.isin(UNUSUAL_ACTIVITY)).astype(int) * -5
     declining = (df["direction"] == "Declining").astype(int) * -3
-    concern = df.get("spc_variation", pd.Series("", index=df.index)).astype(str).str.startswith("concern").astype(int) * -4
-    return base + declining + concern
+    concern = variation.str.startswith("concern").astype(int) * -4
+    return base + unusual + declining + concern
+
+
+def exceptions(sc: pd.DataFrame) -> pd.DataFrame:
+    """What the panel should discuss, in triage order: Red and Amber, then activity measures (not rated)
+    whose latest month is an unusual SPC signal. The one definition used by the overview, exports and presenter."""
+    if sc.empty:
+        return sc
+    unusual = (sc["rag"] == "-") & (sc["status"] == "value") & sc["spc_variation"].isin(UNUSUAL_ACTIVITY)
+    return sc[sc["rag"].isin(["R", "A"]) | unusual].sort_values(["triage", "sort_order"])
 
 
 def to_csv_frame(sc: pd.DataFrame) -> pd.DataFrame:
@@ -241,6 +274,9 @@ def to_csv_frame(sc: pd.DataFrame) -> pd.DataFrame:
         "rag": sc["rag"].map({"R": "Red", "A": "Amber", "G": "Green", "-": "Not rated"}),
         "rag_reason": sc["rag_reason"], "direction": sc["direction"], "direction_reason": sc["direction_reason"],
         "spc_variation": sc["spc_variation"], "spc_assurance": sc["spc_assurance"], "spc_reason": sc["spc_reason"],
+        "rag_basis": sc["rag_basis"].str.replace("_", " "),
+        "rag_as_printed": sc["printed_rag"].map({"R": "Red", "A": "Amber", "G": "Green"}).fillna(""),
+        "direction_as_printed": sc["printed_direction"],
     })
     return out[CSV_COLUMNS]
 

@@ -235,5 +235,6 @@ PAGE_PATHS = {
     "revisions": "pages/revisions.py",
     "plan": "pages/improvement-plan.py",
     "data_quality": "pages/data-quality.py",
+    "printed": "pages/printed-vs-calculated.py",
     "admin": "pages/data.py",
 }

@@ -186,6 +186,15 @@ def quality_checks() -> dict[str, pd.DataFrame]:
     return _quality(authority(), stamp())
 
 
+@st.cache_data(show_spinner=False, max_entries=8)
+def _printed_vs_calculated(authority: str, db_stamp: tuple) -> pd.DataFrame:
+    return service.printed_vs_calculated(reader(), authority)
+
+
+def printed_vs_calculated() -> pd.DataFrame:
+    return _printed_vs_calculated(authority(), stamp())
+
+
 @st.cache_data(show_spinner=False, max_entries=16)
 def _pack(month: dt.date, vintage: str, db_stamp: tuple) -> export.Pack:
     return export.gather(reader(), month, vintage)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from ..engine import scorecard as scorecard_engine
 from ..formatting import RAG_WORD, STATUS_TEXT, fmt_value, rag_label
 from ..periods import label, long_label
 from . import components, data
@@ -29,13 +30,24 @@ def headline(row: pd.Series) -> str:
     """One plain-English sentence for the slide title."""
     value = (f"at {fmt_value(row['value'], row['unit'])}" if row["status"] == "value"
              else f"({STATUS_TEXT.get(row['status'], 'No figure').lower()} this month)")
-    against = f"against a target of {row['target_text']}" if row.get("target_text") else "(no target)"
+    basis = row.get("rag_basis", "")
+    if row.get("target_text"):
+        against = f"against a target of {row['target_text']}"
+    elif basis == "comparator":
+        against = "against England and statistical neighbours"
+    elif basis == "last_year" and pd.notna(row.get("previous_year")):
+        against = f"against last year's {fmt_value(row['previous_year'], row['unit'])}"
+    else:
+        against = "(no target)"
     trend = DIRECTION_PHRASE.get(row.get("direction", ""), "")
+    variation = str(row.get("spc_variation", ""))
     spc_note = ""
-    if str(row.get("spc_variation", "")).startswith("concern"):
+    if variation.startswith("concern"):
         spc_note = ", with an SPC signal of concern"
-    elif str(row.get("spc_variation", "")).startswith("improvement"):
+    elif variation.startswith("improvement"):
         spc_note = ", with an SPC signal of improvement"
+    elif variation in ("neutral_high", "neutral_low"):
+        spc_note = f", unusually {'high' if variation == 'neutral_high' else 'low'} by SPC"
     return (f"{row['indicator']} is {RAG_WORD.get(row['rag'], 'not rated')} {value} {against}"
             + (f", {trend}" if trend else "") + spc_note + ".")
 
@@ -73,7 +85,7 @@ def run() -> None:
     st.html(PRESENTER_CSS)
     ctx = from_url()
     sc = data.scorecard(ctx.month, ctx.vintage)
-    exceptions = sc[sc["rag"].isin(["R", "A"])].sort_values(["triage", "sort_order"]) if not sc.empty else sc
+    exceptions = scorecard_engine.exceptions(sc)
     n = len(exceptions)
     i = _slide_index(n)
     authority = data.table("authorities")["name"].iloc[0]
@@ -97,12 +109,14 @@ def _title_slide(ctx, sc: pd.DataFrame, exceptions: pd.DataFrame) -> None:
     lines = []
     for area, g in exceptions.groupby("area", sort=False):
         worst = g.iloc[0]
-        lines.append(f"- **{areas.loc[area, 'short_title']}**: {len(g)} off target "
-                     f"({(g['rag'] == 'R').sum()} ✖ Red, {(g['rag'] == 'A').sum()} ▲ Amber); first up {worst['ref']} "
+        off, unusual = int(g["rag"].isin(["R", "A"]).sum()), int((g["rag"] == "-").sum())
+        parts = [f"{off} off target ({(g['rag'] == 'R').sum()} ✖ Red, {(g['rag'] == 'A').sum()} ▲ Amber)"] if off else []
+        parts += [f"{unusual} unusual activity"] if unusual else []
+        lines.append(f"- **{areas.loc[area, 'short_title']}**: {', '.join(parts)}; first up {worst['ref']} "
                      f"{worst['indicator']}")
     st.markdown("\n".join(lines))
     st.markdown(f"The next {len(exceptions)} slides take each one in turn, Red first, then those also declining or "
-                "showing an SPC concern. Press → to begin.")
+                "showing an SPC concern, then activity measures that are unusually high or low. Press → to begin.")
 
 
 def _exception_slide(ctx, row: pd.Series, i: int, n: int) -> None:

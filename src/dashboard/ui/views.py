@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from ..engine import plan as plan_engine
+from ..engine import scorecard as scorecard_engine
 from ..engine import spc
 from ..engine.spc import VARIATION_LABEL
 from ..formatting import RAG_WORD, fmt_change, fmt_value, rag_label, shown
@@ -81,15 +82,20 @@ def _overview_model(ctx, db_stamp: tuple) -> dict[str, pd.DataFrame] | None:
     table = counts.pivot_table(index="area", columns="rating", values="n", aggfunc="sum", sort=False)
     table = table.reindex(index=list(dict.fromkeys(counts["area"])), columns=["Red", "Amber", "Green", "Not rated"]).reset_index()
     table.columns = ["Area", "✖ Red", "▲ Amber", "✔ Green", "– Not rated"]
+    # What each area's ratings rest on: a target, a comparator, or last year's figure.
+    basis = sc[sc["rag_basis"] != ""].assign(area=lambda d: d["area"].map(short)).groupby(["area", "rag_basis"]).size()
+    for key, title in (("target", "On a target"), ("comparator", "On a comparator"), ("last_year", "On last year")):
+        table[title] = [int(basis.get((a, key), 0)) for a in table["Area"]]
 
-    exceptions = ctx.filter(sc[sc["rag"].isin(["R", "A"])]).sort_values(["triage", "sort_order"])
+    exceptions = ctx.filter(scorecard_engine.exceptions(sc))
     exception_rows = pd.DataFrame({
         "Ref": exceptions["ref"], "Indicator": exceptions["indicator"], "Area": exceptions["area"].map(short),
         "Current": [shown(v, s, u) for v, s, u in zip(exceptions["value"], exceptions["status"], exceptions["unit"])],
         "RAG": exceptions["rag"].map(rag_label),
         "Direction": [components.direction_label(a, w) for a, w in zip(exceptions["direction_arrow"], exceptions["direction"])],
         "SPC": exceptions["spc_variation"].map(VARIATION_LABEL),
-        "Why": exceptions["rag_reason"],
+        "Why": [reason if r != "-" else f"{reason}; unusual this month by SPC"
+                for r, reason in zip(exceptions["rag"], exceptions["rag_reason"])],
     })
 
     movers = sc[sc["prev_month_value"].notna() & sc["value"].notna()].copy()
@@ -131,7 +137,8 @@ def overview() -> None:
 
     st.subheader("Exceptions to discuss")
     st.caption("Red and Amber indicators in triage order: Red first, then those also declining or showing an SPC "
-               "concern. Select a row to open the indicator.")
+               "concern; then activity measures (not rated) whose figure is unusually high or low by SPC. Select a row "
+               "to open the indicator.")
     rows = model["exceptions"]
     if rows.empty:
         st.success(f"No Red or Amber indicators for {long_label(ctx.month)} with these filters.")
@@ -170,13 +177,11 @@ def indicator() -> None:
         return
     row = match.iloc[0]
     components.judgement_block(row)
-    printed = data.printed_ratings()
-    printed = printed[(printed["ref"] == ref) & (printed["period"] == ctx.month) & (printed["rag"] != "")]
-    if not printed.empty:
-        p = printed.iloc[-1]
-        agrees = "agrees with" if p["rag"] == row["rag"] else "differs from"
-        st.caption(f"The pack printed a hand-set rating of {rag_label(p['rag'])} for {label(ctx.month)} "
-                   f"({p['source_file']}, line {int(p['source_line'])}); it {agrees} the calculated rating.")
+    if row.get("printed_rag"):
+        agrees = "agrees with" if row["printed_rag"] == row["rag"] else "differs from"
+        arrow = f" and the arrow {row['printed_direction']}" if row.get("printed_direction") else ""
+        st.caption(f"As printed: the pack set a rating of {rag_label(row['printed_rag'])}{arrow} for {label(ctx.month)} "
+                   f"by hand; it {agrees} the calculated rating (see Printed vs calculated RAG).")
 
     obs = data.observations(ctx.vintage)
     series = obs[(obs["ref"] == ref) & (obs["period"] <= ctx.month)].sort_values("period")

@@ -1,0 +1,3 @@
+from dashboard.ui import trust
+
+trust.printed_vs_calculated()
