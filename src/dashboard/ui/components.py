@@ -187,7 +187,9 @@ def export_buttons(ctx, sc: pd.DataFrame | None = None, *, key: str, area: str |
 
 def rag_legend() -> None:
     st.caption("RAG: ✔ Green meets the target · ▲ Amber misses it within tolerance · ✖ Red beyond tolerance · "
-               "– not rated (activity measures, or no target and no comparator). "
+               "– not rated (activity measures, or nothing to judge against). Without a target, ratings rest on "
+               "England and statistical neighbours, then on last year's figure (\"Rated on\"); \"As printed\" is "
+               "the pack's own hand-set rating. "
                "Direction: ▲ up · ▼ down · ► little change, with Improving / Declining in the indicator's polarity. "
                "SPC: ● common cause · ⬆/⬇ special cause (improvement, concern or neither).")
 

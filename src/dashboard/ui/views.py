@@ -84,8 +84,9 @@ def _overview_model(ctx, db_stamp: tuple) -> dict[str, pd.DataFrame] | None:
     table.columns = ["Area", "✖ Red", "▲ Amber", "✔ Green", "– Not rated"]
     # What each area's ratings rest on: a target, a comparator, or last year's figure.
     basis = sc[sc["rag_basis"] != ""].assign(area=lambda d: d["area"].map(short)).groupby(["area", "rag_basis"]).size()
+    bases = pd.DataFrame({"Area": table["Area"]})
     for key, title in (("target", "On a target"), ("comparator", "On a comparator"), ("last_year", "On last year")):
-        table[title] = [int(basis.get((a, key), 0)) for a in table["Area"]]
+        bases[title] = [int(basis.get((a, key), 0)) for a in table["Area"]]
 
     exceptions = ctx.filter(scorecard_engine.exceptions(sc))
     exception_rows = pd.DataFrame({
@@ -112,7 +113,7 @@ def _overview_model(ctx, db_stamp: tuple) -> dict[str, pd.DataFrame] | None:
                    for d, u, s in zip(movers["value"] - movers["prev_month_value"], movers["unit"], movers["size"])],
         "Direction": [components.direction_label(a, w) for a, w in zip(movers["direction_arrow"], movers["direction"])],
     })
-    return {"counts": counts, "table": table, "exceptions": exception_rows, "movers": mover_rows}
+    return {"counts": counts, "table": table, "bases": bases, "exceptions": exception_rows, "movers": mover_rows}
 
 
 @routed
@@ -134,6 +135,9 @@ def overview() -> None:
     with right:
         st.markdown(f"**RAG counts, {label(ctx.month)}**")
         st.dataframe(model["table"], hide_index=True, width="stretch")
+        st.markdown("**What the ratings rest on**")
+        st.dataframe(model["bases"], hide_index=True, width="stretch")
+        st.caption("A target first, then England and statistical neighbours, then last year's figure (About the data).")
 
     st.subheader("Exceptions to discuss")
     st.caption("Red and Amber indicators in triage order: Red first, then those also declining or showing an SPC "
