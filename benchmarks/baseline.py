@@ -92,9 +92,12 @@ def _direction(v, earlier, unit, polarity, target) -> str:
     return "Up" if delta > 0 else "Down"
 
 
-def _spc(series: pd.DataFrame, polarity: str, target) -> dict:
-    """XmR on one indicator's months; the judgement is about the latest point."""
+def _spc(series: pd.DataFrame, polarity: str, target, rebase_from=None, baseline_points=None) -> dict:
+    """XmR on one indicator's months as docs/spc.md writes it (NHSRplotthedots' rules); the judgement is
+    about the latest point."""
     s = series.dropna(subset=["value"]).sort_values("period")
+    if rebase_from is not None:
+        s = s[[p >= rebase_from for p in s["period"]]]  # only the latest segment's points set its limits
     out = {"spc_variation": "insufficient", "spc_assurance": "none", "spc_mean": np.nan, "spc_ucl": np.nan,
            "spc_lcl": np.nan}
     if s.empty:
@@ -102,14 +105,24 @@ def _spc(series: pd.DataFrame, polarity: str, target) -> dict:
     values = s["value"].astype(float).tolist()
     months = [p.year * 12 + p.month for p in s["period"]]
     joined = [False] + [months[i] - months[i - 1] == 1 for i in range(1, len(months))]
-    ranges = [abs(values[i] - values[i - 1]) for i in range(1, len(values)) if joined[i]]
     n = len(values)
-    mean = sum(values) / n
+    base = n if not baseline_points else min(baseline_points, n)
+    mean = sum(values[:base]) / base
+    ranges = [abs(values[i] - values[i - 1]) for i in range(1, base) if joined[i]]
     if n < 6 or not ranges:
         return out
     mr_bar = sum(ranges) / len(ranges)
-    ucl, lcl, sigma = mean + 2.66 * mr_bar, mean - 2.66 * mr_bar, mr_bar / 1.128
+    kept = [r for r in ranges if r < 3.267 * mr_bar]  # screen out moving ranges of 3.267 x the average
+    if kept:
+        mr_bar = sum(kept) / len(kept)
+    else:
+        return out
+    ucl, lcl = mean + 2.66 * mr_bar, mean - 2.66 * mr_bar
+    near_hi, near_lo = mean + 2 * 2.66 / 3 * mr_bar, mean - 2 * 2.66 / 3 * mr_bar
     last = values[-1]
+
+    def side_of(x):
+        return 0 if abs(x - mean) <= 1e-9 * max(abs(mean), 1.0) else np.sign(x - mean)
 
     def trailing(same) -> int:
         """How many points, ending at the latest, satisfy same(i) without crossing a gap."""
@@ -120,58 +133,62 @@ def _spc(series: pd.DataFrame, polarity: str, target) -> dict:
             i -= 1
         return count
 
-    high = low = False
-    if last > ucl:
-        high = True
-    if last < lcl:
-        low = True
-    def side_of(x):
-        return 0 if abs(x - mean) <= 1e-9 * max(abs(mean), 1.0) else np.sign(x - mean)
-
+    signal = ""
     side = side_of(last)
-    if side != 0 and trailing(lambda i: side_of(values[i]) == side) >= 7:
-        high, low = high or side > 0, low or side < 0
-    if joined[-1]:
+    if last > ucl or last < lcl:                                   # 1: outside the limits
+        signal = "high" if last > ucl else "low"
+    if not signal and joined[-1]:                                   # 2: a trend of seven points
         step = np.sign(last - values[-2])
-        steps = 1
-        i = n - 2
+        steps, i = 1, n - 2
         while step != 0 and i > 0 and joined[i] and np.sign(values[i] - values[i - 1]) == step:
             steps += 1
             i -= 1
         if step != 0 and steps >= 6:
-            high, low = high or step > 0, low or step < 0
-    if n >= 3 and joined[-1] and joined[-2]:
+            signal = "high" if step > 0 else "low"
+    if not signal and n >= 3 and joined[-1] and joined[-2]:         # 3: two of three close to a limit, same side
         last3 = values[-3:]
-        if last > mean + 2 * sigma and sum(x > mean + 2 * sigma for x in last3) >= 2:
-            high = True
-        if last < mean - 2 * sigma and sum(x < mean - 2 * sigma for x in last3) >= 2:
-            low = True
 
-    if not high and not low:
+        def close(x):
+            return lcl <= x <= ucl and (x > near_hi or x < near_lo)
+        sides = [side_of(x) for x in last3]
+        if close(last) and sum(close(x) for x in last3) >= 2 and abs(sum(sides)) == 3:
+            signal = "high" if side > 0 else "low"
+    if not signal and side != 0 and trailing(lambda i: side_of(values[i]) == side) >= 7:  # 4: a run of seven
+        signal = "high" if side > 0 else "low"
+
+    if not signal:
         variation = "common_cause"
-    elif high and not low:
+    elif signal == "high":
         variation = {"higher_better": "improvement_high", "lower_better": "concern_high"}.get(polarity, "neutral_high")
-    elif low and not high:
-        variation = {"higher_better": "concern_low", "lower_better": "improvement_low"}.get(polarity, "neutral_low")
     else:
-        variation = "neutral_both"
+        variation = {"higher_better": "concern_low", "lower_better": "improvement_low"}.get(polarity, "neutral_low")
 
     kind = target.kind
     if kind == "band" and polarity == "higher_better":
         kind = "minimum"
     elif kind == "band" and polarity == "lower_better":
         kind = "maximum"
-    if kind == "minimum":
-        assurance = "pass" if lcl >= target.low else "fail" if ucl < target.low else "hit_and_miss"
+    if polarity == "neutral":
+        assurance = "none"
+    elif kind == "minimum":
+        assurance = "pass" if lcl > target.low else "fail" if ucl < target.low else "hit_and_miss"
     elif kind == "maximum":
-        assurance = "pass" if ucl <= target.high else "fail" if lcl > target.high else "hit_and_miss"
+        assurance = "pass" if ucl < target.high else "fail" if lcl > target.high else "hit_and_miss"
     elif kind == "band":
-        inside = lcl >= target.low and ucl <= target.high
+        inside = lcl > target.low and ucl < target.high
         outside = ucl < target.low or lcl > target.high
         assurance = "pass" if inside else "fail" if outside else "hit_and_miss"
     else:
         assurance = "none"
     return {"spc_variation": variation, "spc_assurance": assurance, "spc_mean": mean, "spc_ucl": ucl, "spc_lcl": lcl}
+
+
+def _rebase_for(meta, month: dt.date):
+    """The latest rebase month on or before `month` from the catalogue's spc_rebase ('2023-04;2024-01')."""
+    text = str(meta.get("spc_rebase", "") or "")
+    starts = [dt.date(int(m[:4]), int(m[5:7]), 1) for m in text.split(";") if m.strip()]
+    starts = [m for m in starts if m <= month]
+    return max(starts) if starts else None
 
 
 def scorecard(inputs: Inputs, month: dt.date) -> pd.DataFrame:
@@ -219,7 +236,8 @@ def scorecard(inputs: Inputs, month: dt.date) -> pd.DataFrame:
         recent = group[(group["period"] > _shift(month, -24)) & (group["status"] == "value")]
         return pd.Series({"value": v, "status": status, "previous_year": previous_year, "target_kind": target.kind,
                           "rag": rag, "direction": direction,
-                          **_spc(recent[["period", "value"]], meta["polarity"], target)})
+                          **_spc(recent[["period", "value"]], meta["polarity"], target, _rebase_for(meta, month),
+                                 None if pd.isna(meta.get("spc_baseline_points")) else int(meta["spc_baseline_points"]))})
 
     out = obs.groupby("ref")[["period", "value", "status"]].apply(one)
     out.index.name = "ref"

@@ -70,7 +70,7 @@ def catalogue(m: int, rng: np.random.Generator) -> pd.DataFrame:
             "name": f"Synthetic: {src['name']}", "unit": src["unit"], "polarity": src["polarity"],
             "frequency": src["frequency"], "count_type": src["count_type"], "amber_tolerance": "",
             "headline": int(i < 12), "definition_note": "Synthetic benchmark indicator, not a real measure.",
-            "sort_order": i + 1,
+            "sort_order": i + 1, "spc_rebase": "", "spc_rebase_note": "", "spc_baseline_points": "",
         })
     return pd.DataFrame(rows)
 

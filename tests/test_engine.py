@@ -164,9 +164,17 @@ def test_point_outside_limits():
 
 
 def test_run_of_seven_below_average_is_concern_when_higher_is_better():
-    s, _ = summary([20, 22, 21, 23, 22, 15, 14, 15, 14, 15, 14, 15])
+    s, _ = summary([21, 22, 21, 22, 21, 22, 20.5, 20, 20.5, 20, 20.5, 20, 20.5])
     assert s["spc_variation"] == "concern_low"
     assert "7 months in a row below the average" in s["spc_reason"]
+
+
+def test_a_point_in_several_rules_takes_the_first_by_precedence():
+    """Outside the limits, then trend, then two of three, then the run: one label per point, never 'both'."""
+    _, pts = summary([20, 22, 21, 23, 22, 15, 14, 15, 14, 15, 14, 15])
+    assert list(pts["rule"].iloc[-7:]) == ["near_low", "outside_low", "near_low", "outside_low", "near_low",
+                                           "outside_low", "near_low"]  # all seven are also a run below the mean
+    assert set(pts["signal"]) <= {"", "high", "low"}
 
 
 def test_trend_of_seven_and_configurable_six():
@@ -183,7 +191,7 @@ def test_two_of_three_near_the_limit():
     s, pts = summary([10, 10.4, 10, 10.4, 10, 10.4, 10, 10.4, 10, 10.4, 11.5, 11.0, 11.5])
     assert pts["ucl"].iloc[-1] > 11.5  # inside the limits, but beyond two sigma
     assert s["spc_variation"] == "improvement_high"
-    assert "2 of the last 3 months close to the upper limit" in s["spc_reason"]
+    assert "2 of 3 months in a row close to the upper limit" in s["spc_reason"]
 
 
 def test_gaps_break_runs_and_moving_ranges():

@@ -127,4 +127,6 @@ def test_detail_chart_marks_linked_actions():
     assert "Improvement plan" in spec and "Action starts" in spec, spec[:3000]
     text = "\n".join(m.value for m in at.markdown)
     assert "Improvement plan actions linked to this indicator" in text
-    assert "special-cause signal (concern) followed in Jan-24" in text
+    # CIN20's limits are recalculated from Apr-23 (the 28-day visit definition): Sep-23 is then two of three
+    # close to the upper limit, the first signal after action 1.3 began in Aug-23.
+    assert "Action 1.3 started Aug-23: a special-cause signal (improvement) followed in Sep-23" in text

@@ -95,6 +95,26 @@ class Indicator(_Row):
     headline: bool = False
     definition_note: str = ""
     sort_order: int
+    # SPC choices (docs/spc.md): months from which limits are recalculated (a definition change), why, and a
+    # fixed baseline (limits from the first N >= 12 points). Edited here; a rebuild keeps every journal entry.
+    spc_rebase: str = ""
+    spc_rebase_note: str = ""
+    spc_baseline_points: BlankInt = None
+
+    @field_validator("spc_rebase")
+    @classmethod
+    def _rebase_months(cls, v: str) -> str:
+        months = [m.strip() for m in v.split(";") if m.strip()]
+        for m in months:
+            parse_period(m)  # raises with the month it cannot read
+        return ";".join(m for m in months)
+
+    @field_validator("spc_baseline_points")
+    @classmethod
+    def _baseline(cls, v: Optional[int]) -> Optional[int]:
+        if v is not None and v < 12:
+            raise ValueError("a fixed SPC baseline needs at least 12 points")
+        return v
 
     @field_validator("amber_tolerance", mode="before")
     @classmethod

@@ -27,7 +27,8 @@ TABLES: dict[str, str] = {
     "areas": ("area VARCHAR PRIMARY KEY, title VARCHAR, short_title VARCHAR, ref_prefix VARCHAR, head_of_service VARCHAR,"
               " head_role VARCHAR, head_source VARCHAR, sort_order INTEGER"),
     "indicators": ("ref VARCHAR PRIMARY KEY, area VARCHAR, name VARCHAR, unit VARCHAR, polarity VARCHAR, frequency VARCHAR,"
-                   " count_type VARCHAR, amber_tolerance DOUBLE, headline BOOLEAN, definition_note VARCHAR, sort_order INTEGER"),
+                   " count_type VARCHAR, amber_tolerance DOUBLE, headline BOOLEAN, definition_note VARCHAR, sort_order INTEGER,"
+                   " spc_rebase VARCHAR, spc_rebase_note VARCHAR, spc_baseline_points INTEGER"),
     "vintages": ("vintage VARCHAR PRIMARY KEY, label VARCHAR, published DATE, source_file VARCHAR, kind VARCHAR,"
                  " as_of_note VARCHAR, seq INTEGER, loaded_at TIMESTAMP"),
     "indicator_names": ("ref VARCHAR, vintage VARCHAR, name_as_printed VARCHAR, name_damaged BOOLEAN, source_file VARCHAR,"

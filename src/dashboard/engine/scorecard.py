@@ -119,8 +119,9 @@ def build(inputs: Inputs, month: dt.date, areas: list[str] | None = None,
     if meta.empty:
         return pd.DataFrame(columns=CSV_COLUMNS)
 
+    spc_cols = [c for c in ("spc_rebase", "spc_rebase_note", "spc_baseline_points") if c in meta]
     df = meta[["area", "name", "unit", "polarity", "frequency", "amber_tolerance", "headline", "sort_order",
-               "definition_note"]].rename(columns={"name": "indicator"}).copy()
+               "definition_note", *spc_cols]].rename(columns={"name": "indicator"}).copy()
     obs = obs[obs["ref"].isin(refs)]
     row_of = df.index.get_indexer(obs["ref"])
     values = np.full((len(df), span), np.nan)
@@ -200,8 +201,10 @@ def build(inputs: Inputs, month: dt.date, areas: list[str] | None = None,
     r, c = np.nonzero(in_spc)
     stamps = np.array([np.datetime64(add_months(month, k - now), "D") for k in range(span)])
     spc_obs = pd.DataFrame({"ref": df.index.to_numpy()[r], "period": stamps[c], "value": values[r, c]})
-    pts = spc.points(spc_obs, "ref", rules)
-    summary = spc.summarise(pts, "ref", df[["polarity", "target_kind", "target_low", "target_high"]], rules)
+    rebase, baseline = spc.settings(df.reset_index())
+    pts = spc.points(spc_obs, "ref", rules, rebase, baseline)
+    spc_meta = df[["polarity", "target_kind", "target_low", "target_high", *spc_cols[1:2]]]
+    summary = spc.summarise(pts, "ref", spc_meta, rules)
     summary = summary.reindex(df.index)
     for col in summary.columns:
         df[col] = summary[col]
@@ -240,7 +243,7 @@ def printed_marks(printed: pd.DataFrame, month: dt.date) -> pd.DataFrame:
                         index=p.index)
 
 
-UNUSUAL_ACTIVITY = ("neutral_high", "neutral_low", "neutral_both")
+UNUSUAL_ACTIVITY = ("neutral_high", "neutral_low")
 
 
 def triage_score(df: pd.DataFrame) -> pd.Series:

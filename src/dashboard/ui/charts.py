@@ -50,7 +50,8 @@ def indicator_chart(row: pd.Series, series: pd.DataFrame, show_spc: bool = True,
     s["shown"] = [fmt_value(v, unit) for v in s["value"]]
     s["label"] = [label(p) for p in s["period"]]
     s["revised"] = [("Revised after first publication" if (p in (revised or set())) else "") for p in s["period"]]
-    pts = spc.points(s.assign(ref=row["ref"])[["ref", "period", "value"]], "ref")
+    rebase, fixed = spc.settings_for(row)
+    pts = spc.points(s.assign(ref=row["ref"])[["ref", "period", "value"]], "ref", rebase=rebase, baseline=fixed)
     if not pts.empty:
         pts["period"] = pd.to_datetime(pts["period"])
         s = s.merge(pts[["period", "rule", "signal"]].rename(columns={"period": "month"}), on="month", how="left")
@@ -67,13 +68,16 @@ def indicator_chart(row: pd.Series, series: pd.DataFrame, show_spc: bool = True,
     layers = []
     x0, x1 = (s["month"].min(), s["month"].max()) if not s.empty else (pd.Timestamp.now(), pd.Timestamp.now())
 
-    def hline(value: float, text: str, dash: list[int], color: str = GREY) -> None:
+    def hline(value: float, text: str, dash: list[int], color: str = GREY, start=None) -> None:
+        """A labelled horizontal line; from `start` only when given (limits of the latest SPC segment)."""
         if value is None or (isinstance(value, float) and np.isnan(value)):
             return
         values.append(value)
-        ref_df = pd.DataFrame({"y": [value], "text": [text], "x": [x1]})
-        layers.append(alt.Chart(ref_df).mark_rule(strokeDash=dash, color=color, strokeWidth=1.5).encode(
-            y="y:Q", tooltip=[alt.Tooltip("text:N", title="Line")]))
+        ref_df = pd.DataFrame({"y": [value], "text": [text], "x": [x1], "x0": [start if start is not None else x0]})
+        encode = {"y": "y:Q", "tooltip": [alt.Tooltip("text:N", title="Line")]}
+        if start is not None:
+            encode.update(x="x0:T", x2="x:T")
+        layers.append(alt.Chart(ref_df).mark_rule(strokeDash=dash, color=color, strokeWidth=1.5).encode(**encode))
         layers.append(alt.Chart(ref_df).mark_text(align="left", dx=6, dy=-7, fontSize=13, color=color).encode(
             x="x:T", y="y:Q", text="text:N"))
 
@@ -100,9 +104,18 @@ def indicator_chart(row: pd.Series, series: pd.DataFrame, show_spc: bool = True,
     if show_spc and not pts.empty and bool(pts["enough"].iloc[-1]):
         last = pts.iloc[-1]
         trial = " (trial)" if int(last["n"]) < spc.DEFAULT_RULES.trial_below else ""
-        hline(float(last["mean"]), "Average", [6, 2], INK)
-        hline(float(last["ucl"]), f"Upper process limit{trial}", [3, 3], INK)
-        hline(float(last["lcl"]), f"Lower process limit{trial}", [3, 3], INK)
+        start = pd.Timestamp(last["segment_start"]) if bool(last["rebased"]) else None
+        hline(float(last["mean"]), "Average", [6, 2], INK, start)
+        hline(float(last["ucl"]), f"Upper process limit{trial}", [3, 3], INK, start)
+        hline(float(last["lcl"]), f"Lower process limit{trial}", [3, 3], INK, start)
+        if start is not None:  # the break: limits recalculated where the definition changed
+            note = str(row.get("spc_rebase_note") or "").split(" (")[0]
+            brk = pd.DataFrame({"month": [start], "text": [f"Limits recalculated from {label(start.date())}"
+                                                          + (f", {note}" if note else "")]})
+            layers.append(alt.Chart(brk).mark_rule(color=INK, strokeWidth=2, strokeDash=[1, 2]).encode(
+                x="month:T", tooltip=[alt.Tooltip("text:N", title="SPC")]))
+            layers.append(alt.Chart(brk).mark_text(align="left", baseline="top", dx=4, dy=2, fontSize=12, color=INK).encode(
+                x="month:T", y=alt.value(0), text=alt.value("Limits recalculated")))
 
     marks = _action_marks(actions, x0, x1)
     if not marks.empty:
@@ -135,6 +148,8 @@ def indicator_chart(row: pd.Series, series: pd.DataFrame, show_spc: bool = True,
     chart = alt.layer(line, *layers, points).properties(
         title=alt.TitleParams(f"{row['ref']} {row['indicator']}", subtitle=[y_title]), height=460)  # Streamlit fits title, axes and legend inside this
     summary = series_summary(row["ref"], row["indicator"], unit, s, row.get("target_text", ""), row.get("rag_reason", ""))
+    if show_spc and not pts.empty and bool(pts["rebased"].iloc[-1]):
+        summary += f" SPC limits are recalculated from {label(pd.Timestamp(pts['segment_start'].iloc[-1]).date())}."
     return _base_config(chart), summary
 
 

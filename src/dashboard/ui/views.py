@@ -202,7 +202,8 @@ def indicator() -> None:
     components.show_chart(spec, summary)
     st.caption(f"Chart summary: {summary}")
     if not linked.empty:
-        pts = spc.points(series.assign(ref=ref)[["ref", "period", "value"]].dropna(), "ref")
+        rebase, fixed = spc.settings_for(row)
+        pts = spc.points(series.assign(ref=ref)[["ref", "period", "value"]].dropna(), "ref", rebase=rebase, baseline=fixed)
         st.markdown("**Improvement plan actions linked to this indicator** (Appendix B, "
                     f"{linked['focus_areas'].iloc[0] if linked['focus_areas'].nunique() == 1 else 'several focus areas'}): "
                     "purple lines mark when they start (▶) and are due (⏹).")
