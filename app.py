@@ -4,6 +4,7 @@ import streamlit as st
 
 from dashboard.ui.components import PAGE_PATHS
 from dashboard.ui import presenter
+from dashboard.store import StoreUnavailable
 from dashboard.ui.context import sidebar
 
 present = st.query_params.get("present") == "1"
@@ -35,8 +36,11 @@ pages = {
     ],
 }
 page = st.navigation(pages, position="hidden" if present else "sidebar")
-if present:  # the projector view: no sidebar, no admin, one exception per screen
-    presenter.run()
-else:
-    st.session_state["_context"] = sidebar()
-    page.run()
+try:
+    if present:  # the projector view: no sidebar, no admin, one exception per screen
+        presenter.run()
+    else:
+        st.session_state["_context"] = sidebar()
+        page.run()
+except StoreUnavailable as exc:  # a missing or damaged database: say so in one sentence, not a traceback
+    st.error(str(exc), icon="⚠")

@@ -120,7 +120,7 @@ def test_an_excel_percentage_cell_is_stored_as_shown(fresh_db, tmp_path):
 def test_the_same_value_rule_for_xlsx_numbers_and_csv_text(fresh_db, tmp_path):
     f = xlsx(tmp_path, [["ref", "period", "value"], ["CIN1", "2024-02", 1e308]])
     code, _, err = load(fresh_db, f)
-    assert code == 1 and "sheet.xlsx, row 2, column 'value'" in err and "not a plausible figure" in err
+    assert code == 1 and "sheet.xlsx, sheet 'Sheet', row 2, column 'value'" in err and "not a plausible figure" in err
 
 
 @pytest.mark.parametrize("text, message", [

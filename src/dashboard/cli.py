@@ -270,7 +270,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     if not hasattr(args, "db"):
         args.db = None
-    return args.func(args)
+    try:
+        return args.func(args)
+    except lifecycle.FAULTS as exc:  # a read-only or full disk, a missing or damaged database: one sentence
+        print(lifecycle.explain(exc), file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

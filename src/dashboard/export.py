@@ -127,7 +127,8 @@ def to_csv(pack: Pack) -> str:
         t = panel.panel_table(sc, pack.month, pack.years)
         t.insert(2, "Area", short[a])
         frames.append(t)
-    table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["Ref", "Indicator", "Area"])
+    # Areas can head a column differently (e.g. the previous-year basis): a cell an area lacks is blank, never "nan".
+    table = pd.concat(frames, ignore_index=True).fillna("") if frames else pd.DataFrame(columns=["Ref", "Indicator", "Area"])
     out = io.StringIO()
     w = csv.writer(out, lineterminator="\n")
     w.writerow(list(table.columns))

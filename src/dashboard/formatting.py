@@ -4,6 +4,7 @@ and direction (never colour alone)."""
 from __future__ import annotations
 
 import math
+import re
 
 RAG_WORD = {"G": "Green", "A": "Amber", "R": "Red", "-": "Not rated"}
 RAG_SYMBOL = {"G": "✔", "A": "▲", "R": "✖", "-": "–"}
@@ -62,3 +63,28 @@ def shown(value: object, status: str, unit: str) -> str:
     if status == "value" and not is_missing(value):
         return fmt_value(value, unit)
     return STATUS_TEXT.get(status or "missing", "No figure")
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+
+
+def plain(text: object) -> str:
+    """Text a user typed (a vintage label, a file name) shown inside Markdown as exactly those characters:
+    every Markdown character is escaped, so a label can never become a link, an image or formatting."""
+    return _MD_SPECIAL.sub(r"\\\1", str(text)).replace("\n", " ")
+
+
+_IMAGE = re.compile(r"!\[([^\]]*)\]\(([^)]*)\)")
+_LINK = re.compile(r"\[([^\]]*)\]\(([^)]*)\)")
+_BARE_ADDRESS = re.compile(r"(?i)\b((?:https?|ftp)://|www\.)")
+
+
+def safe_commentary(text: str) -> str:
+    """User-written commentary as Markdown that keeps emphasis, lists and headings but shows no image and links
+    to no other site: an image becomes its description, a link its text with the address as plain text, and a
+    bare address is broken up so the renderer does not link it. HTML is shown as typed ('<' and '&' become
+    entities, which Markdown renders as the characters themselves)."""
+    safe = text.replace("&", "&amp;").replace("<", "&lt;")
+    safe = _IMAGE.sub(lambda m: f"[image not shown: {m.group(1) or 'no description'}]", safe)
+    safe = _LINK.sub(lambda m: f"{m.group(1)} (link: {m.group(2)})", safe)
+    return _BARE_ADDRESS.sub(lambda m: m.group(1).replace(":", "\\:").replace(".", "\\."), safe)

@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import getpass
 import hashlib
 import io
@@ -18,6 +19,7 @@ import tarfile
 from pathlib import Path, PurePosixPath
 from typing import Type
 
+import duckdb
 import pandas as pd
 from pydantic import BaseModel, ValidationError
 
@@ -32,6 +34,27 @@ MAX_BACKUP_BYTES = 2 * 1024**3
 MODELS: dict[str, Type[BaseModel]] = {table: model for table, (_, model) in ingest.SAMPLE_FILES.items()}
 # Tables a write may touch; reference tables (areas, authorities, indicators) come only from sample_data/.
 WRITABLE = ("observations", "weekly", "commentary", "plan_actions", "plan_measures", "targets", "comparators")
+
+
+FAULTS = (OSError, store.StoreUnavailable, duckdb.Error)
+
+
+def explain(exc: BaseException) -> str:
+    """One sentence for a fault a write or read can meet (what, which file, what to do); never a traceback."""
+    if isinstance(exc, store.StoreUnavailable):
+        return str(exc)
+    if isinstance(exc, OSError):
+        where = f" ({exc.filename})" if exc.filename else ""
+        what = exc.strerror or str(exc)
+        if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+            todo = "the data directory must be writable by the dashboard: check its permissions"
+        elif exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            todo = "the disk is full: free some space and try again"
+        else:
+            todo = "check the data directory and try again"
+        return f"Nothing was written: {what}{where}; {todo}. The database in use is unchanged."
+    return (f"Nothing was written: the database could not be read or written ({str(exc).splitlines()[0][:200]}); "
+            "run 'make build' to rebuild it from sample_data/ and the journal.")
 
 
 class RestoreRefused(Exception):

@@ -25,6 +25,9 @@ from .periods import EARLIEST_START, is_period_label, iso, parse_period, this_mo
 LONG_REQUIRED = ("ref", "period", "value")
 LONG_OPTIONAL = ("status", "authority")
 MAX_ROWS = 200_000
+MAX_FILE_BYTES = 20 * 1024 * 1024      # a month's scorecard is kilobytes; anything this big is refused unread
+MAX_XLSX_UNPACKED = 100 * 1024 * 1024  # an xlsx is a zip: its parts are checked before any is parsed
+WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 # A figure as analysts type it: 1234, 1,234 (well-formed thousands only), 12.5, -3, with % on percentages.
 _NUMBER = re.compile(r"^[-+]?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?$")
 MAX_FIGURE = 10_000_000  # no count, rate, day or caseload figure in a council's scorecard comes near this
@@ -92,6 +95,16 @@ class Plan:
         return not self.parsed.problems and (len(self.parsed.monthly) + len(self.parsed.weekly)) > 0
 
 
+@dataclass
+class Table:
+    """Rows read from a file, header first. `where` names the file (and the sheet read) in every message;
+    `header_row` is the header's row number in the file, so problem rows match what the user sees."""
+
+    rows: list[list[object]]
+    where: str
+    header_row: int = 1
+
+
 class LoadRejected(Exception):
     def __init__(self, problems: list[Problem]):
         super().__init__("\n".join(str(p) for p in problems))
@@ -100,9 +113,14 @@ class LoadRejected(Exception):
 
 # ---------------------------------------------------------------- reading the file
 
-def _read_table(path: Path, name: str, sheet: str | None, problems: list[Problem]) -> list[list[object]] | None:
+def _read_table(path: Path, name: str, sheet: str | None, problems: list[Problem]) -> Table | None:
     """Raw rows (header first) from CSV or XLSX; None after recording why it could not be read."""
     try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            problems.append(Problem(name, None, None, f"the file is {size / 1024**2:,.0f} MB; the limit is "
+                                    f"{MAX_FILE_BYTES // 1024**2} MB (a month of figures is a few kilobytes)"))
+            return None
         raw = path.read_bytes()
     except OSError as exc:
         problems.append(Problem(name, None, None, f"cannot read the file ({exc.strerror or exc})"))
@@ -119,18 +137,52 @@ def _read_table(path: Path, name: str, sheet: str | None, problems: list[Problem
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        problems.append(Problem(name, line, None, f"not UTF-8 text (byte {raw[exc.start]:#04x}); save the file as CSV UTF-8"))
+        hint = ""
+        try:
+            raw.decode("cp1252")
+            hint = (" It looks like Excel's \"CSV (Comma delimited)\", which uses the Windows character set (a £ or "
+                    "’ is stored differently).")
+        except UnicodeDecodeError:
+            pass
+        problems.append(Problem(name, line, None, f"not UTF-8 text (byte {raw[exc.start]:#04x}).{hint} In Excel use "
+                                "File > Save As > \"CSV UTF-8 (Comma delimited)\" and load that file"))
+        return None
+    first = text.split("\n", 1)[0]
+    if first.count(";") >= 2 and "," not in first:
+        problems.append(Problem(name, 1, None, "the columns are separated by semicolons (;), as Excel does in some "
+                                "regional settings; save it as \"CSV UTF-8 (Comma delimited)\" so columns are "
+                                "separated by commas"))
         return None
     try:
-        return [row for row in csv.reader(io.StringIO(text))]
+        rows = []
+        for row in csv.reader(io.StringIO(text)):
+            rows.append(row)
+            if len(rows) > MAX_ROWS + 1:
+                break
+        return Table(rows, name)
     except csv.Error as exc:
         problems.append(Problem(name, None, None, f"not a readable CSV: {exc}"))
         return None
 
 
-def _read_xlsx(raw: bytes, name: str, sheet: str | None, problems: list[Problem]) -> list[list[object]] | None:
+def _read_xlsx(raw: bytes, name: str, sheet: str | None, problems: list[Problem]) -> Table | None:
+    """Rows of one sheet, header first. Checked before parsing (unpacked size: a zip bomb is refused unread),
+    the sheet chosen (the one named, or the only one with a Ref header), title rows above the header skipped,
+    and a formula with no stored value refused rather than read as blank."""
+    import zipfile
+
     import openpyxl
 
+    try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as z:
+            unpacked = sum(i.file_size for i in z.infolist())
+    except zipfile.BadZipFile:
+        problems.append(Problem(name, None, None, "not a readable XLSX workbook (the file is damaged or not a workbook)"))
+        return None
+    if unpacked > MAX_XLSX_UNPACKED:
+        problems.append(Problem(name, None, None, f"the workbook unpacks to {unpacked / 1024**2:,.0f} MB; the limit is "
+                                f"{MAX_XLSX_UNPACKED // 1024**2} MB, so it was not opened"))
+        return None
     try:
         book = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a damaged file
@@ -139,14 +191,56 @@ def _read_xlsx(raw: bytes, name: str, sheet: str | None, problems: list[Problem]
     if sheet is not None and sheet not in book.sheetnames:
         problems.append(Problem(name, None, None, f"no sheet {sheet!r}; sheets are {', '.join(book.sheetnames)}"))
         return None
-    ws = book[sheet] if sheet else book.worksheets[0]
-    rows = [[_xlsx_value(c) for c in row] for row in ws.iter_rows()]
+    candidates = [book[sheet]] if sheet else [ws for ws in book.worksheets if _header_row(ws) is not None]
+    if not candidates:
+        problems.append(Problem(name, None, None, "no sheet has a header row with a Ref column (sheets: "
+                                f"{', '.join(book.sheetnames)})"))
+        return None
+    if len(candidates) > 1:
+        problems.append(Problem(name, None, None, "several sheets have a Ref column ("
+                                f"{', '.join(ws.title for ws in candidates)}): choose one with --sheet (or upload a "
+                                "workbook with one such sheet)"))
+        return None
+    ws = candidates[0]
+    where = f"{name}, sheet {ws.title!r}"
+    if ws.max_row and ws.max_row > MAX_ROWS + 50:
+        problems.append(Problem(where, None, None, f"{ws.max_row:,} rows; the limit is {MAX_ROWS:,}"))
+        return None
+    start = _header_row(ws) or 1
+    formulas = _uncached_formulas(raw, ws.title, start)
+    if formulas:
+        problems += [Problem(where, r, c, "a formula with no stored value: open and save the file in Excel so the "
+                             "values are stored, then load it again") for r, c in formulas[:20]]
+        return None
+    rows = [[_xlsx_value(c) for c in row] for row in ws.iter_rows(min_row=start)]
     while rows and all(str(c).strip() == "" for c in rows[-1]):
         rows.pop()
     if not rows:
-        problems.append(Problem(name, None, None, f"sheet {ws.title!r} is empty"))
+        problems.append(Problem(where, None, None, "the sheet is empty"))
         return None
-    return rows
+    return Table([[("" if c is None else c) for c in row] for row in rows], where, start)
+
+
+def _header_row(ws, look: int = 15) -> int | None:
+    """The first of a sheet's top rows that has a cell reading 'Ref' (title rows above it are skipped)."""
+    for n, row in enumerate(ws.iter_rows(min_row=1, max_row=look, values_only=True), start=1):
+        if any(str(c).strip().lower() == "ref" for c in row if c is not None):
+            return n
+    return None
+
+
+def _uncached_formulas(raw: bytes, title: str, start: int) -> list[tuple[int, str]]:
+    """(row, cell) of formulas whose value was never stored (a file written by a program, not saved by Excel)."""
+    import openpyxl
+
+    formulas = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=False)[title]
+    values = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=True)[title]
+    out = []
+    for frow, vrow in zip(formulas.iter_rows(min_row=start), values.iter_rows(min_row=start)):
+        for f, v in zip(frow, vrow):
+            if isinstance(f.value, str) and f.value.startswith("=") and v.value is None:
+                out.append((f.row - start + 1, f.coordinate))
+    return out
 
 
 def _xlsx_value(cell) -> object:
@@ -195,14 +289,16 @@ def _cell(value: object, unit: str | None = None) -> tuple[float | None, str | N
 # ---------------------------------------------------------------- parsing and validating
 
 def parse_upload(path: Path | str, catalogue: dict[str, dict], authorities: set[str], default_authority: str,
-                 sheet: str | None = None, display_name: str | None = None) -> Parsed:
+                 sheet: str | None = None, display_name: str | None = None,
+                 week_ending_day: int | None = None) -> Parsed:
     """Read and validate an upload against the indicator catalogue. Never touches the store."""
     path = Path(path)
     name = display_name or path.name
     problems: list[Problem] = []
-    rows = _read_table(path, name, sheet, problems)
-    if rows is None:
+    table = _read_table(path, name, sheet, problems)
+    if table is None:
         return Parsed(name, "unknown", problems=problems)
+    name, rows, first = table.where, table.rows, table.header_row
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
     raw_header = rows[0]
     header = [h.isoformat() if isinstance(h, (dt.date, dt.datetime)) else str(h).strip() for h in raw_header]
@@ -212,22 +308,22 @@ def parse_upload(path: Path | str, catalogue: dict[str, dict], authorities: set[
     lower = [h.lower() for h in header]
     dupes = sorted({h for h in lower if h and lower.count(h) > 1})
     if dupes:
-        return Parsed(name, "unknown", problems=[Problem(name, 1, h, "this column header appears more than once; "
+        return Parsed(name, "unknown", problems=[Problem(name, first, h, "this column header appears more than once; "
                                                          "keep one") for h in dupes])
     ragged = [Problem(name, n, None, f"the row has {len(r)} cells but the header has {len(header)}: a figure with a "
                       'thousands comma must be in quotes ("1,234"), and every row needs a cell per column')
-              for n, r in enumerate(body, start=2) if r and len(r) != len(header)
+              for n, r in enumerate(body, start=first + 1) if r and len(r) != len(header)
               and not (len(r) > len(header) and all(str(c).strip() == "" for c in r[len(header):]))]
     if ragged:
         return Parsed(name, "unknown", problems=ragged[:50])
     if "ref" in lower and "period" in lower:
-        parsed = _parse_long(name, header, body, catalogue, authorities, default_authority)
+        parsed = _parse_long(name, header, body, catalogue, authorities, default_authority, first, week_ending_day)
     elif "ref" in lower and any(is_period_label(h) for h in raw_header):
-        parsed = _parse_wide(name, header, raw_header, body, catalogue, default_authority)
+        parsed = _parse_wide(name, header, raw_header, body, catalogue, default_authority, first)
     else:
         missing = [c for c in LONG_REQUIRED if c not in lower]
         return Parsed(name, "unknown", problems=[Problem(
-            name, 1, None, f"missing required column(s) {', '.join(missing)}: a long file needs ref,period,value; "
+            name, first, None, f"missing required column(s) {', '.join(missing)}: a long file needs ref,period,value; "
             "a wide file needs Ref and month columns such as Aug-23 or 2023-08")])
     if not parsed.problems and not parsed.monthly and not parsed.weekly:
         parsed.problems.append(Problem(name, None, None, "the file has a header but no figures"))
@@ -245,17 +341,33 @@ def _check_value(name: str, row: int, col: str, ref: str, value: float | None, s
     elif value < 0:
         problems.append(Problem(name, row, col, f"{ref} is a {unit.replace('_', ' ')}; it cannot be negative ({value:g})"))
     elif value > MAX_FIGURE:
-        problems.append(Problem(name, row, col, f"{ref} is a {unit.replace('_', ' ')}; {value:,.0f} is not a plausible "
+        shown_value = f"{value:,.0f}" if value < 1e15 else f"{value:.3g}"
+        problems.append(Problem(name, row, col, f"{ref} is a {unit.replace('_', ' ')}; {shown_value} is not a plausible "
                                 f"figure (above {MAX_FIGURE:,})"))
 
 
-def _check_period(name: str, row: int, col: str, raw: object, weekly: bool, problems: list[Problem]) -> dt.date | None:
+_WEEK_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _check_period(name: str, row: int, col: str, raw: object, weekly: bool, problems: list[Problem],
+                  week_ending_day: int | None = None) -> dt.date | None:
     text = raw.isoformat() if isinstance(raw, (dt.date, dt.datetime)) else str(raw).strip()
     try:
         if weekly:
-            day = dt.date.fromisoformat(text[:10])
+            if isinstance(raw, (dt.date, dt.datetime)):
+                text = text[:10]  # an Excel date cell
+            if not _WEEK_DATE.match(text):
+                raise ValueError(text)
+            day = dt.date.fromisoformat(text)
             if day > dt.date.today():
                 problems.append(Problem(name, row, col, f"week ending {day} is in the future"))
+                return None
+            if day.year < EARLIEST_YEAR:
+                problems.append(Problem(name, row, col, f"week ending {day} is before {EARLIEST_YEAR}"))
+                return None
+            if week_ending_day is not None and day.weekday() != week_ending_day:
+                problems.append(Problem(name, row, col, f"{day} is a {WEEKDAYS[day.weekday()]}; weekly figures are for "
+                                        f"weeks ending on a {WEEKDAYS[week_ending_day]}"))
                 return None
             return day
         period = parse_period(raw)
@@ -272,17 +384,17 @@ def _check_period(name: str, row: int, col: str, raw: object, weekly: bool, prob
     return period
 
 
-def _parse_long(name, header, body, catalogue, authorities, default_authority) -> Parsed:
+def _parse_long(name, header, body, catalogue, authorities, default_authority, first=1, week_ending_day=None) -> Parsed:
     parsed = Parsed(name, "long")
     idx = {h.lower(): i for i, h in enumerate(header)}
     for col in LONG_REQUIRED:
         if col not in idx:
-            parsed.problems.append(Problem(name, 1, col, "missing required column"))
+            parsed.problems.append(Problem(name, first, col, "missing required column"))
     if parsed.problems:
         return parsed
     seen: dict[tuple, int] = {}
     for offset, raw in enumerate(body):
-        row = offset + 2
+        row = offset + first + 1
         cells = list(raw) + [""] * (len(header) - len(raw))
         if all(str(c).strip() == "" for c in cells):
             continue
@@ -292,7 +404,7 @@ def _parse_long(name, header, body, catalogue, authorities, default_authority) -
             parsed.problems.append(Problem(name, row, "ref", f"unknown ref {ref!r}" if ref else "ref is blank"))
             continue
         weekly = meta["frequency"] == "week"
-        period = _check_period(name, row, "period", cells[idx["period"]], weekly, parsed.problems)
+        period = _check_period(name, row, "period", cells[idx["period"]], weekly, parsed.problems, week_ending_day)
         authority = str(cells[idx["authority"]]).strip() if "authority" in idx else ""
         authority = authority or default_authority
         if authority not in authorities:
@@ -331,7 +443,7 @@ def _parse_long(name, header, body, catalogue, authorities, default_authority) -
     return parsed
 
 
-def _parse_wide(name, header, raw_header, body, catalogue, default_authority) -> Parsed:
+def _parse_wide(name, header, raw_header, body, catalogue, default_authority, first=1) -> Parsed:
     parsed = Parsed(name, "wide")
     ref_col = [h.lower() for h in header].index("ref")
     month_cols: dict[int, dt.date] = {}
@@ -341,28 +453,28 @@ def _parse_wide(name, header, raw_header, body, catalogue, default_authority) ->
         if is_period_label(raw):
             month_cols[i] = parse_period(raw)
         elif h == "":
-            filled = next((n for n, r in enumerate(body, start=2) if i < len(r) and str(r[i]).strip()), None)
+            filled = next((n for n, r in enumerate(body, start=first + 1) if i < len(r) and str(r[i]).strip()), None)
             if filled is not None:
                 parsed.problems.append(Problem(name, filled, f"column {i + 1}", "this column has no header but holds "
                                                "figures: give it a month header such as Sep-23"))
         elif not is_known_non_month(h):
-            parsed.problems.append(Problem(name, 1, h, f"not a month this loader can read (use {MONTH_FORMS}) nor a "
+            parsed.problems.append(Problem(name, first, h, f"not a month this loader can read (use {MONTH_FORMS}) nor a "
                                            "known column (Ref, Indicator, Target, GM, NW, SN, England, RAG, DoT, "
                                            "Previous Year…); nothing was loaded"))
     dup_months = {m for m in month_cols.values() if list(month_cols.values()).count(m) > 1}
     for i, m in month_cols.items():
         if m in dup_months:
-            parsed.problems.append(Problem(name, 1, header[i], f"month {iso(m)} has more than one column"))
+            parsed.problems.append(Problem(name, first, header[i], f"month {iso(m)} has more than one column"))
         elif m > this_month():
-            parsed.problems.append(Problem(name, 1, header[i], f"{iso(m)} is in the future"))
+            parsed.problems.append(Problem(name, first, header[i], f"{iso(m)} is in the future"))
         elif m.year < EARLIEST_YEAR:
-            parsed.problems.append(Problem(name, 1, header[i], f"{iso(m)} is before {EARLIEST_YEAR}"))
+            parsed.problems.append(Problem(name, first, header[i], f"{iso(m)} is before {EARLIEST_YEAR}"))
     parsed.month_columns = [(header[i], iso(m)) for i, m in month_cols.items()]
     if parsed.problems:
         return parsed
     seen: dict[str, int] = {}
     for offset, raw in enumerate(body):
-        row = offset + 2
+        row = offset + first + 1
         cells = list(raw) + [""] * (len(header) - len(raw))
         ref = str(cells[ref_col]).strip()
         if all(str(cells[i]).strip() == "" for i in month_cols):
@@ -443,7 +555,8 @@ def load_file(db_path: Path, path: Path | str, sheet: str | None = None, authori
     reader = store.ReadOnlyStore(db_path)
     authorities = set(reader.table("authorities")["authority"])
     default = authority or sorted(authorities)[0]
-    parsed = parse_upload(path, catalogue_of(reader), authorities, default, sheet=sheet)
+    parsed = parse_upload(path, catalogue_of(reader), authorities, default, sheet=sheet,
+                          week_ending_day=reader.week_ending_weekday())
     plan = plan_upload(reader, parsed)
     if not plan.ok:
         raise LoadRejected(parsed.problems or [Problem(parsed.file, None, None, "nothing to load")])
@@ -506,9 +619,10 @@ def load_plan_update(db_path: Path, path: Path | str, authority: str | None = No
     reader = store.ReadOnlyStore(db_path)
     authority = authority or sorted(set(reader.table("authorities")["authority"]))[0]
     problems: list[Problem] = []
-    rows = _read_table(path, name, None, problems)
-    if rows is None:
+    table = _read_table(path, name, None, problems)
+    if table is None:
         raise LoadRejected(problems)
+    name, rows = table.where, table.rows
     header = [str(h).strip().lower() for h in rows[0]]
     if "action_ref" not in header:
         raise LoadRejected([Problem(name, 1, None, "missing required column action_ref")])
@@ -522,7 +636,7 @@ def load_plan_update(db_path: Path, path: Path | str, authority: str | None = No
     now = dt.datetime.now()
     vintage_id = lifecycle.new_vintage_id("plan", now)
     updated: dict[str, dict] = {}
-    for lineno, raw in enumerate(rows[1:], start=2):
+    for lineno, raw in enumerate(rows[1:], start=table.header_row + 1):
         cells = {h: ("" if v is None else str(v).strip()) for h, v in zip(header, raw)}
         ref = cells.get("action_ref", "")
         if not any(cells.values()):

@@ -92,3 +92,16 @@ def parse_start(text: object) -> dt.date:
 def financial_year_label(start: dt.date) -> str:
     """April 2024 -> '2024/25'."""
     return f"{start.year}/{(start.year + 1) % 100:02d}"
+
+
+COMPLETE_SHARE = 0.5  # a month is "complete" with at least half as many figures as the best-covered month
+
+
+def default_month(coverage: list[tuple[dt.date, int]]) -> dt.date | None:
+    """The newest month with a complete scorecard, not the newest month with any figure: one early figure
+    for next month must not make that month every viewer's default. coverage: (month, figures) pairs."""
+    if not coverage:
+        return None
+    best = max(n for _, n in coverage)
+    complete = [m for m, n in coverage if n >= COMPLETE_SHARE * best]
+    return max(complete)

@@ -22,7 +22,7 @@ from pydantic import ValidationError
 
 from . import lifecycle, store
 from .engine.targets import TargetError, in_force, parse_target
-from .loader import LoadRejected, Problem, _cell, _check_value, _read_table, catalogue_of
+from .loader import LoadRejected, Problem, Table, _cell, _check_value, _read_table, catalogue_of
 from .models import Comparator, TargetRow
 from .periods import EARLIEST_START, financial_year_label, iso, parse_start
 
@@ -50,27 +50,29 @@ class ReferenceUpload:
         return not self.problems and bool(self.rows)
 
 
-def _header(rows: list[list], name: str, allowed: dict[str, str], required: tuple[str, ...],
+def _header(table: Table, allowed: dict[str, str], required: tuple[str, ...],
             problems: list[Problem]) -> dict[str, int] | None:
     idx: dict[str, int] = {}
-    for i, raw in enumerate(rows[0]):
+    name, first = table.where, table.header_row
+    for i, raw in enumerate(table.rows[0]):
         h = str(raw).strip().lower()
         if not h:
             continue
         if h not in allowed:
-            problems.append(Problem(name, 1, str(raw).strip(), "unknown column; use " + ", ".join(dict.fromkeys(allowed.values()))))
+            problems.append(Problem(name, first, str(raw).strip(), "unknown column; use " + ", ".join(dict.fromkeys(allowed.values()))))
         elif allowed[h] in idx:
-            problems.append(Problem(name, 1, str(raw).strip(), "this column appears more than once"))
+            problems.append(Problem(name, first, str(raw).strip(), "this column appears more than once"))
         else:
             idx[allowed[h]] = i
     for col in required:
         if col not in idx:
-            problems.append(Problem(name, 1, col, "missing required column"))
+            problems.append(Problem(name, first, col, "missing required column"))
     return None if problems else idx
 
 
-def _rows(rows: list[list], width: int, name: str, problems: list[Problem]):
-    for n, raw in enumerate(rows[1:], start=2):
+def _rows(table: Table, problems: list[Problem]):
+    rows, width, name = table.rows, len(table.rows[0]), table.where
+    for n, raw in enumerate(rows[1:], start=table.header_row + 1):
         cells = ["" if c is None else c for c in raw]
         if all(str(c).strip() == "" for c in cells):
             continue
@@ -82,12 +84,12 @@ def _rows(rows: list[list], width: int, name: str, problems: list[Problem]):
 
 def _read(path: Path, name: str, kind: str, allowed, required, sheet=None):
     upload = ReferenceUpload(kind, name)
-    rows = _read_table(path, name, sheet, upload.problems)
-    if rows is None:
+    table = _read_table(path, name, sheet, upload.problems)
+    if table is None:
         return upload, None, None
     upload.source_sha256 = hashlib.sha256(path.read_bytes()).hexdigest()
-    idx = _header(rows, name, allowed, required, upload.problems)
-    return upload, rows, idx
+    idx = _header(table, allowed, required, upload.problems)
+    return upload, table, idx
 
 
 def _authority(cells, idx, default: str, authorities: set[str], name: str, n: int, problems) -> str | None:
@@ -123,7 +125,8 @@ def parse_targets(path: Path | str, reader: store.ReadOnlyStore, default_authori
     latest_start = dt.date(dt.date.today().year + MAX_YEARS_AHEAD, 12, 1)
     seen: dict[tuple, int] = {}
     problems = upload.problems
-    for n, cells in _rows(rows, len(rows[0]), name, problems):
+    name = rows.where
+    for n, cells in _rows(rows, problems):
         ref = str(cells[idx["ref"]]).strip()
         meta = catalogue.get(ref)
         if meta is None:
@@ -224,7 +227,8 @@ def parse_comparators(path: Path | str, reader: store.ReadOnlyStore, default_aut
     authorities = set(reader.table("authorities")["authority"])
     seen: dict[tuple, int] = {}
     problems = upload.problems
-    for n, cells in _rows(rows, len(rows[0]), name, problems):
+    name = rows.where
+    for n, cells in _rows(rows, problems):
         ref = str(cells[idx["ref"]]).strip()
         meta = catalogue.get(ref)
         if meta is None:

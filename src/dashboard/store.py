@@ -166,6 +166,14 @@ def publish(db_path: Path, vintage: dict, frames: dict[str, pd.DataFrame]) -> No
 
 # ---------------------------------------------------------------- reading
 
+class StoreUnavailable(RuntimeError):
+    """The database cannot be read: one sentence saying what, which file and what to do."""
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
+
+
 class ReadOnlyStore:
     """A read-only connection that follows the file: when the database is replaced on disk,
     the old connection is closed first (DuckDB caches one instance per path in-process)."""
@@ -175,24 +183,57 @@ class ReadOnlyStore:
 
     def __init__(self, db_path: Path | str):
         self.path = str(Path(db_path).resolve())
-        if not os.path.exists(self.path):
-            raise FileNotFoundError(f"No database at {self.path}: run 'dashboard build' (or 'make run') first")
+        if not os.path.exists(self.path) and self.path not in self._open:
+            raise StoreUnavailable(f"No database at {self.path}: run 'make build' (or 'dashboard build'); every "
+                                   "upload is rebuilt from the journal")
 
     def _stamp(self) -> tuple[int, int]:
         st = os.stat(self.path)
         return (st.st_ino, st.st_mtime_ns)
 
     def connection(self) -> duckdb.DuckDBPyConnection:
-        stamp = self._stamp()
+        """The open connection, reopened when the file was replaced. If the new file cannot be opened (missing,
+        truncated, not a database) the previous database keeps being served and the next call tries again."""
         with self._lock:
             held = self._open.get(self.path)
+            try:
+                stamp = self._stamp()
+            except FileNotFoundError:
+                if held:
+                    return held[1]
+                raise StoreUnavailable(f"No database at {self.path}: run 'make build' (or 'dashboard build')") from None
             if held and held[0] == stamp:
                 return held[1]
+            if held and not self._readable(self.path):
+                return held[1]  # the new file is damaged: keep serving what was there, try again next call
             if held:
-                held[1].close()
-            con = duckdb.connect(self.path, read_only=True)
+                held[1].close()  # DuckDB keeps one instance per path: the old one must go before the new opens
+                self._open.pop(self.path, None)
+            try:
+                con = duckdb.connect(self.path, read_only=True)
+            except duckdb.Error as exc:
+                raise StoreUnavailable(f"The database {self.path} cannot be opened ({_first_line(exc)}): it may be "
+                                       "truncated or damaged; run 'make build' to rebuild it from sample_data/ and the "
+                                       "journal") from None
             self._open[self.path] = (stamp, con)
             return con
+
+    @staticmethod
+    def _readable(path: str) -> bool:
+        """Open a replaced file under another name (a hard link: DuckDB caches by path) before letting go of the
+        old one. Where no link can be made (a read-only directory), assume it is readable."""
+        probe = f"{path}.probe-{os.getpid()}-{threading.get_ident()}"
+        try:
+            os.link(path, probe)
+        except OSError:
+            return True
+        try:
+            duckdb.connect(probe, read_only=True).close()
+            return True
+        except duckdb.Error:
+            return False
+        finally:
+            _discard(Path(probe))
 
     @property
     def stamp(self) -> tuple[int, int]:
@@ -264,6 +305,21 @@ class ReadOnlyStore:
                WHERE v.seq <= ? AND o.authority = ? AND o.status <> 'missing' ORDER BY o.period DESC""",
             [self.vintage_seq(vintage), authority])
         return [p.date() if hasattr(p, "date") else p for p in df["period"]]
+
+    def month_coverage(self, vintage: str | None, authority: str) -> pd.DataFrame:
+        """Per month (newest first), how many indicators have a figure as of the vintage."""
+        return self.query(
+            """WITH cells AS (
+                   SELECT o.ref, o.period FROM observations o JOIN vintages v USING (vintage)
+                   WHERE v.seq <= ? AND o.authority = ? AND o.status = 'value'
+                   GROUP BY o.ref, o.period)
+               SELECT period, count(*) AS figures FROM cells GROUP BY period ORDER BY period DESC""",
+            [self.vintage_seq(vintage), authority])
+
+    def week_ending_weekday(self) -> int | None:
+        """The weekday (Monday 0) the stored weekly figures end on; None when there are none."""
+        df = self.query("SELECT isodow(week_ending) - 1 AS d, count(*) AS n FROM weekly GROUP BY 1 ORDER BY n DESC LIMIT 1")
+        return None if df.empty else int(df["d"].iloc[0])
 
     def _latest_meta(self, table: str, vintage: str | None, authority: str, key: str,
                      newest: str = "v.seq DESC") -> pd.DataFrame:

@@ -12,7 +12,7 @@ import streamlit as st
 from .. import export, panel
 from ..engine.scorecard import comparator_years
 from ..engine.spc import ASSURANCE_LABEL, VARIATION_LABEL
-from ..formatting import FREQUENCY_WORD, POLARITY_WORD, STATUS_TEXT, fmt_value, rag_label
+from ..formatting import FREQUENCY_WORD, POLARITY_WORD, STATUS_TEXT, fmt_value, plain, rag_label, safe_commentary
 from ..periods import label
 from . import charts, data
 
@@ -111,10 +111,9 @@ def headline_tiles(sc: pd.DataFrame, limit: int = 4) -> None:
 
 
 def markdown_text(text: str) -> None:
-    """User-written markdown with any HTML shown as typed: '<' and '&' become entities, which markdown renders
-    as the characters themselves, so no tag is ever parsed ('>' stays for block quotes)."""
-    safe = text.replace("&", "&amp;").replace("<", "&lt;")
-    st.markdown(safe, unsafe_allow_html=False)
+    """User-written markdown: emphasis and lists, but HTML shown as typed, no images and no links to other
+    sites (formatting.safe_commentary)."""
+    st.markdown(safe_commentary(text), unsafe_allow_html=False)
 
 
 def commentary(vintage: str, area: str, month: dt.date) -> None:
@@ -126,7 +125,7 @@ def commentary(vintage: str, area: str, month: dt.date) -> None:
     row = c.iloc[0]
     markdown_text(row["text"])
     src = f"{row['source_file']}, from line {int(row['source_line'])}" if pd.notna(row["source_line"]) else row["source_file"]
-    st.caption(f"As written in: {row['label']} ({src}).")
+    st.caption(f"As written in: {plain(row['label'])} ({plain(src)}).")
 
 
 @st.cache_data(show_spinner=False, max_entries=256)

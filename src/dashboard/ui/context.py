@@ -10,6 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from ..formatting import RAG_WORD
+from ..formatting import plain
 from ..periods import iso, long_label, parse_period
 from . import data
 
@@ -20,7 +21,7 @@ RAG_CHOICES = ["Red", "Amber", "Green", "Not rated"]
 class Context:
     month: dt.date
     vintage: str
-    vintage_label: str
+    vintage_label: str  # Markdown-escaped: a label is user text (admin form, --label, a file name)
     rag: tuple[str, ...]
     text: str
     off_target: bool
@@ -40,7 +41,8 @@ class Context:
         return out
 
 
-def url_selectbox(label: str, options: list[str], key: str, format_func=str, **kwargs) -> str:
+def url_selectbox(label: str, options: list[str], key: str, format_func=str, default: str | None = None,
+                  **kwargs) -> str:
     """A selectbox whose value lives in the URL as the plain option (?month=2024-01), shown through format_func.
     (Streamlit's own binding writes the formatted text into the URL.) Unknown URL values are ignored."""
     wanted = st.query_params.get(key)
@@ -48,6 +50,8 @@ def url_selectbox(label: str, options: list[str], key: str, format_func=str, **k
         st.session_state[key] = wanted
     if st.session_state.get(key) not in options:
         st.session_state.pop(key, None)
+        if default in options:
+            st.session_state[key] = default
     value = st.selectbox(label, options, format_func=format_func, key=key, **kwargs)
     st.query_params[key] = value
     st.session_state[f"_{key}_url"] = value
@@ -71,8 +75,11 @@ def sidebar() -> Context:
         if not months:
             st.error("No figures are stored for this view.")
             st.stop()
+        default = data.default_month_for(vintage)
         month = url_selectbox("Month", months, key="month", format_func=lambda m: long_label(parse_period(m)),
-                              help="Only months with figures are listed. The latest is the default.")
+                              default=iso(default) if default else None,
+                              help="Only months with figures are listed. The default is the newest month with a "
+                                   "complete scorecard (at least half as many figures as the fullest month).")
         st.markdown("### Filter the scorecard")
         rag = st.multiselect("RAG rating", RAG_CHOICES, default=[], key="rag", bind="query-params",
                              placeholder="All ratings")
@@ -81,7 +88,7 @@ def sidebar() -> Context:
         st.markdown("### Present")
         st.button("Present to the panel", icon=":material/slideshow:", on_click=_present, key="start_present",
                   help="Full-screen step-through of this month's Red and Amber indicators, one per screen.")
-    return Context(month=parse_period(month), vintage=vintage, vintage_label=labels.get(vintage, vintage),
+    return Context(month=parse_period(month), vintage=vintage, vintage_label=plain(labels.get(vintage, vintage)),
                    rag=tuple(rag), text=text.strip(), off_target=off_target)
 
 
@@ -101,8 +108,8 @@ def from_url() -> Context:
         st.error("No figures are stored for this view.")
         st.stop()
     wanted = st.query_params.get("month")
-    month = next((m for m in months if iso(m) == wanted), months[0])
-    return Context(month=month, vintage=vintage, vintage_label=labels.get(vintage, vintage), rag=(), text="",
+    month = next((m for m in months if iso(m) == wanted), data.default_month_for(vintage) or months[0])
+    return Context(month=month, vintage=vintage, vintage_label=plain(labels.get(vintage, vintage)), rag=(), text="",
                    off_target=False)
 
 

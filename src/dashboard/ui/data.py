@@ -14,6 +14,7 @@ import streamlit as st
 from .. import export, service
 from ..engine import plan as plan_engine
 from ..engine import quality
+from ..periods import default_month
 from ..engine import scorecard as scorecard_engine
 from ..store import DEFAULT_DB, ReadOnlyStore
 
@@ -46,6 +47,17 @@ def _months(vintage: str, authority: str, db_stamp: tuple) -> list[dt.date]:
 
 def months(vintage: str) -> list[dt.date]:
     return _months(vintage, authority(), stamp())
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _default_month(vintage: str, authority: str, db_stamp: tuple) -> dt.date | None:
+    cov = reader().month_coverage(vintage, authority)
+    return default_month([(pd.Timestamp(p).date(), int(n)) for p, n in zip(cov["period"], cov["figures"])])
+
+
+def default_month_for(vintage: str) -> dt.date | None:
+    """The month a page opens at when the URL names none: the newest with a complete scorecard."""
+    return _default_month(vintage, authority(), stamp())
 
 
 def authority() -> str:

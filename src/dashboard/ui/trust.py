@@ -5,15 +5,17 @@ from __future__ import annotations
 
 import hmac
 import os
+import secrets
 import tempfile
 from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
-from .. import journal, loader, reference
+from .. import journal, lifecycle, loader, reference
+from ..backoff import Backoff
 from ..engine.rag import BASIS_WORD
-from ..formatting import RAG_WORD, fmt_change, fmt_value, rag_label, shown
+from ..formatting import RAG_WORD, fmt_change, fmt_value, plain, rag_label, shown
 from ..periods import iso, label, long_label, parse_period
 from . import components, data
 from .context import current
@@ -210,20 +212,41 @@ def _unlocked() -> bool:
     with st.form("unlock"):
         st.text_input("Admin secret", type="password", key="admin_secret_input")
         st.form_submit_button("Unlock", on_click=_try_unlock, args=(secret,))
-    if st.session_state.pop("_admin_refused", False):
-        st.error("That is not the admin secret.")
+    refused = st.session_state.pop("_admin_refused", None)
+    if refused:
+        st.error(refused)
     return False
 
 
 # Writes happen in button callbacks: they run once, before the script, so a rerun can never repeat or drop them.
 
+UNLOCK_BACKOFF = Backoff()  # shared by every session of this server
+
+
+def _unlock_keys() -> tuple[str, ...]:
+    session = st.session_state.setdefault("_unlock_id", secrets.token_hex(8))
+    try:
+        address = st.context.ip_address or "unknown"
+    except Exception:  # no request context (AppTest)
+        address = "unknown"
+    return (f"session:{session}", f"address:{address}")
+
+
 def _try_unlock(secret: str) -> None:
     given = st.session_state.get("admin_secret_input", "")
+    st.session_state["admin_secret_input"] = ""
+    keys = _unlock_keys()
+    wait = UNLOCK_BACKOFF.wait(*keys)
+    if wait > 0:
+        st.session_state["_admin_refused"] = f"Too many wrong secrets: try again in {wait:.0f} seconds."
+        return
     if hmac.compare_digest(given.encode(), secret.encode()):
+        UNLOCK_BACKOFF.succeeded(*keys)
         st.session_state["_admin_ok"] = secret
     else:
-        st.session_state["_admin_refused"] = True
-    st.session_state["admin_secret_input"] = ""
+        wait = UNLOCK_BACKOFF.failed(*keys)
+        st.session_state["_admin_refused"] = "That is not the admin secret." + (
+            f" Wait {wait:.0f} seconds before the next try." if wait else "")
 
 
 def _allowed() -> bool:
@@ -246,6 +269,9 @@ def _publish_upload(file_id: str) -> None:
     except journal.WriterBusy as exc:
         st.session_state["_publish_error"] = [str(exc)]
         return
+    except lifecycle.FAULTS as exc:
+        st.session_state["_publish_error"] = [lifecycle.explain(exc)]
+        return
     st.session_state["_published"] = (file_id, vintage)
     st.session_state.pop("_plan", None)
 
@@ -262,6 +288,9 @@ def _publish_commentary(area: str, period, key: str) -> None:
         return
     except journal.WriterBusy as exc:
         st.session_state["_commentary_result"] = ("error", f"Not saved: {exc}")
+        return
+    except lifecycle.FAULTS as exc:
+        st.session_state["_commentary_result"] = ("error", lifecycle.explain(exc))
         return
     st.session_state["_commentary_result"] = ("ok", f"Saved as vintage {vintage}. The area page shows it for "
                                                     f"{long_label(period)}.")
@@ -291,6 +320,7 @@ def _upload_section() -> None:
         path.write_bytes(up.getvalue())
         authorities = set(reader.table("authorities")["authority"])
         parsed = loader.parse_upload(path, loader.catalogue_of(reader), authorities, data.authority(),
+                                     week_ending_day=reader.week_ending_weekday(),
                                      display_name=up.name)
     plan = loader.plan_upload(reader, parsed)
     if parsed.problems:
@@ -350,6 +380,9 @@ def _publish_reference(kind: str, file_id: str) -> None:
         return
     except journal.WriterBusy as exc:
         st.session_state[f"_ref_{kind}_result"] = ("error", f"Not published: {exc}")
+        return
+    except lifecycle.FAULTS as exc:
+        st.session_state[f"_ref_{kind}_result"] = ("error", lifecycle.explain(exc))
         return
     st.session_state[f"_ref_{kind}_result"] = ("ok", f"Published as vintage {vintage}.")
     st.session_state[f"_ref_{kind}_done"] = file_id
@@ -413,7 +446,7 @@ def admin() -> None:
     st.title("Data: load figures and commentary")
     ctx = current()
     v = data.table("vintages")
-    st.caption(f"The dashboard holds {len(v)} vintages; the newest is {v.sort_values('seq')['label'].iloc[-1]}. "
+    st.caption(f"The dashboard holds {len(v)} vintages; the newest is {plain(v.sort_values('seq')['label'].iloc[-1])}. "
                f"Viewing {ctx.vintage_label}.")
     if not _unlocked():
         return

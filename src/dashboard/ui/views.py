@@ -9,7 +9,7 @@ from ..engine import plan as plan_engine
 from ..engine import scorecard as scorecard_engine
 from ..engine import spc
 from ..engine.spc import VARIATION_LABEL
-from ..formatting import RAG_WORD, fmt_change, fmt_value, rag_label, shown
+from ..formatting import RAG_WORD, fmt_change, fmt_value, plain, rag_label, shown
 from ..periods import add_months, label, long_label
 from . import components, data
 from .context import current, url_selectbox
@@ -233,7 +233,7 @@ def indicator() -> None:
         if len(wording) > 1:
             st.markdown("**Wording as printed in each pack**")
             for w in wording.itertuples():
-                st.markdown(f"- {w.label}: “{w.name_as_printed}”" + (" (damaged in the source)" if w.name_damaged else ""))
+                st.markdown(f"- {plain(w.label)}: “{plain(w.name_as_printed)}”" + (" (damaged in the source)" if w.name_damaged else ""))
     with right:
         st.subheader("Every figure, every vintage")
         table = hist.copy()
