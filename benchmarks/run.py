@@ -16,6 +16,7 @@ import json
 import os
 import re
 import socket
+import shutil
 import statistics
 import subprocess
 import sys
@@ -125,6 +126,72 @@ def bench_build(label: str, sample_dir: Path, db: Path, rows: int, goal_seconds:
     record("1 build", f"build {label} ({rows:,} monthly rows), validated", ours, "s",
            "DuckDB read_csv with no validation", raw, goal, ours <= goal_seconds if goal_seconds else None,
            f"{rows / ours:,.0f} rows/s")
+
+
+# ---------------------------------------------------------------- 1b. refusing hostile files
+
+MEASURE_LOAD = """
+import resource, sys, time
+from dashboard import cli
+t = time.perf_counter()
+code = cli.main(["--db", sys.argv[1], "load", sys.argv[2]])
+took = time.perf_counter() - t
+print(f"RESULT {code} {took} {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}", file=sys.stderr)
+"""
+
+
+def _hostile_files(folder: Path, big_mb: int) -> dict[str, Path]:
+    """Labelled synthetic hostile files: a huge CSV, a zip-bomb workbook, a CSV just under the size limit
+    whose every value is wrong, and a good month for reference."""
+    import zipfile
+
+    import openpyxl
+
+    folder.mkdir(parents=True, exist_ok=True)
+    files = {"good month (reference)": folder / "good.csv"}
+    files["good month (reference)"].write_text("ref,period,value\nCIN1,2024-02,290\n")
+    huge = files["huge CSV, %d MB" % big_mb] = folder / "huge.csv"
+    with open(huge, "w") as fh:
+        line = "CIN1,2024-02,1,234\n" * 1000
+        fh.write("ref,period,value\n")
+        while fh.tell() < big_mb * 1024 * 1024:
+            fh.write(line)
+    bomb = files["zip-bomb XLSX (1 GB unpacked)"] = folder / "bomb.xlsx"
+    wb = openpyxl.Workbook()
+    wb.active.append(["ref", "period", "value"])
+    wb.save(bomb)
+    with zipfile.ZipFile(bomb, "a", compression=zipfile.ZIP_DEFLATED) as z:
+        with z.open("xl/padding.bin", "w", force_zip64=True) as part:
+            block = b"\0" * (16 * 1024 * 1024)
+            for _ in range(64):
+                part.write(block)
+    near = files["19 MB CSV, every value wrong"] = folder / "near.csv"
+    with open(near, "w") as fh:
+        fh.write("ref,period,value\n")
+        while fh.tell() < 19 * 1024 * 1024:
+            fh.write("CIN1,2024-02,lots\n" * 1000)
+    return files
+
+
+def bench_refusals(sample_db: Path, work: Path) -> None:
+    """Wall time and peak memory of one `dashboard load` per file, each in its own process, on a copy of the
+    sample store: a refusal should cost about what a good load costs (goal: within 2 s and 300 MB)."""
+    files = _hostile_files(work / "hostile", 200)
+    reference = None
+    for label, path in files.items():
+        db = work / "refusal.duckdb"
+        shutil.copyfile(sample_db, db)
+        shutil.rmtree(work / "journal", ignore_errors=True)
+        done = subprocess.run([sys.executable, "-c", MEASURE_LOAD, str(db), str(path)], capture_output=True, text=True)
+        code, took, rss = done.stderr.strip().splitlines()[-1].split()[1:]
+        took, rss = float(took), float(rss)
+        if reference is None:
+            reference = took
+            record("1b refusals", f"load: {label}", took, "s", note=f"peak {rss:,.0f} MB, exit {code}")
+            continue
+        record("1b refusals", f"refuse: {label}", took, "s", "a good month's load", reference, "<= 2 s and 300 MB",
+               took <= 2.0 and rss <= 300 and code == "1", f"peak {rss:,.0f} MB, exit {code}")
+    shutil.rmtree(work / "journal", ignore_errors=True)
 
 
 # ---------------------------------------------------------------- 2. engine vs plain pandas
@@ -526,8 +593,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--quick", action="store_true", help="tiny scale, short loops: checks the bench itself")
     p.add_argument("--work", type=Path, default=ROOT / "bench-data", help="where generated data and stores go")
     p.add_argument("--out", type=Path, default=ROOT / "bench-results")
-    p.add_argument("--sections", default="build,engine,apptest,browser,server",
-                   help="comma-separated subset of build,engine,apptest,browser,server")
+    p.add_argument("--sections", default="build,refusals,engine,apptest,browser,server",
+                   help="comma-separated subset of build,refusals,engine,apptest,browser,server")
     a = p.parse_args(argv)
     started = time.time()
     scale = (3, 30, 24) if a.quick else (150, 400, 120)
@@ -548,6 +615,9 @@ def main(argv: list[str] | None = None) -> int:
         bench_build("sample (real figures)", ingest.SAMPLE_DIR, sample_db, sample_rows, None)
         nat_rows = sum(1 for _ in open(nat_dir / "observations.csv", encoding="utf-8")) - 1
         bench_build("national scale (synthetic %d x %d x %d)" % scale, nat_dir, nat_db, nat_rows, 15.0)
+    if "refusals" in sections:
+        print("1b. refusing hostile files", flush=True)
+        bench_refusals(sample_db, work)
     if "engine" in sections:
         print("2. scorecard: engine vs plain pandas", flush=True)
         bench_engine("sample", sample_db, None, reps * 2, national=False)

@@ -1,5 +1,6 @@
 """The main journey in Debian's Chromium: overview -> pick a month -> area page -> indicator detail,
 with the month kept in the URL. Screenshots go to test-artifacts/."""
+import datetime
 import json
 import os
 import shutil
@@ -259,3 +260,28 @@ def test_downloads_are_made_on_click(server, browser):
     assert download.value.suggested_filename == "scorecard-2023-09-front_door.csv"
     rows = Path(download.value.path()).read_text(encoding="utf-8-sig").splitlines()
     assert rows[0].startswith("Ref,Indicator,Area") and rows[1].startswith("FD1,")
+
+
+def test_commentary_and_labels_fetch_nothing_from_other_sites(admin_server, browser, tmp_path):
+    """User text reaches every viewer: no image is fetched and no link to another site is drawn."""
+    from dashboard import loader, store
+    url, db = admin_server
+    hostile = ("*Referrals rose* in January.\n\n![pixel](http://tracker.invalid/p.png) "
+               "[Official figures](http://tracker.invalid/page) and www.tracker.invalid/x or http://tracker.invalid/y")
+    loader.publish_commentary(db, "cin_cp", datetime.date(2024, 1, 1), hostile, author="Test")
+    f = tmp_path / "label.csv"
+    f.write_text("ref,period,value\nCIN1,2024-01,377\n")
+    vintage, _ = loader.load_file(db, f, label="[Official](http://tracker.invalid/l) ![t](http://tracker.invalid/t.png)")
+    store.ReadOnlyStore.close_all()
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    requested = []
+    page.on("request", lambda r: requested.append(r.url))
+    page.goto(url + f"/child-in-need?month=2024-01&vintage={vintage}")
+    settle(page)
+    page.get_by_text("Referrals rose").first.wait_for(timeout=30_000)
+    assert page.locator("img[src*='tracker']").count() == 0
+    links = page.locator("a[href*='tracker']")
+    assert links.count() == 0, [(links.nth(i).get_attribute("href"), links.nth(i).inner_text()) for i in range(links.count())]
+    assert not [u for u in requested if "tracker" in u]
+    assert page.get_by_text("[image not shown: pixel]").count() == 1
+    shot(page, "07-safe-commentary")

@@ -71,12 +71,18 @@ _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
 def plain(text: object) -> str:
     """Text a user typed (a vintage label, a file name) shown inside Markdown as exactly those characters:
     every Markdown character is escaped, so a label can never become a link, an image or formatting."""
-    return _MD_SPECIAL.sub(r"\\\1", str(text)).replace("\n", " ")
+    return _unlinked(_MD_SPECIAL.sub(r"\\\1", str(text)).replace("\n", " "))
+
+
+def _unlinked(text: str) -> str:
+    """Break web addresses with an invisible word joiner after their first letter: the renderer links any
+    'http://' or 'www.' it sees (escaping does not stop it), and a joiner in the word stops it."""
+    return _BARE_ADDRESS.sub(lambda m: m.group(1)[0] + "\u2060" + m.group(1)[1:], text)
 
 
 _IMAGE = re.compile(r"!\[([^\]]*)\]\(([^)]*)\)")
 _LINK = re.compile(r"\[([^\]]*)\]\(([^)]*)\)")
-_BARE_ADDRESS = re.compile(r"(?i)\b((?:https?|ftp)://|www\.)")
+_BARE_ADDRESS = re.compile(r"(?i)\b((?:https?|ftp)(?:\\?:)//|www(?:\\?\.))")
 
 
 def safe_commentary(text: str) -> str:
@@ -87,4 +93,4 @@ def safe_commentary(text: str) -> str:
     safe = text.replace("&", "&amp;").replace("<", "&lt;")
     safe = _IMAGE.sub(lambda m: f"[image not shown: {m.group(1) or 'no description'}]", safe)
     safe = _LINK.sub(lambda m: f"{m.group(1)} (link: {m.group(2)})", safe)
-    return _BARE_ADDRESS.sub(lambda m: m.group(1).replace(":", "\\:").replace(".", "\\."), safe)
+    return _unlinked(safe)

@@ -25,6 +25,7 @@ from .periods import EARLIEST_START, is_period_label, iso, parse_period, this_mo
 LONG_REQUIRED = ("ref", "period", "value")
 LONG_OPTIONAL = ("status", "authority")
 MAX_ROWS = 200_000
+MAX_PROBLEMS = 200  # past this a file is refused without reading further: the first 200 say what to fix
 MAX_FILE_BYTES = 20 * 1024 * 1024      # a month's scorecard is kilobytes; anything this big is refused unread
 MAX_XLSX_UNPACKED = 100 * 1024 * 1024  # an xlsx is a zip: its parts are checked before any is parsed
 WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
@@ -114,55 +115,76 @@ class LoadRejected(Exception):
 # ---------------------------------------------------------------- reading the file
 
 def _read_table(path: Path, name: str, sheet: str | None, problems: list[Problem]) -> Table | None:
-    """Raw rows (header first) from CSV or XLSX; None after recording why it could not be read."""
+    """Raw rows (header first) from CSV or XLSX; None after recording why it could not be read. A CSV is read as
+    a stream and stops at MAX_ROWS, so memory stays bounded whatever the file holds."""
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
             problems.append(Problem(name, None, None, f"the file is {size / 1024**2:,.0f} MB; the limit is "
                                     f"{MAX_FILE_BYTES // 1024**2} MB (a month of figures is a few kilobytes)"))
             return None
-        raw = path.read_bytes()
+        with open(path, "rb") as fh:
+            head = fh.read(4096)
     except OSError as exc:
         problems.append(Problem(name, None, None, f"cannot read the file ({exc.strerror or exc})"))
         return None
-    if not raw.strip():
+    if not head.strip() and size <= len(head):
         problems.append(Problem(name, None, None, "the file is empty"))
         return None
     if path.suffix.lower() in (".xlsx", ".xlsm"):
-        return _read_xlsx(raw, name, sheet, problems)
-    if raw[:2] == b"PK":
+        return _read_xlsx(path.read_bytes(), name, sheet, problems)
+    if head[:2] == b"PK":
         problems.append(Problem(name, None, None, "this is a spreadsheet (zip) file: give it an .xlsx name"))
         return None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        hint = ""
-        try:
-            raw.decode("cp1252")
-            hint = (" It looks like Excel's \"CSV (Comma delimited)\", which uses the Windows character set (a £ or "
-                    "’ is stored differently).")
-        except UnicodeDecodeError:
-            pass
-        problems.append(Problem(name, line, None, f"not UTF-8 text (byte {raw[exc.start]:#04x}).{hint} In Excel use "
-                                "File > Save As > \"CSV UTF-8 (Comma delimited)\" and load that file"))
-        return None
-    first = text.split("\n", 1)[0]
-    if first.count(";") >= 2 and "," not in first:
+    first = head.split(b"\n", 1)[0]
+    if first.count(b";") >= 2 and b"," not in first:
         problems.append(Problem(name, 1, None, "the columns are separated by semicolons (;), as Excel does in some "
                                 "regional settings; save it as \"CSV UTF-8 (Comma delimited)\" so columns are "
                                 "separated by commas"))
         return None
+    rows: list[list[object]] = []
     try:
-        rows = []
-        for row in csv.reader(io.StringIO(text)):
-            rows.append(row)
-            if len(rows) > MAX_ROWS + 1:
-                break
-        return Table(rows, name)
-    except csv.Error as exc:
-        problems.append(Problem(name, None, None, f"not a readable CSV: {exc}"))
+        with open(path, encoding="utf-8-sig", newline="") as fh:
+            for row in csv.reader(fh):
+                rows.append(row)
+                if len(rows) > MAX_ROWS + 1:
+                    break
+    except UnicodeDecodeError:
+        problems.append(_not_utf8(path.read_bytes(), name))
         return None
+    except csv.Error as exc:
+        problems.append(Problem(name, len(rows) + 1, None, f"not a readable CSV: {exc}"))
+        return None
+    if not any(any(str(c).strip() for c in r) for r in rows):
+        problems.append(Problem(name, None, None, "the file is empty"))
+        return None
+    return Table(rows, name)
+
+
+def file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _not_utf8(raw: bytes, name: str) -> Problem:
+    """Where the text stops being UTF-8, and what to do about it (Excel's "CSV (Comma delimited)" is Windows-1252)."""
+    try:
+        raw.decode("utf-8-sig")
+        start = 0
+    except UnicodeDecodeError as exc:
+        start = exc.start
+    hint = ""
+    try:
+        raw.decode("cp1252")
+        hint = (" It looks like Excel's \"CSV (Comma delimited)\", which uses the Windows character set (a £ or "
+                "’ is stored differently).")
+    except UnicodeDecodeError:
+        pass
+    return Problem(name, raw[:start].count(b"\n") + 1, None, f"not UTF-8 text (byte {raw[start]:#04x}).{hint} In Excel "
+                   "use File > Save As > \"CSV UTF-8 (Comma delimited)\" and load that file")
 
 
 def _read_xlsx(raw: bytes, name: str, sheet: str | None, problems: list[Problem]) -> Table | None:
@@ -299,7 +321,7 @@ def parse_upload(path: Path | str, catalogue: dict[str, dict], authorities: set[
     if table is None:
         return Parsed(name, "unknown", problems=problems)
     name, rows, first = table.where, table.rows, table.header_row
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    digest = file_sha256(path)
     raw_header = rows[0]
     header = [h.isoformat() if isinstance(h, (dt.date, dt.datetime)) else str(h).strip() for h in raw_header]
     body = rows[1:]
@@ -384,6 +406,14 @@ def _check_period(name: str, row: int, col: str, raw: object, weekly: bool, prob
     return period
 
 
+def _too_many(parsed: Parsed) -> bool:
+    if len(parsed.problems) < MAX_PROBLEMS:
+        return False
+    parsed.problems.append(Problem(parsed.file, None, None, f"stopped after {MAX_PROBLEMS} problems; fix these "
+                                   "and load the file again"))
+    return True
+
+
 def _parse_long(name, header, body, catalogue, authorities, default_authority, first=1, week_ending_day=None) -> Parsed:
     parsed = Parsed(name, "long")
     idx = {h.lower(): i for i, h in enumerate(header)}
@@ -394,6 +424,8 @@ def _parse_long(name, header, body, catalogue, authorities, default_authority, f
         return parsed
     seen: dict[tuple, int] = {}
     for offset, raw in enumerate(body):
+        if _too_many(parsed):
+            break
         row = offset + first + 1
         cells = list(raw) + [""] * (len(header) - len(raw))
         if all(str(c).strip() == "" for c in cells):
@@ -474,6 +506,8 @@ def _parse_wide(name, header, raw_header, body, catalogue, default_authority, fi
         return parsed
     seen: dict[str, int] = {}
     for offset, raw in enumerate(body):
+        if _too_many(parsed):
+            break
         row = offset + first + 1
         cells = list(raw) + [""] * (len(header) - len(raw))
         ref = str(cells[ref_col]).strip()

@@ -12,7 +12,6 @@ preview of what changes -> one new vintage through the write journal. Nothing is
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,7 +21,7 @@ from pydantic import ValidationError
 
 from . import lifecycle, store
 from .engine.targets import TargetError, in_force, parse_target
-from .loader import LoadRejected, Problem, Table, _cell, _check_value, _read_table, catalogue_of
+from .loader import LoadRejected, Problem, Table, _cell, _check_value, _read_table, catalogue_of, file_sha256
 from .models import Comparator, TargetRow
 from .periods import EARLIEST_START, financial_year_label, iso, parse_start
 
@@ -87,7 +86,7 @@ def _read(path: Path, name: str, kind: str, allowed, required, sheet=None):
     table = _read_table(path, name, sheet, upload.problems)
     if table is None:
         return upload, None, None
-    upload.source_sha256 = hashlib.sha256(path.read_bytes()).hexdigest()
+    upload.source_sha256 = file_sha256(path)
     idx = _header(table, allowed, required, upload.problems)
     return upload, table, idx
 
