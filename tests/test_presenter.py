@@ -38,3 +38,13 @@ def test_headline_reads_as_a_sentence():
                              "with an SPC signal of concern.")
     row.update(status="not_yet_available", value=None, target_text="", direction="", spc_variation="common")
     assert headline(row) == "Fostering - % is Red (not yet available this month) (no target)."
+
+
+def test_a_slide_speaks_the_published_commentary_or_else_the_draft():
+    at = present("2024-01")  # no commentary was printed for January 2024
+    at.button(key="next_slide").click().run()
+    assert any("drafted from the figures, not yet published" in c.value for c in at.caption)
+    assert any(m.value.startswith("In January 2024, ") for m in at.markdown)
+    at = present("2023-01")  # the January 2023 pack printed every area's commentary
+    at.button(key="next_slide").click().run()
+    assert any("published commentary (opening)" in c.value for c in at.caption)

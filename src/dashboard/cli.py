@@ -180,6 +180,20 @@ def cmd_scorecard(args) -> int:
     return 0
 
 
+def cmd_draft(args) -> int:
+    from . import service
+
+    if not args.area:
+        print("--area: required (e.g. cin_cp)", file=sys.stderr)
+        return 2
+    month, drafted, code = _built(args, lambda r, m, a: service.draft(r, m, a[0], args.vintage))
+    if code is not None:
+        return code
+    print(f"## {drafted.area_title}: draft commentary, {iso(month)}\n")
+    print(drafted.markdown())
+    return 0
+
+
 def cmd_export(args) -> int:
     from . import export
 
@@ -255,6 +269,12 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--area")
     s.add_argument("--vintage", default="latest", help="latest or a vintage id such as pack-2023-11")
     s.set_defaults(func=cmd_scorecard)
+
+    dr = add("draft", help="an area's month as drafted commentary (Markdown), written from the figures")
+    dr.add_argument("--month", required=True, help="YYYY-MM")
+    dr.add_argument("--area", required=True, help="a service area id such as cin_cp")
+    dr.add_argument("--vintage", default="latest", help="latest or a vintage id such as pack-2023-11")
+    dr.set_defaults(func=cmd_draft)
 
     e = add("export", help="the month's scorecard as an Excel workbook, CSV or PDF panel pack")
     e.add_argument("--month", required=True, help="YYYY-MM")

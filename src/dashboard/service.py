@@ -7,7 +7,7 @@ import datetime as dt
 
 import pandas as pd
 
-from .engine import derived, quality, scorecard
+from .engine import derived, draft as draft_engine, quality, scorecard
 from .store import ReadOnlyStore
 
 
@@ -75,3 +75,52 @@ def printed_vs_calculated(reader: ReadOnlyStore, authority: str | None = None) -
         month = pd.Timestamp(period).date()
         scorecards[(month, labels[vintage])] = scorecard.build(inputs(reader, vintage, authority), month)
     return quality.printed_vs_calculated(scorecards)
+
+
+def revisions_since_last_pack(reader: ReadOnlyStore, vintage: str | None, authority: str) -> pd.DataFrame:
+    """Figures revised since the pack before the newest one in view (what the panel has not yet been told)."""
+    rev = reader.revisions(authority)
+    if rev.empty:
+        return rev
+    v = reader.table("vintages").set_index("vintage")
+    view = reader.vintage_seq(vintage)
+    packs = sorted(int(x) for x in v.loc[(v["kind"] == "pack") & (v["seq"] <= view), "seq"])
+    since = packs[-2] if len(packs) >= 2 else 0
+    new_seq = rev["new_vintage"].map(v["seq"])
+    rev = rev[(new_seq > since) & (new_seq <= view)].copy()
+    rev["period"] = pd.to_datetime(rev["period"]).dt.date
+    return rev.reset_index(drop=True)
+
+
+def draft(reader: ReadOnlyStore, month: dt.date, area: str, vintage: str | None = None,
+          authority: str | None = None) -> draft_engine.Draft:
+    """The area's month as a draft commentary, from the engine's results only."""
+    authority = authority or default_authority(reader)
+    areas = reader.table("areas").set_index("area")
+    sc = scorecard.build(inputs(reader, vintage, authority), month, [area])
+    refs = list(sc["ref"]) if not sc.empty else []
+    history = reader.observations_as_of(vintage, authority, refs=refs, until=month) if refs else pd.DataFrame()
+    if not history.empty:
+        history = history[history["status"] == "value"].assign(period=lambda h: pd.to_datetime(h["period"]).dt.date)
+    revised = revisions_since_last_pack(reader, vintage, authority)
+    if not revised.empty:
+        revised = revised[revised["period"] <= month]  # a draft for a month never quotes later months
+    return draft_engine.draft(sc, month, areas.loc[area, "short_title"], history, revised)
+
+
+def stale_commentary(reader: ReadOnlyStore, text: str, commentary_vintage: str, area: str, vintage: str | None = None,
+                     authority: str | None = None) -> list[tuple[str, str]]:
+    """Sentences of published commentary that quote a figure which has since been revised (or was already out of
+    date when written): the figure as it stands in the view is what counts."""
+    authority = authority or default_authority(reader)
+    rev = reader.revisions(authority)
+    if rev.empty:
+        return []
+    v = reader.table("vintages").set_index("vintage")["seq"]
+    new_seq = rev["new_vintage"].map(v)
+    rev = rev[new_seq <= reader.vintage_seq(vintage)].assign(_seq=new_seq).sort_values("_seq", kind="stable")
+    rev["period"] = pd.to_datetime(rev["period"]).dt.date
+    ind = reader.table("indicators")
+    ind = ind[ind["area"] == area]
+    return draft_engine.stale_sentences(text, draft_engine.revised_cells(rev), list(ind["ref"]),
+                                        dict(zip(ind["ref"], ind["unit"])))

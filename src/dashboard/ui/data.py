@@ -132,6 +132,26 @@ def commentary(vintage: str, area: str, month: dt.date) -> pd.DataFrame:
     return _commentary(vintage, authority(), area, month, stamp())
 
 
+@st.cache_data(show_spinner=False, max_entries=64)
+def _draft(month: dt.date, vintage: str, area: str, authority: str, db_stamp: tuple):
+    return service.draft(reader(), month, area, vintage, authority)
+
+
+def draft(month: dt.date, vintage: str, area: str):
+    """The area's month drafted from the figures (engine.draft.Draft)."""
+    return _draft(month, vintage, area, authority(), stamp())
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _stale(text: str, commentary_vintage: str, area: str, vintage: str, authority: str, db_stamp: tuple):
+    return service.stale_commentary(reader(), text, commentary_vintage, area, vintage, authority)
+
+
+def stale(text: str, commentary_vintage: str, area: str, vintage: str) -> list[tuple[str, str]]:
+    """Sentences of the published commentary quoting a figure revised since it was published."""
+    return _stale(text, commentary_vintage, area, vintage, authority(), stamp())
+
+
 @st.cache_data(show_spinner=False, max_entries=32)
 def _derived(month: dt.date, vintage: str, authority: str, db_stamp: tuple) -> pd.DataFrame:
     return service.derived_figures(reader(), month, vintage, authority)

@@ -3,6 +3,8 @@ projector. No sidebar, no admin controls, larger type, sized for 1280x720; arrow
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import streamlit as st
 
@@ -50,6 +52,17 @@ def headline(row: pd.Series) -> str:
         spc_note = f", unusually {'high' if variation == 'neutral_high' else 'low'} by SPC"
     return (f"{row['indicator']} is {RAG_WORD.get(row['rag'], 'not rated')} {value} {against}"
             + (f", {trend}" if trend else "") + spc_note + ".")
+
+
+def spoken_summary(ctx, area: str) -> tuple[str, str, bool]:
+    """The slide's spoken summary: the first two sentences of the area's published commentary, or of the draft
+    where none is published. -> (area title, text, published?)."""
+    area_title = data.table("areas").set_index("area").loc[area, "short_title"]
+    c = data.commentary(ctx.vintage, area, ctx.month)
+    if not c.empty:
+        sentences = re.split(r"(?<=[.!?])\s+", c.iloc[0]["text"].strip())
+        return area_title, " ".join(sentences[:2]), True
+    return area_title, data.draft(ctx.month, ctx.vintage, area).summary(2), False
 
 
 def _slide_index(n: int) -> int:
@@ -136,11 +149,7 @@ def _exception_slide(ctx, row: pd.Series, i: int, n: int) -> None:
         st.markdown(f"**Direction: {components.direction_label(row['direction_arrow'], row['direction'])}** · "
                     f"{row['direction_reason']}")
         st.markdown(f"**SPC:** {row['spc_reason']}")
-        c = data.commentary(ctx.vintage, row["area"], ctx.month)
-        area_title = data.table("areas").set_index("area").loc[row["area"], "short_title"]
-        if c.empty:
-            st.caption(f"No {area_title} commentary was printed for {label(ctx.month)}.")
-        else:
-            text = c.iloc[0]["text"]
-            st.caption(f"{area_title} commentary, {label(ctx.month)}" + (" (opening)" if len(text) > 420 else ""))
-            components.markdown_text(text if len(text) <= 420 else text[:420].rsplit(" ", 1)[0] + " …")
+        area_title, summary, published = spoken_summary(ctx, row["area"])
+        st.caption(f"{area_title}, {label(ctx.month)}: " + ("published commentary (opening)" if published
+                                                            else "drafted from the figures, not yet published"))
+        components.markdown_text(summary)

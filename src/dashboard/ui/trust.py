@@ -249,7 +249,7 @@ def _try_unlock(secret: str) -> None:
             f" Wait {wait:.0f} seconds before the next try." if wait else "")
 
 
-def _allowed() -> bool:
+def allowed() -> bool:
     """Re-checked inside every write: a session that has not entered the current secret cannot write."""
     secret = configured_secret()
     return secret is not None and st.session_state.get("_admin_ok") == secret
@@ -257,7 +257,7 @@ def _allowed() -> bool:
 
 def _publish_upload(file_id: str) -> None:
     plan = st.session_state.get("_plan")
-    if not _allowed() or plan is None or plan[0] != file_id:
+    if not allowed() or plan is None or plan[0] != file_id:
         st.session_state["_publish_error"] = ["The preview is out of date: upload the file again."]
         return
     try:
@@ -277,7 +277,7 @@ def _publish_upload(file_id: str) -> None:
 
 
 def _publish_commentary(area: str, period, key: str) -> None:
-    if not _allowed():
+    if not allowed():
         st.session_state["_commentary_result"] = ("error", "Admin is locked: enter the secret again.")
         return
     try:
@@ -370,7 +370,7 @@ REFERENCE_HELP = {
 
 def _publish_reference(kind: str, file_id: str) -> None:
     pending = st.session_state.get(f"_ref_{kind}")
-    if not _allowed() or pending is None or pending[0] != file_id:
+    if not allowed() or pending is None or pending[0] != file_id:
         st.session_state[f"_ref_{kind}_result"] = ("error", "The preview is out of date: upload the file again.")
         return
     try:

@@ -11,7 +11,7 @@ from ..engine import spc
 from ..engine.spc import VARIATION_LABEL
 from ..formatting import RAG_WORD, fmt_change, fmt_value, plain, rag_label, shown
 from ..periods import add_months, label, long_label
-from . import components, data
+from . import components, data, drafting
 from .context import current, url_selectbox
 from .routing import routed
 
@@ -58,6 +58,7 @@ def area(area: str) -> None:
             components.open_detail(ref)
         components.export_buttons(ctx, shown_sc, key=f"dl_{area}", area=area)
     components.commentary(ctx.vintage, area, ctx.month)
+    drafting.section(ctx, area)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
