@@ -100,6 +100,15 @@ def _authority(cells, idx, default: str, authorities: set[str], name: str, n: in
     return authority
 
 
+def _finish(upload: ReferenceUpload, name: str, changes) -> ReferenceUpload:
+    """An empty file is a problem too; a clean one gets its preview of what publishing will change."""
+    if not upload.problems and not upload.rows:
+        upload.problems.append(Problem(name, None, None, f"the file has a header but no {upload.kind}"))
+    if upload.ok:
+        upload.changes = changes()
+    return upload
+
+
 def _validated(model, row: dict, name: str, n: int, problems: list[Problem]) -> dict | None:
     try:
         return model.model_validate(row).model_dump(mode="python")
@@ -179,11 +188,7 @@ def parse_targets(path: Path | str, reader: store.ReadOnlyStore, default_authori
                                      "tolerance": tolerance}, name, n, problems)
         if row and authority:
             upload.rows.append(row)
-    if not problems and not upload.rows:
-        problems.append(Problem(name, None, None, "the file has a header but no targets"))
-    if upload.ok:
-        upload.changes = _target_changes(upload.rows, reader, catalogue)
-    return upload
+    return _finish(upload, name, lambda: _target_changes(upload.rows, reader, catalogue))
 
 
 def _target_changes(rows: list[dict], reader: store.ReadOnlyStore, catalogue: dict) -> pd.DataFrame:
@@ -262,11 +267,7 @@ def parse_comparators(path: Path | str, reader: store.ReadOnlyStore, default_aut
                                       "source": source}, name, n, problems)
         if row and authority:
             upload.rows.append(row)
-    if not problems and not upload.rows:
-        problems.append(Problem(name, None, None, "the file has a header but no comparators"))
-    if upload.ok:
-        upload.changes = _comparator_changes(upload.rows, reader, catalogue)
-    return upload
+    return _finish(upload, name, lambda: _comparator_changes(upload.rows, reader, catalogue))
 
 
 def _comparator_changes(rows: list[dict], reader: store.ReadOnlyStore, catalogue: dict) -> pd.DataFrame:

@@ -166,8 +166,8 @@ def build(inputs: Inputs, month: dt.date, areas: list[str] | None = None,
                                          np.where(df["baseline_value"].notna(), df["baseline_basis"].fillna("") + " baseline", ""))
 
     tg = parsed_targets(ind, inputs.targets, month).reindex(df.index)
-    df["target_text"] = tg["target_text"].fillna("")
-    df["target_kind"] = tg["target_kind"].fillna("none")
+    df["target_text"] = tg["target_text"].astype(object).fillna("")
+    df["target_kind"] = tg["target_kind"].astype(object).fillna("none")
     df["target_low"] = tg["target_low"].astype(float)
     df["target_high"] = tg["target_high"].astype(float)
     df["target_from"] = tg["target_from"]

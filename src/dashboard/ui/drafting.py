@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from .. import journal, lifecycle, loader
+from .. import loader
 from ..periods import long_label
 from . import components, data
 from .context import Context
-from .trust import APP_USER, allowed
+from .trust import APP_USER, allowed, attempt_write
 
 
 def section(ctx: Context, area: str) -> None:
@@ -41,17 +41,11 @@ def _publish(area: str, month, key: str) -> None:
     if not allowed():  # checked again at the moment of writing, not only when the form was drawn
         st.session_state[f"_draft_result_{area}"] = ("error", "Admin is locked: unlock on Load figures (admin).")
         return
-    try:
-        vintage = loader.publish_commentary(data.db_path(), area, month, st.session_state.get(key, ""),
-                                            author="drafted from the figures, edited", user=APP_USER)
-    except loader.LoadRejected as exc:
-        st.session_state[f"_draft_result_{area}"] = ("error", "Not published: " + "; ".join(p.message for p in exc.problems))
-        return
-    except journal.WriterBusy as exc:
-        st.session_state[f"_draft_result_{area}"] = ("error", f"Not published: {exc}")
-        return
-    except lifecycle.FAULTS as exc:
-        st.session_state[f"_draft_result_{area}"] = ("error", lifecycle.explain(exc))
+    vintage, refused = attempt_write(lambda: loader.publish_commentary(
+        data.db_path(), area, month, st.session_state.get(key, ""), author="drafted from the figures, edited",
+        user=APP_USER))
+    if refused:
+        st.session_state[f"_draft_result_{area}"] = ("error", f"Not published: {refused}")
         return
     st.session_state[f"_draft_result_{area}"] = ("ok", f"Published as vintage {vintage}: it is now this area's "
                                                        f"commentary for {long_label(month)}.")

@@ -220,6 +220,19 @@ def _unlocked() -> bool:
 
 # Writes happen in button callbacks: they run once, before the script, so a rerun can never repeat or drop them.
 
+def attempt_write(write) -> tuple[str | None, str | None]:
+    """Run one write (after the caller re-checked the permission): (vintage, None), or (None, why it was
+    refused) for a rejected file, another writer, or a fault of the disk or database."""
+    try:
+        return write(), None
+    except loader.LoadRejected as exc:
+        return None, "; ".join(str(p) for p in exc.problems)
+    except journal.WriterBusy as exc:
+        return None, str(exc)
+    except lifecycle.FAULTS as exc:
+        return None, lifecycle.explain(exc)
+
+
 UNLOCK_BACKOFF = Backoff()  # shared by every session of this server
 
 
@@ -260,17 +273,10 @@ def _publish_upload(file_id: str) -> None:
     if not allowed() or plan is None or plan[0] != file_id:
         st.session_state["_publish_error"] = ["The preview is out of date: upload the file again."]
         return
-    try:
-        vintage = loader.publish_plan(data.db_path(), plan[1], st.session_state.get("vintage_name", "").strip() or None,
-                                      user=APP_USER)
-    except loader.LoadRejected as exc:
-        st.session_state["_publish_error"] = [str(p) for p in exc.problems]
-        return
-    except journal.WriterBusy as exc:
-        st.session_state["_publish_error"] = [str(exc)]
-        return
-    except lifecycle.FAULTS as exc:
-        st.session_state["_publish_error"] = [lifecycle.explain(exc)]
+    name = st.session_state.get("vintage_name", "").strip() or None
+    vintage, refused = attempt_write(lambda: loader.publish_plan(data.db_path(), plan[1], name, user=APP_USER))
+    if refused:
+        st.session_state["_publish_error"] = [refused]
         return
     st.session_state["_published"] = (file_id, vintage)
     st.session_state.pop("_plan", None)
@@ -280,17 +286,11 @@ def _publish_commentary(area: str, period, key: str) -> None:
     if not allowed():
         st.session_state["_commentary_result"] = ("error", "Admin is locked: enter the secret again.")
         return
-    try:
-        vintage = loader.publish_commentary(data.db_path(), area, period, st.session_state.get(key, ""),
-                                            author=st.session_state.get("commentary_author", ""), user=APP_USER)
-    except loader.LoadRejected as exc:
-        st.session_state["_commentary_result"] = ("error", "Not saved: " + "; ".join(p.message for p in exc.problems))
-        return
-    except journal.WriterBusy as exc:
-        st.session_state["_commentary_result"] = ("error", f"Not saved: {exc}")
-        return
-    except lifecycle.FAULTS as exc:
-        st.session_state["_commentary_result"] = ("error", lifecycle.explain(exc))
+    vintage, refused = attempt_write(lambda: loader.publish_commentary(
+        data.db_path(), area, period, st.session_state.get(key, ""),
+        author=st.session_state.get("commentary_author", ""), user=APP_USER))
+    if refused:
+        st.session_state["_commentary_result"] = ("error", f"Not saved: {refused}")
         return
     st.session_state["_commentary_result"] = ("ok", f"Saved as vintage {vintage}. The area page shows it for "
                                                     f"{long_label(period)}.")
@@ -373,16 +373,9 @@ def _publish_reference(kind: str, file_id: str) -> None:
     if not allowed() or pending is None or pending[0] != file_id:
         st.session_state[f"_ref_{kind}_result"] = ("error", "The preview is out of date: upload the file again.")
         return
-    try:
-        vintage = reference.publish(data.db_path(), pending[1], user=APP_USER)
-    except loader.LoadRejected as exc:
-        st.session_state[f"_ref_{kind}_result"] = ("error", "Not published: " + "; ".join(str(p) for p in exc.problems))
-        return
-    except journal.WriterBusy as exc:
-        st.session_state[f"_ref_{kind}_result"] = ("error", f"Not published: {exc}")
-        return
-    except lifecycle.FAULTS as exc:
-        st.session_state[f"_ref_{kind}_result"] = ("error", lifecycle.explain(exc))
+    vintage, refused = attempt_write(lambda: reference.publish(data.db_path(), pending[1], user=APP_USER))
+    if refused:
+        st.session_state[f"_ref_{kind}_result"] = ("error", f"Not published: {refused}")
         return
     st.session_state[f"_ref_{kind}_result"] = ("ok", f"Published as vintage {vintage}.")
     st.session_state[f"_ref_{kind}_done"] = file_id
