@@ -93,15 +93,22 @@ def revisions_since_last_pack(reader: ReadOnlyStore, vintage: str | None, author
 
 
 def draft(reader: ReadOnlyStore, month: dt.date, area: str, vintage: str | None = None,
-          authority: str | None = None) -> draft_engine.Draft:
-    """The area's month as a draft commentary, from the engine's results only."""
+          authority: str | None = None, sc: pd.DataFrame | None = None,
+          observations: pd.DataFrame | None = None) -> draft_engine.Draft:
+    """The area's month as a draft commentary, from the engine's results only. The app passes the month's
+    scorecard and the vintage's observations it already holds; the CLI lets them be read here."""
     authority = authority or default_authority(reader)
     areas = reader.table("areas").set_index("area")
-    sc = scorecard.build(inputs(reader, vintage, authority), month, [area])
+    if sc is None:
+        sc = scorecard.build(inputs(reader, vintage, authority), month, [area])
+    sc = sc[sc["area"] == area] if not sc.empty else sc
     refs = list(sc["ref"]) if not sc.empty else []
-    history = reader.observations_as_of(vintage, authority, refs=refs, until=month) if refs else pd.DataFrame()
+    if observations is None:
+        observations = reader.observations_as_of(vintage, authority, refs=refs, until=month) if refs else pd.DataFrame()
+    history = observations
     if not history.empty:
-        history = history[history["status"] == "value"].assign(period=lambda h: pd.to_datetime(h["period"]).dt.date)
+        history = history.assign(period=pd.to_datetime(history["period"]).dt.date)
+        history = history[(history["status"] == "value") & history["ref"].isin(refs) & (history["period"] <= month)]
     revised = revisions_since_last_pack(reader, vintage, authority)
     if not revised.empty:
         revised = revised[revised["period"] <= month]  # a draft for a month never quotes later months

@@ -134,7 +134,8 @@ def commentary(vintage: str, area: str, month: dt.date) -> pd.DataFrame:
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def _draft(month: dt.date, vintage: str, area: str, authority: str, db_stamp: tuple):
-    return service.draft(reader(), month, area, vintage, authority)
+    return service.draft(reader(), month, area, vintage, authority, sc=_scorecard(month, vintage, authority, db_stamp),
+                         observations=_observations(vintage, authority, db_stamp))
 
 
 def draft(month: dt.date, vintage: str, area: str):
