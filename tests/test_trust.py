@@ -167,3 +167,30 @@ def test_a_session_without_the_secret_cannot_publish(db_env, monkeypatch):
     at = app("data", _admin_ok="an old secret")  # unlocked under a secret that has since changed
     assert not at.get("file_uploader") and not [b for b in at.main.button if b.label == "Publish commentary"]
     assert sha(db_env) == before
+
+
+@pytest.mark.parametrize("vintage, revised", [("pack-2023-11", False), ("latest", True)])
+def test_revised_means_the_same_on_every_surface(built_db, vintage, revised):
+    """FD1 Sep-23 was printed as 1,265 in November 2023 and revised to 1,318 in March 2024: viewed as the November
+    pack, no surface marks it revised; viewed latest, every surface does."""
+    import datetime as dt
+
+    from apptest import run_page
+    from dashboard import export, service, store
+    sep = dt.date(2023, 9, 1)
+    reader = store.ReadOnlyStore(built_db)
+    sc = service.build_scorecard(reader, sep, vintage).set_index("ref")
+    pack = export.gather(reader, sep, vintage, areas=["front_door"])
+    store.ReadOnlyStore.close_all()
+    assert bool(sc.loc["FD1", "revised"]) is revised
+    assert (("FD1", sep) in pack.revised) is revised
+    csv_row = next(line for line in export.render(pack, "csv").decode("utf-8-sig").splitlines() if line.startswith("FD1,"))
+    assert ("†" in csv_row) is revised
+    at = run_page("indicator", month="2023-09", ref="FD1", vintage=vintage)
+    table = next(df.value for df in at.dataframe if "Revised" in df.value.columns)
+    sep_rows = table[table["Month"] == "Sep-23"]
+    assert set(sep_rows["Revised"]) == ({"yes"} if revised else {""})
+    chart, _ = export.indicator_chart_for(pack, "FD1")  # the chart the papers and the detail page draw
+    spec = chart.to_dict()
+    points = [r for data in spec.get("datasets", {}).values() for r in data if r.get("label") == "Sep-23" and "point_kind" in r]
+    assert points and all(("revised" in r["point_kind"]) is revised for r in points)

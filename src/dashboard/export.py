@@ -78,8 +78,7 @@ def gather(reader: ReadOnlyStore, month: dt.date, vintage: str = "latest", areas
     obs["period"] = pd.to_datetime(obs["period"]).dt.date
     seq = reader.vintage_seq(vintage)
     vint = reader.table("vintages")
-    rev = reader.revisions(authority)
-    rev = rev[rev["new_vintage"].map(vint.set_index("vintage")["seq"]) <= seq]
+    rev = reader.revised_as_of(vintage, authority)
     revised = {(r, pd.Timestamp(p).date()) for r, p in zip(rev["ref"], rev["period"])}
     label_ = vint.loc[vint["seq"] == seq, "label"].iloc[0]
     return Pack(authority_name=str(auth.loc[authority, "name"]), month=month,

@@ -16,10 +16,7 @@ def default_authority(reader: ReadOnlyStore) -> str:
 
 
 def inputs(reader: ReadOnlyStore, vintage: str | None, authority: str) -> scorecard.Inputs:
-    seq = reader.vintage_seq(vintage)
-    revisions = reader.revisions(authority)
-    vint = reader.table("vintages").set_index("vintage")["seq"]
-    revised = revisions[revisions["new_vintage"].map(vint) <= seq][["ref", "period"]] if not revisions.empty else revisions
+    revised = reader.revised_as_of(vintage, authority)
     return scorecard.Inputs(
         indicators=reader.table("indicators"),
         observations=reader.observations_as_of(vintage, authority),

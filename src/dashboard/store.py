@@ -405,6 +405,16 @@ class ReadOnlyStore:
                       value AS new_value, value - old_value AS change
                FROM paired WHERE old_value IS NOT NULL AND value <> old_value ORDER BY ref, period""", [authority])
 
+    def revised_as_of(self, vintage: str | None, authority: str) -> pd.DataFrame:
+        """ref, period of every cell whose figure had changed by the vintage in view: the one definition of
+        "revised" (†) for tables, the indicator page, charts and exports."""
+        rev = self.revisions(authority)
+        if rev.empty:
+            return pd.DataFrame({"ref": pd.Series(dtype=str), "period": pd.Series(dtype="datetime64[ns]")})
+        seq = self.table("vintages").set_index("vintage")["seq"]
+        rev = rev[rev["new_vintage"].map(seq) <= self.vintage_seq(vintage)]
+        return rev[["ref", "period"]].drop_duplicates().reset_index(drop=True)
+
     def plan_as_of(self, table: str, vintage: str | None, authority: str) -> pd.DataFrame:
         """The improvement plan (actions or measures) from the newest vintage up to this one that printed a plan."""
         if table not in ("plan_actions", "plan_measures"):

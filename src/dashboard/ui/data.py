@@ -102,6 +102,17 @@ def history(ref: str) -> pd.DataFrame:
     return _history(ref, authority(), stamp())
 
 
+@st.cache_data(show_spinner=False, max_entries=16)
+def _revised(vintage: str, authority: str, db_stamp: tuple) -> set:
+    rev = reader().revised_as_of(vintage, authority)
+    return {(r, pd.Timestamp(p).date()) for r, p in zip(rev["ref"], rev["period"])}
+
+
+def revised(vintage: str) -> set:
+    """(ref, month) of every figure revised by the vintage in view (store.revised_as_of)."""
+    return _revised(vintage, authority(), stamp())
+
+
 @st.cache_data(show_spinner=False, max_entries=32)
 def _target_history(ref: str, authority: str, db_stamp: tuple) -> pd.DataFrame:
     return reader().target_history(authority, ref)

@@ -192,8 +192,7 @@ def indicator() -> None:
     series = obs[(obs["ref"] == ref) & (obs["period"] <= ctx.month)].sort_values("period")
     hist = data.history(ref)
     seqs = data.table("vintages").set_index("vintage")["seq"]
-    first_print = hist[hist["status"] == "value"].groupby("period")["value"].nunique()
-    revised = set(first_print[first_print > 1].index)
+    revised = {p for r, p in data.revised(ctx.vintage) if r == ref}  # as of the vintage in view, like the tables
     show_spc = st.toggle("Show SPC average, process limits and signals", value=True, key="spc")
     plan = data.plan(ctx.vintage)
     linked = (plan_engine.linked_actions(ref, plan["resolved"], plan["actions"])
