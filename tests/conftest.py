@@ -17,6 +17,14 @@ def built_db(tmp_path_factory) -> Path:
     return path
 
 
+@pytest.fixture(scope="module")
+def reader(built_db):
+    """A read-only store on the sample build, for tests that only read."""
+    r = store.ReadOnlyStore(built_db)
+    yield r
+    store.ReadOnlyStore.close_all()
+
+
 @pytest.fixture()
 def fresh_db(tmp_path, built_db) -> Path:
     """A private copy for tests that write."""

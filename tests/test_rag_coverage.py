@@ -13,13 +13,6 @@ JAN24, SEP23 = dt.date(2024, 1, 1), dt.date(2023, 9, 1)
 
 
 @pytest.fixture(scope="module")
-def reader(built_db):
-    r = store.ReadOnlyStore(built_db)
-    yield r
-    store.ReadOnlyStore.close_all()
-
-
-@pytest.fixture(scope="module")
 def jan24(reader):
     return service.build_scorecard(reader, JAN24).set_index("ref")
 

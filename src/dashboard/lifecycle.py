@@ -106,14 +106,14 @@ def _replay_frames(entry: Entry, known: dict[str, set]) -> tuple[dict, dict[str,
     return vintage, frames, problems
 
 
-def read_all(sample_dir: Path, folder: Path) -> dict[str, pd.DataFrame]:
+def read_all(sample_dir: Path, folder: Path, found: list[Entry] | None = None) -> dict[str, pd.DataFrame]:
     """sample_data/ plus every journal entry in order, validated; raises SampleDataError or JournalError."""
     frames = ingest.read_sample(sample_dir)
     known = {"refs": set(frames["indicators"]["ref"]), "areas": set(frames["areas"]["area"]),
              "authorities": set(frames["authorities"]["authority"])}
     seen = set(frames["vintages"]["vintage"])
     vintages, extra, problems = [], {t: [] for t in WRITABLE}, []
-    for entry in journal.entries(folder):
+    for entry in journal.entries(folder) if found is None else found:
         vintage, tables, found = _replay_frames(entry, known)
         if vintage["vintage"] in seen:
             found.append(f"journal entry {entry.name}: vintage {vintage['vintage']} is already defined")
@@ -166,11 +166,12 @@ def build(db_path: Path, sample_dir: Path = ingest.SAMPLE_DIR) -> dict[str, int]
     db_path = Path(db_path)
     with journal.writer_lock(db_path, "a rebuild"):
         _adopt_unjournaled(db_path)
-        frames = read_all(Path(sample_dir), journal.journal_dir(db_path))
+        found = journal.entries(journal.journal_dir(db_path))
+        frames = read_all(Path(sample_dir), journal.journal_dir(db_path), found)
         store.ReadOnlyStore.close_all()
         store.build(db_path, frames)
     counts = {name: len(frame) for name, frame in frames.items()}
-    counts["journal"] = len(journal.entries(journal.journal_dir(db_path)))
+    counts["journal"] = len(found)
     return counts
 
 

@@ -91,6 +91,17 @@ def _read(path: Path, name: str, kind: str, allowed, required, sheet=None):
     return upload, table, idx
 
 
+def _known_rows(table: Table, idx: dict[str, int], catalogue: dict, problems: list[Problem]):
+    """(row number, cells, ref, indicator) for each row whose ref is in the catalogue; others become problems."""
+    for n, cells in _rows(table, problems):
+        ref = str(cells[idx["ref"]]).strip()
+        meta = catalogue.get(ref)
+        if meta is None:
+            problems.append(Problem(table.where, n, "ref", f"unknown ref {ref!r}" if ref else "ref is blank"))
+            continue
+        yield n, cells, ref, meta
+
+
 def _authority(cells, idx, default: str, authorities: set[str], name: str, n: int, problems) -> str | None:
     authority = str(cells[idx["authority"]]).strip() if "authority" in idx else ""
     authority = authority or default
@@ -134,12 +145,7 @@ def parse_targets(path: Path | str, reader: store.ReadOnlyStore, default_authori
     seen: dict[tuple, int] = {}
     problems = upload.problems
     name = rows.where
-    for n, cells in _rows(rows, problems):
-        ref = str(cells[idx["ref"]]).strip()
-        meta = catalogue.get(ref)
-        if meta is None:
-            problems.append(Problem(name, n, "ref", f"unknown ref {ref!r}" if ref else "ref is blank"))
-            continue
+    for n, cells, ref, meta in _known_rows(rows, idx, catalogue, problems):
         if meta["frequency"] == "week":
             problems.append(Problem(name, n, "ref", f"{ref} is a weekly indicator: weekly figures are not rated"))
             continue
@@ -232,12 +238,7 @@ def parse_comparators(path: Path | str, reader: store.ReadOnlyStore, default_aut
     seen: dict[tuple, int] = {}
     problems = upload.problems
     name = rows.where
-    for n, cells in _rows(rows, problems):
-        ref = str(cells[idx["ref"]]).strip()
-        meta = catalogue.get(ref)
-        if meta is None:
-            problems.append(Problem(name, n, "ref", f"unknown ref {ref!r}" if ref else "ref is blank"))
-            continue
+    for n, cells, ref, meta in _known_rows(rows, idx, catalogue, problems):
         authority = _authority(cells, idx, default_authority, authorities, name, n, problems)
         which = COMPARATOR_NAMES.get(str(cells[idx["comparator"]]).strip().lower())
         if which is None:

@@ -112,7 +112,7 @@ def draft(reader: ReadOnlyStore, month: dt.date, area: str, vintage: str | None 
     return draft_engine.draft(sc, month, areas.loc[area, "short_title"], history, revised)
 
 
-def stale_commentary(reader: ReadOnlyStore, text: str, commentary_vintage: str, area: str, vintage: str | None = None,
+def stale_commentary(reader: ReadOnlyStore, text: str, area: str, vintage: str | None = None,
                      authority: str | None = None) -> list[tuple[str, str]]:
     """Sentences of published commentary that quote a figure which has since been revised (or was already out of
     date when written): the figure as it stands in the view is what counts."""

@@ -126,7 +126,7 @@ def commentary(vintage: str, area: str, month: dt.date) -> None:
     markdown_text(row["text"])
     src = f"{row['source_file']}, from line {int(row['source_line'])}" if pd.notna(row["source_line"]) else row["source_file"]
     st.caption(f"As written in: {plain(row['label'])} ({plain(src)}).")
-    for sentence, why in data.stale(row["text"], row["vintage"], area, vintage):
+    for sentence, why in data.stale(row["text"], area, vintage):
         st.warning(f"No longer matches the figures: {why}. The sentence: “{plain(sentence)}”", icon="⚠")
 
 

@@ -155,13 +155,13 @@ def draft(month: dt.date, vintage: str, area: str):
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def _stale(text: str, commentary_vintage: str, area: str, vintage: str, authority: str, db_stamp: tuple):
-    return service.stale_commentary(reader(), text, commentary_vintage, area, vintage, authority)
+def _stale(text: str, area: str, vintage: str, authority: str, db_stamp: tuple):
+    return service.stale_commentary(reader(), text, area, vintage, authority)
 
 
-def stale(text: str, commentary_vintage: str, area: str, vintage: str) -> list[tuple[str, str]]:
+def stale(text: str, area: str, vintage: str) -> list[tuple[str, str]]:
     """Sentences of the published commentary quoting a figure revised since it was published."""
-    return _stale(text, commentary_vintage, area, vintage, authority(), stamp())
+    return _stale(text, area, vintage, authority(), stamp())
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
