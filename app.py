@@ -1,46 +1,58 @@
-"""Router: shared sidebar (month, vintage, filters) then the chosen page."""
+"""Router: sign-in gate, shared sidebar (month, vintage, filters), then the chosen page."""
 
 import streamlit as st
 
-from dashboard.ui.components import PAGE_PATHS
-from dashboard.ui import presenter
+from dashboard import access
 from dashboard.store import StoreUnavailable
+from dashboard.ui import presenter, signin
+from dashboard.ui.components import PAGE_PATHS
 from dashboard.ui.context import sidebar
 
 present = st.query_params.get("present") == "1"
 st.set_page_config(page_title="Children's Services performance · Tameside", page_icon=":material/monitoring:",
                    layout="wide", initial_sidebar_state="collapsed" if present else "auto")
+signin.listen_for_failed_sign_in()
 
-P = PAGE_PATHS
-pages = {
-    "Dashboard": [st.Page(P["overview"], title="Overview", icon=":material/dashboard:", default=True, url_path="overview")],
-    "Service areas": [
-        st.Page(P["front_door"], title="Front Door", url_path="front-door"),
-        st.Page(P["early_help"], title="Early Help", url_path="early-help"),
-        st.Page(P["cin_cp"], title="Child in Need & Protection", url_path="child-in-need"),
-        st.Page(P["cared_for"], title="Cared For", url_path="cared-for"),
-        st.Page(P["safeguarding"], title="Safeguarding", url_path="safeguarding"),
-        st.Page(P["workforce"], title="Workforce", url_path="workforce"),
-    ],
-    "More": [
-        st.Page(P["plan"], title="Improvement plan", icon=":material/flag:", url_path="improvement-plan"),
-        st.Page(P["weekly"], title="Weekly (Brilliant at the Basics)", url_path="weekly"),
-        st.Page(P["indicator"], title="Indicator detail", url_path="indicator"),
-    ],
-    "Data": [
+try:
+    identity = signin.gate()  # a stranger sees the sign-in page, someone with no role the ask-for-access page
+    P = PAGE_PATHS
+    data_pages = [
         st.Page(P["revisions"], title="Revisions", icon=":material/history:", url_path="revisions"),
         st.Page(P["data_quality"], title="Data quality", icon=":material/fact_check:", url_path="data-quality"),
         st.Page(P["printed"], title="Printed vs calculated RAG", icon=":material/compare:", url_path="printed-vs-calculated"),
-        st.Page(P["admin"], title="Load figures (admin)", icon=":material/upload:", url_path="data"),
-        st.Page(P["about"], title="About the data", url_path="about"),
-    ],
-}
-page = st.navigation(pages, position="hidden" if present else "sidebar")
-try:
+    ]
+    # Pages are offered by role; every write still re-checks the role in its own callback.
+    if not identity.signed_in or access.permits(identity, access.PUBLISH) or identity.areas or identity.role == "admin":
+        data_pages.append(st.Page(P["admin"], title="Load figures and commentary", icon=":material/upload:",
+                                  url_path="data"))
+    if access.permits(identity, access.MANAGE):
+        data_pages.append(st.Page(P["audit"], title="Audit trail", icon=":material/policy:", url_path="audit"))
+    data_pages.append(st.Page(P["about"], title="About the data", url_path="about"))
+    pages = {
+        "Dashboard": [st.Page(P["overview"], title="Overview", icon=":material/dashboard:", default=True,
+                              url_path="overview")],
+        "Service areas": [
+            st.Page(P["front_door"], title="Front Door", url_path="front-door"),
+            st.Page(P["early_help"], title="Early Help", url_path="early-help"),
+            st.Page(P["cin_cp"], title="Child in Need & Protection", url_path="child-in-need"),
+            st.Page(P["cared_for"], title="Cared For", url_path="cared-for"),
+            st.Page(P["safeguarding"], title="Safeguarding", url_path="safeguarding"),
+            st.Page(P["workforce"], title="Workforce", url_path="workforce"),
+        ],
+        "More": [
+            st.Page(P["plan"], title="Improvement plan", icon=":material/flag:", url_path="improvement-plan"),
+            st.Page(P["weekly"], title="Weekly (Brilliant at the Basics)", url_path="weekly"),
+            st.Page(P["indicator"], title="Indicator detail", url_path="indicator"),
+        ],
+        "Data": data_pages,
+    }
+    page = st.navigation(pages, position="hidden" if present else "sidebar")
     if present:  # the projector view: no sidebar, no admin, one exception per screen
         presenter.run()
     else:
         st.session_state["_context"] = sidebar()
+        with st.sidebar:
+            signin.account_box(identity)
         page.run()
 except StoreUnavailable as exc:  # a missing or damaged database: say so in one sentence, not a traceback
     st.error(str(exc), icon="⚠")

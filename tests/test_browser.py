@@ -28,14 +28,14 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(db: Path, **env_extra: str):
+def start_server(db: Path, args: tuple[str, ...] = (), port: int | None = None, **env_extra: str):
     if not os.path.exists(CHROMIUM):
         pytest.fail("Debian chromium is not installed at /usr/bin/chromium (make test installs it when run as root)")
-    port = free_port()
+    port = port or free_port()
     env = {k: v for k, v in os.environ.items() if k != "DASHBOARD_ADMIN_SECRET"}
     env.update(DASHBOARD_DB=str(db), **env_extra)
     proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
-                             "--server.address", "127.0.0.1", "--server.port", str(port)], cwd=ROOT, env=env,
+                             "--server.address", "127.0.0.1", "--server.port", str(port), *args], cwd=ROOT, env=env,
                             stdout=subprocess.DEVNULL, stderr=open(os.environ.get("STREAMLIT_LOG", os.devnull), "w"))
     deadline = time.time() + 60
     while time.time() < deadline:
@@ -131,7 +131,7 @@ def test_deep_link_as_first_request_goes_through_the_router(built_db, browser):
         assert "ref=CIN20" in page.url and "month=2024-01" in page.url
         assert page.get_by_text("Page not found").count() == 0  # page files are named as their URL paths
         for path, heading in (("/front-door?month=2024-01", "Front Door (MASH and EHAP)"),
-                              ("/data", "Data: load figures and commentary")):
+                              ("/data", "Load figures and commentary")):
             fresh, other = start_server(built_db)  # each link as a fresh server's very first request
             try:
                 page.goto(other + path)
@@ -165,7 +165,7 @@ def test_admin_upload_preview_publish_and_view(admin_server, browser, tmp_path):
     page.goto(url + "/data")
     settle(page)
     page.get_by_role("link", name="Overview").wait_for()
-    page.get_by_role("heading", name="Data: load figures and commentary").wait_for()
+    page.get_by_role("heading", name="Load figures and commentary").wait_for()
     assert page.locator('[data-testid="stFileUploader"]').count() == 0  # locked until the secret is entered
     page.get_by_label("Admin secret").fill("panel-secret")
     page.get_by_role("button", name="Unlock").click()

@@ -212,6 +212,13 @@ def cmd_export(args) -> int:
     return 0
 
 
+def cmd_audit(args) -> int:
+    from . import audit
+
+    audit.trail(db_path(args.db)).to_csv(sys.stdout, index=False, lineterminator="\n")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="dashboard", description="Children's Services performance dashboard")
     p.add_argument("--db", help="database file (default $DASHBOARD_DB or data/dashboard.duckdb)")
@@ -263,6 +270,10 @@ def parser() -> argparse.ArgumentParser:
     d.add_argument("--all", action="store_true", help="every table: figures, weekly, commentary, plan, targets, "
                    "comparators, vintages")
     d.set_defaults(func=cmd_dump)
+
+    au = add("audit", help="the audit trail as CSV: every write (who, when, what, vintage) and every refused write "
+                          "or failed sign-in")
+    au.set_defaults(func=cmd_audit)
 
     s = add("scorecard", help="the month's scorecard with RAG, direction and SPC, as CSV")
     s.add_argument("--month", required=True, help="YYYY-MM")

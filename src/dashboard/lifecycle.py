@@ -81,6 +81,7 @@ def _replay_frames(entry: Entry, known: dict[str, set]) -> tuple[dict, dict[str,
     except ValidationError as exc:
         problems += [f"{where}, vintage: {e['msg']}" for e in exc.errors()]
     vintage["loaded_at"] = pd.Timestamp(stamp) if stamp else None
+    vintage["loaded_by"] = vintage.get("loaded_by") or entry.manifest.get("user", "")  # entries before loaded_by
     frames = {}
     for table, raw in entry.rows().items():
         if table not in WRITABLE:
@@ -187,13 +188,15 @@ def commit(db_path: Path, kind: str, vintage: dict, frames: dict[str, pd.DataFra
         raise ValueError(f"writes may not touch {bad}")
     frames = {t: f for t, f in frames.items() if not f.empty}
     with journal.writer_lock(db_path, f"{kind} by {user}"):
-        vintage = {**vintage, "kind": kind, "loaded_at": dt.datetime.now()}
+        vintage = {**vintage, "kind": kind, "loaded_at": dt.datetime.now(), "loaded_by": user}
         folder = journal.journal_dir(db_path)
         behind = journal.vintages_in(folder) - _stored_vintages(db_path)
         entry = journal.record(db_path, kind, vintage, frames, user, source_file, source_sha256)
         try:
             store.ReadOnlyStore.close_all()  # the file is about to be replaced: this process must reopen it
-            if behind:  # an earlier write was journaled but never published (a crash): rebuild to catch up
+            # An earlier write journaled but never published (a crash), or a file from an older release whose
+            # tables lack a column: rebuild from the journal, which now holds this write too.
+            if behind or not store.schema_current(db_path):
                 store.build(db_path, read_all(ingest.SAMPLE_DIR, folder))
             else:
                 store.publish(db_path, vintage, frames)

@@ -632,7 +632,7 @@ def publish_commentary(db_path: Path, area: str, period: dt.date, text: str, aut
     vintage = {"vintage": vintage_id, "label": f"Commentary edit, {now:%d %b %Y %H:%M}", "published": now.date(),
                "source_file": row.source_file, "as_of_note": f"{area} commentary for {iso(period)}"}
     return lifecycle.commit(db_path, "commentary", vintage, {"commentary": pd.DataFrame([row.model_dump(mode="python")])},
-                            author.strip() or user or "app", row.source_file,
+                            user or author.strip() or "app", row.source_file,
                             hashlib.sha256(body.encode("utf-8")).hexdigest())
 
 

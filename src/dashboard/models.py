@@ -136,6 +136,7 @@ class Vintage(_Row):
     source_file: str
     kind: str = Field(pattern=r"^(pack|upload|commentary|plan|targets|comparators)$")
     as_of_note: str = ""
+    loaded_by: str = ""  # who wrote it (the sign-in email, or cli (login)); blank for the published packs
 
 
 class _Cell(_Row):

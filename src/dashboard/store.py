@@ -30,7 +30,7 @@ TABLES: dict[str, str] = {
                    " count_type VARCHAR, amber_tolerance DOUBLE, headline BOOLEAN, definition_note VARCHAR, sort_order INTEGER,"
                    " spc_rebase VARCHAR, spc_rebase_note VARCHAR, spc_baseline_points INTEGER"),
     "vintages": ("vintage VARCHAR PRIMARY KEY, label VARCHAR, published DATE, source_file VARCHAR, kind VARCHAR,"
-                 " as_of_note VARCHAR, seq INTEGER, loaded_at TIMESTAMP"),
+                 " as_of_note VARCHAR, seq INTEGER, loaded_at TIMESTAMP, loaded_by VARCHAR"),
     "indicator_names": ("ref VARCHAR, vintage VARCHAR, name_as_printed VARCHAR, name_damaged BOOLEAN, source_file VARCHAR,"
                         " source_line INTEGER"),
     "observations": ("authority VARCHAR, ref VARCHAR, period DATE, vintage VARCHAR, value DOUBLE, status VARCHAR,"
@@ -146,6 +146,8 @@ def build(db_path: Path, frames: dict[str, pd.DataFrame]) -> None:
         vintages = frames["vintages"].assign(seq=0)
         stamps = vintages["loaded_at"] if "loaded_at" in vintages else pd.Series(None, index=vintages.index)
         vintages["loaded_at"] = pd.to_datetime(stamps).fillna(pd.Timestamp(fixed))
+        if "loaded_by" not in vintages:
+            vintages["loaded_by"] = ""
         _insert(con, "vintages", vintages)
         for table in TABLES:
             if table != "vintages":
@@ -153,11 +155,26 @@ def build(db_path: Path, frames: dict[str, pd.DataFrame]) -> None:
         _renumber_vintages(con)
 
 
+def schema_current(db_path: Path) -> bool:
+    """True if the file's tables have exactly this release's columns (a missing file counts as current:
+    there is nothing to upgrade). An older file is rebuilt from the journal rather than patched."""
+    if not Path(db_path).exists():
+        return True
+    reader = ReadOnlyStore(db_path)
+    try:
+        found = reader.query("SELECT table_name, column_name FROM information_schema.columns ORDER BY table_name, "
+                             "ordinal_position")
+    finally:
+        ReadOnlyStore.close_all()
+    held = found.groupby("table_name")["column_name"].apply(list).to_dict()
+    return all(held.get(table) == columns(table) for table in TABLES)
+
+
 def publish(db_path: Path, vintage: dict, frames: dict[str, pd.DataFrame]) -> None:
     """Add one vintage (an upload) and its rows to a copy of the live file, then swap it in."""
     with _atomic_write(db_path, start_from_live=True) as con:
         con.execute("BEGIN TRANSACTION")
-        _insert(con, "vintages", pd.DataFrame([{"loaded_at": dt.datetime.now(), **vintage, "seq": 0}]))
+        _insert(con, "vintages", pd.DataFrame([{"loaded_at": dt.datetime.now(), "loaded_by": "", **vintage, "seq": 0}]))
         for table, frame in frames.items():
             _insert(con, table, frame)
         _renumber_vintages(con)

@@ -240,4 +240,5 @@ PAGE_PATHS = {
     "data_quality": "pages/data-quality.py",
     "printed": "pages/printed-vs-calculated.py",
     "admin": "pages/data.py",
+    "audit": "pages/audit.py",
 }

@@ -1,19 +1,22 @@
 """The area page's drafted commentary: the month told from the figures, beside what was published, for the
-head of service to edit and publish. Publishing is a write like any other (admin unlocked, re-checked in the
-callback, journaled as a new vintage); a draft never replaces published commentary by itself."""
+head of service to edit and publish. Publishing is the same commentary write as the admin page's
+(admin.publish_commentary: the area's permission re-checked in the callback, journaled as a new vintage);
+a draft never replaces published commentary by itself."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from .. import loader
+from .. import access, loader
 from ..periods import long_label
-from . import components, data
+from . import admin, components, data, signin
 from .context import Context
-from .trust import APP_USER, allowed, attempt_write
 
 
 def section(ctx: Context, area: str) -> None:
+    result = st.session_state.pop(f"_draft_result_{area}", None)  # shown even if the role has since gone
+    if result:
+        (st.success if result[0] == "ok" else st.error)(result[1])
     drafted = data.draft(ctx.month, ctx.vintage, area)
     with st.expander(f"Draft commentary from the figures, {long_label(ctx.month)} (not published)"):
         st.caption("Written from this month's figures only: off-target indicators in triage order, the largest "
@@ -23,8 +26,9 @@ def section(ctx: Context, area: str) -> None:
         if ctx.vintage != "latest":
             st.caption("Viewing an earlier vintage: drafts can be published only from the latest figures.")
             return
-        if not allowed():
-            st.caption("To edit and publish it as this area's commentary, unlock *Load figures (admin)* first.")
+        if not signin.may(access.COMMENTARY, area):
+            st.caption("Publishing it as this area's commentary needs this area's editor role"
+                       + ("" if signin.auth_configured() else ": unlock *Load figures and commentary* first") + ".")
             return
         key = f"draft_{area}_{ctx.month:%Y-%m}"
         with st.form(f"form_{key}"):
@@ -32,20 +36,9 @@ def section(ctx: Context, area: str) -> None:
                          max_chars=loader.MAX_COMMENTARY_CHARS, key=key)
             st.form_submit_button("Publish as this area's commentary", type="primary", on_click=_publish,
                                   args=(area, ctx.month, key))
-    result = st.session_state.pop(f"_draft_result_{area}", None)
-    if result:
-        (st.success if result[0] == "ok" else st.error)(result[1])
 
 
 def _publish(area: str, month, key: str) -> None:
-    if not allowed():  # checked again at the moment of writing, not only when the form was drawn
-        st.session_state[f"_draft_result_{area}"] = ("error", "Admin is locked: unlock on Load figures (admin).")
-        return
-    vintage, refused = attempt_write(lambda: loader.publish_commentary(
-        data.db_path(), area, month, st.session_state.get(key, ""), author="drafted from the figures, edited",
-        user=APP_USER))
-    if refused:
-        st.session_state[f"_draft_result_{area}"] = ("error", f"Not published: {refused}")
-        return
-    st.session_state[f"_draft_result_{area}"] = ("ok", f"Published as vintage {vintage}: it is now this area's "
-                                                       f"commentary for {long_label(month)}.")
+    admin.publish_commentary(area, month, st.session_state.get(key, ""), "drafted from the figures, edited",
+                             f"_draft_result_{area}", f"it is now this area's commentary for {long_label(month)}.",
+                             verb="Published")

@@ -1,29 +1,17 @@
-"""Pages about trusting the numbers: what was revised, what is missing or odd, and the admin section
-that loads new figures and commentary. Writing needs the admin secret; viewers only read."""
+"""Pages about trusting the numbers: what was revised (and who loaded it), what is missing or odd, and
+where the printed RAG differs from the calculated one. Writing lives in ui/admin.py."""
 
 from __future__ import annotations
-
-import hmac
-import os
-import secrets
-import tempfile
-from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
-from .. import journal, lifecycle, loader, reference
-from ..backoff import Backoff
 from ..engine.rag import BASIS_WORD
-from ..formatting import RAG_WORD, fmt_change, fmt_value, plain, rag_label, shown
-from ..periods import iso, label, long_label, parse_period
+from ..formatting import RAG_WORD, fmt_change, fmt_value, rag_label
+from ..periods import label
 from . import components, data
 from .context import current
 from .routing import routed
-
-SECRET_ENV = "DASHBOARD_ADMIN_SECRET"
-SECRET_KEY = "admin_secret"  # in .streamlit/secrets.toml
-APP_USER = "admin (app, shared secret)"  # who the journal records for writes made through the admin page
 
 
 def _area_names() -> dict[str, str]:
@@ -37,8 +25,10 @@ def revisions() -> None:
     st.caption("Every figure that changed between one vintage and the next that printed it: what the panel was "
                "told, what it says now, and whether the change moved the month's RAG rating or direction of travel.")
     rev = data.revisions()
+    loaded_by = _loaded_by()
     if rev.empty:
         st.info("No figure has been revised: every vintage agrees with the one before it.")
+        _who_loaded_what(loaded_by)
         return
     ind = data.table("indicators").set_index("ref")
     names = _area_names()
@@ -65,6 +55,7 @@ def revisions() -> None:
     st.subheader(f"{len(shown_rev)} revised figures")
     if shown_rev.empty:
         st.info("No revision matches these filters.")
+        _who_loaded_what(loaded_by)
         return
     pct = shown_rev["old_value"].abs().replace(0, pd.NA)
     table = pd.DataFrame({
@@ -76,6 +67,7 @@ def revisions() -> None:
         "In": shown_rev["old_label"],
         "Revised to": [fmt_value(v, u) for v, u in zip(shown_rev["new_value"], shown_rev["unit"])],
         "Revised in": shown_rev["new_label"],
+        "Loaded": shown_rev["new_vintage"].map(loaded_by),
         "Change": [("+" if d > 0 else "−") + fmt_change(d, u) + ("" if u == "percent" or pd.isna(p) else f" ({abs(d) / p:.0%})")
                    for d, u, p in zip(shown_rev["change"], shown_rev["unit"], pct)],
         "RAG": [f"{rag_label(o)} → {rag_label(n)}" if c else f"unchanged ({RAG_WORD.get(n, 'Not rated')})"
@@ -90,6 +82,32 @@ def revisions() -> None:
     ref = components.selected_ref("revisions_table", table)
     if ref:
         components.open_detail(ref)
+    _who_loaded_what(loaded_by)
+
+
+def _loaded_by() -> dict[str, str]:
+    """vintage -> "loaded by … on …" (the journal's user and moment); the packs were published, not loaded."""
+    v = data.table("vintages")
+    out = {}
+    for row in v.itertuples():
+        if row.kind == "pack":
+            out[row.vintage] = f"published pack, {pd.Timestamp(row.published):%d %b %Y}"
+        else:
+            out[row.vintage] = f"loaded by {row.loaded_by or 'unknown'} on {pd.Timestamp(row.loaded_at):%d %b %Y %H:%M}"
+    return out
+
+
+def _who_loaded_what(loaded_by: dict[str, str]) -> None:
+    v = data.table("vintages")
+    v = v[v["kind"] != "pack"].sort_values("seq", ascending=False)
+    st.subheader("Who loaded what")
+    if v.empty:
+        st.caption("Nothing has been loaded or edited since the published packs.")
+        return
+    st.dataframe(pd.DataFrame({"Vintage": v["label"], "Kind": v["kind"], "Loaded": v["vintage"].map(loaded_by),
+                               "Source": v["source_file"]}), hide_index=True, width="stretch")
+    st.caption("Each write is kept in the write journal with its user and moment; the full audit trail, with "
+               "refused writes and failed sign-ins, is the admin's *Audit trail* page or `dashboard audit`.")
 
 
 @routed
@@ -182,272 +200,3 @@ def printed_vs_calculated() -> None:
         "Printed arrow": shown_rows["printed_direction"], "Our arrow": shown_rows["direction_arrow"],
         "Our reason": shown_rows["rag_reason"],
     }), hide_index=True, width="stretch")
-
-
-# ---------------------------------------------------------------- admin
-
-def configured_secret() -> str | None:
-    """The admin secret from the environment or .streamlit/secrets.toml; None when neither is set."""
-    env = os.environ.get(SECRET_ENV, "").strip()
-    if env:
-        return env
-    try:
-        value = st.secrets.get(SECRET_KEY)
-    except Exception:  # no secrets file at all is the normal case for a viewer deployment
-        return None
-    return str(value).strip() or None if value else None
-
-
-def _unlocked() -> bool:
-    """True once this session has entered the configured secret (checked in constant time)."""
-    secret = configured_secret()
-    if secret is None:
-        st.info(f"Loading figures and editing commentary is switched off. To switch it on, set the environment "
-                f"variable `{SECRET_ENV}` or `{SECRET_KEY}` in `.streamlit/secrets.toml`, restart, and enter the "
-                "secret here. Viewers without it can only read.", icon="🔒")
-        return False
-    if st.session_state.get("_admin_ok") == secret:
-        st.caption("Admin unlocked for this session.")
-        return True
-    with st.form("unlock"):
-        st.text_input("Admin secret", type="password", key="admin_secret_input")
-        st.form_submit_button("Unlock", on_click=_try_unlock, args=(secret,))
-    refused = st.session_state.pop("_admin_refused", None)
-    if refused:
-        st.error(refused)
-    return False
-
-
-# Writes happen in button callbacks: they run once, before the script, so a rerun can never repeat or drop them.
-
-def attempt_write(write) -> tuple[str | None, str | None]:
-    """Run one write (after the caller re-checked the permission): (vintage, None), or (None, why it was
-    refused) for a rejected file, another writer, or a fault of the disk or database."""
-    try:
-        return write(), None
-    except loader.LoadRejected as exc:
-        return None, "; ".join(str(p) for p in exc.problems)
-    except journal.WriterBusy as exc:
-        return None, str(exc)
-    except lifecycle.FAULTS as exc:
-        return None, lifecycle.explain(exc)
-
-
-UNLOCK_BACKOFF = Backoff()  # shared by every session of this server
-
-
-def _unlock_keys() -> tuple[str, ...]:
-    session = st.session_state.setdefault("_unlock_id", secrets.token_hex(8))
-    try:
-        address = st.context.ip_address or "unknown"
-    except Exception:  # no request context (AppTest)
-        address = "unknown"
-    return (f"session:{session}", f"address:{address}")
-
-
-def _try_unlock(secret: str) -> None:
-    given = st.session_state.get("admin_secret_input", "")
-    st.session_state["admin_secret_input"] = ""
-    keys = _unlock_keys()
-    wait = UNLOCK_BACKOFF.wait(*keys)
-    if wait > 0:
-        st.session_state["_admin_refused"] = f"Too many wrong secrets: try again in {wait:.0f} seconds."
-        return
-    if hmac.compare_digest(given.encode(), secret.encode()):
-        UNLOCK_BACKOFF.succeeded(*keys)
-        st.session_state["_admin_ok"] = secret
-    else:
-        wait = UNLOCK_BACKOFF.failed(*keys)
-        st.session_state["_admin_refused"] = "That is not the admin secret." + (
-            f" Wait {wait:.0f} seconds before the next try." if wait else "")
-
-
-def allowed() -> bool:
-    """Re-checked inside every write: a session that has not entered the current secret cannot write."""
-    secret = configured_secret()
-    return secret is not None and st.session_state.get("_admin_ok") == secret
-
-
-def _publish_upload(file_id: str) -> None:
-    plan = st.session_state.get("_plan")
-    if not allowed() or plan is None or plan[0] != file_id:
-        st.session_state["_publish_error"] = ["The preview is out of date: upload the file again."]
-        return
-    name = st.session_state.get("vintage_name", "").strip() or None
-    vintage, refused = attempt_write(lambda: loader.publish_plan(data.db_path(), plan[1], name, user=APP_USER))
-    if refused:
-        st.session_state["_publish_error"] = [refused]
-        return
-    st.session_state["_published"] = (file_id, vintage)
-    st.session_state.pop("_plan", None)
-
-
-def _publish_commentary(area: str, period, key: str) -> None:
-    if not allowed():
-        st.session_state["_commentary_result"] = ("error", "Admin is locked: enter the secret again.")
-        return
-    vintage, refused = attempt_write(lambda: loader.publish_commentary(
-        data.db_path(), area, period, st.session_state.get(key, ""),
-        author=st.session_state.get("commentary_author", ""), user=APP_USER))
-    if refused:
-        st.session_state["_commentary_result"] = ("error", f"Not saved: {refused}")
-        return
-    st.session_state["_commentary_result"] = ("ok", f"Saved as vintage {vintage}. The area page shows it for "
-                                                    f"{long_label(period)}.")
-
-
-def _problems_table(problems: list[loader.Problem]) -> None:
-    st.dataframe(pd.DataFrame({"File": [p.file for p in problems], "Row": [p.row or "" for p in problems],
-                               "Column": [p.column or "" for p in problems], "Problem": [p.message for p in problems]}),
-                 hide_index=True, width="stretch")
-
-
-def _upload_section() -> None:
-    st.subheader("Load figures")
-    st.caption("A long CSV (`ref,period,value[,status]`) or the wide scorecard layout (Ref, Indicator, month columns) "
-               "as CSV or XLSX. You see what will change before anything is written; publishing adds a new vintage, "
-               "so what the panel was told before stays available.")
-    up = st.file_uploader("Figures file", type=["csv", "xlsx"], key="upload")
-    if up is None:
-        return
-    done = st.session_state.get("_published")
-    if done and done[0] == up.file_id:
-        st.success(f"Published {up.name} as vintage {done[1]}. Every page now shows it; remove the file to load another.")
-        return
-    reader = data.reader()
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / ("upload" + Path(up.name).suffix.lower())
-        path.write_bytes(up.getvalue())
-        authorities = set(reader.table("authorities")["authority"])
-        parsed = loader.parse_upload(path, loader.catalogue_of(reader), authorities, data.authority(),
-                                     week_ending_day=reader.week_ending_weekday(),
-                                     display_name=up.name)
-    plan = loader.plan_upload(reader, parsed)
-    if parsed.problems:
-        st.error(f"Rejected: {len(parsed.problems)} problem(s) in {up.name}. Nothing will be loaded; fix the file "
-                 "and upload it again.", icon="✖")
-        _problems_table(parsed.problems)
-        return
-    ind = data.table("indicators").set_index("ref")
-    m1, m2, m3, m4 = st.columns(4)
-    m1.metric("New figures", len(plan.added))
-    m2.metric("Revisions", len(plan.revised))
-    m3.metric("Unchanged", plan.unchanged)
-    m4.metric("Weekly figures", len(parsed.weekly))
-    if parsed.month_columns:
-        st.caption("Month columns read: " + "; ".join(f"“{h}” as {label(parse_period(m))}" for h, m in parsed.month_columns))
-    if not plan.added.empty:
-        st.markdown("**New figures**")
-        a = plan.added
-        st.dataframe(pd.DataFrame({"Ref": a["ref"], "Indicator": a["ref"].map(ind["name"]), "Month": a["period"].map(label),
-                                   "Figure": [shown(v, s, ind.at[r, "unit"]) for v, s, r in
-                                              zip(a["value"], a["status"], a["ref"])]}), hide_index=True, width="stretch")
-    if not plan.revised.empty:
-        st.markdown("**Revisions to figures already reported**")
-        r = plan.revised
-        st.dataframe(pd.DataFrame({"Ref": r["ref"], "Indicator": r["ref"].map(ind["name"]), "Month": r["period"].map(label),
-                                   "Now": [shown(v, s, ind.at[x, "unit"]) for v, s, x in
-                                           zip(r["old_value"], r["old_status"], r["ref"])],
-                                   "Will be": [shown(v, s, ind.at[x, "unit"]) for v, s, x in
-                                               zip(r["value"], r["status"], r["ref"])]}), hide_index=True, width="stretch")
-    st.session_state["_plan"] = (up.file_id, plan)
-    for problem in st.session_state.pop("_publish_error", []):
-        st.error(f"Not published: {problem}")
-    with st.form("publish_upload"):
-        st.text_input("Name this vintage", value=f"Upload of {up.name}", max_chars=120, key="vintage_name")
-        st.form_submit_button("Publish", type="primary", on_click=_publish_upload, args=(up.file_id,))
-
-
-REFERENCE_HELP = {
-    "targets": ("Load targets", "`ref,target[,tolerance][,from]`: the target as printed (85%, 20-24%, <7%, 552; blank "
-                "withdraws it), an optional Amber tolerance in the indicator's units, and the financial year or month "
-                "it applies from (2024/25, Apr-24; blank: from the start). Earlier months keep the target they had."),
-    "comparators": ("Load comparators", "`ref,comparator,value,year[,source]`: comparator gm, nw, sn or england, the "
-                    "published year (2022/23) and where it was published. A newer year replaces the one shown from "
-                    "now on; what earlier vintages showed the panel is kept."),
-}
-
-
-def _publish_reference(kind: str, file_id: str) -> None:
-    pending = st.session_state.get(f"_ref_{kind}")
-    if not allowed() or pending is None or pending[0] != file_id:
-        st.session_state[f"_ref_{kind}_result"] = ("error", "The preview is out of date: upload the file again.")
-        return
-    vintage, refused = attempt_write(lambda: reference.publish(data.db_path(), pending[1], user=APP_USER))
-    if refused:
-        st.session_state[f"_ref_{kind}_result"] = ("error", f"Not published: {refused}")
-        return
-    st.session_state[f"_ref_{kind}_result"] = ("ok", f"Published as vintage {vintage}.")
-    st.session_state[f"_ref_{kind}_done"] = file_id
-    st.session_state.pop(f"_ref_{kind}", None)
-
-
-def _reference_section(kind: str) -> None:
-    title, help_text = REFERENCE_HELP[kind]
-    st.subheader(title)
-    st.caption(help_text)
-    up = st.file_uploader(f"{kind.title()} file", type=["csv", "xlsx"], key=f"upload_{kind}")
-    result = st.session_state.pop(f"_ref_{kind}_result", None)
-    if result:
-        (st.success if result[0] == "ok" else st.error)(result[1])
-    if up is None or st.session_state.get(f"_ref_{kind}_done") == up.file_id:
-        return
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / ("upload" + Path(up.name).suffix.lower())
-        path.write_bytes(up.getvalue())
-        upload = reference.PARSERS[kind](path, data.reader(), data.authority(), display_name=up.name)
-    if upload.problems:
-        st.error(f"Rejected: {len(upload.problems)} problem(s) in {up.name}. Nothing will be loaded; fix the file "
-                 "and upload it again.", icon="✖")
-        _problems_table(upload.problems)
-        return
-    st.markdown(f"**What publishing {up.name} will change** ({len(upload.rows)} {kind})")
-    st.dataframe(upload.changes, hide_index=True, width="stretch")
-    st.session_state[f"_ref_{kind}"] = (up.file_id, upload)
-    st.button(f"Publish {kind}", type="primary", key=f"publish_{kind}", on_click=_publish_reference,
-              args=(kind, up.file_id))
-
-
-def _commentary_section() -> None:
-    st.subheader("Edit commentary")
-    st.caption("Stored per service area and month as a new vintage (earlier wording is kept). Markdown is allowed; "
-               "HTML is shown as typed, never run.")
-    names = {a: n for a, n in _area_names().items() if a != "weekly"}
-    c1, c2 = st.columns(2)
-    area = c1.selectbox("Service area", list(names), format_func=names.get, key="edit_area")
-    months = [iso(m) for m in data.months("latest")]
-    month = c2.selectbox("Month", months, format_func=lambda m: long_label(parse_period(m)), key="edit_month")
-    period = parse_period(month)
-    existing = data.commentary("latest", area, period)
-    start = existing.iloc[0]["text"] if not existing.empty else ""
-    key = f"commentary_{area}_{month}"
-    with st.form(f"form_{key}"):
-        text = st.text_area("Commentary", value=start, height=220, max_chars=loader.MAX_COMMENTARY_CHARS, key=key)
-        st.text_input("Your name (recorded with the edit)", max_chars=80, key="commentary_author")
-        st.form_submit_button("Publish commentary", type="primary", on_click=_publish_commentary,
-                              args=(area, period, key))
-    result = st.session_state.pop("_commentary_result", None)
-    if result:
-        (st.success if result[0] == "ok" else st.error)(result[1])
-    if text.strip():
-        st.markdown("**Preview**")
-        components.markdown_text(text)
-
-
-@routed
-def admin() -> None:
-    st.title("Data: load figures and commentary")
-    ctx = current()
-    v = data.table("vintages")
-    st.caption(f"The dashboard holds {len(v)} vintages; the newest is {plain(v.sort_values('seq')['label'].iloc[-1])}. "
-               f"Viewing {ctx.vintage_label}.")
-    if not _unlocked():
-        return
-    _upload_section()
-    st.divider()
-    _reference_section("targets")
-    st.divider()
-    _reference_section("comparators")
-    st.divider()
-    _commentary_section()
-

@@ -11,7 +11,7 @@ from ..engine import spc
 from ..engine.spc import VARIATION_LABEL
 from ..formatting import RAG_WORD, fmt_change, fmt_value, plain, rag_label, shown
 from ..periods import add_months, label, long_label
-from . import components, data, drafting
+from . import components, data, drafting, signin
 from .context import current, url_selectbox
 from .routing import routed
 
@@ -334,6 +334,7 @@ def about() -> None:
         "outside the limits, 7 in a row on one side of the average, 7 in a row rising or falling, or 2 of 3 near a "
         "limit. With fewer than 13 months the limits are marked trial.\n"
         "- **Missing** figures and cells printed *Not Yet Available* or *n/a* are shown as such and never treated as zero.")
+    _access_note()
     areas = data.table("areas")
     areas = areas[areas["head_of_service"] != ""]
     st.subheader("Service areas and heads of service")
@@ -344,3 +345,17 @@ def about() -> None:
     st.subheader("Definition changes under the same ref")
     st.dataframe(pd.DataFrame({"Ref": notes["ref"], "Indicator": notes["name"], "Note": notes["definition_note"]}),
                  hide_index=True, width="stretch")
+
+
+def _access_note() -> None:
+    st.subheader("Who can see and change this")
+    if not signin.auth_configured():
+        st.warning("Sign-in is not configured: this is the embedded demo. Anyone who can reach this server reads "
+                   "everything, and one shared admin secret unlocks every write. A council deployment switches on "
+                   "sign-in with its own identity provider and gives each person a role (README, Deploying for a "
+                   "council).", icon="🔓")
+        return
+    st.markdown("Sign-in is through the council's identity provider. Each person has a role: **viewers** read; "
+                "**area editors** also publish their own service areas' commentary; **publishers** load figures, "
+                "targets and comparators; **admins** do everything and see the audit trail. Every write is checked "
+                "against the role at the moment it is made and recorded with who and when.")

@@ -1,0 +1,3 @@
+from dashboard.ui import admin
+
+admin.audit_trail()

@@ -1,0 +1,189 @@
+"""Who may do what: roles from a small TOML file the admin edits, resolved from the sign-in claims.
+
+Pure (no streamlit): the app asks `permits` at the moment of every write, and the tests ask it directly.
+The file is read again whenever it changes, so a role taken away stops the next write, not the next restart.
+
+    group_claim = "groups"          # the ID-token claim holding group names (Entra ID: "groups" or "roles")
+
+    [[grant]]
+    email = "jo.bloggs@example.gov.uk"
+    role = "area_editor"
+    areas = ["front_door", "early_help"]
+
+    [[grant]]
+    group = "performance-team"
+    role = "publisher"
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
+
+ROLES_ENV = "DASHBOARD_ROLES"
+DEFAULT_ROLES_FILE = Path(".streamlit") / "roles.toml"
+
+# Each role includes the one before it; area editors add commentary for their named areas only.
+ROLE_ORDER = ("viewer", "area_editor", "publisher", "admin")
+ROLE_WORD = {"viewer": "viewer", "area_editor": "area editor", "publisher": "publisher", "admin": "admin"}
+
+READ, COMMENTARY, PUBLISH, MANAGE = "read", "commentary", "publish", "manage"
+ACTION_WORD = {READ: "read the dashboard", COMMENTARY: "publish commentary", PUBLISH: "load figures, targets and "
+               "comparators", MANAGE: "manage access"}
+
+
+class Grant(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    email: str | None = None
+    group: str | None = None
+    role: Literal["viewer", "area_editor", "publisher", "admin"]
+    areas: list[str] = []
+
+    @model_validator(mode="after")
+    def _one_subject(self) -> Grant:
+        if bool(self.email) == bool(self.group):
+            raise ValueError("give exactly one of email or group")
+        if self.role == "area_editor" and not self.areas:
+            raise ValueError("an area_editor grant needs areas = [...]")
+        return self
+
+
+class RolesFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    group_claim: str = "groups"
+    grant: list[Grant] = []
+
+
+class RolesError(ValueError):
+    """The roles file cannot be used: which file, which grant, what is wrong. Nobody gets a role from it."""
+
+
+@dataclass(frozen=True)
+class Identity:
+    """A person as the server knows them at this moment. `who` is what the journal and audit record."""
+    who: str
+    roles: frozenset[str] = frozenset()
+    areas: frozenset[str] = frozenset()
+    groups: tuple[str, ...] = ()
+    signed_in: bool = True
+
+    @property
+    def role(self) -> str | None:
+        """The highest role held, or None."""
+        held = [r for r in ROLE_ORDER if r in self.roles]
+        return held[-1] if held else None
+
+    def describe(self) -> str:
+        if self.role is None:
+            return f"{self.who} (no role)"
+        areas = f" for {', '.join(sorted(self.areas))}" if self.areas and self.role == "area_editor" else ""
+        return f"{self.who} ({ROLE_WORD[self.role]}{areas})"
+
+
+def permits(identity: Identity | None, action: str, area: str | None = None) -> bool:
+    """The one permission rule, checked on the server at the moment of each write."""
+    if identity is None or identity.role is None:
+        return False
+    level = ROLE_ORDER.index(identity.role)
+    if action == READ:
+        return True
+    if action == COMMENTARY:
+        return identity.role == "admin" or (area is not None and area in identity.areas)
+    if action == PUBLISH:
+        return level >= ROLE_ORDER.index("publisher")
+    if action == MANAGE:
+        return identity.role == "admin"
+    raise ValueError(f"unknown action {action!r}")
+
+
+def roles_path() -> Path:
+    return Path(os.environ.get(ROLES_ENV) or DEFAULT_ROLES_FILE)
+
+
+def parse_roles(text: str, where: str, known_areas: set[str] | None = None) -> RolesFile:
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise RolesError(f"{where}: not valid TOML ({exc})") from None
+    try:
+        roles = RolesFile.model_validate(raw)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            loc = err["loc"]
+            at = f"grant {loc[1] + 1}" if len(loc) > 1 and loc[0] == "grant" else ".".join(map(str, loc)) or "file"
+            problems.append(f"{where}, {at}: {err['msg'].removeprefix('Value error, ')}")
+        raise RolesError("; ".join(problems)) from None
+    if known_areas is not None:
+        for n, grant in enumerate(roles.grant, start=1):
+            unknown = sorted(set(grant.areas) - known_areas)
+            if unknown:
+                raise RolesError(f"{where}, grant {n}: unknown area {', '.join(unknown)}; use "
+                                 f"{', '.join(sorted(known_areas))}")
+    return roles
+
+
+_cache: dict[Path, tuple[tuple, RolesFile]] = {}
+_cache_lock = threading.Lock()
+
+
+def load_roles(path: Path | None = None, known_areas: set[str] | None = None) -> RolesFile:
+    """The roles file, re-read when its size or modification time changes. A missing file grants nothing."""
+    path = Path(path or roles_path())
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        return RolesFile()
+    stamp = (stat.st_mtime_ns, stat.st_size, tuple(sorted(known_areas or ())))
+    with _cache_lock:
+        cached = _cache.get(path)
+        if cached and cached[0] == stamp:
+            return cached[1]
+    roles = parse_roles(path.read_text(encoding="utf-8"), str(path), known_areas)
+    with _cache_lock:
+        _cache[path] = (stamp, roles)
+    return roles
+
+
+def resolve(roles: RolesFile, claims: dict) -> Identity:
+    """Claims from the identity provider (email, name, groups) to roles: every matching grant counts."""
+    email = str(claims.get("email") or "").strip().lower()
+    who = email or str(claims.get("preferred_username") or claims.get("sub") or "unknown").strip()
+    raw_groups = claims.get(roles.group_claim) or []
+    groups = tuple(str(g) for g in (raw_groups if isinstance(raw_groups, list | tuple) else [raw_groups]))
+    held, areas = set(), set()
+    for grant in roles.grant:
+        if (grant.email and email and grant.email.strip().lower() == email) or (grant.group and grant.group in groups):
+            held.add(grant.role)
+            areas.update(grant.areas)
+    return Identity(who=who, roles=frozenset(held), areas=frozenset(areas), groups=groups)
+
+
+DEMO_VIEWER = Identity(who="anyone (sign-in not configured)", roles=frozenset({"viewer"}), signed_in=False)
+DEMO_ADMIN = Identity(who="admin (app, shared secret)", roles=frozenset({"admin"}), signed_in=False)
+
+
+@dataclass
+class Refused(Exception):
+    """A write the identity may not make; the message says what and why."""
+    identity: Identity | None
+    action: str
+    area: str | None = None
+    detail: str = field(default="")
+
+    def __str__(self) -> str:
+        who = self.identity.describe() if self.identity else "nobody signed in"
+        scope = f" for {self.area}" if self.area else ""
+        return f"Refused: {who} may not {ACTION_WORD.get(self.action, self.action)}{scope}."
+
+
+def require(identity: Identity | None, action: str, area: str | None = None) -> Identity:
+    if not permits(identity, action, area):
+        raise Refused(identity, action, area)
+    return identity

@@ -1,0 +1,84 @@
+"""The audit trail: who did what, when, and what was refused.
+
+Accepted writes are already recorded by the journal (each manifest names its user and moment), so the trail
+reads them from there rather than keeping a second copy that could disagree. What the journal cannot hold
+(refused writes, failed or role-less sign-ins) goes to an append-only events file beside it:
+<data dir>/audit/events.jsonl, one JSON object per line, appended under an exclusive lock and synced.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fcntl
+import json
+import os
+from pathlib import Path
+
+import pandas as pd
+
+from . import journal
+
+COLUMNS = ["when", "who", "event", "what", "vintage", "outcome"]
+MAX_FIELD = 500  # a crafted claim or file name cannot grow the log without bound
+
+
+def events_path(db_path: Path | str) -> Path:
+    return Path(db_path).resolve().parent / "audit" / "events.jsonl"
+
+
+def _clip(value: object) -> str:
+    text = "" if value is None else str(value)
+    text = text.replace("\r", " ").replace("\n", " ")
+    return text if len(text) <= MAX_FIELD else text[:MAX_FIELD] + "…"
+
+
+def record(db_path: Path | str, event: str, who: str, what: str = "", outcome: str = "refused",
+           when: dt.datetime | None = None) -> None:
+    """Append one event. Never raises into the caller's request: a full disk must not turn a refusal into a
+    crash, so a failure to log is itself reported on stderr."""
+    line = {"when": (when or dt.datetime.now()).isoformat(timespec="seconds"), "who": _clip(who),
+            "event": _clip(event), "what": _clip(what), "vintage": "", "outcome": _clip(outcome)}
+    path = events_path(db_path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "a", encoding="utf-8") as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX)
+            fh.write(json.dumps(line, sort_keys=True) + "\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+    except OSError as exc:
+        import sys
+        print(f"audit: could not record {event} by {who}: {exc}", file=sys.stderr)
+
+
+def _journal_rows(db_path: Path | str) -> list[dict]:
+    rows = []
+    for entry in journal.entries(journal.journal_dir(db_path)):
+        m = entry.manifest
+        counts = ", ".join(f"{n} {t}" for t, n in sorted(m.get("row_counts", {}).items()))
+        source = f" from {m['source_file']}" if m.get("source_file") else ""
+        rows.append({"when": str(m.get("created", ""))[:19], "who": m.get("user", ""), "event": f"write: {m['kind']}",
+                     "what": f"{entry.vintage.get('label', '')}{source} ({counts or 'no rows'})",
+                     "vintage": entry.vintage.get("vintage", ""), "outcome": "published"})
+    return rows
+
+
+def _event_rows(db_path: Path | str) -> list[dict]:
+    path = events_path(db_path)
+    if not path.exists():
+        return []
+    rows = []
+    for n, line in enumerate(path.read_text("utf-8", errors="replace").splitlines(), start=1):
+        try:
+            item = json.loads(line)
+        except ValueError:  # a line cut short by a crash: shown, not hidden
+            item = {"when": "", "who": "", "event": "unreadable audit line", "what": f"line {n}", "outcome": ""}
+        rows.append({c: _clip(item.get(c, "")) for c in COLUMNS})
+    return rows
+
+
+def trail(db_path: Path | str) -> pd.DataFrame:
+    """Every write (from the journal) and every refusal (from the events file), oldest first."""
+    rows = _journal_rows(db_path) + _event_rows(db_path)
+    frame = pd.DataFrame(rows, columns=COLUMNS)
+    return frame.sort_values("when", kind="stable").reset_index(drop=True)

@@ -1,0 +1,290 @@
+"""The writing pages: load figures, targets and comparators (publishers), edit commentary (each area's
+editors), and the audit trail (admins). Every write runs in a button callback that first calls
+`signin.authorise` (the role as it is at that moment), then goes through lifecycle.commit via the loaders."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from .. import access, audit, journal, lifecycle, loader, reference
+from ..formatting import plain, shown
+from ..periods import iso, label, long_label, parse_period
+from . import components, data, signin
+from .context import current
+from .routing import routed
+
+# Writes happen in button callbacks: they run once, before the script, so a rerun can never repeat or drop them.
+
+
+def attempt_write(write) -> tuple[str | None, str | None]:
+    """Run one write (after the caller's `signin.authorise`): (vintage, None), or (None, why it was refused) for
+    a rejected file, another writer, or a fault of the disk or database."""
+    try:
+        return write(), None
+    except loader.LoadRejected as exc:
+        return None, "; ".join(str(p) for p in exc.problems)
+    except journal.WriterBusy as exc:
+        return None, str(exc)
+    except lifecycle.FAULTS as exc:
+        return None, lifecycle.explain(exc)
+
+
+def _authorised(action: str, area: str | None, what: str, result_key: str):
+    """The identity, or None with the refusal put where the page shows it."""
+    try:
+        return signin.authorise(action, area, what)
+    except access.Refused as exc:
+        st.session_state[result_key] = ("error", str(exc))
+        return None
+
+
+def publish_commentary(area: str, period, text: str, author: str, result_key: str, done: str,
+                       verb: str = "Saved") -> None:
+    """The one commentary write (admin page and the area page's draft): permission for *this* area, now."""
+    identity = _authorised(access.COMMENTARY, area, f"commentary for {long_label(period)}", result_key)
+    if identity is None:
+        return
+    vintage, refused = attempt_write(lambda: loader.publish_commentary(
+        data.db_path(), area, period, text, author=author, user=identity.who))
+    if refused:
+        st.session_state[result_key] = ("error", f"Not saved: {refused}")
+        return
+    st.session_state[result_key] = ("ok", f"{verb} as vintage {vintage}: {done}")
+
+
+def _show_result(key: str) -> None:
+    result = st.session_state.pop(key, None)
+    if result:
+        (st.success if result[0] == "ok" else st.error)(result[1])
+
+
+def _publish_upload(file_id: str) -> None:
+    pending = st.session_state.get("_pending_upload")
+    if pending is None or pending[0] != file_id:
+        st.session_state["_upload_result"] = ("error", "The preview is out of date: upload the file again.")
+        return
+    identity = _authorised(access.PUBLISH, None, f"figures from {pending[1].parsed.file}", "_upload_result")
+    if identity is None:
+        return
+    name = st.session_state.get("vintage_name", "").strip() or None
+    vintage, refused = attempt_write(lambda: loader.publish_plan(data.db_path(), pending[1], name, user=identity.who))
+    if refused:
+        st.session_state["_upload_result"] = ("error", f"Not published: {refused}")
+        return
+    st.session_state["_published"] = (file_id, vintage)
+    st.session_state.pop("_pending_upload", None)
+
+
+def _problems_table(problems: list[loader.Problem]) -> None:
+    st.dataframe(pd.DataFrame({"File": [p.file for p in problems], "Row": [p.row or "" for p in problems],
+                               "Column": [p.column or "" for p in problems], "Problem": [p.message for p in problems]}),
+                 hide_index=True, width="stretch")
+
+
+def _upload_section() -> None:
+    st.subheader("Load figures")
+    st.caption("A long CSV (`ref,period,value[,status]`) or the wide scorecard layout (Ref, Indicator, month columns) "
+               "as CSV or XLSX. You see what will change before anything is written; publishing adds a new vintage, "
+               "so what the panel was told before stays available.")
+    up = st.file_uploader("Figures file", type=["csv", "xlsx"], key="upload")
+    _show_result("_upload_result")
+    if up is None:
+        return
+    done = st.session_state.get("_published")
+    if done and done[0] == up.file_id:
+        st.success(f"Published {up.name} as vintage {done[1]}. Every page now shows it; remove the file to load another.")
+        return
+    reader = data.reader()
+    with st.status(f"Reading {up.name}…", expanded=False) as status:
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / ("upload" + Path(up.name).suffix.lower())
+            path.write_bytes(up.getvalue())
+            authorities = set(reader.table("authorities")["authority"])
+            parsed = loader.parse_upload(path, loader.catalogue_of(reader), authorities, data.authority(),
+                                         week_ending_day=reader.week_ending_weekday(), display_name=up.name)
+        status.update(label=f"Comparing {up.name} with the figures held…")
+        diff = loader.plan_upload(reader, parsed)
+        status.update(label=f"Read {up.name}", state="error" if parsed.problems else "complete")
+    if parsed.problems:
+        st.error(f"Rejected: {len(parsed.problems)} problem(s) in {up.name}. Nothing will be loaded; fix the file "
+                 "and upload it again.", icon="✖")
+        _problems_table(parsed.problems)
+        return
+    ind = data.table("indicators").set_index("ref")
+    m1, m2, m3, m4 = st.columns(4)
+    m1.metric("New figures", len(diff.added))
+    m2.metric("Revisions", len(diff.revised))
+    m3.metric("Unchanged", diff.unchanged)
+    m4.metric("Weekly figures", len(parsed.weekly))
+    if parsed.month_columns:
+        st.caption("Month columns read: " + "; ".join(f"“{h}” as {label(parse_period(m))}" for h, m in parsed.month_columns))
+    if not diff.added.empty:
+        st.markdown("**New figures**")
+        a = diff.added
+        st.dataframe(pd.DataFrame({"Ref": a["ref"], "Indicator": a["ref"].map(ind["name"]), "Month": a["period"].map(label),
+                                   "Figure": [shown(v, s, ind.at[r, "unit"]) for v, s, r in
+                                              zip(a["value"], a["status"], a["ref"])]}), hide_index=True, width="stretch")
+    if not diff.revised.empty:
+        st.markdown("**Revisions to figures already reported**")
+        r = diff.revised
+        st.dataframe(pd.DataFrame({"Ref": r["ref"], "Indicator": r["ref"].map(ind["name"]), "Month": r["period"].map(label),
+                                   "Now": [shown(v, s, ind.at[x, "unit"]) for v, s, x in
+                                           zip(r["old_value"], r["old_status"], r["ref"])],
+                                   "Will be": [shown(v, s, ind.at[x, "unit"]) for v, s, x in
+                                               zip(r["value"], r["status"], r["ref"])]}), hide_index=True, width="stretch")
+    st.session_state["_pending_upload"] = (up.file_id, diff)
+    with st.form("publish_upload"):
+        st.text_input("Name this vintage", value=f"Upload of {up.name}", max_chars=120, key="vintage_name")
+        st.form_submit_button("Publish", type="primary", on_click=_publish_upload, args=(up.file_id,))
+
+
+REFERENCE_HELP = {
+    "targets": ("Load targets", "`ref,target[,tolerance][,from]`: the target as printed (85%, 20-24%, <7%, 552; blank "
+                "withdraws it), an optional Amber tolerance in the indicator's units, and the financial year or month "
+                "it applies from (2024/25, Apr-24; blank: from the start). Earlier months keep the target they had."),
+    "comparators": ("Load comparators", "`ref,comparator,value,year[,source]`: comparator gm, nw, sn or england, the "
+                    "published year (2022/23) and where it was published. A newer year replaces the one shown from "
+                    "now on; what earlier vintages showed the panel is kept."),
+}
+
+
+def _publish_reference(kind: str, file_id: str) -> None:
+    pending = st.session_state.get(f"_ref_{kind}")
+    if pending is None or pending[0] != file_id:
+        st.session_state[f"_ref_{kind}_result"] = ("error", "The preview is out of date: upload the file again.")
+        return
+    identity = _authorised(access.PUBLISH, None, f"{kind} from {pending[1].file}", f"_ref_{kind}_result")
+    if identity is None:
+        return
+    vintage, refused = attempt_write(lambda: reference.publish(data.db_path(), pending[1], user=identity.who))
+    if refused:
+        st.session_state[f"_ref_{kind}_result"] = ("error", f"Not published: {refused}")
+        return
+    st.session_state[f"_ref_{kind}_result"] = ("ok", f"Published as vintage {vintage}.")
+    st.session_state[f"_ref_{kind}_done"] = file_id
+    st.session_state.pop(f"_ref_{kind}", None)
+
+
+def _reference_section(kind: str) -> None:
+    title, help_text = REFERENCE_HELP[kind]
+    st.subheader(title)
+    st.caption(help_text)
+    up = st.file_uploader(f"{kind.title()} file", type=["csv", "xlsx"], key=f"upload_{kind}")
+    _show_result(f"_ref_{kind}_result")
+    if up is None or st.session_state.get(f"_ref_{kind}_done") == up.file_id:
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / ("upload" + Path(up.name).suffix.lower())
+        path.write_bytes(up.getvalue())
+        upload = reference.PARSERS[kind](path, data.reader(), data.authority(), display_name=up.name)
+    if upload.problems:
+        st.error(f"Rejected: {len(upload.problems)} problem(s) in {up.name}. Nothing will be loaded; fix the file "
+                 "and upload it again.", icon="✖")
+        _problems_table(upload.problems)
+        return
+    st.markdown(f"**What publishing {up.name} will change** ({len(upload.rows)} {kind})")
+    st.dataframe(upload.changes, hide_index=True, width="stretch")
+    st.session_state[f"_ref_{kind}"] = (up.file_id, upload)
+    st.button(f"Publish {kind}", type="primary", key=f"publish_{kind}", on_click=_publish_reference,
+              args=(kind, up.file_id))
+
+
+def _commentary_section(areas: dict[str, str]) -> None:
+    st.subheader("Edit commentary")
+    st.caption("Stored per service area and month as a new vintage (earlier wording is kept). Markdown is allowed; "
+               "HTML is shown as typed, never run.")
+    c1, c2 = st.columns(2)
+    area = c1.selectbox("Service area", list(areas), format_func=areas.get, key="edit_area")
+    months = [iso(m) for m in data.months("latest")]
+    month = c2.selectbox("Month", months, format_func=lambda m: long_label(parse_period(m)), key="edit_month")
+    period = parse_period(month)
+    existing = data.commentary("latest", area, period)
+    start = existing.iloc[0]["text"] if not existing.empty else ""
+    key = f"commentary_{area}_{month}"
+    with st.form(f"form_{key}"):
+        text = st.text_area("Commentary", value=start, height=220, max_chars=loader.MAX_COMMENTARY_CHARS, key=key)
+        st.text_input("Your name (recorded with the edit)", max_chars=80, key="commentary_author")
+        st.form_submit_button("Publish commentary", type="primary", on_click=_publish_commentary_form,
+                              args=(area, period, key))
+    _show_result("_commentary_result")
+    if text.strip():
+        st.markdown("**Preview**")
+        components.markdown_text(text)
+
+
+def _publish_commentary_form(area: str, period, key: str) -> None:
+    publish_commentary(area, period, st.session_state.get(key, ""), st.session_state.get("commentary_author", ""),
+                       "_commentary_result", f"the area page shows it for {long_label(period)}.")
+
+
+def editable_areas() -> dict[str, str]:
+    """Service areas whose commentary this person may publish (weekly is a table, not a service area)."""
+    areas = data.table("areas").sort_values("sort_order")
+    names = {a: t for a, t in zip(areas["area"], areas["title"]) if a != "weekly"}
+    return {a: t for a, t in names.items() if signin.may(access.COMMENTARY, a)}
+
+
+@routed
+def admin() -> None:
+    st.title("Load figures and commentary")
+    ctx = current()
+    v = data.table("vintages")
+    st.caption(f"The dashboard holds {len(v)} vintages; the newest is {plain(v.sort_values('seq')['label'].iloc[-1])}. "
+               f"Viewing {ctx.vintage_label}.")
+    if not signin.auth_configured() and not signin.demo_unlock_form():
+        return
+    wrote = False
+    if signin.may(access.PUBLISH):
+        _upload_section()
+        st.divider()
+        _reference_section("targets")
+        st.divider()
+        _reference_section("comparators")
+        wrote = True
+    areas = editable_areas()
+    if areas:
+        if wrote:
+            st.divider()
+        _commentary_section(areas)
+        wrote = True
+    if not wrote:
+        st.info("Your role lets you read the dashboard but not change it. Ask your performance team if you need to "
+                "load figures or write an area's commentary.")
+
+
+@routed
+def audit_trail() -> None:
+    st.title("Audit trail")
+    st.caption("Every write (from the write journal: who, when, what, which vintage) and every refused write, "
+               "failed sign-in and sign-in without a role, oldest first. `dashboard audit` prints the same as CSV.")
+    try:
+        signin.authorise(access.MANAGE, None, "open the audit trail")
+    except access.Refused as exc:
+        st.error(str(exc))
+        return
+    trail = audit.trail(data.db_path())
+    refused = trail[trail["outcome"] != "published"]
+    m1, m2 = st.columns(2)
+    m1.metric("Writes", int((trail["outcome"] == "published").sum()))
+    m2.metric("Refused or failed", len(refused))
+    shown_trail = trail.iloc[::-1]
+    st.dataframe(pd.DataFrame({"When": shown_trail["when"], "Who": shown_trail["who"], "Event": shown_trail["event"],
+                               "What": shown_trail["what"], "Vintage": shown_trail["vintage"],
+                               "Outcome": shown_trail["outcome"]}), hide_index=True, width="stretch")
+    st.download_button("Download the audit trail (CSV)", trail.to_csv(index=False).encode(), "audit-trail.csv",
+                       "text/csv")
+    st.subheader("Who has which role")
+    if not signin.auth_configured():
+        st.info("Sign-in is not configured: this is the embedded demo, where anyone reads and the shared admin secret "
+                "unlocks every write. README, Deploying for a council, says how to switch on sign-in and roles.")
+        return
+    roles = access.load_roles(known_areas=set(data.table("areas")["area"]))
+    st.caption(f"From {access.roles_path()} (edited by the admin; read again whenever it changes). Group names are "
+               f"read from the `{roles.group_claim}` claim.")
+    st.dataframe(pd.DataFrame({"Email or group": [g.email or f"group: {g.group}" for g in roles.grant],
+                               "Role": [access.ROLE_WORD[g.role] for g in roles.grant],
+                               "Areas": [", ".join(g.areas) for g in roles.grant]}), hide_index=True, width="stretch")
