@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 DB ?= data/dashboard.duckdb
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench build clean browser-deps
+.PHONY: run test bench build clean browser-deps image
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -37,6 +37,11 @@ test: $(STAMP) browser-deps
 # synthetic, generated on first use into bench-data/ (about 1 GB); results go to bench-results/.
 bench: $(STAMP) browser-deps
 	$(BIN)/python benchmarks/run.py
+
+# The container a council's IT builds (Dockerfile; deploy/compose.yaml runs two replicas behind a proxy).
+# Needs a Docker daemon, so it is not part of make test (README, Deploying for a council, says what was checked).
+image:
+	docker build -t childrens-dashboard .
 
 # The journal under data/journal is the council's record, never a build product: clean leaves it alone.
 clean:
