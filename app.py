@@ -4,7 +4,7 @@ import streamlit as st
 
 from dashboard import access
 from dashboard.store import StoreUnavailable
-from dashboard.ui import presenter, signin
+from dashboard.ui import presenter, signin, views
 from dashboard.ui.components import PAGE_PATHS
 from dashboard.ui.context import sidebar
 
@@ -29,8 +29,10 @@ try:
         data_pages.append(st.Page(P["audit"], title="Audit trail", icon=":material/policy:", url_path="audit"))
     data_pages.append(st.Page(P["about"], title="About the data", url_path="about"))
     pages = {
+        # The default page is served at "/"; the hidden twin answers a typed or shared /overview link.
         "Dashboard": [st.Page(P["overview"], title="Overview", icon=":material/dashboard:", default=True,
-                              url_path="overview")],
+                              url_path="home"),
+                      st.Page(views.overview, title="Overview", url_path="overview", visibility="hidden")],
         "Service areas": [
             st.Page(P["front_door"], title="Front Door", url_path="front-door"),
             st.Page(P["early_help"], title="Early Help", url_path="early-help"),

@@ -38,7 +38,7 @@ def test_overview(month):
     assert any("RAG counts" in m.value for m in at.markdown)
     charts = at.get("vega_lite_chart")
     assert charts and "RAG ratings by service area" in charts[0].proto.spec
-    assert "Exceptions to discuss" in [h.value for h in at.subheader]
+    assert "Exceptions to discuss" in [h.value for h in at.header]
 
 
 @pytest.mark.parametrize("month", sorted(MONTHS))
@@ -47,7 +47,7 @@ def test_indicator_detail(month):
     spec = at.get("vega_lite_chart")[0].proto.spec
     assert "CIN8 Child and Family" in spec and "strokeDash\": [8, 4]" in spec  # the target line
     assert any(c.value.startswith("Chart summary: CIN8") for c in at.caption)
-    assert "Every figure, every vintage" in [h.value for h in at.subheader]
+    assert "Every figure, every vintage" in [h.value for h in at.header]
 
 
 def test_indicator_detail_lists_both_vintages_of_a_revised_cell():

@@ -109,7 +109,7 @@ run = run_page
 
 def test_plan_page_lists_priorities_overdue_and_linked_indicators():
     at = run("improvement_plan", "2024-01")
-    assert [h.value for h in at.subheader] == ["1: Quality of Practice", "2: Working in Partnership",
+    assert [h.value for h in at.header] == ["1: Quality of Practice", "2: Working in Partnership",
                                                "3: Commissioning and Sufficiency", "4: Leadership and Workforce"]
     tables = "\n".join(d.value.to_csv() for d in at.dataframe)
     assert "⚠ Overdue" in tables and "– Not printed" in tables

@@ -105,7 +105,7 @@ def test_exports_carry_the_printed_rag_and_the_basis(reader):
 
 def test_printed_vs_calculated_page_lists_differences():
     at = run_page("printed", month="2023-09")
-    assert any("Where the printed RAG differs" in h.value for h in at.subheader)
+    assert any("Where the printed RAG differs" in h.value for h in at.header)
     frames = [df.value for df in at.dataframe]
     assert any("CF1" in set(f.get("Ref", pd.Series(dtype=str))) for f in frames)
 

@@ -63,7 +63,7 @@ def test_nov23_vintage_shows_sep23_as_printed():
 
 def test_data_quality_page_lists_each_check():
     at = app("data_quality")
-    heads = [h.value for h in at.subheader]
+    heads = [h.value for h in at.header]
     assert any(h.startswith("Missing and not-yet-available months") for h in heads)
     text = texts(at)
     assert "EH10" in text and "WF10" in text  # definition changes under the same ref

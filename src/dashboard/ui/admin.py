@@ -86,7 +86,7 @@ def _problems_table(problems: list[loader.Problem]) -> None:
 
 
 def _upload_section() -> None:
-    st.subheader("Load figures")
+    st.header("Load figures")
     st.caption("A long CSV (`ref,period,value[,status]`) or the wide scorecard layout (Ref, Indicator, month columns) "
                "as CSV or XLSX. You see what will change before anything is written; publishing adds a new vintage, "
                "so what the panel was told before stays available.")
@@ -171,7 +171,7 @@ def _publish_reference(kind: str, file_id: str) -> None:
 
 def _reference_section(kind: str) -> None:
     title, help_text = REFERENCE_HELP[kind]
-    st.subheader(title)
+    st.header(title)
     st.caption(help_text)
     up = st.file_uploader(f"{kind.title()} file", type=["csv", "xlsx"], key=f"upload_{kind}")
     _show_result(f"_ref_{kind}_result")
@@ -194,7 +194,7 @@ def _reference_section(kind: str) -> None:
 
 
 def _commentary_section(areas: dict[str, str]) -> None:
-    st.subheader("Edit commentary")
+    st.header("Edit commentary")
     st.caption("Stored per service area and month as a new vintage (earlier wording is kept). Markdown is allowed; "
                "HTML is shown as typed, never run.")
     c1, c2 = st.columns(2)
@@ -277,7 +277,7 @@ def audit_trail() -> None:
                                "Outcome": shown_trail["outcome"]}), hide_index=True, width="stretch")
     st.download_button("Download the audit trail (CSV)", trail.to_csv(index=False).encode(), "audit-trail.csv",
                        "text/csv")
-    st.subheader("Who has which role")
+    st.header("Who has which role")
     if not signin.auth_configured():
         st.info("Sign-in is not configured: this is the embedded demo, where anyone reads and the shared admin secret "
                 "unlocks every write. README, Deploying for a council, says how to switch on sign-in and roles.")

@@ -118,7 +118,7 @@ def markdown_text(text: str) -> None:
 
 def commentary(vintage: str, area: str, month: dt.date) -> None:
     c = data.commentary(vintage, area, month)
-    st.subheader(f"Commentary, {label(month)}")
+    st.header(f"Commentary, {label(month)}")
     if c.empty:
         st.info(f"No commentary was printed for this area for {label(month)}.")
         return

@@ -68,7 +68,7 @@ def _vintage_options() -> tuple[list[str], dict[str, str]]:
 def sidebar() -> Context:
     options, labels = _vintage_options()
     with st.sidebar:
-        st.markdown("### View")
+        st.markdown("## View")
         vintage = url_selectbox("Figures as reported", options, key="vintage", format_func=lambda v: labels.get(v, v),
                                 help="Pick a pack to see every page exactly as it was reported then. Latest shows revised figures.")
         months = [iso(m) for m in data.months(vintage)]
@@ -80,12 +80,12 @@ def sidebar() -> Context:
                               default=iso(default) if default else None,
                               help="Only months with figures are listed. The default is the newest month with a "
                                    "complete scorecard (at least half as many figures as the fullest month).")
-        st.markdown("### Filter the scorecard")
+        st.markdown("## Filter the scorecard")
         rag = st.multiselect("RAG rating", RAG_CHOICES, default=[], key="rag", bind="query-params",
                              placeholder="All ratings")
         text = st.text_input("Search ref or indicator", key="q", placeholder="e.g. CIN8 or visits")
         off_target = st.toggle("Off target only (Red or Amber)", key="off")
-        st.markdown("### Present")
+        st.markdown("## Present")
         st.button("Present to the panel", icon=":material/slideshow:", on_click=_present, key="start_present",
                   help="Full-screen step-through of this month's Red and Amber indicators, one per screen.")
     return Context(month=parse_period(month), vintage=vintage, vintage_label=plain(labels.get(vintage, vintage)),

@@ -119,12 +119,12 @@ def improvement_plan() -> None:
     if not model["brag_printed"]:
         st.caption("BRAG: the packs' Action and Impact BRAG cells carry no rating in the published text, so every "
                    "action shows “Not printed”. Overdue means the printed end month is before the month you picked "
-                   "and no Blue (completed) rating has been recorded. BRAG can be loaded with `dashboard load-plan`.")
+                   "and no Blue (completed) rating has been recorded. BRAG can be loaded with the command dashboard load-plan.")
 
     by_priority, by_focus, appendix = st.tabs(["By priority", "By focus area", "Appendix B: measures"])
     with by_priority:
         for p in model["priorities"]:
-            st.subheader(p["title"])
+            st.header(p["title"])
             st.markdown(p["text"])
             st.dataframe(p["table"], hide_index=True, width="stretch", key=f"plan_p{p['key']}",
                          column_config={"Action": st.column_config.TextColumn(width="large"),

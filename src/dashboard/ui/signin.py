@@ -102,8 +102,8 @@ def _only_page(body, title: str) -> None:
     from .components import PAGE_PATHS
 
     # Every page's address leads here too, so a deep link opens the sign-in page rather than "Page not found".
-    paths = sorted({Path(p).stem for p in PAGE_PATHS.values()} - {"overview"})
-    pages = [st.Page(body, title=title, url_path="overview", default=True)]
+    paths = sorted({Path(p).stem for p in PAGE_PATHS.values()})
+    pages = [st.Page(body, title=title, url_path="welcome", default=True)]
     pages += [st.Page(body, title=title, url_path=path) for path in paths]
     st.navigation(pages, position="hidden").run()
     st.stop()

@@ -52,7 +52,7 @@ def revisions() -> None:
     m1.metric("Revised figures", len(rev))
     m2.metric("Changed the RAG rating", moved_rag)
     m3.metric("Changed the direction of travel", moved_dir)
-    st.subheader(f"{len(shown_rev)} revised figures")
+    st.header(f"{len(shown_rev)} revised figures")
     if shown_rev.empty:
         st.info("No revision matches these filters.")
         _who_loaded_what(loaded_by)
@@ -100,7 +100,7 @@ def _loaded_by() -> dict[str, str]:
 def _who_loaded_what(loaded_by: dict[str, str]) -> None:
     v = data.table("vintages")
     v = v[v["kind"] != "pack"].sort_values("seq", ascending=False)
-    st.subheader("Who loaded what")
+    st.header("Who loaded what")
     if v.empty:
         st.caption("Nothing has been loaded or edited since the published packs.")
         return
@@ -126,32 +126,32 @@ def data_quality() -> None:
         st.dataframe(out, hide_index=True, width="stretch")
 
     gaps = checks["gaps"]
-    st.subheader(f"Missing and not-yet-available months ({len(gaps)} indicators)")
+    st.header(f"Missing and not-yet-available months ({len(gaps)} indicators)")
     st.caption("Months printed as 'Not Yet Available' or 'n/a', and months with no figure between an indicator's "
                "first and last figure. None of these is ever counted as zero.")
     table(gaps, {"ref": "Ref", "indicator": "Indicator", "area": "Area", "not_yet_available": "Not yet available",
                  "not_applicable": "n/a", "no_figure": "No figure printed"}, "Every indicator has a figure for every month.")
 
     defs = checks["definitions"]
-    st.subheader(f"Definition changes under the same ref ({len(defs)})")
+    st.header(f"Definition changes under the same ref ({len(defs)})")
     st.caption("Where a ref kept its number but its wording or counting rule changed, a trend across the change "
                "compares different things. Damaged OCR wording is not counted as a change.")
     table(defs, {"ref": "Ref", "indicator": "Indicator now", "area": "Area", "note": "What changed",
                  "wording": "Wording in each pack"}, "No ref changed its definition.")
 
     churn = checks["churn"]
-    st.subheader(f"Refs that appear or disappear between packs ({len(churn)})")
+    st.header(f"Refs that appear or disappear between packs ({len(churn)})")
     table(churn, {"ref": "Ref", "indicator": "Indicator", "area": "Area", "change": "Change",
                   "from_pack": "Between", "to_pack": "And"}, "Every pack printed the same refs.")
 
     odd = checks["implausible"]
-    st.subheader(f"Figures outside a plausible range ({len(odd)})")
+    st.header(f"Figures outside a plausible range ({len(odd)})")
     st.caption("Impossible values (a percentage outside 0–100, a negative count) are rejected on load; these are "
                "figures far from the indicator's usual level, worth checking against the source.")
     table(odd, {"ref": "Ref", "indicator": "Indicator", "area": "Area", "month": "Month", "value": "Figure",
                 "why": "Why it is listed"}, "No figure is outside its plausible range.")
 
-    st.subheader("Vintages")
+    st.header("Vintages")
     v = data.table("vintages").sort_values("seq")
     st.dataframe(pd.DataFrame({"Vintage": v["vintage"], "Reported in": v["label"], "Date": pd.to_datetime(v["published"]).dt.date,
                                "Kind": v["kind"], "Source": v["source_file"], "Note": v["as_of_note"]}),
@@ -174,7 +174,7 @@ def printed_vs_calculated() -> None:
     counts = diff.groupby(["month_label", "vintage_label", "area_name"], sort=False).agg(
         printed=("ref", "size"), differ=("rag_agrees", lambda s: int((~s).sum())),
         arrows_differ=("direction_agrees", lambda s: int((~s).sum()))).reset_index()
-    st.subheader("How often they differ")
+    st.header("How often they differ")
     st.dataframe(counts.rename(columns={"month_label": "Month", "vintage_label": "Printed in", "area_name": "Area",
                                         "printed": "Ratings printed", "differ": "RAG differs",
                                         "arrows_differ": "Arrow differs"}), hide_index=True, width="stretch")
@@ -187,7 +187,7 @@ def printed_vs_calculated() -> None:
     shown_rows = diff[(diff["month_label"] == month) & ~diff["rag_agrees"]]
     if area != "All areas":
         shown_rows = shown_rows[shown_rows["area_name"] == area]
-    st.subheader(f"Where the printed RAG differs ({len(shown_rows)} indicators, {month})")
+    st.header(f"Where the printed RAG differs ({len(shown_rows)} indicators, {month})")
     if shown_rows.empty:
         st.success("Every printed rating agrees with the calculated one here.")
         return

@@ -47,7 +47,7 @@ def area(area: str) -> None:
         return
     components.headline_tiles(sc)
     shown_sc = ctx.filter(sc)
-    st.subheader(f"Scorecard: {len(shown_sc)} of {len(sc)} indicators")
+    st.header(f"Scorecard: {len(shown_sc)} of {len(sc)} indicators")
     components.rag_legend()
     if shown_sc.empty:
         st.info("No indicator matches the filters in the sidebar.")
@@ -140,7 +140,7 @@ def overview() -> None:
         st.dataframe(model["bases"], hide_index=True, width="stretch")
         st.caption("A target first, then England and statistical neighbours, then last year's figure (About the data).")
 
-    st.subheader("Exceptions to discuss")
+    st.header("Exceptions to discuss")
     st.caption("Red and Amber indicators in triage order: Red first, then those also declining or showing an SPC "
                "concern; then activity measures (not rated) whose figure is unusually high or low by SPC. Select a row "
                "to open the indicator.")
@@ -154,10 +154,10 @@ def overview() -> None:
         if ref:
             components.open_detail(ref)
 
-    st.subheader("Papers for the panel")
+    st.header("Papers for the panel")
     components.export_buttons(ctx, key="dl_overview")
 
-    st.subheader(f"Biggest movers since {label(add_months(ctx.month, -1))}")
+    st.header(f"Biggest movers since {label(add_months(ctx.month, -1))}")
     if model["movers"].empty:
         st.info(f"No indicator has figures for both {label(add_months(ctx.month, -1))} and {label(ctx.month)}.")
     else:
@@ -212,7 +212,7 @@ def indicator() -> None:
 
     left, right = st.columns([2, 3])
     with left:
-        st.subheader("About this indicator")
+        st.header("About this indicator")
         components.indicator_facts(row)
         d = data.derived(ctx.month, ctx.vintage)
         if ref in d.index and row["unit"] == "count":
@@ -235,7 +235,7 @@ def indicator() -> None:
             for w in wording.itertuples():
                 st.markdown(f"- {plain(w.label)}: “{plain(w.name_as_printed)}”" + (" (damaged in the source)" if w.name_damaged else ""))
     with right:
-        st.subheader("Every figure, every vintage")
+        st.header("Every figure, every vintage")
         table = hist.copy()
         table = table[table["seq"] <= (seqs.max() if ctx.vintage == "latest" else seqs[ctx.vintage])]
         unit = row["unit"]
@@ -314,7 +314,7 @@ def about() -> None:
         "**Performance and Quality Assurance Scorecards**: the January 2023 scorecard and the scorecards in the "
         "Children's Services Scrutiny Panel packs of **8 November 2023** and **6 March 2024**, plus the weekly "
         "*Brilliant at the Basics* table. Every figure records the pack, file and line it came from.")
-    st.subheader("Vintages: figures as reported")
+    st.header("Vintages: figures as reported")
     v = data.table("vintages")
     st.dataframe(pd.DataFrame({"Vintage": v["vintage"], "Reported in": v["label"], "Date": pd.to_datetime(v["published"]).dt.date,
                                "Source": v["source_file"], "Note": v["as_of_note"]}), hide_index=True, width="stretch")
@@ -322,7 +322,7 @@ def about() -> None:
         "Figures are revised between packs as recording catches up (for example FD1 contacts in September 2023: "
         "1,265 in the November 2023 pack, 1,318 in the March 2024 pack). Both are kept. The default view shows the "
         "latest figure for each month; pick a pack under *Figures as reported* to see exactly what the panel was told.")
-    st.subheader("How ratings are worked out")
+    st.header("How ratings are worked out")
     st.markdown(
         "- **RAG** is calculated, not set by hand. Green meets the target (or sits inside a target band); Amber misses "
         "it by no more than 5 percentage points (percentages) or 5% of the target (counts, rates, averages); Red "
@@ -337,18 +337,18 @@ def about() -> None:
     _access_note()
     areas = data.table("areas")
     areas = areas[areas["head_of_service"] != ""]
-    st.subheader("Service areas and heads of service")
+    st.header("Service areas and heads of service")
     st.dataframe(pd.DataFrame({"Area": areas["title"], "Head of service": areas["head_of_service"],
                                "Role": areas["head_role"], "Source": areas["head_source"]}), hide_index=True, width="stretch")
     ind = data.table("indicators")
     notes = ind[ind["definition_note"] != ""]
-    st.subheader("Definition changes under the same ref")
+    st.header("Definition changes under the same ref")
     st.dataframe(pd.DataFrame({"Ref": notes["ref"], "Indicator": notes["name"], "Note": notes["definition_note"]}),
                  hide_index=True, width="stretch")
 
 
 def _access_note() -> None:
-    st.subheader("Who can see and change this")
+    st.header("Who can see and change this")
     if not signin.auth_configured():
         st.warning("Sign-in is not configured: this is the embedded demo. Anyone who can reach this server reads "
                    "everything, and one shared admin secret unlocks every write. A council deployment switches on "
