@@ -4,6 +4,10 @@ from pathlib import Path
 
 import pytest
 
+# The app draws the default month's paper charts in the background (worker processes); the tests that
+# need it call chartpool directly, so no test run pays for it by accident.
+os.environ.setdefault("DASHBOARD_WARM_PAPERS", "0")
+
 from dashboard import ingest, store
 
 ROOT = Path(__file__).resolve().parent.parent

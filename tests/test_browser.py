@@ -260,6 +260,14 @@ def test_downloads_are_made_on_click(server, browser):
     assert download.value.suggested_filename == "scorecard-2023-09-front_door.csv"
     rows = Path(download.value.path()).read_text(encoding="utf-8-sig").splitlines()
     assert rows[0].startswith("Ref,Indicator,Area") and rows[1].startswith("FD1,")
+    # The PDF is prepared in the page, with a status naming each step, then offered for download.
+    page.get_by_role("button", name="Prepare PDF panel pack").click()
+    page.get_by_role("button", name="Download PDF panel pack").wait_for(timeout=90_000)
+    settle(page)
+    with page.expect_download(timeout=60_000) as download:
+        page.get_by_role("button", name="Download PDF panel pack").click()
+    assert download.value.suggested_filename == "scorecard-2023-09-front_door.pdf"
+    assert Path(download.value.path()).read_bytes().startswith(b"%PDF")
 
 
 def test_commentary_and_labels_fetch_nothing_from_other_sites(admin_server, browser, tmp_path):

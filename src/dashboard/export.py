@@ -6,14 +6,13 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
-from . import panel, service
+from . import chartpool, panel, service
 from .engine.scorecard import comparator_years
 from .engine.scorecard import exceptions as scorecard_exceptions
 from .engine.spc import VARIATION_LABEL
@@ -250,32 +249,27 @@ def to_xlsx(pack: Pack) -> bytes:
 
 # ---------------------------------------------------------------- charts
 
-def _spec(chart) -> str:
-    """An Altair chart or an already-built Vega-Lite spec, as JSON for vl-convert."""
-    spec = chart if isinstance(chart, dict) else chart.to_dict(validate=False)
-    # Inline data can hold python dates (tooltips only; axes use timestamps): write them as ISO text.
-    return json.dumps(spec, default=str)
-
-
 def chart_png(chart, scale: float = 2.0) -> bytes:
-    import vl_convert as vlc
-
-    return vlc.vegalite_to_png(_spec(chart), scale=scale)
+    return chartpool.png(chart, scale=scale)
 
 
 def chart_svg(chart) -> str:
-    import vl_convert as vlc
+    return chartpool.svg(chart)
 
-    return vlc.vegalite_to_svg(_spec(chart))
+
+def chart_job(pack: Pack, ref: str) -> chartpool.Job:
+    """What one indicator's paper chart shows: its scorecard row, its series to the month, its revised months."""
+    row = pack.scorecard[pack.scorecard["ref"] == ref].iloc[0]
+    series = pack.observations[(pack.observations["ref"] == ref) & (pack.observations["period"] <= pack.month)]
+    revised = frozenset(p for r, p in pack.revised if r == ref)
+    return row.drop(labels=["spark"], errors="ignore").to_dict(), series.sort_values("period").reset_index(drop=True), revised
 
 
 def indicator_chart_for(pack: Pack, ref: str):
     from .ui.charts import indicator_chart  # pure altair: no streamlit import
 
-    row = pack.scorecard[pack.scorecard["ref"] == ref].iloc[0]
-    series = pack.observations[(pack.observations["ref"] == ref) & (pack.observations["period"] <= pack.month)]
-    revised = {p for r, p in pack.revised if r == ref}
-    return indicator_chart(row, series.sort_values("period"), show_spc=True, revised=revised)
+    row, series, revised = chart_job(pack, ref)
+    return indicator_chart(pd.Series(row), series, show_spc=True, revised=set(revised))
 
 
 # ---------------------------------------------------------------- PDF
@@ -357,12 +351,12 @@ class _Pdf:
                     row.cell(self.t(v), style=style)
         self.pdf.ln(2)
 
-    def charts_grid(self, items: list[tuple[tuple[object, str], str]], per_row: int = 2) -> None:
-        """Charts two to a row, each with its one-sentence summary and rating underneath."""
-        gap, left = 6.0, self.pdf.l_margin
+    def charts_grid(self, items: list[tuple[bytes, str]]) -> None:
+        """Charts two to a row (PNG, and the text under it: its one-sentence summary and rating)."""
+        per_row, gap, left = 2, 6.0, self.pdf.l_margin
         width = (self.pdf.w - self.pdf.l_margin - self.pdf.r_margin - gap * (per_row - 1)) / per_row
         top = bottom = self.pdf.get_y()
-        for k, ((chart, summary), verdict) in enumerate(items):
+        for k, (png, text) in enumerate(items):
             col = k % per_row
             if col == 0 and k:
                 top = bottom
@@ -370,11 +364,10 @@ class _Pdf:
                 self.page()
                 top = self.pdf.get_y()
             x = left + col * (width + gap)
-            png = chart_png(chart.properties(width=420, height=200), scale=1.5)
             info = self.pdf.image(io.BytesIO(png), x=x, y=top, w=width)
             self.pdf.set_xy(x, top + info.rendered_height + 1)
             self.font(7.5)
-            self.pdf.multi_cell(width, 3.4, self.t(f"{summary} {verdict}"), new_x="LEFT", new_y="NEXT")
+            self.pdf.multi_cell(width, 3.4, self.t(text), new_x="LEFT", new_y="NEXT")
             bottom = max(self.pdf.get_y() + 4, bottom if col else 0)
         self.pdf.set_xy(left, bottom)
 
@@ -388,9 +381,16 @@ def _commentary_plain(text: str) -> str:
     return re.sub(r"(?m)^\s*[-*]\s+", "• ", text)
 
 
-def to_pdf(pack: Pack, charts: bool = True) -> bytes:
+def to_pdf(pack: Pack, charts: bool = True, progress=None) -> bytes:
     """The panel pack: cover, overview (RAG counts, exceptions), then per area its commentary, scorecard and
-    a chart of each off-target indicator. Readable in black and white: every rating is a word."""
+    a chart of each off-target indicator. Readable in black and white: every rating is a word.
+    progress(text), if given, hears each step; the charts are started first and drawn while tables are laid out."""
+    say = progress or (lambda text: None)
+    off_by_area = {a: scorecard_exceptions(pack.area_rows(a)) for a in pack.areas["area"]}
+    refs = [r for off in off_by_area.values() for r in off["ref"]] if charts else []
+    batch = chartpool.Batch({ref: chart_job(pack, ref) for ref in refs})
+    if refs:
+        say(f"Drawing {len(refs)} charts ({batch.reused} already drawn)")
     doc = _Pdf(_title(pack))
     doc.page()
     doc.pdf.ln(30)
@@ -422,8 +422,10 @@ def to_pdf(pack: Pack, charts: bool = True) -> bytes:
         doc.table(ex, [13, 62, 30, 20, 16, 20, 24, 88], size=7.5, rag_col="RAG", rag_codes=list(pack.exceptions()["rag"]))
 
     cur = panel.current_header(pack.month)
+    drawn = 0
     for a in pack.areas.itertuples():
         sc = pack.area_rows(a.area)
+        say(f"Laying out {a.title}")
         doc.page()
         doc.heading(a.title)
         if a.head_of_service:
@@ -445,12 +447,18 @@ def to_pdf(pack: Pack, charts: bool = True) -> bytes:
             widths = [13, 58, 16, 16, 16, 22, 27, 17, 20, 22, 20, 26]
         doc.heading(f"Scorecard ({len(sc)} indicators)", 11)
         doc.table(table[cols], widths, size=7, rag_col="RAG", rag_codes=list(sc["rag"]))
-        off = scorecard_exceptions(sc)
+        off = off_by_area[a.area]
         if charts and not off.empty:
             doc.page()
             doc.heading(f"{a.short_title}: off-target indicators and unusual activity", 12)
-            doc.charts_grid([(indicator_chart_for(pack, ref),
-                              f"{rag_label(row.rag)}: {row.rag_reason}") for ref, row in zip(off["ref"], off.itertuples())])
+            items = []
+            for ref, row in zip(off["ref"], off.itertuples()):
+                png, summary = batch.get(ref)
+                drawn += 1
+                say(f"Placing charts: {drawn} of {len(refs)}")
+                items.append((png, f"{summary} {rag_label(row.rag)}: {row.rag_reason}"))
+            doc.charts_grid(items)
+    say("Writing the PDF")
     return doc.output()
 
 

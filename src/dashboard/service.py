@@ -4,6 +4,7 @@ Shared by the CLI and the app so both show the same numbers."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 import pandas as pd
 
@@ -15,11 +16,15 @@ def default_authority(reader: ReadOnlyStore) -> str:
     return str(reader.table("authorities")["authority"].iloc[0])
 
 
-def inputs(reader: ReadOnlyStore, vintage: str | None, authority: str) -> scorecard.Inputs:
+def inputs(reader: ReadOnlyStore, vintage: str | None, authority: str, refs: list[str] | None = None) -> scorecard.Inputs:
+    """The engine's frames as of the vintage; with refs, only those indicators (each is judged on its own)."""
     revised = reader.revised_as_of(vintage, authority)
+    indicators = reader.table("indicators")
+    if refs is not None:
+        indicators = indicators[indicators["ref"].isin(set(refs))]
     return scorecard.Inputs(
-        indicators=reader.table("indicators"),
-        observations=reader.observations_as_of(vintage, authority),
+        indicators=indicators,
+        observations=reader.observations_as_of(vintage, authority, refs=refs),
         targets=reader.targets_as_of(vintage, authority),
         comparators=reader.comparators_as_of(vintage, authority),
         baselines=reader.baselines_as_of(vintage, authority),
@@ -50,13 +55,21 @@ def revisions_with_impact(reader: ReadOnlyStore, authority: str | None = None) -
     if rev.empty:
         return quality.revision_impact(rev.assign(period=pd.Series(dtype="datetime64[ns]")), {})
     rev["period"] = pd.to_datetime(rev["period"]).dt.date
+    # Only the revised refs are judged (a rating depends on its own indicator alone): the Revisions page's
+    # first view at national scale went from rebuilding every scorecard to a few rows each.
+    refs_at = rev.groupby("period")["ref"].agg(lambda r: sorted(set(r))).to_dict()
+    vintages = pd.concat([rev[["old_vintage", "ref"]].rename(columns={"old_vintage": "vintage"}),
+                          rev[["new_vintage", "ref"]].rename(columns={"new_vintage": "vintage"})])
+    refs_in = vintages.groupby("vintage")["ref"].agg(lambda r: sorted(set(r))).to_dict()
     pairs = set(zip(rev["period"], rev["old_vintage"])) | set(zip(rev["period"], rev["new_vintage"]))
     frames: dict[str, scorecard.Inputs] = {}
     judgements = {}
-    for period, vintage in pairs:
+    for period, vintage in sorted(pairs):
         if vintage not in frames:
-            frames[vintage] = inputs(reader, vintage, authority)
-        sc = scorecard.build(frames[vintage], period)
+            frames[vintage] = inputs(reader, vintage, authority, refs=refs_in[vintage])
+        whole = frames[vintage]
+        only = replace(whole, indicators=whole.indicators[whole.indicators["ref"].isin(refs_at[period])])
+        sc = scorecard.build(only, period)
         judgements[(period, vintage)] = sc.set_index("ref")[["rag", "direction"]]
     return quality.revision_impact(rev, judgements)
 

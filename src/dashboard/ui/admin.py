@@ -177,10 +177,12 @@ def _reference_section(kind: str) -> None:
     _show_result(f"_ref_{kind}_result")
     if up is None or st.session_state.get(f"_ref_{kind}_done") == up.file_id:
         return
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / ("upload" + Path(up.name).suffix.lower())
-        path.write_bytes(up.getvalue())
-        upload = reference.PARSERS[kind](path, data.reader(), data.authority(), display_name=up.name)
+    with st.status(f"Reading {up.name} and comparing it with the {kind} held…", expanded=False) as status:
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / ("upload" + Path(up.name).suffix.lower())
+            path.write_bytes(up.getvalue())
+            upload = reference.PARSERS[kind](path, data.reader(), data.authority(), display_name=up.name)
+        status.update(label=f"Read {up.name}", state="error" if upload.problems else "complete")
     if upload.problems:
         st.error(f"Rejected: {len(upload.problems)} problem(s) in {up.name}. Nothing will be loaded; fix the file "
                  "and upload it again.", icon="✖")

@@ -68,18 +68,15 @@ def indicator_chart(row: pd.Series, series: pd.DataFrame, show_spc: bool = True,
     layers = []
     x0, x1 = (s["month"].min(), s["month"].max()) if not s.empty else (pd.Timestamp.now(), pd.Timestamp.now())
 
+    lines: list[dict] = []  # every labelled horizontal line, drawn as one rule layer and one text layer
+
     def hline(value: float, text: str, dash: list[int], color: str = GREY, start=None) -> None:
         """A labelled horizontal line; from `start` only when given (limits of the latest SPC segment)."""
         if value is None or (isinstance(value, float) and np.isnan(value)):
             return
         values.append(value)
-        ref_df = pd.DataFrame({"y": [value], "text": [text], "x": [x1], "x0": [start if start is not None else x0]})
-        encode = {"y": "y:Q", "tooltip": [alt.Tooltip("text:N", title="Line")]}
-        if start is not None:
-            encode.update(x="x0:T", x2="x:T")
-        layers.append(alt.Chart(ref_df).mark_rule(strokeDash=dash, color=color, strokeWidth=1.5).encode(**encode))
-        layers.append(alt.Chart(ref_df).mark_text(align="left", dx=6, dy=-7, fontSize=13, color=color).encode(
-            x="x:T", y="y:Q", text="text:N"))
+        lines.append({"y": value, "text": text, "x": x1, "x0": start if start is not None else x0, "dash": dash,
+                      "color": color})  # dash and colour pick the layer; they are not drawn from the data
 
     kind = row.get("target_kind", "none")
     if kind == "band":
@@ -116,6 +113,18 @@ def indicator_chart(row: pd.Series, series: pd.DataFrame, show_spc: bool = True,
                 x="month:T", tooltip=[alt.Tooltip("text:N", title="SPC")]))
             layers.append(alt.Chart(brk).mark_text(align="left", baseline="top", dx=4, dy=2, fontSize=12, color=INK).encode(
                 x="month:T", y=alt.value(0), text=alt.value("Limits recalculated")))
+
+    # Lines drawn alike (the four comparators, the two limits) share one rule layer and one label layer:
+    # layers, not lines, are what a chart costs to draw. Dash and colour stay fixed marks, not data.
+    groups: dict[tuple, list[dict]] = {}
+    for line in lines:
+        groups.setdefault((tuple(line["dash"]), line["color"]), []).append(line)
+    for (dash, color), group in groups.items():
+        ref_df = pd.DataFrame(group)
+        layers.append(alt.Chart(ref_df).mark_rule(strokeDash=list(dash), color=color, strokeWidth=1.5).encode(
+            x="x0:T", x2="x:T", y="y:Q", tooltip=[alt.Tooltip("text:N", title="Line")]))
+        layers.append(alt.Chart(ref_df).mark_text(align="left", dx=6, dy=-7, fontSize=13, color=color).encode(
+            x="x:T", y="y:Q", text="text:N"))
 
     marks = _action_marks(actions, x0, x1)
     if not marks.empty:

@@ -170,18 +170,33 @@ def export_buttons(ctx, sc: pd.DataFrame | None = None, *, key: str, area: str |
         bits.append("off target only")
     note = ("Filtered: " + "; ".join(bits) + ".") if bits else ""
 
-    def paper(fmt: str) -> bytes:
+    def paper(fmt: str, progress=None) -> bytes:
         full = data.pack(ctx.month, ctx.vintage)
         areas = full.areas[full.areas["area"] == area] if area else full.areas
         rows = sc if sc is not None else ctx.filter(data.scorecard(ctx.month, ctx.vintage))
-        return export.render(replace(full, scorecard=rows, areas=areas, filters_note=note), fmt)
+        pack = replace(full, scorecard=rows, areas=areas, filters_note=note)
+        return export.to_pdf(pack, progress=progress) if fmt == "pdf" else export.render(pack, fmt)
 
     cols = st.columns([1, 1, 1, 3])
-    for col, (fmt, word) in zip(cols, (("xlsx", "Excel"), ("csv", "CSV"), ("pdf", "PDF panel pack"))):
+    for col, (fmt, word) in zip(cols, (("xlsx", "Excel"), ("csv", "CSV"))):
         with col:
             st.download_button(f"Download {word}", data=lambda fmt=fmt: paper(fmt),
                                file_name=export.file_name(ctx.month, fmt, area), mime=export.FORMATS[fmt][1],
                                key=f"{key}_{fmt}", icon=":material/download:", on_click="ignore")
+    # The PDF takes seconds (charts), so it is built in the page with a status naming each step, then offered.
+    wanted = (ctx.month, ctx.vintage, note, area, data.stamp(), None if sc is None else tuple(sc["ref"]))
+    ready = st.session_state.get(f"{key}_pdf_ready")
+    with cols[2]:
+        if ready and ready[0] == wanted:
+            st.download_button("Download PDF panel pack", data=ready[1], file_name=export.file_name(ctx.month, "pdf", area),
+                               mime=export.FORMATS["pdf"][1], key=f"{key}_pdf", icon=":material/download:",
+                               on_click="ignore", type="primary")
+        elif st.button("Prepare PDF panel pack", key=f"{key}_pdf_prepare", icon=":material/picture_as_pdf:"):
+            with st.status("Preparing the PDF panel pack…", expanded=False) as status:
+                pdf = paper("pdf", progress=lambda text: status.update(label=f"PDF panel pack: {text}…"))
+                status.update(label=f"PDF panel pack ready ({len(pdf) // 1024:,} KB)", state="complete")
+            st.session_state[f"{key}_pdf_ready"] = (wanted, pdf)
+            st.rerun()
     cols[3].caption("Downloads hold the rows shown here" + (f" ({note.lower()})" if bits else "") +
                     f", {label(ctx.month)}, {ctx.vintage_label.lower()}.")
 

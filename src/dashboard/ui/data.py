@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from .. import export, service
+from .. import chartpool, export, service
 from ..engine import plan as plan_engine
 from ..engine import quality
 from ..periods import default_month
@@ -247,6 +247,23 @@ def _pack(month: dt.date, vintage: str, db_stamp: tuple) -> export.Pack:
 def pack(month: dt.date, vintage: str) -> export.Pack:
     """Everything the month's papers need (scorecard, commentary, series for charts)."""
     return _pack(month, vintage, stamp())
+
+
+_warmed: set[tuple] = set()
+
+
+def warm_papers(month: dt.date, vintage: str) -> None:
+    """Start drawing the month's paper charts in the background, once per month, vintage and database file,
+    so the panel pack a head of service prepares reuses them. DASHBOARD_WARM_PAPERS=0 switches it off."""
+    if os.environ.get("DASHBOARD_WARM_PAPERS", "1") == "0":
+        return
+    wanted = (month, vintage, stamp())
+    if wanted in _warmed:
+        return
+    _warmed.add(wanted)
+    full = pack(month, vintage)
+    refs = export.scorecard_exceptions(full.scorecard)["ref"]
+    chartpool.warm({ref: export.chart_job(full, ref) for ref in refs})
 
 
 @st.cache_data(show_spinner=False, max_entries=8)

@@ -24,7 +24,8 @@ def revisions() -> None:
     st.title("Revisions between vintages")
     st.caption("Every figure that changed between one vintage and the next that printed it: what the panel was "
                "told, what it says now, and whether the change moved the month's RAG rating or direction of travel.")
-    rev = data.revisions()
+    with st.spinner("Working out each revision's effect on the month's RAG and direction…", show_time=True):
+        rev = data.revisions()  # cached after the first view of each database file
     loaded_by = _loaded_by()
     if rev.empty:
         st.info("No figure has been revised: every vintage agrees with the one before it.")
