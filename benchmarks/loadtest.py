@@ -106,16 +106,17 @@ async def _interaction(ws, page: str, month: str) -> tuple[float, str | None]:
             return elapsed, None
 
 
-async def _session(url: str, deadline: float, think: tuple[float, float], rng: random.Random, out: Result) -> None:
+async def _session(url: str, deadline: float, think: tuple[float, float], rng: random.Random, out: Result,
+                   months: list[str]) -> None:
     ws_url = url.replace("http://", "ws://") + "/_stcore/stream"
     try:
         async with websockets.connect(ws_url, subprotocols=["streamlit"], origin=url, max_size=2**26) as ws:
-            await _interaction(ws, "overview", "2024-01")  # opening the app: not counted, as a page load is not
+            await _interaction(ws, "overview", months[0])  # opening the app: not counted, as a page load is not
             while time.monotonic() < deadline:
                 await asyncio.sleep(rng.uniform(*think))
                 if time.monotonic() >= deadline:
                     break
-                ms, error = await _interaction(ws, rng.choice(PAGES), rng.choice(MONTHS))
+                ms, error = await _interaction(ws, rng.choice(PAGES), rng.choice(months))
                 out.times_ms.append(ms)
                 if error:
                     out.errors.append(error)
@@ -128,20 +129,23 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-async def _run(url: str, sessions: int, seconds: float, think: tuple[float, float], seed: int) -> Result:
+async def _run(url: str, sessions: int, seconds: float, think: tuple[float, float], seed: int,
+               months: list[str]) -> Result:
     out = Result(sessions=sessions, seconds=seconds)
     deadline = time.monotonic() + seconds
-    await asyncio.gather(*(_session(url, deadline, think, random.Random(seed + i), out) for i in range(sessions)))
+    await asyncio.gather(*(_session(url, deadline, think, random.Random(seed + i), out, months)
+                           for i in range(sessions)))
     return out
 
 
 def run(url: str, sessions: int = 30, seconds: float = 60.0, think: tuple[float, float] = (2.0, 8.0),
-        server_pid: int | None = None, seed: int = 1) -> Result:
-    """Drive `sessions` simulated users for `seconds`; bounded in time, loopback only."""
+        server_pid: int | None = None, seed: int = 1, months: list[str] | None = None) -> Result:
+    """Drive `sessions` simulated users for `seconds` (months as YYYY-MM; default the sample's); bounded in
+    time, loopback only."""
     if not url.startswith(("http://127.", "http://localhost")):
         raise ValueError("the load test only targets a server on this machine")
     before = _cpu_seconds(server_pid) if server_pid else 0.0
-    out = asyncio.run(_run(url, sessions, seconds, think, seed))
+    out = asyncio.run(_run(url, sessions, seconds, think, seed, months or MONTHS))
     if server_pid:
         out.cpu_seconds = _cpu_seconds(server_pid) - before
     return out

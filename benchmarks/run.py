@@ -39,6 +39,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 READY = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 
 # (url path, AppTest page file, what shows the page has rendered its main content, its link in the sidebar)
+FLOOR = "hello + one table and one chart"
 PAGES = [
     ("", None, '[data-testid="stVegaLiteChart"]', "Overview"),  # the default page lives at /
     ("front-door", "front_door", '[data-testid="stDataFrame"]', "Front Door"),
@@ -378,7 +379,8 @@ async def _browser_pages(app_url: str, hello_url: str, repeat: int, month: str, 
         page = await browser.new_page(viewport={"width": 1440, "height": 900})
         fresh: dict[str, float] = {}
         follow: dict[str, float] = {}
-        for name, query in (("hello", ""), ("hello + one table", "?floor=table"), ("hello + one chart", "?floor=chart")):
+        for name, query in (("hello", ""), ("hello + one table", "?floor=table"), ("hello + one chart", "?floor=chart"),
+                            (FLOOR, "?floor=both")):
             selector = {"": "h1", "?floor=table": '[data-testid="stDataFrame"]'}.get(query, '[data-testid="stVegaLiteChart"]')
             await _load(page, hello_url + "/" + query, selector)
             fresh[name] = median([await _load(page, hello_url + "/" + query, selector) for _ in range(repeat)])
@@ -387,6 +389,11 @@ async def _browser_pages(app_url: str, hello_url: str, repeat: int, month: str, 
             await _follow(page, "Hello again", "Hello again", "h1")
             hops.append(await _follow(page, "Hello", "Hello", "h1"))
         follow["hello"] = median(hops)
+        hops = []
+        for _ in range(repeat):
+            await _follow(page, "Hello again", "Hello again", "h1")
+            hops.append(await _follow(page, "Floor", "Floor", '[data-testid="stVegaLiteChart"]'))
+        follow[FLOOR] = median(hops)
 
         headings = {}
         for path, _, selector, _ in PAGES:
@@ -421,16 +428,80 @@ def bench_browser(db: Path, repeat: int) -> None:
         hello.stop()
     fresh, follow = times["fresh"], times["follow"]
     record("4 browser", "hello page, opened afresh", fresh["hello"] * 1000, "ms", "", None)
-    for floor in ("hello + one table", "hello + one chart"):
+    for floor in ("hello + one table", "hello + one chart", FLOOR):
         record("4 browser", f"{floor}, opened afresh", fresh[floor] * 1000, "ms", "hello page", fresh["hello"] * 1000,
-               note="Streamlit's own floor for any page with a table or chart")
-    for path, *_ in PAGES:
-        record("4 browser", f"page {path or 'overview'}, opened afresh", fresh[path] * 1000, "ms", "hello page",
-               fresh["hello"] * 1000, "<= 1.5x hello", fresh[path] / fresh["hello"] <= 1.5)
+               note="Streamlit's own floor for a page with a table or chart")
+    for path, *_ in PAGES:  # goal against Streamlit's floor for what a page holds (a table and a chart)
+        record("4 browser", f"page {path or 'overview'}, opened afresh", fresh[path] * 1000, "ms", FLOOR,
+               fresh[FLOOR] * 1000, "<= 1.3x floor", fresh[path] / fresh[FLOOR] <= 1.3)
     record("4 browser", "hello app, sidebar link to a page", follow["hello"] * 1000, "ms", "", None)
+    record("4 browser", f"hello app, sidebar link to {FLOOR}", follow[FLOOR] * 1000, "ms", "hello link",
+           follow["hello"] * 1000, note="Streamlit's own floor for a link to a page with a table and a chart")
     for path, *_ in PAGES:
-        record("4 browser", f"page {path or 'overview'}, sidebar link", follow[path] * 1000, "ms", "hello link",
-               follow["hello"] * 1000, "<= 1.5x hello", follow[path] / follow["hello"] <= 1.5)
+        record("4 browser", f"page {path or 'overview'}, sidebar link", follow[path] * 1000, "ms", "floor link",
+               follow[FLOOR] * 1000, "<= 1.5x floor link", follow[path] / follow[FLOOR] <= 1.5)
+
+
+# ---------------------------------------------------------------- 7. many sessions, server side
+
+def bench_sessions(db: Path, label: str, sessions: int, seconds: float) -> None:
+    """The protocol-level load test (benchmarks/loadtest.py): no browser per user, so the server is measured."""
+    import loadtest
+
+    reader = store.ReadOnlyStore(db)
+    months = [f"{m:%Y-%m}" for m in reader.months("latest", service.default_authority(reader))[:10]]
+    store.ReadOnlyStore.close_all()
+    server = Server(ROOT / "app.py", db)
+    try:
+        loadtest.run(server.url, sessions=2, seconds=3, think=(0.2, 0.5), months=months)  # caches filled once
+        result = loadtest.run(server.url, sessions=sessions, seconds=seconds, server_pid=server.proc.pid,
+                              months=months)
+    finally:
+        server.stop()
+    out = result.summary()
+    cores = os.cpu_count() or 1
+    busy = out["server_cpu_seconds"] / seconds
+    record("7 sessions", f"{sessions} sessions changing month and page for {seconds:.0f} s, {label} store: p95",
+           out["p95_ms"], "ms", "p50", out["p50_ms"], "0 errors and p95 <= 300 ms",
+           out["errors"] == 0 and out["p95_ms"] <= 300,
+           f"{out['interactions']} interactions, {out['errors']} errors"
+           + (f": {out['error_samples'][:2]}" if out["errors"] else "")
+           + f"; {out['cpu_seconds_per_interaction']} CPU-s per interaction; server busy {busy:.0%} of one core"
+             f" = {sessions / max(busy, 1e-9) / 1:.0f} such sessions per core at this pace ({cores} cores)")
+
+
+# ---------------------------------------------------------------- 8. the slow paths users wait on
+
+def bench_slow_paths(sample_db: Path, nat_db: Path) -> None:
+    from dashboard import chartpool, export
+
+    reader = store.ReadOnlyStore(sample_db)
+    month = reader.months("latest", service.default_authority(reader))[0]
+    pack = export.gather(reader, month)
+    store.ReadOnlyStore.close_all()
+    t = time.perf_counter()
+    export.to_pdf(pack, charts=False)
+    tables = time.perf_counter() - t
+    with chartpool._lock:  # a cold start: nothing drawn yet
+        chartpool._cache.clear()
+    t = time.perf_counter()
+    export.to_pdf(pack)
+    cold = time.perf_counter() - t
+    t = time.perf_counter()
+    export.to_pdf(pack)
+    warm = time.perf_counter() - t
+    record("8 slow paths", f"PDF panel pack {month:%b-%y}, charts already drawn (the server warms the month)", warm,
+           "s", "pack without charts", tables, "<= 3 s", warm <= 3,
+           f"first ever, nothing drawn: {cold:.1f} s (charts in worker processes while tables are laid out)")
+    reader = store.ReadOnlyStore(nat_db)
+    authority = service.default_authority(reader)
+    revised = len(reader.revisions(authority))
+    t = time.perf_counter()
+    service.revisions_with_impact(reader, authority)
+    first = time.perf_counter() - t
+    store.ReadOnlyStore.close_all()
+    record("8 slow paths", "Revisions, first view, national-scale store", first, "s", "", None, "<= 2 s", first <= 2,
+           f"{revised:,} revised cells, each judged as both vintages stood (only the revised refs)")
 
 
 # ---------------------------------------------------------------- 5 and 6. memory and concurrent pages
@@ -527,7 +598,7 @@ def bench_server(db: Path, label: str, pages: int, seconds: float) -> None:
     solo = statistics.median(solo_times) if solo_times else float("nan")
     p95 = statistics.quantiles(times, n=20)[-1] if len(times) >= 20 else max(times, default=float("nan"))
     errors = solo_errors + errors
-    record("6 concurrency", f"{pages} pages changing months for {seconds:.0f} s, {label} store: p95 month change", p95,
+    record("6 concurrency", f"{pages} browser pages changing months for {seconds:.0f} s, {label} store: p95 month change", p95,
            "s", "one page alone (median)", solo, "0 errors and p95 <= 2 s", not errors and p95 <= 2,
            f"{len(times)} month changes, {len(errors)} errors" + (f": {errors[:3]}" if errors else "")
            + f"; server busy {(cpu1 - cpu0) / (wall1 - wall0):.0%} of one core, machine "
@@ -574,15 +645,23 @@ def summary_line() -> str:
         pages = [r for r in ROWS if r.section == "4 browser" and r.goal and r.measure.endswith(how)]
         if pages:
             worst = max(pages, key=lambda r: r.ratio)
-            parts.append(f"browser {word} worst {worst.ratio:.2f}x hello ({worst.measure.split()[1].rstrip(',')}), "
-                         f"{sum(bool(r.met) for r in pages)}/{len(pages)} pages within 1.5x")
+            parts.append(f"browser {word} worst {worst.ratio:.2f}x floor ({worst.measure.split()[1].rstrip(',')}), "
+                         f"{sum(bool(r.met) for r in pages)}/{len(pages)} pages within {worst.goal[3:].split('x')[0]}x")
     mem = find("5 memory", "server")
     if mem:
         parts.append(f"RSS {mem.value:.0f} MB = {mem.value / 600:.2f}x goal")
     conc = find("6 concurrency", "")
     if conc:
         errors = conc.note.split(", ")[1].split(";")[0].split(":")[0]
-        parts.append(f"concurrent p95 {conc.value:.2f} s = {conc.ratio:.1f}x solo, {errors}")
+        parts.append(f"10 browsers p95 {conc.value:.2f} s = {conc.ratio:.1f}x solo, {errors}")
+    sessions = find("7 sessions", "")
+    if sessions:
+        parts.append(f"{sessions.measure.split()[0]} sessions p95 {sessions.value:.0f} ms, "
+                     f"{sessions.note.split(', ')[1].split(':')[0].split(';')[0]}")
+    for start, word in (("PDF", "PDF pack"), ("Revisions", "Revisions national")):
+        slow = find("8 slow paths", start)
+        if slow:
+            parts.append(f"{word} {slow.value:.1f} s")
     goals = [r for r in ROWS if r.met is not None]
     parts.append(f"goals met {sum(r.met for r in goals)}/{len(goals)}")
     return "Summary: " + " · ".join(parts)
@@ -593,8 +672,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--quick", action="store_true", help="tiny scale, short loops: checks the bench itself")
     p.add_argument("--work", type=Path, default=ROOT / "bench-data", help="where generated data and stores go")
     p.add_argument("--out", type=Path, default=ROOT / "bench-results")
-    p.add_argument("--sections", default="build,refusals,engine,apptest,browser,server",
-                   help="comma-separated subset of build,refusals,engine,apptest,browser,server")
+    p.add_argument("--sections", default="build,refusals,engine,apptest,browser,server,sessions,slow",
+                   help="comma-separated subset of build,refusals,engine,apptest,browser,server,sessions,slow")
     a = p.parse_args(argv)
     started = time.time()
     scale = (3, 30, 24) if a.quick else (150, 400, 120)
@@ -631,6 +710,13 @@ def main(argv: list[str] | None = None) -> int:
     if "server" in sections:
         print("5-6. server memory and concurrent pages (national-scale store)", flush=True)
         bench_server(nat_db, "national-scale", 3 if a.quick else 10, 8 if a.quick else 60)
+
+    if "sessions" in sections:
+        print("7. many sessions over Streamlit's protocol (sample store)", flush=True)
+        bench_sessions(sample_db, "sample", 3 if a.quick else 30, 5 if a.quick else 60)
+    if "slow" in sections:
+        print("8. slow paths: PDF panel pack, Revisions at national scale", flush=True)
+        bench_slow_paths(sample_db, nat_db)
 
     text = report(a.out, started, a.quick)
     print("\n" + text)

@@ -175,7 +175,7 @@ def test_bench_pages_browser_and_load_sections_run(tmp_path):
     """The bench's AppTest, browser and server sections at tiny scale: every page opens, every link is followed,
     concurrent pages change months without an error. (Speed is reported by make bench, never asserted here.)"""
     assert run.main(["--quick", "--work", str(tmp_path / "w"), "--out", str(tmp_path / "o"),
-                     "--sections", "apptest,browser,server"]) == 0
+                     "--sections", "apptest,browser,server,sessions,slow"]) == 0
     rows = json.loads((tmp_path / "o" / "results.json").read_text())
     measures = [r["measure"] for r in rows]
     for path, *_ in run.PAGES:
@@ -185,3 +185,27 @@ def test_bench_pages_browser_and_load_sections_run(tmp_path):
     load = next(r for r in rows if r["section"] == "6 concurrency")
     assert ", 0 errors" in load["note"], load["note"]
     assert next(r for r in rows if r["section"] == "5 memory")["value"] > 0
+    sessions = next(r for r in rows if r["section"] == "7 sessions")
+    assert ", 0 errors" in sessions["note"] and int(sessions["note"].split()[0]) > 0, sessions["note"]
+    slow = {r["measure"].split(",")[0]: r for r in rows if r["section"] == "8 slow paths"}
+    assert slow["PDF panel pack " + slow_month(rows)]["value"] > 0 and "first ever" in next(
+        r["note"] for r in rows if r["measure"].startswith("PDF"))
+    assert "revised cells" in next(r["note"] for r in rows if r["measure"].startswith("Revisions"))
+
+
+def slow_month(rows) -> str:
+    return next(r["measure"] for r in rows if r["measure"].startswith("PDF")).split(",")[0].split()[-1]
+
+
+def test_the_load_client_drives_the_app_and_notices_a_wrong_page(built_db):
+    """The protocol client at tiny scale against a real server: each interaction is checked, and a month the
+    app does not have (so the page shows another) is reported as an error, not counted as a success."""
+    import loadtest
+    server = run.Server(ROOT / "app.py", built_db)
+    try:
+        good = loadtest.run(server.url, sessions=2, seconds=4, think=(0.2, 0.4), server_pid=server.proc.pid)
+        bad = loadtest.run(server.url, sessions=1, seconds=3, think=(0.2, 0.4), months=["2019-05"])
+    finally:
+        server.stop()
+    assert good.interactions > 2 and good.errors == [] and good.cpu_seconds > 0
+    assert any("did not name May 2019" in e for e in bad.errors)
