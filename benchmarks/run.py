@@ -296,6 +296,7 @@ class Server:
     def __init__(self, script: Path, db: Path | None = None):
         self.port = free_port()
         env = {k: v for k, v in os.environ.items() if k != "DASHBOARD_ADMIN_SECRET"}
+        env["DASHBOARD_WARM_PAPERS"] = "0"  # drawing the month's charts ahead is measured in section 8, not here
         if db:
             env["DASHBOARD_DB"] = str(db)
         self.proc = subprocess.Popen(

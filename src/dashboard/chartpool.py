@@ -98,8 +98,10 @@ def _workers() -> ProcessPoolExecutor:
     with _lock:
         if _pool is None:
             # forkserver: a clean process to fork workers from, not a copy of a threaded server
+            # at low priority: a chart drawn ahead must not slow a page someone is waiting for
             _pool = ProcessPoolExecutor(max_workers=max(1, min(2, os.cpu_count() or 1)),
-                                        mp_context=multiprocessing.get_context("forkserver"))
+                                        mp_context=multiprocessing.get_context("forkserver"),
+                                        initializer=os.nice, initargs=(10,))
             atexit.register(_pool.shutdown, wait=False, cancel_futures=True)
         return _pool
 
