@@ -76,8 +76,9 @@ def _texts(msg: ForwardMsg) -> list[str]:
     return []
 
 
-async def _interaction(ws, page: str, month: str) -> tuple[float, str | None]:
-    """One rerun: send the request, read until the script finishes. -> (ms, error or None)."""
+async def _interaction(ws, page: str, month: str, cache: dict[str, ForwardMsg]) -> tuple[float, str | None]:
+    """One rerun: send the request, read until the script finishes. -> (ms, error or None). Like the browser,
+    the client keeps each message by its hash: the server sends an element it sent before as a reference."""
     back = BackMsg()
     back.rerun_script.query_string = f"month={month}"
     back.rerun_script.page_name = "" if page == "overview" else page
@@ -88,6 +89,13 @@ async def _interaction(ws, page: str, month: str) -> tuple[float, str | None]:
         raw = await asyncio.wait_for(ws.recv(), timeout=60)
         msg = ForwardMsg()
         msg.ParseFromString(raw)
+        if msg.WhichOneof("type") == "ref_hash":
+            cached = cache.get(msg.ref_hash)
+            if cached is None:
+                return (time.perf_counter() - start) * 1000, f"{page} {month}: reference to an unknown message"
+            msg = cached
+        elif msg.hash:
+            cache[msg.hash] = msg
         texts += _texts(msg)
         if msg.HasField("script_finished"):
             status = ForwardMsg.ScriptFinishedStatus.Name(msg.script_finished)
@@ -111,12 +119,13 @@ async def _session(url: str, deadline: float, think: tuple[float, float], rng: r
     ws_url = url.replace("http://", "ws://") + "/_stcore/stream"
     try:
         async with websockets.connect(ws_url, subprotocols=["streamlit"], origin=url, max_size=2**26) as ws:
-            await _interaction(ws, "overview", months[0])  # opening the app: not counted, as a page load is not
+            cache: dict[str, ForwardMsg] = {}
+            await _interaction(ws, "overview", months[0], cache)  # opening the app: not counted
             while time.monotonic() < deadline:
                 await asyncio.sleep(rng.uniform(*think))
                 if time.monotonic() >= deadline:
                     break
-                ms, error = await _interaction(ws, rng.choice(PAGES), rng.choice(months))
+                ms, error = await _interaction(ws, rng.choice(PAGES), rng.choice(months), cache)
                 out.times_ms.append(ms)
                 if error:
                     out.errors.append(error)

@@ -46,7 +46,10 @@ def url_selectbox(label: str, options: list[str], key: str, format_func=str, def
     """A selectbox whose value lives in the URL as the plain option (?month=2024-01), shown through format_func.
     (Streamlit's own binding writes the formatted text into the URL.) Unknown URL values are ignored."""
     wanted = st.query_params.get(key)
-    if wanted is not None and wanted != st.session_state.get(f"_{key}_url") and wanted in options:
+    # The URL wins when it changed, or when the session holds no value for the widget (a client that sent no
+    # widget states, such as a reconnect): never fall back to the default while the URL names a month.
+    changed = wanted != st.session_state.get(f"_{key}_url") or st.session_state.get(key) not in options
+    if wanted is not None and wanted in options and changed:
         st.session_state[key] = wanted
     if st.session_state.get(key) not in options:
         st.session_state.pop(key, None)
