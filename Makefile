@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 DB ?= data/dashboard.duckdb
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench build clean browser-deps image
+.PHONY: run test bench build clean browser-deps image lint format
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -30,7 +30,16 @@ browser-deps:
 	  else echo "Browser tests need Debian's chromium at /usr/bin/chromium: run 'sudo apt-get install chromium'" >&2; exit 1; fi; }
 	@command -v pdftotext >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq poppler-utils >/dev/null || true; }
 
-test: $(STAMP) browser-deps
+# The style gate runs first: ruff (configured in pyproject.toml) lints and checks formatting; `make format` fixes.
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+test: $(STAMP) browser-deps lint
 	$(BIN)/python -m pytest -q
 
 # Measurements in one run, each with the ratio to its reference (README, Performance). National-scale data is

@@ -9,8 +9,12 @@ from dashboard.ui.components import PAGE_PATHS
 from dashboard.ui.context import sidebar
 
 present = st.query_params.get("present") == "1"
-st.set_page_config(page_title="Children's Services performance · Tameside", page_icon=":material/monitoring:",
-                   layout="wide", initial_sidebar_state="collapsed" if present else "auto")
+st.set_page_config(
+    page_title="Children's Services performance · Tameside",
+    page_icon=":material/monitoring:",
+    layout="wide",
+    initial_sidebar_state="collapsed" if present else "auto",
+)
 signin.listen_for_failed_sign_in()
 
 try:
@@ -19,20 +23,24 @@ try:
     data_pages = [
         st.Page(P["revisions"], title="Revisions", icon=":material/history:", url_path="revisions"),
         st.Page(P["data_quality"], title="Data quality", icon=":material/fact_check:", url_path="data-quality"),
-        st.Page(P["printed"], title="Printed vs calculated RAG", icon=":material/compare:", url_path="printed-vs-calculated"),
+        st.Page(
+            P["printed"], title="Printed vs calculated RAG", icon=":material/compare:", url_path="printed-vs-calculated"
+        ),
     ]
     # Pages are offered by role; every write still re-checks the role in its own callback.
     if not identity.signed_in or access.permits(identity, access.PUBLISH) or identity.areas or identity.role == "admin":
-        data_pages.append(st.Page(P["admin"], title="Load figures and commentary", icon=":material/upload:",
-                                  url_path="data"))
+        data_pages.append(
+            st.Page(P["admin"], title="Load figures and commentary", icon=":material/upload:", url_path="data")
+        )
     if access.permits(identity, access.MANAGE):
         data_pages.append(st.Page(P["audit"], title="Audit trail", icon=":material/policy:", url_path="audit"))
     data_pages.append(st.Page(P["about"], title="About the data", url_path="about"))
     pages = {
         # The default page is served at "/"; the hidden twin answers a typed or shared /overview link.
-        "Dashboard": [st.Page(P["overview"], title="Overview", icon=":material/dashboard:", default=True,
-                              url_path="home"),
-                      st.Page(views.overview, title="Overview", url_path="overview", visibility="hidden")],
+        "Dashboard": [
+            st.Page(P["overview"], title="Overview", icon=":material/dashboard:", default=True, url_path="home"),
+            st.Page(views.overview, title="Overview", url_path="overview", visibility="hidden"),
+        ],
         "Service areas": [
             st.Page(P["front_door"], title="Front Door", url_path="front-door"),
             st.Page(P["early_help"], title="Early Help", url_path="early-help"),

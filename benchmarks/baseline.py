@@ -18,8 +18,19 @@ import pandas as pd
 from dashboard.engine.scorecard import Inputs
 from dashboard.engine.targets import in_force, parse_target
 
-COMPARED = ["value", "status", "previous_year", "target_kind", "rag", "direction", "spc_variation", "spc_assurance",
-            "spc_mean", "spc_ucl", "spc_lcl"]
+COMPARED = [
+    "value",
+    "status",
+    "previous_year",
+    "target_kind",
+    "rag",
+    "direction",
+    "spc_variation",
+    "spc_assurance",
+    "spc_mean",
+    "spc_ucl",
+    "spc_lcl",
+]
 
 
 def _shift(month: dt.date, n: int) -> dt.date:
@@ -82,8 +93,10 @@ def _direction(v, earlier, unit, polarity, target) -> str:
     if polarity == "lower_better":
         return "Improving" if delta < 0 else "Declining"
     if polarity == "within_band" and target.kind == "band":
+
         def distance(x):
             return max(target.low - x, x - target.high, 0.0)
+
         closer = distance(earlier) - distance(v)
         if closer > 0:
             return "Improving"
@@ -98,8 +111,13 @@ def _spc(series: pd.DataFrame, polarity: str, target, rebase_from=None, baseline
     s = series.dropna(subset=["value"]).sort_values("period")
     if rebase_from is not None:
         s = s[[p >= rebase_from for p in s["period"]]]  # only the latest segment's points set its limits
-    out = {"spc_variation": "insufficient", "spc_assurance": "none", "spc_mean": np.nan, "spc_ucl": np.nan,
-           "spc_lcl": np.nan}
+    out = {
+        "spc_variation": "insufficient",
+        "spc_assurance": "none",
+        "spc_mean": np.nan,
+        "spc_ucl": np.nan,
+        "spc_lcl": np.nan,
+    }
     if s.empty:
         return out
     values = s["value"].astype(float).tolist()
@@ -135,9 +153,9 @@ def _spc(series: pd.DataFrame, polarity: str, target, rebase_from=None, baseline
 
     signal = ""
     side = side_of(last)
-    if last > ucl or last < lcl:                                   # 1: outside the limits
+    if last > ucl or last < lcl:  # 1: outside the limits
         signal = "high" if last > ucl else "low"
-    if not signal and joined[-1]:                                   # 2: a trend of seven points
+    if not signal and joined[-1]:  # 2: a trend of seven points
         step = np.sign(last - values[-2])
         steps, i = 1, n - 2
         while step != 0 and i > 0 and joined[i] and np.sign(values[i] - values[i - 1]) == step:
@@ -145,11 +163,12 @@ def _spc(series: pd.DataFrame, polarity: str, target, rebase_from=None, baseline
             i -= 1
         if step != 0 and steps >= 6:
             signal = "high" if step > 0 else "low"
-    if not signal and n >= 3 and joined[-1] and joined[-2]:         # 3: two of three close to a limit, same side
+    if not signal and n >= 3 and joined[-1] and joined[-2]:  # 3: two of three close to a limit, same side
         last3 = values[-3:]
 
         def close(x):
             return lcl <= x <= ucl and (x > near_hi or x < near_lo)
+
         sides = [side_of(x) for x in last3]
         if close(last) and sum(close(x) for x in last3) >= 2 and abs(sum(sides)) == 3:
             signal = "high" if side > 0 else "low"
@@ -197,10 +216,16 @@ def scorecard(inputs: Inputs, month: dt.date) -> pd.DataFrame:
     obs = inputs.observations.copy()
     obs["period"] = pd.to_datetime(obs["period"]).dt.date
     obs = obs[obs["ref"].isin(indicators.index) & (obs["period"] <= month)]
-    targets = in_force(inputs.targets, month).set_index("ref")["target_text"] if not inputs.targets.empty \
+    targets = (
+        in_force(inputs.targets, month).set_index("ref")["target_text"]
+        if not inputs.targets.empty
         else pd.Series(dtype=object)
-    baselines = inputs.baselines[inputs.baselines["status"] == "value"].set_index("ref")["value"] \
-        if not inputs.baselines.empty else pd.Series(dtype=float)
+    )
+    baselines = (
+        inputs.baselines[inputs.baselines["status"] == "value"].set_index("ref")["value"]
+        if not inputs.baselines.empty
+        else pd.Series(dtype=float)
+    )
     comparators = inputs.comparators
     window_start = _shift(month, -5)
 
@@ -224,20 +249,45 @@ def scorecard(inputs: Inputs, month: dt.date) -> pd.DataFrame:
         previous_year = last_year if not _nan(last_year) else baselines.get(ref, np.nan)
 
         def comparator(name):
-            rows = comparators[(comparators["ref"] == ref) & (comparators["comparator"] == name)] \
-                if not comparators.empty else comparators
+            rows = (
+                comparators[(comparators["ref"] == ref) & (comparators["comparator"] == name)]
+                if not comparators.empty
+                else comparators
+            )
             return float(rows["value"].iloc[0]) if len(rows) else np.nan
 
-        rag = _rag(v, status, meta["unit"], meta["polarity"], target, meta["amber_tolerance"],
-                   comparator("england"), comparator("sn"), previous_year)
+        rag = _rag(
+            v,
+            status,
+            meta["unit"],
+            meta["polarity"],
+            target,
+            meta["amber_tolerance"],
+            comparator("england"),
+            comparator("sn"),
+            previous_year,
+        )
         direction = _direction(v, prev_month, meta["unit"], meta["polarity"], target)
         if direction == "":
             direction = _direction(v, last_year, meta["unit"], meta["polarity"], target)
         recent = group[(group["period"] > _shift(month, -24)) & (group["status"] == "value")]
-        return pd.Series({"value": v, "status": status, "previous_year": previous_year, "target_kind": target.kind,
-                          "rag": rag, "direction": direction,
-                          **_spc(recent[["period", "value"]], meta["polarity"], target, _rebase_for(meta, month),
-                                 None if pd.isna(meta.get("spc_baseline_points")) else int(meta["spc_baseline_points"]))})
+        return pd.Series(
+            {
+                "value": v,
+                "status": status,
+                "previous_year": previous_year,
+                "target_kind": target.kind,
+                "rag": rag,
+                "direction": direction,
+                **_spc(
+                    recent[["period", "value"]],
+                    meta["polarity"],
+                    target,
+                    _rebase_for(meta, month),
+                    None if pd.isna(meta.get("spc_baseline_points")) else int(meta["spc_baseline_points"]),
+                ),
+            }
+        )
 
     out = obs.groupby("ref")[["period", "value", "status"]].apply(one)
     out.index.name = "ref"
@@ -249,8 +299,10 @@ def differences(engine: pd.DataFrame, baseline: pd.DataFrame) -> list[str]:
     eng = engine.set_index("ref") if "ref" in engine.columns else engine
     problems = []
     if set(eng.index) != set(baseline.index):
-        problems.append(f"refs differ: engine only {sorted(set(eng.index) - set(baseline.index))[:5]}, "
-                        f"baseline only {sorted(set(baseline.index) - set(eng.index))[:5]}")
+        problems.append(
+            f"refs differ: engine only {sorted(set(eng.index) - set(baseline.index))[:5]}, "
+            f"baseline only {sorted(set(baseline.index) - set(eng.index))[:5]}"
+        )
     common = sorted(set(eng.index) & set(baseline.index))
     for col in COMPARED:
         a, b = eng.loc[common, col], baseline.loc[common, col]
@@ -258,7 +310,7 @@ def differences(engine: pd.DataFrame, baseline: pd.DataFrame) -> list[str]:
             a, b = a.astype(float).to_numpy(), b.astype(float).to_numpy()
             bad = ~(np.isclose(a, b, rtol=1e-9, atol=1e-9) | (np.isnan(a) & np.isnan(b)))
         else:
-            bad = (a.astype(str).to_numpy() != b.astype(str).to_numpy())
+            bad = a.astype(str).to_numpy() != b.astype(str).to_numpy()
         for ref in np.array(common)[bad][:5]:
             problems.append(f"{ref} {col}: engine {eng.at[ref, col]!r}, baseline {baseline.at[ref, col]!r}")
     return problems

@@ -31,8 +31,8 @@ COMPARATOR_YEAR = "2022/23"
 
 # Share of cells that are: absent (a hole), not yet available, n/a; and revised in the next pack.
 HOLE, NYA, NA, REVISED = 0.01, 0.005, 0.003, 0.03
-NYA_NEWEST = 0.10      # the newest month is often not yet available
-LATE_START = 0.05      # indicators introduced part-way through the series
+NYA_NEWEST = 0.10  # the newest month is often not yet available
+LATE_START = 0.05  # indicators introduced part-way through the series
 
 
 def _months(k: int) -> list[dt.date]:
@@ -65,13 +65,24 @@ def catalogue(m: int, rng: np.random.Generator) -> pd.DataFrame:
     rows = []
     for i in range(m):
         src = real.iloc[i % len(real)]
-        rows.append({
-            "ref": f"{prefixes[src['area']]}{1000 + i}", "area": src["area"],
-            "name": f"Synthetic: {src['name']}", "unit": src["unit"], "polarity": src["polarity"],
-            "frequency": src["frequency"], "count_type": src["count_type"], "amber_tolerance": "",
-            "headline": int(i < 12), "definition_note": "Synthetic benchmark indicator, not a real measure.",
-            "sort_order": i + 1, "spc_rebase": "", "spc_rebase_note": "", "spc_baseline_points": "",
-        })
+        rows.append(
+            {
+                "ref": f"{prefixes[src['area']]}{1000 + i}",
+                "area": src["area"],
+                "name": f"Synthetic: {src['name']}",
+                "unit": src["unit"],
+                "polarity": src["polarity"],
+                "frequency": src["frequency"],
+                "count_type": src["count_type"],
+                "amber_tolerance": "",
+                "headline": int(i < 12),
+                "definition_note": "Synthetic benchmark indicator, not a real measure.",
+                "sort_order": i + 1,
+                "spc_rebase": "",
+                "spc_rebase_note": "",
+                "spc_baseline_points": "",
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -79,8 +90,13 @@ def _levels(units: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
     """A typical level per (authority, indicator), by unit."""
     m = len(units)
     level = np.empty((n, m))
-    for unit, (lo, hi) in {"percent": (15, 92), "count": (20, 1500), "rate_per_10k": (20, 600),
-                           "days": (10, 200), "caseload_average": (12, 24)}.items():
+    for unit, (lo, hi) in {
+        "percent": (15, 92),
+        "count": (20, 1500),
+        "rate_per_10k": (20, 600),
+        "days": (10, 200),
+        "caseload_average": (12, 24),
+    }.items():
         cols = units == unit
         level[:, cols] = rng.uniform(lo, hi, size=(n, cols.sum()))
     return level
@@ -137,20 +153,36 @@ def generate(out: Path, n: int = 150, m: int = 400, k: int = 120, seed: int = 1)
     _write(out / "areas.csv", areas, list(areas.columns))
     _write(out / "indicators.csv", ind, list(ind.columns))
     auth_ids = [f"syn{a + 1:03d}" for a in range(n)]
-    _write(out / "authorities.csv", pd.DataFrame({
-        "authority": auth_ids, "name": [f"Synthetic authority {a + 1:03d} (benchmark data, not real)" for a in range(n)],
-        "population_0_17": rng.integers(20_000, 300_000, size=n), "population_note": "Synthetic"}),
-        ["authority", "name", "population_0_17", "population_note"])
+    _write(
+        out / "authorities.csv",
+        pd.DataFrame(
+            {
+                "authority": auth_ids,
+                "name": [f"Synthetic authority {a + 1:03d} (benchmark data, not real)" for a in range(n)],
+                "population_0_17": rng.integers(20_000, 300_000, size=n),
+                "population_note": "Synthetic",
+            }
+        ),
+        ["authority", "name", "population_0_17", "population_note"],
+    )
 
     quarters = sorted({_quarter_end(mo) for mo in months})
     vint_id = {q: f"syn-{q.year}-{q.month:02d}" for q in quarters}
     published = {q: (dt.date(q.year + (q.month == 12), q.month % 12 + 1, 12)) for q in quarters}
-    _write(out / "vintages.csv", pd.DataFrame({
-        "vintage": [vint_id[q] for q in quarters],
-        "label": [f"Synthetic pack, quarter to {q:%b-%y}" for q in quarters],
-        "published": [published[q].isoformat() for q in quarters], "source_file": SOURCE, "kind": "pack",
-        "as_of_note": f"Synthetic benchmark data (seed {seed}); not real figures"}),
-        ["vintage", "label", "published", "source_file", "kind", "as_of_note"])
+    _write(
+        out / "vintages.csv",
+        pd.DataFrame(
+            {
+                "vintage": [vint_id[q] for q in quarters],
+                "label": [f"Synthetic pack, quarter to {q:%b-%y}" for q in quarters],
+                "published": [published[q].isoformat() for q in quarters],
+                "source_file": SOURCE,
+                "kind": "pack",
+                "as_of_note": f"Synthetic benchmark data (seed {seed}); not real figures",
+            }
+        ),
+        ["vintage", "label", "published", "source_file", "kind", "as_of_note"],
+    )
 
     # Observations: (N, M, K) cells, first printed in their quarter's pack.
     level = _levels(units, n, rng)
@@ -184,58 +216,121 @@ def generate(out: Path, n: int = 150, m: int = 400, k: int = 120, seed: int = 1)
     order = np.lexsort((all_q, all_t, all_i, all_a))
 
     def dictionary(codes: np.ndarray, labels: list[str]) -> pa.Array:
-        return pa.DictionaryArray.from_arrays(pa.array(codes[order].astype(np.int32)), pa.array(labels)).cast(pa.string())
+        return pa.DictionaryArray.from_arrays(pa.array(codes[order].astype(np.int32)), pa.array(labels)).cast(
+            pa.string()
+        )
 
     month_iso = [f"{mo.year}-{mo.month:02d}" for mo in months]
     status_codes, status_labels = pd.factorize(pd.Series(all_s[order]))
-    table = pa.table({
-        "authority": dictionary(all_a, auth_ids),
-        "ref": dictionary(all_i, list(ind["ref"])),
-        "period": dictionary(all_t, month_iso),
-        "vintage": dictionary(all_q, [vint_id[q] for q in quarters]),
-        "value": pa.array(all_v[order], mask=np.isnan(all_v[order])),
-        "status": pa.DictionaryArray.from_arrays(pa.array(status_codes.astype(np.int32)),
-                                                 pa.array(list(status_labels))).cast(pa.string()),
-        "note": pa.nulls(len(order), pa.string()),
-        "source_file": pa.DictionaryArray.from_arrays(pa.array(np.zeros(len(order), dtype=np.int32)),
-                                                      pa.array([SOURCE])).cast(pa.string()),
-        "source_line": pa.nulls(len(order), pa.int64()),
-    })
+    table = pa.table(
+        {
+            "authority": dictionary(all_a, auth_ids),
+            "ref": dictionary(all_i, list(ind["ref"])),
+            "period": dictionary(all_t, month_iso),
+            "vintage": dictionary(all_q, [vint_id[q] for q in quarters]),
+            "value": pa.array(all_v[order], mask=np.isnan(all_v[order])),
+            "status": pa.DictionaryArray.from_arrays(
+                pa.array(status_codes.astype(np.int32)), pa.array(list(status_labels))
+            ).cast(pa.string()),
+            "note": pa.nulls(len(order), pa.string()),
+            "source_file": pa.DictionaryArray.from_arrays(
+                pa.array(np.zeros(len(order), dtype=np.int32)), pa.array([SOURCE])
+            ).cast(pa.string()),
+            "source_line": pa.nulls(len(order), pa.int64()),
+        }
+    )
     pacsv.write_csv(table, out / "observations.csv", pacsv.WriteOptions(quoting_style="needed"))
 
     # Targets, comparators and baselines for rated indicators, as the first pack printed them.
     first_v = vint_id[quarters[0]]
     rated = [j for j in range(m) if polarity[j] != "neutral"]
     targeted = [j for j in rated if rng.random() < 0.7]
-    _write(out / "targets.csv", pd.DataFrame([
-        {"authority": auth_ids[a], "ref": ind["ref"].iat[j], "vintage": first_v,
-         "target_text": _target_text(units[j], polarity[j], level[a, j], rng), "source_file": SOURCE, "source_line": 0}
-        for a in range(n) for j in targeted]), ["authority", "ref", "vintage", "target_text", "source_file", "source_line"])
+    _write(
+        out / "targets.csv",
+        pd.DataFrame(
+            [
+                {
+                    "authority": auth_ids[a],
+                    "ref": ind["ref"].iat[j],
+                    "vintage": first_v,
+                    "target_text": _target_text(units[j], polarity[j], level[a, j], rng),
+                    "source_file": SOURCE,
+                    "source_line": 0,
+                }
+                for a in range(n)
+                for j in targeted
+            ]
+        ),
+        ["authority", "ref", "vintage", "target_text", "source_file", "source_line"],
+    )
     comp = []
     for c in ("gm", "nw", "sn", "england"):
         shift = rng.normal(1.0, 0.1, size=(n, len(rated)))
         for a in range(n):
             for col, j in enumerate(rated):
                 v = level[a, j] * shift[a, col]
-                comp.append((auth_ids[a], ind["ref"].iat[j], first_v, c,
-                             round(min(v, 100) if units[j] == "percent" else v, 1), COMPARATOR_YEAR, SOURCE, 0))
-    _write(out / "comparators.csv", pd.DataFrame(comp, columns=["authority", "ref", "vintage", "comparator", "value",
-                                                                 "year", "source_file", "source_line"]),
-           ["authority", "ref", "vintage", "comparator", "value", "year", "source_file", "source_line"])
+                comp.append(
+                    (
+                        auth_ids[a],
+                        ind["ref"].iat[j],
+                        first_v,
+                        c,
+                        round(min(v, 100) if units[j] == "percent" else v, 1),
+                        COMPARATOR_YEAR,
+                        SOURCE,
+                        0,
+                    )
+                )
+    _write(
+        out / "comparators.csv",
+        pd.DataFrame(
+            comp, columns=["authority", "ref", "vintage", "comparator", "value", "year", "source_file", "source_line"]
+        ),
+        ["authority", "ref", "vintage", "comparator", "value", "year", "source_file", "source_line"],
+    )
     base = np.round(np.nanmean(values[:, :, :12], axis=2), 1)
-    _write(out / "baselines.csv", pd.DataFrame({
-        "authority": np.repeat(auth_ids, m), "ref": np.tile(ind["ref"].to_numpy(), n), "vintage": first_v,
-        "basis": "2022/23", "value": base.reshape(-1), "status": "value", "note": "", "source_file": SOURCE,
-        "source_line": 0}), ["authority", "ref", "vintage", "basis", "value", "status", "note", "source_file", "source_line"])
+    _write(
+        out / "baselines.csv",
+        pd.DataFrame(
+            {
+                "authority": np.repeat(auth_ids, m),
+                "ref": np.tile(ind["ref"].to_numpy(), n),
+                "vintage": first_v,
+                "basis": "2022/23",
+                "value": base.reshape(-1),
+                "status": "value",
+                "note": "",
+                "source_file": SOURCE,
+                "source_line": 0,
+            }
+        ),
+        ["authority", "ref", "vintage", "basis", "value", "status", "note", "source_file", "source_line"],
+    )
 
-    for name in ("indicator_names.csv", "weekly.csv", "printed_ratings.csv", "commentary.csv", "plan_priorities.csv",
-                 "plan_actions.csv", "plan_measures.csv"):
+    for name in (
+        "indicator_names.csv",
+        "weekly.csv",
+        "printed_ratings.csv",
+        "commentary.csv",
+        "plan_priorities.csv",
+        "plan_actions.csv",
+        "plan_measures.csv",
+    ):
         _header_only(out / name)
     (out / "README.md").write_text(
         f"# SYNTHETIC benchmark data\n\nMade by `benchmarks/generate.py` (seed {seed}): {n} authorities x {m} "
-        f"indicators x {k} months. Not real figures; for measuring speed only.\n", encoding="utf-8")
-    return {"authorities": n, "indicators": m, "months": k, "observations": len(order),
-            "revised": int(revise.sum()), "targets": n * len(targeted), "comparators": len(comp)}
+        f"indicators x {k} months. Not real figures; for measuring speed only.\n",
+        encoding="utf-8",
+    )
+    return {
+        "authorities": n,
+        "indicators": m,
+        "months": k,
+        "observations": len(order),
+        "revised": int(revise.sum()),
+        "targets": n * len(targeted),
+        "comparators": len(comp),
+    }
 
 
 def main() -> None:

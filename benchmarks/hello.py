@@ -2,6 +2,7 @@
 following a link can be timed too. `?floor=table` adds one three-row table, `?floor=chart` one tiny chart,
 `?floor=both` both: what any page with a table and a chart pays before the dashboard does anything. The
 "Floor" page is that page reached by a sidebar link: the floor for a link."""
+
 import pandas as pd
 import streamlit as st
 
@@ -11,8 +12,14 @@ def _table() -> None:
 
 
 def _chart() -> None:
-    st.vega_lite_chart({"title": "Tiny", "data": {"values": [{"a": 1, "b": 2}]}, "mark": "bar",
-                        "encoding": {"x": {"field": "a"}, "y": {"field": "b"}}})
+    st.vega_lite_chart(
+        {
+            "title": "Tiny",
+            "data": {"values": [{"a": 1, "b": 2}]},
+            "mark": "bar",
+            "encoding": {"x": {"field": "a"}, "y": {"field": "b"}},
+        }
+    )
 
 
 def hello() -> None:
@@ -34,6 +41,10 @@ def again() -> None:
     st.title("Hello again")
 
 
-st.navigation([st.Page(hello, title="Hello", url_path="hello", default=True),
-               st.Page(again, title="Hello again", url_path="again"),
-               st.Page(floor_page, title="Floor", url_path="floor")]).run()
+st.navigation(
+    [
+        st.Page(hello, title="Hello", url_path="hello", default=True),
+        st.Page(again, title="Hello again", url_path="again"),
+        st.Page(floor_page, title="Floor", url_path="floor"),
+    ]
+).run()

@@ -20,6 +20,7 @@ import random
 import statistics
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import websockets
 from streamlit.proto.BackMsg_pb2 import BackMsg
@@ -28,10 +29,38 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 # Pages that name the month in view ("September 2023 · Latest …", "Sep-23"), and pages that do not.
 MONTH_PAGES = ["overview", "front-door", "early-help", "child-in-need", "cared-for", "safeguarding", "workforce"]
 PAGES = MONTH_PAGES + ["revisions", "data-quality", "improvement-plan", "weekly"]
-MONTHS = ["2023-04", "2023-05", "2023-06", "2023-07", "2023-08", "2023-09", "2023-10", "2023-11", "2023-12",
-          "2024-01"]  # the sample's months with a scorecard
-LONG = {f"{n:02d}": name for n, name in enumerate(["January", "February", "March", "April", "May", "June", "July",
-                                                   "August", "September", "October", "November", "December"], 1)}
+MONTHS = [
+    "2023-04",
+    "2023-05",
+    "2023-06",
+    "2023-07",
+    "2023-08",
+    "2023-09",
+    "2023-10",
+    "2023-11",
+    "2023-12",
+    "2024-01",
+]  # the sample's months with a scorecard
+LONG = {
+    f"{n:02d}": name
+    for n, name in enumerate(
+        [
+            "January",
+            "February",
+            "March",
+            "April",
+            "May",
+            "June",
+            "July",
+            "August",
+            "September",
+            "October",
+            "November",
+            "December",
+        ],
+        1,
+    )
+}
 
 
 @dataclass
@@ -53,12 +82,20 @@ class Result:
         return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
 
     def summary(self) -> dict:
-        return {"sessions": self.sessions, "seconds": self.seconds, "interactions": self.interactions,
-                "errors": len(self.errors), "error_samples": self.errors[:5],
-                "p50_ms": round(self.pct(50), 1), "p95_ms": round(self.pct(95), 1),
-                "mean_ms": round(statistics.fmean(self.times_ms), 1) if self.times_ms else None,
-                "server_cpu_seconds": round(self.cpu_seconds, 2),
-                "cpu_seconds_per_interaction": round(self.cpu_seconds / self.interactions, 3) if self.interactions else None}
+        return {
+            "sessions": self.sessions,
+            "seconds": self.seconds,
+            "interactions": self.interactions,
+            "errors": len(self.errors),
+            "error_samples": self.errors[:5],
+            "p50_ms": round(self.pct(50), 1),
+            "p95_ms": round(self.pct(95), 1),
+            "mean_ms": round(statistics.fmean(self.times_ms), 1) if self.times_ms else None,
+            "server_cpu_seconds": round(self.cpu_seconds, 2),
+            "cpu_seconds_per_interaction": round(self.cpu_seconds / self.interactions, 3)
+            if self.interactions
+            else None,
+        }
 
 
 def _texts(msg: ForwardMsg) -> list[str]:
@@ -114,8 +151,9 @@ async def _interaction(ws, page: str, month: str, cache: dict[str, ForwardMsg]) 
             return elapsed, None
 
 
-async def _session(url: str, deadline: float, think: tuple[float, float], rng: random.Random, out: Result,
-                   months: list[str]) -> None:
+async def _session(
+    url: str, deadline: float, think: tuple[float, float], rng: random.Random, out: Result, months: list[str]
+) -> None:
     ws_url = url.replace("http://", "ws://") + "/_stcore/stream"
     try:
         async with websockets.connect(ws_url, subprotocols=["streamlit"], origin=url, max_size=2**26) as ws:
@@ -134,21 +172,30 @@ async def _session(url: str, deadline: float, think: tuple[float, float], rng: r
 
 
 def _cpu_seconds(pid: int) -> float:
-    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-async def _run(url: str, sessions: int, seconds: float, think: tuple[float, float], seed: int,
-               months: list[str]) -> Result:
+async def _run(
+    url: str, sessions: int, seconds: float, think: tuple[float, float], seed: int, months: list[str]
+) -> Result:
     out = Result(sessions=sessions, seconds=seconds)
     deadline = time.monotonic() + seconds
-    await asyncio.gather(*(_session(url, deadline, think, random.Random(seed + i), out, months)
-                           for i in range(sessions)))
+    await asyncio.gather(
+        *(_session(url, deadline, think, random.Random(seed + i), out, months) for i in range(sessions))
+    )
     return out
 
 
-def run(url: str, sessions: int = 30, seconds: float = 60.0, think: tuple[float, float] = (2.0, 8.0),
-        server_pid: int | None = None, seed: int = 1, months: list[str] | None = None) -> Result:
+def run(
+    url: str,
+    sessions: int = 30,
+    seconds: float = 60.0,
+    think: tuple[float, float] = (2.0, 8.0),
+    server_pid: int | None = None,
+    seed: int = 1,
+    months: list[str] | None = None,
+) -> Result:
     """Drive `sessions` simulated users for `seconds` (months as YYYY-MM; default the sample's); bounded in
     time, loopback only."""
     if not url.startswith(("http://127.", "http://localhost")):

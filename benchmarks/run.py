@@ -15,8 +15,8 @@ import datetime as dt
 import json
 import os
 import re
-import socket
 import shutil
+import socket
 import statistics
 import subprocess
 import sys
@@ -27,15 +27,22 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-import baseline  # noqa: E402
-import generate  # noqa: E402
+import baseline
+import generate
 
-from dashboard import ingest, service, store  # noqa: E402
-from dashboard.engine import scorecard  # noqa: E402
+from dashboard import ingest, service, store
+from dashboard.engine import scorecard
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", "--disable-quic"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 READY = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 
 # (url path, AppTest page file, what shows the page has rendered its main content, its link in the sidebar)
@@ -66,7 +73,7 @@ class Row:
     unit: str
     reference: str
     reference_value: float | None
-    ratio: float | None          # value / reference_value
+    ratio: float | None  # value / reference_value
     goal: str = ""
     met: bool | None = None
     note: str = ""
@@ -79,8 +86,12 @@ def record(section, measure, value, unit, reference="", reference_value=None, go
     ratio = value / reference_value if reference_value else None
     row = Row(section, measure, value, unit, reference, reference_value, ratio, goal, met, note)
     ROWS.append(row)
-    print(f"  {measure}: {value:,.3g} {unit}" + (f" ({ratio:.2f}x {reference})" if ratio else "")
-          + (f" [{goal}: {'met' if met else 'MISSED'}]" if goal else ""), flush=True)
+    print(
+        f"  {measure}: {value:,.3g} {unit}"
+        + (f" ({ratio:.2f}x {reference})" if ratio else "")
+        + (f" [{goal}: {'met' if met else 'MISSED'}]" if goal else ""),
+        flush=True,
+    )
     return row
 
 
@@ -118,15 +129,27 @@ def bench_build(label: str, sample_dir: Path, db: Path, rows: int, goal_seconds:
         p.unlink(missing_ok=True)
     ours = raw = float("inf")
     for _ in range(2):  # best of two for each: the first may pay for files still being written to disk
-        ours = min(ours, timed_command([sys.executable, "-m", "dashboard.cli", "build", "--sample-dir", str(sample_dir),
-                                        "--db", str(db)]))
+        ours = min(
+            ours,
+            timed_command(
+                [sys.executable, "-m", "dashboard.cli", "build", "--sample-dir", str(sample_dir), "--db", str(db)]
+            ),
+        )
         Path(str(db) + ".raw").unlink(missing_ok=True)
         raw = min(raw, timed_command([sys.executable, "-c", RAW_LOAD, str(sample_dir), str(db) + ".raw"]))
     Path(str(db) + ".raw").unlink(missing_ok=True)
     goal = f"<= {goal_seconds:g} s" if goal_seconds else ""
-    record("1 build", f"build {label} ({rows:,} monthly rows), validated", ours, "s",
-           "DuckDB read_csv with no validation", raw, goal, ours <= goal_seconds if goal_seconds else None,
-           f"{rows / ours:,.0f} rows/s")
+    record(
+        "1 build",
+        f"build {label} ({rows:,} monthly rows), validated",
+        ours,
+        "s",
+        "DuckDB read_csv with no validation",
+        raw,
+        goal,
+        ours <= goal_seconds if goal_seconds else None,
+        f"{rows / ours:,.0f} rows/s",
+    )
 
 
 # ---------------------------------------------------------------- 1b. refusing hostile files
@@ -151,7 +174,7 @@ def _hostile_files(folder: Path, big_mb: int) -> dict[str, Path]:
     folder.mkdir(parents=True, exist_ok=True)
     files = {"good month (reference)": folder / "good.csv"}
     files["good month (reference)"].write_text("ref,period,value\nCIN1,2024-02,290\n")
-    huge = files["huge CSV, %d MB" % big_mb] = folder / "huge.csv"
+    huge = files[f"huge CSV, {big_mb} MB"] = folder / "huge.csv"
     with open(huge, "w") as fh:
         line = "CIN1,2024-02,1,234\n" * 1000
         fh.write("ref,period,value\n")
@@ -190,12 +213,22 @@ def bench_refusals(sample_db: Path, work: Path) -> None:
             reference = took
             record("1b refusals", f"load: {label}", took, "s", note=f"peak {rss:,.0f} MB, exit {code}")
             continue
-        record("1b refusals", f"refuse: {label}", took, "s", "a good month's load", reference, "<= 2 s and 300 MB",
-               took <= 2.0 and rss <= 300 and code == "1", f"peak {rss:,.0f} MB, exit {code}")
+        record(
+            "1b refusals",
+            f"refuse: {label}",
+            took,
+            "s",
+            "a good month's load",
+            reference,
+            "<= 2 s and 300 MB",
+            took <= 2.0 and rss <= 300 and code == "1",
+            f"peak {rss:,.0f} MB, exit {code}",
+        )
     shutil.rmtree(work / "journal", ignore_errors=True)
 
 
 # ---------------------------------------------------------------- 2. engine vs plain pandas
+
 
 def bench_engine(label: str, db: Path, authority: str | None, repeat: int, national: bool) -> None:
     reader = store.ReadOnlyStore(db)
@@ -212,12 +245,27 @@ def bench_engine(label: str, db: Path, authority: str | None, repeat: int, natio
     speedup = base_s / engine_s
     goal = "<= 100 ms and >= 20x faster" if national else ""
     met = (engine_s <= 0.1 and speedup >= 20) if national else None
-    record("2 scorecard", f"engine scorecard, {label}: {len(ours)} indicators, {authority} {month:%b-%y}",
-           engine_s * 1000, "ms", "plain pandas per-indicator groupby/apply (results equal)", base_s * 1000, goal, met,
-           f"{speedup:.1f}x faster; {len(ours)} rows checked equal")
+    record(
+        "2 scorecard",
+        f"engine scorecard, {label}: {len(ours)} indicators, {authority} {month:%b-%y}",
+        engine_s * 1000,
+        "ms",
+        "plain pandas per-indicator groupby/apply (results equal)",
+        base_s * 1000,
+        goal,
+        met,
+        f"{speedup:.1f}x faster; {len(ours)} rows checked equal",
+    )
     end_to_end = median_time(lambda: service.build_scorecard(reader, month, "latest", authority), max(3, repeat // 4))
-    record("2 scorecard", f"store read + engine, {label}", end_to_end * 1000, "ms", "engine alone", engine_s * 1000,
-           note="what a month change costs the app before its cache holds it")
+    record(
+        "2 scorecard",
+        f"store read + engine, {label}",
+        end_to_end * 1000,
+        "ms",
+        "engine alone",
+        engine_s * 1000,
+        note="what a month change costs the app before its cache holds it",
+    )
     store.ReadOnlyStore.close_all()
 
 
@@ -230,9 +278,10 @@ st.set_page_config(layout="wide")
 st.session_state["_context"] = sidebar()
 """
 
+
 def bench_apptest(db: Path, repeat: int) -> dict[str, float]:
-    from streamlit.testing.v1 import AppTest
     import streamlit as st
+    from streamlit.testing.v1 import AppTest
 
     previous = os.environ.get("DASHBOARD_DB")
     os.environ["DASHBOARD_DB"] = str(db)
@@ -255,8 +304,15 @@ def _apptest_pages(AppTest, st, db: Path, repeat: int) -> dict[str, float]:
     shell = AppTest.from_string(APP_SHELL, default_timeout=120)
     shell.run()
     shell_s = median_time(shell.run, repeat)
-    record("3 AppTest", "app shell (page config + shared sidebar, empty body), warm rerun", shell_s * 1000, "ms",
-           "empty page", empty_s * 1000, note="what every page pays before its own body")
+    record(
+        "3 AppTest",
+        "app shell (page config + shared sidebar, empty body), warm rerun",
+        shell_s * 1000,
+        "ms",
+        "empty page",
+        empty_s * 1000,
+        note="what every page pays before its own body",
+    )
     reader = store.ReadOnlyStore(db)
     first_ref = str(reader.table("indicators")["ref"].iloc[0])
     out = {}
@@ -273,16 +329,33 @@ def _apptest_pages(AppTest, st, db: Path, repeat: int) -> dict[str, float]:
             raise SystemExit(f"AppTest {path}: {[e.value for e in at.exception]}")
         page_s = median_time(at.run, repeat)
         out[path] = page_s
-        record("3 AppTest", f"page {path or 'overview'}, warm rerun", page_s * 1000, "ms", "empty page", empty_s * 1000,
-               note=f"{page_s / shell_s:.1f}x the app shell")
+        record(
+            "3 AppTest",
+            f"page {path or 'overview'}, warm rerun",
+            page_s * 1000,
+            "ms",
+            "empty page",
+            empty_s * 1000,
+            note=f"{page_s / shell_s:.1f}x the app shell",
+        )
     heaviest = max(out, key=out.get)
     ratio = out[heaviest] / empty_s
-    record("3 AppTest", f"heaviest page ({heaviest or 'overview'}), warm rerun", out[heaviest] * 1000, "ms", "empty page",
-           empty_s * 1000, "<= 2x empty", ratio <= 2, f"{out[heaviest] / shell_s:.1f}x the app shell")
+    record(
+        "3 AppTest",
+        f"heaviest page ({heaviest or 'overview'}), warm rerun",
+        out[heaviest] * 1000,
+        "ms",
+        "empty page",
+        empty_s * 1000,
+        "<= 2x empty",
+        ratio <= 2,
+        f"{out[heaviest] / shell_s:.1f}x the app shell",
+    )
     return out
 
 
 # ---------------------------------------------------------------- servers and the browser
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -300,9 +373,26 @@ class Server:
         if db:
             env["DASHBOARD_DB"] = str(db)
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", str(script), "--server.headless", "true",
-             "--server.address", "127.0.0.1", "--server.port", str(self.port), "--server.fileWatcherType", "none"],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                str(script),
+                "--server.headless",
+                "true",
+                "--server.address",
+                "127.0.0.1",
+                "--server.port",
+                str(self.port),
+                "--server.fileWatcherType",
+                "none",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         deadline = time.time() + 60
         while time.time() < deadline:
             try:
@@ -340,7 +430,10 @@ async def _until(page, *, selector: str = "", heading: str = "", text: str = "",
              && (!selector || !!document.querySelector(selector))
              && (!heading || [...document.querySelectorAll('h1')].some(h => h.textContent.includes(heading)))
              && (!text || document.body.textContent.includes(text))""",
-        arg=[READY, selector, heading, text], polling="raf", timeout=timeout)
+        arg=[READY, selector, heading, text],
+        polling="raf",
+        timeout=timeout,
+    )
 
 
 async def _load(page, url: str, selector: str) -> float:
@@ -380,9 +473,15 @@ async def _browser_pages(app_url: str, hello_url: str, repeat: int, month: str, 
         page = await browser.new_page(viewport={"width": 1440, "height": 900})
         fresh: dict[str, float] = {}
         follow: dict[str, float] = {}
-        for name, query in (("hello", ""), ("hello + one table", "?floor=table"), ("hello + one chart", "?floor=chart"),
-                            (FLOOR, "?floor=both")):
-            selector = {"": "h1", "?floor=table": '[data-testid="stDataFrame"]'}.get(query, '[data-testid="stVegaLiteChart"]')
+        for name, query in (
+            ("hello", ""),
+            ("hello + one table", "?floor=table"),
+            ("hello + one chart", "?floor=chart"),
+            (FLOOR, "?floor=both"),
+        ):
+            selector = {"": "h1", "?floor=table": '[data-testid="stDataFrame"]'}.get(
+                query, '[data-testid="stVegaLiteChart"]'
+            )
             await _load(page, hello_url + "/" + query, selector)
             fresh[name] = median([await _load(page, hello_url + "/" + query, selector) for _ in range(repeat)])
         hops = []
@@ -430,20 +529,51 @@ def bench_browser(db: Path, repeat: int) -> None:
     fresh, follow = times["fresh"], times["follow"]
     record("4 browser", "hello page, opened afresh", fresh["hello"] * 1000, "ms", "", None)
     for floor in ("hello + one table", "hello + one chart", FLOOR):
-        record("4 browser", f"{floor}, opened afresh", fresh[floor] * 1000, "ms", "hello page", fresh["hello"] * 1000,
-               note="Streamlit's own floor for a page with a table or chart")
+        record(
+            "4 browser",
+            f"{floor}, opened afresh",
+            fresh[floor] * 1000,
+            "ms",
+            "hello page",
+            fresh["hello"] * 1000,
+            note="Streamlit's own floor for a page with a table or chart",
+        )
     for path, *_ in PAGES:  # goal against Streamlit's floor for what a page holds (a table and a chart)
-        record("4 browser", f"page {path or 'overview'}, opened afresh", fresh[path] * 1000, "ms", FLOOR,
-               fresh[FLOOR] * 1000, "<= 1.3x floor", fresh[path] / fresh[FLOOR] <= 1.3)
+        record(
+            "4 browser",
+            f"page {path or 'overview'}, opened afresh",
+            fresh[path] * 1000,
+            "ms",
+            FLOOR,
+            fresh[FLOOR] * 1000,
+            "<= 1.3x floor",
+            fresh[path] / fresh[FLOOR] <= 1.3,
+        )
     record("4 browser", "hello app, sidebar link to a page", follow["hello"] * 1000, "ms", "", None)
-    record("4 browser", f"hello app, sidebar link to {FLOOR}", follow[FLOOR] * 1000, "ms", "hello link",
-           follow["hello"] * 1000, note="Streamlit's own floor for a link to a page with a table and a chart")
+    record(
+        "4 browser",
+        f"hello app, sidebar link to {FLOOR}",
+        follow[FLOOR] * 1000,
+        "ms",
+        "hello link",
+        follow["hello"] * 1000,
+        note="Streamlit's own floor for a link to a page with a table and a chart",
+    )
     for path, *_ in PAGES:
-        record("4 browser", f"page {path or 'overview'}, sidebar link", follow[path] * 1000, "ms", "floor link",
-               follow[FLOOR] * 1000, "<= 1.5x floor link", follow[path] / follow[FLOOR] <= 1.5)
+        record(
+            "4 browser",
+            f"page {path or 'overview'}, sidebar link",
+            follow[path] * 1000,
+            "ms",
+            "floor link",
+            follow[FLOOR] * 1000,
+            "<= 1.5x floor link",
+            follow[path] / follow[FLOOR] <= 1.5,
+        )
 
 
 # ---------------------------------------------------------------- 7. many sessions, server side
+
 
 def bench_sessions(db: Path, label: str, sessions: int, seconds: float) -> None:
     """The protocol-level load test (benchmarks/loadtest.py): no browser per user, so the server is measured."""
@@ -455,23 +585,30 @@ def bench_sessions(db: Path, label: str, sessions: int, seconds: float) -> None:
     server = Server(ROOT / "app.py", db)
     try:
         loadtest.run(server.url, sessions=2, seconds=3, think=(0.2, 0.5), months=months)  # caches filled once
-        result = loadtest.run(server.url, sessions=sessions, seconds=seconds, server_pid=server.proc.pid,
-                              months=months)
+        result = loadtest.run(server.url, sessions=sessions, seconds=seconds, server_pid=server.proc.pid, months=months)
     finally:
         server.stop()
     out = result.summary()
     cores = os.cpu_count() or 1
     busy = out["server_cpu_seconds"] / seconds
-    record("7 sessions", f"{sessions} sessions changing month and page for {seconds:.0f} s, {label} store: p95",
-           out["p95_ms"], "ms", "p50", out["p50_ms"], "0 errors and p95 <= 300 ms",
-           out["errors"] == 0 and out["p95_ms"] <= 300,
-           f"{out['interactions']} interactions, {out['errors']} errors"
-           + (f": {out['error_samples'][:2]}" if out["errors"] else "")
-           + f"; {out['cpu_seconds_per_interaction']} CPU-s per interaction; server busy {busy:.0%} of one core"
-             f" = {sessions / max(busy, 1e-9) / 1:.0f} such sessions per core at this pace ({cores} cores)")
+    record(
+        "7 sessions",
+        f"{sessions} sessions changing month and page for {seconds:.0f} s, {label} store: p95",
+        out["p95_ms"],
+        "ms",
+        "p50",
+        out["p50_ms"],
+        "0 errors and p95 <= 300 ms",
+        out["errors"] == 0 and out["p95_ms"] <= 300,
+        f"{out['interactions']} interactions, {out['errors']} errors"
+        + (f": {out['error_samples'][:2]}" if out["errors"] else "")
+        + f"; {out['cpu_seconds_per_interaction']} CPU-s per interaction; server busy {busy:.0%} of one core"
+        f" = {sessions / max(busy, 1e-9) / 1:.0f} such sessions per core at this pace ({cores} cores)",
+    )
 
 
 # ---------------------------------------------------------------- 8. the slow paths users wait on
+
 
 def bench_slow_paths(sample_db: Path, nat_db: Path) -> None:
     from dashboard import chartpool, export
@@ -491,9 +628,17 @@ def bench_slow_paths(sample_db: Path, nat_db: Path) -> None:
     t = time.perf_counter()
     export.to_pdf(pack)
     warm = time.perf_counter() - t
-    record("8 slow paths", f"PDF panel pack {month:%b-%y}, charts already drawn (the server warms the month)", warm,
-           "s", "pack without charts", tables, "<= 3 s", warm <= 3,
-           f"first ever, nothing drawn: {cold:.1f} s (charts in worker processes while tables are laid out)")
+    record(
+        "8 slow paths",
+        f"PDF panel pack {month:%b-%y}, charts already drawn (the server warms the month)",
+        warm,
+        "s",
+        "pack without charts",
+        tables,
+        "<= 3 s",
+        warm <= 3,
+        f"first ever, nothing drawn: {cold:.1f} s (charts in worker processes while tables are laid out)",
+    )
     reader = store.ReadOnlyStore(nat_db)
     authority = service.default_authority(reader)
     revised = len(reader.revisions(authority))
@@ -501,14 +646,25 @@ def bench_slow_paths(sample_db: Path, nat_db: Path) -> None:
     service.revisions_with_impact(reader, authority)
     first = time.perf_counter() - t
     store.ReadOnlyStore.close_all()
-    record("8 slow paths", "Revisions, first view, national-scale store", first, "s", "", None, "<= 2 s", first <= 2,
-           f"{revised:,} revised cells, each judged as both vintages stood (only the revised refs)")
+    record(
+        "8 slow paths",
+        "Revisions, first view, national-scale store",
+        first,
+        "s",
+        "",
+        None,
+        "<= 2 s",
+        first <= 2,
+        f"{revised:,} revised cells, each judged as both vintages stood (only the revised refs)",
+    )
 
 
 # ---------------------------------------------------------------- 5 and 6. memory and concurrent pages
 
-async def _month_changer(browser, url: str, area: str, months: list[str], deadline: float, worker: int,
-                         times: list[float], errors: list[str]) -> None:
+
+async def _month_changer(
+    browser, url: str, area: str, months: list[str], deadline: float, worker: int, times: list[float], errors: list[str]
+) -> None:
     from dashboard.periods import label, long_label, parse_period
 
     context = await browser.new_context(viewport={"width": 1280, "height": 800})
@@ -516,7 +672,7 @@ async def _month_changer(browser, url: str, area: str, months: list[str], deadli
     page.on("pageerror", lambda exc: errors.append(f"worker {worker}: page error {exc}"))
     try:
         await _load(page, f"{url}/{area}?month={months[0]}", '[data-testid="stDataFrame"]')
-    except Exception as exc:  # noqa: BLE001 - every failure is counted, none stops the run
+    except Exception as exc:
         errors.append(f"worker {worker}: first load: {type(exc).__name__}")
         await context.close()
         return
@@ -533,17 +689,24 @@ async def _month_changer(browser, url: str, area: str, months: list[str], deadli
             if await page.locator('[data-testid="stException"]').count():
                 errors.append(f"worker {worker}: exception shown at {month}")
             times.append(time.perf_counter() - t)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             errors.append(f"worker {worker}: {month}: {type(exc).__name__}")
     await context.close()
 
 
-AREA_PATHS = {"front_door": "front-door", "early_help": "early-help", "cin_cp": "child-in-need",
-              "cared_for": "cared-for", "safeguarding": "safeguarding", "workforce": "workforce"}
+AREA_PATHS = {
+    "front_door": "front-door",
+    "early_help": "early-help",
+    "cin_cp": "child-in-need",
+    "cared_for": "cared-for",
+    "safeguarding": "safeguarding",
+    "workforce": "workforce",
+}
 
 
-async def _concurrent(url: str, months: list[str], pages: int, seconds: float, areas: list[str]
-                      ) -> tuple[list[float], list[str]]:
+async def _concurrent(
+    url: str, months: list[str], pages: int, seconds: float, areas: list[str]
+) -> tuple[list[float], list[str]]:
     from playwright.async_api import async_playwright
 
     times: list[float] = []
@@ -551,8 +714,12 @@ async def _concurrent(url: str, months: list[str], pages: int, seconds: float, a
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         deadline = time.time() + seconds
-        await asyncio.gather(*[_month_changer(browser, url, areas[w % len(areas)], months, deadline, w, times, errors)
-                               for w in range(pages)])
+        await asyncio.gather(
+            *[
+                _month_changer(browser, url, areas[w % len(areas)], months, deadline, w, times, errors)
+                for w in range(pages)
+            ]
+        )
         await browser.close()
     return times, errors
 
@@ -594,34 +761,59 @@ def bench_server(db: Path, label: str, pages: int, seconds: float) -> None:
         now, peak = server.memory_mb()
     finally:
         server.stop()
-    record("5 memory", f"server RSS after every page and the load test, {label} store", peak, "MB",
-           "server at start", idle, "<= 600 MB", peak <= 600, f"resident at the end {now:.0f} MB")
+    record(
+        "5 memory",
+        f"server RSS after every page and the load test, {label} store",
+        peak,
+        "MB",
+        "server at start",
+        idle,
+        "<= 600 MB",
+        peak <= 600,
+        f"resident at the end {now:.0f} MB",
+    )
     solo = statistics.median(solo_times) if solo_times else float("nan")
     p95 = statistics.quantiles(times, n=20)[-1] if len(times) >= 20 else max(times, default=float("nan"))
     errors = solo_errors + errors
-    record("6 concurrency", f"{pages} browser pages changing months for {seconds:.0f} s, {label} store: p95 month change", p95,
-           "s", "one page alone (median)", solo, "0 errors and p95 <= 2 s", not errors and p95 <= 2,
-           f"{len(times)} month changes, {len(errors)} errors" + (f": {errors[:3]}" if errors else "")
-           + f"; server busy {(cpu1 - cpu0) / (wall1 - wall0):.0%} of one core, machine "
-             f"{(busy1 - busy0) / ((wall1 - wall0) * (os.cpu_count() or 1)):.0%} busy (the pages render on the same cores)")
+    record(
+        "6 concurrency",
+        f"{pages} browser pages changing months for {seconds:.0f} s, {label} store: p95 month change",
+        p95,
+        "s",
+        "one page alone (median)",
+        solo,
+        "0 errors and p95 <= 2 s",
+        not errors and p95 <= 2,
+        f"{len(times)} month changes, {len(errors)} errors"
+        + (f": {errors[:3]}" if errors else "")
+        + f"; server busy {(cpu1 - cpu0) / (wall1 - wall0):.0%} of one core, machine "
+        f"{(busy1 - busy0) / ((wall1 - wall0) * (os.cpu_count() or 1)):.0%} busy (the pages render on the same cores)",
+    )
 
 
 # ---------------------------------------------------------------- report
 
+
 def report(out_dir: Path, started: float, quick: bool) -> str:
     out_dir.mkdir(parents=True, exist_ok=True)
-    lines = ["| section | measurement | value | reference | ratio | goal | met | note |",
-             "|---|---|---|---|---|---|---|---|"]
+    lines = [
+        "| section | measurement | value | reference | ratio | goal | met | note |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
     for r in ROWS:
         ref = f"{r.reference} ({r.reference_value:,.3g} {r.unit})" if r.reference_value else r.reference
-        lines.append(f"| {r.section} | {r.measure} | {r.value:,.3g} {r.unit} | {ref} | "
-                     f"{f'{r.ratio:.2f}x' if r.ratio else ''} | {r.goal} | "
-                     f"{'' if r.met is None else ('yes' if r.met else 'NO')} | {r.note} |")
+        lines.append(
+            f"| {r.section} | {r.measure} | {r.value:,.3g} {r.unit} | {ref} | "
+            f"{f'{r.ratio:.2f}x' if r.ratio else ''} | {r.goal} | "
+            f"{'' if r.met is None else ('yes' if r.met else 'NO')} | {r.note} |"
+        )
     summary = summary_line()
     text = "\n".join(lines) + "\n\n" + summary + "\n"
-    header = (f"# Benchmark results{' (quick)' if quick else ''}\n\nOne run, {dt.datetime.now():%Y-%m-%d %H:%M}, "
-              f"{os.cpu_count()} cores, {time.time() - started:.0f} s in all. National-scale figures are SYNTHETIC "
-              "(benchmarks/generate.py).\n\n")
+    header = (
+        f"# Benchmark results{' (quick)' if quick else ''}\n\nOne run, {dt.datetime.now():%Y-%m-%d %H:%M}, "
+        f"{os.cpu_count()} cores, {time.time() - started:.0f} s in all. National-scale figures are SYNTHETIC "
+        "(benchmarks/generate.py).\n\n"
+    )
     (out_dir / "results.md").write_text(header + text, encoding="utf-8")
     (out_dir / "results.json").write_text(json.dumps([asdict(r) for r in ROWS], indent=1), encoding="utf-8")
     return text
@@ -646,8 +838,10 @@ def summary_line() -> str:
         pages = [r for r in ROWS if r.section == "4 browser" and r.goal and r.measure.endswith(how)]
         if pages:
             worst = max(pages, key=lambda r: r.ratio)
-            parts.append(f"browser {word} worst {worst.ratio:.2f}x floor ({worst.measure.split()[1].rstrip(',')}), "
-                         f"{sum(bool(r.met) for r in pages)}/{len(pages)} pages within {worst.goal[3:].split('x')[0]}x")
+            parts.append(
+                f"browser {word} worst {worst.ratio:.2f}x floor ({worst.measure.split()[1].rstrip(',')}), "
+                f"{sum(bool(r.met) for r in pages)}/{len(pages)} pages within {worst.goal[3:].split('x')[0]}x"
+            )
     mem = find("5 memory", "server")
     if mem:
         parts.append(f"RSS {mem.value:.0f} MB = {mem.value / 600:.2f}x goal")
@@ -657,8 +851,10 @@ def summary_line() -> str:
         parts.append(f"10 browsers p95 {conc.value:.2f} s = {conc.ratio:.1f}x solo, {errors}")
     sessions = find("7 sessions", "")
     if sessions:
-        parts.append(f"{sessions.measure.split()[0]} sessions p95 {sessions.value:.0f} ms, "
-                     f"{sessions.note.split(', ')[1].split(':')[0].split(';')[0]}")
+        parts.append(
+            f"{sessions.measure.split()[0]} sessions p95 {sessions.value:.0f} ms, "
+            f"{sessions.note.split(', ')[1].split(':')[0].split(';')[0]}"
+        )
     for start, word in (("PDF", "PDF pack"), ("Revisions", "Revisions national")):
         slow = find("8 slow paths", start)
         if slow:
@@ -673,8 +869,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--quick", action="store_true", help="tiny scale, short loops: checks the bench itself")
     p.add_argument("--work", type=Path, default=ROOT / "bench-data", help="where generated data and stores go")
     p.add_argument("--out", type=Path, default=ROOT / "bench-results")
-    p.add_argument("--sections", default="build,refusals,engine,apptest,browser,server,sessions,slow",
-                   help="comma-separated subset of build,refusals,engine,apptest,browser,server,sessions,slow")
+    p.add_argument(
+        "--sections",
+        default="build,refusals,engine,apptest,browser,server,sessions,slow",
+        help="comma-separated subset of build,refusals,engine,apptest,browser,server,sessions,slow",
+    )
     a = p.parse_args(argv)
     started = time.time()
     scale = (3, 30, 24) if a.quick else (150, 400, 120)
@@ -684,7 +883,7 @@ def main(argv: list[str] | None = None) -> int:
 
     sections = set(a.sections.split(","))
     sample_db = work / "sample.duckdb"
-    nat_dir = work / ("national-%dx%dx%d" % scale)
+    nat_dir = work / ("national-{}x{}x{}".format(*scale))
     nat_db = work / (nat_dir.name + ".duckdb")
     if not (nat_dir / "README.md").exists():
         print(f"generating synthetic data {scale} in {nat_dir}", flush=True)
@@ -694,7 +893,7 @@ def main(argv: list[str] | None = None) -> int:
         sample_rows = sum(1 for _ in open(ingest.SAMPLE_DIR / "observations.csv", encoding="utf-8")) - 1
         bench_build("sample (real figures)", ingest.SAMPLE_DIR, sample_db, sample_rows, None)
         nat_rows = sum(1 for _ in open(nat_dir / "observations.csv", encoding="utf-8")) - 1
-        bench_build("national scale (synthetic %d x %d x %d)" % scale, nat_dir, nat_db, nat_rows, 15.0)
+        bench_build("national scale (synthetic {} x {} x {})".format(*scale), nat_dir, nat_db, nat_rows, 15.0)
     if "refusals" in sections:
         print("1b. refusing hostile files", flush=True)
         bench_refusals(sample_db, work)

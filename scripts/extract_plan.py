@@ -27,13 +27,22 @@ PLANS = {
 }
 
 REF_REPAIRS = {
-    (NOV23, 979): ("1.7", "printed '1 Page 51': the '.7' was lost; the Mar-24 plan numbers this Care Leavers action 1.7"),
-    (NOV23, 1040): ("4.7", "printed as a second '4.6'; Appendix B cites 4.7 and the Mar-24 plan numbers this action 4.7"),
+    (NOV23, 979): (
+        "1.7",
+        "printed '1 Page 51': the '.7' was lost; the Mar-24 plan numbers this Care Leavers action 1.7",
+    ),
+    (NOV23, 1040): (
+        "4.7",
+        "printed as a second '4.6'; Appendix B cites 4.7 and the Mar-24 plan numbers this action 4.7",
+    ),
     (NOV23, 1044): ("4.9", "printed '4.6 Page 61'; Appendix B cites 4.9 and the Mar-24 plan numbers this action 4.9"),
     (MAR24, 333): ("1.1", "ref lost to OCR ('Page 15'); first action under Application of Thresholds"),
     (MAR24, 345): ("1.3", "ref lost to OCR; the Practice Basics action numbered 1.3 in the Nov-23 plan"),
     (MAR24, 358): ("1.5", "ref lost to OCR; the education-plans action numbered 1.5 in the Nov-23 plan"),
-    (MAR24, 372): ("1.9", "ref lost to OCR ('Page 22'); the disabilities-service action numbered 1.9 in the Nov-23 plan"),
+    (MAR24, 372): (
+        "1.9",
+        "ref lost to OCR ('Page 22'); the disabilities-service action numbered 1.9 in the Nov-23 plan",
+    ),
 }
 SECTION_REPAIRS = {
     (MAR24, 332): "Application of Thresholds",
@@ -57,11 +66,15 @@ SECTION_BEFORE_ROW = {(NOV23, 979): "Care Leavers"}
 CELL_PREFIX_JUNK = {(MAR24, 422): ("rational Leadership ", " and Management Grip ")}
 
 PRIORITIES = [  # (priority, name, aim as printed in the Mar-24 pack line 248-251)
-    ("1", "Quality of Practice"), ("2", "Working in Partnership"), ("3", "Commissioning and Sufficiency"),
+    ("1", "Quality of Practice"),
+    ("2", "Working in Partnership"),
+    ("3", "Commissioning and Sufficiency"),
     ("4", "Leadership and Workforce"),
 ]
-MONTHS = {m: i for i, m in enumerate(["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov",
-                                      "dec"], start=1)}
+MONTHS = {
+    m: i
+    for i, m in enumerate(["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], start=1)
+}
 
 
 def lines_of(name: str) -> list[str]:
@@ -89,9 +102,9 @@ def priorities() -> list[dict]:
     lines = lines_of(MAR24)
     out = []
     for pid, name in PRIORITIES:
-        n = next(i for i, l in enumerate(lines, 1) if l.startswith(f"- {pid}. {name}:"))
+        n = next(i for i, text in enumerate(lines, 1) if text.startswith(f"- {pid}. {name}:"))
         aim = lines[n - 1].split(":", 1)[1].strip()
-        lead_line = next(i for i, l in enumerate(lines_of(NOV23), 1) if l.startswith(f"{pid}: {name.upper()}"))
+        lead_line = next(i for i, text in enumerate(lines_of(NOV23), 1) if text.startswith(f"{pid}: {name.upper()}"))
         lead = lines_of(NOV23)[lead_line + 1].removeprefix("Lead: ").strip()
         out.append({"priority": pid, "name": name, "aim": aim, "lead": lead, "source_file": MAR24, "source_line": n})
     return out
@@ -129,13 +142,27 @@ def actions(vintage: str) -> list[dict]:
             a_junk, h_junk = CELL_PREFIX_JUNK[(name, n)]
             action, how = action.removeprefix(a_junk), how.strip().removeprefix(h_junk.strip())
         comment = clean(f[9]) if commentary_col and len(f) > 9 else ""
-        out.append({
-            "authority": AUTHORITY, "vintage": vintage, "action_ref": ref, "priority": ref.split(".")[0],
-            "section": section, "action": clean(action), "how_we_will_know": clean(how), "lead": clean(lead),
-            "start_month": month(start), "end_month": month(end), "children_will_say": clean(say),
-            "action_brag": clean(f[7]) if len(f) > 7 else "", "impact_brag": clean(f[8]) if len(f) > 8 else "",
-            "commentary": comment, "repair_note": note, "source_file": name, "source_line": n,
-        })
+        out.append(
+            {
+                "authority": AUTHORITY,
+                "vintage": vintage,
+                "action_ref": ref,
+                "priority": ref.split(".")[0],
+                "section": section,
+                "action": clean(action),
+                "how_we_will_know": clean(how),
+                "lead": clean(lead),
+                "start_month": month(start),
+                "end_month": month(end),
+                "children_will_say": clean(say),
+                "action_brag": clean(f[7]) if len(f) > 7 else "",
+                "impact_brag": clean(f[8]) if len(f) > 8 else "",
+                "commentary": comment,
+                "repair_note": note,
+                "source_file": name,
+                "source_line": n,
+            }
+        )
     return out
 
 
@@ -172,21 +199,53 @@ def measures(vintage: str) -> list[dict]:
         if m:
             fa, fa_name, action_refs = m.group(1), m.group(2).strip(), f[1].strip()
         elif fa and f[0].strip() and not f[1].strip() and not re.fullmatch(r"\d+", f[0].strip()):
-            if name == MAR24 and not fa_name.endswith(("Families", "partners", "risk", "timeliness)", "Timeliness",
-                                                           "matching", "circumstances", "leavers", "leadership",
-                                                           "management", "oversight", "workforce", "Systems")):
+            if name == MAR24 and not fa_name.endswith(
+                (
+                    "Families",
+                    "partners",
+                    "risk",
+                    "timeliness)",
+                    "Timeliness",
+                    "matching",
+                    "circumstances",
+                    "leavers",
+                    "leadership",
+                    "management",
+                    "oversight",
+                    "workforce",
+                    "Systems",
+                )
+            ):
                 fa_name = f"{fa_name} {f[0].strip()}"  # the Mar-24 layout wraps the name onto the next lines
         if f[1].strip() and not m and fa:
             action_refs = f"{action_refs} {f[1].strip()}"  # wrapped list of action refs
         measure, source = clean(f[2]), f[3].strip()
         if not fa or not measure:
             continue
-        status = ("scorecard" if source.lower().startswith("scorecard") else
-                  "to be developed" if source.lower() == "to be developed" else "other source" if source else "not given")
-        out.append({"authority": AUTHORITY, "vintage": vintage, "focus_area": fa, "focus_area_name": fa_name,
-                    "action_refs": re.sub(r"\s*,\s*", ", ", re.sub(r",\s*$", "", action_refs.strip())).replace(",,", ","),
-                    "measure": measure, "data_source": source, "status": status, "refs": _refs(source),
-                    "source_file": name, "source_line": n})
+        status = (
+            "scorecard"
+            if source.lower().startswith("scorecard")
+            else "to be developed"
+            if source.lower() == "to be developed"
+            else "other source"
+            if source
+            else "not given"
+        )
+        out.append(
+            {
+                "authority": AUTHORITY,
+                "vintage": vintage,
+                "focus_area": fa,
+                "focus_area_name": fa_name,
+                "action_refs": re.sub(r"\s*,\s*", ", ", re.sub(r",\s*$", "", action_refs.strip())).replace(",,", ","),
+                "measure": measure,
+                "data_source": source,
+                "status": status,
+                "refs": _refs(source),
+                "source_file": name,
+                "source_line": n,
+            }
+        )
     # The list of action refs wraps over several rows in the Mar-24 layout: every row gets the full list.
     full = {}
     for r in out:
@@ -213,9 +272,11 @@ def tables() -> dict[str, list[dict]]:
         for r in rows:
             r["focus_area_name"] = nov_names.get(r["focus_area"], r["focus_area_name"])
         measure_rows += rows
-    return {"plan_priorities.csv": priorities(),
-            "plan_actions.csv": [r for v in PLANS for r in actions(v)],
-            "plan_measures.csv": measure_rows}
+    return {
+        "plan_priorities.csv": priorities(),
+        "plan_actions.csv": [r for v in PLANS for r in actions(v)],
+        "plan_measures.csv": measure_rows,
+    }
 
 
 def main() -> int:

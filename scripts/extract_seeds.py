@@ -59,14 +59,34 @@ SKIP = {
     (JAN23, 214): "second line of SG6's wording; its values are on line 213",
 }
 # Names damaged beyond use: take the wording the previous pack printed for the same ref.
-DAMAGED_NAMES = {(MAR24, 573), (MAR24, 574), (MAR24, 575), (MAR24, 608), (MAR24, 804), (JAN23, 157), (JAN23, 158), (JAN23, 213), (MAR24, 773)}
+DAMAGED_NAMES = {
+    (MAR24, 573),
+    (MAR24, 574),
+    (MAR24, 575),
+    (MAR24, 608),
+    (MAR24, 804),
+    (JAN23, 157),
+    (JAN23, 158),
+    (JAN23, 213),
+    (MAR24, 773),
+}
 
 REF_RE = re.compile(r"^(FD|EH|CIN|CF|SG|WF|CW)\d+[a-z]?$")
 NUM_RE = re.compile(r"^-?\d+(\.\d+)?%?$")
 RAG_MAP = {"R": "R", "A": "A", "А": "A", "Α": "A", "G": "G"}
-ARROWS = {"↑": "up", "\\uparrow": "up", "↓": "down", "\\downarrow": "down", "Ļ": "down",
-          "↔": "level", "\\leftrightarrow": "level", "$\\leftrightarrow$": "level", "1": "unreadable",
-          "<b>1</b>": "unreadable", "<b>↓</b>": "down"}
+ARROWS = {
+    "↑": "up",
+    "\\uparrow": "up",
+    "↓": "down",
+    "\\downarrow": "down",
+    "Ļ": "down",
+    "↔": "level",
+    "\\leftrightarrow": "level",
+    "$\\leftrightarrow$": "level",
+    "1": "unreadable",
+    "<b>1</b>": "unreadable",
+    "<b>↓</b>": "down",
+}
 
 
 def parse_cell(text: str) -> tuple[str, str, str]:
@@ -102,7 +122,16 @@ def layout(n_months: int, n_cells: int) -> dict[str, int]:
         return {"prev": i, "target": i + 1, "gm": i + 2, "nw": i + 3, "sn": i + 4, "england": i + 5, "dir": i + 6}
     if n_cells == 13:
         return {"prev": i, "target": i + 1, "rag": i + 3, "dir": i + 4}
-    return {"prev": i, "target": i + 1, "gm": i + 2, "nw": i + 3, "sn": i + 4, "england": i + 5, "rag": i + 7, "dir": i + 8}
+    return {
+        "prev": i,
+        "target": i + 1,
+        "gm": i + 2,
+        "nw": i + 3,
+        "sn": i + 4,
+        "england": i + 5,
+        "rag": i + 7,
+        "dir": i + 8,
+    }
 
 
 class Tables:
@@ -115,24 +144,62 @@ class Tables:
         self.names: list[dict] = []
         self.weekly: list[dict] = []
 
-    def add_row(self, vintage: str, fname: str, lineno: int, ref: str, name: str, cells: list[str],
-                years: dict[str, str]) -> None:
+    def add_row(
+        self, vintage: str, fname: str, lineno: int, ref: str, name: str, cells: list[str], years: dict[str, str]
+    ) -> None:
         _, months, current = PACKS[vintage]
         pos = layout(len(months), len(cells))
         src = {"source_file": fname, "source_line": lineno}
-        self.names.append({"ref": ref, "vintage": vintage, "name_as_printed": name,
-                           "name_damaged": int((fname, lineno) in DAMAGED_NAMES), **src})
+        self.names.append(
+            {
+                "ref": ref,
+                "vintage": vintage,
+                "name_as_printed": name,
+                "name_damaged": int((fname, lineno) in DAMAGED_NAMES),
+                **src,
+            }
+        )
         for k, period in enumerate(months):
             value, status, note = parse_cell(cells[2 + k])
-            self.obs.append({"authority": AUTHORITY, "ref": ref, "period": period, "vintage": vintage,
-                             "value": value, "status": status, "note": note, **src})
+            self.obs.append(
+                {
+                    "authority": AUTHORITY,
+                    "ref": ref,
+                    "period": period,
+                    "vintage": vintage,
+                    "value": value,
+                    "status": status,
+                    "note": note,
+                    **src,
+                }
+            )
         value, status, note = parse_cell(cells[pos["prev"]])
         if vintage == "pack-2023-01":  # Jan-23 "Previous Year" is the Jan-22 figure
-            self.obs.append({"authority": AUTHORITY, "ref": ref, "period": "2022-01", "vintage": vintage,
-                             "value": value, "status": status, "note": note, **src})
+            self.obs.append(
+                {
+                    "authority": AUTHORITY,
+                    "ref": ref,
+                    "period": "2022-01",
+                    "vintage": vintage,
+                    "value": value,
+                    "status": status,
+                    "note": note,
+                    **src,
+                }
+            )
         elif status != "missing" or note:
-            self.baselines.append({"authority": AUTHORITY, "ref": ref, "vintage": vintage, "basis": "2022/23",
-                                   "value": value, "status": status, "note": note, **src})
+            self.baselines.append(
+                {
+                    "authority": AUTHORITY,
+                    "ref": ref,
+                    "vintage": vintage,
+                    "basis": "2022/23",
+                    "value": value,
+                    "status": status,
+                    "note": note,
+                    **src,
+                }
+            )
         target = cells[pos["target"]].strip()
         if target:
             self.targets.append({"authority": AUTHORITY, "ref": ref, "vintage": vintage, "target_text": target, **src})
@@ -140,13 +207,31 @@ class Tables:
             if comp in pos and cells[pos[comp]].strip():
                 v, st, note = parse_cell(cells[pos[comp]])
                 if st == "value":
-                    self.comparators.append({"authority": AUTHORITY, "ref": ref, "vintage": vintage, "comparator": comp,
-                                             "value": v, "year": years.get(comp, ""), **src})
+                    self.comparators.append(
+                        {
+                            "authority": AUTHORITY,
+                            "ref": ref,
+                            "vintage": vintage,
+                            "comparator": comp,
+                            "value": v,
+                            "year": years.get(comp, ""),
+                            **src,
+                        }
+                    )
         rag = RAG_MAP.get(cells[pos["rag"]].strip(), "") if "rag" in pos else ""
         direction = ARROWS.get(cells[pos["dir"]].strip(), "")
         if rag or direction:
-            self.printed.append({"authority": AUTHORITY, "ref": ref, "vintage": vintage, "period": current,
-                                 "rag": rag, "direction": direction, **src})
+            self.printed.append(
+                {
+                    "authority": AUTHORITY,
+                    "ref": ref,
+                    "vintage": vintage,
+                    "period": current,
+                    "rag": rag,
+                    "direction": direction,
+                    **src,
+                }
+            )
 
 
 def extract_monthly(t: Tables) -> None:
@@ -175,26 +260,57 @@ def extract_mar24_cared_for_block(t: Tables) -> None:
     7.0%, 3 as in Nov-23); CF15's values were lost."""
     lines = (SOURCES / MAR24).read_text(encoding="utf-8").split("\n")
     start = next(i for i, line in enumerate(lines) if line.strip() == "CF15")
-    cells = [(i + 1, line.strip()) for i, line in enumerate(lines[start:start + 60], start) if line.strip()]
+    cells = [(i + 1, line.strip()) for i, line in enumerate(lines[start : start + 60], start) if line.strip()]
     values = [(n, c) for n, c in cells if NUM_RE.match(c)]
     months = PACKS["pack-2024-03"][1]
-    names = {"CF16": "Independent and Semi-Independent Living No", "CF17": "Independent and Semi-Independent Living %",
-             "CF18": "Secure Units No"}
+    names = {
+        "CF16": "Independent and Semi-Independent Living No",
+        "CF17": "Independent and Semi-Independent Living %",
+        "CF18": "Secure Units No",
+    }
     name_lines = {c: n for n, c in cells if c in names.values()}
     for k, ref in enumerate(("CF16", "CF17", "CF18")):
-        t.names.append({"ref": ref, "vintage": "pack-2024-03", "name_as_printed": names[ref], "name_damaged": 0,
-                        "source_file": MAR24, "source_line": name_lines[names[ref]]})
+        t.names.append(
+            {
+                "ref": ref,
+                "vintage": "pack-2024-03",
+                "name_as_printed": names[ref],
+                "name_damaged": 0,
+                "source_file": MAR24,
+                "source_line": name_lines[names[ref]],
+            }
+        )
         for m, period in enumerate(months):
             lineno, raw = values[m * 3 + k]
             value, status, note = parse_cell(raw)
-            t.obs.append({"authority": AUTHORITY, "ref": ref, "period": period, "vintage": "pack-2024-03",
-                          "value": value, "status": status, "note": "CF15-18 block printed one cell per line",
-                          "source_file": MAR24, "source_line": lineno})
+            t.obs.append(
+                {
+                    "authority": AUTHORITY,
+                    "ref": ref,
+                    "period": period,
+                    "vintage": "pack-2024-03",
+                    "value": value,
+                    "status": status,
+                    "note": "CF15-18 block printed one cell per line",
+                    "source_file": MAR24,
+                    "source_line": lineno,
+                }
+            )
         lineno, raw = values[18 + k]
         value, status, _ = parse_cell(raw)
-        t.baselines.append({"authority": AUTHORITY, "ref": ref, "vintage": "pack-2024-03", "basis": "2022/23",
-                            "value": value, "status": status, "note": "CF15-18 block printed one cell per line",
-                            "source_file": MAR24, "source_line": lineno})
+        t.baselines.append(
+            {
+                "authority": AUTHORITY,
+                "ref": ref,
+                "vintage": "pack-2024-03",
+                "basis": "2022/23",
+                "value": value,
+                "status": status,
+                "note": "CF15-18 block printed one cell per line",
+                "source_file": MAR24,
+                "source_line": lineno,
+            }
+        )
 
 
 def extract_weekly(t: Tables) -> None:
@@ -207,13 +323,31 @@ def extract_weekly(t: Tables) -> None:
             continue
         if weeks and REF_RE.match(cells[0].strip()) and cells[0].startswith("CW"):
             ref = cells[0].strip()
-            t.names.append({"ref": ref, "vintage": "pack-2023-11", "name_as_printed": cells[1].strip(),
-                            "name_damaged": 0, "source_file": NOV23, "source_line": lineno})
+            t.names.append(
+                {
+                    "ref": ref,
+                    "vintage": "pack-2023-11",
+                    "name_as_printed": cells[1].strip(),
+                    "name_damaged": 0,
+                    "source_file": NOV23,
+                    "source_line": lineno,
+                }
+            )
             for k, week in enumerate(weeks):
                 value, status, note = parse_cell(cells[2 + k])
-                t.weekly.append({"authority": AUTHORITY, "ref": ref, "week_ending": week, "vintage": "pack-2023-11",
-                                 "value": value, "status": status, "note": note, "source_file": NOV23,
-                                 "source_line": lineno})
+                t.weekly.append(
+                    {
+                        "authority": AUTHORITY,
+                        "ref": ref,
+                        "week_ending": week,
+                        "vintage": "pack-2023-11",
+                        "value": value,
+                        "status": status,
+                        "note": note,
+                        "source_file": NOV23,
+                        "source_line": lineno,
+                    }
+                )
 
 
 # Commentary bullets printed before each area's table: (file, first line, last line, area, month).
@@ -230,7 +364,7 @@ COMMENTARY = [
 def extract_commentary() -> list[dict]:
     rows = []
     for fname, first, last, area, period in COMMENTARY:
-        lines = (SOURCES / fname).read_text(encoding="utf-8").split("\n")[first - 1:last]
+        lines = (SOURCES / fname).read_text(encoding="utf-8").split("\n")[first - 1 : last]
         paras = []
         for line in lines:
             text = line.strip()
@@ -238,9 +372,18 @@ def extract_commentary() -> list[dict]:
                 continue
             text = re.sub(r"^[•\-]\s*", "- ", text)
             paras.append(text)
-        rows.append({"authority": AUTHORITY, "area": area, "period": period, "vintage": "pack-2023-01",
-                     "text": "\n\n".join(paras), "source_file": fname, "source_line": first,
-                     "source_last_line": last})
+        rows.append(
+            {
+                "authority": AUTHORITY,
+                "area": area,
+                "period": period,
+                "vintage": "pack-2023-01",
+                "text": "\n\n".join(paras),
+                "source_file": fname,
+                "source_line": first,
+                "source_last_line": last,
+            }
+        )
     return rows
 
 

@@ -1,4 +1,5 @@
 """One way to open a page in AppTest, shared by the page tests."""
+
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
@@ -17,7 +18,9 @@ def run_page(page: str, month: str | None = None, **state) -> AppTest:
         at.session_state[k] = v
     at.run()
     if page != "overview":
-        at.switch_page(PAGE_PATHS[{"improvement_plan": "plan", "data": "admin", "data_quality": "data_quality"}.get(page, page)])
+        at.switch_page(
+            PAGE_PATHS[{"improvement_plan": "plan", "data": "admin", "data_quality": "data_quality"}.get(page, page)]
+        )
         at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at

@@ -1,5 +1,6 @@
 """Roles, the server-side check at the moment of writing, and the audit trail (without a browser; the real
 sign-in through an OpenID provider is tests/test_signin.py)."""
+
 import datetime as dt
 import json
 import subprocess
@@ -7,11 +8,11 @@ import sys
 
 import duckdb
 import pytest
+from apptest import run_page
 from streamlit.testing.v1 import AppTest
 
 from dashboard import access, audit, journal, lifecycle, loader, store
 from dashboard.ui import signin
-from apptest import run_page
 
 AREAS = {"front_door", "early_help", "cin_cp", "cared_for", "safeguarding", "workforce"}
 ROLES = """
@@ -36,26 +37,31 @@ def identity(**claims) -> access.Identity:
     return access.resolve(access.parse_roles(ROLES, "roles.toml", AREAS), claims)
 
 
-@pytest.mark.parametrize("claims, action, area, allowed", [
-    ({"email": "editor@example.test"}, access.READ, None, True),
-    ({"email": "editor@example.test"}, access.COMMENTARY, "front_door", True),
-    ({"email": "editor@example.test"}, access.COMMENTARY, "early_help", False),
-    ({"email": "editor@example.test"}, access.PUBLISH, None, False),
-    ({"email": "pub@example.test", "roles": ["performance-team"]}, access.PUBLISH, None, True),
-    ({"email": "pub@example.test", "roles": ["performance-team"]}, access.COMMENTARY, "front_door", False),
-    ({"email": "pub@example.test", "roles": ["performance-team"]}, access.MANAGE, None, False),
-    ({"email": "pub@example.test", "groups": ["performance-team"]}, access.PUBLISH, None, False),  # wrong claim
-    ({"email": "boss@example.test"}, access.COMMENTARY, "workforce", True),
-    ({"email": "boss@example.test"}, access.MANAGE, None, True),
-    ({"email": "stranger@example.test"}, access.READ, None, False),
-])
+@pytest.mark.parametrize(
+    "claims, action, area, allowed",
+    [
+        ({"email": "editor@example.test"}, access.READ, None, True),
+        ({"email": "editor@example.test"}, access.COMMENTARY, "front_door", True),
+        ({"email": "editor@example.test"}, access.COMMENTARY, "early_help", False),
+        ({"email": "editor@example.test"}, access.PUBLISH, None, False),
+        ({"email": "pub@example.test", "roles": ["performance-team"]}, access.PUBLISH, None, True),
+        ({"email": "pub@example.test", "roles": ["performance-team"]}, access.COMMENTARY, "front_door", False),
+        ({"email": "pub@example.test", "roles": ["performance-team"]}, access.MANAGE, None, False),
+        ({"email": "pub@example.test", "groups": ["performance-team"]}, access.PUBLISH, None, False),  # wrong claim
+        ({"email": "boss@example.test"}, access.COMMENTARY, "workforce", True),
+        ({"email": "boss@example.test"}, access.MANAGE, None, True),
+        ({"email": "stranger@example.test"}, access.READ, None, False),
+    ],
+)
 def test_each_role_may_do_what_the_issue_says_and_no_more(claims, action, area, allowed):
     assert access.permits(identity(**claims), action, area) is allowed
 
 
 def test_emails_match_whatever_their_case_and_roles_add_up():
-    both = access.resolve(access.parse_roles(ROLES + '\n[[grant]]\ngroup = "heads"\nrole = "viewer"\n', "r", AREAS),
-                          {"email": "EDITOR@example.test", "roles": ["heads"]})
+    both = access.resolve(
+        access.parse_roles(ROLES + '\n[[grant]]\ngroup = "heads"\nrole = "viewer"\n', "r", AREAS),
+        {"email": "EDITOR@example.test", "roles": ["heads"]},
+    )
     assert both.roles == {"area_editor", "viewer"} and both.role == "area_editor"
     assert both.areas == {"front_door", "cin_cp"}
 
@@ -66,14 +72,17 @@ def test_nobody_signed_in_may_do_nothing():
         access.require(None, access.COMMENTARY, "front_door")
 
 
-@pytest.mark.parametrize("text, message", [
-    ('[[grant]]\nemail = "a@b"\ngroup = "g"\nrole = "viewer"\n', "grant 1: give exactly one of email or group"),
-    ('[[grant]]\nemail = "a@b"\nrole = "area_editor"\n', "grant 1: an area_editor grant needs areas"),
-    ('[[grant]]\nemail = "a@b"\nrole = "owner"\n', "grant 1"),
-    ('[[grant]]\nemail = "a@b"\nrole = "area_editor"\nareas = ["frontdoor"]\n', "grant 1: unknown area frontdoor"),
-    ('[[grant]]\nemial = "a@b"\nrole = "viewer"\n', "grant 1"),
-    ('[[grant]\n', "not valid TOML"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ('[[grant]]\nemail = "a@b"\ngroup = "g"\nrole = "viewer"\n', "grant 1: give exactly one of email or group"),
+        ('[[grant]]\nemail = "a@b"\nrole = "area_editor"\n', "grant 1: an area_editor grant needs areas"),
+        ('[[grant]]\nemail = "a@b"\nrole = "owner"\n', "grant 1"),
+        ('[[grant]]\nemail = "a@b"\nrole = "area_editor"\nareas = ["frontdoor"]\n', "grant 1: unknown area frontdoor"),
+        ('[[grant]]\nemial = "a@b"\nrole = "viewer"\n', "grant 1"),
+        ("[[grant]\n", "not valid TOML"),
+    ],
+)
 def test_a_broken_roles_file_is_refused_naming_the_grant(text, message):
     with pytest.raises(access.RolesError, match=message) as exc:
         access.parse_roles(text, "roles.toml", AREAS)
@@ -90,6 +99,7 @@ def test_a_missing_roles_file_grants_nothing_and_a_change_is_read_at_once(tmp_pa
 
 
 # ---------------------------------------------------------------- the check at the moment of writing
+
 
 @pytest.fixture()
 def signed_in(monkeypatch, tmp_path, fresh_db):
@@ -109,8 +119,10 @@ def _crafted_write(area: str) -> None:
     import datetime
 
     from dashboard.ui import admin
+
     admin.publish_commentary(area, datetime.date(2024, 1, 1), "Crafted.", "x", "result", "done")
     import streamlit as st
+
     st.write(st.session_state["result"][1])
 
 
@@ -118,8 +130,10 @@ def test_an_area_editor_cannot_write_another_areas_commentary_even_by_crafting_t
     _, _, db = signed_in
     at = AppTest.from_function(_crafted_write, args=("early_help",), default_timeout=60).run()
     assert not at.exception
-    assert "Refused: editor@example.test (area editor for cin_cp, front_door) may not publish commentary for " \
-           "early_help." in at.markdown[0].value
+    assert (
+        "Refused: editor@example.test (area editor for cin_cp, front_door) may not publish commentary for "
+        "early_help." in at.markdown[0].value
+    )
     assert journal.entries(journal.journal_dir(db)) == []
     events = audit.trail(db)
     assert events.iloc[-1]["event"] == "refused: commentary" and events.iloc[-1]["who"] == "editor@example.test"
@@ -157,6 +171,7 @@ def test_the_demo_without_sign_in_still_unlocks_with_the_shared_secret(fresh_db,
 
 # ---------------------------------------------------------------- the trail
 
+
 def test_the_trail_lists_writes_from_the_journal_and_refusals_from_the_events_file(fresh_db):
     loader.publish_commentary(fresh_db, "front_door", dt.date(2024, 1, 1), "Steady.", user="jo@example.test")
     audit.record(fresh_db, "refused: publish", "sam@example.test", "figures from feb.csv\nwith a second line")
@@ -172,8 +187,12 @@ def test_the_trail_lists_writes_from_the_journal_and_refusals_from_the_events_fi
 
 def test_dashboard_audit_prints_the_trail_as_csv(fresh_db):
     loader.publish_commentary(fresh_db, "cin_cp", dt.date(2024, 1, 1), "Better.", user="jo@example.test")
-    out = subprocess.run([sys.executable, "-m", "dashboard.cli", "audit", "--db", str(fresh_db)], capture_output=True,
-                         text=True, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-m", "dashboard.cli", "audit", "--db", str(fresh_db)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     lines = out.splitlines()
     assert lines[0] == "when,who,event,what,vintage,outcome"
     assert "jo@example.test,write: commentary" in lines[1]
@@ -199,5 +218,9 @@ def test_a_database_from_before_loaded_by_is_rebuilt_on_the_next_write(fresh_db)
     v = store.ReadOnlyStore(fresh_db).table("vintages")
     store.ReadOnlyStore.close_all()
     assert v.iloc[-1]["loaded_by"] == "jo@example.test"
-    assert json.loads((lifecycle.journal.entries(journal.journal_dir(fresh_db))[-1].path / "manifest.json")
-                      .read_text())["vintage"]["loaded_by"] == "jo@example.test"
+    assert (
+        json.loads((lifecycle.journal.entries(journal.journal_dir(fresh_db))[-1].path / "manifest.json").read_text())[
+            "vintage"
+        ]["loaded_by"]
+        == "jo@example.test"
+    )

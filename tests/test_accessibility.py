@@ -2,31 +2,59 @@
 journey by keyboard only. A WCAG 2.2 A/AA violation in our markup or theme fails; those inside Streamlit's own
 components (its sidebar navigation list, mainly) are listed with their count in test-artifacts/axe.json and
 in the README's accessibility note, without failing."""
+
 import json
 
 import pytest
-
 from test_browser import ART, settle, shot, start_server
 
 pytestmark = pytest.mark.browser
 
-WCAG = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]},
-        "resultTypes": ["violations"]}
-HEADINGS = {"runOnly": {"type": "rule", "values": ["heading-order", "page-has-heading-one"]},
-            "resultTypes": ["violations"]}
+WCAG = {
+    "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]},
+    "resultTypes": ["violations"],
+}
+HEADINGS = {
+    "runOnly": {"type": "rule", "values": ["heading-order", "page-has-heading-one"]},
+    "resultTypes": ["violations"],
+}
 # Markup Streamlit draws and the app cannot change: a node inside one of these is Streamlit's.
-STREAMLIT_OWN = ['[data-testid="stSidebarNav"]', '[data-testid="stHeader"]', '[data-testid="stToolbar"]',
-                 '[data-testid="stDecoration"]', '[data-testid="stStatusWidget"]', '[data-testid="stSidebarHeader"]',
-                 '[data-testid="stSidebarCollapseButton"]', '[data-testid="stMainMenu"]']
-PAGES = ["/overview", "/front-door", "/early-help", "/child-in-need", "/cared-for", "/safeguarding", "/workforce",
-         "/improvement-plan", "/weekly", "/indicator?ref=CIN8", "/revisions", "/data-quality",
-         "/printed-vs-calculated", "/data", "/audit", "/about", "/overview?present=1"]
+STREAMLIT_OWN = [
+    '[data-testid="stSidebarNav"]',
+    '[data-testid="stHeader"]',
+    '[data-testid="stToolbar"]',
+    '[data-testid="stDecoration"]',
+    '[data-testid="stStatusWidget"]',
+    '[data-testid="stSidebarHeader"]',
+    '[data-testid="stSidebarCollapseButton"]',
+    '[data-testid="stMainMenu"]',
+]
+PAGES = [
+    "/overview",
+    "/front-door",
+    "/early-help",
+    "/child-in-need",
+    "/cared-for",
+    "/safeguarding",
+    "/workforce",
+    "/improvement-plan",
+    "/weekly",
+    "/indicator?ref=CIN8",
+    "/revisions",
+    "/data-quality",
+    "/printed-vs-calculated",
+    "/data",
+    "/audit",
+    "/about",
+    "/overview?present=1",
+]
 
 
 @pytest.fixture(scope="module")
 def unlocked(built_db, tmp_path_factory, browser):
     """The demo server with the admin unlocked, so the writing pages show their forms too."""
     import shutil
+
     db = tmp_path_factory.mktemp("a11y") / "dashboard.duckdb"
     shutil.copyfile(built_db, db)
     proc, url = start_server(db, DASHBOARD_ADMIN_SECRET="a11y-secret")
@@ -44,8 +72,8 @@ def unlocked(built_db, tmp_path_factory, browser):
 @pytest.fixture(scope="module")
 def browser():
     from playwright.sync_api import sync_playwright
-
     from test_browser import ARGS, CHROMIUM
+
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         yield b
@@ -54,8 +82,10 @@ def browser():
 
 def _owner(page, target: list) -> str:
     selector = target[-1] if isinstance(target[-1], str) else target[-1][-1]
-    inside = page.evaluate("([sel, own]) => { const el = document.querySelector(sel);"
-                           " return !!(el && own.some(o => el.closest(o))); }", [selector, STREAMLIT_OWN])
+    inside = page.evaluate(
+        "([sel, own]) => { const el = document.querySelector(sel); return !!(el && own.some(o => el.closest(o))); }",
+        [selector, STREAMLIT_OWN],
+    )
     return "streamlit" if inside else "ours"
 
 
@@ -74,8 +104,13 @@ def test_every_page_passes_axe_for_what_is_ours(unlocked):
             result = axe.run(page, options=options).response
             for v in result["violations"]:
                 for node in v["nodes"]:
-                    item = {"page": path, "rule": v["id"], "impact": v["impact"], "html": node["html"][:200],
-                            "summary": (node.get("failureSummary") or "")[:300]}
+                    item = {
+                        "page": path,
+                        "rule": v["id"],
+                        "impact": v["impact"],
+                        "html": node["html"][:200],
+                        "summary": (node.get("failureSummary") or "")[:300],
+                    }
                     (ours if _owner(page, node["target"]) == "ours" else theirs).append(item)
         if path == "/overview?present=1":
             shot(page, "30-presenter-a11y")
@@ -83,8 +118,11 @@ def test_every_page_passes_axe_for_what_is_ours(unlocked):
     by_rule: dict[str, int] = {}
     for t in theirs:
         by_rule[t["rule"]] = by_rule.get(t["rule"], 0) + 1
-    (ART / "axe.json").write_text(json.dumps({"axe_pages": PAGES, "ours": ours, "streamlit_own": theirs,
-                                              "streamlit_own_by_rule": by_rule}, indent=1))
+    (ART / "axe.json").write_text(
+        json.dumps(
+            {"axe_pages": PAGES, "ours": ours, "streamlit_own": theirs, "streamlit_own_by_rule": by_rule}, indent=1
+        )
+    )
     assert not ours, json.dumps(ours, indent=1)
 
 
@@ -101,9 +139,13 @@ def test_a_journey_by_keyboard_only(unlocked, browser):
             page.keyboard.press("Tab")
             if page.evaluate(check):
                 return
-            seen.append(page.evaluate("document.activeElement.tagName + ':' + (document.activeElement"
-                                      ".getAttribute('aria-label') || document.activeElement.innerText || '')"
-                                      ".slice(0, 30)"))
+            seen.append(
+                page.evaluate(
+                    "document.activeElement.tagName + ':' + (document.activeElement"
+                    ".getAttribute('aria-label') || document.activeElement.innerText || '')"
+                    ".slice(0, 30)"
+                )
+            )
         shot(page, "31-keyboard-journey-failed")
         raise AssertionError(f"Tab never reached: {check}; went through {seen}")
 
@@ -119,5 +161,8 @@ def test_a_journey_by_keyboard_only(unlocked, browser):
     assert "/cared-for" in page.url and "month=2023-09" in page.url
     page.get_by_role("heading", name="Cared For Children and Care Leavers").wait_for()
     # The page's own controls are reachable too: the scorecard's download for the panel papers.
-    tab_to("document.activeElement.tagName === 'BUTTON' && document.activeElement.innerText.includes('Download Excel')", limit=150)
+    tab_to(
+        "document.activeElement.tagName === 'BUTTON' && document.activeElement.innerText.includes('Download Excel')",
+        limit=150,
+    )
     shot(page, "31-keyboard-journey")

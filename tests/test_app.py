@@ -1,11 +1,17 @@
 """AppTest for every page at the three pack months: no exception, expected refs, month changes values."""
-import pytest
 
+import pytest
 from apptest import run_page, table_text
 
 MONTHS = {"2023-01": "Jan-23", "2023-09": "Sep-23", "2024-01": "Jan-24"}
-AREAS = {"front_door": ("FD1", "FD7"), "early_help": ("EH2", "EH11"), "cin_cp": ("CIN1", "CIN8"),
-         "cared_for": ("CF25", "CF30"), "safeguarding": ("SG5", "SG11"), "workforce": ("WF1", "WF4")}
+AREAS = {
+    "front_door": ("FD1", "FD7"),
+    "early_help": ("EH2", "EH11"),
+    "cin_cp": ("CIN1", "CIN8"),
+    "cared_for": ("CF25", "CF30"),
+    "safeguarding": ("SG5", "SG11"),
+    "workforce": ("WF1", "WF4"),
+}
 
 
 run = run_page
@@ -40,7 +46,7 @@ def test_overview(month):
 def test_indicator_detail(month):
     at = run("indicator", month, ref="CIN8")
     spec = at.get("vega_lite_chart")[0].proto.spec
-    assert "CIN8 Child and Family" in spec and "strokeDash\": [8, 4]" in spec  # the target line
+    assert "CIN8 Child and Family" in spec and 'strokeDash": [8, 4]' in spec  # the target line
     assert any(c.value.startswith("Chart summary: CIN8") for c in at.caption)
     assert "Every figure, every vintage" in [h.value for h in at.header]
 
@@ -75,13 +81,16 @@ def test_commentary_is_markdown_not_html(fresh_db, monkeypatch):
     import datetime
 
     from dashboard import loader, store
-    loader.publish_commentary(fresh_db, "front_door", datetime.date(2024, 1, 1),
-                              "Contacts **fell**. <b onclick=alert(1)>Bold?</b> <script>x()</script>")
+
+    loader.publish_commentary(
+        fresh_db,
+        "front_door",
+        datetime.date(2024, 1, 1),
+        "Contacts **fell**. <b onclick=alert(1)>Bold?</b> <script>x()</script>",
+    )
     store.ReadOnlyStore.close_all()
     monkeypatch.setenv("DASHBOARD_DB", str(fresh_db))
     at = run("front_door", "2024-01")
     shown = next(m for m in at.markdown if "Contacts **fell**" in m.value)
     assert not shown.proto.allow_html
     assert "&lt;b onclick=alert(1)>Bold?&lt;/b> &lt;script>" in shown.value and "<b" not in shown.value
-
-

@@ -1,5 +1,6 @@
 """The benchmark's parts: synthetic data in the sample's schema, the analyst baseline that must agree with the
 engine, the column-wise ingest that must agree with row-by-row pydantic, and the runner itself."""
+
 import csv
 import json
 import sys
@@ -17,9 +18,9 @@ from dashboard.engine import scorecard
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-import baseline  # noqa: E402
-import generate  # noqa: E402
-import run  # noqa: E402
+import baseline
+import generate
+import run
 
 
 @pytest.fixture(scope="module")
@@ -111,6 +112,7 @@ def normal(frame: pd.DataFrame, columns: list[str]) -> list[tuple]:
         if isinstance(x, (np.integer, np.floating)):
             return x.item()
         return x
+
     return [tuple(one(x) for x in row) for row in frame[columns].itertuples(index=False)] if len(frame) else []
 
 
@@ -122,8 +124,9 @@ def test_column_wise_validation_equals_the_model_row_by_row(tmp_path, cells):
         w = csv.writer(fh)
         w.writerow(["authority", "ref", "period", "vintage", "value", "status", "note", "source_file", "source_line"])
         for c in cells:
-            w.writerow(["tameside", "FD1", c["period"], "pack-2023-01", c["value"], c["status"], "", "f.txt",
-                        c["source_line"]])
+            w.writerow(
+                ["tameside", "FD1", c["period"], "pack-2023-01", c["value"], c["status"], "", "f.txt", c["source_line"]]
+            )
     fast_problems: list[str] = []
     fast = ingest._validate(path, models.Observation, fast_problems)
     slow_problems: list[str] = []
@@ -150,8 +153,16 @@ def test_a_ragged_or_non_utf8_file_falls_back_to_the_row_reader(tmp_path):
 
 
 @settings(max_examples=80, deadline=None)
-@given(st.lists(st.tuples(st.sampled_from(["a", "b", None]), st.sampled_from(["x", "y"]),
-                          st.sampled_from([None, "2020-01-01", "2020-02-01"])), max_size=30))
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["a", "b", None]),
+            st.sampled_from(["x", "y"]),
+            st.sampled_from([None, "2020-01-01", "2020-02-01"]),
+        ),
+        max_size=30,
+    )
+)
 def test_fast_duplicate_check_equals_pandas(rows):
     frame = pd.DataFrame(rows, columns=["k1", "k2", "k3"])
     frame["k3"] = pd.to_datetime(frame["k3"])
@@ -160,9 +171,12 @@ def test_fast_duplicate_check_equals_pandas(rows):
 
 # ---------------------------------------------------------------- the runner
 
+
 def test_bench_runner_prints_a_table_of_ratios(tmp_path):
-    assert run.main(["--quick", "--work", str(tmp_path / "w"), "--out", str(tmp_path / "o"),
-                     "--sections", "build,engine"]) == 0
+    assert (
+        run.main(["--quick", "--work", str(tmp_path / "w"), "--out", str(tmp_path / "o"), "--sections", "build,engine"])
+        == 0
+    )
     text = (tmp_path / "o" / "results.md").read_text()
     assert "SYNTHETIC" in text and text.strip().splitlines()[-1].startswith("Summary: national build")
     rows = json.loads((tmp_path / "o" / "results.json").read_text())
@@ -174,8 +188,20 @@ def test_bench_runner_prints_a_table_of_ratios(tmp_path):
 def test_bench_pages_browser_and_load_sections_run(tmp_path):
     """The bench's AppTest, browser and server sections at tiny scale: every page opens, every link is followed,
     concurrent pages change months without an error. (Speed is reported by make bench, never asserted here.)"""
-    assert run.main(["--quick", "--work", str(tmp_path / "w"), "--out", str(tmp_path / "o"),
-                     "--sections", "apptest,browser,server,sessions,slow"]) == 0
+    assert (
+        run.main(
+            [
+                "--quick",
+                "--work",
+                str(tmp_path / "w"),
+                "--out",
+                str(tmp_path / "o"),
+                "--sections",
+                "apptest,browser,server,sessions,slow",
+            ]
+        )
+        == 0
+    )
     rows = json.loads((tmp_path / "o" / "results.json").read_text())
     measures = [r["measure"] for r in rows]
     for path, *_ in run.PAGES:
@@ -189,7 +215,8 @@ def test_bench_pages_browser_and_load_sections_run(tmp_path):
     assert ", 0 errors" in sessions["note"] and int(sessions["note"].split()[0]) > 0, sessions["note"]
     slow = {r["measure"].split(",")[0]: r for r in rows if r["section"] == "8 slow paths"}
     assert slow["PDF panel pack " + slow_month(rows)]["value"] > 0 and "first ever" in next(
-        r["note"] for r in rows if r["measure"].startswith("PDF"))
+        r["note"] for r in rows if r["measure"].startswith("PDF")
+    )
     assert "revised cells" in next(r["note"] for r in rows if r["measure"].startswith("Revisions"))
 
 
@@ -201,6 +228,7 @@ def test_the_load_client_drives_the_app_and_notices_a_wrong_page(built_db):
     """The protocol client at tiny scale against a real server: each interaction is checked, and a month the
     app does not have (so the page shows another) is reported as an error, not counted as a success."""
     import loadtest
+
     server = run.Server(ROOT / "app.py", built_db)
     try:
         good = loadtest.run(server.url, sessions=2, seconds=4, think=(0.2, 0.4), server_pid=server.proc.pid)

@@ -1,5 +1,6 @@
 """The main journey in Debian's Chromium: overview -> pick a month -> area page -> indicator detail,
 with the month kept in the URL. Screenshots go to test-artifacts/."""
+
 import datetime
 import json
 import os
@@ -15,8 +16,15 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 ART = ROOT / "test-artifacts"
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run", "--disable-quic"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 READY = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 
 pytestmark = pytest.mark.browser
@@ -34,9 +42,26 @@ def start_server(db: Path, args: tuple[str, ...] = (), port: int | None = None, 
     port = port or free_port()
     env = {k: v for k, v in os.environ.items() if k != "DASHBOARD_ADMIN_SECRET"}
     env.update(DASHBOARD_DB=str(db), **env_extra)
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
-                             "--server.address", "127.0.0.1", "--server.port", str(port), *args], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=open(os.environ.get("STREAMLIT_LOG", os.devnull), "w"))
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            str(ROOT / "app.py"),
+            "--server.headless",
+            "true",
+            "--server.address",
+            "127.0.0.1",
+            "--server.port",
+            str(port),
+            *args,
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=open(os.environ.get("STREAMLIT_LOG", os.devnull), "w"),
+    )
     deadline = time.time() + 60
     while time.time() < deadline:
         try:
@@ -69,6 +94,7 @@ def admin_server(built_db, tmp_path_factory):
 @pytest.fixture(scope="module")
 def browser():
     from playwright.sync_api import sync_playwright
+
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         yield b
@@ -104,7 +130,9 @@ def test_main_journey_keeps_the_month(server, browser):
     settle(page)
     assert "/cared-for" in page.url and "month=2023-09" in page.url
     page.get_by_role("heading", name="Cared For Children and Care Leavers").wait_for()
-    page.get_by_text("Current (Sep-23)").first.wait_for(state="attached", timeout=30_000)  # the grid draws on canvas; its accessible table is hidden but attached
+    page.get_by_text("Current (Sep-23)").first.wait_for(
+        state="attached", timeout=30_000
+    )  # the grid draws on canvas; its accessible table is hidden but attached
     shot(page, "02-cared-for-sep23")
 
     page.goto(server + "/indicator?month=2023-09&ref=CF9")
@@ -130,8 +158,10 @@ def test_deep_link_as_first_request_goes_through_the_router(built_db, browser):
         page.get_by_role("heading", name="CIN20 · Child Protection - Statutory visits in timescale").wait_for()
         assert "ref=CIN20" in page.url and "month=2024-01" in page.url
         assert page.get_by_text("Page not found").count() == 0  # page files are named as their URL paths
-        for path, heading in (("/front-door?month=2024-01", "Front Door (MASH and EHAP)"),
-                              ("/data", "Load figures and commentary")):
+        for path, heading in (
+            ("/front-door?month=2024-01", "Front Door (MASH and EHAP)"),
+            ("/data", "Load figures and commentary"),
+        ):
             fresh, other = start_server(built_db)  # each link as a fresh server's very first request
             try:
                 page.goto(other + path)
@@ -210,7 +240,10 @@ def test_presenter_mode_steps_through_three_slides(server, browser):
     page = browser.new_page(viewport={"width": 1280, "height": 720})  # a projector
     page.goto(server + "/?present=1&month=2023-09")
     settle(page)
-    assert page.locator('[data-testid="stSidebar"]').count() == 0 or not page.locator('[data-testid="stSidebar"]').is_visible()
+    assert (
+        page.locator('[data-testid="stSidebar"]').count() == 0
+        or not page.locator('[data-testid="stSidebar"]').is_visible()
+    )
     title = page.get_by_role("heading", level=1).first
     assert title.inner_text().startswith("September 2023:")
     shot(page, "06-present-title")
@@ -273,13 +306,18 @@ def test_downloads_are_made_on_click(server, browser):
 def test_commentary_and_labels_fetch_nothing_from_other_sites(admin_server, browser, tmp_path):
     """User text reaches every viewer: no image is fetched and no link to another site is drawn."""
     from dashboard import loader, store
+
     url, db = admin_server
-    hostile = ("*Referrals rose* in January.\n\n![pixel](http://tracker.invalid/p.png) "
-               "[Official figures](http://tracker.invalid/page) and www.tracker.invalid/x or http://tracker.invalid/y")
+    hostile = (
+        "*Referrals rose* in January.\n\n![pixel](http://tracker.invalid/p.png) "
+        "[Official figures](http://tracker.invalid/page) and www.tracker.invalid/x or http://tracker.invalid/y"
+    )
     loader.publish_commentary(db, "cin_cp", datetime.date(2024, 1, 1), hostile, author="Test")
     f = tmp_path / "label.csv"
     f.write_text("ref,period,value\nCIN1,2024-01,377\n")
-    vintage, _ = loader.load_file(db, f, label="[Official](http://tracker.invalid/l) ![t](http://tracker.invalid/t.png)")
+    vintage, _ = loader.load_file(
+        db, f, label="[Official](http://tracker.invalid/l) ![t](http://tracker.invalid/t.png)"
+    )
     store.ReadOnlyStore.close_all()
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     requested = []
@@ -289,7 +327,9 @@ def test_commentary_and_labels_fetch_nothing_from_other_sites(admin_server, brow
     page.get_by_text("Referrals rose").first.wait_for(timeout=30_000)
     assert page.locator("img[src*='tracker']").count() == 0
     links = page.locator("a[href*='tracker']")
-    assert links.count() == 0, [(links.nth(i).get_attribute("href"), links.nth(i).inner_text()) for i in range(links.count())]
+    assert links.count() == 0, [
+        (links.nth(i).get_attribute("href"), links.nth(i).inner_text()) for i in range(links.count())
+    ]
     assert not [u for u in requested if "tracker" in u]
     assert page.get_by_text("[image not shown: pixel]").count() == 1
     shot(page, "07-safe-commentary")

@@ -1,5 +1,6 @@
 """Drafted commentary: written from the engine's results only, in the packs' register, the same words for
 the same figures; published sentences flagged when a revision changes a figure they quote."""
+
 import datetime as dt
 import io
 import subprocess
@@ -8,8 +9,8 @@ from contextlib import redirect_stdout
 from pathlib import Path
 
 import pytest
-
 from apptest import run_page
+
 from dashboard import cli, loader, service, store
 
 AREAS = ["front_door", "early_help", "cin_cp", "cared_for", "safeguarding", "workforce"]
@@ -23,22 +24,53 @@ def drafts(reader):
 
 # Concrete facts from the packs' own figures, one or more per area and month.
 FACTS = [
-    (JAN24, "cin_cp", ["Child Protection cases (No.) (CIN18) is Red: 380 is worse than England 221 (2022/23)",
-                       "Referrals received (Rate 12 Months rolling) (CIN2) is Red: 650 against a target of 612",
-                       "SPC shows a signal of concern for Referrals received (Rate 12 Months rolling) (CIN2): 7 months "
-                       "in a row each higher than the last"]),
-    (JAN24, "front_door", ["MASH Screening Outcomes - Early Help % (FD8d) was 24.0%, unusually high for this measure",
-                           "Requests for Information Completed (FD8b) rose from 16 in December 2023 to 47 in January "
-                           "2024, higher than 34 in January 2023"]),
+    (
+        JAN24,
+        "cin_cp",
+        [
+            "Child Protection cases (No.) (CIN18) is Red: 380 is worse than England 221 (2022/23)",
+            "Referrals received (Rate 12 Months rolling) (CIN2) is Red: 650 against a target of 612",
+            "SPC shows a signal of concern for Referrals received (Rate 12 Months rolling) (CIN2): 7 months "
+            "in a row each higher than the last",
+        ],
+    ),
+    (
+        JAN24,
+        "front_door",
+        [
+            "MASH Screening Outcomes - Early Help % (FD8d) was 24.0%, unusually high for this measure",
+            "Requests for Information Completed (FD8b) rose from 16 in December 2023 to 47 in January "
+            "2024, higher than 34 in January 2023",
+        ],
+    ),
     (JAN24, "early_help", ["(EH7) was 152, unusually high", "it is the highest of any month shown (since Jan-22)"]),
-    (JAN24, "cared_for", ["(CF30) is Red: 86.0% against a target of 93%, 7.0 points short",
-                          "(CF22) improved from 22.0% in December 2023 to 55.0% in January 2024"]),
+    (
+        JAN24,
+        "cared_for",
+        [
+            "(CF30) is Red: 86.0% against a target of 93%, 7.0 points short",
+            "(CF22) improved from 22.0% in December 2023 to 55.0% in January 2024",
+        ],
+    ),
     (JAN24, "safeguarding", ["(SG10) is Red: 65.0% against last year's 100.0% (Jan-23), 35.0 points worse"]),
-    (JAN24, "workforce", ["(WF4) is Red: 29.0% against a target of 14-22%, 7.0 points over",
-                          "WF2 for September 2023 was revised from 444 to 439."]),
-    (SEP23, "front_door", ["Since the Scrutiny Panel pack, 8 November 2023, 23 figures were revised in the Scrutiny "
-                           "Panel pack, 6 March 2024", "FD8b for September 2023 was revised from 33 to 84.",
-                           "Other revised indicators: FD2a, FD1"]),
+    (
+        JAN24,
+        "workforce",
+        [
+            "(WF4) is Red: 29.0% against a target of 14-22%, 7.0 points over",
+            "WF2 for September 2023 was revised from 444 to 439.",
+        ],
+    ),
+    (
+        SEP23,
+        "front_door",
+        [
+            "Since the Scrutiny Panel pack, 8 November 2023, 23 figures were revised in the Scrutiny "
+            "Panel pack, 6 March 2024",
+            "FD8b for September 2023 was revised from 33 to 84.",
+            "Other revised indicators: FD2a, FD1",
+        ],
+    ),
     (SEP23, "cin_cp", ["(CIN18) is Amber: 301 is between England 221 (2022/23) and Statistical neighbours 330"]),
     (SEP23, "cared_for", ["(CF1) is Red: 660 against a target of 552, 108 over"]),
     (SEP23, "early_help", ["In September 2023,"]),
@@ -46,8 +78,14 @@ FACTS = [
     (SEP23, "workforce", ["(WF4) is Red"]),
     (JAN23, "front_door", ["(FD9) is Amber: 88.0% against a target of 90-95%, 2.0 points short"]),
     (JAN23, "early_help", ["(EH11) is Red: 5 against last year's 9 (Jan-22), 4 worse"]),
-    (JAN23, "cin_cp", ["(CIN2) is Red: 722 against a target of 612, 110 over",
-                       "(CIN18) is Red: 379 is worse than England 221 (2022/23)"]),
+    (
+        JAN23,
+        "cin_cp",
+        [
+            "(CIN2) is Red: 722 against a target of 612, 110 over",
+            "(CIN18) is Red: 379 is worse than England 221 (2022/23)",
+        ],
+    ),
     (JAN23, "cared_for", ["(CF1) is Red: 661 against a target of 552, 109 over"]),
     (JAN23, "safeguarding", ["(SG1) is Red: 217 against last year's 155 (Jan-22), 62 worse"]),
     (JAN23, "workforce", ["(WF1) is Red: 2,328 against a target of 2175, 153 over"]),
@@ -74,8 +112,21 @@ def test_a_draft_never_quotes_a_later_month(reader):
 
 def test_the_same_data_gives_byte_identical_drafts(built_db):
     def once() -> bytes:
-        return subprocess.run([str(Path(sys.executable).parent / "dashboard"), "--db", str(built_db), "draft",
-                               "--month", "2024-01", "--area", "cin_cp"], capture_output=True, check=True).stdout
+        return subprocess.run(
+            [
+                str(Path(sys.executable).parent / "dashboard"),
+                "--db",
+                str(built_db),
+                "draft",
+                "--month",
+                "2024-01",
+                "--area",
+                "cin_cp",
+            ],
+            capture_output=True,
+            check=True,
+        ).stdout
+
     first, second = once(), once()
     assert first == second and first.startswith(b"## Child in Need & Protection: draft commentary, 2024-01")
 
@@ -92,10 +143,15 @@ def test_a_published_sentence_quoting_a_revised_figure_is_flagged(fresh_db):
     reader = store.ReadOnlyStore(fresh_db)
     stale = service.stale_commentary(reader, text, "front_door")
     store.ReadOnlyStore.close_all()
-    assert stale == [("Contacts received (FD1) were 1,265 in September 2023.",
-                      "this sentence quotes 1,265; the figure is now 1,318 (FD1, Sep-23)")]
-    fresh = service.stale_commentary(store.ReadOnlyStore(fresh_db), "Contacts (FD1) were 1,318 in September 2023.",
-                                     "front_door")
+    assert stale == [
+        (
+            "Contacts received (FD1) were 1,265 in September 2023.",
+            "this sentence quotes 1,265; the figure is now 1,318 (FD1, Sep-23)",
+        )
+    ]
+    fresh = service.stale_commentary(
+        store.ReadOnlyStore(fresh_db), "Contacts (FD1) were 1,318 in September 2023.", "front_door"
+    )
     store.ReadOnlyStore.close_all()
     assert fresh == []
 
@@ -128,6 +184,7 @@ def test_publishing_a_draft_needs_the_admin_unlocked(fresh_db, monkeypatch):
 
 def test_presenter_speaks_the_draft_where_nothing_is_published(reader):
     from dashboard.engine.draft import Draft  # the summary is the first two sentences
+
     d = service.draft(reader, JAN24, "cin_cp")
     assert isinstance(d, Draft) and d.summary().startswith("In January 2024, 13 of the 25")
     assert d.summary().count(". ") >= 1

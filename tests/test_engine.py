@@ -13,35 +13,55 @@ from dashboard.engine import derived, rag, spc, trend
 from dashboard.engine.targets import TargetError, parse_target
 
 
-@pytest.mark.parametrize("text,polarity,kind,low,high", [
-    ("85%", "higher_better", "minimum", 85, None),
-    ("85-90%", "higher_better", "band", 85, 90),
-    ("20-24%", "within_band", "band", 20, 24),
-    ("<7%", "lower_better", "maximum", None, 7),
-    (">65%", "higher_better", "minimum", 65, None),
-    ("16-18", "lower_better", "band", 16, 18),
-    ("14-22%", "lower_better", "band", 14, 22),
-    ("552", "lower_better", "maximum", None, 552),
-    ("", "higher_better", "none", None, None),
-    (None, "neutral", "none", None, None),
-])
+@pytest.mark.parametrize(
+    "text,polarity,kind,low,high",
+    [
+        ("85%", "higher_better", "minimum", 85, None),
+        ("85-90%", "higher_better", "band", 85, 90),
+        ("20-24%", "within_band", "band", 20, 24),
+        ("<7%", "lower_better", "maximum", None, 7),
+        (">65%", "higher_better", "minimum", 65, None),
+        ("16-18", "lower_better", "band", 16, 18),
+        ("14-22%", "lower_better", "band", 14, 22),
+        ("552", "lower_better", "maximum", None, 552),
+        ("", "higher_better", "none", None, None),
+        (None, "neutral", "none", None, None),
+    ],
+)
 def test_every_target_form(text, polarity, kind, low, high):
     t = parse_target(text, polarity)
     assert (t.kind, t.low, t.high) == (kind, low, high)
 
 
-@pytest.mark.parametrize("text,polarity", [("about 85", "higher_better"), ("85%", "neutral"), ("24-20%", "within_band"),
-                                           ("n/a", "higher_better")])
+@pytest.mark.parametrize(
+    "text,polarity",
+    [("about 85", "higher_better"), ("85%", "neutral"), ("24-20%", "within_band"), ("n/a", "higher_better")],
+)
 def test_unparseable_target_is_an_error(text, polarity):
     with pytest.raises(TargetError):
         parse_target(text, polarity)
 
 
 def frame(**cols) -> pd.DataFrame:
-    base = dict(value=[np.nan], status=["value"], unit=["percent"], polarity=["higher_better"], target_kind=["none"],
-                target_low=[np.nan], target_high=[np.nan], target_text=[""], amber_tolerance=[np.nan],
-                gm=[np.nan], nw=[np.nan], sn=[np.nan], england=[np.nan], gm_year=[""], nw_year=[""], sn_year=[""],
-                england_year=[""])
+    base = dict(
+        value=[np.nan],
+        status=["value"],
+        unit=["percent"],
+        polarity=["higher_better"],
+        target_kind=["none"],
+        target_low=[np.nan],
+        target_high=[np.nan],
+        target_text=[""],
+        amber_tolerance=[np.nan],
+        gm=[np.nan],
+        nw=[np.nan],
+        sn=[np.nan],
+        england=[np.nan],
+        gm_year=[""],
+        nw_year=[""],
+        sn_year=[""],
+        england_year=[""],
+    )
     base.update({k: v if isinstance(v, list) else [v] for k, v in cols.items()})
     n = max(len(v) for v in base.values())
     return pd.DataFrame({k: v * n if len(v) == 1 else v for k, v in base.items()})
@@ -49,8 +69,14 @@ def frame(**cols) -> pd.DataFrame:
 
 def target(text, polarity="higher_better", **kw):
     t = parse_target(text, polarity)
-    return dict(target_kind=t.kind, target_low=np.nan if t.low is None else t.low,
-                target_high=np.nan if t.high is None else t.high, target_text=text, polarity=polarity, **kw)
+    return dict(
+        target_kind=t.kind,
+        target_low=np.nan if t.low is None else t.low,
+        target_high=np.nan if t.high is None else t.high,
+        target_text=text,
+        polarity=polarity,
+        **kw,
+    )
 
 
 def test_rag_reason_matches_the_worked_example():
@@ -59,12 +85,23 @@ def test_rag_reason_matches_the_worked_example():
     assert out["rag_reason"] == "84.0% against a target of 85%: 1.0 point short, within the 5.0 point tolerance → Amber"
 
 
-@pytest.mark.parametrize("value,text,polarity,expected", [
-    (92, "85%", "higher_better", "G"), (80, "85%", "higher_better", "A"), (79.9, "85%", "higher_better", "R"),
-    (22, "20-24%", "within_band", "G"), (18, "20-24%", "within_band", "A"), (30, "20-24%", "within_band", "R"),
-    (6.5, "<7%", "lower_better", "G"), (10.3, "<7%", "lower_better", "A"), (12.5, "<7%", "lower_better", "R"),
-    (95, "85-90%", "higher_better", "G"), (10, "14-22%", "lower_better", "G"), (29, "14-22%", "lower_better", "R"),
-])
+@pytest.mark.parametrize(
+    "value,text,polarity,expected",
+    [
+        (92, "85%", "higher_better", "G"),
+        (80, "85%", "higher_better", "A"),
+        (79.9, "85%", "higher_better", "R"),
+        (22, "20-24%", "within_band", "G"),
+        (18, "20-24%", "within_band", "A"),
+        (30, "20-24%", "within_band", "R"),
+        (6.5, "<7%", "lower_better", "G"),
+        (10.3, "<7%", "lower_better", "A"),
+        (12.5, "<7%", "lower_better", "R"),
+        (95, "85-90%", "higher_better", "G"),
+        (10, "14-22%", "lower_better", "G"),
+        (29, "14-22%", "lower_better", "R"),
+    ],
+)
 def test_rag_target_rules(value, text, polarity, expected):
     assert rag.assess(frame(value=value, **target(text, polarity)), "Jan-24")["rag"].iloc[0] == expected
 
@@ -77,16 +114,29 @@ def test_rag_relative_tolerance_for_counts():
 
 
 def test_rag_without_target_uses_england_and_statistical_neighbours():
-    f = frame(value=[40.0, 50.0, 70.0], unit="rate_per_10k", polarity="lower_better", england=43.0, sn=65.0,
-              england_year="2022/23", sn_year="2022/23")
+    f = frame(
+        value=[40.0, 50.0, 70.0],
+        unit="rate_per_10k",
+        polarity="lower_better",
+        england=43.0,
+        sn=65.0,
+        england_year="2022/23",
+        sn_year="2022/23",
+    )
     out = rag.assess(f, "Jan-24")
     assert list(out["rag"]) == ["G", "A", "R"]
     assert out["rag_reason"].iloc[2].startswith("No target: 70 is worse than England 43 (2022/23)")
 
 
 def test_neutral_and_missing_are_not_rated_never_green():
-    f = frame(value=[100.0, np.nan], status=["value", "not_yet_available"], unit="count",
-              polarity=["neutral", "higher_better"], england=10.0, sn=10.0)
+    f = frame(
+        value=[100.0, np.nan],
+        status=["value", "not_yet_available"],
+        unit="count",
+        polarity=["neutral", "higher_better"],
+        england=10.0,
+        sn=10.0,
+    )
     out = rag.assess(f, "Sep-23")
     assert list(out["rag"]) == ["-", "-"]
     assert out["rag_reason"].iloc[1] == "No figure for Sep-23: not yet available"
@@ -111,9 +161,12 @@ def test_swapping_polarity_swaps_improving_and_declining(a, b):
 
 
 def test_direction_threshold_and_words():
-    f = frame(value=[86.3, 80.2, 650.0, 1551.0], prev=[89.4, 80.0, 639.0, 1247.0],
-              unit=["percent", "percent", "rate_per_10k", "count"],
-              polarity=["higher_better", "higher_better", "lower_better", "neutral"])
+    f = frame(
+        value=[86.3, 80.2, 650.0, 1551.0],
+        prev=[89.4, 80.0, 639.0, 1247.0],
+        unit=["percent", "percent", "rate_per_10k", "count"],
+        polarity=["higher_better", "higher_better", "lower_better", "neutral"],
+    )
     d = trend.direction(f, "prev", "Dec-23")
     assert list(d["direction"]) == ["Declining", "No change", "No change", "Up"]
     assert list(d["arrow"]) == ["▼", "►", "►", "▲"]
@@ -130,9 +183,28 @@ def months(n, start=dt.date(2022, 1, 1)):
 
 # set.seed(123); rnorm(20) in R: the NHSRplotthedots test data, whose published snapshot
 # (tests/testthat/_snaps/ptd_spc_standard.md) gives mean 0.142, limits -3.01 and 3.29.
-RNORM_123 = [-0.56047565, -0.23017749, 1.55870831, 0.07050839, 0.12928774, 1.71506499, 0.46091621, -1.26506123,
-             -0.68685285, -0.44566197, 1.22408180, 0.35981383, 0.40077145, 0.11068272, -0.55584113, 1.78691314,
-             0.49785048, -1.96661716, 0.70135590, -0.47279141]
+RNORM_123 = [
+    -0.56047565,
+    -0.23017749,
+    1.55870831,
+    0.07050839,
+    0.12928774,
+    1.71506499,
+    0.46091621,
+    -1.26506123,
+    -0.68685285,
+    -0.44566197,
+    1.22408180,
+    0.35981383,
+    0.40077145,
+    0.11068272,
+    -0.55584113,
+    1.78691314,
+    0.49785048,
+    -1.96661716,
+    0.70135590,
+    -0.47279141,
+]
 
 
 def test_xmr_limits_match_the_published_worked_example():
@@ -148,8 +220,10 @@ def series(values, ref="X"):
     return pd.DataFrame({"ref": ref, "period": months(len(values)), "value": values})
 
 
-META = pd.DataFrame({"polarity": ["higher_better"], "target_kind": ["none"], "target_low": [np.nan],
-                     "target_high": [np.nan]}, index=pd.Index(["X"], name="ref"))
+META = pd.DataFrame(
+    {"polarity": ["higher_better"], "target_kind": ["none"], "target_low": [np.nan], "target_high": [np.nan]},
+    index=pd.Index(["X"], name="ref"),
+)
 
 
 def summary(values, meta=META, rules=spc.DEFAULT_RULES):
@@ -172,8 +246,15 @@ def test_run_of_seven_below_average_is_concern_when_higher_is_better():
 def test_a_point_in_several_rules_takes_the_first_by_precedence():
     """Outside the limits, then trend, then two of three, then the run: one label per point, never 'both'."""
     _, pts = summary([20, 22, 21, 23, 22, 15, 14, 15, 14, 15, 14, 15])
-    assert list(pts["rule"].iloc[-7:]) == ["near_low", "outside_low", "near_low", "outside_low", "near_low",
-                                           "outside_low", "near_low"]  # all seven are also a run below the mean
+    assert list(pts["rule"].iloc[-7:]) == [
+        "near_low",
+        "outside_low",
+        "near_low",
+        "outside_low",
+        "near_low",
+        "outside_low",
+        "near_low",
+    ]  # all seven are also a run below the mean
     assert set(pts["signal"]) <= {"", "high", "low"}
 
 
@@ -195,18 +276,27 @@ def test_two_of_three_near_the_limit():
 
 
 def test_gaps_break_runs_and_moving_ranges():
-    d = pd.DataFrame({"ref": "X", "period": [dt.date(2022, 1, 1)] + months(8, dt.date(2023, 1, 1)),
-                      "value": [100, 5, 6, 5, 6, 5, 6, 5, 6]})
+    d = pd.DataFrame(
+        {
+            "ref": "X",
+            "period": [dt.date(2022, 1, 1)] + months(8, dt.date(2023, 1, 1)),
+            "value": [100, 5, 6, 5, 6, 5, 6, 5, 6],
+        }
+    )
     pts = spc.points(d, "ref")
     assert pts["mr_bar"].iloc[0] == pytest.approx(1.0)  # the Jan-22 -> Jan-23 step is not a moving range
 
 
 def test_assurance_against_band_and_one_sided_targets():
     vals = [50, 51, 49, 50, 51, 49, 50, 51, 49, 50, 51, 49, 50, 51]
+
     def assurance(kind, lo, hi, pol="higher_better"):
-        meta = pd.DataFrame({"polarity": [pol], "target_kind": [kind], "target_low": [lo], "target_high": [hi]},
-                            index=pd.Index(["X"], name="ref"))
+        meta = pd.DataFrame(
+            {"polarity": [pol], "target_kind": [kind], "target_low": [lo], "target_high": [hi]},
+            index=pd.Index(["X"], name="ref"),
+        )
         return summary(vals, meta)[0]["spc_assurance"]
+
     assert assurance("minimum", 40, np.nan) == "pass"
     assert assurance("minimum", 60, np.nan) == "fail"
     assert assurance("minimum", 50, np.nan) == "hit_and_miss"
@@ -236,14 +326,30 @@ def test_rolling_ytd_and_rate():
 
 def test_published_count_and_rate_pairs_agree_with_population(built_db):
     from dashboard import store
+
     r = store.ReadOnlyStore(built_db)
     obs = r.observations_as_of("latest", "tameside", ["CF1", "CF2"], until=dt.date(2023, 1, 31))
     v = obs[obs["period"] == pd.Timestamp("2023-01-01")].set_index("ref")["value"]
     assert v["CF1"] * 10_000 / 50_900 == pytest.approx(v["CF2"], abs=0.5)
 
 
-@pytest.mark.parametrize("month", ["2022-01", "2023-01", "2023-04", "2023-05", "2023-06", "2023-07", "2023-08",
-                                   "2023-09", "2023-10", "2023-11", "2023-12", "2024-01"])
+@pytest.mark.parametrize(
+    "month",
+    [
+        "2022-01",
+        "2023-01",
+        "2023-04",
+        "2023-05",
+        "2023-06",
+        "2023-07",
+        "2023-08",
+        "2023-09",
+        "2023-10",
+        "2023-11",
+        "2023-12",
+        "2024-01",
+    ],
+)
 def test_scorecard_cli_runs_for_every_month(month, built_db):
     out = io.StringIO()
     with redirect_stdout(out):
@@ -256,8 +362,22 @@ def test_scorecard_cli_runs_for_every_month(month, built_db):
 def test_scorecard_as_reported_in_november(built_db):
     out = io.StringIO()
     with redirect_stdout(out):
-        assert cli.main(["--db", str(built_db), "scorecard", "--month", "2023-09", "--area", "front_door",
-                         "--vintage", "pack-2023-11"]) == 0
+        assert (
+            cli.main(
+                [
+                    "--db",
+                    str(built_db),
+                    "scorecard",
+                    "--month",
+                    "2023-09",
+                    "--area",
+                    "front_door",
+                    "--vintage",
+                    "pack-2023-11",
+                ]
+            )
+            == 0
+        )
     df = pd.read_csv(io.StringIO(out.getvalue())).set_index("ref")
     assert str(df.loc["FD1", "current"]) == "1265"
     assert set(df["area"]) == {"front_door"}

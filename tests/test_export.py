@@ -1,5 +1,6 @@
 """Papers: the XLSX opens with openpyxl with fills, frozen header and the formula guard; the CSV has
 the screen's rows; the PDF's text names every area and the month and its pages render; charts decode."""
+
 import csv
 import io
 import shutil
@@ -13,8 +14,14 @@ from PIL import Image
 from dashboard import cli, export, store
 from dashboard.periods import parse_period
 
-AREAS = ["Front Door (MASH and EHAP)", "Early Help", "Child in Need and Child Protection",
-         "Cared For Children and Care Leavers", "Safeguarding and Quality Assurance", "Workforce"]
+AREAS = [
+    "Front Door (MASH and EHAP)",
+    "Early Help",
+    "Child in Need and Child Protection",
+    "Cared For Children and Care Leavers",
+    "Safeguarding and Quality Assurance",
+    "Workforce",
+]
 
 
 @pytest.fixture(scope="module")
@@ -34,8 +41,15 @@ def hostile(pack):
 
 def test_xlsx_sheets_header_fills_and_formats(pack):
     wb = openpyxl.load_workbook(io.BytesIO(export.to_xlsx(pack)))
-    assert wb.sheetnames == ["Overview", "Front Door", "Early Help", "Child in Need & Protection", "Cared For",
-                             "Safeguarding", "Workforce"]
+    assert wb.sheetnames == [
+        "Overview",
+        "Front Door",
+        "Early Help",
+        "Child in Need & Protection",
+        "Cared For",
+        "Safeguarding",
+        "Workforce",
+    ]
     ws = wb["Child in Need & Protection"]
     header = [c.value for c in ws[1]]
     assert ws.freeze_panes == "C2"
@@ -66,7 +80,9 @@ def test_xlsx_keeps_not_yet_available_as_words(built_db):
 def test_xlsx_and_csv_neutralise_formulas(hostile):
     ws = openpyxl.load_workbook(io.BytesIO(export.to_xlsx(hostile)))["Cared For"]
     names = {r[0].value: r[1].value for r in ws.iter_rows(min_row=2) if r[0].value}
-    assert names["CF9"].startswith("'=HYPERLINK") and names["CF10"] == "'@SUM(A1:A9)" and names["CF11"].startswith("'+cmd")
+    assert (
+        names["CF9"].startswith("'=HYPERLINK") and names["CF10"] == "'@SUM(A1:A9)" and names["CF11"].startswith("'+cmd")
+    )
     cells = [c.value for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
     assert "'-2+3 =danger" in cells
     assert not any(c.data_type == "f" for row in ws.iter_rows() for c in row)
@@ -93,7 +109,9 @@ def pdf_file(pack, tmp_path_factory):
 
 def test_pdf_text_names_every_area_and_the_month(pdf_file, pack):
     assert shutil.which("pdftotext"), "poppler-utils (pdftotext) is needed: make test installs it"
-    text = subprocess.run(["pdftotext", "-layout", str(pdf_file), "-"], capture_output=True, text=True, check=True).stdout
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(pdf_file), "-"], capture_output=True, text=True, check=True
+    ).stdout
     for title in AREAS:
         assert title in text, title
     assert "January 2024" in text and "Scrutiny Panel pack, 6 March 2024" in text
@@ -126,16 +144,66 @@ def test_chart_png_and_svg(pack):
 
 def test_cli_export(built_db, tmp_path, capsys):
     out = tmp_path / "cared.xlsx"
-    assert cli.main(["--db", str(built_db), "export", "--month", "2023-09", "--format", "xlsx", "--out", str(out),
-                     "--area", "cared_for"]) == 0
+    assert (
+        cli.main(
+            [
+                "--db",
+                str(built_db),
+                "export",
+                "--month",
+                "2023-09",
+                "--format",
+                "xlsx",
+                "--out",
+                str(out),
+                "--area",
+                "cared_for",
+            ]
+        )
+        == 0
+    )
     assert openpyxl.load_workbook(out).sheetnames == ["Overview", "Cared For"]
     csv_out = tmp_path / "all.csv"
-    assert cli.main(["--db", str(built_db), "export", "--month", "2023-09", "--format", "csv", "--out", str(csv_out),
-                     "--vintage", "pack-2023-11"]) == 0
+    assert (
+        cli.main(
+            [
+                "--db",
+                str(built_db),
+                "export",
+                "--month",
+                "2023-09",
+                "--format",
+                "csv",
+                "--out",
+                str(csv_out),
+                "--vintage",
+                "pack-2023-11",
+            ]
+        )
+        == 0
+    )
     assert "1,265" in csv_out.read_text(encoding="utf-8-sig")  # FD1 Sep-23 as the November pack printed it
-    assert cli.main(["--db", str(built_db), "export", "--month", "2023-13", "--format", "csv", "--out", str(csv_out)]) == 2
-    assert cli.main(["--db", str(built_db), "export", "--month", "2023-09", "--format", "csv", "--out", str(csv_out),
-                     "--area", "nowhere"]) == 2
+    assert (
+        cli.main(["--db", str(built_db), "export", "--month", "2023-13", "--format", "csv", "--out", str(csv_out)]) == 2
+    )
+    assert (
+        cli.main(
+            [
+                "--db",
+                str(built_db),
+                "export",
+                "--month",
+                "2023-09",
+                "--format",
+                "csv",
+                "--out",
+                str(csv_out),
+                "--area",
+                "nowhere",
+            ]
+        )
+        == 2
+    )
     assert "unknown area" in capsys.readouterr().err
 
 
@@ -147,8 +215,10 @@ def test_paper_charts_are_drawn_once_and_reused_and_a_changed_figure_redraws(pac
     jobs = {ref: export.chart_job(pack, ref) for ref in refs}
     first = chartpool.Batch(jobs)
     pictures = {ref: first.get(ref) for ref in refs}
-    assert all(Image.open(io.BytesIO(png)).format == "PNG" and summary.startswith(ref)
-               for ref, (png, summary) in pictures.items())
+    assert all(
+        Image.open(io.BytesIO(png)).format == "PNG" and summary.startswith(ref)
+        for ref, (png, summary) in pictures.items()
+    )
     again = chartpool.Batch(jobs)
     assert again.reused == len(refs) and again.get(refs[0]) == pictures[refs[0]]
     row, series, revised = jobs[refs[0]]

@@ -1,6 +1,7 @@
 """Every file either loads exactly right or is refused: the corpus of hostile files in tests/corpus, workbooks
 that lie (formulas without values, zip bombs, title rows, several sheets), faults of the disk and the database,
 text that reaches other viewers, the unlock back-off and the default month."""
+
 import datetime as dt
 import errno
 import hashlib
@@ -13,8 +14,8 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
-
 from apptest import run_page
+
 from dashboard import cli, export, journal, store
 from dashboard.backoff import FREE_TRIES, Backoff
 from dashboard.formatting import plain, safe_commentary
@@ -51,7 +52,7 @@ EXPECTED = {
     "year_0.csv": "row 2, column 'period'",
     "weekly_trailing_text.csv": "row 2, column 'period': '2023-11-03garbage' is not a week-ending date",
     "weekly_not_week_ending_day.csv": "row 2, column 'period': 2023-11-01 is a Wednesday; weekly figures are for weeks "
-                                      "ending on a Friday",
+    "ending on a Friday",
     "overflow_text.csv": "row 2, column 'value': '1e308' is not a number",
     "infinity.csv": "row 2, column 'value': 'inf' is not a number",
     "nan_text.csv": "row 2, column 'value': 'nan' is not a number",
@@ -76,6 +77,7 @@ def test_every_hostile_file_is_refused_naming_where_and_nothing_changes(fresh_db
 
 # ---------------------------------------------------------------- workbooks
 
+
 def book(tmp_path: Path, sheets: dict[str, list[list]], name: str = "pack.xlsx") -> Path:
     wb = openpyxl.Workbook()
     wb.remove(wb.active)
@@ -92,13 +94,21 @@ def test_a_formula_with_no_stored_value_is_refused(fresh_db, tmp_path):
     f = book(tmp_path, {"Scorecard": [["ref", "period", "value"], ["CIN1", "2024-02", "=SUM(1,2)"]]})
     code, _, err = dashboard(fresh_db, "load", str(f))
     assert code == 1
-    assert ("pack.xlsx, sheet 'Scorecard', row 2, column 'C2': a formula with no stored value: open and save the "
-            "file in Excel so the values are stored") in err
+    assert (
+        "pack.xlsx, sheet 'Scorecard', row 2, column 'C2': a formula with no stored value: open and save the "
+        "file in Excel so the values are stored"
+    ) in err
 
 
 def test_title_rows_above_the_header_are_skipped_and_rows_keep_their_sheet_numbers(fresh_db, tmp_path):
-    rows = [["Performance and QA Scorecard"], ["February 2024"], [], ["Ref", "Indicator", "Feb-24"],
-            ["CIN1", "Referrals", 290], ["CIN8", "Assessments", "104%"]]
+    rows = [
+        ["Performance and QA Scorecard"],
+        ["February 2024"],
+        [],
+        ["Ref", "Indicator", "Feb-24"],
+        ["CIN1", "Referrals", 290],
+        ["CIN8", "Assessments", "104%"],
+    ]
     code, _, err = dashboard(fresh_db, "load", str(book(tmp_path, {"Scorecard": rows})))
     assert code == 1 and "pack.xlsx, sheet 'Scorecard', row 6, column 'Feb-24'" in err
     rows[-1][-1] = "88%"
@@ -140,6 +150,7 @@ def test_the_app_caps_uploads():
 
 # ---------------------------------------------------------------- exports
 
+
 def test_the_csv_export_never_prints_nan(built_db):
     reader = store.ReadOnlyStore(built_db)
     text = export.render(export.gather(reader, dt.date(2024, 1, 1)), "csv").decode("utf-8-sig")
@@ -150,10 +161,12 @@ def test_the_csv_export_never_prints_nan(built_db):
 
 # ---------------------------------------------------------------- faults say what happened
 
+
 @pytest.mark.parametrize("code_, words", [(errno.EROFS, "Read-only file system"), (errno.ENOSPC, "No space left")])
 def test_a_read_only_or_full_disk_is_one_sentence_and_changes_nothing(fresh_db, tmp_path, monkeypatch, code_, words):
     def refuse(*a, **k):
         raise OSError(code_, os.strerror(code_), str(fresh_db.parent))
+
     monkeypatch.setattr(journal, "_fsync_write", refuse)
     f = tmp_path / "feb.csv"
     f.write_text("ref,period,value\nCIN1,2024-02,290\n")
@@ -196,6 +209,7 @@ def test_a_killed_loads_temp_file_is_cleaned_on_the_next_write(fresh_db, tmp_pat
 
 # ---------------------------------------------------------------- text that reaches other viewers
 
+
 def test_a_label_is_plain_text_in_markdown():
     label = "[Official](http://example.org) ![t](http://example.org/pixel.png)"
     shown = plain(label)
@@ -204,7 +218,10 @@ def test_a_label_is_plain_text_in_markdown():
 
 
 def test_commentary_keeps_emphasis_but_no_images_or_outside_links():
-    text = "*Referrals rose*.\n\n- one\n- two\n\n![px](http://evil.example/p.png) [DfE](https://gov.uk/x) www.evil.example <b>x</b>"
+    text = (
+        "*Referrals rose*.\n\n- one\n- two\n\n![px](http://evil.example/p.png) [DfE](https://gov.uk/x) "
+        "www.evil.example <b>x</b>"
+    )
     safe = safe_commentary(text)
     assert safe.startswith("*Referrals rose*.") and "\n- one\n- two" in safe
     assert "![" not in safe and "[image not shown: px]" in safe
@@ -231,6 +248,7 @@ def test_an_uploaded_label_renders_as_text_for_every_viewer(built_db, tmp_path):
 
 # ---------------------------------------------------------------- unlocking
 
+
 def test_guessing_the_secret_backs_off_per_session_and_per_address():
     now = [0.0]
     b = Backoff(clock=lambda: now[0])
@@ -247,6 +265,7 @@ def test_guessing_the_secret_backs_off_per_session_and_per_address():
 
 
 # ---------------------------------------------------------------- the default month
+
 
 def test_one_early_figure_does_not_make_next_month_the_default(fresh_db, tmp_path):
     f = tmp_path / "early.csv"

@@ -1,5 +1,6 @@
 """Month after month without losing anything: the write journal, rebuilds that keep every write,
 backup and restore, targets and comparators with history, and one writer at a time."""
+
 import hashlib
 import io
 import os
@@ -13,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from dashboard import cli, ingest, journal, lifecycle, store
+from dashboard import cli, ingest, journal, store
 from dashboard.engine import scorecard
 from dashboard.engine.targets import in_force
 
@@ -48,15 +49,44 @@ def db(tmp_path) -> Path:
 
 def every_kind_of_write(db: Path, tmp_path: Path) -> None:
     """Figures, weekly figures, commentary, plan BRAG, targets and comparators: one of each."""
-    assert run(db, "load", str(write(tmp_path, "feb24.csv", "ref,period,value\nCIN1,2024-02,301\nFD1,2024-02,\"1,402\"\n")))[0] == 0
+    assert (
+        run(db, "load", str(write(tmp_path, "feb24.csv", 'ref,period,value\nCIN1,2024-02,301\nFD1,2024-02,"1,402"\n')))[
+            0
+        ]
+        == 0
+    )
     assert run(db, "load", str(write(tmp_path, "week.csv", "ref,period,value\nCW1,2024-02-02,17\n")))[0] == 0
-    assert run(db, "load-plan", str(write(tmp_path, "brag.csv", "action_ref,action_brag,impact_brag\n1.1,Green,Amber\n")))[0] == 0
-    assert run(db, "load-targets", str(write(tmp_path, "targets.csv", "ref,target,tolerance,from\nCIN8,90%,3,2024/25\n")))[0] == 0
-    assert run(db, "load-comparators", str(write(
-        tmp_path, "cmp.csv", "ref,comparator,value,year,source\nCIN2,england,560,2023/24,DfE Children in need 2024\n")))[0] == 0
+    assert (
+        run(db, "load-plan", str(write(tmp_path, "brag.csv", "action_ref,action_brag,impact_brag\n1.1,Green,Amber\n")))[
+            0
+        ]
+        == 0
+    )
+    assert (
+        run(db, "load-targets", str(write(tmp_path, "targets.csv", "ref,target,tolerance,from\nCIN8,90%,3,2024/25\n")))[
+            0
+        ]
+        == 0
+    )
+    assert (
+        run(
+            db,
+            "load-comparators",
+            str(
+                write(
+                    tmp_path,
+                    "cmp.csv",
+                    "ref,comparator,value,year,source\nCIN2,england,560,2023/24,DfE Children in need 2024\n",
+                )
+            ),
+        )[0]
+        == 0
+    )
     from dashboard import loader
-    loader.publish_commentary(db, "cin_cp", pd.Timestamp("2024-01-01").date(), "Referrals *rose* in January.",
-                              author="Head of CIN")
+
+    loader.publish_commentary(
+        db, "cin_cp", pd.Timestamp("2024-01-01").date(), "Referrals *rose* in January.", author="Head of CIN"
+    )
     store.ReadOnlyStore.close_all()
 
 
@@ -67,6 +97,7 @@ def dump_all(db: Path) -> str:
 
 
 # ---------------------------------------------------------------- the journal and rebuilds
+
 
 def test_the_scenario_from_the_issue_load_touch_a_sample_file_make_build(tmp_path):
     """dashboard load feb24.csv; touch a file in sample_data/; make build: the uploaded month is still there."""
@@ -142,12 +173,32 @@ def test_an_entry_that_no_longer_fits_the_catalogue_stops_the_build(db, tmp_path
 
 def test_a_crash_between_journal_and_publish_is_caught_up(db, tmp_path):
     """The entry is written first; if the process dies before publishing, the next write (or build) publishes it."""
-    frames = {"observations": pd.DataFrame([{"authority": "tameside", "ref": "CIN1", "period": "2024-02-01",
-                                             "vintage": "upload-20240301-000000-000000", "value": 301.0,
-                                             "status": "value", "note": "", "source_file": "lost.csv",
-                                             "source_line": 2}])}
-    vintage = {"vintage": "upload-20240301-000000-000000", "label": "Upload before a crash", "published": "2024-03-01",
-               "source_file": "lost.csv", "kind": "upload", "as_of_note": "", "loaded_at": "2024-03-01T09:00:00"}
+    frames = {
+        "observations": pd.DataFrame(
+            [
+                {
+                    "authority": "tameside",
+                    "ref": "CIN1",
+                    "period": "2024-02-01",
+                    "vintage": "upload-20240301-000000-000000",
+                    "value": 301.0,
+                    "status": "value",
+                    "note": "",
+                    "source_file": "lost.csv",
+                    "source_line": 2,
+                }
+            ]
+        )
+    }
+    vintage = {
+        "vintage": "upload-20240301-000000-000000",
+        "label": "Upload before a crash",
+        "published": "2024-03-01",
+        "source_file": "lost.csv",
+        "kind": "upload",
+        "as_of_note": "",
+        "loaded_at": "2024-03-01T09:00:00",
+    }
     with journal.writer_lock(db, "test"):
         journal.record(db, "upload", vintage, frames, "cli", "lost.csv", "")
     assert run(db, "load", str(write(tmp_path, "mar.csv", "ref,period,value\nCIN3,2024-02,12\n")))[0] == 0
@@ -157,11 +208,29 @@ def test_a_crash_between_journal_and_publish_is_caught_up(db, tmp_path):
 
 def test_upgrade_adopts_uploads_that_exist_only_in_the_database(db):
     """A database written before the journal existed: its uploads are journaled before a rebuild, not lost."""
-    vintage = {"vintage": "upload-20240310-120000-000000", "label": "Old upload", "published": pd.Timestamp("2024-03-10").date(),
-               "source_file": "old.csv", "kind": "upload", "as_of_note": ""}
-    rows = pd.DataFrame([{"authority": "tameside", "ref": "CIN1", "period": pd.Timestamp("2024-02-01").date(),
-                          "vintage": vintage["vintage"], "value": 288.0, "status": "value", "note": "",
-                          "source_file": "old.csv", "source_line": 2}])
+    vintage = {
+        "vintage": "upload-20240310-120000-000000",
+        "label": "Old upload",
+        "published": pd.Timestamp("2024-03-10").date(),
+        "source_file": "old.csv",
+        "kind": "upload",
+        "as_of_note": "",
+    }
+    rows = pd.DataFrame(
+        [
+            {
+                "authority": "tameside",
+                "ref": "CIN1",
+                "period": pd.Timestamp("2024-02-01").date(),
+                "vintage": vintage["vintage"],
+                "value": 288.0,
+                "status": "value",
+                "note": "",
+                "source_file": "old.csv",
+                "source_line": 2,
+            }
+        ]
+    )
     store.publish(db, vintage, {"observations": rows})  # the old way: straight into the file
     assert run(db, "build")[0] == 0
     (entry,) = journal.entries(journal.journal_dir(db))
@@ -171,11 +240,12 @@ def test_upgrade_adopts_uploads_that_exist_only_in_the_database(db):
 
 def test_make_clean_keeps_the_journal():
     text = (ROOT / "Makefile").read_text()
-    clean = text[text.index("clean:"):].split("\n\n")[0]
+    clean = text[text.index("clean:") :].split("\n\n")[0]
     assert "rm -rf data" not in clean and "journal" not in clean.split("clean:")[1].replace("# ", "")
 
 
 # ---------------------------------------------------------------- backup and restore
+
 
 def test_dump_backup_restore_into_an_empty_directory_dump_is_identical(db, tmp_path):
     every_kind_of_write(db, tmp_path)
@@ -198,13 +268,16 @@ def _archive_with(tmp_path: Path, files: dict[str, bytes], name: str) -> Path:
     return out
 
 
-@pytest.mark.parametrize("damage, message", [
-    ("truncated", "not a complete dashboard backup"),
-    ("tampered", "fails its checksum"),
-    ("foreign", "which a dashboard backup never does"),
-    ("unlisted", "do not match the checksum list"),
-    ("no_marker", "not a dashboard backup"),
-])
+@pytest.mark.parametrize(
+    "damage, message",
+    [
+        ("truncated", "not a complete dashboard backup"),
+        ("tampered", "fails its checksum"),
+        ("foreign", "which a dashboard backup never does"),
+        ("unlisted", "do not match the checksum list"),
+        ("no_marker", "not a dashboard backup"),
+    ],
+)
 def test_a_bad_archive_is_refused_and_nothing_changes(db, tmp_path, damage, message):
     assert run(db, "load", str(write(tmp_path, "feb24.csv", "ref,period,value\nCIN1,2024-02,301\n")))[0] == 0
     good = tmp_path / "good.tar.gz"
@@ -245,6 +318,7 @@ def test_restore_keeps_the_journal_it_replaces(db, tmp_path):
 
 # ---------------------------------------------------------------- targets with history
 
+
 def test_a_new_years_target_rates_from_april_and_earlier_months_keep_theirs(db, tmp_path):
     code, out, err = run(db, "load-targets", str(write(tmp_path, "t.csv", "ref,target,from\nCIN2,600,2024/25\n")))
     assert code == 0, err
@@ -263,11 +337,24 @@ def test_a_new_years_target_rates_from_april_and_earlier_months_keep_theirs(db, 
 def test_a_target_from_april_rates_april_in_the_engine(built_db):
     reader = store.ReadOnlyStore(built_db)
     from dashboard import service
+
     inputs = service.inputs(reader, "latest", "tameside")
     store.ReadOnlyStore.close_all()
-    extra = pd.DataFrame([{"authority": "tameside", "ref": "CIN8", "vintage": "x", "target_text": "95%",
-                           "source_file": "t.csv", "source_line": 2,
-                           "applies_from": pd.Timestamp("2024-02-01").date(), "tolerance": 1.0, "seq": 99}])
+    extra = pd.DataFrame(
+        [
+            {
+                "authority": "tameside",
+                "ref": "CIN8",
+                "vintage": "x",
+                "target_text": "95%",
+                "source_file": "t.csv",
+                "source_line": 2,
+                "applies_from": pd.Timestamp("2024-02-01").date(),
+                "tolerance": 1.0,
+                "seq": 99,
+            }
+        ]
+    )
     inputs.targets = pd.concat([inputs.targets, extra], ignore_index=True)
     jan = scorecard.build(inputs, pd.Timestamp("2024-01-01").date(), ["cin_cp"]).set_index("ref").loc["CIN8"]
     feb = scorecard.build(inputs, pd.Timestamp("2024-02-01").date(), ["cin_cp"]).set_index("ref").loc["CIN8"]
@@ -283,16 +370,22 @@ def test_the_detail_page_lists_the_target_history(db, tmp_path):
     assert pd.isna(hist["applies_from"].iloc[0]) and str(hist["applies_from"].iloc[1])[:10] == "2024-04-01"
 
 
-@pytest.mark.parametrize("text, where", [
-    ("ref,target,from\nCIN2,six hundred,2024/25\n", "row 2, column 'target'"),
-    ("ref,target,from\nZZ9,600,2024/25\n", "row 2, column 'ref': unknown ref 'ZZ9'"),
-    ("ref,target,from\nCIN2,600,2024/25\nCIN2,590,Apr-24\n", "row 3, column 'from': overlapping periods"),
-    ("ref,target,from\nCIN2,600,2024/26\n", "row 2, column 'from'"),
-    ("ref,target,from\nCIN8,120%,2024/25\n", "row 2, column 'target': CIN8 is a percentage; target '120%' is above 100%"),
-    ("ref,target,tolerance\nCIN8,85%,-2\n", "row 2, column 'tolerance'"),
-    ("ref,target,when\nCIN8,85%,2024/25\n", "row 1, column 'when': unknown column"),
-    ("ref,target\nCIN4,22%\n", "row 2, column 'target': target '22%' has no direction"),
-])
+@pytest.mark.parametrize(
+    "text, where",
+    [
+        ("ref,target,from\nCIN2,six hundred,2024/25\n", "row 2, column 'target'"),
+        ("ref,target,from\nZZ9,600,2024/25\n", "row 2, column 'ref': unknown ref 'ZZ9'"),
+        ("ref,target,from\nCIN2,600,2024/25\nCIN2,590,Apr-24\n", "row 3, column 'from': overlapping periods"),
+        ("ref,target,from\nCIN2,600,2024/26\n", "row 2, column 'from'"),
+        (
+            "ref,target,from\nCIN8,120%,2024/25\n",
+            "row 2, column 'target': CIN8 is a percentage; target '120%' is above 100%",
+        ),
+        ("ref,target,tolerance\nCIN8,85%,-2\n", "row 2, column 'tolerance'"),
+        ("ref,target,when\nCIN8,85%,2024/25\n", "row 1, column 'when': unknown column"),
+        ("ref,target\nCIN4,22%\n", "row 2, column 'target': target '22%' has no direction"),
+    ],
+)
 def test_a_bad_targets_file_is_refused_with_file_row_column(db, tmp_path, text, where):
     before = sha(db)
     code, _, err = run(db, "load-targets", str(write(tmp_path, "targets.csv", text)))
@@ -302,9 +395,13 @@ def test_a_bad_targets_file_is_refused_with_file_row_column(db, tmp_path, text, 
 
 # ---------------------------------------------------------------- comparators with their year
 
+
 def test_a_newer_comparator_year_supersedes_from_now_and_old_vintages_keep_what_the_panel_saw(db, tmp_path):
-    code, out, err = run(db, "load-comparators", str(write(
-        tmp_path, "c.csv", "ref,comparator,value,year,source\nCIN2,england,560,2023/24,DfE CIN 2024\n")))
+    code, out, err = run(
+        db,
+        "load-comparators",
+        str(write(tmp_path, "c.csv", "ref,comparator,value,year,source\nCIN2,england,560,2023/24,DfE CIN 2024\n")),
+    )
     assert code == 0, err
     reader = store.ReadOnlyStore(db)
     latest = reader.comparators_as_of("latest", "tameside").set_index(["ref", "comparator"])
@@ -317,21 +414,25 @@ def test_a_newer_comparator_year_supersedes_from_now_and_old_vintages_keep_what_
 
 
 def test_an_older_comparator_year_does_not_replace_a_newer_one(db, tmp_path):
-    code, out, _ = run(db, "load-comparators", str(write(
-        tmp_path, "c.csv", "ref,comparator,value,year\nCIN2,england,500,2019/20\n")))
+    code, out, _ = run(
+        db, "load-comparators", str(write(tmp_path, "c.csv", "ref,comparator,value,year\nCIN2,england,500,2019/20\n"))
+    )
     assert code == 0 and "kept as history" in out
     latest = store.ReadOnlyStore(db).comparators_as_of("latest", "tameside").set_index(["ref", "comparator"])
     store.ReadOnlyStore.close_all()
     assert latest.at[("CIN2", "england"), "year"] == "2022/23"
 
 
-@pytest.mark.parametrize("text, where", [
-    ("ref,comparator,value,year\nCIN2,wales,560,2023/24\n", "row 2, column 'comparator'"),
-    ("ref,comparator,value,year\nCIN8,england,104%,2023/24\n", "row 2, column 'value'"),
-    ("ref,comparator,value,year\nCIN2,england,560,last year\n", "row 2, column 'year'"),
-    ("ref,comparator,value,year\nCIN2,england,,2023/24\n", "row 2, column 'value'"),
-    ("ref,comparator,value,year\nCIN2,england,560,2023/24\nCIN2,England,561,2023/24\n", "row 3, column 'year'"),
-])
+@pytest.mark.parametrize(
+    "text, where",
+    [
+        ("ref,comparator,value,year\nCIN2,wales,560,2023/24\n", "row 2, column 'comparator'"),
+        ("ref,comparator,value,year\nCIN8,england,104%,2023/24\n", "row 2, column 'value'"),
+        ("ref,comparator,value,year\nCIN2,england,560,last year\n", "row 2, column 'year'"),
+        ("ref,comparator,value,year\nCIN2,england,,2023/24\n", "row 2, column 'value'"),
+        ("ref,comparator,value,year\nCIN2,england,560,2023/24\nCIN2,England,561,2023/24\n", "row 3, column 'year'"),
+    ],
+)
 def test_a_bad_comparators_file_is_refused_with_file_row_column(db, tmp_path, text, where):
     before = sha(db)
     code, _, err = run(db, "load-comparators", str(write(tmp_path, "cmp.csv", text)))
@@ -360,8 +461,12 @@ def test_a_second_writer_waits_a_bounded_time_then_is_refused(db, tmp_path):
             time.sleep(0.05)
         before = sha(db)
         f = write(tmp_path, "feb24.csv", "ref,period,value\nCIN1,2024-02,301\n")
-        done = subprocess.run([str(Path(PYTHON).parent / "dashboard"), "--db", str(db), "load", str(f)],
-                              env={**os.environ, "DASHBOARD_WRITE_WAIT": "0.5"}, capture_output=True, text=True)
+        done = subprocess.run(
+            [str(Path(PYTHON).parent / "dashboard"), "--db", str(db), "load", str(f)],
+            env={**os.environ, "DASHBOARD_WRITE_WAIT": "0.5"},
+            capture_output=True,
+            text=True,
+        )
         assert done.returncode == 1
         assert "another load is being published (a test holding the lock" in done.stderr
         assert sha(db) == before
@@ -372,8 +477,15 @@ def test_a_second_writer_waits_a_bounded_time_then_is_refused(db, tmp_path):
 
 def test_two_loads_at_the_same_moment_both_land(db, tmp_path):
     files = [write(tmp_path, f"load{i}.csv", f"ref,period,value\nCIN{i},2024-02,{300 + i}\n") for i in (1, 6)]
-    procs = [subprocess.Popen([str(Path(PYTHON).parent / "dashboard"), "--db", str(db), "load", str(f)],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for f in files]
+    procs = [
+        subprocess.Popen(
+            [str(Path(PYTHON).parent / "dashboard"), "--db", str(db), "load", str(f)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for f in files
+    ]
     results = [p.communicate(timeout=120) + (p.returncode,) for p in procs]
     assert [r[2] for r in results] == [0, 0], results
     dumped = store.ReadOnlyStore(db).dump(True)

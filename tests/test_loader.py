@@ -1,5 +1,6 @@
 """Loading next month: both layouts succeed; every kind of bad input is rejected, named by file,
 row and column, and leaves the database byte-identical."""
+
 import hashlib
 import io
 from contextlib import redirect_stderr, redirect_stdout
@@ -61,7 +62,10 @@ BAD = {
     "unknown_authority": ("ref,period,value,authority\nCIN1,2024-02,5,atlantis\n", "unknown authority 'atlantis'"),
     "weekly_bad_date": ("ref,period,value\nCW1,2023-13-45,5\n", "week-ending date"),
     "wide_unknown_ref": ("Ref,Indicator,Feb-24\nQQ1,Mystery,5\n", "row 2, column 'Ref': unknown ref 'QQ1'"),
-    "wide_bad_cell": ("Ref,Indicator,Feb-24\nCIN8,Assessments,eighty\n", "row 2, column 'Feb-24': 'eighty' is not a number"),
+    "wide_bad_cell": (
+        "Ref,Indicator,Feb-24\nCIN8,Assessments,eighty\n",
+        "row 2, column 'Feb-24': 'eighty' is not a number",
+    ),
     "wide_duplicate_month": ("Ref,Indicator,Feb-24,2024-02\nCIN8,x,80,81\n", "more than one column"),
     "wide_duplicate_ref": ("Ref,Indicator,Feb-24\nCIN8,x,80\nCIN8,x,81\n", "row 3"),
     "wide_future_month": ("Ref,Indicator,Jan-99\nCIN8,x,80\n", "in the future"),
@@ -81,7 +85,7 @@ def test_bad_input_rejected_and_database_unchanged(case, fresh_db, tmp_path):
 
 
 def test_wrong_encoding(fresh_db, tmp_path):
-    f = write(tmp_path, "latin.csv", "ref,period,value\nCIN1,2024-02,5\n".encode() + "caf\xe9".encode("latin-1"))
+    f = write(tmp_path, "latin.csv", b"ref,period,value\nCIN1,2024-02,5\n" + "caf\xe9".encode("latin-1"))
     before = sha(fresh_db)
     code, _, err = run_load(fresh_db, f)
     assert code == 1 and "latin.csv, row 3" in err and "not UTF-8" in err
@@ -114,8 +118,12 @@ def test_one_bad_row_rejects_the_whole_file(fresh_db, tmp_path):
 
 
 def test_long_csv_adds_a_month_and_counts_revisions(fresh_db, tmp_path):
-    f = write(tmp_path, "feb24.csv", "ref,period,value,status\nCIN1,2024-02,300,\nCIN8,2024-02,81.0%,\n"
-                                     "SG16,2024-02,,not yet available\nFD1,2023-09,1320,\n")
+    f = write(
+        tmp_path,
+        "feb24.csv",
+        "ref,period,value,status\nCIN1,2024-02,300,\nCIN8,2024-02,81.0%,\n"
+        "SG16,2024-02,,not yet available\nFD1,2023-09,1320,\n",
+    )
     code, out, err = run_load(fresh_db, f)
     assert code == 0, err
     assert "3 values added, 1 revised an earlier figure" in out
@@ -132,13 +140,24 @@ def test_long_csv_adds_a_month_and_counts_revisions(fresh_db, tmp_path):
 
 
 def test_wide_xlsx_in_the_teams_layout(fresh_db, tmp_path):
-    f = xlsx(tmp_path, [
-        ["Ref", "Indicator", "Jan-24", "Feb-24", "Previous Year", "Target", "Performance"],
-        ["Caseloads", "", "", "", "", "", ""],
-        ["CIN8", "Child and Family Assessments completed under 45 working days (%)", "86.3%", "88.0%", "76%", "85%", "G"],
-        ["CIN1", "Referrals received (No. month)", 318, 290, 280, "", "A"],
-        ["SG16", "Audits completed (No Month)", "", "Not Yet Available", "", "", ""],
-    ])
+    f = xlsx(
+        tmp_path,
+        [
+            ["Ref", "Indicator", "Jan-24", "Feb-24", "Previous Year", "Target", "Performance"],
+            ["Caseloads", "", "", "", "", "", ""],
+            [
+                "CIN8",
+                "Child and Family Assessments completed under 45 working days (%)",
+                "86.3%",
+                "88.0%",
+                "76%",
+                "85%",
+                "G",
+            ],
+            ["CIN1", "Referrals received (No. month)", 318, 290, 280, "", "A"],
+            ["SG16", "Audits completed (No Month)", "", "Not Yet Available", "", "", ""],
+        ],
+    )
     code, out, err = run_load(fresh_db, f)
     assert code == 0, err
     assert "3 values added" in out and "0 revised" in out and "2 unchanged" in out

@@ -1,5 +1,6 @@
 """Improvement plan: extraction is reproducible, Appendix B refs resolve or say why not, overdue is judged
 against the month, plan rows are validated like any load, and the page and detail chart show the links."""
+
 import csv
 import hashlib
 import importlib.util
@@ -8,7 +9,6 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-
 from apptest import run_page
 
 from dashboard import ingest, loader, store
@@ -41,8 +41,10 @@ def test_plan_shape_and_provenance(built_db):
     measures = r.plan_as_of("plan_measures", "latest", "tameside")
     assert measures["focus_area"].nunique() == 13 and len(r.table("plan_priorities")) == 4
     assert (measures["status"] == "to be developed").sum() == 23  # counted by hand in Appendix B
-    lines = {f: (ROOT / "sample_data" / "sources" / f).read_text(encoding="utf-8").split("\n")
-             for f in set(actions["source_file"])}
+    lines = {
+        f: (ROOT / "sample_data" / "sources" / f).read_text(encoding="utf-8").split("\n")
+        for f in set(actions["source_file"])
+    }
     for a in actions.itertuples():  # every action's opening words are on its cited line
         assert a.action[:25] in lines[a.source_file][a.source_line - 1].replace("  ", " ") or a.repair_note
 
@@ -52,7 +54,9 @@ def test_every_appendix_b_ref_resolves_or_says_why(built_db):
     measures = r.plan_as_of("plan_measures", "latest", "tameside")
     resolved = plan_engine.resolve_measures(measures, r.table("indicators"), set(r.printed_refs("tameside")["ref"]))
     named = resolved[resolved["ref"] != ""]
-    assert {"CIN10a", "SG8", "SG9", "CF22", "CF23"} <= set(named.loc[named["resolved"] & (named["focus_area"] == "FA2"), "ref"])
+    assert {"CIN10a", "SG8", "SG9", "CF22", "CF23"} <= set(
+        named.loc[named["resolved"] & (named["focus_area"] == "FA2"), "ref"]
+    )
     unresolved = named[~named["resolved"]]
     assert (unresolved["reason"] != "").all()
     assert "WF7" in set(unresolved["ref"])  # the WF6-WF14 range names a ref no pack printed
@@ -109,8 +113,12 @@ run = run_page
 
 def test_plan_page_lists_priorities_overdue_and_linked_indicators():
     at = run("improvement_plan", "2024-01")
-    assert [h.value for h in at.header] == ["1: Quality of Practice", "2: Working in Partnership",
-                                               "3: Commissioning and Sufficiency", "4: Leadership and Workforce"]
+    assert [h.value for h in at.header] == [
+        "1: Quality of Practice",
+        "2: Working in Partnership",
+        "3: Commissioning and Sufficiency",
+        "4: Leadership and Workforce",
+    ]
     tables = "\n".join(d.value.to_csv() for d in at.dataframe)
     assert "⚠ Overdue" in tables and "– Not printed" in tables
     assert "CIN20" in tables and "✖ Red" in tables  # FA5's linked indicator with its live rating

@@ -1,4 +1,5 @@
 """Presenter mode in AppTest: no sidebar or admin controls, a title slide, then one exception per slide."""
+
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
@@ -32,10 +33,19 @@ def test_presenter_has_no_sidebar_and_steps_through_exceptions():
 
 
 def test_headline_reads_as_a_sentence():
-    row = {"indicator": "Fostering - %", "value": 59.0, "unit": "percent", "status": "value", "target_text": "71%",
-           "rag": "R", "direction": "Declining", "spc_variation": "concern_low"}
-    assert headline(row) == ("Fostering - % is Red at 59.0% against a target of 71%, getting worse, "
-                             "with an SPC signal of concern.")
+    row = {
+        "indicator": "Fostering - %",
+        "value": 59.0,
+        "unit": "percent",
+        "status": "value",
+        "target_text": "71%",
+        "rag": "R",
+        "direction": "Declining",
+        "spc_variation": "concern_low",
+    }
+    assert headline(row) == (
+        "Fostering - % is Red at 59.0% against a target of 71%, getting worse, with an SPC signal of concern."
+    )
     row.update(status="not_yet_available", value=None, target_text="", direction="", spc_variation="common")
     assert headline(row) == "Fostering - % is Red (not yet available this month) (no target)."
 

@@ -1,12 +1,13 @@
 """RAG that covers the scorecard the panel knows: target, then comparators, then last year; activity
 measures unrated but in the exceptions when SPC says unusual; the packs' printed RAG beside ours."""
+
 import datetime as dt
 
 import pandas as pd
 import pytest
-
 from apptest import run_page
-from dashboard import export, service, store
+
+from dashboard import export, service
 from dashboard.engine.scorecard import exceptions
 
 JAN24, SEP23 = dt.date(2024, 1, 1), dt.date(2023, 9, 1)
@@ -22,18 +23,50 @@ def sep23(reader):
     return service.build_scorecard(reader, SEP23).set_index("ref")
 
 
-@pytest.mark.parametrize("month, ref, rag, basis, reason", [
-    (JAN24, "CIN2", "R", "target", "650 against a target of 612: 38 over, beyond the 5% (30.6) tolerance → Red"),
-    (JAN24, "CIN18", "R", "comparator",
-     "No target: 380 is worse than England 221 (2022/23) and Statistical neighbours 330 (2022/23) → Red"),
-    (JAN24, "EH11", "G", "last_year", "No target or comparator: 29 against last year's 5 (Jan-23), 24 better → Green"),
-    (JAN24, "CF28", "A", "last_year", "No target or comparator: 99.0% against last year's 100.0% (Jan-23), 1.0 point "
-                                      "worse, within the 5.0 point tolerance → Amber"),
-    (JAN24, "CIN3", "R", "last_year", "No target or comparator: 46.0% against last year's 54.0% (Jan-23), 8.0 points "
-                                      "worse, beyond the 5.0 point tolerance → Red"),
-    (SEP23, "CIN24", "R", "last_year", "No target or comparator: 90 against last year's 79 (2022/23 out-turn), 11 worse, "
-                                       "beyond the 5% (4.0) tolerance → Red"),
-])
+@pytest.mark.parametrize(
+    "month, ref, rag, basis, reason",
+    [
+        (JAN24, "CIN2", "R", "target", "650 against a target of 612: 38 over, beyond the 5% (30.6) tolerance → Red"),
+        (
+            JAN24,
+            "CIN18",
+            "R",
+            "comparator",
+            "No target: 380 is worse than England 221 (2022/23) and Statistical neighbours 330 (2022/23) → Red",
+        ),
+        (
+            JAN24,
+            "EH11",
+            "G",
+            "last_year",
+            "No target or comparator: 29 against last year's 5 (Jan-23), 24 better → Green",
+        ),
+        (
+            JAN24,
+            "CF28",
+            "A",
+            "last_year",
+            "No target or comparator: 99.0% against last year's 100.0% (Jan-23), 1.0 point "
+            "worse, within the 5.0 point tolerance → Amber",
+        ),
+        (
+            JAN24,
+            "CIN3",
+            "R",
+            "last_year",
+            "No target or comparator: 46.0% against last year's 54.0% (Jan-23), 8.0 points "
+            "worse, beyond the 5.0 point tolerance → Red",
+        ),
+        (
+            SEP23,
+            "CIN24",
+            "R",
+            "last_year",
+            "No target or comparator: 90 against last year's 79 (2022/23 out-turn), 11 worse, "
+            "beyond the 5% (4.0) tolerance → Red",
+        ),
+    ],
+)
 def test_each_basis_rates_a_real_indicator_and_says_which(jan24, sep23, month, ref, rag, basis, reason):
     row = (jan24 if month == JAN24 else sep23).loc[ref]
     assert (row["rag"], row["rag_basis"], row["rag_reason"]) == (rag, basis, reason)
@@ -75,6 +108,7 @@ def test_the_printed_rag_sits_beside_ours_in_the_scorecard_and_the_panel_table(r
     row = sc.set_index("ref").loc["CF1"]
     assert (row["printed_rag"], row["rag"]) == ("A", "R")
     from dashboard import panel
+
     table = panel.panel_table(sc, SEP23, {}).set_index("Ref")
     assert table.loc["CF1", "As printed"] == "▲ Amber" and table.loc["CF1", "RAG"] == "✖ Red"
     assert "Arrow as printed" in table and table.loc["CF1", "Rated on"] == "target"
@@ -82,6 +116,7 @@ def test_the_printed_rag_sits_beside_ours_in_the_scorecard_and_the_panel_table(r
 
 def test_no_printed_column_where_the_pack_printed_none(reader):
     from dashboard import panel
+
     sc = service.build_scorecard(reader, dt.date(2023, 1, 1), "pack-2023-01")
     assert "As printed" not in panel.panel_table(sc, dt.date(2023, 1, 1), {})
 
@@ -113,4 +148,6 @@ def test_printed_vs_calculated_page_lists_differences():
 def test_overview_counts_ratings_by_basis():
     at = run_page("overview", month="2024-01")
     table = next(df.value for df in at.dataframe if "On last year" in df.value.columns)
-    assert table["On a target"].sum() == 19 and table["On a comparator"].sum() == 4 and table["On last year"].sum() == 24
+    assert (
+        table["On a target"].sum() == 19 and table["On a comparator"].sum() == 4 and table["On last year"].sum() == 24
+    )

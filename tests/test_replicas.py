@@ -1,9 +1,9 @@
 """Two replicas, one store: two Streamlit servers over the same database file (as behind a reverse proxy with
 sticky sessions). A load published through one is served by the other on its next interaction."""
+
 import shutil
 
 import pytest
-
 from test_browser import settle, shot, start_server
 
 pytestmark = pytest.mark.browser
@@ -24,8 +24,8 @@ def replicas(built_db, tmp_path):
 @pytest.fixture(scope="module")
 def browser():
     from playwright.sync_api import sync_playwright
-
     from test_browser import ARGS, CHROMIUM
+
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         yield b
@@ -55,8 +55,9 @@ def test_a_load_through_one_replica_is_served_by_the_other(replicas, browser, tm
     settle(writer_a)
     upload = tmp_path / "feb24.csv"
     upload.write_text("ref,period,value\nFD1,2024-02,1432\nFD1,2024-01,1560\n")
-    writer_a.get_by_role("region", name="Figures file").locator('[data-testid="stFileUploaderDropzoneInput"]') \
-        .set_input_files(str(upload))
+    writer_a.get_by_role("region", name="Figures file").locator(
+        '[data-testid="stFileUploaderDropzoneInput"]'
+    ).set_input_files(str(upload))
     writer_a.get_by_role("button", name="Publish", exact=True).wait_for(timeout=30_000)
     settle(writer_a)
     writer_a.get_by_role("button", name="Publish", exact=True).click()

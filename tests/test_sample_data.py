@@ -1,4 +1,5 @@
 """The committed CSVs are exactly what the extraction script makes from the published text."""
+
 import csv
 import importlib.util
 from pathlib import Path
@@ -17,9 +18,18 @@ def _extractor():
     return mod
 
 
-@pytest.mark.parametrize("name,attr", [("observations.csv", "obs"), ("weekly.csv", "weekly"), ("targets.csv", "targets"),
-                                       ("comparators.csv", "comparators"), ("baselines.csv", "baselines"),
-                                       ("printed_ratings.csv", "printed"), ("indicator_names.csv", "names")])
+@pytest.mark.parametrize(
+    "name,attr",
+    [
+        ("observations.csv", "obs"),
+        ("weekly.csv", "weekly"),
+        ("targets.csv", "targets"),
+        ("comparators.csv", "comparators"),
+        ("baselines.csv", "baselines"),
+        ("printed_ratings.csv", "printed"),
+        ("indicator_names.csv", "names"),
+    ],
+)
 def test_committed_csv_matches_extraction(name, attr):
     rows = getattr(_extractor().build(), attr)
     with open(ROOT / "sample_data" / name, newline="", encoding="utf-8") as fh:
@@ -44,4 +54,11 @@ def test_sample_validates_and_covers_the_packs():
     assert frames["weekly"]["ref"].nunique() == 65
     # blanks are never zero
     assert obs.loc[obs["status"] != "value", "value"].isna().all()
-    assert set(frames["areas"]["area"]) >= {"front_door", "early_help", "cin_cp", "cared_for", "safeguarding", "workforce"}
+    assert set(frames["areas"]["area"]) >= {
+        "front_door",
+        "early_help",
+        "cin_cp",
+        "cared_for",
+        "safeguarding",
+        "workforce",
+    }

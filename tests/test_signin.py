@@ -1,5 +1,6 @@
 """Sign-in for real: a local OpenID Connect provider (oidc-provider-mock) on 127.0.0.1, Streamlit's own
 st.login against it, and Debian's Chromium signing in as a viewer, an area editor and a publisher."""
+
 import json
 import shutil
 import subprocess
@@ -8,9 +9,9 @@ import time
 import urllib.request
 
 import pytest
+from test_browser import free_port, settle, shot, start_server
 
 from dashboard import audit
-from test_browser import free_port, settle, shot, start_server
 
 pytestmark = pytest.mark.browser
 
@@ -74,9 +75,11 @@ def signed_app(provider, built_db, tmp_path_factory):
         'cookie_secret = "a-test-cookie-secret-used-only-here"\n'
         'client_id = "dashboard"\n'
         'client_secret = "a-test-client-secret"\n'
-        f'server_metadata_url = "{provider}/.well-known/openid-configuration"\n')
-    proc, url = start_server(db, args=("--secrets.files", str(home / "secrets.toml")), port=port,
-                             DASHBOARD_ROLES=str(home / "roles.toml"))
+        f'server_metadata_url = "{provider}/.well-known/openid-configuration"\n'
+    )
+    proc, url = start_server(
+        db, args=("--secrets.files", str(home / "secrets.toml")), port=port, DASHBOARD_ROLES=str(home / "roles.toml")
+    )
     yield url, db
     proc.terminate()
     proc.wait(timeout=20)
@@ -85,8 +88,8 @@ def signed_app(provider, built_db, tmp_path_factory):
 @pytest.fixture(scope="module")
 def browser():
     from playwright.sync_api import sync_playwright
-
     from test_browser import ARGS, CHROMIUM
+
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         yield b
@@ -213,5 +216,3 @@ def test_refused_and_failed_sign_ins_are_audited(signed_app, browser):
     trail = audit.trail(db)
     assert "stranger@example.test" in set(trail.loc[trail["event"] == "sign-in without a role", "who"])
     assert trail.loc[trail["event"] == "sign-in failed", "what"].str.contains("access_denied").any()
-
-

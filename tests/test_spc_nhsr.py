@@ -2,6 +2,7 @@
 its own test cases with explicit expected values (tests/testthat/test-ptd_spc_standard.R and its snapshot,
 test-ptd_calculate_point_type.R, ptd_calculate_assurance_type.R), ported here, plus property tests of the
 rule definitions and our rebasing at definition changes."""
+
 import datetime as dt
 
 import numpy as np
@@ -14,9 +15,28 @@ from dashboard import service, store
 from dashboard.engine import spc
 
 # set.seed(123); rnorm(20) in R, as in test-ptd_spc_standard.R
-RNORM_123 = [-0.56047565, -0.23017749, 1.55870831, 0.07050839, 0.12928774, 1.71506499, 0.46091621, -1.26506123,
-             -0.68685285, -0.44566197, 1.22408180, 0.35981383, 0.40077145, 0.11068272, -0.55584113, 1.78691314,
-             0.49785048, -1.96661716, 0.70135590, -0.47279141]
+RNORM_123 = [
+    -0.56047565,
+    -0.23017749,
+    1.55870831,
+    0.07050839,
+    0.12928774,
+    1.71506499,
+    0.46091621,
+    -1.26506123,
+    -0.68685285,
+    -0.44566197,
+    1.22408180,
+    0.35981383,
+    0.40077145,
+    0.11068272,
+    -0.55584113,
+    1.78691314,
+    0.49785048,
+    -1.96661716,
+    0.70135590,
+    -0.47279141,
+]
 
 
 def months(n: int, start: dt.date = dt.date(2020, 1, 1)) -> list[dt.date]:
@@ -28,6 +48,7 @@ def pts(values, rules=spc.DEFAULT_RULES, **kw) -> pd.DataFrame:
 
 
 # ---------------------------------------------------------------- ptd_spc_standard (snapshot values)
+
 
 def test_limits_equal_the_packages_snapshot_r1():
     p = pts(RNORM_123)
@@ -79,25 +100,31 @@ def test_two_of_three_close_points_on_opposite_sides_are_common_cause():
 CHAIN = np.zeros
 
 
-@pytest.mark.parametrize("side, expected", [
-    ([1] * 6, [0] * 6),
-    ([1] * 6 + [-1], [0] * 7),
-    ([1] * 8 + [-1], [1] * 8 + [0]),
-    ([-1] * 8 + [1], [1] * 8 + [0]),
-])
+@pytest.mark.parametrize(
+    "side, expected",
+    [
+        ([1] * 6, [0] * 6),
+        ([1] * 6 + [-1], [0] * 7),
+        ([1] * 8 + [-1], [1] * 8 + [0]),
+        ([-1] * 8 + [1], [1] * 8 + [0]),
+    ],
+)
 def test_seven_point_one_side_mean(side, expected):
     part, _ = spc.one_side_runs(np.array(side, dtype=float), CHAIN(len(side)))
     assert part.astype(int).tolist() == expected
 
 
-@pytest.mark.parametrize("y, part, direction", [
-    (list(range(1, 7)), [0] * 6, 0),
-    ([1, 2, 3, 3, 4, 5, 6], [0] * 7, 0),
-    (list(range(1, 8)), [1] * 7, 1),
-    ([2, *range(1, 8), 3], [0] + [1] * 7 + [0], 1),
-    (list(range(7, 0, -1)), [1] * 7, -1),
-    ([2, *range(7, 0, -1), 3], [0] + [1] * 7 + [0], -1),
-])
+@pytest.mark.parametrize(
+    "y, part, direction",
+    [
+        (list(range(1, 7)), [0] * 6, 0),
+        ([1, 2, 3, 3, 4, 5, 6], [0] * 7, 0),
+        (list(range(1, 8)), [1] * 7, 1),
+        ([2, *range(1, 8), 3], [0] + [1] * 7 + [0], 1),
+        (list(range(7, 0, -1)), [1] * 7, -1),
+        ([2, *range(7, 0, -1), 3], [0] + [1] * 7 + [0], -1),
+    ],
+)
 def test_seven_point_trend(y, part, direction):
     v = np.array(y, dtype=float)
     consecutive = np.array([False] + [True] * (len(y) - 1))
@@ -107,20 +134,23 @@ def test_seven_point_trend(y, part, direction):
         assert set(dirs[found]) == {direction}
 
 
-@pytest.mark.parametrize("close, side, expected", [
-    ([1, 0, 1], [1, 1, 1], [1, 0, 1]),
-    ([0, 1, 1], [1, 1, 1], [0, 1, 1]),
-    ([1, 1, 0], [1, 1, 1], [1, 1, 0]),
-    ([0, 0, 1, 0, 1, 0, 0], [1] * 7, [0, 0, 1, 0, 1, 0, 0]),
-    ([0, 0, 1, 1, 0, 0, 0], [1] * 7, [0, 0, 1, 1, 0, 0, 0]),
-    ([1, 0, 0, 1], [1] * 4, [0, 0, 0, 0]),
-    ([1, 0, 0, 1, 1], [1] * 5, [0, 0, 0, 1, 1]),
-    ([1, 0, 1], [1, -1, 1], [0, 0, 0]),
-    ([0, 1, 1], [1, -1, 1], [0, 0, 0]),
-    ([1, 1, 0], [1, -1, 1], [0, 0, 0]),
-    ([0, 0, 1, 0, 1, 0, 0], [1, -1, 1, -1, 1, -1, 1], [0] * 7),
-    ([0, 0, 1, 1, 0, 0, 0], [-1, 1, -1, 1, -1, 1, -1], [0] * 7),
-])
+@pytest.mark.parametrize(
+    "close, side, expected",
+    [
+        ([1, 0, 1], [1, 1, 1], [1, 0, 1]),
+        ([0, 1, 1], [1, 1, 1], [0, 1, 1]),
+        ([1, 1, 0], [1, 1, 1], [1, 1, 0]),
+        ([0, 0, 1, 0, 1, 0, 0], [1] * 7, [0, 0, 1, 0, 1, 0, 0]),
+        ([0, 0, 1, 1, 0, 0, 0], [1] * 7, [0, 0, 1, 1, 0, 0, 0]),
+        ([1, 0, 0, 1], [1] * 4, [0, 0, 0, 0]),
+        ([1, 0, 0, 1, 1], [1] * 5, [0, 0, 0, 1, 1]),
+        ([1, 0, 1], [1, -1, 1], [0, 0, 0]),
+        ([0, 1, 1], [1, -1, 1], [0, 0, 0]),
+        ([1, 1, 0], [1, -1, 1], [0, 0, 0]),
+        ([0, 0, 1, 0, 1, 0, 0], [1, -1, 1, -1, 1, -1, 1], [0] * 7),
+        ([0, 0, 1, 1, 0, 0, 0], [-1, 1, -1, 1, -1, 1, -1], [0] * 7),
+    ],
+)
 def test_two_in_three(close, side, expected):
     near = spc.two_in_three(np.array(close, dtype=bool), np.array(side, dtype=float), CHAIN(len(close)))
     assert near.astype(int).tolist() == expected
@@ -129,26 +159,48 @@ def test_two_in_three(close, side, expected):
 def test_special_cause_type_precedence():
     """The package's mocked case: trend parts (1, -1, 0…), run parts (0, 0, 1, -1, 0…), two-in-three part at 5,
     outside at 6 and 7, relative to mean (1, 1, 1, 1, -1, -1, -1, -1), y = 1:8."""
+
     def flags(*xs):
         return np.array(xs, dtype=bool)
+
     rtm = np.array([1, 1, 1, 1, -1, -1, -1, -1], dtype=float)
     outside = flags(0, 0, 0, 0, 0, 1, 1, 0)
-    labels = spc.label_points(outside & (rtm > 0), outside & (rtm < 0), flags(1, 1, 0, 0, 0, 0, 0, 0),
-                              np.ones(8), flags(0, 0, 0, 0, 1, 0, 0, 0), flags(0, 0, 1, 1, 0, 0, 0, 0), rtm)
-    assert labels.tolist() == ["trend_up", "trend_up", "shift_high", "shift_high", "near_low", "outside_low",
-                               "outside_low", ""]
+    labels = spc.label_points(
+        outside & (rtm > 0),
+        outside & (rtm < 0),
+        flags(1, 1, 0, 0, 0, 0, 0, 0),
+        np.ones(8),
+        flags(0, 0, 0, 0, 1, 0, 0, 0),
+        flags(0, 0, 1, 1, 0, 0, 0, 0),
+        rtm,
+    )
+    assert labels.tolist() == [
+        "trend_up",
+        "trend_up",
+        "shift_high",
+        "shift_high",
+        "near_low",
+        "outside_low",
+        "outside_low",
+        "",
+    ]
 
 
 # ---------------------------------------------------------------- point type and assurance
 
+
 def _summary(values, polarity, kind="none", low=np.nan, high=np.nan):
-    meta = pd.DataFrame({"polarity": [polarity], "target_kind": [kind], "target_low": [low], "target_high": [high]},
-                        index=pd.Index(["X"], name="ref"))
+    meta = pd.DataFrame(
+        {"polarity": [polarity], "target_kind": [kind], "target_low": [low], "target_high": [high]},
+        index=pd.Index(["X"], name="ref"),
+    )
     return spc.summarise(pts(values), "ref", meta).iloc[0]
 
 
-@pytest.mark.parametrize("polarity, expected", [("higher_better", "improvement_high"), ("lower_better", "concern_high"),
-                                                ("neutral", "neutral_high")])
+@pytest.mark.parametrize(
+    "polarity, expected",
+    [("higher_better", "improvement_high"), ("lower_better", "concern_high"), ("neutral", "neutral_high")],
+)
 def test_point_type_follows_the_improvement_direction(polarity, expected):
     assert _summary([10, 11, 10, 9, 10, 11, 10, 9, 10, 30], polarity)["spc_variation"] == expected
 
@@ -156,14 +208,17 @@ def test_point_type_follows_the_improvement_direction(polarity, expected):
 STEADY = [50, 51, 49, 50, 51, 49, 50, 51, 49, 50, 51, 49, 50, 51]
 
 
-@pytest.mark.parametrize("polarity, kind, low, high, expected", [
-    ("higher_better", "minimum", 60, np.nan, "fail"),      # target > upl, increasing
-    ("higher_better", "minimum", 40, np.nan, "pass"),      # target < lpl, increasing
-    ("lower_better", "maximum", np.nan, 60, "pass"),       # target > upl, decreasing
-    ("lower_better", "maximum", np.nan, 40, "fail"),       # target < lpl, decreasing
-    ("higher_better", "minimum", 50, np.nan, "hit_and_miss"),
-    ("neutral", "minimum", 40, np.nan, "none"),            # no assurance where the direction is neutral
-])
+@pytest.mark.parametrize(
+    "polarity, kind, low, high, expected",
+    [
+        ("higher_better", "minimum", 60, np.nan, "fail"),  # target > upl, increasing
+        ("higher_better", "minimum", 40, np.nan, "pass"),  # target < lpl, increasing
+        ("lower_better", "maximum", np.nan, 60, "pass"),  # target > upl, decreasing
+        ("lower_better", "maximum", np.nan, 40, "fail"),  # target < lpl, decreasing
+        ("higher_better", "minimum", 50, np.nan, "hit_and_miss"),
+        ("neutral", "minimum", 40, np.nan, "none"),  # no assurance where the direction is neutral
+    ],
+)
 def test_assurance_type(polarity, kind, low, high, expected):
     assert _summary(STEADY, polarity, kind, low, high)["spc_assurance"] == expected
 
@@ -176,8 +231,9 @@ def test_a_limit_exactly_on_the_target_is_hit_and_miss():
 
 # ---------------------------------------------------------------- properties of the rule definitions
 
-series_values = st.lists(st.floats(min_value=-1e3, max_value=1e3, allow_nan=False).map(lambda x: round(x, 1)),
-                         min_size=6, max_size=40)
+series_values = st.lists(
+    st.floats(min_value=-1e3, max_value=1e3, allow_nan=False).map(lambda x: round(x, 1)), min_size=6, max_size=40
+)
 
 
 @settings(max_examples=150, deadline=None)
@@ -216,6 +272,7 @@ def test_no_rule_crosses_a_rebase(values, at):
 
 
 # ---------------------------------------------------------------- our data: rebasing at definition changes
+
 
 def test_fd1_limits_are_recalculated_from_the_definition_change(built_db):
     reader = store.ReadOnlyStore(built_db)

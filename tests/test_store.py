@@ -71,13 +71,26 @@ def test_reader_follows_a_replaced_file(fresh_db, tmp_path):
     r = store.ReadOnlyStore(fresh_db)
     assert r.vintage_seq("latest") == 3
     import datetime as dt
-    store.publish(fresh_db, {"vintage": "upload-x", "label": "x", "published": dt.date(2024, 4, 1), "source_file": "x",
-                             "kind": "upload", "as_of_note": ""}, {})
+
+    store.publish(
+        fresh_db,
+        {
+            "vintage": "upload-x",
+            "label": "x",
+            "published": dt.date(2024, 4, 1),
+            "source_file": "x",
+            "kind": "upload",
+            "as_of_note": "",
+        },
+        {},
+    )
     assert store.ReadOnlyStore(fresh_db).vintage_seq("latest") == 4
 
 
 def test_cli_build_command(tmp_path):
     db = tmp_path / "cli.duckdb"
-    res = subprocess.run([sys.executable, "-m", "dashboard.cli", "--db", str(db), "build"], capture_output=True, text=True)
+    res = subprocess.run(
+        [sys.executable, "-m", "dashboard.cli", "--db", str(db), "build"], capture_output=True, text=True
+    )
     assert res.returncode == 0, res.stderr
     assert db.exists()

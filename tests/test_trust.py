@@ -1,15 +1,16 @@
 """Trust in the numbers: revisions, data quality, the admin gate, commentary safety, and a published
 upload reaching a running app without a restart."""
+
 import hashlib
 
 import pytest
 import streamlit as st
-from streamlit.testing.v1 import AppTest
-
 from apptest import run_page, table_text
+from streamlit.testing.v1 import AppTest
 
 from dashboard import loader, service, store
 from dashboard.periods import parse_period
+
 
 def sha(p) -> str:
     return hashlib.sha256(p.read_bytes()).hexdigest()
@@ -30,12 +31,17 @@ def db_env(fresh_db, monkeypatch):
 
 # ---------------------------------------------------------------- revisions
 
+
 def test_revisions_with_impact_lists_the_real_revised_cells(built_db):
     rev = service.revisions_with_impact(store.ReadOnlyStore(built_db))
     assert len(rev) == 70
     fd1 = rev[(rev["ref"] == "FD1") & (rev["period"] == parse_period("2023-09"))].iloc[0]
     assert (fd1["old_value"], fd1["new_value"], fd1["old_vintage"], fd1["new_vintage"]) == (
-        1265, 1318, "pack-2023-11", "pack-2024-03")
+        1265,
+        1318,
+        "pack-2023-11",
+        "pack-2024-03",
+    )
     # The flags are worked out, not constant: some revisions moved a direction of travel, and the flag agrees
     # with the judgements on either side.
     assert rev["direction_changed"].any() and not rev["direction_changed"].all()
@@ -61,6 +67,7 @@ def test_nov23_vintage_shows_sep23_as_printed():
 
 # ---------------------------------------------------------------- data quality
 
+
 def test_data_quality_page_lists_each_check():
     at = app("data_quality")
     heads = [h.value for h in at.header]
@@ -73,6 +80,7 @@ def test_data_quality_page_lists_each_check():
 
 
 # ---------------------------------------------------------------- admin gate
+
 
 def unlock(at: AppTest):
     return next(b for b in at.main.button if b.label == "Unlock")
@@ -98,6 +106,7 @@ def test_admin_needs_the_secret_entered(db_env, monkeypatch):
 
 
 # ---------------------------------------------------------------- publishing
+
 
 def test_good_upload_appears_in_a_running_app_without_restart(db_env, tmp_path):
     at = app("front_door", "2024-01")
@@ -125,8 +134,13 @@ def test_bad_upload_changes_nothing(db_env, tmp_path):
 
 
 def test_commentary_is_stored_per_area_and_month_and_html_is_text(db_env):
-    vintage = loader.publish_commentary(db_env, "cared_for", parse_period("2024-01"),
-                                        "**Placements** steady. <script>alert(1)</script> <b>bold?</b>", author="Test")
+    vintage = loader.publish_commentary(
+        db_env,
+        "cared_for",
+        parse_period("2024-01"),
+        "**Placements** steady. <script>alert(1)</script> <b>bold?</b>",
+        author="Test",
+    )
     c = store.ReadOnlyStore(db_env).commentary_as_of("latest", "tameside", "cared_for", parse_period("2024-01"))
     assert c.iloc[0]["vintage"] == vintage
     at = app("cared_for", "2024-01")
@@ -134,13 +148,18 @@ def test_commentary_is_stored_per_area_and_month_and_html_is_text(db_env):
     assert body and "&lt;script>" in body[0].value and "<script>" not in body[0].value
     assert not body[0].proto.allow_html
     # Another area and month are untouched.
-    assert store.ReadOnlyStore(db_env).commentary_as_of("latest", "tameside", "front_door", parse_period("2024-01")).empty
+    assert (
+        store.ReadOnlyStore(db_env).commentary_as_of("latest", "tameside", "front_door", parse_period("2024-01")).empty
+    )
 
 
 def test_commentary_rejects_bad_input_and_keeps_the_file(db_env):
     before = sha(db_env)
-    for area, month, text in (("nowhere", "2024-01", "x"), ("front_door", "2024-01", "   "),
-                              ("front_door", "2024-01", "x" * (loader.MAX_COMMENTARY_CHARS + 1))):
+    for area, month, text in (
+        ("nowhere", "2024-01", "x"),
+        ("front_door", "2024-01", "   "),
+        ("front_door", "2024-01", "x" * (loader.MAX_COMMENTARY_CHARS + 1)),
+    ):
         with pytest.raises(loader.LoadRejected):
             loader.publish_commentary(db_env, area, parse_period(month), text)
     assert sha(db_env) == before
@@ -176,7 +195,9 @@ def test_revised_means_the_same_on_every_surface(built_db, vintage, revised):
     import datetime as dt
 
     from apptest import run_page
+
     from dashboard import export, service, store
+
     sep = dt.date(2023, 9, 1)
     reader = store.ReadOnlyStore(built_db)
     sc = service.build_scorecard(reader, sep, vintage).set_index("ref")
@@ -184,7 +205,9 @@ def test_revised_means_the_same_on_every_surface(built_db, vintage, revised):
     store.ReadOnlyStore.close_all()
     assert bool(sc.loc["FD1", "revised"]) is revised
     assert (("FD1", sep) in pack.revised) is revised
-    csv_row = next(line for line in export.render(pack, "csv").decode("utf-8-sig").splitlines() if line.startswith("FD1,"))
+    csv_row = next(
+        line for line in export.render(pack, "csv").decode("utf-8-sig").splitlines() if line.startswith("FD1,")
+    )
     assert ("†" in csv_row) is revised
     at = run_page("indicator", month="2023-09", ref="FD1", vintage=vintage)
     table = next(df.value for df in at.dataframe if "Revised" in df.value.columns)
@@ -192,5 +215,10 @@ def test_revised_means_the_same_on_every_surface(built_db, vintage, revised):
     assert set(sep_rows["Revised"]) == ({"yes"} if revised else {""})
     chart, _ = export.indicator_chart_for(pack, "FD1")  # the chart the papers and the detail page draw
     spec = chart.to_dict()
-    points = [r for data in spec.get("datasets", {}).values() for r in data if r.get("label") == "Sep-23" and "point_kind" in r]
+    points = [
+        r
+        for data in spec.get("datasets", {}).values()
+        for r in data
+        if r.get("label") == "Sep-23" and "point_kind" in r
+    ]
     assert points and all(("revised" in r["point_kind"]) is revised for r in points)

@@ -34,8 +34,12 @@ ROLE_ORDER = ("viewer", "area_editor", "publisher", "admin")
 ROLE_WORD = {"viewer": "viewer", "area_editor": "area editor", "publisher": "publisher", "admin": "admin"}
 
 READ, COMMENTARY, PUBLISH, MANAGE = "read", "commentary", "publish", "manage"
-ACTION_WORD = {READ: "read the dashboard", COMMENTARY: "publish commentary", PUBLISH: "load figures, targets and "
-               "comparators", MANAGE: "manage access"}
+ACTION_WORD = {
+    READ: "read the dashboard",
+    COMMENTARY: "publish commentary",
+    PUBLISH: "load figures, targets and comparators",
+    MANAGE: "manage access",
+}
 
 
 class Grant(BaseModel):
@@ -67,6 +71,7 @@ class RolesError(ValueError):
 @dataclass(frozen=True)
 class Identity:
     """A person as the server knows them at this moment. `who` is what the journal and audit record."""
+
     who: str
     roles: frozenset[str] = frozenset()
     areas: frozenset[str] = frozenset()
@@ -124,8 +129,9 @@ def parse_roles(text: str, where: str, known_areas: set[str] | None = None) -> R
         for n, grant in enumerate(roles.grant, start=1):
             unknown = sorted(set(grant.areas) - known_areas)
             if unknown:
-                raise RolesError(f"{where}, grant {n}: unknown area {', '.join(unknown)}; use "
-                                 f"{', '.join(sorted(known_areas))}")
+                raise RolesError(
+                    f"{where}, grant {n}: unknown area {', '.join(unknown)}; use {', '.join(sorted(known_areas))}"
+                )
     return roles
 
 
@@ -172,6 +178,7 @@ DEMO_ADMIN = Identity(who="admin (app, shared secret)", roles=frozenset({"admin"
 @dataclass
 class Refused(Exception):
     """A write the identity may not make; the message says what and why."""
+
     identity: Identity | None
     action: str
     area: str | None = None

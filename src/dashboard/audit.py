@@ -32,12 +32,19 @@ def _clip(value: object) -> str:
     return text if len(text) <= MAX_FIELD else text[:MAX_FIELD] + "…"
 
 
-def record(db_path: Path | str, event: str, who: str, what: str = "", outcome: str = "refused",
-           when: dt.datetime | None = None) -> None:
+def record(
+    db_path: Path | str, event: str, who: str, what: str = "", outcome: str = "refused", when: dt.datetime | None = None
+) -> None:
     """Append one event. Never raises into the caller's request: a full disk must not turn a refusal into a
     crash, so a failure to log is itself reported on stderr."""
-    line = {"when": (when or dt.datetime.now()).isoformat(timespec="seconds"), "who": _clip(who),
-            "event": _clip(event), "what": _clip(what), "vintage": "", "outcome": _clip(outcome)}
+    line = {
+        "when": (when or dt.datetime.now()).isoformat(timespec="seconds"),
+        "who": _clip(who),
+        "event": _clip(event),
+        "what": _clip(what),
+        "vintage": "",
+        "outcome": _clip(outcome),
+    }
     path = events_path(db_path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -48,6 +55,7 @@ def record(db_path: Path | str, event: str, who: str, what: str = "", outcome: s
             os.fsync(fh.fileno())
     except OSError as exc:
         import sys
+
         print(f"audit: could not record {event} by {who}: {exc}", file=sys.stderr)
 
 
@@ -57,9 +65,16 @@ def _journal_rows(db_path: Path | str) -> list[dict]:
         m = entry.manifest
         counts = ", ".join(f"{n} {t}" for t, n in sorted(m.get("row_counts", {}).items()))
         source = f" from {m['source_file']}" if m.get("source_file") else ""
-        rows.append({"when": str(m.get("created", ""))[:19], "who": m.get("user", ""), "event": f"write: {m['kind']}",
-                     "what": f"{entry.vintage.get('label', '')}{source} ({counts or 'no rows'})",
-                     "vintage": entry.vintage.get("vintage", ""), "outcome": "published"})
+        rows.append(
+            {
+                "when": str(m.get("created", ""))[:19],
+                "who": m.get("user", ""),
+                "event": f"write: {m['kind']}",
+                "what": f"{entry.vintage.get('label', '')}{source} ({counts or 'no rows'})",
+                "vintage": entry.vintage.get("vintage", ""),
+                "outcome": "published",
+            }
+        )
     return rows
 
 

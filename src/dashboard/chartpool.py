@@ -60,8 +60,9 @@ def draw(job: Job) -> tuple[bytes, str]:
 def key(job: Job) -> str:
     row, series, revised = job
     h = hashlib.sha256()
-    h.update(json.dumps([CHART_VERSION, PAPER_SIZE, row, sorted(map(str, revised))], default=str,
-                        sort_keys=True).encode())
+    h.update(
+        json.dumps([CHART_VERSION, PAPER_SIZE, row, sorted(map(str, revised))], default=str, sort_keys=True).encode()
+    )
     h.update(series.to_json(date_format="iso", orient="split").encode())
     return h.hexdigest()
 
@@ -99,9 +100,12 @@ def _workers() -> ProcessPoolExecutor:
         if _pool is None:
             # forkserver: a clean process to fork workers from, not a copy of a threaded server
             # at low priority: a chart drawn ahead must not slow a page someone is waiting for
-            _pool = ProcessPoolExecutor(max_workers=max(1, min(2, os.cpu_count() or 1)),
-                                        mp_context=multiprocessing.get_context("forkserver"),
-                                        initializer=os.nice, initargs=(10,))
+            _pool = ProcessPoolExecutor(
+                max_workers=max(1, min(2, os.cpu_count() or 1)),
+                mp_context=multiprocessing.get_context("forkserver"),
+                initializer=os.nice,
+                initargs=(10,),
+            )
             atexit.register(_pool.shutdown, wait=False, cancel_futures=True)
         return _pool
 

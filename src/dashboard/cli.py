@@ -30,8 +30,13 @@ def _refused(exc: Exception) -> int:
     return 1
 
 
-REFUSALS = (loader.LoadRejected, journal.WriterBusy, journal.JournalError, lifecycle.RestoreRefused,
-            ingest.SampleDataError)
+REFUSALS = (
+    loader.LoadRejected,
+    journal.WriterBusy,
+    journal.JournalError,
+    lifecycle.RestoreRefused,
+    ingest.SampleDataError,
+)
 
 
 def cmd_build(args) -> int:
@@ -40,23 +45,28 @@ def cmd_build(args) -> int:
     except REFUSALS as exc:
         print(f"build stopped, nothing was published:\n{exc}", file=sys.stderr)
         return 1
-    print(f"built {db_path(args.db)}: {counts['observations']} monthly and {counts['weekly']} weekly figures, "
-          f"{counts['indicators']} indicators, {counts['vintages']} vintages ({counts['journal']} from the journal)",
-          file=sys.stderr)
+    print(
+        f"built {db_path(args.db)}: {counts['observations']} monthly and {counts['weekly']} weekly figures, "
+        f"{counts['indicators']} indicators, {counts['vintages']} vintages ({counts['journal']} from the journal)",
+        file=sys.stderr,
+    )
     return 0
 
 
 def cmd_load(args) -> int:
     try:
-        vintage, plan = loader.load_file(db_path(args.db), args.file, sheet=args.sheet, authority=args.authority,
-                                         label=args.label)
+        vintage, plan = loader.load_file(
+            db_path(args.db), args.file, sheet=args.sheet, authority=args.authority, label=args.label
+        )
     except REFUSALS as exc:
         return _refused(exc)
     weekly = len(plan.parsed.weekly)
     for header, month in plan.parsed.month_columns:
         print(f"  column {header!r} read as {month}")
-    print(f"loaded {args.file} as vintage {vintage}: {len(plan.added)} values added, {len(plan.revised)} revised an "
-          f"earlier figure, {plan.unchanged} unchanged" + (f", {weekly} weekly values" if weekly else ""))
+    print(
+        f"loaded {args.file} as vintage {vintage}: {len(plan.added)} values added, {len(plan.revised)} revised an "
+        f"earlier figure, {plan.unchanged} unchanged" + (f", {weekly} weekly values" if weekly else "")
+    )
     return 0
 
 
@@ -72,13 +82,15 @@ def cmd_load_plan(args) -> int:
 def _load_reference(kind: str):
     def run(args) -> int:
         try:
-            vintage, upload = reference.load(kind, db_path(args.db), args.file, authority=args.authority,
-                                             label=args.label, sheet=args.sheet)
+            vintage, upload = reference.load(
+                kind, db_path(args.db), args.file, authority=args.authority, label=args.label, sheet=args.sheet
+            )
         except REFUSALS as exc:
             return _refused(exc)
         upload.changes.to_csv(sys.stdout, index=False, lineterminator="\n")
         print(f"loaded {args.file} as vintage {vintage}: {len(upload.rows)} {kind}", file=sys.stderr)
         return 0
+
     return run
 
 
@@ -97,8 +109,10 @@ def cmd_restore(args) -> int:
     except REFUSALS as exc:
         return _refused(exc)
     kept = f"; the journal it replaced is kept in {done['kept']}" if done["kept"] else ""
-    print(f"restored {done['entries']} journal entries from {args.archive} and rebuilt {db_path(args.db)}{kept}",
-          file=sys.stderr)
+    print(
+        f"restored {done['entries']} journal entries from {args.archive} and rebuilt {db_path(args.db)}{kept}",
+        file=sys.stderr,
+    )
     return 0
 
 
@@ -207,8 +221,10 @@ def cmd_export(args) -> int:
     tmp = out.with_name(out.name + ".part")  # a half-written paper never sits under the final name
     tmp.write_bytes(export.render(pack, args.format))
     tmp.replace(out)
-    print(f"wrote {out} ({args.format}, {len(pack.scorecard)} indicators, {iso(month)}, {pack.vintage_label})",
-          file=sys.stderr)
+    print(
+        f"wrote {out} ({args.format}, {len(pack.scorecard)} indicators, {iso(month)}, {pack.vintage_label})",
+        file=sys.stderr,
+    )
     return 0
 
 
@@ -234,8 +250,10 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--sample-dir")
     b.set_defaults(func=cmd_build)
 
-    for kind, columns in (("targets", "ref,target[,tolerance][,from]"),
-                          ("comparators", "ref,comparator,value,year[,source]")):
+    for kind, columns in (
+        ("targets", "ref,target[,tolerance][,from]"),
+        ("comparators", "ref,comparator,value,year[,source]"),
+    ):
         r = add(f"load-{kind}", help=f"load {kind} ({columns}) as a new vintage")
         r.add_argument("file")
         r.add_argument("--sheet", help="XLSX sheet (default: the first)")
@@ -258,8 +276,11 @@ def parser() -> argparse.ArgumentParser:
     ld.add_argument("--label", help="how the vintage is named in the app")
     ld.set_defaults(func=cmd_load)
 
-    lp = add("load-plan", help="record improvement-plan BRAG and commentary (action_ref,action_brag,"
-                                          "impact_brag,commentary) as a new vintage")
+    lp = add(
+        "load-plan",
+        help="record improvement-plan BRAG and commentary (action_ref,action_brag,"
+        "impact_brag,commentary) as a new vintage",
+    )
     lp.add_argument("file")
     lp.add_argument("--label", help="how the vintage is named in the app")
     lp.set_defaults(func=cmd_load_plan)
@@ -267,12 +288,17 @@ def parser() -> argparse.ArgumentParser:
     d = add("dump", help="every stored observation as CSV (--all: every table, everything stored)")
     d.add_argument("--vintage", choices=["latest", "all"], default="latest")
     d.add_argument("--table", choices=["monthly", "weekly"], default="monthly")
-    d.add_argument("--all", action="store_true", help="every table: figures, weekly, commentary, plan, targets, "
-                   "comparators, vintages")
+    d.add_argument(
+        "--all",
+        action="store_true",
+        help="every table: figures, weekly, commentary, plan, targets, comparators, vintages",
+    )
     d.set_defaults(func=cmd_dump)
 
-    au = add("audit", help="the audit trail as CSV: every write (who, when, what, vintage) and every refused write "
-                          "or failed sign-in")
+    au = add(
+        "audit",
+        help="the audit trail as CSV: every write (who, when, what, vintage) and every refused write or failed sign-in",
+    )
     au.set_defaults(func=cmd_audit)
 
     s = add("scorecard", help="the month's scorecard with RAG, direction and SPC, as CSV")

@@ -15,7 +15,6 @@ import enum
 import re
 import typing
 from pathlib import Path
-from typing import Type
 
 import numpy as np
 import pandas as pd
@@ -35,7 +34,7 @@ _BLANK_FLOAT = typing.get_args(models.BlankFloat)[1]
 _BLANK_INT = typing.get_args(models.BlankInt)[1]
 
 
-def field_kinds(model: Type[BaseModel]) -> dict[str, tuple[str, object]] | None:
+def field_kinds(model: type[BaseModel]) -> dict[str, tuple[str, object]] | None:
     """field -> (kind, detail), or None when some field or rule has no columnar form."""
     decorators = model.__pydantic_decorators__
     if decorators.field_validators or (decorators.model_validators and not hasattr(model, "columnar_rule")):
@@ -78,9 +77,14 @@ def read_strings(path: Path) -> pd.DataFrame | None:
         return None
     try:
         table = pacsv.read_csv(
-            path, parse_options=pacsv.ParseOptions(newlines_in_values=True),
-            convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
-                                                 strings_can_be_null=False, quoted_strings_can_be_null=False))
+            path,
+            parse_options=pacsv.ParseOptions(newlines_in_values=True),
+            convert_options=pacsv.ConvertOptions(
+                column_types={n: pa.string() for n in names},
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return None
     return table.to_pandas(types_mapper=pd.ArrowDtype)  # zero-copy: millions of short strings stay in Arrow
@@ -121,8 +125,9 @@ def _strict_date(text: str) -> dt.date:
     return dt.date.fromisoformat(text)
 
 
-def validate(frame: pd.DataFrame, model: Type[BaseModel], kinds: dict[str, tuple[str, object]], file: str,
-             problems: list[str]) -> pd.DataFrame:
+def validate(
+    frame: pd.DataFrame, model: type[BaseModel], kinds: dict[str, tuple[str, object]], file: str, problems: list[str]
+) -> pd.DataFrame:
     """Validate and convert a frame of strings; problems are 'file: row N, column X: message' like the row path."""
     n = len(frame)
     canonical = np.ones(n, dtype=bool)

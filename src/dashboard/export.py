@@ -23,8 +23,13 @@ from .store import ReadOnlyStore
 # Fills match the app's RAG tints; the word is always in the cell, so a black-and-white print still reads.
 RAG_FILL = {"R": "F7C9B0", "A": "FBE3A6", "G": "BFE6D6", "-": "ECECEC"}
 HEADER_FILL = "1D3F73"
-NUMBER_FORMAT = {"percent": '0.0"%"', "count": "#,##0", "rate_per_10k": "0.0", "days": '0" days"',
-                 "caseload_average": "0.0"}
+NUMBER_FORMAT = {
+    "percent": '0.0"%"',
+    "count": "#,##0",
+    "rate_per_10k": "0.0",
+    "days": '0" days"',
+    "caseload_average": "0.0",
+}
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _PLAIN_NUMBER = re.compile(r"^[-+]?[\d,]*\.?\d+%?$")
 AREA_ORDER_EXCLUDED = {"weekly"}
@@ -80,14 +85,22 @@ def gather(reader: ReadOnlyStore, month: dt.date, vintage: str = "latest", areas
     rev = reader.revised_as_of(vintage, authority)
     revised = {(r, pd.Timestamp(p).date()) for r, p in zip(rev["ref"], rev["period"])}
     label_ = vint.loc[vint["seq"] == seq, "label"].iloc[0]
-    return Pack(authority_name=str(auth.loc[authority, "name"]), month=month,
-                vintage_label=("Latest: " if vintage in (None, "", "latest") else "As reported: ") + label_,
-                scorecard=sc, areas=area_meta, years=comparator_years(reader.comparators_as_of(vintage, authority)),
-                commentary=commentary, observations=obs, revised=revised)
+    return Pack(
+        authority_name=str(auth.loc[authority, "name"]),
+        month=month,
+        vintage_label=("Latest: " if vintage in (None, "", "latest") else "As reported: ") + label_,
+        scorecard=sc,
+        areas=area_meta,
+        years=comparator_years(reader.comparators_as_of(vintage, authority)),
+        commentary=commentary,
+        observations=obs,
+        revised=revised,
+    )
 
 
 def _title(pack: Pack) -> str:
-    return f"{pack.authority_name} Children's Services: Performance and Quality Assurance Scorecard, {long_label(pack.month)}"
+    scorecard = "Children's Services: Performance and Quality Assurance Scorecard"
+    return f"{pack.authority_name} {scorecard}, {long_label(pack.month)}"
 
 
 def _rag_counts(pack: Pack) -> pd.DataFrame:
@@ -95,24 +108,38 @@ def _rag_counts(pack: Pack) -> pd.DataFrame:
     for a in pack.areas.itertuples():
         sc = pack.area_rows(a.area)
         counts = sc["rag"].value_counts()
-        rows.append({"Area": a.short_title, **{RAG_WORD[k]: int(counts.get(k, 0)) for k in ("R", "A", "G", "-")},
-                     "Indicators": len(sc)})
+        rows.append(
+            {
+                "Area": a.short_title,
+                **{RAG_WORD[k]: int(counts.get(k, 0)) for k in ("R", "A", "G", "-")},
+                "Indicators": len(sc),
+            }
+        )
     return pd.DataFrame(rows, columns=["Area", "Red", "Amber", "Green", "Not rated", "Indicators"])
 
 
 def _exceptions_table(pack: Pack) -> pd.DataFrame:
     ex = pack.exceptions()
     short = pack.areas.set_index("area")["short_title"]
-    return pd.DataFrame({
-        "Ref": ex["ref"], "Indicator": ex["indicator"], "Area": ex["area"].map(short),
-        "Current": [shown(v, s, u) for v, s, u in zip(ex["value"], ex["status"], ex["unit"])],
-        "Target": ex["target_text"].fillna(""), "RAG": ex["rag"].map(rag_label),
-        "Direction": [panel.direction_label(a, w) for a, w in zip(ex["direction_arrow"], ex["direction"])],
-        "Why": [reason if r != "-" else f"{reason}; SPC: {VARIATION_LABEL.get(v, v)} this month"
-                for r, reason, v in zip(ex["rag"], ex["rag_reason"], ex["spc_variation"])]})
+    return pd.DataFrame(
+        {
+            "Ref": ex["ref"],
+            "Indicator": ex["indicator"],
+            "Area": ex["area"].map(short),
+            "Current": [shown(v, s, u) for v, s, u in zip(ex["value"], ex["status"], ex["unit"])],
+            "Target": ex["target_text"].fillna(""),
+            "RAG": ex["rag"].map(rag_label),
+            "Direction": [panel.direction_label(a, w) for a, w in zip(ex["direction_arrow"], ex["direction"])],
+            "Why": [
+                reason if r != "-" else f"{reason}; SPC: {VARIATION_LABEL.get(v, v)} this month"
+                for r, reason, v in zip(ex["rag"], ex["rag_reason"], ex["spc_variation"])
+            ],
+        }
+    )
 
 
 # ---------------------------------------------------------------- CSV
+
 
 def to_csv(pack: Pack) -> str:
     """The same rows as the screen, one table with an Area column; text cells neutralised for spreadsheets."""
@@ -126,7 +153,11 @@ def to_csv(pack: Pack) -> str:
         t.insert(2, "Area", short[a])
         frames.append(t)
     # Areas can head a column differently (e.g. the previous-year basis): a cell an area lacks is blank, never "nan".
-    table = pd.concat(frames, ignore_index=True).fillna("") if frames else pd.DataFrame(columns=["Ref", "Indicator", "Area"])
+    table = (
+        pd.concat(frames, ignore_index=True).fillna("")
+        if frames
+        else pd.DataFrame(columns=["Ref", "Indicator", "Area"])
+    )
     out = io.StringIO()
     w = csv.writer(out, lineterminator="\n")
     w.writerow(list(table.columns))
@@ -136,6 +167,7 @@ def to_csv(pack: Pack) -> str:
 
 
 # ---------------------------------------------------------------- XLSX
+
 
 def _sheet_name(name: str, used: set[str]) -> str:
     base = re.sub(r"[\[\]:*?/\\]", " ", name)[:31].strip() or "Sheet"
@@ -239,15 +271,19 @@ def to_xlsx(pack: Pack) -> bytes:
             note_row = len(table) + 3
             put(ws, note_row, 1, "Commentary").font = Font(bold=True)
             put(ws, note_row + 1, 1, pack.commentary[a.area]).alignment = wrap
-            ws.merge_cells(start_row=note_row + 1, start_column=1, end_row=note_row + 1, end_column=min(12, len(table.columns)))
-            ws.row_dimensions[note_row + 1].height = min(400, 15 * (1 + pack.commentary[a.area].count("\n") +
-                                                                  len(pack.commentary[a.area]) // 160))
+            ws.merge_cells(
+                start_row=note_row + 1, start_column=1, end_row=note_row + 1, end_column=min(12, len(table.columns))
+            )
+            ws.row_dimensions[note_row + 1].height = min(
+                400, 15 * (1 + pack.commentary[a.area].count("\n") + len(pack.commentary[a.area]) // 160)
+            )
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
 
 
 # ---------------------------------------------------------------- charts
+
 
 def chart_png(chart, scale: float = 2.0) -> bytes:
     return chartpool.png(chart, scale=scale)
@@ -262,7 +298,11 @@ def chart_job(pack: Pack, ref: str) -> chartpool.Job:
     row = pack.scorecard[pack.scorecard["ref"] == ref].iloc[0]
     series = pack.observations[(pack.observations["ref"] == ref) & (pack.observations["period"] <= pack.month)]
     revised = frozenset(p for r, p in pack.revised if r == ref)
-    return row.drop(labels=["spark"], errors="ignore").to_dict(), series.sort_values("period").reset_index(drop=True), revised
+    return (
+        row.drop(labels=["spark"], errors="ignore").to_dict(),
+        series.sort_values("period").reset_index(drop=True),
+        revised,
+    )
 
 
 def indicator_chart_for(pack: Pack, ref: str):
@@ -275,8 +315,28 @@ def indicator_chart_for(pack: Pack, ref: str):
 # ---------------------------------------------------------------- PDF
 
 _FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
-_ASCII = {"✔": "+", "▲": "^", "✖": "x", "–": "-", "►": ">", "▼": "v", "†": "+", "●": "o", "⬆": "^", "⬇": "v",
-          "→": "->", "’": "'", "‘": "'", "“": '"', "”": '"', "—": "-", "−": "-", "≥": ">=", "≤": "<=", "…": "..."}
+_ASCII = {
+    "✔": "+",
+    "▲": "^",
+    "✖": "x",
+    "–": "-",
+    "►": ">",
+    "▼": "v",
+    "†": "+",
+    "●": "o",
+    "⬆": "^",
+    "⬇": "v",
+    "→": "->",
+    "’": "'",
+    "‘": "'",
+    "“": '"',
+    "”": '"',
+    "—": "-",
+    "−": "-",
+    "≥": ">=",
+    "≤": "<=",
+    "…": "...",
+}
 
 
 class _Pdf:
@@ -332,14 +392,27 @@ class _Pdf:
         self.pdf.multi_cell(0, size * 0.48, self.t(text), new_x="LMARGIN", new_y="NEXT")
         self.pdf.ln(1)
 
-    def table(self, frame: pd.DataFrame, widths: list[float], size: float = 7.5, rag_col: str | None = None,
-              rag_codes: list[str] | None = None) -> None:
+    def table(
+        self,
+        frame: pd.DataFrame,
+        widths: list[float],
+        size: float = 7.5,
+        rag_col: str | None = None,
+        rag_codes: list[str] | None = None,
+    ) -> None:
         from fpdf.fonts import FontFace
 
         self.font(size)
         head = FontFace(emphasis="BOLD", color=(255, 255, 255), fill_color=(29, 63, 115))
-        with self.pdf.table(col_widths=widths, width=sum(widths), text_align="LEFT", line_height=size * 0.45,
-                            headings_style=head, first_row_as_headings=True, repeat_headings=1) as tbl:
+        with self.pdf.table(
+            col_widths=widths,
+            width=sum(widths),
+            text_align="LEFT",
+            line_height=size * 0.45,
+            headings_style=head,
+            first_row_as_headings=True,
+            repeat_headings=1,
+        ) as tbl:
             tbl.row([self.t(c) for c in frame.columns])
             for i, r in enumerate(frame.itertuples(index=False)):
                 row = tbl.row()
@@ -347,7 +420,9 @@ class _Pdf:
                     style = None
                     if rag_col and col == rag_col and rag_codes:
                         hexcode = RAG_FILL.get(rag_codes[i], "FFFFFF")
-                        style = FontFace(emphasis="BOLD", fill_color=tuple(int(hexcode[k:k + 2], 16) for k in (0, 2, 4)))
+                        style = FontFace(
+                            emphasis="BOLD", fill_color=tuple(int(hexcode[k : k + 2], 16) for k in (0, 2, 4))
+                        )
                     row.cell(self.t(v), style=style)
         self.pdf.ln(2)
 
@@ -401,14 +476,20 @@ def to_pdf(pack: Pack, charts: bool = True, progress=None) -> bytes:
     doc.para(f"Figures: {pack.vintage_label}", 12)
     if pack.filters_note:
         doc.para(pack.filters_note, 11)
-    doc.para(f"Prepared {dt.date.today():%d %B %Y} from the published scorecards; every figure keeps its source "
-             "pack and line in the dashboard.", 10)
+    doc.para(
+        f"Prepared {dt.date.today():%d %B %Y} from the published scorecards; every figure keeps its source "
+        "pack and line in the dashboard.",
+        10,
+    )
     doc.pdf.ln(6)
     doc.para("Contents: Overview · " + " · ".join(pack.areas["title"]), 10)
-    doc.para("How to read it: RAG is worked out from the target (✔ Green meets it, ▲ Amber misses within tolerance, "
-             "✖ Red beyond); – not rated means an activity measure or no target and no comparator. Direction is "
-             "▲ up, ▼ down or ► little change, with Improving or Declining in the indicator's polarity. "
-             "† marks a figure revised since first published. 'Not yet available' is never a zero.", 9)
+    doc.para(
+        "How to read it: RAG is worked out from the target (✔ Green meets it, ▲ Amber misses within tolerance, "
+        "✖ Red beyond); – not rated means an activity measure or no target and no comparator. Direction is "
+        "▲ up, ▼ down or ► little change, with Improving or Declining in the indicator's polarity. "
+        "† marks a figure revised since first published. 'Not yet available' is never a zero.",
+        9,
+    )
 
     doc.page()
     doc.heading(f"Overview, {long_label(pack.month)}")
@@ -419,7 +500,9 @@ def to_pdf(pack: Pack, charts: bool = True, progress=None) -> bytes:
     if ex.empty:
         doc.para("No Red or Amber indicators this month.")
     else:
-        doc.table(ex, [13, 62, 30, 20, 16, 20, 24, 88], size=7.5, rag_col="RAG", rag_codes=list(pack.exceptions()["rag"]))
+        doc.table(
+            ex, [13, 62, 30, 20, 16, 20, 24, 88], size=7.5, rag_col="RAG", rag_codes=list(pack.exceptions()["rag"])
+        )
 
     cur = panel.current_header(pack.month)
     drawn = 0
@@ -431,8 +514,12 @@ def to_pdf(pack: Pack, charts: bool = True, progress=None) -> bytes:
         if a.head_of_service:
             doc.para(f"Head of service: {a.head_of_service}, {a.head_role}", 9)
         doc.heading(f"Commentary, {label(pack.month)}", 11)
-        doc.para(_commentary_plain(pack.commentary[a.area]) if a.area in pack.commentary
-                 else f"No commentary was printed for {label(pack.month)}.", 9)
+        doc.para(
+            _commentary_plain(pack.commentary[a.area])
+            if a.area in pack.commentary
+            else f"No commentary was printed for {label(pack.month)}.",
+            9,
+        )
         if sc.empty:
             doc.para(f"No {a.short_title} figures for {long_label(pack.month)}.")
             continue
@@ -462,9 +549,11 @@ def to_pdf(pack: Pack, charts: bool = True, progress=None) -> bytes:
     return doc.output()
 
 
-FORMATS = {"xlsx": (to_xlsx, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-           "csv": (lambda p: to_csv(p).encode("utf-8-sig"), "text/csv"),
-           "pdf": (to_pdf, "application/pdf")}
+FORMATS = {
+    "xlsx": (to_xlsx, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    "csv": (lambda p: to_csv(p).encode("utf-8-sig"), "text/csv"),
+    "pdf": (to_pdf, "application/pdf"),
+}
 
 
 def render(pack: Pack, fmt: str) -> bytes:
@@ -475,4 +564,3 @@ def render(pack: Pack, fmt: str) -> bytes:
 
 def file_name(month: dt.date, fmt: str, area: str | None = None) -> str:
     return f"scorecard-{month:%Y-%m}{'-' + area if area else ''}.{fmt}"
-

@@ -14,12 +14,26 @@ STATUS_TEXT = {"not_yet_available": "Not yet available", "not_applicable": "n/a"
 STATUS_REASON = {"not_yet_available": ": not yet available", "not_applicable": ": not applicable", "missing": ""}
 COMPARATOR_NAME = {"gm": "Greater Manchester", "nw": "North West", "sn": "Statistical neighbours", "england": "England"}
 COMPARATOR_SHORT = {"gm": "GM", "nw": "NW", "sn": "SN", "england": "England"}
-UNIT_WORD = {"count": "number", "percent": "percentage", "rate_per_10k": "rate per 10,000 children",
-             "days": "days", "caseload_average": "average caseload"}
-POLARITY_WORD = {"higher_better": "Higher is better", "lower_better": "Lower is better",
-                 "neutral": "Activity measure (neither higher nor lower is better)", "within_band": "Within the target band is best"}
-FREQUENCY_WORD = {"month": "Monthly figure", "quarter": "Quarterly figure", "year_to_date": "Year to date (from April)",
-                  "rolling_12_months": "Rolling 12 months", "week": "Weekly figure"}
+UNIT_WORD = {
+    "count": "number",
+    "percent": "percentage",
+    "rate_per_10k": "rate per 10,000 children",
+    "days": "days",
+    "caseload_average": "average caseload",
+}
+POLARITY_WORD = {
+    "higher_better": "Higher is better",
+    "lower_better": "Lower is better",
+    "neutral": "Activity measure (neither higher nor lower is better)",
+    "within_band": "Within the target band is best",
+}
+FREQUENCY_WORD = {
+    "month": "Monthly figure",
+    "quarter": "Quarterly figure",
+    "year_to_date": "Year to date (from April)",
+    "rolling_12_months": "Rolling 12 months",
+    "week": "Weekly figure",
+}
 
 
 def is_missing(v: object) -> bool:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 from pathlib import Path
-from typing import Type
 
 import numpy as np
 import pandas as pd
@@ -19,7 +18,7 @@ from .store import columns
 SAMPLE_DIR = Path(__file__).resolve().parents[2] / "sample_data"
 
 # table -> (file, model)
-SAMPLE_FILES: dict[str, tuple[str, Type[BaseModel]]] = {
+SAMPLE_FILES: dict[str, tuple[str, type[BaseModel]]] = {
     "authorities": ("authorities.csv", models.Authority),
     "areas": ("areas.csv", models.Area),
     "indicators": ("indicators.csv", models.Indicator),
@@ -49,7 +48,7 @@ def _read_rows(path: Path) -> list[dict]:
         return list(csv.DictReader(fh))
 
 
-def _validate(path: Path, model: Type[BaseModel], problems: list[str]) -> pd.DataFrame:
+def _validate(path: Path, model: type[BaseModel], problems: list[str]) -> pd.DataFrame:
     """Rows of one file through its model: column-wise where the model allows (large tables), else row by row."""
     kinds = columnar.field_kinds(model)
     if kinds is not None:
@@ -59,7 +58,7 @@ def _validate(path: Path, model: Type[BaseModel], problems: list[str]) -> pd.Dat
     return _validate_rows(path, model, problems)
 
 
-def _validate_rows(path: Path, model: Type[BaseModel], problems: list[str]) -> pd.DataFrame:
+def _validate_rows(path: Path, model: type[BaseModel], problems: list[str]) -> pd.DataFrame:
     """Every row through the model, one at a time: the reference the column-wise path must equal."""
     out = []
     for lineno, row in enumerate(_read_rows(path), start=2):
@@ -98,7 +97,15 @@ def _cross_check(frames: dict[str, pd.DataFrame], problems: list[str]) -> None:
     refs = _distinct(frames["indicators"], "ref")
     areas = _distinct(frames["areas"], "area")
     vintages = _distinct(frames["vintages"], "vintage")
-    for table in ("observations", "weekly", "baselines", "targets", "comparators", "printed_ratings", "indicator_names"):
+    for table in (
+        "observations",
+        "weekly",
+        "baselines",
+        "targets",
+        "comparators",
+        "printed_ratings",
+        "indicator_names",
+    ):
         unknown = sorted(_distinct(frames[table], "ref") - refs)
         if unknown:
             problems.append(f"{SAMPLE_FILES[table][0]}: refs with no row in indicators.csv: {', '.join(unknown)}")

@@ -53,6 +53,7 @@ def journal_dir(db_path: Path | str) -> Path:
 
 # ---------------------------------------------------------------- one writer at a time
 
+
 def wait_seconds() -> float:
     try:
         return float(os.environ.get("DASHBOARD_WRITE_WAIT", DEFAULT_WAIT_SECONDS))
@@ -66,7 +67,7 @@ def writer_lock(db_path: Path | str, what: str, wait: float | None = None):
     folder = journal_dir(db_path).parent
     folder.mkdir(parents=True, exist_ok=True)
     wait = wait_seconds() if wait is None else wait
-    fh = open(folder / LOCK_NAME, "a+")
+    fh = open(folder / LOCK_NAME, "a+")  # noqa: SIM115 (held open for the lock's lifetime)
     try:
         deadline = time.monotonic() + wait
         while True:
@@ -77,8 +78,10 @@ def writer_lock(db_path: Path | str, what: str, wait: float | None = None):
                 if time.monotonic() >= deadline:
                     fh.seek(0)
                     holder = fh.read().strip() or "another process"
-                    raise WriterBusy(f"another load is being published ({holder}); nothing was written. "
-                                     "Try again when it has finished.") from None
+                    raise WriterBusy(
+                        f"another load is being published ({holder}); nothing was written. "
+                        "Try again when it has finished."
+                    ) from None
                 time.sleep(0.05)
         fh.seek(0)
         fh.truncate()
@@ -101,6 +104,7 @@ def _clean_stale(db_path: Path | str) -> None:
 
 
 # ---------------------------------------------------------------- canonical rows
+
 
 def _plain(value: object) -> object:
     """One JSON form per value, so the same rows always give the same bytes (and checksum)."""
@@ -128,8 +132,9 @@ def _rows_bytes(frames: dict[str, pd.DataFrame]) -> tuple[bytes, dict[str, int]]
         counts[table] = len(frame)
         for record in frame.to_dict("records"):
             row = {k: _plain(v) for k, v in record.items()}
-            lines.append(json.dumps({"table": table, "row": row}, sort_keys=True, ensure_ascii=False,
-                                    separators=(",", ":")))
+            lines.append(
+                json.dumps({"table": table, "row": row}, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+            )
     return ("\n".join(lines) + ("\n" if lines else "")).encode("utf-8"), counts
 
 
@@ -138,6 +143,7 @@ def sha256(data: bytes) -> str:
 
 
 # ---------------------------------------------------------------- entries
+
 
 @dataclass(frozen=True)
 class Entry:
@@ -169,19 +175,31 @@ def _fsync_write(path: Path, data: bytes) -> None:
         os.fsync(fh.fileno())
 
 
-def record(db_path: Path | str, kind: str, vintage: dict, frames: dict[str, pd.DataFrame], user: str,
-           source_file: str, source_sha256: str) -> Entry:
+def record(
+    db_path: Path | str,
+    kind: str,
+    vintage: dict,
+    frames: dict[str, pd.DataFrame],
+    user: str,
+    source_file: str,
+    source_sha256: str,
+) -> Entry:
     """Write one immutable entry (call under writer_lock). The directory appears whole or not at all."""
     folder = journal_dir(db_path)
     folder.mkdir(parents=True, exist_ok=True)
     seq = max((int(m.group("seq")) for p in folder.iterdir() if (m := _ENTRY.match(p.name))), default=0) + 1
     rows, counts = _rows_bytes(frames)
     manifest = {
-        "format": FORMAT, "seq": seq, "kind": kind,
+        "format": FORMAT,
+        "seq": seq,
+        "kind": kind,
         "vintage": {k: _plain(v) for k, v in vintage.items()},
-        "created": _plain(vintage["loaded_at"]), "user": user or "unknown",
-        "source_file": source_file, "source_sha256": source_sha256,
-        "row_counts": counts, "rows_sha256": sha256(rows),
+        "created": _plain(vintage["loaded_at"]),
+        "user": user or "unknown",
+        "source_file": source_file,
+        "source_sha256": source_sha256,
+        "row_counts": counts,
+        "rows_sha256": sha256(rows),
     }
     incoming = folder / f".incoming-{seq:06d}-{os.getpid()}"
     incoming.mkdir()
@@ -218,8 +236,10 @@ def verify(path: Path) -> Entry:
     except FileNotFoundError:
         raise JournalError(f"journal entry {name}: rows.jsonl is missing") from None
     if sha256(rows) != manifest.get("rows_sha256"):
-        raise JournalError(f"journal entry {name}: rows.jsonl fails its checksum (the file was changed or damaged "
-                           "after it was written); restore it from a backup")
+        raise JournalError(
+            f"journal entry {name}: rows.jsonl fails its checksum (the file was changed or damaged "
+            "after it was written); restore it from a backup"
+        )
     m = _ENTRY.match(name)
     if not m or int(m.group("seq")) != manifest.get("seq") or m.group("vintage") != manifest["vintage"].get("vintage"):
         raise JournalError(f"journal entry {name}: its name does not match its manifest")

@@ -1,9 +1,9 @@
 """The data lifecycle: build, write, backup, restore. Every write in the product goes through commit().
 
-    build    = sample_data/ + every journal entry replayed in order (the database is derivable)
-    commit   = under the writer lock: journal entry first, then the atomic publish to DuckDB
-    backup   = one archive of the journal with a checksum list
-    restore  = every checksum checked first, then the journal swapped in and the database rebuilt
+build    = sample_data/ + every journal entry replayed in order (the database is derivable)
+commit   = under the writer lock: journal entry first, then the atomic publish to DuckDB
+backup   = one archive of the journal with a checksum list
+restore  = every checksum checked first, then the journal swapped in and the database rebuilt
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ import math
 import shutil
 import tarfile
 from pathlib import Path, PurePosixPath
-from typing import Type
 
 import duckdb
 import pandas as pd
@@ -31,7 +30,7 @@ BACKUP_FORMAT = "dashboard-backup/1"
 MAX_BACKUP_BYTES = 2 * 1024**3
 
 # The table a journal row lands in -> the model that validates it on replay (as in the sample build).
-MODELS: dict[str, Type[BaseModel]] = {table: model for table, (_, model) in ingest.SAMPLE_FILES.items()}
+MODELS: dict[str, type[BaseModel]] = {table: model for table, (_, model) in ingest.SAMPLE_FILES.items()}
 # Tables a write may touch; reference tables (areas, authorities, indicators) come only from sample_data/.
 WRITABLE = ("observations", "weekly", "commentary", "plan_actions", "plan_measures", "targets", "comparators")
 
@@ -53,8 +52,10 @@ def explain(exc: BaseException) -> str:
         else:
             todo = "check the data directory and try again"
         return f"Nothing was written: {what}{where}; {todo}. The database in use is unchanged."
-    return (f"Nothing was written: the database could not be read or written ({str(exc).splitlines()[0][:200]}); "
-            "run 'make build' to rebuild it from sample_data/ and the journal.")
+    return (
+        f"Nothing was written: the database could not be read or written ({str(exc).splitlines()[0][:200]}); "
+        "run 'make build' to rebuild it from sample_data/ and the journal."
+    )
 
 
 class RestoreRefused(Exception):
@@ -69,6 +70,7 @@ def cli_user() -> str:
 
 
 # ---------------------------------------------------------------- building
+
 
 def _replay_frames(entry: Entry, known: dict[str, set]) -> tuple[dict, dict[str, pd.DataFrame], list[str]]:
     """An entry's vintage and rows, typed by the same models as sample_data/, checked against the catalogue."""
@@ -89,7 +91,9 @@ def _replay_frames(entry: Entry, known: dict[str, set]) -> tuple[dict, dict[str,
             continue
         rows = []
         for n, record in enumerate(raw, start=1):
-            record = {k: ("" if v is None or (isinstance(v, float) and math.isnan(v)) else v) for k, v in record.items()}
+            record = {
+                k: ("" if v is None or (isinstance(v, float) and math.isnan(v)) else v) for k, v in record.items()
+            }
             try:
                 rows.append(MODELS[table].model_validate(record).model_dump(mode="python"))
             except ValidationError as exc:
@@ -101,8 +105,10 @@ def _replay_frames(entry: Entry, known: dict[str, set]) -> tuple[dict, dict[str,
             if col in frame and not frame.empty:
                 unknown = sorted(set(frame[col]) - universe)
                 if unknown:
-                    problems.append(f"{where}, {table}: unknown {col} {', '.join(map(str, unknown))} (no longer in "
-                                    "sample_data/?); put it back, or restore a backup made for this catalogue")
+                    problems.append(
+                        f"{where}, {table}: unknown {col} {', '.join(map(str, unknown))} (no longer in "
+                        "sample_data/?); put it back, or restore a backup made for this catalogue"
+                    )
         frames[table] = frame
     return vintage, frames, problems
 
@@ -110,8 +116,11 @@ def _replay_frames(entry: Entry, known: dict[str, set]) -> tuple[dict, dict[str,
 def read_all(sample_dir: Path, folder: Path, found: list[Entry] | None = None) -> dict[str, pd.DataFrame]:
     """sample_data/ plus every journal entry in order, validated; raises SampleDataError or JournalError."""
     frames = ingest.read_sample(sample_dir)
-    known = {"refs": set(frames["indicators"]["ref"]), "areas": set(frames["areas"]["area"]),
-             "authorities": set(frames["authorities"]["authority"])}
+    known = {
+        "refs": set(frames["indicators"]["ref"]),
+        "areas": set(frames["areas"]["area"]),
+        "authorities": set(frames["authorities"]["authority"]),
+    }
     seen = set(frames["vintages"]["vintage"])
     vintages, extra, problems = [], {t: [] for t in WRITABLE}, []
     for entry in journal.entries(folder) if found is None else found:
@@ -154,10 +163,20 @@ def _adopt_unjournaled(db_path: Path) -> list[Entry]:
             continue
         frames = {t: reader.rows_of_vintage(t, row["vintage"]) for t in WRITABLE}
         frames = {t: f for t, f in frames.items() if not f.empty}
-        vintage = {k: row[k] for k in ("vintage", "label", "published", "source_file", "kind", "as_of_note",
-                                       "loaded_at")}
-        adopted.append(journal.record(db_path, row["kind"], vintage, frames, "adopted from the database on upgrade",
-                                      str(row["source_file"] or ""), ""))
+        vintage = {
+            k: row[k] for k in ("vintage", "label", "published", "source_file", "kind", "as_of_note", "loaded_at")
+        }
+        adopted.append(
+            journal.record(
+                db_path,
+                row["kind"],
+                vintage,
+                frames,
+                "adopted from the database on upgrade",
+                str(row["source_file"] or ""),
+                "",
+            )
+        )
     store.ReadOnlyStore.close_all()
     return adopted
 
@@ -178,8 +197,16 @@ def build(db_path: Path, sample_dir: Path = ingest.SAMPLE_DIR) -> dict[str, int]
 
 # ---------------------------------------------------------------- writing
 
-def commit(db_path: Path, kind: str, vintage: dict, frames: dict[str, pd.DataFrame], user: str,
-           source_file: str, source_sha256: str) -> str:
+
+def commit(
+    db_path: Path,
+    kind: str,
+    vintage: dict,
+    frames: dict[str, pd.DataFrame],
+    user: str,
+    source_file: str,
+    source_sha256: str,
+) -> str:
     """The one way anything is written: journal entry, then publish, one writer at a time.
     If the publish fails the entry is withdrawn and the error raised: refused, never half-kept."""
     db_path = Path(db_path)
@@ -221,6 +248,7 @@ def new_vintage_id(prefix: str, now: dt.datetime | None = None) -> str:
 
 # ---------------------------------------------------------------- backup and restore
 
+
 def backup(db_path: Path, out: Path) -> dict[str, int]:
     """One tar.gz: the journal, its manifests and a SHA256SUMS list. Written beside `out` then renamed."""
     out = Path(out)
@@ -257,8 +285,9 @@ def read_backup(archive: Path) -> dict[str, bytes]:
                 if member.isdir() and not path.is_absolute() and ".." not in path.parts:
                     continue  # an archive re-packed by hand may list its folders
                 if not member.isfile() or path.is_absolute() or ".." in path.parts or path.parts[0] != BACKUP_ROOT:
-                    raise RestoreRefused(f"{name}: holds {member.name!r}, which a dashboard backup never does; "
-                                         "not restored")
+                    raise RestoreRefused(
+                        f"{name}: holds {member.name!r}, which a dashboard backup never does; not restored"
+                    )
                 files["/".join(path.parts[1:])] = tar.extractfile(member).read()
     except FileNotFoundError:
         raise RestoreRefused(f"{name}: no such file") from None
@@ -274,8 +303,9 @@ def read_backup(archive: Path) -> dict[str, bytes]:
         listed[member] = digest
     if set(listed) != set(files):
         extra, lost = sorted(set(files) - set(listed)), sorted(set(listed) - set(files))
-        raise RestoreRefused(f"{name}: files do not match the checksum list (unlisted: {extra or 'none'}; "
-                             f"missing: {lost or 'none'})")
+        raise RestoreRefused(
+            f"{name}: files do not match the checksum list (unlisted: {extra or 'none'}; missing: {lost or 'none'})"
+        )
     for member, digest in sorted(listed.items()):
         if hashlib.sha256(files[member]).hexdigest() != digest:
             raise RestoreRefused(f"{name}: {member} fails its checksum (tampered or damaged); not restored")

@@ -26,7 +26,7 @@ LONG_REQUIRED = ("ref", "period", "value")
 LONG_OPTIONAL = ("status", "authority")
 MAX_ROWS = 200_000
 MAX_PROBLEMS = 200  # past this a file is refused without reading further: the first 200 say what to fix
-MAX_FILE_BYTES = 20 * 1024 * 1024      # a month's scorecard is kilobytes; anything this big is refused unread
+MAX_FILE_BYTES = 20 * 1024 * 1024  # a month's scorecard is kilobytes; anything this big is refused unread
 MAX_XLSX_UNPACKED = 100 * 1024 * 1024  # an xlsx is a zip: its parts are checked before any is parsed
 WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 # A figure as analysts type it: 1234, 1,234 (well-formed thousands only), 12.5, -3, with % on percentages.
@@ -37,12 +37,53 @@ EARLIEST_YEAR = EARLIEST_START.year
 # Wide-layout columns that are not months. Every other header must read as a month, or the load is refused:
 # a month column the loader cannot read must never be dropped in silence.
 _NON_MONTH_PREFIXES = (
-    "ref", "indicator", "measure", "description", "area", "service area", "unit", "polarity", "frequency",
-    "target", "previous year", "prev year", "last year", "rag", "dot", "direction", "trend", "sparkline",
-    "gm", "greater manchester", "nw", "north west", "sn", "stat neighbour", "statistical neighbour", "england",
-    "national", "comment", "commentary", "note", "current", "ytd", "year to date", "outturn", "out-turn",
-    "data source", "source", "lead", "owner", "definition", "baseline", "performance", "rating", "average",
-    "12 month", "polarity")
+    "ref",
+    "indicator",
+    "measure",
+    "description",
+    "area",
+    "service area",
+    "unit",
+    "polarity",
+    "frequency",
+    "target",
+    "previous year",
+    "prev year",
+    "last year",
+    "rag",
+    "dot",
+    "direction",
+    "trend",
+    "sparkline",
+    "gm",
+    "greater manchester",
+    "nw",
+    "north west",
+    "sn",
+    "stat neighbour",
+    "statistical neighbour",
+    "england",
+    "national",
+    "comment",
+    "commentary",
+    "note",
+    "current",
+    "ytd",
+    "year to date",
+    "outturn",
+    "out-turn",
+    "data source",
+    "source",
+    "lead",
+    "owner",
+    "definition",
+    "baseline",
+    "performance",
+    "rating",
+    "average",
+    "12 month",
+    "polarity",
+)
 _FINANCIAL_YEAR = re.compile(r"^\d{4}\s*/\s*\d{2}\b")
 _NON_MONTH = re.compile("^(" + "|".join(re.escape(p) for p in _NON_MONTH_PREFIXES) + r")s?( |$)")
 MONTH_FORMS = "Sep-23, Sept-23, Sep 23, September 2023, 2023-09 or 09/2023"
@@ -114,14 +155,22 @@ class LoadRejected(Exception):
 
 # ---------------------------------------------------------------- reading the file
 
+
 def _read_table(path: Path, name: str, sheet: str | None, problems: list[Problem]) -> Table | None:
     """Raw rows (header first) from CSV or XLSX; None after recording why it could not be read. A CSV is read as
     a stream and stops at MAX_ROWS, so memory stays bounded whatever the file holds."""
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
-            problems.append(Problem(name, None, None, f"the file is {size / 1024**2:,.0f} MB; the limit is "
-                                    f"{MAX_FILE_BYTES // 1024**2} MB (a month of figures is a few kilobytes)"))
+            problems.append(
+                Problem(
+                    name,
+                    None,
+                    None,
+                    f"the file is {size / 1024**2:,.0f} MB; the limit is "
+                    f"{MAX_FILE_BYTES // 1024**2} MB (a month of figures is a few kilobytes)",
+                )
+            )
             return None
         with open(path, "rb") as fh:
             head = fh.read(4096)
@@ -138,9 +187,16 @@ def _read_table(path: Path, name: str, sheet: str | None, problems: list[Problem
         return None
     first = head.split(b"\n", 1)[0]
     if first.count(b";") >= 2 and b"," not in first:
-        problems.append(Problem(name, 1, None, "the columns are separated by semicolons (;), as Excel does in some "
-                                "regional settings; save it as \"CSV UTF-8 (Comma delimited)\" so columns are "
-                                "separated by commas"))
+        problems.append(
+            Problem(
+                name,
+                1,
+                None,
+                "the columns are separated by semicolons (;), as Excel does in some "
+                'regional settings; save it as "CSV UTF-8 (Comma delimited)" so columns are '
+                "separated by commas",
+            )
+        )
         return None
     rows: list[list[object]] = []
     try:
@@ -179,12 +235,19 @@ def _not_utf8(raw: bytes, name: str) -> Problem:
     hint = ""
     try:
         raw.decode("cp1252")
-        hint = (" It looks like Excel's \"CSV (Comma delimited)\", which uses the Windows character set (a £ or "
-                "’ is stored differently).")
+        hint = (
+            ' It looks like Excel\'s "CSV (Comma delimited)", which uses the Windows character set (a £ or '
+            "’ is stored differently)."
+        )
     except UnicodeDecodeError:
         pass
-    return Problem(name, raw[:start].count(b"\n") + 1, None, f"not UTF-8 text (byte {raw[start]:#04x}).{hint} In Excel "
-                   "use File > Save As > \"CSV UTF-8 (Comma delimited)\" and load that file")
+    return Problem(
+        name,
+        raw[:start].count(b"\n") + 1,
+        None,
+        f"not UTF-8 text (byte {raw[start]:#04x}).{hint} In Excel "
+        'use File > Save As > "CSV UTF-8 (Comma delimited)" and load that file',
+    )
 
 
 def _read_xlsx(raw: bytes, name: str, sheet: str | None, problems: list[Problem]) -> Table | None:
@@ -199,11 +262,20 @@ def _read_xlsx(raw: bytes, name: str, sheet: str | None, problems: list[Problem]
         with zipfile.ZipFile(io.BytesIO(raw)) as z:
             unpacked = sum(i.file_size for i in z.infolist())
     except zipfile.BadZipFile:
-        problems.append(Problem(name, None, None, "not a readable XLSX workbook (the file is damaged or not a workbook)"))
+        problems.append(
+            Problem(name, None, None, "not a readable XLSX workbook (the file is damaged or not a workbook)")
+        )
         return None
     if unpacked > MAX_XLSX_UNPACKED:
-        problems.append(Problem(name, None, None, f"the workbook unpacks to {unpacked / 1024**2:,.0f} MB; the limit is "
-                                f"{MAX_XLSX_UNPACKED // 1024**2} MB, so it was not opened"))
+        problems.append(
+            Problem(
+                name,
+                None,
+                None,
+                f"the workbook unpacks to {unpacked / 1024**2:,.0f} MB; the limit is "
+                f"{MAX_XLSX_UNPACKED // 1024**2} MB, so it was not opened",
+            )
+        )
         return None
     try:
         book = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
@@ -215,13 +287,23 @@ def _read_xlsx(raw: bytes, name: str, sheet: str | None, problems: list[Problem]
         return None
     candidates = [book[sheet]] if sheet else [ws for ws in book.worksheets if _header_row(ws) is not None]
     if not candidates:
-        problems.append(Problem(name, None, None, "no sheet has a header row with a Ref column (sheets: "
-                                f"{', '.join(book.sheetnames)})"))
+        problems.append(
+            Problem(
+                name, None, None, f"no sheet has a header row with a Ref column (sheets: {', '.join(book.sheetnames)})"
+            )
+        )
         return None
     if len(candidates) > 1:
-        problems.append(Problem(name, None, None, "several sheets have a Ref column ("
-                                f"{', '.join(ws.title for ws in candidates)}): choose one with --sheet (or upload a "
-                                "workbook with one such sheet)"))
+        problems.append(
+            Problem(
+                name,
+                None,
+                None,
+                "several sheets have a Ref column ("
+                f"{', '.join(ws.title for ws in candidates)}): choose one with --sheet (or upload a "
+                "workbook with one such sheet)",
+            )
+        )
         return None
     ws = candidates[0]
     where = f"{name}, sheet {ws.title!r}"
@@ -231,8 +313,16 @@ def _read_xlsx(raw: bytes, name: str, sheet: str | None, problems: list[Problem]
     start = _header_row(ws) or 1
     formulas = _uncached_formulas(raw, ws.title, start)
     if formulas:
-        problems += [Problem(where, r, c, "a formula with no stored value: open and save the file in Excel so the "
-                             "values are stored, then load it again") for r, c in formulas[:20]]
+        problems += [
+            Problem(
+                where,
+                r,
+                c,
+                "a formula with no stored value: open and save the file in Excel so the "
+                "values are stored, then load it again",
+            )
+            for r, c in formulas[:20]
+        ]
         return None
     rows = [[_xlsx_value(c) for c in row] for row in ws.iter_rows(min_row=start)]
     while rows and all(str(c).strip() == "" for c in rows[-1]):
@@ -300,8 +390,15 @@ def _cell(value: object, unit: str | None = None) -> tuple[float | None, str | N
             return None, None, f"{s!r} has a % sign, but this indicator is a {unit.replace('_', ' ')}, not a percentage"
         t = t[:-1].strip()
     if not _NUMBER.match(t):
-        return None, None, (f"{s!r} is not a number (write 1234 or 1,234; a decimal point, not a comma)"
-                            if any(ch.isdigit() for ch in t) else f"{s!r} is not a number")
+        return (
+            None,
+            None,
+            (
+                f"{s!r} is not a number (write 1234 or 1,234; a decimal point, not a comma)"
+                if any(ch.isdigit() for ch in t)
+                else f"{s!r} is not a number"
+            ),
+        )
     number = float(t.replace(",", ""))
     if not math.isfinite(number):
         return None, None, f"{s[:20]!r}{'…' if len(s) > 20 else ''} is too large to be a figure"
@@ -310,9 +407,16 @@ def _cell(value: object, unit: str | None = None) -> tuple[float | None, str | N
 
 # ---------------------------------------------------------------- parsing and validating
 
-def parse_upload(path: Path | str, catalogue: dict[str, dict], authorities: set[str], default_authority: str,
-                 sheet: str | None = None, display_name: str | None = None,
-                 week_ending_day: int | None = None) -> Parsed:
+
+def parse_upload(
+    path: Path | str,
+    catalogue: dict[str, dict],
+    authorities: set[str],
+    default_authority: str,
+    sheet: str | None = None,
+    display_name: str | None = None,
+    week_ending_day: int | None = None,
+) -> Parsed:
     """Read and validate an upload against the indicator catalogue. Never touches the store."""
     path = Path(path)
     name = display_name or path.name
@@ -330,12 +434,24 @@ def parse_upload(path: Path | str, catalogue: dict[str, dict], authorities: set[
     lower = [h.lower() for h in header]
     dupes = sorted({h for h in lower if h and lower.count(h) > 1})
     if dupes:
-        return Parsed(name, "unknown", problems=[Problem(name, first, h, "this column header appears more than once; "
-                                                         "keep one") for h in dupes])
-    ragged = [Problem(name, n, None, f"the row has {len(r)} cells but the header has {len(header)}: a figure with a "
-                      'thousands comma must be in quotes ("1,234"), and every row needs a cell per column')
-              for n, r in enumerate(body, start=first + 1) if r and len(r) != len(header)
-              and not (len(r) > len(header) and all(str(c).strip() == "" for c in r[len(header):]))]
+        return Parsed(
+            name,
+            "unknown",
+            problems=[Problem(name, first, h, "this column header appears more than once; keep one") for h in dupes],
+        )
+    ragged = [
+        Problem(
+            name,
+            n,
+            None,
+            f"the row has {len(r)} cells but the header has {len(header)}: a figure with a "
+            'thousands comma must be in quotes ("1,234"), and every row needs a cell per column',
+        )
+        for n, r in enumerate(body, start=first + 1)
+        if r
+        and len(r) != len(header)
+        and not (len(r) > len(header) and all(str(c).strip() == "" for c in r[len(header) :]))
+    ]
     if ragged:
         return Parsed(name, "unknown", problems=ragged[:50])
     if "ref" in lower and "period" in lower:
@@ -344,35 +460,61 @@ def parse_upload(path: Path | str, catalogue: dict[str, dict], authorities: set[
         parsed = _parse_wide(name, header, raw_header, body, catalogue, default_authority, first)
     else:
         missing = [c for c in LONG_REQUIRED if c not in lower]
-        return Parsed(name, "unknown", problems=[Problem(
-            name, first, None, f"missing required column(s) {', '.join(missing)}: a long file needs ref,period,value; "
-            "a wide file needs Ref and month columns such as Aug-23 or 2023-08")])
+        return Parsed(
+            name,
+            "unknown",
+            problems=[
+                Problem(
+                    name,
+                    first,
+                    None,
+                    f"missing required column(s) {', '.join(missing)}: a long file needs ref,period,value; "
+                    "a wide file needs Ref and month columns such as Aug-23 or 2023-08",
+                )
+            ],
+        )
     if not parsed.problems and not parsed.monthly and not parsed.weekly:
         parsed.problems.append(Problem(name, None, None, "the file has a header but no figures"))
     parsed.source_sha256 = digest
     return parsed
 
 
-def _check_value(name: str, row: int, col: str, ref: str, value: float | None, status: str,
-                 meta: dict, problems: list[Problem]) -> None:
+def _check_value(
+    name: str, row: int, col: str, ref: str, value: float | None, status: str, meta: dict, problems: list[Problem]
+) -> None:
     if status != Status.value.value or value is None:
         return
     unit = meta["unit"]
     if unit == "percent" and not 0 <= value <= 100:
         problems.append(Problem(name, row, col, f"{ref} is a percentage; {value:g} is outside 0-100"))
     elif value < 0:
-        problems.append(Problem(name, row, col, f"{ref} is a {unit.replace('_', ' ')}; it cannot be negative ({value:g})"))
+        problems.append(
+            Problem(name, row, col, f"{ref} is a {unit.replace('_', ' ')}; it cannot be negative ({value:g})")
+        )
     elif value > MAX_FIGURE:
         shown_value = f"{value:,.0f}" if value < 1e15 else f"{value:.3g}"
-        problems.append(Problem(name, row, col, f"{ref} is a {unit.replace('_', ' ')}; {shown_value} is not a plausible "
-                                f"figure (above {MAX_FIGURE:,})"))
+        problems.append(
+            Problem(
+                name,
+                row,
+                col,
+                f"{ref} is a {unit.replace('_', ' ')}; {shown_value} is not a plausible figure (above {MAX_FIGURE:,})",
+            )
+        )
 
 
 _WEEK_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
-def _check_period(name: str, row: int, col: str, raw: object, weekly: bool, problems: list[Problem],
-                  week_ending_day: int | None = None) -> dt.date | None:
+def _check_period(
+    name: str,
+    row: int,
+    col: str,
+    raw: object,
+    weekly: bool,
+    problems: list[Problem],
+    week_ending_day: int | None = None,
+) -> dt.date | None:
     text = raw.isoformat() if isinstance(raw, (dt.date, dt.datetime)) else str(raw).strip()
     try:
         if weekly:
@@ -388,8 +530,15 @@ def _check_period(name: str, row: int, col: str, raw: object, weekly: bool, prob
                 problems.append(Problem(name, row, col, f"week ending {day} is before {EARLIEST_YEAR}"))
                 return None
             if week_ending_day is not None and day.weekday() != week_ending_day:
-                problems.append(Problem(name, row, col, f"{day} is a {WEEKDAYS[day.weekday()]}; weekly figures are for "
-                                        f"weeks ending on a {WEEKDAYS[week_ending_day]}"))
+                problems.append(
+                    Problem(
+                        name,
+                        row,
+                        col,
+                        f"{day} is a {WEEKDAYS[day.weekday()]}; weekly figures are for "
+                        f"weeks ending on a {WEEKDAYS[week_ending_day]}",
+                    )
+                )
                 return None
             return day
         period = parse_period(raw)
@@ -401,7 +550,9 @@ def _check_period(name: str, row: int, col: str, raw: object, weekly: bool, prob
         problems.append(Problem(name, row, col, f"{iso(period)} is in the future"))
         return None
     if period.year < EARLIEST_YEAR:
-        problems.append(Problem(name, row, col, f"{iso(period)} is before {EARLIEST_YEAR}: not a month of this scorecard"))
+        problems.append(
+            Problem(name, row, col, f"{iso(period)} is before {EARLIEST_YEAR}: not a month of this scorecard")
+        )
         return None
     return period
 
@@ -409,8 +560,9 @@ def _check_period(name: str, row: int, col: str, raw: object, weekly: bool, prob
 def _too_many(parsed: Parsed) -> bool:
     if len(parsed.problems) < MAX_PROBLEMS:
         return False
-    parsed.problems.append(Problem(parsed.file, None, None, f"stopped after {MAX_PROBLEMS} problems; fix these "
-                                   "and load the file again"))
+    parsed.problems.append(
+        Problem(parsed.file, None, None, f"stopped after {MAX_PROBLEMS} problems; fix these and load the file again")
+    )
     return True
 
 
@@ -448,15 +600,25 @@ def _parse_long(name, header, body, catalogue, authorities, default_authority, f
         if "status" in idx and str(cells[idx["status"]]).strip():
             word = STATUS_WORDS.get(str(cells[idx["status"]]).strip().lower())
             if word is None:
-                parsed.problems.append(Problem(name, row, "status", f"unknown status {cells[idx['status']]!r}; "
-                                               "use value, not yet available, n/a or missing"))
+                parsed.problems.append(
+                    Problem(
+                        name,
+                        row,
+                        "status",
+                        f"unknown status {cells[idx['status']]!r}; use value, not yet available, n/a or missing",
+                    )
+                )
                 continue
             if word != Status.value and value is not None:
-                parsed.problems.append(Problem(name, row, "value", f"a figure with status {word.value!r}: leave value blank"))
+                parsed.problems.append(
+                    Problem(name, row, "value", f"a figure with status {word.value!r}: leave value blank")
+                )
                 continue
             status = word.value
         if status is None:
-            parsed.problems.append(Problem(name, row, "value", "blank value: give a number or a status such as 'not yet available'"))
+            parsed.problems.append(
+                Problem(name, row, "value", "blank value: give a number or a status such as 'not yet available'")
+            )
             continue
         if status == Status.value.value and value is None:
             parsed.problems.append(Problem(name, row, "value", "status 'value' needs a number"))
@@ -470,8 +632,9 @@ def _parse_long(name, header, body, catalogue, authorities, default_authority, f
             continue
         seen[key] = row
         target = parsed.weekly if weekly else parsed.monthly
-        target.append({"authority": authority, "ref": ref, "period": period, "value": value, "status": status,
-                       "source_line": row})
+        target.append(
+            {"authority": authority, "ref": ref, "period": period, "value": value, "status": status, "source_line": row}
+        )
     return parsed
 
 
@@ -487,12 +650,25 @@ def _parse_wide(name, header, raw_header, body, catalogue, default_authority, fi
         elif h == "":
             filled = next((n for n, r in enumerate(body, start=first + 1) if i < len(r) and str(r[i]).strip()), None)
             if filled is not None:
-                parsed.problems.append(Problem(name, filled, f"column {i + 1}", "this column has no header but holds "
-                                               "figures: give it a month header such as Sep-23"))
+                parsed.problems.append(
+                    Problem(
+                        name,
+                        filled,
+                        f"column {i + 1}",
+                        "this column has no header but holds figures: give it a month header such as Sep-23",
+                    )
+                )
         elif not is_known_non_month(h):
-            parsed.problems.append(Problem(name, first, h, f"not a month this loader can read (use {MONTH_FORMS}) nor a "
-                                           "known column (Ref, Indicator, Target, GM, NW, SN, England, RAG, DoT, "
-                                           "Previous Year…); nothing was loaded"))
+            parsed.problems.append(
+                Problem(
+                    name,
+                    first,
+                    h,
+                    f"not a month this loader can read (use {MONTH_FORMS}) nor a "
+                    "known column (Ref, Indicator, Target, GM, NW, SN, England, RAG, DoT, "
+                    "Previous Year…); nothing was loaded",
+                )
+            )
     dup_months = {m for m in month_cols.values() if list(month_cols.values()).count(m) > 1}
     for i, m in month_cols.items():
         if m in dup_months:
@@ -515,10 +691,16 @@ def _parse_wide(name, header, raw_header, body, catalogue, default_authority, fi
             continue  # section headings ("Caseloads") and blank lines in the team's sheet carry no figures
         meta = catalogue.get(ref)
         if meta is None:
-            parsed.problems.append(Problem(name, row, header[ref_col], f"unknown ref {ref!r}" if ref else "ref is blank"))
+            parsed.problems.append(
+                Problem(name, row, header[ref_col], f"unknown ref {ref!r}" if ref else "ref is blank")
+            )
             continue
         if meta["frequency"] == "week":
-            parsed.problems.append(Problem(name, row, header[ref_col], f"{ref} is weekly: load it in the long layout with week-ending dates"))
+            parsed.problems.append(
+                Problem(
+                    name, row, header[ref_col], f"{ref} is weekly: load it in the long layout with week-ending dates"
+                )
+            )
             continue
         if ref in seen:
             parsed.problems.append(Problem(name, row, header[ref_col], f"{ref} already given on row {seen[ref]}"))
@@ -532,12 +714,21 @@ def _parse_wide(name, header, raw_header, body, catalogue, default_authority, fi
             if status is None:
                 continue  # a blank month in the wide sheet reports nothing
             _check_value(name, row, header[i], ref, value, status, meta, parsed.problems)
-            parsed.monthly.append({"authority": default_authority, "ref": ref, "period": period, "value": value,
-                                   "status": status, "source_line": row})
+            parsed.monthly.append(
+                {
+                    "authority": default_authority,
+                    "ref": ref,
+                    "period": period,
+                    "value": value,
+                    "status": status,
+                    "source_line": row,
+                }
+            )
     return parsed
 
 
 # ---------------------------------------------------------------- comparing and publishing
+
 
 def plan_upload(reader: store.ReadOnlyStore, parsed: Parsed) -> Plan:
     """Compare the upload with the latest figures: which cells are new and which revise a figure."""
@@ -547,15 +738,24 @@ def plan_upload(reader: store.ReadOnlyStore, parsed: Parsed) -> Plan:
     new = pd.DataFrame(parsed.monthly)
     current = pd.concat(
         [reader.observations_as_of("latest", a, refs=sorted(set(g["ref"]))) for a, g in new.groupby("authority")],
-        ignore_index=True)
+        ignore_index=True,
+    )
     current["period"] = pd.to_datetime(current["period"]).dt.date
     current = current.rename(columns={"value": "old_value", "status": "old_status"})
-    merged = new.merge(current[["authority", "ref", "period", "old_value", "old_status"]],
-                       on=["authority", "ref", "period"], how="left")
+    merged = new.merge(
+        current[["authority", "ref", "period", "old_value", "old_status"]],
+        on=["authority", "ref", "period"],
+        how="left",
+    )
     had = merged["old_status"].notna() & (merged["old_status"] != "missing")
-    same = had & (merged["old_status"] == merged["status"]) & (
-        (merged["old_value"] == merged["value"]) | (merged["old_value"].isna() & merged["value"].isna()))
-    return Plan(parsed, merged[~had].reset_index(drop=True), merged[had & ~same].reset_index(drop=True), int(same.sum()))
+    same = (
+        had
+        & (merged["old_status"] == merged["status"])
+        & ((merged["old_value"] == merged["value"]) | (merged["old_value"].isna() & merged["value"].isna()))
+    )
+    return Plan(
+        parsed, merged[~had].reset_index(drop=True), merged[had & ~same].reset_index(drop=True), int(same.sum())
+    )
 
 
 def publish_plan(db_path: Path, plan: Plan, label: str | None = None, user: str = "") -> str:
@@ -564,18 +764,27 @@ def publish_plan(db_path: Path, plan: Plan, label: str | None = None, user: str 
         raise LoadRejected(plan.parsed.problems or [Problem(plan.parsed.file, None, None, "nothing to load")])
     now = dt.datetime.now()
     vintage_id = lifecycle.new_vintage_id("upload", now)
-    vintage = {"vintage": vintage_id, "label": label or f"Upload of {plan.parsed.file}, {now:%d %b %Y %H:%M}",
-               "published": now.date(), "source_file": plan.parsed.file, "as_of_note": ""}
+    vintage = {
+        "vintage": vintage_id,
+        "label": label or f"Upload of {plan.parsed.file}, {now:%d %b %Y %H:%M}",
+        "published": now.date(),
+        "source_file": plan.parsed.file,
+        "as_of_note": "",
+    }
     frames = {}
-    for table, rows, period_col in (("observations", plan.parsed.monthly, "period"), ("weekly", plan.parsed.weekly, "week_ending")):
+    for table, rows, period_col in (
+        ("observations", plan.parsed.monthly, "period"),
+        ("weekly", plan.parsed.weekly, "week_ending"),
+    ):
         if rows:
             frame = pd.DataFrame(rows).rename(columns={"period": period_col})
             frame["vintage"] = vintage_id
             frame["note"] = ""
             frame["source_file"] = plan.parsed.file
             frames[table] = frame
-    return lifecycle.commit(db_path, "upload", vintage, frames, user or lifecycle.cli_user(), plan.parsed.file,
-                            plan.parsed.source_sha256)
+    return lifecycle.commit(
+        db_path, "upload", vintage, frames, user or lifecycle.cli_user(), plan.parsed.file, plan.parsed.source_sha256
+    )
 
 
 def catalogue_of(reader: store.ReadOnlyStore) -> dict[str, dict]:
@@ -583,14 +792,21 @@ def catalogue_of(reader: store.ReadOnlyStore) -> dict[str, dict]:
     return {r["ref"]: r for r in ind.to_dict("records")}
 
 
-def load_file(db_path: Path, path: Path | str, sheet: str | None = None, authority: str | None = None,
-              label: str | None = None, user: str = "") -> tuple[str, Plan]:
+def load_file(
+    db_path: Path,
+    path: Path | str,
+    sheet: str | None = None,
+    authority: str | None = None,
+    label: str | None = None,
+    user: str = "",
+) -> tuple[str, Plan]:
     """Validate, compare and publish; raises LoadRejected (database untouched) on any problem."""
     reader = store.ReadOnlyStore(db_path)
     authorities = set(reader.table("authorities")["authority"])
     default = authority or sorted(authorities)[0]
-    parsed = parse_upload(path, catalogue_of(reader), authorities, default, sheet=sheet,
-                          week_ending_day=reader.week_ending_weekday())
+    parsed = parse_upload(
+        path, catalogue_of(reader), authorities, default, sheet=sheet, week_ending_day=reader.week_ending_weekday()
+    )
     plan = plan_upload(reader, parsed)
     if not plan.ok:
         raise LoadRejected(parsed.problems or [Problem(parsed.file, None, None, "nothing to load")])
@@ -600,8 +816,9 @@ def load_file(db_path: Path, path: Path | str, sheet: str | None = None, authori
 MAX_COMMENTARY_CHARS = 8000
 
 
-def publish_commentary(db_path: Path, area: str, period: dt.date, text: str, author: str = "",
-                       authority: str | None = None, user: str = "") -> str:
+def publish_commentary(
+    db_path: Path, area: str, period: dt.date, text: str, author: str = "", authority: str | None = None, user: str = ""
+) -> str:
     """Store one area's commentary for a month as a new vintage (earlier wording is kept, as with figures).
     Validated like any upload: an unknown area, a future month or an over-long text is rejected."""
     from .models import Commentary  # pydantic model shared with the sample build
@@ -622,25 +839,45 @@ def publish_commentary(db_path: Path, area: str, period: dt.date, text: str, aut
     if not body:
         problems.append(Problem(where, None, "text", "the commentary is empty"))
     elif len(body) > MAX_COMMENTARY_CHARS:
-        problems.append(Problem(where, None, "text", f"{len(body):,} characters; the limit is {MAX_COMMENTARY_CHARS:,}"))
+        problems.append(
+            Problem(where, None, "text", f"{len(body):,} characters; the limit is {MAX_COMMENTARY_CHARS:,}")
+        )
     if problems:
         raise LoadRejected(problems)
     now = dt.datetime.now()
     vintage_id = lifecycle.new_vintage_id("commentary", now)
-    row = Commentary(authority=authority, area=area, period=period, vintage=vintage_id, text=body,
-                     source_file=f"edited in the app{' by ' + author.strip() if author.strip() else ''}")
-    vintage = {"vintage": vintage_id, "label": f"Commentary edit, {now:%d %b %Y %H:%M}", "published": now.date(),
-               "source_file": row.source_file, "as_of_note": f"{area} commentary for {iso(period)}"}
-    return lifecycle.commit(db_path, "commentary", vintage, {"commentary": pd.DataFrame([row.model_dump(mode="python")])},
-                            user or author.strip() or "app", row.source_file,
-                            hashlib.sha256(body.encode("utf-8")).hexdigest())
+    row = Commentary(
+        authority=authority,
+        area=area,
+        period=period,
+        vintage=vintage_id,
+        text=body,
+        source_file=f"edited in the app{' by ' + author.strip() if author.strip() else ''}",
+    )
+    vintage = {
+        "vintage": vintage_id,
+        "label": f"Commentary edit, {now:%d %b %Y %H:%M}",
+        "published": now.date(),
+        "source_file": row.source_file,
+        "as_of_note": f"{area} commentary for {iso(period)}",
+    }
+    return lifecycle.commit(
+        db_path,
+        "commentary",
+        vintage,
+        {"commentary": pd.DataFrame([row.model_dump(mode="python")])},
+        user or author.strip() or "app",
+        row.source_file,
+        hashlib.sha256(body.encode("utf-8")).hexdigest(),
+    )
 
 
 PLAN_UPDATE_COLUMNS = ("action_ref", "action_brag", "impact_brag", "commentary")
 
 
-def load_plan_update(db_path: Path, path: Path | str, authority: str | None = None, label: str | None = None,
-                     user: str = "") -> str:
+def load_plan_update(
+    db_path: Path, path: Path | str, authority: str | None = None, label: str | None = None, user: str = ""
+) -> str:
     """Record the month's Action/Impact BRAG and commentary for improvement-plan actions: a CSV with
     action_ref plus any of action_brag, impact_brag, commentary. Every row is checked with the plan's own
     model against the latest plan; any problem rejects the file and leaves the database as it was."""
@@ -662,7 +899,9 @@ def load_plan_update(db_path: Path, path: Path | str, authority: str | None = No
         raise LoadRejected([Problem(name, 1, None, "missing required column action_ref")])
     unknown = [h for h in header if h and h not in PLAN_UPDATE_COLUMNS]
     if unknown:
-        raise LoadRejected([Problem(name, 1, h, f"unknown column; use {', '.join(PLAN_UPDATE_COLUMNS)}") for h in unknown])
+        raise LoadRejected(
+            [Problem(name, 1, h, f"unknown column; use {', '.join(PLAN_UPDATE_COLUMNS)}") for h in unknown]
+        )
     latest = reader.plan_as_of("plan_actions", "latest", authority)
     if latest.empty:
         raise LoadRejected([Problem(name, None, None, "no improvement plan is loaded to update")])
@@ -681,8 +920,13 @@ def load_plan_update(db_path: Path, path: Path | str, authority: str | None = No
         if ref in updated:
             problems.append(Problem(name, lineno, "action_ref", f"{ref} is given twice"))
             continue
-        merged = {**current[ref], "vintage": vintage_id, "source_file": name, "source_line": lineno,
-                  **{k: v for k, v in cells.items() if k != "action_ref" and k in header}}
+        merged = {
+            **current[ref],
+            "vintage": vintage_id,
+            "source_file": name,
+            "source_line": lineno,
+            **{k: v for k, v in cells.items() if k != "action_ref" and k in header},
+        }
         for col in ("start_month", "end_month"):
             merged[col] = merged[col].date() if hasattr(merged[col], "date") else (merged[col] or None)
         try:
@@ -696,9 +940,22 @@ def load_plan_update(db_path: Path, path: Path | str, authority: str | None = No
     if problems:
         raise LoadRejected(problems)
     actions = [updated.get(ref, {**row, "vintage": vintage_id}) for ref, row in current.items()]
-    measures = reader.plan_as_of("plan_measures", "latest", authority).drop(columns=["label"]).assign(vintage=vintage_id)
-    vintage = {"vintage": vintage_id, "label": label or f"Plan update from {name}, {now:%d %b %Y %H:%M}",
-               "published": now.date(), "source_file": name,
-               "as_of_note": f"BRAG/commentary for {len(updated)} improvement-plan actions"}
-    return lifecycle.commit(db_path, "plan", vintage, {"plan_actions": pd.DataFrame(actions), "plan_measures": measures},
-                            user or lifecycle.cli_user(), name, hashlib.sha256(path.read_bytes()).hexdigest())
+    measures = (
+        reader.plan_as_of("plan_measures", "latest", authority).drop(columns=["label"]).assign(vintage=vintage_id)
+    )
+    vintage = {
+        "vintage": vintage_id,
+        "label": label or f"Plan update from {name}, {now:%d %b %Y %H:%M}",
+        "published": now.date(),
+        "source_file": name,
+        "as_of_note": f"BRAG/commentary for {len(updated)} improvement-plan actions",
+    }
+    return lifecycle.commit(
+        db_path,
+        "plan",
+        vintage,
+        {"plan_actions": pd.DataFrame(actions), "plan_measures": measures},
+        user or lifecycle.cli_user(),
+        name,
+        hashlib.sha256(path.read_bytes()).hexdigest(),
+    )

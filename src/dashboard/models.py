@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import Enum
-from typing import Annotated, Optional
+from typing import Annotated
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
-
 
 from .periods import parse_period
 
@@ -56,9 +55,9 @@ STATUS_WORDS = {
 
 # A month printed as "Sep-23" or "2023-09" -> 2023-09-01; a blank CSV cell -> None (never zero).
 Month = Annotated[dt.date, BeforeValidator(parse_period)]
-BlankFloat = Annotated[Optional[float], BeforeValidator(lambda v: None if v == "" else v)]
-BlankInt = Annotated[Optional[int], BeforeValidator(lambda v: None if v == "" else v)]
-BlankMonth = Annotated[Optional[dt.date], BeforeValidator(lambda v: None if v in ("", None) else parse_period(v))]
+BlankFloat = Annotated[float | None, BeforeValidator(lambda v: None if v == "" else v)]
+BlankInt = Annotated[int | None, BeforeValidator(lambda v: None if v == "" else v)]
+BlankMonth = Annotated[dt.date | None, BeforeValidator(lambda v: None if v in ("", None) else parse_period(v))]
 
 
 class _Row(BaseModel):
@@ -91,7 +90,7 @@ class Indicator(_Row):
     polarity: Polarity
     frequency: Frequency
     count_type: str = ""
-    amber_tolerance: Optional[float] = Field(default=None, ge=0)
+    amber_tolerance: float | None = Field(default=None, ge=0)
     headline: bool = False
     definition_note: str = ""
     sort_order: int
@@ -111,7 +110,7 @@ class Indicator(_Row):
 
     @field_validator("spc_baseline_points")
     @classmethod
-    def _baseline(cls, v: Optional[int]) -> Optional[int]:
+    def _baseline(cls, v: int | None) -> int | None:
         if v is not None and v < 12:
             raise ValueError("a fixed SPC baseline needs at least 12 points")
         return v
@@ -151,7 +150,6 @@ class _Cell(_Row):
     source_file: str = ""
     source_line: BlankInt = None
 
-
     @model_validator(mode="after")
     def _value_matches_status(self):
         if self.status == Status.value.value and self.value is None:
@@ -170,7 +168,6 @@ class Observation(_Cell):
     period: Month
 
 
-
 class WeeklyObservation(_Cell):
     week_ending: dt.date
 
@@ -185,7 +182,6 @@ class Baseline(_Row):
     note: str = ""
     source_file: str
     source_line: int
-
 
 
 class TargetRow(_Row):
@@ -222,7 +218,6 @@ class PrintedRating(_Row):
     source_line: int
 
 
-
 class IndicatorName(_Row):
     ref: str
     vintage: str
@@ -241,8 +236,6 @@ class Commentary(_Row):
     source_file: str = ""
     source_line: BlankInt = None
     source_last_line: BlankInt = None
-
-
 
 
 BRAG_WORDS = ("Blue", "Red", "Amber", "Green")
@@ -269,8 +262,8 @@ class PlanAction(_Row):
     action: str = Field(min_length=3)
     how_we_will_know: str = ""
     lead: str = ""
-    start_month: Optional[Month] = None
-    end_month: Optional[Month] = None
+    start_month: Month | None = None
+    end_month: Month | None = None
     children_will_say: str = ""
     action_brag: Brag = ""
     impact_brag: Brag = ""

@@ -45,10 +45,13 @@ def panel_table(sc: pd.DataFrame, month: dt.date, years: dict[str, str]) -> pd.D
     previous year, target, comparators with their year, SPC and the reason for the rating."""
     rows = pd.DataFrame({"Ref": sc["ref"].values, "Indicator": sc["indicator"].values})
     for m in window(month)[:-1]:
-        rows[label(m)] = [shown(v, s, u) if s != "missing" or pd.notna(v) else ""
-                          for v, s, u in zip(sc[f"m_{m.isoformat()}"], sc[f"s_{m.isoformat()}"], sc["unit"])]
-    rows[current_header(month)] = [shown(v, s, u) + (" †" if r else "")
-                                   for v, s, u, r in zip(sc["value"], sc["status"], sc["unit"], sc["revised"])]
+        rows[label(m)] = [
+            shown(v, s, u) if s != "missing" or pd.notna(v) else ""
+            for v, s, u in zip(sc[f"m_{m.isoformat()}"], sc[f"s_{m.isoformat()}"], sc["unit"])
+        ]
+    rows[current_header(month)] = [
+        shown(v, s, u) + (" †" if r else "") for v, s, u, r in zip(sc["value"], sc["status"], sc["unit"], sc["revised"])
+    ]
     rows["RAG"] = sc["rag"].map(rag_label).values
     if "printed_rag" in sc and (sc["printed_rag"] != "").any():  # only where the pack in view printed ratings
         rows["As printed"] = [rag_label(p) if p else "not printed" for p in sc["printed_rag"]]
@@ -56,8 +59,10 @@ def panel_table(sc: pd.DataFrame, month: dt.date, years: dict[str, str]) -> pd.D
     if "printed_direction" in sc and (sc["printed_direction"] != "").any():
         rows["Arrow as printed"] = sc["printed_direction"].replace("", "–").values
     prev, common = previous_year_header(sc)
-    rows[prev] = [fmt_value(v, u) + (f" ({b})" if b and b != common else "") if pd.notna(v) else ""
-                  for v, u, b in zip(sc["previous_year"], sc["unit"], sc["previous_year_basis"])]
+    rows[prev] = [
+        fmt_value(v, u) + (f" ({b})" if b and b != common else "") if pd.notna(v) else ""
+        for v, u, b in zip(sc["previous_year"], sc["unit"], sc["previous_year_basis"])
+    ]
     rows["Target"] = sc["target_text"].fillna("").values
     for c, header in comparator_headers(years).items():
         rows[header] = [fmt_number(v, u) for v, u in zip(sc[c], sc["unit"])]

@@ -9,8 +9,11 @@ EARLIEST_START = dt.date(2000, 1, 1)  # no month, target or comparator of this s
 
 _MON = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 # Every spelling of a month an analyst types: "Sep", "Sept", "September" (not "Febuary": a typo is refused).
-_MONTH_WORDS = {**{m.lower(): i for i, m in enumerate(_MON)},
-                **{dt.date(2000, i + 1, 1).strftime("%B").lower(): i for i in range(12)}, "sept": 8}
+_MONTH_WORDS = {
+    **{m.lower(): i for i, m in enumerate(_MON)},
+    **{dt.date(2000, i + 1, 1).strftime("%B").lower(): i for i in range(12)},
+    "sept": 8,
+}
 _WORDY = re.compile(r"^(?P<mon>[A-Za-z]+)\.?(?:[-\s/']+)(?P<yy>\d{2}|\d{4})$")
 _ISO = re.compile(r"^(?P<y>\d{4})-(?P<m>\d{1,2})(-01)?$")
 _SLASH = re.compile(r"^(?P<m>\d{1,2})/(?P<y>\d{4})$")

@@ -25,12 +25,33 @@ from .loader import LoadRejected, Problem, Table, _cell, _check_value, _read_tab
 from .models import Comparator, TargetRow
 from .periods import EARLIEST_START, financial_year_label, iso, parse_start
 
-TARGET_COLUMNS = {"ref": "ref", "target": "target", "tolerance": "tolerance", "from": "from",
-                  "applies_from": "from", "applies from": "from", "authority": "authority"}
-COMPARATOR_COLUMNS = {"ref": "ref", "comparator": "comparator", "value": "value", "year": "year",
-                      "source": "source", "authority": "authority"}
-COMPARATOR_NAMES = {"gm": "gm", "greater manchester": "gm", "nw": "nw", "north west": "nw", "sn": "sn",
-                    "statistical neighbours": "sn", "stat neighbours": "sn", "england": "england"}
+TARGET_COLUMNS = {
+    "ref": "ref",
+    "target": "target",
+    "tolerance": "tolerance",
+    "from": "from",
+    "applies_from": "from",
+    "applies from": "from",
+    "authority": "authority",
+}
+COMPARATOR_COLUMNS = {
+    "ref": "ref",
+    "comparator": "comparator",
+    "value": "value",
+    "year": "year",
+    "source": "source",
+    "authority": "authority",
+}
+COMPARATOR_NAMES = {
+    "gm": "gm",
+    "greater manchester": "gm",
+    "nw": "nw",
+    "north west": "nw",
+    "sn": "sn",
+    "statistical neighbours": "sn",
+    "stat neighbours": "sn",
+    "england": "england",
+}
 _YEAR = re.compile(r"^(\d{4})/(\d{2})$|^(\d{4})$")
 MAX_YEARS_AHEAD = 5
 
@@ -49,8 +70,9 @@ class ReferenceUpload:
         return not self.problems and bool(self.rows)
 
 
-def _header(table: Table, allowed: dict[str, str], required: tuple[str, ...],
-            problems: list[Problem]) -> dict[str, int] | None:
+def _header(
+    table: Table, allowed: dict[str, str], required: tuple[str, ...], problems: list[Problem]
+) -> dict[str, int] | None:
     idx: dict[str, int] = {}
     name, first = table.where, table.header_row
     for i, raw in enumerate(table.rows[0]):
@@ -58,7 +80,11 @@ def _header(table: Table, allowed: dict[str, str], required: tuple[str, ...],
         if not h:
             continue
         if h not in allowed:
-            problems.append(Problem(name, first, str(raw).strip(), "unknown column; use " + ", ".join(dict.fromkeys(allowed.values()))))
+            problems.append(
+                Problem(
+                    name, first, str(raw).strip(), "unknown column; use " + ", ".join(dict.fromkeys(allowed.values()))
+                )
+            )
         elif allowed[h] in idx:
             problems.append(Problem(name, first, str(raw).strip(), "this column appears more than once"))
         else:
@@ -125,15 +151,22 @@ def _validated(model, row: dict, name: str, n: int, problems: list[Problem]) -> 
         return model.model_validate(row).model_dump(mode="python")
     except ValidationError as exc:
         for err in exc.errors():
-            problems.append(Problem(name, n, ".".join(str(p) for p in err["loc"]) or None,
-                                    err["msg"].removeprefix("Value error, ")))
+            problems.append(
+                Problem(name, n, ".".join(str(p) for p in err["loc"]) or None, err["msg"].removeprefix("Value error, "))
+            )
         return None
 
 
 # ---------------------------------------------------------------- targets
 
-def parse_targets(path: Path | str, reader: store.ReadOnlyStore, default_authority: str,
-                  display_name: str | None = None, sheet: str | None = None) -> ReferenceUpload:
+
+def parse_targets(
+    path: Path | str,
+    reader: store.ReadOnlyStore,
+    default_authority: str,
+    display_name: str | None = None,
+    sheet: str | None = None,
+) -> ReferenceUpload:
     path = Path(path)
     name = display_name or path.name
     upload, rows, idx = _read(path, name, "targets", TARGET_COLUMNS, ("ref", "target"), sheet)
@@ -175,23 +208,44 @@ def parse_targets(path: Path | str, reader: store.ReadOnlyStore, default_authori
             try:
                 start = parse_start(raw_start)
             except ValueError as exc:
-                problems.append(Problem(name, n, "from", f"{exc}; use a financial year such as 2024/25 or a month "
-                                        "such as Apr-24"))
+                problems.append(
+                    Problem(name, n, "from", f"{exc}; use a financial year such as 2024/25 or a month such as Apr-24")
+                )
                 continue
             if not EARLIEST_START <= start <= latest_start:
-                problems.append(Problem(name, n, "from", f"{iso(start)} is not a plausible start (from "
-                                        f"{iso(EARLIEST_START)} to {iso(latest_start)})"))
+                problems.append(
+                    Problem(
+                        name,
+                        n,
+                        "from",
+                        f"{iso(start)} is not a plausible start (from {iso(EARLIEST_START)} to {iso(latest_start)})",
+                    )
+                )
                 continue
         key = (authority, ref, start)
         if key in seen:
             when = f"from {iso(start)}" if start else "from the start"
-            problems.append(Problem(name, n, "from", f"overlapping periods: {ref} already has a target {when} on "
-                                    f"row {seen[key]}"))
+            problems.append(
+                Problem(name, n, "from", f"overlapping periods: {ref} already has a target {when} on row {seen[key]}")
+            )
             continue
         seen[key] = n
-        row = _validated(TargetRow, {"authority": authority, "ref": ref, "vintage": "pending", "target_text": text,
-                                     "source_file": name, "source_line": n, "applies_from": start,
-                                     "tolerance": tolerance}, name, n, problems)
+        row = _validated(
+            TargetRow,
+            {
+                "authority": authority,
+                "ref": ref,
+                "vintage": "pending",
+                "target_text": text,
+                "source_file": name,
+                "source_line": n,
+                "applies_from": start,
+                "tolerance": tolerance,
+            },
+            name,
+            n,
+            problems,
+        )
         if row and authority:
             upload.rows.append(row)
     return _finish(upload, name, lambda: _target_changes(upload.rows, reader, catalogue))
@@ -202,18 +256,28 @@ def _target_changes(rows: list[dict], reader: store.ReadOnlyStore, catalogue: di
     current = {a: reader.targets_as_of("latest", a) for a in {r["authority"] for r in rows}}
     for r in rows:
         month = r["applies_from"] or dt.date.today().replace(day=1)
-        now = in_force(current[r["authority"]].query("ref == @r['ref']"), month) if not current[r["authority"]].empty \
+        now = (
+            in_force(current[r["authority"]].query("ref == @r['ref']"), month)
+            if not current[r["authority"]].empty
             else pd.DataFrame()
-        out.append({"Ref": r["ref"], "Indicator": catalogue[r["ref"]]["name"],
-                    "From": financial_year_label(r["applies_from"]) if r["applies_from"] and r["applies_from"].month == 4
-                    else (iso(r["applies_from"]) if r["applies_from"] else "the start"),
-                    "Target now": (now["target_text"].iloc[0] or "none") if not now.empty else "none",
-                    "New target": r["target_text"] or "none (target withdrawn)",
-                    "Tolerance": "" if r["tolerance"] is None else f"{r['tolerance']:g}"})
+        )
+        out.append(
+            {
+                "Ref": r["ref"],
+                "Indicator": catalogue[r["ref"]]["name"],
+                "From": financial_year_label(r["applies_from"])
+                if r["applies_from"] and r["applies_from"].month == 4
+                else (iso(r["applies_from"]) if r["applies_from"] else "the start"),
+                "Target now": (now["target_text"].iloc[0] or "none") if not now.empty else "none",
+                "New target": r["target_text"] or "none (target withdrawn)",
+                "Tolerance": "" if r["tolerance"] is None else f"{r['tolerance']:g}",
+            }
+        )
     return pd.DataFrame(out)
 
 
 # ---------------------------------------------------------------- comparators
+
 
 def _year_ok(text: str) -> bool:
     m = _YEAR.match(text)
@@ -225,12 +289,18 @@ def _year_ok(text: str) -> bool:
     return second == (first + 1) % 100 and EARLIEST_START.year <= first <= dt.date.today().year
 
 
-def parse_comparators(path: Path | str, reader: store.ReadOnlyStore, default_authority: str,
-                      display_name: str | None = None, sheet: str | None = None) -> ReferenceUpload:
+def parse_comparators(
+    path: Path | str,
+    reader: store.ReadOnlyStore,
+    default_authority: str,
+    display_name: str | None = None,
+    sheet: str | None = None,
+) -> ReferenceUpload:
     path = Path(path)
     name = display_name or path.name
-    upload, rows, idx = _read(path, name, "comparators", COMPARATOR_COLUMNS, ("ref", "comparator", "value", "year"),
-                              sheet)
+    upload, rows, idx = _read(
+        path, name, "comparators", COMPARATOR_COLUMNS, ("ref", "comparator", "value", "year"), sheet
+    )
     if idx is None:
         return upload
     catalogue = catalogue_of(reader)
@@ -242,7 +312,9 @@ def parse_comparators(path: Path | str, reader: store.ReadOnlyStore, default_aut
         authority = _authority(cells, idx, default_authority, authorities, name, n, problems)
         which = COMPARATOR_NAMES.get(str(cells[idx["comparator"]]).strip().lower())
         if which is None:
-            problems.append(Problem(name, n, "comparator", f"{cells[idx['comparator']]!r} is not gm, nw, sn or england"))
+            problems.append(
+                Problem(name, n, "comparator", f"{cells[idx['comparator']]!r} is not gm, nw, sn or england")
+            )
             continue
         value, status, err = _cell(cells[idx["value"]], meta["unit"])
         if err or value is None:
@@ -254,8 +326,14 @@ def parse_comparators(path: Path | str, reader: store.ReadOnlyStore, default_aut
             continue
         year = str(cells[idx["year"]]).strip()
         if not _year_ok(year):
-            problems.append(Problem(name, n, "year", f"{year!r} is not a published year such as 2022/23 (from "
-                                    f"{EARLIEST_START.year} to this year)"))
+            problems.append(
+                Problem(
+                    name,
+                    n,
+                    "year",
+                    f"{year!r} is not a published year such as 2022/23 (from {EARLIEST_START.year} to this year)",
+                )
+            )
             continue
         key = (authority, ref, which, year)
         if key in seen:
@@ -263,9 +341,23 @@ def parse_comparators(path: Path | str, reader: store.ReadOnlyStore, default_aut
             continue
         seen[key] = n
         source = str(cells[idx["source"]]).strip() if "source" in idx else ""
-        row = _validated(Comparator, {"authority": authority, "ref": ref, "vintage": "pending", "comparator": which,
-                                      "value": value, "year": year, "source_file": name, "source_line": n,
-                                      "source": source}, name, n, problems)
+        row = _validated(
+            Comparator,
+            {
+                "authority": authority,
+                "ref": ref,
+                "vintage": "pending",
+                "comparator": which,
+                "value": value,
+                "year": year,
+                "source_file": name,
+                "source_line": n,
+                "source": source,
+            },
+            name,
+            n,
+            problems,
+        )
         if row and authority:
             upload.rows.append(row)
     return _finish(upload, name, lambda: _comparator_changes(upload.rows, reader, catalogue))
@@ -279,13 +371,21 @@ def _comparator_changes(rows: list[dict], reader: store.ReadOnlyStore, catalogue
         now = now[(now["ref"] == r["ref"]) & (now["comparator"] == r["comparator"])] if not now.empty else now
         had = f"{now['value'].iloc[0]:g} ({now['year'].iloc[0] or 'no year'})" if not now.empty else "none"
         newer = now.empty or r["year"] >= (now["year"].iloc[0] or "")
-        out.append({"Ref": r["ref"], "Indicator": catalogue[r["ref"]]["name"], "Comparator": r["comparator"],
-                    "Shown now": had, "Loaded": f"{r['value']:g} ({r['year']})",
-                    "Effect": "replaces what is shown" if newer else "kept as history: an older year than shown"})
+        out.append(
+            {
+                "Ref": r["ref"],
+                "Indicator": catalogue[r["ref"]]["name"],
+                "Comparator": r["comparator"],
+                "Shown now": had,
+                "Loaded": f"{r['value']:g} ({r['year']})",
+                "Effect": "replaces what is shown" if newer else "kept as history: an older year than shown",
+            }
+        )
     return pd.DataFrame(out)
 
 
 # ---------------------------------------------------------------- publishing
+
 
 def publish(db_path: Path, upload: ReferenceUpload, label: str | None = None, user: str = "") -> str:
     if not upload.ok:
@@ -293,19 +393,37 @@ def publish(db_path: Path, upload: ReferenceUpload, label: str | None = None, us
     now = dt.datetime.now()
     vintage_id = lifecycle.new_vintage_id(upload.kind, now)
     what = "Targets" if upload.kind == "targets" else "Comparators"
-    vintage = {"vintage": vintage_id, "label": label or f"{what} from {upload.file}, {now:%d %b %Y %H:%M}",
-               "published": now.date(), "source_file": upload.file,
-               "as_of_note": f"{len(upload.rows)} {upload.kind} loaded"}
+    vintage = {
+        "vintage": vintage_id,
+        "label": label or f"{what} from {upload.file}, {now:%d %b %Y %H:%M}",
+        "published": now.date(),
+        "source_file": upload.file,
+        "as_of_note": f"{len(upload.rows)} {upload.kind} loaded",
+    }
     frame = pd.DataFrame([{**r, "vintage": vintage_id} for r in upload.rows])
-    return lifecycle.commit(db_path, upload.kind, vintage, {upload.kind: frame}, user or lifecycle.cli_user(),
-                            upload.file, upload.source_sha256)
+    return lifecycle.commit(
+        db_path,
+        upload.kind,
+        vintage,
+        {upload.kind: frame},
+        user or lifecycle.cli_user(),
+        upload.file,
+        upload.source_sha256,
+    )
 
 
 PARSERS = {"targets": parse_targets, "comparators": parse_comparators}
 
 
-def load(kind: str, db_path: Path, path: Path | str, authority: str | None = None, label: str | None = None,
-         user: str = "", sheet: str | None = None) -> tuple[str, ReferenceUpload]:
+def load(
+    kind: str,
+    db_path: Path,
+    path: Path | str,
+    authority: str | None = None,
+    label: str | None = None,
+    user: str = "",
+    sheet: str | None = None,
+) -> tuple[str, ReferenceUpload]:
     """Validate and publish a targets or comparators file; raises LoadRejected (nothing written) on any problem."""
     reader = store.ReadOnlyStore(db_path)
     default = authority or sorted(set(reader.table("authorities")["authority"]))[0]

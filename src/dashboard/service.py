@@ -8,7 +8,8 @@ from dataclasses import replace
 
 import pandas as pd
 
-from .engine import derived, draft as draft_engine, quality, scorecard
+from .engine import derived, quality, scorecard
+from .engine import draft as draft_engine
 from .store import ReadOnlyStore
 
 
@@ -16,7 +17,9 @@ def default_authority(reader: ReadOnlyStore) -> str:
     return str(reader.table("authorities")["authority"].iloc[0])
 
 
-def inputs(reader: ReadOnlyStore, vintage: str | None, authority: str, refs: list[str] | None = None) -> scorecard.Inputs:
+def inputs(
+    reader: ReadOnlyStore, vintage: str | None, authority: str, refs: list[str] | None = None
+) -> scorecard.Inputs:
     """The engine's frames as of the vintage; with refs, only those indicators (each is judged on its own)."""
     revised = reader.revised_as_of(vintage, authority)
     indicators = reader.table("indicators")
@@ -33,19 +36,27 @@ def inputs(reader: ReadOnlyStore, vintage: str | None, authority: str, refs: lis
     )
 
 
-def build_scorecard(reader: ReadOnlyStore, month: dt.date, vintage: str | None = None, authority: str | None = None,
-                    areas: list[str] | None = None) -> pd.DataFrame:
+def build_scorecard(
+    reader: ReadOnlyStore,
+    month: dt.date,
+    vintage: str | None = None,
+    authority: str | None = None,
+    areas: list[str] | None = None,
+) -> pd.DataFrame:
     authority = authority or default_authority(reader)
     return scorecard.build(inputs(reader, vintage, authority), month, areas)
 
 
-def derived_figures(reader: ReadOnlyStore, month: dt.date, vintage: str | None = None,
-                    authority: str | None = None) -> pd.DataFrame:
+def derived_figures(
+    reader: ReadOnlyStore, month: dt.date, vintage: str | None = None, authority: str | None = None
+) -> pd.DataFrame:
     authority = authority or default_authority(reader)
     auth = reader.table("authorities").set_index("authority")
     obs = reader.observations_as_of(vintage, authority, until=month)
     obs["period"] = pd.to_datetime(obs["period"]).dt.date
-    return derived.derived_for_month(obs, reader.table("indicators"), month, float(auth.loc[authority, "population_0_17"]))
+    return derived.derived_for_month(
+        obs, reader.table("indicators"), month, float(auth.loc[authority, "population_0_17"])
+    )
 
 
 def revisions_with_impact(reader: ReadOnlyStore, authority: str | None = None) -> pd.DataFrame:
@@ -58,8 +69,12 @@ def revisions_with_impact(reader: ReadOnlyStore, authority: str | None = None) -
     # Only the revised refs are judged (a rating depends on its own indicator alone): the Revisions page's
     # first view at national scale went from rebuilding every scorecard to a few rows each.
     refs_at = rev.groupby("period")["ref"].agg(lambda r: sorted(set(r))).to_dict()
-    vintages = pd.concat([rev[["old_vintage", "ref"]].rename(columns={"old_vintage": "vintage"}),
-                          rev[["new_vintage", "ref"]].rename(columns={"new_vintage": "vintage"})])
+    vintages = pd.concat(
+        [
+            rev[["old_vintage", "ref"]].rename(columns={"old_vintage": "vintage"}),
+            rev[["new_vintage", "ref"]].rename(columns={"new_vintage": "vintage"}),
+        ]
+    )
     refs_in = vintages.groupby("vintage")["ref"].agg(lambda r: sorted(set(r))).to_dict()
     pairs = set(zip(rev["period"], rev["old_vintage"])) | set(zip(rev["period"], rev["new_vintage"]))
     frames: dict[str, scorecard.Inputs] = {}
@@ -75,7 +90,8 @@ def revisions_with_impact(reader: ReadOnlyStore, authority: str | None = None) -
 
 
 def printed_vs_calculated(reader: ReadOnlyStore, authority: str | None = None) -> pd.DataFrame:
-    """For every pack that printed RAG ratings, each printed rating beside the one calculated from that pack's figures."""
+    """For every pack that printed RAG ratings, each printed rating beside the one calculated from that
+    pack's figures."""
     authority = authority or default_authority(reader)
     printed = reader.printed_ratings(authority)
     printed = printed[printed["rag"] != ""]
@@ -102,9 +118,15 @@ def revisions_since_last_pack(reader: ReadOnlyStore, vintage: str | None, author
     return rev.reset_index(drop=True)
 
 
-def draft(reader: ReadOnlyStore, month: dt.date, area: str, vintage: str | None = None,
-          authority: str | None = None, sc: pd.DataFrame | None = None,
-          observations: pd.DataFrame | None = None) -> draft_engine.Draft:
+def draft(
+    reader: ReadOnlyStore,
+    month: dt.date,
+    area: str,
+    vintage: str | None = None,
+    authority: str | None = None,
+    sc: pd.DataFrame | None = None,
+    observations: pd.DataFrame | None = None,
+) -> draft_engine.Draft:
     """The area's month as a draft commentary, from the engine's results only. The app passes the month's
     scorecard and the vintage's observations it already holds; the CLI lets them be read here."""
     authority = authority or default_authority(reader)
@@ -125,8 +147,9 @@ def draft(reader: ReadOnlyStore, month: dt.date, area: str, vintage: str | None 
     return draft_engine.draft(sc, month, areas.loc[area, "short_title"], history, revised)
 
 
-def stale_commentary(reader: ReadOnlyStore, text: str, area: str, vintage: str | None = None,
-                     authority: str | None = None) -> list[tuple[str, str]]:
+def stale_commentary(
+    reader: ReadOnlyStore, text: str, area: str, vintage: str | None = None, authority: str | None = None
+) -> list[tuple[str, str]]:
     """Sentences of published commentary that quote a figure which has since been revised (or was already out of
     date when written): the figure as it stands in the view is what counts."""
     authority = authority or default_authority(reader)
@@ -139,5 +162,6 @@ def stale_commentary(reader: ReadOnlyStore, text: str, area: str, vintage: str |
     rev["period"] = pd.to_datetime(rev["period"]).dt.date
     ind = reader.table("indicators")
     ind = ind[ind["area"] == area]
-    return draft_engine.stale_sentences(text, draft_engine.revised_cells(rev), list(ind["ref"]),
-                                        dict(zip(ind["ref"], ind["unit"])))
+    return draft_engine.stale_sentences(
+        text, draft_engine.revised_cells(rev), list(ind["ref"]), dict(zip(ind["ref"], ind["unit"]))
+    )

@@ -13,8 +13,8 @@ import os
 import shutil
 import tempfile
 import threading
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 import duckdb
 import pandas as pd
@@ -24,39 +24,67 @@ DEFAULT_DB = Path("data/dashboard.duckdb")
 # Table name -> column DDL. Order matters for inserts from frames.
 TABLES: dict[str, str] = {
     "authorities": "authority VARCHAR PRIMARY KEY, name VARCHAR, population_0_17 INTEGER, population_note VARCHAR",
-    "areas": ("area VARCHAR PRIMARY KEY, title VARCHAR, short_title VARCHAR, ref_prefix VARCHAR, head_of_service VARCHAR,"
-              " head_role VARCHAR, head_source VARCHAR, sort_order INTEGER"),
-    "indicators": ("ref VARCHAR PRIMARY KEY, area VARCHAR, name VARCHAR, unit VARCHAR, polarity VARCHAR, frequency VARCHAR,"
-                   " count_type VARCHAR, amber_tolerance DOUBLE, headline BOOLEAN, definition_note VARCHAR, sort_order INTEGER,"
-                   " spc_rebase VARCHAR, spc_rebase_note VARCHAR, spc_baseline_points INTEGER"),
-    "vintages": ("vintage VARCHAR PRIMARY KEY, label VARCHAR, published DATE, source_file VARCHAR, kind VARCHAR,"
-                 " as_of_note VARCHAR, seq INTEGER, loaded_at TIMESTAMP, loaded_by VARCHAR"),
-    "indicator_names": ("ref VARCHAR, vintage VARCHAR, name_as_printed VARCHAR, name_damaged BOOLEAN, source_file VARCHAR,"
-                        " source_line INTEGER"),
-    "observations": ("authority VARCHAR, ref VARCHAR, period DATE, vintage VARCHAR, value DOUBLE, status VARCHAR,"
-                     " note VARCHAR, source_file VARCHAR, source_line INTEGER"),
-    "weekly": ("authority VARCHAR, ref VARCHAR, week_ending DATE, vintage VARCHAR, value DOUBLE, status VARCHAR,"
-               " note VARCHAR, source_file VARCHAR, source_line INTEGER"),
-    "baselines": ("authority VARCHAR, ref VARCHAR, vintage VARCHAR, basis VARCHAR, value DOUBLE, status VARCHAR,"
-                  " note VARCHAR, source_file VARCHAR, source_line INTEGER"),
+    "areas": (
+        "area VARCHAR PRIMARY KEY, title VARCHAR, short_title VARCHAR, ref_prefix VARCHAR, head_of_service VARCHAR,"
+        " head_role VARCHAR, head_source VARCHAR, sort_order INTEGER"
+    ),
+    "indicators": (
+        "ref VARCHAR PRIMARY KEY, area VARCHAR, name VARCHAR, unit VARCHAR, polarity VARCHAR, frequency VARCHAR,"
+        " count_type VARCHAR, amber_tolerance DOUBLE, headline BOOLEAN, definition_note VARCHAR, sort_order INTEGER,"
+        " spc_rebase VARCHAR, spc_rebase_note VARCHAR, spc_baseline_points INTEGER"
+    ),
+    "vintages": (
+        "vintage VARCHAR PRIMARY KEY, label VARCHAR, published DATE, source_file VARCHAR, kind VARCHAR,"
+        " as_of_note VARCHAR, seq INTEGER, loaded_at TIMESTAMP, loaded_by VARCHAR"
+    ),
+    "indicator_names": (
+        "ref VARCHAR, vintage VARCHAR, name_as_printed VARCHAR, name_damaged BOOLEAN, source_file VARCHAR,"
+        " source_line INTEGER"
+    ),
+    "observations": (
+        "authority VARCHAR, ref VARCHAR, period DATE, vintage VARCHAR, value DOUBLE, status VARCHAR,"
+        " note VARCHAR, source_file VARCHAR, source_line INTEGER"
+    ),
+    "weekly": (
+        "authority VARCHAR, ref VARCHAR, week_ending DATE, vintage VARCHAR, value DOUBLE, status VARCHAR,"
+        " note VARCHAR, source_file VARCHAR, source_line INTEGER"
+    ),
+    "baselines": (
+        "authority VARCHAR, ref VARCHAR, vintage VARCHAR, basis VARCHAR, value DOUBLE, status VARCHAR,"
+        " note VARCHAR, source_file VARCHAR, source_line INTEGER"
+    ),
     # applies_from: the first month a target rates (NULL: every month, as the packs print it); tolerance
     # overrides the indicator's Amber tolerance for that target.
-    "targets": ("authority VARCHAR, ref VARCHAR, vintage VARCHAR, target_text VARCHAR, source_file VARCHAR,"
-                " source_line INTEGER, applies_from DATE, tolerance DOUBLE"),
-    "comparators": ("authority VARCHAR, ref VARCHAR, vintage VARCHAR, comparator VARCHAR, value DOUBLE, year VARCHAR,"
-                    " source_file VARCHAR, source_line INTEGER, source VARCHAR"),
-    "printed_ratings": ("authority VARCHAR, ref VARCHAR, vintage VARCHAR, period DATE, rag VARCHAR, direction VARCHAR,"
-                        " source_file VARCHAR, source_line INTEGER"),
-    "commentary": ("authority VARCHAR, area VARCHAR, period DATE, vintage VARCHAR, text VARCHAR, source_file VARCHAR,"
-                   " source_line INTEGER, source_last_line INTEGER"),
-    "plan_priorities": "priority VARCHAR, name VARCHAR, aim VARCHAR, lead VARCHAR, source_file VARCHAR, source_line INTEGER",
-    "plan_actions": ("authority VARCHAR, vintage VARCHAR, action_ref VARCHAR, priority VARCHAR, section VARCHAR,"
-                     " action VARCHAR, how_we_will_know VARCHAR, lead VARCHAR, start_month DATE, end_month DATE,"
-                     " children_will_say VARCHAR, action_brag VARCHAR, impact_brag VARCHAR, commentary VARCHAR,"
-                     " repair_note VARCHAR, source_file VARCHAR, source_line INTEGER"),
-    "plan_measures": ("authority VARCHAR, vintage VARCHAR, focus_area VARCHAR, focus_area_name VARCHAR,"
-                      " action_refs VARCHAR, measure VARCHAR, data_source VARCHAR, status VARCHAR, refs VARCHAR,"
-                      " source_file VARCHAR, source_line INTEGER"),
+    "targets": (
+        "authority VARCHAR, ref VARCHAR, vintage VARCHAR, target_text VARCHAR, source_file VARCHAR,"
+        " source_line INTEGER, applies_from DATE, tolerance DOUBLE"
+    ),
+    "comparators": (
+        "authority VARCHAR, ref VARCHAR, vintage VARCHAR, comparator VARCHAR, value DOUBLE, year VARCHAR,"
+        " source_file VARCHAR, source_line INTEGER, source VARCHAR"
+    ),
+    "printed_ratings": (
+        "authority VARCHAR, ref VARCHAR, vintage VARCHAR, period DATE, rag VARCHAR, direction VARCHAR,"
+        " source_file VARCHAR, source_line INTEGER"
+    ),
+    "commentary": (
+        "authority VARCHAR, area VARCHAR, period DATE, vintage VARCHAR, text VARCHAR, source_file VARCHAR,"
+        " source_line INTEGER, source_last_line INTEGER"
+    ),
+    "plan_priorities": (
+        "priority VARCHAR, name VARCHAR, aim VARCHAR, lead VARCHAR, source_file VARCHAR, source_line INTEGER"
+    ),
+    "plan_actions": (
+        "authority VARCHAR, vintage VARCHAR, action_ref VARCHAR, priority VARCHAR, section VARCHAR,"
+        " action VARCHAR, how_we_will_know VARCHAR, lead VARCHAR, start_month DATE, end_month DATE,"
+        " children_will_say VARCHAR, action_brag VARCHAR, impact_brag VARCHAR, commentary VARCHAR,"
+        " repair_note VARCHAR, source_file VARCHAR, source_line INTEGER"
+    ),
+    "plan_measures": (
+        "authority VARCHAR, vintage VARCHAR, focus_area VARCHAR, focus_area_name VARCHAR,"
+        " action_refs VARCHAR, measure VARCHAR, data_source VARCHAR, status VARCHAR, refs VARCHAR,"
+        " source_file VARCHAR, source_line INTEGER"
+    ),
 }
 # Rows are stored in this order so DuckDB's per-row-group min/max (zone maps) skip every other authority:
 # one council's scorecard reads 2 of 63 row groups at national scale. (An ART index is not used for
@@ -76,6 +104,7 @@ def _allow(table: str) -> str:
 
 
 # ---------------------------------------------------------------- writing
+
 
 def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> None:
     if frame.empty:
@@ -162,8 +191,9 @@ def schema_current(db_path: Path) -> bool:
         return True
     reader = ReadOnlyStore(db_path)
     try:
-        found = reader.query("SELECT table_name, column_name FROM information_schema.columns ORDER BY table_name, "
-                             "ordinal_position")
+        found = reader.query(
+            "SELECT table_name, column_name FROM information_schema.columns ORDER BY table_name, ordinal_position"
+        )
     finally:
         ReadOnlyStore.close_all()
     held = found.groupby("table_name")["column_name"].apply(list).to_dict()
@@ -183,6 +213,7 @@ def publish(db_path: Path, vintage: dict, frames: dict[str, pd.DataFrame]) -> No
 
 # ---------------------------------------------------------------- reading
 
+
 class StoreUnavailable(RuntimeError):
     """The database cannot be read: one sentence saying what, which file and what to do."""
 
@@ -201,8 +232,10 @@ class ReadOnlyStore:
     def __init__(self, db_path: Path | str):
         self.path = str(Path(db_path).resolve())
         if not os.path.exists(self.path) and self.path not in self._open:
-            raise StoreUnavailable(f"No database at {self.path}: run 'make build' (or 'dashboard build'); every "
-                                   "upload is rebuilt from the journal")
+            raise StoreUnavailable(
+                f"No database at {self.path}: run 'make build' (or 'dashboard build'); every "
+                "upload is rebuilt from the journal"
+            )
 
     def _stamp(self) -> tuple[int, int]:
         st = os.stat(self.path)
@@ -229,9 +262,11 @@ class ReadOnlyStore:
             try:
                 con = duckdb.connect(self.path, read_only=True)
             except duckdb.Error as exc:
-                raise StoreUnavailable(f"The database {self.path} cannot be opened ({_first_line(exc)}): it may be "
-                                       "truncated or damaged; run 'make build' to rebuild it from sample_data/ and the "
-                                       "journal") from None
+                raise StoreUnavailable(
+                    f"The database {self.path} cannot be opened ({_first_line(exc)}): it may be "
+                    "truncated or damaged; run 'make build' to rebuild it from sample_data/ and the "
+                    "journal"
+                ) from None
             self._open[self.path] = (stamp, con)
             return con
 
@@ -272,8 +307,13 @@ class ReadOnlyStore:
 
     # -- reference data
     def table(self, name: str) -> pd.DataFrame:
-        order = {"areas": "sort_order", "indicators": "sort_order", "vintages": "seq", "authorities": "authority",
-                 "plan_priorities": "priority"}
+        order = {
+            "areas": "sort_order",
+            "indicators": "sort_order",
+            "vintages": "seq",
+            "authorities": "authority",
+            "plan_priorities": "priority",
+        }
         return self.query(f"SELECT * FROM {_allow(name)} ORDER BY {order.get(name, '1')}")
 
     def vintage_seq(self, vintage: str | None) -> int:
@@ -295,8 +335,9 @@ class ReadOnlyStore:
                                    ORDER BY (o.status <> 'missing') DESC, v.seq DESC) = 1
         ORDER BY o.ref, o.period"""
 
-    def observations_as_of(self, vintage: str | None, authority: str, refs: list[str] | None = None,
-                           until: dt.date | None = None) -> pd.DataFrame:
+    def observations_as_of(
+        self, vintage: str | None, authority: str, refs: list[str] | None = None, until: dt.date | None = None
+    ) -> pd.DataFrame:
         """Each cell as it stood at the vintage: the newest printed figure (a later blank does not erase a figure)."""
         extra, params = "", [self.vintage_seq(vintage), authority]
         if refs is not None:
@@ -313,14 +354,17 @@ class ReadOnlyStore:
             """SELECT o.period, CAST(o.value AS DOUBLE) AS value, o.status, o.vintage, v.label, v.seq, o.note,
                       o.source_file, o.source_line
                FROM observations o JOIN vintages v USING (vintage)
-               WHERE o.authority = ? AND o.ref = ? ORDER BY o.period, v.seq""", [authority, ref])
+               WHERE o.authority = ? AND o.ref = ? ORDER BY o.period, v.seq""",
+            [authority, ref],
+        )
 
     def months(self, vintage: str | None, authority: str) -> list[dt.date]:
         """Months with at least one figure as of the vintage, newest first."""
         df = self.query(
             """SELECT DISTINCT o.period FROM observations o JOIN vintages v USING (vintage)
                WHERE v.seq <= ? AND o.authority = ? AND o.status <> 'missing' ORDER BY o.period DESC""",
-            [self.vintage_seq(vintage), authority])
+            [self.vintage_seq(vintage), authority],
+        )
         return [p.date() if hasattr(p, "date") else p for p in df["period"]]
 
     def month_coverage(self, vintage: str | None, authority: str) -> pd.DataFrame:
@@ -331,21 +375,26 @@ class ReadOnlyStore:
                    WHERE v.seq <= ? AND o.authority = ? AND o.status = 'value'
                    GROUP BY o.ref, o.period)
                SELECT period, count(*) AS figures FROM cells GROUP BY period ORDER BY period DESC""",
-            [self.vintage_seq(vintage), authority])
+            [self.vintage_seq(vintage), authority],
+        )
 
     def week_ending_weekday(self) -> int | None:
         """The weekday (Monday 0) the stored weekly figures end on; None when there are none."""
-        df = self.query("SELECT isodow(week_ending) - 1 AS d, count(*) AS n FROM weekly GROUP BY 1 ORDER BY n DESC LIMIT 1")
+        df = self.query(
+            "SELECT isodow(week_ending) - 1 AS d, count(*) AS n FROM weekly GROUP BY 1 ORDER BY n DESC LIMIT 1"
+        )
         return None if df.empty else int(df["d"].iloc[0])
 
-    def _latest_meta(self, table: str, vintage: str | None, authority: str, key: str,
-                     newest: str = "v.seq DESC") -> pd.DataFrame:
+    def _latest_meta(
+        self, table: str, vintage: str | None, authority: str, key: str, newest: str = "v.seq DESC"
+    ) -> pd.DataFrame:
         cols = ", ".join(f"t.{c}" for c in columns(_allow(table)))
         return self.query(
             f"""SELECT {cols}, v.seq FROM {table} t JOIN vintages v USING (vintage)
                 WHERE v.seq <= ? AND t.authority = ?
                 QUALIFY row_number() OVER (PARTITION BY {key} ORDER BY {newest}) = 1""",
-            [self.vintage_seq(vintage), authority])
+            [self.vintage_seq(vintage), authority],
+        )
 
     def targets_as_of(self, vintage: str | None, authority: str) -> pd.DataFrame:
         """Per ref and start month, the newest target set up to the vintage (the engine picks the month's one)."""
@@ -353,8 +402,9 @@ class ReadOnlyStore:
 
     def comparators_as_of(self, vintage: str | None, authority: str) -> pd.DataFrame:
         """Per ref and comparator, the newest year known at the vintage; for the same year the newest vintage."""
-        return self._latest_meta("comparators", vintage, authority, "t.ref, t.comparator",
-                                 newest="coalesce(t.year, '') DESC, v.seq DESC")
+        return self._latest_meta(
+            "comparators", vintage, authority, "t.ref, t.comparator", newest="coalesce(t.year, '') DESC, v.seq DESC"
+        )
 
     def target_history(self, authority: str, ref: str) -> pd.DataFrame:
         """Every change of target for one indicator (a pack reprinting the same target is not a change),
@@ -367,13 +417,17 @@ class ReadOnlyStore:
                WINDOW w AS (PARTITION BY t.applies_from ORDER BY v.seq)
                QUALIFY lag(t.target_text) OVER w IS DISTINCT FROM t.target_text
                     OR lag(t.tolerance) OVER w IS DISTINCT FROM t.tolerance
-               ORDER BY t.applies_from NULLS FIRST, v.seq""", [authority, ref])
+               ORDER BY t.applies_from NULLS FIRST, v.seq""",
+            [authority, ref],
+        )
 
     def comparator_history(self, authority: str, ref: str) -> pd.DataFrame:
         return self.query(
             """SELECT c.comparator, c.year, CAST(c.value AS DOUBLE) AS value, c.source, c.vintage, v.label, v.seq
                FROM comparators c JOIN vintages v USING (vintage)
-               WHERE c.authority = ? AND c.ref = ? ORDER BY c.comparator, c.year, v.seq""", [authority, ref])
+               WHERE c.authority = ? AND c.ref = ? ORDER BY c.comparator, c.year, v.seq""",
+            [authority, ref],
+        )
 
     def baselines_as_of(self, vintage: str | None, authority: str) -> pd.DataFrame:
         return self._latest_meta("baselines", vintage, authority, "t.ref")
@@ -387,25 +441,32 @@ class ReadOnlyStore:
             """SELECT p.ref, p.period, p.rag, p.direction, p.vintage, v.seq, p.source_file, p.source_line
                FROM printed_ratings p JOIN vintages v USING (vintage)
                WHERE v.seq <= ? AND p.authority = ? ORDER BY p.ref, p.period, v.seq""",
-            [self.vintage_seq(vintage), authority])
+            [self.vintage_seq(vintage), authority],
+        )
 
     def weekly_as_of(self, vintage: str | None, authority: str) -> pd.DataFrame:
         return self.query(
             """SELECT w.ref, w.week_ending, CAST(w.value AS DOUBLE) AS value, w.status, w.vintage
                FROM weekly w JOIN vintages v USING (vintage) WHERE v.seq <= ? AND w.authority = ?
                QUALIFY row_number() OVER (PARTITION BY w.ref, w.week_ending ORDER BY v.seq DESC) = 1
-               ORDER BY w.ref, w.week_ending""", [self.vintage_seq(vintage), authority])
+               ORDER BY w.ref, w.week_ending""",
+            [self.vintage_seq(vintage), authority],
+        )
 
     def commentary_as_of(self, vintage: str | None, authority: str, area: str, period: dt.date) -> pd.DataFrame:
         return self.query(
             """SELECT c.text, c.vintage, v.label, c.source_file, c.source_line FROM commentary c
                JOIN vintages v USING (vintage)
                WHERE v.seq <= ? AND c.authority = ? AND c.area = ? AND c.period = ?
-               ORDER BY v.seq DESC LIMIT 1""", [self.vintage_seq(vintage), authority, area, period])
+               ORDER BY v.seq DESC LIMIT 1""",
+            [self.vintage_seq(vintage), authority, area, period],
+        )
 
     def names(self) -> pd.DataFrame:
         return self.query(
-            """SELECT n.*, v.label, v.seq FROM indicator_names n JOIN vintages v USING (vintage) ORDER BY n.ref, v.seq""")
+            """SELECT n.*, v.label, v.seq FROM indicator_names n JOIN vintages v USING (vintage)
+               ORDER BY n.ref, v.seq"""
+        )
 
     def revisions(self, authority: str) -> pd.DataFrame:
         """Every cell whose figure changed from one vintage to the next that printed it."""
@@ -420,7 +481,9 @@ class ReadOnlyStore:
                    FROM cells WINDOW w AS (PARTITION BY ref, period ORDER BY seq))
                SELECT ref, period, old_vintage, old_label, old_value, vintage AS new_vintage, label AS new_label,
                       value AS new_value, value - old_value AS change
-               FROM paired WHERE old_value IS NOT NULL AND value <> old_value ORDER BY ref, period""", [authority])
+               FROM paired WHERE old_value IS NOT NULL AND value <> old_value ORDER BY ref, period""",
+            [authority],
+        )
 
     def revised_as_of(self, vintage: str | None, authority: str) -> pd.DataFrame:
         """ref, period of every cell whose figure had changed by the vintage in view: the one definition of
@@ -442,13 +505,16 @@ class ReadOnlyStore:
                     WHERE v.seq <= ? AND t.authority = ?)
                 SELECT t.*, v.label FROM {table} t JOIN vintages v USING (vintage), latest
                 WHERE v.seq = latest.seq AND t.authority = ? ORDER BY t.source_file, t.source_line""",
-            [self.vintage_seq(vintage), authority, authority])
+            [self.vintage_seq(vintage), authority, authority],
+        )
 
     def printed_refs(self, authority: str) -> pd.DataFrame:
         """Which refs each vintage printed at least one cell of."""
         return self.query(
             """SELECT DISTINCT o.vintage, o.ref FROM observations o
-               WHERE o.authority = ? AND o.status <> 'missing' ORDER BY o.vintage, o.ref""", [authority])
+               WHERE o.authority = ? AND o.status <> 'missing' ORDER BY o.vintage, o.ref""",
+            [authority],
+        )
 
     def dump(self, all_vintages: bool, authority: str | None = None) -> pd.DataFrame:
         where = "WHERE o.authority = ?" if authority else ""
@@ -481,4 +547,5 @@ class ReadOnlyStore:
     def dump_weekly(self) -> pd.DataFrame:
         return self.query(
             """SELECT w.authority, w.ref, w.week_ending, CAST(w.value AS DOUBLE) AS value, w.status, w.vintage
-               FROM weekly w ORDER BY w.authority, w.ref, w.week_ending, w.vintage""")
+               FROM weekly w ORDER BY w.authority, w.ref, w.week_ending, w.vintage"""
+        )

@@ -54,8 +54,13 @@ def derived_for_month(obs: pd.DataFrame, indicators: pd.DataFrame, month: dt.dat
     grid = month_grid(d, "ref", min(first, fy_start), month)
     out = pd.DataFrame(index=counts["ref"])
     if grid.empty:
-        return out.assign(ytd_total=float("nan"), rolling_12_total=float("nan"), rate_per_10k=float("nan"),
-                          ytd_months=0, rolling_months=0)
+        return out.assign(
+            ytd_total=float("nan"),
+            rolling_12_total=float("nan"),
+            rate_per_10k=float("nan"),
+            ytd_months=0,
+            rolling_months=0,
+        )
     flow_grid = grid[grid.index.isin(flows)]
     out["ytd_total"] = year_to_date(flow_grid)[month] if not flow_grid.empty else float("nan")
     out["rolling_12_total"] = rolling_12(flow_grid)[month] if not flow_grid.empty else float("nan")
@@ -63,6 +68,8 @@ def derived_for_month(obs: pd.DataFrame, indicators: pd.DataFrame, month: dt.dat
     ytd_cols = [c for c in grid.columns if fy_start <= c <= month]
     out["ytd_months"] = grid[ytd_cols].notna().sum(axis=1).reindex(out.index).fillna(0).astype(int)
     out["ytd_months_needed"] = len(ytd_cols)
-    out["rolling_months"] = grid[[c for c in grid.columns if c >= first]].notna().sum(axis=1).reindex(out.index).fillna(0).astype(int)
+    out["rolling_months"] = (
+        grid[[c for c in grid.columns if c >= first]].notna().sum(axis=1).reindex(out.index).fillna(0).astype(int)
+    )
     out.loc[~out.index.isin(flows), ["ytd_total", "rolling_12_total"]] = float("nan")
     return out

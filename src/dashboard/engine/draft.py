@@ -73,38 +73,52 @@ def _opening(sc: pd.DataFrame, area_title: str, month: dt.date) -> Sentence:
     rated = sc[sc["rag"] != "-"]
     counts = rated["rag"].value_counts()
     if rated.empty:
-        return Sentence(f"In {long_label(month)}, none of the {len(sc)} {area_title} indicators with figures is "
-                        "rated: they are activity measures or have no target, comparator or last year's figure.", ())
+        return Sentence(
+            f"In {long_label(month)}, none of the {len(sc)} {area_title} indicators with figures is "
+            "rated: they are activity measures or have no target, comparator or last year's figure.",
+            (),
+        )
     parts = [f"{int(counts.get(k, 0))} {RAG_WORD[k]}" for k in ("G", "A", "R") if counts.get(k, 0)]
     joined = ", ".join(parts[:-1]) + (" and " if len(parts) > 1 else "") + parts[-1]
     verb = "is" if len(rated) == 1 else "are"
-    return Sentence(f"In {long_label(month)}, {len(rated)} of the {len(sc)} {area_title} indicators with figures "
-                    f"{verb} rated: {joined}.", ())
+    return Sentence(
+        f"In {long_label(month)}, {len(rated)} of the {len(sc)} {area_title} indicators with figures "
+        f"{verb} rated: {joined}.",
+        (),
+    )
 
 
 def _exception(row, month: dt.date) -> Sentence:
     core = str(row["rag_reason"]).split(" → ")[0]
     if row["rag"] == "-":
         variation = "unusually high" if row["spc_variation"] == "neutral_high" else "unusually low"
-        return Sentence(f"{_name(row)} was {row['current_text']}, {variation} for this measure by SPC.",
-                        (row["ref"],), ((row["ref"], month, float(row["value"])),))
+        return Sentence(
+            f"{_name(row)} was {row['current_text']}, {variation} for this measure by SPC.",
+            (row["ref"],),
+            ((row["ref"], month, float(row["value"])),),
+        )
     if core.startswith("No target"):
         core = core.split(": ", 1)[1]
     core = core.replace(": ", ", ", 1) if "against a target of" in core else core
-    return Sentence(f"{_name(row)} is {RAG_WORD[row['rag']]}: {core}.", (row["ref"],),
-                    ((row["ref"], month, float(row["value"])),))
+    return Sentence(
+        f"{_name(row)} is {RAG_WORD[row['rag']]}: {core}.", (row["ref"],), ((row["ref"], month, float(row["value"])),)
+    )
 
 
 def _mover(row, month: dt.date) -> Sentence:
     earlier, unit = float(row["prev_month_value"]), row["unit"]
     prev = add_months(month, -1)
-    text = (f"{_name(row)} {_moved(row, earlier)} from {fmt_value(earlier, unit)} in {long_label(prev)} to "
-            f"{fmt_value(row['value'], unit)} in {long_label(month)}")
+    text = (
+        f"{_name(row)} {_moved(row, earlier)} from {fmt_value(earlier, unit)} in {long_label(prev)} to "
+        f"{fmt_value(row['value'], unit)} in {long_label(month)}"
+    )
     figures = [(row["ref"], prev, earlier), (row["ref"], month, float(row["value"]))]
     last_year = row.get("last_year_value")
     if last_year is not None and not pd.isna(last_year) and last_year != row["value"]:
         ly = add_months(month, -12)
-        compared = {"improved": "better", "worsened": "worse", "rose": "higher", "fell": "lower"}[_moved(row, last_year)]
+        compared = {"improved": "better", "worsened": "worse", "rose": "higher", "fell": "lower"}[
+            _moved(row, last_year)
+        ]
         text += f", {compared} than {fmt_value(last_year, unit)} in {long_label(ly)}"
         figures.append((row["ref"], ly, float(last_year)))
     return Sentence(text + ".", (row["ref"],), tuple(figures))
@@ -134,12 +148,18 @@ def _record_run(history: pd.DataFrame, ref: str, month: dt.date, value: float) -
 def _signal(row, month: dt.date, history: pd.DataFrame) -> Sentence:
     reason = str(row["spc_reason"])
     rule = reason.split(": ", 1)[1].split(".")[0] if ": " in reason else ""
-    kind = ("a signal of improvement" if str(row["spc_variation"]).startswith("improvement") else
-            "a signal of concern" if str(row["spc_variation"]).startswith("concern") else "an unusual figure")
+    kind = (
+        "a signal of improvement"
+        if str(row["spc_variation"]).startswith("improvement")
+        else "a signal of concern"
+        if str(row["spc_variation"]).startswith("concern")
+        else "an unusual figure"
+    )
     record = _record_run(history, row["ref"], month, float(row["value"]))
     extra = f"; at {row['current_text']} it is {record}" if record else ""
-    return Sentence(f"SPC shows {kind} for {_name(row)}: {rule}{extra}.", (row["ref"],),
-                    ((row["ref"], month, float(row["value"])),))
+    return Sentence(
+        f"SPC shows {kind} for {_name(row)}: {rule}{extra}.", (row["ref"],), ((row["ref"], month, float(row["value"])),)
+    )
 
 
 def _comparator(row, month: dt.date) -> Sentence:
@@ -150,22 +170,36 @@ def _comparator(row, month: dt.date) -> Sentence:
         if x is None or pd.isna(x) or x == v:
             continue
         year = row.get(f"{c}_year") or ""
-        text = f"{COMPARATOR_NAME[c].replace('Statistical neighbours', 'statistical neighbours')} " \
-               f"({fmt_value(x, unit)}{', ' + year if year else ''})"
+        text = (
+            f"{COMPARATOR_NAME[c].replace('Statistical neighbours', 'statistical neighbours')} "
+            f"({fmt_value(x, unit)}{', ' + year if year else ''})"
+        )
         sign = np.sign(v - x) * (1 if row["polarity"] == "higher_better" else -1)
         (better if sign > 0 else worse).append(text)
-    parts = ([f"better than {', '.join(better)}"] if better else []) + ([f"worse than {', '.join(worse)}"] if worse else [])
-    return Sentence(f"At {row['current_text']}, {_name(row)} is {' but '.join(parts)}.", (row["ref"],),
-                    ((row["ref"], month, v),))
+    parts = ([f"better than {', '.join(better)}"] if better else []) + (
+        [f"worse than {', '.join(worse)}"] if worse else []
+    )
+    return Sentence(
+        f"At {row['current_text']}, {_name(row)} is {' but '.join(parts)}.", (row["ref"],), ((row["ref"], month, v),)
+    )
 
 
 def _revision(r, unit: str) -> Sentence:
-    return Sentence(f"{r['ref']} for {long_label(r['period'])} was revised from {fmt_value(r['old_value'], unit)} to "
-                    f"{fmt_value(r['new_value'], unit)}.", (r["ref"],), ((r["ref"], r["period"], float(r["new_value"])),))
+    return Sentence(
+        f"{r['ref']} for {long_label(r['period'])} was revised from {fmt_value(r['old_value'], unit)} to "
+        f"{fmt_value(r['new_value'], unit)}.",
+        (r["ref"],),
+        ((r["ref"], r["period"], float(r["new_value"])),),
+    )
 
 
-def draft(sc: pd.DataFrame, month: dt.date, area_title: str, history: pd.DataFrame | None = None,
-          revisions: pd.DataFrame | None = None) -> Draft:
+def draft(
+    sc: pd.DataFrame,
+    month: dt.date,
+    area_title: str,
+    history: pd.DataFrame | None = None,
+    revisions: pd.DataFrame | None = None,
+) -> Draft:
     """sc: the area's scorecard rows for the month; history: ref, period, value (figures up to the month, for
     'the highest for N months'); revisions: ref, period, old/new value and label of figures revised by the
     vintage in view (the engine's revisions, already filtered)."""
@@ -185,17 +219,25 @@ def draft(sc: pd.DataFrame, month: dt.date, area_title: str, history: pd.DataFra
 
     movable = sc[sc["prev_month_value"].notna() & (sc["prev_month_value"] != sc["value"])]
     movable = movable.assign(_size=[_size(r, r["prev_month_value"]) for _, r in movable.iterrows()])
-    movers = movable[~movable["ref"].isin(used)].sort_values(["_size", "sort_order"], ascending=[False, True],
-                                                              kind="stable").head(MAX_MOVERS)
+    movers = (
+        movable[~movable["ref"].isin(used)]
+        .sort_values(["_size", "sort_order"], ascending=[False, True], kind="stable")
+        .head(MAX_MOVERS)
+    )
     mover_sentences = [_mover(r, month) for _, r in movers.iterrows()]
     used |= set(movers["ref"])
 
-    special = sc[sc["spc_variation"].astype(str).str.match(r"^(improvement|concern|neutral)_")
-                 & ~sc["spc_reason"].astype(str).str.startswith("No figure")].head(MAX_SIGNALS)
+    special = sc[
+        sc["spc_variation"].astype(str).str.match(r"^(improvement|concern|neutral)_")
+        & ~sc["spc_reason"].astype(str).str.startswith("No figure")
+    ].head(MAX_SIGNALS)
     signal_sentences = [_signal(r, month, history) for _, r in special.iterrows()]
 
-    compared = sc[(sc["comparator_summary"] != "") & ~sc["ref"].isin(used)
-                  & sc["polarity"].isin(["higher_better", "lower_better"])].head(MAX_COMPARATORS)
+    compared = sc[
+        (sc["comparator_summary"] != "")
+        & ~sc["ref"].isin(used)
+        & sc["polarity"].isin(["higher_better", "lower_better"])
+    ].head(MAX_COMPARATORS)
     comparator_sentences = [_comparator(r, month) for _, r in compared.iterrows()]
 
     revision_sentences = []
@@ -203,21 +245,35 @@ def draft(sc: pd.DataFrame, month: dt.date, area_title: str, history: pd.DataFra
         units = sc.set_index("ref")["unit"]
         rev = revisions[revisions["ref"].isin(units.index)]
         if not rev.empty:  # the largest first: points for percentages, relative size for the rest
-            size = [abs(r["new_value"] - r["old_value"]) if units[r["ref"]] == "percent"
-                    else abs(r["new_value"] - r["old_value"]) / max(abs(r["old_value"]), 1) * 100 for _, r in rev.iterrows()]
-            rev = rev.assign(_size=size).sort_values(["_size", "ref", "period"], ascending=[False, True, True],
-                                                     kind="stable")
+            size = [
+                abs(r["new_value"] - r["old_value"])
+                if units[r["ref"]] == "percent"
+                else abs(r["new_value"] - r["old_value"]) / max(abs(r["old_value"]), 1) * 100
+                for _, r in rev.iterrows()
+            ]
+            rev = rev.assign(_size=size).sort_values(
+                ["_size", "ref", "period"], ascending=[False, True, True], kind="stable"
+            )
             first = rev.iloc[0]
-            revision_sentences = [Sentence(f"Since the {first['old_label']}, {len(rev)} figure"
-                                           f"{'s were' if len(rev) != 1 else ' was'} revised in the {first['new_label']}"
-                                           f"{', the largest:' if len(rev) > 1 else ':'}", ())]
+            revision_sentences = [
+                Sentence(
+                    f"Since the {first['old_label']}, {len(rev)} figure"
+                    f"{'s were' if len(rev) != 1 else ' was'} revised in the {first['new_label']}"
+                    f"{', the largest:' if len(rev) > 1 else ':'}",
+                    (),
+                )
+            ]
             revision_sentences += [_revision(r, units[r["ref"]]) for _, r in rev.head(MAX_REVISIONS).iterrows()]
             shown_refs = set(rev.head(MAX_REVISIONS)["ref"])
             others = [r for r in dict.fromkeys(rev.iloc[MAX_REVISIONS:]["ref"]) if r not in shown_refs]
             if others:
                 revision_sentences.append(Sentence(f"Other revised indicators: {', '.join(others)}.", tuple(others)))
-    paragraphs = (tuple(opening + off_sentences), tuple(mover_sentences), tuple(signal_sentences + comparator_sentences),
-                  tuple(revision_sentences))
+    paragraphs = (
+        tuple(opening + off_sentences),
+        tuple(mover_sentences),
+        tuple(signal_sentences + comparator_sentences),
+        tuple(revision_sentences),
+    )
     return Draft(area_title, month, tuple(p for p in paragraphs if p))
 
 
@@ -259,6 +315,11 @@ def stale_sentences(text: str, cells: pd.DataFrame, refs: list[str], units: dict
             old = sorted(c["earlier"] & quoted)
             if old and c["current"] not in quoted:
                 unit = units.get(c["ref"], "count")
-                out.append((sentence, f"this sentence quotes {fmt_value(old[0], unit)}; the figure is now "
-                                      f"{fmt_value(c['current'], unit)} ({c['ref']}, {label(c['period'])})"))
+                out.append(
+                    (
+                        sentence,
+                        f"this sentence quotes {fmt_value(old[0], unit)}; the figure is now "
+                        f"{fmt_value(c['current'], unit)} ({c['ref']}, {label(c['period'])})",
+                    )
+                )
     return out

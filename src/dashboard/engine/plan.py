@@ -59,21 +59,37 @@ def resolve_measures(measures: pd.DataFrame, indicators: pd.DataFrame, printed: 
     for m in measures.itertuples():
         refs = m.refs.split() if m.refs else []
         if not refs:
-            why = {"to be developed": "measure still to be developed (as printed)",
-                   "other source": f"held outside the scorecard: {m.data_source}",
-                   "not given": "no data source printed",
-                   "scorecard": f"data source '{m.data_source}' names no readable ref"}[m.status]
+            why = {
+                "to be developed": "measure still to be developed (as printed)",
+                "other source": f"held outside the scorecard: {m.data_source}",
+                "not given": "no data source printed",
+                "scorecard": f"data source '{m.data_source}' names no readable ref",
+            }[m.status]
             rows.append({**m._asdict(), "ref": "", "indicator": "", "resolved": False, "reason": why})
             continue
         for ref in refs:
             if ref in known and ref in printed:
                 rows.append({**m._asdict(), "ref": ref, "indicator": known[ref], "resolved": True, "reason": ""})
             elif ref in known:
-                rows.append({**m._asdict(), "ref": ref, "indicator": known[ref], "resolved": False,
-                             "reason": f"{ref} is in the catalogue but no pack printed a figure for it"})
+                rows.append(
+                    {
+                        **m._asdict(),
+                        "ref": ref,
+                        "indicator": known[ref],
+                        "resolved": False,
+                        "reason": f"{ref} is in the catalogue but no pack printed a figure for it",
+                    }
+                )
             else:
-                rows.append({**m._asdict(), "ref": ref, "indicator": "", "resolved": False,
-                             "reason": f"no pack's scorecard has a {ref} (the range '{m.data_source}' includes it)"})
+                rows.append(
+                    {
+                        **m._asdict(),
+                        "ref": ref,
+                        "indicator": "",
+                        "resolved": False,
+                        "reason": f"no pack's scorecard has a {ref} (the range '{m.data_source}' includes it)",
+                    }
+                )
     out = pd.DataFrame(rows)
     return out.drop(columns=[c for c in ("Index",) if c in out.columns])
 
@@ -108,12 +124,21 @@ def signals_after(actions: pd.DataFrame, points: pd.DataFrame, polarity: str) ->
             out.append(f"Action {a.action_ref} started {label(start)}: no monthly figures since, so too soon to tell.")
         elif after.empty:
             n = int((pts["period"] >= start).sum())
-            out.append(f"Action {a.action_ref} started {label(start)}: no special-cause signal in the {n} "
-                       f"month{'s' if n != 1 else ''} since (common-cause variation only).")
+            out.append(
+                f"Action {a.action_ref} started {label(start)}: no special-cause signal in the {n} "
+                f"month{'s' if n != 1 else ''} since (common-cause variation only)."
+            )
         else:
             first = after.iloc[0]
-            kind = ("neither improvement nor concern" if better is None
-                    else "improvement" if first["signal"] == better else "concern")
-            out.append(f"Action {a.action_ref} started {label(start)}: a special-cause signal ({kind}) followed in "
-                       f"{label(first['period'])}.")
+            kind = (
+                "neither improvement nor concern"
+                if better is None
+                else "improvement"
+                if first["signal"] == better
+                else "concern"
+            )
+            out.append(
+                f"Action {a.action_ref} started {label(start)}: a special-cause signal ({kind}) followed in "
+                f"{label(first['period'])}."
+            )
     return out

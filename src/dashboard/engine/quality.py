@@ -39,10 +39,15 @@ def gaps(observations: pd.DataFrame, indicators: pd.DataFrame) -> pd.DataFrame:
             covered = set(g.loc[g["status"] != "missing", "period"])
             holes = [m for m in months if first <= m <= last and m not in covered]
         if nya or na or holes:
-            rows.append({"ref": ref, "not_yet_available": ", ".join(label(m) for m in nya),
-                         "not_applicable": ", ".join(label(m) for m in na),
-                         "no_figure": ", ".join(label(m) for m in holes),
-                         "months_affected": len(nya) + len(na) + len(holes)})
+            rows.append(
+                {
+                    "ref": ref,
+                    "not_yet_available": ", ".join(label(m) for m in nya),
+                    "not_applicable": ", ".join(label(m) for m in na),
+                    "no_figure": ", ".join(label(m) for m in holes),
+                    "months_affected": len(nya) + len(na) + len(holes),
+                }
+            )
     out = pd.DataFrame(rows, columns=["ref", "not_yet_available", "not_applicable", "no_figure", "months_affected"])
     return _with_names(out, indicators)
 
@@ -51,16 +56,18 @@ def definition_changes(indicators: pd.DataFrame, names: pd.DataFrame) -> pd.Data
     """Refs whose definition note records a change, or whose printed wording differs between packs
     (damaged OCR wording is not a change of definition)."""
     clean = names[~names["name_damaged"].astype(bool)]
-    wordings = (clean.assign(norm=clean["name_as_printed"].str.lower().str.replace(r"[^a-z0-9%]+", " ", regex=True).str.strip())
-                .drop_duplicates(["ref", "norm"]))
+    wordings = clean.assign(
+        norm=clean["name_as_printed"].str.lower().str.replace(r"[^a-z0-9%]+", " ", regex=True).str.strip()
+    ).drop_duplicates(["ref", "norm"])
     varied = wordings.groupby("ref").filter(lambda g: len(g) > 1)
     by_ref = varied.groupby("ref").apply(
-        lambda g: " | ".join(f"{r.label}: “{r.name_as_printed}”" for r in g.itertuples()), include_groups=False)
+        lambda g: " | ".join(f"{r.label}: “{r.name_as_printed}”" for r in g.itertuples()), include_groups=False
+    )
     notes = indicators.set_index("ref")["definition_note"]
     refs = sorted(set(by_ref.index) | set(notes[notes != ""].index), key=_ref_key(indicators))
-    out = pd.DataFrame({"ref": refs,
-                        "note": [notes.get(r, "") for r in refs],
-                        "wording": [by_ref.get(r, "") for r in refs]})
+    out = pd.DataFrame(
+        {"ref": refs, "note": [notes.get(r, "") for r in refs], "wording": [by_ref.get(r, "") for r in refs]}
+    )
     return _with_names(out, indicators)
 
 
@@ -89,9 +96,16 @@ def implausible(observations: pd.DataFrame, indicators: pd.DataFrame) -> pd.Data
     rows = []
     hard = ((obs["unit"] == "percent") & ((obs["value"] < 0) | (obs["value"] > 100))) | (obs["value"] < 0)
     for r in obs[hard].itertuples():
-        rows.append({"ref": r.ref, "month": label(r.period), "value": fmt_value(r.value, r.unit),
-                     "why": "a percentage must lie between 0 and 100" if r.unit == "percent" and r.value >= 0
-                     else "cannot be negative"})
+        rows.append(
+            {
+                "ref": r.ref,
+                "month": label(r.period),
+                "value": fmt_value(r.value, r.unit),
+                "why": "a percentage must lie between 0 and 100"
+                if r.unit == "percent" and r.value >= 0
+                else "cannot be negative",
+            }
+        )
     grouped = obs.groupby("ref")["value"]
     median = grouped.transform("median")
     mad = (obs["value"] - median).abs().groupby(obs["ref"]).transform("median")
@@ -102,9 +116,15 @@ def implausible(observations: pd.DataFrame, indicators: pd.DataFrame) -> pd.Data
     big = gap > np.where(obs["unit"] == "percent", OUTLIER_POINTS, OUTLIER_SHARE * median.abs())
     far = (count >= 6) & (mad > 0) & (distance > OUTLIER_MADS) & big & ~hard
     for r, d, m in zip(obs[far].itertuples(), distance[far], median[far]):
-        rows.append({"ref": r.ref, "month": label(r.period), "value": fmt_value(r.value, r.unit),
-                     "why": f"far from its usual level (median {fmt_value(m, r.unit)}, {d:.0f} median absolute "
-                            "deviations away): check the figure or whether the definition changed"})
+        rows.append(
+            {
+                "ref": r.ref,
+                "month": label(r.period),
+                "value": fmt_value(r.value, r.unit),
+                "why": f"far from its usual level (median {fmt_value(m, r.unit)}, {d:.0f} median absolute "
+                "deviations away): check the figure or whether the definition changed",
+            }
+        )
     out = pd.DataFrame(rows, columns=["ref", "month", "value", "why"])
     return _with_names(out, indicators)
 
@@ -123,7 +143,9 @@ def revision_impact(revisions: pd.DataFrame, judgements: dict[tuple[dt.date, str
 
     for side, vcol in (("old", "old_vintage"), ("new", "new_vintage")):
         out[f"{side}_rag"] = [lookup(p, v, r, "rag") for p, v, r in zip(out["period"], out[vcol], out["ref"])]
-        out[f"{side}_direction"] = [lookup(p, v, r, "direction") for p, v, r in zip(out["period"], out[vcol], out["ref"])]
+        out[f"{side}_direction"] = [
+            lookup(p, v, r, "direction") for p, v, r in zip(out["period"], out[vcol], out["ref"])
+        ]
     out["rag_changed"] = out["old_rag"] != out["new_rag"]
     out["direction_changed"] = out["old_direction"] != out["new_direction"]
     return out
@@ -138,23 +160,49 @@ def _with_names(frame: pd.DataFrame, indicators: pd.DataFrame) -> pd.DataFrame:
     meta = indicators[["ref", "name", "area", "sort_order"]].rename(columns={"name": "indicator"})
     out = frame.merge(meta, on="ref", how="left")
     out["indicator"] = out["indicator"].fillna("(not in the catalogue)")
-    return out.sort_values(["sort_order", "ref"], na_position="last", kind="stable").drop(columns="sort_order").reset_index(drop=True)
+    return (
+        out.sort_values(["sort_order", "ref"], na_position="last", kind="stable")
+        .drop(columns="sort_order")
+        .reset_index(drop=True)
+    )
 
 
 def printed_vs_calculated(scorecards: dict[tuple[dt.date, str], pd.DataFrame]) -> pd.DataFrame:
     """Every indicator a pack printed a RAG for, beside the rating calculated from the same figures (the
     scorecard as that pack stood). scorecards: (month, vintage label) -> scorecard with printed_rag."""
-    cols = ["month", "vintage_label", "ref", "indicator", "area", "printed_rag", "rag", "rag_basis", "rag_reason",
-            "current_text", "target_text", "previous_year", "unit", "printed_direction", "direction_arrow",
-            "rag_agrees", "direction_agrees", "sort_order"]
+    cols = [
+        "month",
+        "vintage_label",
+        "ref",
+        "indicator",
+        "area",
+        "printed_rag",
+        "rag",
+        "rag_basis",
+        "rag_reason",
+        "current_text",
+        "target_text",
+        "previous_year",
+        "unit",
+        "printed_direction",
+        "direction_arrow",
+        "rag_agrees",
+        "direction_agrees",
+        "sort_order",
+    ]
     frames = []
     for (month, vintage_label), sc in scorecards.items():
         p = sc[sc["printed_rag"] != ""]
         if p.empty:
             continue
-        frames.append(p.assign(month=month, vintage_label=vintage_label,
-                               rag_agrees=p["printed_rag"] == p["rag"],
-                               direction_agrees=(p["printed_direction"] == "") | (p["printed_direction"] == p["direction_arrow"])))
+        frames.append(
+            p.assign(
+                month=month,
+                vintage_label=vintage_label,
+                rag_agrees=p["printed_rag"] == p["rag"],
+                direction_agrees=(p["printed_direction"] == "") | (p["printed_direction"] == p["direction_arrow"]),
+            )
+        )
     if not frames:
         return pd.DataFrame(columns=cols)
     out = pd.concat(frames, ignore_index=True)[cols]

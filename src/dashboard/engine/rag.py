@@ -31,9 +31,12 @@ def binding_bound(df: pd.DataFrame) -> pd.DataFrame:
     band = kind == "band"
     eff = np.select(
         [band & (pol == "higher_better"), band & (pol == "lower_better"), band],
-        ["minimum", "maximum", "band"], default=kind)
-    return pd.DataFrame({"kind": eff, "low": _floats(df, "target_low"), "high": _floats(df, "target_high")},
-                        index=df.index)
+        ["minimum", "maximum", "band"],
+        default=kind,
+    )
+    return pd.DataFrame(
+        {"kind": eff, "low": _floats(df, "target_low"), "high": _floats(df, "target_high")}, index=df.index
+    )
 
 
 def target_gap(df: pd.DataFrame) -> pd.DataFrame:
@@ -47,8 +50,10 @@ def target_gap(df: pd.DataFrame) -> pd.DataFrame:
     gap = np.select([is_min, is_max, is_band], [below, above, np.fmax(below, above)], default=np.nan)
     edge = np.select([is_min, is_max, is_band], [lo, hi, np.where(below > above, lo, hi)], default=np.nan)
     tol = _tolerance(df, edge)
-    return pd.DataFrame({"kind": kind, "gap": gap, "edge": edge, "tolerance": tol,
-                         "side": np.where(below > above, "below", "above")}, index=df.index)
+    return pd.DataFrame(
+        {"kind": kind, "gap": gap, "edge": edge, "tolerance": tol, "side": np.where(below > above, "below", "above")},
+        index=df.index,
+    )
 
 
 def _polarity_sign(df: pd.DataFrame) -> np.ndarray:
@@ -57,7 +62,8 @@ def _polarity_sign(df: pd.DataFrame) -> np.ndarray:
 
 
 def comparator_position(df: pd.DataFrame) -> pd.DataFrame:
-    """+1 better than, -1 worse than, 0 level with each comparator, in the indicator's polarity; NaN when not comparable."""
+    """+1 better than, -1 worse than, 0 level with each comparator, in the indicator's polarity;
+    NaN when not comparable."""
     v, sign = _floats(df, "value"), _polarity_sign(df)
     return pd.DataFrame({c: np.sign((v - _floats(df, c)) * sign) for c in COMPARATORS}, index=df.index)
 
@@ -69,7 +75,9 @@ def _comparator_labels(df: pd.DataFrame, c: str) -> list[str]:
 
 def _tolerance(df: pd.DataFrame, edge: np.ndarray) -> np.ndarray:
     """Amber tolerance in the indicator's units: its own, else 5 points for percentages or 5% of the edge."""
-    default_tol = np.where(df["unit"].to_numpy() == "percent", PERCENT_TOLERANCE_POINTS, RELATIVE_TOLERANCE * np.abs(edge))
+    default_tol = np.where(
+        df["unit"].to_numpy() == "percent", PERCENT_TOLERANCE_POINTS, RELATIVE_TOLERANCE * np.abs(edge)
+    )
     own_tol = _floats(df, "amber_tolerance")
     return np.where(np.isnan(own_tol), default_tol, own_tol)
 
@@ -111,20 +119,28 @@ def assess(df: pd.DataFrame, month_label: str) -> pd.DataFrame:
     worse_by = (prev - v) * _polarity_sign(df)  # > 0: worse than last year
     prev_tol = _tolerance(df, prev)
     prev_rag = np.select([worse_by <= 0, worse_by <= prev_tol], ["G", "A"], default="R")
-    can_prev = (has_value & ~has_target & ~can_compare & ~np.isnan(prev)
-                & np.isin(pol, ["higher_better", "lower_better"]))
+    can_prev = (
+        has_value & ~has_target & ~can_compare & ~np.isnan(prev) & np.isin(pol, ["higher_better", "lower_better"])
+    )
 
     unrated = ~has_value | neutral
     rag = np.select([unrated, has_target, can_compare, can_prev], ["-", target_rag, cmp_rag, prev_rag], default="-")
-    basis = np.select([unrated, has_target, can_compare, can_prev], ["", "target", "comparator", "last_year"], default="")
+    basis = np.select(
+        [unrated, has_target, can_compare, can_prev], ["", "target", "comparator", "last_year"], default=""
+    )
 
     # Reasons in words, one row at a time: only the branch that applies is written.
     units = df["unit"].to_numpy(dtype=object)
     default_tol = np.isnan(_floats(df, "amber_tolerance"))
     target_text = _texts(df, "target_text")
     cmp_values = {c: _floats(df, c) for c in ("england", "sn")}
-    cmp_labels = {c: [COMPARATOR_NAME[c] + " " + fmt_number(x, u) + (f" ({y})" if y else "")
-                      for x, u, y in zip(cmp_values[c], units, _texts(df, f"{c}_year"))] for c in ("england", "sn")}
+    cmp_labels = {
+        c: [
+            COMPARATOR_NAME[c] + " " + fmt_number(x, u) + (f" ({y})" if y else "")
+            for x, u, y in zip(cmp_values[c], units, _texts(df, f"{c}_year"))
+        ]
+        for c in ("england", "sn")
+    }
     shortfall = {"minimum": "short", "maximum": "over"}
 
     prev_basis = _texts(df, "previous_year_basis") if "previous_year_basis" in df else [""] * len(df)
@@ -142,8 +158,13 @@ def assess(df: pd.DataFrame, month_label: str) -> pd.DataFrame:
     def comparator_reason(i: int) -> str:
         has_eng, has_sn = not np.isnan(cmp_values["england"][i]), not np.isnan(cmp_values["sn"][i])
         both = has_eng and has_sn
-        names = (cmp_labels["england"][i] + " and " + cmp_labels["sn"][i]) if both else \
-            cmp_labels["england"][i] if has_eng else cmp_labels["sn"][i]
+        names = (
+            (cmp_labels["england"][i] + " and " + cmp_labels["sn"][i])
+            if both
+            else cmp_labels["england"][i]
+            if has_eng
+            else cmp_labels["sn"][i]
+        )
         start = f"No target: {fmt_value(v[i], units[i])} is "
         if cmp_rag[i] == "G":
             return start + f"better than {names} → Green"
@@ -153,15 +174,19 @@ def assess(df: pd.DataFrame, month_label: str) -> pd.DataFrame:
 
     def last_year_reason(i: int) -> str:
         when = prev_basis[i].replace(" baseline", " out-turn")
-        start = (f"No target or comparator: {fmt_value(v[i], units[i])} against last year's "
-                 f"{fmt_value(prev[i], units[i])}" + (f" ({when})" if when else ""))
+        start = (
+            f"No target or comparator: {fmt_value(v[i], units[i])} against last year's "
+            f"{fmt_value(prev[i], units[i])}" + (f" ({when})" if when else "")
+        )
         if worse_by[i] < 0:
             return start + f", {fmt_change(-worse_by[i], units[i])} better → Green"
         if worse_by[i] == 0:
             return start + ", the same → Green"
         judged, colour = ("within", "Amber") if prev_rag[i] == "A" else ("beyond", "Red")
-        return start + (f", {fmt_change(worse_by[i], units[i])} worse, {judged} the "
-                        f"{_tolerance_text(prev_tol[i], units[i], default_tol[i])} tolerance → {colour}")
+        return start + (
+            f", {fmt_change(worse_by[i], units[i])} worse, {judged} the "
+            f"{_tolerance_text(prev_tol[i], units[i], default_tol[i])} tolerance → {colour}"
+        )
 
     def reason(i: int) -> str:
         if not has_value[i]:
@@ -178,8 +203,9 @@ def assess(df: pd.DataFrame, month_label: str) -> pd.DataFrame:
             return "No band to judge against: a within-band measure is rated only against its target band"
         return "No target, comparator or last year's figure to rate against"
 
-    return pd.DataFrame({"rag": rag, "rag_reason": [reason(i) for i in range(len(df))], "rag_basis": basis},
-                        index=df.index)
+    return pd.DataFrame(
+        {"rag": rag, "rag_reason": [reason(i) for i in range(len(df))], "rag_basis": basis}, index=df.index
+    )
 
 
 def comparator_summary(df: pd.DataFrame) -> pd.Series:
@@ -191,6 +217,13 @@ def comparator_summary(df: pd.DataFrame) -> pd.Series:
     for i in range(len(df)):
         better = ", ".join(labels[c][i] for c in COMPARATORS if signs[c][i] > 0)
         worse = ", ".join(labels[c][i] for c in COMPARATORS if signs[c][i] < 0)
-        out.append(f"Better than {better}; worse than {worse}" if better and worse else
-                   f"Better than {better}" if better else f"Worse than {worse}" if worse else "")
+        out.append(
+            f"Better than {better}; worse than {worse}"
+            if better and worse
+            else f"Better than {better}"
+            if better
+            else f"Worse than {worse}"
+            if worse
+            else ""
+        )
     return pd.Series(out, index=df.index, dtype=object)

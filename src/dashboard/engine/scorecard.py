@@ -18,9 +18,28 @@ SPARK_MONTHS = 12
 TABLE_MONTHS = 6
 SPC_WINDOW_MONTHS = 24
 
-CSV_COLUMNS = ["ref", "indicator", "area", "current", "previous_year", "target", "gm", "nw", "sn", "england", "rag",
-               "rag_reason", "direction", "direction_reason", "spc_variation", "spc_assurance", "spc_reason",
-               "rag_basis", "rag_as_printed", "direction_as_printed"]
+CSV_COLUMNS = [
+    "ref",
+    "indicator",
+    "area",
+    "current",
+    "previous_year",
+    "target",
+    "gm",
+    "nw",
+    "sn",
+    "england",
+    "rag",
+    "rag_reason",
+    "direction",
+    "direction_reason",
+    "spc_variation",
+    "spc_assurance",
+    "spc_reason",
+    "rag_basis",
+    "rag_as_printed",
+    "direction_as_printed",
+]
 
 
 @dataclass
@@ -33,7 +52,9 @@ class Inputs:
     comparators: pd.DataFrame = field(default_factory=pd.DataFrame)
     baselines: pd.DataFrame = field(default_factory=pd.DataFrame)
     revised: pd.DataFrame = field(default_factory=pd.DataFrame)  # ref, period of cells revised up to this vintage
-    printed: pd.DataFrame = field(default_factory=pd.DataFrame)  # ref, period, rag, direction, seq: the packs' hand-set marks
+    printed: pd.DataFrame = field(
+        default_factory=pd.DataFrame
+    )  # ref, period, rag, direction, seq: the packs' hand-set marks
 
 
 def _as_date(s: pd.Series) -> pd.Series:
@@ -56,11 +77,17 @@ def parsed_targets(indicators: pd.DataFrame, targets: pd.DataFrame, month: dt.da
     parsed = [parse_target(text, pol) for text, pol in zip(t["target_text"], polarity.reindex(t["ref"]))]
     tolerance = t["tolerance"] if "tolerance" in t else pd.Series(np.nan, index=t.index)
     start = t["applies_from"] if "applies_from" in t else pd.Series(None, index=t.index)
-    return pd.DataFrame({"target_text": t["target_text"].to_numpy(dtype=object),
-                         "target_kind": [p.kind for p in parsed], "target_low": [p.low for p in parsed],
-                         "target_high": [p.high for p in parsed],
-                         "target_tolerance": tolerance.to_numpy(dtype=float, na_value=np.nan),
-                         "target_from": start.to_numpy(dtype=object)}, index=pd.Index(t["ref"], name="ref"))
+    return pd.DataFrame(
+        {
+            "target_text": t["target_text"].to_numpy(dtype=object),
+            "target_kind": [p.kind for p in parsed],
+            "target_low": [p.low for p in parsed],
+            "target_high": [p.high for p in parsed],
+            "target_tolerance": tolerance.to_numpy(dtype=float, na_value=np.nan),
+            "target_from": start.to_numpy(dtype=object),
+        },
+        index=pd.Index(t["ref"], name="ref"),
+    )
 
 
 COMPARATOR_COLS = ["gm", "nw", "sn", "england"]
@@ -91,14 +118,17 @@ def comparator_years(comparators: pd.DataFrame) -> dict[str, str]:
     """The most common year per comparator, for column headers."""
     out = {}
     for c in ("gm", "nw", "sn", "england"):
-        years = comparators.loc[comparators["comparator"] == c, "year"] if not comparators.empty else pd.Series(dtype=str)
+        years = (
+            comparators.loc[comparators["comparator"] == c, "year"] if not comparators.empty else pd.Series(dtype=str)
+        )
         years = years[years != ""]
         out[c] = years.mode().iloc[0] if not years.empty else ""
     return out
 
 
-def build(inputs: Inputs, month: dt.date, areas: list[str] | None = None,
-          rules: spc.SpcRules = spc.DEFAULT_RULES) -> pd.DataFrame:
+def build(
+    inputs: Inputs, month: dt.date, areas: list[str] | None = None, rules: spc.SpcRules = spc.DEFAULT_RULES
+) -> pd.DataFrame:
     ind = inputs.indicators
     ind = ind[ind["frequency"] != "week"]
     if areas:
@@ -120,8 +150,24 @@ def build(inputs: Inputs, month: dt.date, areas: list[str] | None = None,
         return pd.DataFrame(columns=CSV_COLUMNS)
 
     spc_cols = [c for c in ("spc_rebase", "spc_rebase_note", "spc_baseline_points") if c in meta]
-    df = meta[["area", "name", "unit", "polarity", "frequency", "amber_tolerance", "headline", "sort_order",
-               "definition_note", *spc_cols]].rename(columns={"name": "indicator"}).copy()
+    df = (
+        meta[
+            [
+                "area",
+                "name",
+                "unit",
+                "polarity",
+                "frequency",
+                "amber_tolerance",
+                "headline",
+                "sort_order",
+                "definition_note",
+                *spc_cols,
+            ]
+        ]
+        .rename(columns={"name": "indicator"})
+        .copy()
+    )
     obs = obs[obs["ref"].isin(refs)]
     row_of = df.index.get_indexer(obs["ref"])
     values = np.full((len(df), span), np.nan)
@@ -145,7 +191,7 @@ def build(inputs: Inputs, month: dt.date, areas: list[str] | None = None,
         m = add_months(month, -k).isoformat()
         df[f"m_{m}"] = at(-k)
         df[f"s_{m}"] = at(-k, statuses)
-    spark = values[:, span - SPARK_MONTHS:]
+    spark = values[:, span - SPARK_MONTHS :]
     df["spark"] = [[None if np.isnan(x) else float(x) for x in row] for row in spark]
 
     prev_month = add_months(month, -1)
@@ -162,8 +208,11 @@ def build(inputs: Inputs, month: dt.date, areas: list[str] | None = None,
         df["baseline_value"], df["baseline_basis"] = np.nan, None
     use_month = df["last_year_value"].notna()
     df["previous_year"] = df["last_year_value"].where(use_month, df["baseline_value"])
-    df["previous_year_basis"] = np.where(use_month, label(last_year),
-                                         np.where(df["baseline_value"].notna(), df["baseline_basis"].fillna("") + " baseline", ""))
+    df["previous_year_basis"] = np.where(
+        use_month,
+        label(last_year),
+        np.where(df["baseline_value"].notna(), df["baseline_basis"].fillna("") + " baseline", ""),
+    )
 
     tg = parsed_targets(ind, inputs.targets, month).reindex(df.index)
     df["target_text"] = tg["target_text"].astype(object).fillna("")
@@ -186,7 +235,10 @@ def build(inputs: Inputs, month: dt.date, areas: list[str] | None = None,
     df["printed_direction"] = printed["direction"].fillna("")
     df["comparator_summary"] = rag.comparator_summary(df)
 
-    for prefix, earlier, when in (("dir_month_", "prev_month_value", prev_month), ("dir_year_", "last_year_value", last_year)):
+    for prefix, earlier, when in (
+        ("dir_month_", "prev_month_value", prev_month),
+        ("dir_year_", "last_year_value", last_year),
+    ):
         for col, values_ in trend.direction(df, earlier, label(when)).items():
             df[prefix + col] = values_
     use_m = df["dir_month_direction"] != ""
@@ -210,11 +262,14 @@ def build(inputs: Inputs, month: dt.date, areas: list[str] | None = None,
         df[col] = summary[col]
     df["spc_variation"] = df["spc_variation"].fillna("insufficient")
     df["spc_assurance"] = df["spc_assurance"].fillna("none")
-    df["spc_reason"] = df["spc_reason"].fillna(f"Too few consecutive months for control limits (needs {rules.min_points}).")
+    df["spc_reason"] = df["spc_reason"].fillna(
+        f"Too few consecutive months for control limits (needs {rules.min_points})."
+    )
     # A signal in a month before this one does not make this month a signal.
     stale = ~in_spc[:, now]
     df.loc[stale & df["spc_variation"].ne("insufficient"), "spc_reason"] = (
-        "No figure this month; limits from earlier months. " + df["spc_reason"])
+        "No figure this month; limits from earlier months. " + df["spc_reason"]
+    )
 
     if not inputs.revised.empty:
         rv = inputs.revised.copy()
@@ -224,8 +279,10 @@ def build(inputs: Inputs, month: dt.date, areas: list[str] | None = None,
     else:
         df["revised"] = False
 
-    df["current_text"] = [fmt_value(v, u) if s == "value" else STATUS_TEXT.get(s, "No figure")
-                          for v, u, s in zip(df["value"], df["unit"], df["status"])]
+    df["current_text"] = [
+        fmt_value(v, u) if s == "value" else STATUS_TEXT.get(s, "No figure")
+        for v, u, s in zip(df["value"], df["unit"], df["status"])
+    ]
     df["triage"] = triage_score(df)
     return df.reset_index()
 
@@ -239,8 +296,9 @@ def printed_marks(printed: pd.DataFrame, month: dt.date) -> pd.DataFrame:
         return pd.DataFrame(columns=["rag", "direction"], index=pd.Index([], name="ref"))
     p = printed[pd.to_datetime(printed["period"]) == pd.Timestamp(month)].sort_values("seq")
     p = p.drop_duplicates("ref", keep="last").set_index("ref")
-    return pd.DataFrame({"rag": p["rag"].fillna(""), "direction": p["direction"].map(PRINTED_ARROW).fillna("")},
-                        index=p.index)
+    return pd.DataFrame(
+        {"rag": p["rag"].fillna(""), "direction": p["direction"].map(PRINTED_ARROW).fillna("")}, index=p.index
+    )
 
 
 UNUSUAL_ACTIVITY = ("neutral_high", "neutral_low")
@@ -268,19 +326,33 @@ def exceptions(sc: pd.DataFrame) -> pd.DataFrame:
 
 def to_csv_frame(sc: pd.DataFrame) -> pd.DataFrame:
     """The CLI's scorecard: plain values, missing stated in words."""
-    out = pd.DataFrame({
-        "ref": sc["ref"], "indicator": sc["indicator"], "area": sc["area"],
-        "current": [fmt_plain(v) if s == "value" else STATUS_TEXT.get(s, "No figure") for v, s in zip(sc["value"], sc["status"])],
-        "previous_year": sc["previous_year"].map(fmt_plain), "target": sc["target_text"],
-        "gm": sc["gm"].map(fmt_plain), "nw": sc["nw"].map(fmt_plain), "sn": sc["sn"].map(fmt_plain),
-        "england": sc["england"].map(fmt_plain),
-        "rag": sc["rag"].map({"R": "Red", "A": "Amber", "G": "Green", "-": "Not rated"}),
-        "rag_reason": sc["rag_reason"], "direction": sc["direction"], "direction_reason": sc["direction_reason"],
-        "spc_variation": sc["spc_variation"], "spc_assurance": sc["spc_assurance"], "spc_reason": sc["spc_reason"],
-        "rag_basis": sc["rag_basis"].str.replace("_", " "),
-        "rag_as_printed": sc["printed_rag"].map({"R": "Red", "A": "Amber", "G": "Green"}).fillna(""),
-        "direction_as_printed": sc["printed_direction"],
-    })
+    out = pd.DataFrame(
+        {
+            "ref": sc["ref"],
+            "indicator": sc["indicator"],
+            "area": sc["area"],
+            "current": [
+                fmt_plain(v) if s == "value" else STATUS_TEXT.get(s, "No figure")
+                for v, s in zip(sc["value"], sc["status"])
+            ],
+            "previous_year": sc["previous_year"].map(fmt_plain),
+            "target": sc["target_text"],
+            "gm": sc["gm"].map(fmt_plain),
+            "nw": sc["nw"].map(fmt_plain),
+            "sn": sc["sn"].map(fmt_plain),
+            "england": sc["england"].map(fmt_plain),
+            "rag": sc["rag"].map({"R": "Red", "A": "Amber", "G": "Green", "-": "Not rated"}),
+            "rag_reason": sc["rag_reason"],
+            "direction": sc["direction"],
+            "direction_reason": sc["direction_reason"],
+            "spc_variation": sc["spc_variation"],
+            "spc_assurance": sc["spc_assurance"],
+            "spc_reason": sc["spc_reason"],
+            "rag_basis": sc["rag_basis"].str.replace("_", " "),
+            "rag_as_printed": sc["printed_rag"].map({"R": "Red", "A": "Amber", "G": "Green"}).fillna(""),
+            "direction_as_printed": sc["printed_direction"],
+        }
+    )
     return out[CSV_COLUMNS]
 
 

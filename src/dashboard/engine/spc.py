@@ -14,39 +14,53 @@ import pandas as pd
 
 from ..periods import label
 
-E2 = 2.66          # 3 / d2 for subgroups of 2
+E2 = 2.66  # 3 / d2 for subgroups of 2
 NEAR = 2 * E2 / 3  # the 2-sigma line as NHSRplotthedots draws it: two thirds of the way to the limit
-SCREEN = 3.267     # a moving range this many times the average is left out before the limits are set
-ON_MEAN = 1e-9     # relative: a point this close to the mean is on it, however the mean was summed
+SCREEN = 3.267  # a moving range this many times the average is left out before the limits are set
+ON_MEAN = 1e-9  # relative: a point this close to the mean is on it, however the mean was summed
 
 
 @dataclass(frozen=True)
 class SpcRules:
-    shift_length: int = 7      # points in a row on one side of the mean
-    trend_length: int = 7      # points in a row each higher (or lower) than the last
-    min_points: int = 6        # fewer: no limits at all
-    trial_below: int = 13      # fewer: limits are marked as trial
+    shift_length: int = 7  # points in a row on one side of the mean
+    trend_length: int = 7  # points in a row each higher (or lower) than the last
+    min_points: int = 6  # fewer: no limits at all
+    trial_below: int = 13  # fewer: limits are marked as trial
     screen_outliers: bool = True  # NHSRplotthedots' default
-    min_baseline: int = 12     # a fixed baseline needs at least this many points
+    min_baseline: int = 12  # a fixed baseline needs at least this many points
 
 
 DEFAULT_RULES = SpcRules()
 
 # One label per point, by the package's precedence: outside the limits, then a trend, then two of three
 # close to a limit, then a run on one side of the mean.
-RULES_IN_ORDER = ("outside_high", "outside_low", "trend_up", "trend_down", "near_high", "near_low",
-                  "shift_high", "shift_low")
+RULES_IN_ORDER = (
+    "outside_high",
+    "outside_low",
+    "trend_up",
+    "trend_down",
+    "near_high",
+    "near_low",
+    "shift_high",
+    "shift_low",
+)
 HIGH_RULES = {"outside_high", "trend_up", "near_high", "shift_high"}
 
 
 def _prev(a: np.ndarray, fill, k: int = 1) -> np.ndarray:
     """a shifted down by k (the row k before), `fill` where there is none."""
-    return np.concatenate([np.full(k, fill, dtype=a.dtype), a[:-k]]) if len(a) > k else np.full(len(a), fill, dtype=a.dtype)
+    return (
+        np.concatenate([np.full(k, fill, dtype=a.dtype), a[:-k]])
+        if len(a) > k
+        else np.full(len(a), fill, dtype=a.dtype)
+    )
 
 
 def _next(a: np.ndarray, fill, k: int = 1) -> np.ndarray:
     """a shifted up by k (the row k after), `fill` where there is none."""
-    return np.concatenate([a[k:], np.full(k, fill, dtype=a.dtype)]) if len(a) > k else np.full(len(a), fill, dtype=a.dtype)
+    return (
+        np.concatenate([a[k:], np.full(k, fill, dtype=a.dtype)]) if len(a) > k else np.full(len(a), fill, dtype=a.dtype)
+    )
 
 
 def _runs(*keys: np.ndarray) -> np.ndarray:
@@ -70,6 +84,7 @@ def _group_mean(gid: np.ndarray, values: np.ndarray, use: np.ndarray) -> np.ndar
 # The four rules on flat arrays. `chain` numbers runs of consecutive months: no rule crosses from one chain
 # to the next (a gap in the months, another series or another segment). Named after, and tested with the
 # cases of, the NHSRplotthedots helpers they match.
+
 
 def one_side_runs(side: np.ndarray, chain: np.ndarray, length: int = 7) -> tuple[np.ndarray, np.ndarray]:
     """ptd_seven_point_one_side_mean + ptd_part_of_seven_trend: every point of a run of `length` or more on
@@ -100,15 +115,28 @@ def two_in_three(close: np.ndarray, side: np.ndarray, chain: np.ndarray) -> np.n
     the same side of the mean."""
     c = close.astype(int)
     three = (chain == _prev(chain, -1)) & (chain == _prev(chain, -1, 2))
-    window = three & (c + _prev(c, 0) + _prev(c, 0, 2) >= 2) & (np.abs(side + _prev(side, 0.0) + _prev(side, 0.0, 2)) == 3)
+    window = (
+        three & (c + _prev(c, 0) + _prev(c, 0, 2) >= 2) & (np.abs(side + _prev(side, 0.0) + _prev(side, 0.0, 2)) == 3)
+    )
     return close.astype(bool) & (window | _next(window, False) | _next(window, False, 2))
 
 
 def label_points(above, below, trend, trend_dir, near, shift, side) -> np.ndarray:
     """ptd_special_cause_type: one rule per point, by precedence (outside, trend, two in three, run)."""
     return np.select(
-        [above, below, trend & (trend_dir > 0), trend & (trend_dir < 0), near & (side > 0), near & (side < 0),
-         shift & (side > 0), shift & (side < 0)], list(RULES_IN_ORDER), default="")
+        [
+            above,
+            below,
+            trend & (trend_dir > 0),
+            trend & (trend_dir < 0),
+            near & (side > 0),
+            near & (side < 0),
+            shift & (side > 0),
+            shift & (side < 0),
+        ],
+        list(RULES_IN_ORDER),
+        default="",
+    )
 
 
 def settings_for(row: pd.Series) -> tuple[dict, dict]:
@@ -122,8 +150,11 @@ def settings(indicators: pd.DataFrame) -> tuple[dict, dict]:
     rebase, baseline = {}, {}
     if "spc_rebase" in indicators:
         for ref, text in zip(indicators["ref"], indicators["spc_rebase"].fillna("")):
-            months = [pd.Timestamp(m.strip() + "-01" if len(m.strip()) == 7 else m.strip()) for m in str(text).split(";")
-                      if m.strip()]
+            months = [
+                pd.Timestamp(m.strip() + "-01" if len(m.strip()) == 7 else m.strip())
+                for m in str(text).split(";")
+                if m.strip()
+            ]
             if months:
                 rebase[ref] = sorted(months)
     if "spc_baseline_points" in indicators:
@@ -133,16 +164,35 @@ def settings(indicators: pd.DataFrame) -> tuple[dict, dict]:
     return rebase, baseline
 
 
-def points(df: pd.DataFrame, key: str | list[str], rules: SpcRules = DEFAULT_RULES,
-           rebase: dict | None = None, baseline: dict | None = None) -> pd.DataFrame:
+def points(
+    df: pd.DataFrame,
+    key: str | list[str],
+    rules: SpcRules = DEFAULT_RULES,
+    rebase: dict | None = None,
+    baseline: dict | None = None,
+) -> pd.DataFrame:
     """Per-point limits and signals, as NHSRplotthedots computes them (docs/spc.md says where we differ).
     df: key columns, period (date), value (float, NaN dropped). rebase: key -> months from which the mean and
     limits are recalculated; baseline: key -> number of points that fix the limits in each segment."""
     keys = [key] if isinstance(key, str) else list(key)
     d = df.dropna(subset=["value"]).sort_values(keys + ["period"]).reset_index(drop=True)
     if d.empty:
-        return d.assign(mean=[], ucl=[], lcl=[], n=[], signal=[], rule=[], side=[], segment_start=[], segment=[],
-                        rebased=[], enough=[], shift_run=[], trend_run=[], baseline_points=[])
+        return d.assign(
+            mean=[],
+            ucl=[],
+            lcl=[],
+            n=[],
+            signal=[],
+            rule=[],
+            side=[],
+            segment_start=[],
+            segment=[],
+            rebased=[],
+            enough=[],
+            shift_run=[],
+            trend_run=[],
+            baseline_points=[],
+        )
     series_id = d.groupby(keys, sort=False).ngroup().to_numpy()
     per = pd.to_datetime(d["period"])
     month_index = (per.dt.year * 12 + per.dt.month).to_numpy()
@@ -154,7 +204,9 @@ def points(df: pd.DataFrame, key: str | list[str], rules: SpcRules = DEFAULT_RUL
         for ref, months in rebase.items():
             rows = key_values == ref
             if rows.any():
-                segment[rows] = np.searchsorted(np.array(months, dtype="datetime64[ns]"), per[rows].to_numpy(), side="right")
+                segment[rows] = np.searchsorted(
+                    np.array(months, dtype="datetime64[ns]"), per[rows].to_numpy(), side="right"
+                )
     gid = pd.factorize(pd.MultiIndex.from_arrays([series_id, segment]))[0]
     same_group = gid == _prev(gid, -1)
     consecutive = same_group & (month_index - _prev(month_index, 0) == 1)
@@ -192,8 +244,7 @@ def points(df: pd.DataFrame, key: str | list[str], rules: SpcRules = DEFAULT_RUL
     # Rule 4 counts only points between the 2-sigma line and the limit: one outside is rule 1's.
     close = ~outside & ((v > mean + NEAR * mr_bar) | (v < mean - NEAR * mr_bar))
     near = two_in_three(close, side, chain)
-    rule = label_points(enough & above, enough & below, enough & trend, trend_dir, enough & near,
-                        enough & shift, side)
+    rule = label_points(enough & above, enough & below, enough & trend, trend_dir, enough & near, enough & shift, side)
     d["n"] = n
     d["mean"] = mean
     d["mr_bar"] = mr_bar
@@ -228,19 +279,25 @@ def _rule_text(rule: str, shift_run: int, trend_run: int) -> str:
 
 _VARIATION_TEXT = {
     "common_cause": "Common cause variation: no signal in the latest month",
-    "improvement_high": "Special cause, improvement: ", "improvement_low": "Special cause, improvement: ",
-    "concern_high": "Special cause, concern: ", "concern_low": "Special cause, concern: ",
-    "neutral_high": "Special cause, neither better nor worse: ", "neutral_low": "Special cause, neither better nor worse: ",
+    "improvement_high": "Special cause, improvement: ",
+    "improvement_low": "Special cause, improvement: ",
+    "concern_high": "Special cause, concern: ",
+    "concern_low": "Special cause, concern: ",
+    "neutral_high": "Special cause, neither better nor worse: ",
+    "neutral_low": "Special cause, neither better nor worse: ",
     "insufficient": "",
 }
 _ASSURANCE_TEXT = {
     "pass": " The process limits sit inside the target: it will be met consistently unless something changes.",
     "fail": " The process limits sit outside the target: it will not be met unless something changes.",
     "hit_and_miss": " The target lies between the process limits: it will be met some months and missed in others.",
-    "none": ""}
+    "none": "",
+}
 
 
-def summarise(pts: pd.DataFrame, key: str | list[str], meta: pd.DataFrame, rules: SpcRules = DEFAULT_RULES) -> pd.DataFrame:
+def summarise(
+    pts: pd.DataFrame, key: str | list[str], meta: pd.DataFrame, rules: SpcRules = DEFAULT_RULES
+) -> pd.DataFrame:
     """One row per series from its latest point: variation icon, assurance against the target, reason.
 
     meta (indexed like the key) needs polarity, target_kind, target_low, target_high."""
@@ -256,10 +313,28 @@ def summarise(pts: pd.DataFrame, key: str | list[str], meta: pd.DataFrame, rules
     good_high = pol == "higher_better"
     good_low = pol == "lower_better"
     variation = np.select(
-        [~enough, sig == "", (sig == "high") & good_high, (sig == "low") & good_low, (sig == "high") & good_low,
-         (sig == "low") & good_high, sig == "high", sig == "low"],
-        ["insufficient", "common_cause", "improvement_high", "improvement_low", "concern_high", "concern_low",
-         "neutral_high", "neutral_low"], default="common_cause")
+        [
+            ~enough,
+            sig == "",
+            (sig == "high") & good_high,
+            (sig == "low") & good_low,
+            (sig == "high") & good_low,
+            (sig == "low") & good_high,
+            sig == "high",
+            sig == "low",
+        ],
+        [
+            "insufficient",
+            "common_cause",
+            "improvement_high",
+            "improvement_low",
+            "concern_high",
+            "concern_low",
+            "neutral_high",
+            "neutral_low",
+        ],
+        default="common_cause",
+    )
 
     # Assurance: where do the process limits sit against the target?
     kind = m["target_kind"].fillna("none").to_numpy(dtype=object)
@@ -284,27 +359,51 @@ def summarise(pts: pd.DataFrame, key: str | list[str], meta: pd.DataFrame, rules
     basis = [
         (f" Limits recalculated from {label(s.date())}" + (f", {note}" if note else "") + "." if rb else "")
         + (f" Limits fixed on the first {k} months of the series." if k else "")
-        for rb, s, note, k in zip(rebased, starts, notes, fixed)]
+        for rb, s, note, k in zip(rebased, starts, notes, fixed)
+    ]
     too_few = f"Too few consecutive months for control limits (needs {rules.min_points})."
     trial_text = f" Limits are trial: fewer than {rules.trial_below} months."
     reason = [
-        too_few if not ok else
-        _VARIATION_TEXT[var] + ("." if var == "common_cause" else _rule_text(rule, int(sr), int(tr)) + ".")
-        + _ASSURANCE_TEXT[ass] + (trial_text if tri else "") + b
-        for ok, var, rule, sr, tr, ass, tri, b in zip(enough, variation, last["rule"], last["shift_run"],
-                                                        last["trend_run"], assurance, trial, basis)]
+        too_few
+        if not ok
+        else _VARIATION_TEXT[var]
+        + ("." if var == "common_cause" else _rule_text(rule, int(sr), int(tr)) + ".")
+        + _ASSURANCE_TEXT[ass]
+        + (trial_text if tri else "")
+        + b
+        for ok, var, rule, sr, tr, ass, tri, b in zip(
+            enough, variation, last["rule"], last["shift_run"], last["trend_run"], assurance, trial, basis
+        )
+    ]
     mean = last["mean"].to_numpy(dtype=float)
-    return pd.DataFrame({
-        "spc_variation": variation, "spc_assurance": assurance, "spc_reason": reason,
-        "spc_mean": np.where(enough, mean, np.nan), "spc_ucl": np.where(enough, ucl, np.nan),
-        "spc_lcl": np.where(enough, lcl, np.nan), "spc_points": n, "spc_trial": trial,
-    }, index=last.index)
+    return pd.DataFrame(
+        {
+            "spc_variation": variation,
+            "spc_assurance": assurance,
+            "spc_reason": reason,
+            "spc_mean": np.where(enough, mean, np.nan),
+            "spc_ucl": np.where(enough, ucl, np.nan),
+            "spc_lcl": np.where(enough, lcl, np.nan),
+            "spc_points": n,
+            "spc_trial": trial,
+        },
+        index=last.index,
+    )
 
 
 VARIATION_LABEL = {
-    "common_cause": "● Common cause", "improvement_high": "⬆ Improvement (high)", "improvement_low": "⬇ Improvement (low)",
-    "concern_high": "⬆ Concern (high)", "concern_low": "⬇ Concern (low)", "neutral_high": "⬆ Unusually high",
-    "neutral_low": "⬇ Unusually low", "insufficient": "– Too few points",
+    "common_cause": "● Common cause",
+    "improvement_high": "⬆ Improvement (high)",
+    "improvement_low": "⬇ Improvement (low)",
+    "concern_high": "⬆ Concern (high)",
+    "concern_low": "⬇ Concern (low)",
+    "neutral_high": "⬆ Unusually high",
+    "neutral_low": "⬇ Unusually low",
+    "insufficient": "– Too few points",
 }
-ASSURANCE_LABEL = {"pass": "✔ Consistently passing", "fail": "✖ Consistently failing",
-                   "hit_and_miss": "◐ Hit and miss", "none": "– No target"}
+ASSURANCE_LABEL = {
+    "pass": "✔ Consistently passing",
+    "fail": "✖ Consistently failing",
+    "hit_and_miss": "◐ Hit and miss",
+    "none": "– No target",
+}

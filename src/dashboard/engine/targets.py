@@ -11,7 +11,7 @@ import functools
 import math
 import re
 from dataclasses import dataclass
-from typing import Literal, Optional
+from typing import Literal
 
 import pandas as pd
 
@@ -29,8 +29,8 @@ class TargetError(ValueError):
 @dataclass(frozen=True)
 class Target:
     kind: Kind
-    low: Optional[float] = None   # band lower edge or minimum
-    high: Optional[float] = None  # band upper edge or maximum
+    low: float | None = None  # band lower edge or minimum
+    high: float | None = None  # band upper edge or maximum
     text: str = ""
 
     def describe(self, fmt) -> str:
@@ -83,5 +83,8 @@ def in_force(targets: pd.DataFrame, month: dt.date) -> pd.DataFrame:
         return targets.drop_duplicates("ref") if not targets.empty else targets
     start = pd.to_datetime(targets["applies_from"])
     live = targets.assign(_start=start)[start.isna() | (start <= pd.Timestamp(month))]
-    return live.sort_values(["ref", "_start"], kind="stable", na_position="first").drop_duplicates(
-        "ref", keep="last").drop(columns="_start")
+    return (
+        live.sort_values(["ref", "_start"], kind="stable", na_position="first")
+        .drop_duplicates("ref", keep="last")
+        .drop(columns="_start")
+    )

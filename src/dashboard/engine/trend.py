@@ -7,8 +7,8 @@ import pandas as pd
 
 from ..formatting import DIRECTION_ARROW, fmt_value
 
-PERCENT_THRESHOLD_POINTS = 1.0   # smaller moves in a percentage are "No change"
-RELATIVE_THRESHOLD = 0.02        # for counts, rates and averages: 2% of the earlier figure
+PERCENT_THRESHOLD_POINTS = 1.0  # smaller moves in a percentage are "No change"
+RELATIVE_THRESHOLD = 0.02  # for counts, rates and averages: 2% of the earlier figure
 
 
 _POLARITY_MEANING = {"higher_better": "higher is better", "lower_better": "lower is better"}
@@ -41,7 +41,9 @@ def direction(df: pd.DataFrame, earlier_col: str, earlier_label: pd.Series | str
     rated = higher | lower | band
     word = np.select(
         [~moved, rated & good, rated & bad, movement == "up"],
-        ["No change", "Improving", "Declining", "Up"], default="Down")
+        ["No change", "Improving", "Declining", "Up"],
+        default="Down",
+    )
     comparable = ~np.isnan(v) & ~np.isnan(e)
     word = np.where(comparable, word, "")
     arrow = [DIRECTION_ARROW[m] if ok else "" for m, ok in zip(movement, comparable)]
@@ -61,5 +63,6 @@ def direction(df: pd.DataFrame, earlier_col: str, earlier_label: pd.Series | str
             return text + (": further from the target band" if band[i] else ": " + _POLARITY_MEANING.get(pol[i], ""))
         return text + ("" if rated[i] else " (activity measure, not judged)")
 
-    return pd.DataFrame({"direction": word, "arrow": arrow, "reason": [reason(i) for i in range(len(df))]},
-                        index=df.index)
+    return pd.DataFrame(
+        {"direction": word, "arrow": arrow, "reason": [reason(i) for i in range(len(df))]}, index=df.index
+    )

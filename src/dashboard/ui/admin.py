@@ -42,14 +42,16 @@ def _authorised(action: str, area: str | None, what: str, result_key: str):
         return None
 
 
-def publish_commentary(area: str, period, text: str, author: str, result_key: str, done: str,
-                       verb: str = "Saved") -> None:
+def publish_commentary(
+    area: str, period, text: str, author: str, result_key: str, done: str, verb: str = "Saved"
+) -> None:
     """The one commentary write (admin page and the area page's draft): permission for *this* area, now."""
     identity = _authorised(access.COMMENTARY, area, f"commentary for {long_label(period)}", result_key)
     if identity is None:
         return
-    vintage, refused = attempt_write(lambda: loader.publish_commentary(
-        data.db_path(), area, period, text, author=author, user=identity.who))
+    vintage, refused = attempt_write(
+        lambda: loader.publish_commentary(data.db_path(), area, period, text, author=author, user=identity.who)
+    )
     if refused:
         st.session_state[result_key] = ("error", f"Not saved: {refused}")
         return
@@ -80,23 +82,36 @@ def _publish_upload(file_id: str) -> None:
 
 
 def _problems_table(problems: list[loader.Problem]) -> None:
-    st.dataframe(pd.DataFrame({"File": [p.file for p in problems], "Row": [p.row or "" for p in problems],
-                               "Column": [p.column or "" for p in problems], "Problem": [p.message for p in problems]}),
-                 hide_index=True, width="stretch")
+    st.dataframe(
+        pd.DataFrame(
+            {
+                "File": [p.file for p in problems],
+                "Row": [p.row or "" for p in problems],
+                "Column": [p.column or "" for p in problems],
+                "Problem": [p.message for p in problems],
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+    )
 
 
 def _upload_section() -> None:
     st.header("Load figures")
-    st.caption("A long CSV (`ref,period,value[,status]`) or the wide scorecard layout (Ref, Indicator, month columns) "
-               "as CSV or XLSX. You see what will change before anything is written; publishing adds a new vintage, "
-               "so what the panel was told before stays available.")
+    st.caption(
+        "A long CSV (`ref,period,value[,status]`) or the wide scorecard layout (Ref, Indicator, month columns) "
+        "as CSV or XLSX. You see what will change before anything is written; publishing adds a new vintage, "
+        "so what the panel was told before stays available."
+    )
     up = st.file_uploader("Figures file", type=["csv", "xlsx"], key="upload")
     _show_result("_upload_result")
     if up is None:
         return
     done = st.session_state.get("_published")
     if done and done[0] == up.file_id:
-        st.success(f"Published {up.name} as vintage {done[1]}. Every page now shows it; remove the file to load another.")
+        st.success(
+            f"Published {up.name} as vintage {done[1]}. Every page now shows it; remove the file to load another."
+        )
         return
     reader = data.reader()
     with st.status(f"Reading {up.name}…", expanded=False) as status:
@@ -104,14 +119,23 @@ def _upload_section() -> None:
             path = Path(tmp) / ("upload" + Path(up.name).suffix.lower())
             path.write_bytes(up.getvalue())
             authorities = set(reader.table("authorities")["authority"])
-            parsed = loader.parse_upload(path, loader.catalogue_of(reader), authorities, data.authority(),
-                                         week_ending_day=reader.week_ending_weekday(), display_name=up.name)
+            parsed = loader.parse_upload(
+                path,
+                loader.catalogue_of(reader),
+                authorities,
+                data.authority(),
+                week_ending_day=reader.week_ending_weekday(),
+                display_name=up.name,
+            )
         status.update(label=f"Comparing {up.name} with the figures held…")
         diff = loader.plan_upload(reader, parsed)
         status.update(label=f"Read {up.name}", state="error" if parsed.problems else "complete")
     if parsed.problems:
-        st.error(f"Rejected: {len(parsed.problems)} problem(s) in {up.name}. Nothing will be loaded; fix the file "
-                 "and upload it again.", icon="✖")
+        st.error(
+            f"Rejected: {len(parsed.problems)} problem(s) in {up.name}. Nothing will be loaded; fix the file "
+            "and upload it again.",
+            icon="✖",
+        )
         _problems_table(parsed.problems)
         return
     ind = data.table("indicators").set_index("ref")
@@ -121,21 +145,42 @@ def _upload_section() -> None:
     m3.metric("Unchanged", diff.unchanged)
     m4.metric("Weekly figures", len(parsed.weekly))
     if parsed.month_columns:
-        st.caption("Month columns read: " + "; ".join(f"“{h}” as {label(parse_period(m))}" for h, m in parsed.month_columns))
+        st.caption(
+            "Month columns read: " + "; ".join(f"“{h}” as {label(parse_period(m))}" for h, m in parsed.month_columns)
+        )
     if not diff.added.empty:
         st.markdown("**New figures**")
         a = diff.added
-        st.dataframe(pd.DataFrame({"Ref": a["ref"], "Indicator": a["ref"].map(ind["name"]), "Month": a["period"].map(label),
-                                   "Figure": [shown(v, s, ind.at[r, "unit"]) for v, s, r in
-                                              zip(a["value"], a["status"], a["ref"])]}), hide_index=True, width="stretch")
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    "Ref": a["ref"],
+                    "Indicator": a["ref"].map(ind["name"]),
+                    "Month": a["period"].map(label),
+                    "Figure": [shown(v, s, ind.at[r, "unit"]) for v, s, r in zip(a["value"], a["status"], a["ref"])],
+                }
+            ),
+            hide_index=True,
+            width="stretch",
+        )
     if not diff.revised.empty:
         st.markdown("**Revisions to figures already reported**")
         r = diff.revised
-        st.dataframe(pd.DataFrame({"Ref": r["ref"], "Indicator": r["ref"].map(ind["name"]), "Month": r["period"].map(label),
-                                   "Now": [shown(v, s, ind.at[x, "unit"]) for v, s, x in
-                                           zip(r["old_value"], r["old_status"], r["ref"])],
-                                   "Will be": [shown(v, s, ind.at[x, "unit"]) for v, s, x in
-                                               zip(r["value"], r["status"], r["ref"])]}), hide_index=True, width="stretch")
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    "Ref": r["ref"],
+                    "Indicator": r["ref"].map(ind["name"]),
+                    "Month": r["period"].map(label),
+                    "Now": [
+                        shown(v, s, ind.at[x, "unit"]) for v, s, x in zip(r["old_value"], r["old_status"], r["ref"])
+                    ],
+                    "Will be": [shown(v, s, ind.at[x, "unit"]) for v, s, x in zip(r["value"], r["status"], r["ref"])],
+                }
+            ),
+            hide_index=True,
+            width="stretch",
+        )
     st.session_state["_pending_upload"] = (up.file_id, diff)
     with st.form("publish_upload"):
         st.text_input("Name this vintage", value=f"Upload of {up.name}", max_chars=120, key="vintage_name")
@@ -143,12 +188,18 @@ def _upload_section() -> None:
 
 
 REFERENCE_HELP = {
-    "targets": ("Load targets", "`ref,target[,tolerance][,from]`: the target as printed (85%, 20-24%, <7%, 552; blank "
-                "withdraws it), an optional Amber tolerance in the indicator's units, and the financial year or month "
-                "it applies from (2024/25, Apr-24; blank: from the start). Earlier months keep the target they had."),
-    "comparators": ("Load comparators", "`ref,comparator,value,year[,source]`: comparator gm, nw, sn or england, the "
-                    "published year (2022/23) and where it was published. A newer year replaces the one shown from "
-                    "now on; what earlier vintages showed the panel is kept."),
+    "targets": (
+        "Load targets",
+        "`ref,target[,tolerance][,from]`: the target as printed (85%, 20-24%, <7%, 552; blank "
+        "withdraws it), an optional Amber tolerance in the indicator's units, and the financial year or month "
+        "it applies from (2024/25, Apr-24; blank: from the start). Earlier months keep the target they had.",
+    ),
+    "comparators": (
+        "Load comparators",
+        "`ref,comparator,value,year[,source]`: comparator gm, nw, sn or england, the "
+        "published year (2022/23) and where it was published. A newer year replaces the one shown from "
+        "now on; what earlier vintages showed the panel is kept.",
+    ),
 }
 
 
@@ -184,21 +235,27 @@ def _reference_section(kind: str) -> None:
             upload = reference.PARSERS[kind](path, data.reader(), data.authority(), display_name=up.name)
         status.update(label=f"Read {up.name}", state="error" if upload.problems else "complete")
     if upload.problems:
-        st.error(f"Rejected: {len(upload.problems)} problem(s) in {up.name}. Nothing will be loaded; fix the file "
-                 "and upload it again.", icon="✖")
+        st.error(
+            f"Rejected: {len(upload.problems)} problem(s) in {up.name}. Nothing will be loaded; fix the file "
+            "and upload it again.",
+            icon="✖",
+        )
         _problems_table(upload.problems)
         return
     st.markdown(f"**What publishing {up.name} will change** ({len(upload.rows)} {kind})")
     st.dataframe(upload.changes, hide_index=True, width="stretch")
     st.session_state[f"_ref_{kind}"] = (up.file_id, upload)
-    st.button(f"Publish {kind}", type="primary", key=f"publish_{kind}", on_click=_publish_reference,
-              args=(kind, up.file_id))
+    st.button(
+        f"Publish {kind}", type="primary", key=f"publish_{kind}", on_click=_publish_reference, args=(kind, up.file_id)
+    )
 
 
 def _commentary_section(areas: dict[str, str]) -> None:
     st.header("Edit commentary")
-    st.caption("Stored per service area and month as a new vintage (earlier wording is kept). Markdown is allowed; "
-               "HTML is shown as typed, never run.")
+    st.caption(
+        "Stored per service area and month as a new vintage (earlier wording is kept). Markdown is allowed; "
+        "HTML is shown as typed, never run."
+    )
     c1, c2 = st.columns(2)
     area = c1.selectbox("Service area", list(areas), format_func=areas.get, key="edit_area")
     months = [iso(m) for m in data.months("latest")]
@@ -210,8 +267,9 @@ def _commentary_section(areas: dict[str, str]) -> None:
     with st.form(f"form_{key}"):
         text = st.text_area("Commentary", value=start, height=220, max_chars=loader.MAX_COMMENTARY_CHARS, key=key)
         st.text_input("Your name (recorded with the edit)", max_chars=80, key="commentary_author")
-        st.form_submit_button("Publish commentary", type="primary", on_click=_publish_commentary_form,
-                              args=(area, period, key))
+        st.form_submit_button(
+            "Publish commentary", type="primary", on_click=_publish_commentary_form, args=(area, period, key)
+        )
     _show_result("_commentary_result")
     if text.strip():
         st.markdown("**Preview**")
@@ -219,8 +277,14 @@ def _commentary_section(areas: dict[str, str]) -> None:
 
 
 def _publish_commentary_form(area: str, period, key: str) -> None:
-    publish_commentary(area, period, st.session_state.get(key, ""), st.session_state.get("commentary_author", ""),
-                       "_commentary_result", f"the area page shows it for {long_label(period)}.")
+    publish_commentary(
+        area,
+        period,
+        st.session_state.get(key, ""),
+        st.session_state.get("commentary_author", ""),
+        "_commentary_result",
+        f"the area page shows it for {long_label(period)}.",
+    )
 
 
 def editable_areas() -> dict[str, str]:
@@ -235,8 +299,10 @@ def admin() -> None:
     st.title("Load figures and commentary")
     ctx = current()
     v = data.table("vintages")
-    st.caption(f"The dashboard holds {len(v)} vintages; the newest is {plain(v.sort_values('seq')['label'].iloc[-1])}. "
-               f"Viewing {ctx.vintage_label}.")
+    st.caption(
+        f"The dashboard holds {len(v)} vintages; the newest is {plain(v.sort_values('seq')['label'].iloc[-1])}. "
+        f"Viewing {ctx.vintage_label}."
+    )
     if not signin.auth_configured() and not signin.demo_unlock_form():
         return
     wrote = False
@@ -254,15 +320,19 @@ def admin() -> None:
         _commentary_section(areas)
         wrote = True
     if not wrote:
-        st.info("Your role lets you read the dashboard but not change it. Ask your performance team if you need to "
-                "load figures or write an area's commentary.")
+        st.info(
+            "Your role lets you read the dashboard but not change it. Ask your performance team if you need to "
+            "load figures or write an area's commentary."
+        )
 
 
 @routed
 def audit_trail() -> None:
     st.title("Audit trail")
-    st.caption("Every write (from the write journal: who, when, what, which vintage) and every refused write, "
-               "failed sign-in and sign-in without a role, oldest first. `dashboard audit` prints the same as CSV.")
+    st.caption(
+        "Every write (from the write journal: who, when, what, which vintage) and every refused write, "
+        "failed sign-in and sign-in without a role, oldest first. `dashboard audit` prints the same as CSV."
+    )
     try:
         signin.authorise(access.MANAGE, None, "open the audit trail")
     except access.Refused as exc:
@@ -274,19 +344,43 @@ def audit_trail() -> None:
     m1.metric("Writes", int((trail["outcome"] == "published").sum()))
     m2.metric("Refused or failed", len(refused))
     shown_trail = trail.iloc[::-1]
-    st.dataframe(pd.DataFrame({"When": shown_trail["when"], "Who": shown_trail["who"], "Event": shown_trail["event"],
-                               "What": shown_trail["what"], "Vintage": shown_trail["vintage"],
-                               "Outcome": shown_trail["outcome"]}), hide_index=True, width="stretch")
-    st.download_button("Download the audit trail (CSV)", trail.to_csv(index=False).encode(), "audit-trail.csv",
-                       "text/csv")
+    st.dataframe(
+        pd.DataFrame(
+            {
+                "When": shown_trail["when"],
+                "Who": shown_trail["who"],
+                "Event": shown_trail["event"],
+                "What": shown_trail["what"],
+                "Vintage": shown_trail["vintage"],
+                "Outcome": shown_trail["outcome"],
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+    )
+    st.download_button(
+        "Download the audit trail (CSV)", trail.to_csv(index=False).encode(), "audit-trail.csv", "text/csv"
+    )
     st.header("Who has which role")
     if not signin.auth_configured():
-        st.info("Sign-in is not configured: this is the embedded demo, where anyone reads and the shared admin secret "
-                "unlocks every write. README, Deploying for a council, says how to switch on sign-in and roles.")
+        st.info(
+            "Sign-in is not configured: this is the embedded demo, where anyone reads and the shared admin secret "
+            "unlocks every write. README, Deploying for a council, says how to switch on sign-in and roles."
+        )
         return
     roles = access.load_roles(known_areas=set(data.table("areas")["area"]))
-    st.caption(f"From {access.roles_path()} (edited by the admin; read again whenever it changes). Group names are "
-               f"read from the `{roles.group_claim}` claim.")
-    st.dataframe(pd.DataFrame({"Email or group": [g.email or f"group: {g.group}" for g in roles.grant],
-                               "Role": [access.ROLE_WORD[g.role] for g in roles.grant],
-                               "Areas": [", ".join(g.areas) for g in roles.grant]}), hide_index=True, width="stretch")
+    st.caption(
+        f"From {access.roles_path()} (edited by the admin; read again whenever it changes). Group names are "
+        f"read from the `{roles.group_claim}` claim."
+    )
+    st.dataframe(
+        pd.DataFrame(
+            {
+                "Email or group": [g.email or f"group: {g.group}" for g in roles.grant],
+                "Role": [access.ROLE_WORD[g.role] for g in roles.grant],
+                "Areas": [", ".join(g.areas) for g in roles.grant],
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+    )

@@ -3,7 +3,6 @@ text summary for readers who cannot see it. Lines are told apart by dash and lab
 
 from __future__ import annotations
 
-
 import altair as alt
 import numpy as np
 import pandas as pd
@@ -19,10 +18,12 @@ FONT_SIZE = 14
 
 
 def _base_config(chart: alt.Chart) -> alt.Chart:
-    return (chart.configure_axis(labelFontSize=FONT_SIZE, titleFontSize=FONT_SIZE)
-            .configure_title(fontSize=18, anchor="start", subtitleFontSize=14)
-            .configure_legend(labelFontSize=FONT_SIZE, titleFontSize=FONT_SIZE, orient="bottom")
-            .configure_view(strokeWidth=0))
+    return (
+        chart.configure_axis(labelFontSize=FONT_SIZE, titleFontSize=FONT_SIZE)
+        .configure_title(fontSize=18, anchor="start", subtitleFontSize=14)
+        .configure_legend(labelFontSize=FONT_SIZE, titleFontSize=FONT_SIZE, orient="bottom")
+        .configure_view(strokeWidth=0)
+    )
 
 
 def series_summary(ref: str, name: str, unit: str, series: pd.DataFrame, target_text: str, rag_reason: str) -> str:
@@ -34,14 +35,21 @@ def series_summary(ref: str, name: str, unit: str, series: pd.DataFrame, target_
     lo = pts.loc[pts["value"].idxmin()]
     move = "rose" if last["value"] > first["value"] else "fell" if last["value"] < first["value"] else "was unchanged"
     target = f" The target is {target_text}." if target_text else ""
-    return (f"{ref} {name} {move} from {fmt_value(first['value'], unit)} in {label(first['period'])} to "
-            f"{fmt_value(last['value'], unit)} in {label(last['period'])} across {len(pts)} months with figures; "
-            f"highest {fmt_value(hi['value'], unit)} ({label(hi['period'])}), lowest {fmt_value(lo['value'], unit)} "
-            f"({label(lo['period'])}).{target}")
+    return (
+        f"{ref} {name} {move} from {fmt_value(first['value'], unit)} in {label(first['period'])} to "
+        f"{fmt_value(last['value'], unit)} in {label(last['period'])} across {len(pts)} months with figures; "
+        f"highest {fmt_value(hi['value'], unit)} ({label(hi['period'])}), lowest {fmt_value(lo['value'], unit)} "
+        f"({label(lo['period'])}).{target}"
+    )
 
 
-def indicator_chart(row: pd.Series, series: pd.DataFrame, show_spc: bool = True, revised: set | None = None,
-                    actions: pd.DataFrame | None = None) -> tuple[alt.Chart, str]:
+def indicator_chart(
+    row: pd.Series,
+    series: pd.DataFrame,
+    show_spc: bool = True,
+    revised: set | None = None,
+    actions: pd.DataFrame | None = None,
+) -> tuple[alt.Chart, str]:
     """row: one scorecard row (targets, comparators, SPC); series: period, value, vintage up to the month;
     actions: linked improvement-plan actions (action_ref, start_month, end_month) marked where they fall."""
     unit = row["unit"]
@@ -62,8 +70,12 @@ def indicator_chart(row: pd.Series, series: pd.DataFrame, show_spc: bool = True,
     s["point_kind"] = np.where(s["revised"] != "", s["point_kind"] + ", revised", s["point_kind"])
 
     x = alt.X("month:T", title="Month", axis=alt.Axis(format="%b-%y", labelAngle=0, tickCount="month"))
-    y_title = {"percent": "Per cent", "rate_per_10k": "Rate per 10,000 children", "days": "Days",
-               "caseload_average": "Average caseload"}.get(unit, "Number")
+    y_title = {
+        "percent": "Per cent",
+        "rate_per_10k": "Rate per 10,000 children",
+        "days": "Days",
+        "caseload_average": "Average caseload",
+    }.get(unit, "Number")
     values = list(s["value"])
     layers = []
     x0, x1 = (s["month"].min(), s["month"].max()) if not s.empty else (pd.Timestamp.now(), pd.Timestamp.now())
@@ -75,28 +87,48 @@ def indicator_chart(row: pd.Series, series: pd.DataFrame, show_spc: bool = True,
         if value is None or (isinstance(value, float) and np.isnan(value)):
             return
         values.append(value)
-        lines.append({"y": value, "text": text, "x": x1, "x0": start if start is not None else x0, "dash": dash,
-                      "color": color})  # dash and colour pick the layer; they are not drawn from the data
+        lines.append(
+            {"y": value, "text": text, "x": x1, "x0": start if start is not None else x0, "dash": dash, "color": color}
+        )  # dash and colour pick the layer; they are not drawn from the data
 
     kind = row.get("target_kind", "none")
     if kind == "band":
-        band = pd.DataFrame({"lo": [row["target_low"]], "hi": [row["target_high"]], "x0": [x0], "x1": [x1],
-                             "text": [f"Target band {row['target_text']}"]})
+        band = pd.DataFrame(
+            {
+                "lo": [row["target_low"]],
+                "hi": [row["target_high"]],
+                "x0": [x0],
+                "x1": [x1],
+                "text": [f"Target band {row['target_text']}"],
+            }
+        )
         values += [row["target_low"], row["target_high"]]
-        layers.append(alt.Chart(band).mark_rect(opacity=0.18, color="#009E73").encode(
-            x="x0:T", x2="x1:T", y="lo:Q", y2="hi:Q", tooltip=[alt.Tooltip("text:N", title="Target")]))
-        layers.append(alt.Chart(band).mark_text(align="left", dx=6, dy=-7, fontSize=13, color="#00523b").encode(
-            x="x1:T", y="hi:Q", text="text:N"))
+        layers.append(
+            alt.Chart(band)
+            .mark_rect(opacity=0.18, color="#009E73")
+            .encode(x="x0:T", x2="x1:T", y="lo:Q", y2="hi:Q", tooltip=[alt.Tooltip("text:N", title="Target")])
+        )
+        layers.append(
+            alt.Chart(band)
+            .mark_text(align="left", dx=6, dy=-7, fontSize=13, color="#00523b")
+            .encode(x="x1:T", y="hi:Q", text="text:N")
+        )
     elif kind in ("minimum", "maximum"):
-        hline(row["target_low"] if kind == "minimum" else row["target_high"], f"Target {row['target_text']}",
-              [8, 4], "#00523b")
+        hline(
+            row["target_low"] if kind == "minimum" else row["target_high"],
+            f"Target {row['target_text']}",
+            [8, 4],
+            "#00523b",
+        )
     for c in ("england", "sn", "gm", "nw"):
         v = row.get(c)
         if v is not None and not (isinstance(v, float) and np.isnan(v)):
             year = row.get(f"{c}_year") or "year not printed"
             hline(float(v), f"{COMPARATOR_SHORT[c]} {year}", [2, 3])
-    if not (isinstance(row.get("baseline_value"), float) and np.isnan(row.get("baseline_value"))) \
-            and row.get("baseline_value") is not None:
+    if (
+        not (isinstance(row.get("baseline_value"), float) and np.isnan(row.get("baseline_value")))
+        and row.get("baseline_value") is not None
+    ):
         hline(float(row["baseline_value"]), f"Previous year ({row.get('baseline_basis') or 'baseline'})", [1, 5])
     if show_spc and not pts.empty and bool(pts["enough"].iloc[-1]):
         last = pts.iloc[-1]
@@ -107,12 +139,22 @@ def indicator_chart(row: pd.Series, series: pd.DataFrame, show_spc: bool = True,
         hline(float(last["lcl"]), f"Lower process limit{trial}", [3, 3], INK, start)
         if start is not None:  # the break: limits recalculated where the definition changed
             note = str(row.get("spc_rebase_note") or "").split(" (")[0]
-            brk = pd.DataFrame({"month": [start], "text": [f"Limits recalculated from {label(start.date())}"
-                                                          + (f", {note}" if note else "")]})
-            layers.append(alt.Chart(brk).mark_rule(color=INK, strokeWidth=2, strokeDash=[1, 2]).encode(
-                x="month:T", tooltip=[alt.Tooltip("text:N", title="SPC")]))
-            layers.append(alt.Chart(brk).mark_text(align="left", baseline="top", dx=4, dy=2, fontSize=12, color=INK).encode(
-                x="month:T", y=alt.value(0), text=alt.value("Limits recalculated")))
+            brk = pd.DataFrame(
+                {
+                    "month": [start],
+                    "text": [f"Limits recalculated from {label(start.date())}" + (f", {note}" if note else "")],
+                }
+            )
+            layers.append(
+                alt.Chart(brk)
+                .mark_rule(color=INK, strokeWidth=2, strokeDash=[1, 2])
+                .encode(x="month:T", tooltip=[alt.Tooltip("text:N", title="SPC")])
+            )
+            layers.append(
+                alt.Chart(brk)
+                .mark_text(align="left", baseline="top", dx=4, dy=2, fontSize=12, color=INK)
+                .encode(x="month:T", y=alt.value(0), text=alt.value("Limits recalculated"))
+            )
 
     # Lines drawn alike (the four comparators, the two limits) share one rule layer and one label layer:
     # layers, not lines, are what a chart costs to draw. Dash and colour stay fixed marks, not data.
@@ -121,42 +163,95 @@ def indicator_chart(row: pd.Series, series: pd.DataFrame, show_spc: bool = True,
         groups.setdefault((tuple(line["dash"]), line["color"]), []).append(line)
     for (dash, color), group in groups.items():
         ref_df = pd.DataFrame(group)
-        layers.append(alt.Chart(ref_df).mark_rule(strokeDash=list(dash), color=color, strokeWidth=1.5).encode(
-            x="x0:T", x2="x:T", y="y:Q", tooltip=[alt.Tooltip("text:N", title="Line")]))
-        layers.append(alt.Chart(ref_df).mark_text(align="left", dx=6, dy=-7, fontSize=13, color=color).encode(
-            x="x:T", y="y:Q", text="text:N"))
+        layers.append(
+            alt.Chart(ref_df)
+            .mark_rule(strokeDash=list(dash), color=color, strokeWidth=1.5)
+            .encode(x="x0:T", x2="x:T", y="y:Q", tooltip=[alt.Tooltip("text:N", title="Line")])
+        )
+        layers.append(
+            alt.Chart(ref_df)
+            .mark_text(align="left", dx=6, dy=-7, fontSize=13, color=color)
+            .encode(x="x:T", y="y:Q", text="text:N")
+        )
 
     marks = _action_marks(actions, x0, x1)
     if not marks.empty:
-        layers.append(alt.Chart(marks).mark_rule(color="#6a3d9a", strokeWidth=1.5).encode(
-            x="month:T", strokeDash=alt.StrokeDash("kind:N", title="Improvement plan", scale=alt.Scale(
-                domain=["Action starts", "Action due"], range=[[1, 0], [5, 3]])),
-            tooltip=[alt.Tooltip("text:N", title="Improvement plan")]))
-        layers.append(alt.Chart(marks).mark_text(align="left", baseline="top", dx=3, fontSize=12, color="#6a3d9a",
-                                                 angle=0).encode(x="month:T", y=alt.value(4 + 0), text="short:N"))
+        layers.append(
+            alt.Chart(marks)
+            .mark_rule(color="#6a3d9a", strokeWidth=1.5)
+            .encode(
+                x="month:T",
+                strokeDash=alt.StrokeDash(
+                    "kind:N",
+                    title="Improvement plan",
+                    scale=alt.Scale(domain=["Action starts", "Action due"], range=[[1, 0], [5, 3]]),
+                ),
+                tooltip=[alt.Tooltip("text:N", title="Improvement plan")],
+            )
+        )
+        layers.append(
+            alt.Chart(marks)
+            .mark_text(align="left", baseline="top", dx=3, fontSize=12, color="#6a3d9a", angle=0)
+            .encode(x="month:T", y=alt.value(4 + 0), text="short:N")
+        )
 
-    tooltip = [alt.Tooltip("label:N", title="Month"), alt.Tooltip("shown:N", title="Value"),
-               alt.Tooltip("vintage:N", title="As printed in"), alt.Tooltip("point_kind:N", title="Point")]
+    tooltip = [
+        alt.Tooltip("label:N", title="Month"),
+        alt.Tooltip("shown:N", title="Value"),
+        alt.Tooltip("vintage:N", title="As printed in"),
+        alt.Tooltip("point_kind:N", title="Point"),
+    ]
     lo_v, hi_v = (min(values), max(values)) if values else (0, 1)
     pad = (hi_v - lo_v) * 0.12 or 1
     domain = [max(0, lo_v - pad) if lo_v >= 0 else lo_v - pad, hi_v + pad]
     if unit == "percent" and hi_v <= 100:
         domain[1] = min(100, domain[1])
-    line = alt.Chart(s).mark_line(color=INK, strokeWidth=2.5).encode(
-        x=x, y=alt.Y("value:Q", title=y_title, scale=alt.Scale(domain=domain, nice=False)))
-    points = alt.Chart(s).mark_point(filled=True, size=90, color=INK).encode(
-        x=x, y="value:Q", tooltip=tooltip,
-        shape=alt.Shape("point_kind:N", title="Point", scale=alt.Scale(
-            domain=["Monthly figure", "Special cause (SPC signal)", "Monthly figure, revised",
-                    "Special cause (SPC signal), revised"],
-            range=["circle", "diamond", "square", "triangle-up"])),
-        color=alt.Color("point_kind:N", title="Point", scale=alt.Scale(
-            domain=["Monthly figure", "Special cause (SPC signal)", "Monthly figure, revised",
-                    "Special cause (SPC signal), revised"],
-            range=[INK, SIGNAL, INK, SIGNAL])))
+    line = (
+        alt.Chart(s)
+        .mark_line(color=INK, strokeWidth=2.5)
+        .encode(x=x, y=alt.Y("value:Q", title=y_title, scale=alt.Scale(domain=domain, nice=False)))
+    )
+    points = (
+        alt.Chart(s)
+        .mark_point(filled=True, size=90, color=INK)
+        .encode(
+            x=x,
+            y="value:Q",
+            tooltip=tooltip,
+            shape=alt.Shape(
+                "point_kind:N",
+                title="Point",
+                scale=alt.Scale(
+                    domain=[
+                        "Monthly figure",
+                        "Special cause (SPC signal)",
+                        "Monthly figure, revised",
+                        "Special cause (SPC signal), revised",
+                    ],
+                    range=["circle", "diamond", "square", "triangle-up"],
+                ),
+            ),
+            color=alt.Color(
+                "point_kind:N",
+                title="Point",
+                scale=alt.Scale(
+                    domain=[
+                        "Monthly figure",
+                        "Special cause (SPC signal)",
+                        "Monthly figure, revised",
+                        "Special cause (SPC signal), revised",
+                    ],
+                    range=[INK, SIGNAL, INK, SIGNAL],
+                ),
+            ),
+        )
+    )
     chart = alt.layer(line, *layers, points).properties(
-        title=alt.TitleParams(f"{row['ref']} {row['indicator']}", subtitle=[y_title]), height=460)  # Streamlit fits title, axes and legend inside this
-    summary = series_summary(row["ref"], row["indicator"], unit, s, row.get("target_text", ""), row.get("rag_reason", ""))
+        title=alt.TitleParams(f"{row['ref']} {row['indicator']}", subtitle=[y_title]), height=460
+    )  # Streamlit fits title, axes and legend inside this
+    summary = series_summary(
+        row["ref"], row["indicator"], unit, s, row.get("target_text", ""), row.get("rag_reason", "")
+    )
     if show_spc and not pts.empty and bool(pts["rebased"].iloc[-1]):
         summary += f" SPC limits are recalculated from {label(pd.Timestamp(pts['segment_start'].iloc[-1]).date())}."
     return _base_config(chart), summary
@@ -174,8 +269,15 @@ def _action_marks(actions: pd.DataFrame | None, x0, x1) -> pd.DataFrame:
             t = pd.Timestamp(m)
             if x0 <= t <= x1:
                 refs = ", ".join(g["action_ref"])
-                rows.append({"month": t, "kind": kind, "text": f"{kind.replace('Action', 'Action' + ('s' if len(g) > 1 else ''))}: "
-                             f"{refs} ({label(m)})", "short": ("▶ " if kind == "Action starts" else "⏹ ") + refs})
+                rows.append(
+                    {
+                        "month": t,
+                        "kind": kind,
+                        "text": f"{kind.replace('Action', 'Action' + ('s' if len(g) > 1 else ''))}: "
+                        f"{refs} ({label(m)})",
+                        "short": ("▶ " if kind == "Action starts" else "⏹ ") + refs,
+                    }
+                )
     return pd.DataFrame(rows, columns=cols)
 
 
@@ -185,22 +287,39 @@ def rag_counts_chart(counts: pd.DataFrame) -> tuple[alt.Chart, str]:
     order = ["Red", "Amber", "Green", "Not rated"]
     area_order = list(dict.fromkeys(counts["area"]))
     y = alt.Y("area:N", title=None, sort=area_order, axis=alt.Axis(labelLimit=260))
-    bars = alt.Chart(counts).mark_bar(stroke="#ffffff", strokeWidth=1).encode(
-        y=y, x=alt.X("n:Q", title="Indicators", stack="zero"),
-        color=alt.Color("rating:N", title="RAG", scale=alt.Scale(domain=order, range=[palette[o] for o in order])),
-        order=alt.Order("rank:Q"),
-        tooltip=[alt.Tooltip("area:N", title="Area"), alt.Tooltip("rating:N", title="RAG"), alt.Tooltip("n:Q", title="Indicators")],
+    bars = (
+        alt.Chart(counts)
+        .mark_bar(stroke="#ffffff", strokeWidth=1)
+        .encode(
+            y=y,
+            x=alt.X("n:Q", title="Indicators", stack="zero"),
+            color=alt.Color("rating:N", title="RAG", scale=alt.Scale(domain=order, range=[palette[o] for o in order])),
+            order=alt.Order("rank:Q"),
+            tooltip=[
+                alt.Tooltip("area:N", title="Area"),
+                alt.Tooltip("rating:N", title="RAG"),
+                alt.Tooltip("n:Q", title="Indicators"),
+            ],
+        )
     )
-    text = alt.Chart(counts[counts["n"] > 0]).mark_text(dx=-3, align="right", color="#111111", fontSize=12).encode(
-        y=y, x=alt.X("cum:Q"), text="abbr:N")
+    text = (
+        alt.Chart(counts[counts["n"] > 0])
+        .mark_text(dx=-3, align="right", color="#111111", fontSize=12)
+        .encode(y=y, x=alt.X("cum:Q"), text="abbr:N")
+    )
     chart = alt.layer(bars, text).properties(
-        title=alt.TitleParams("RAG ratings by service area",
-                              subtitle=["Segments labelled R red, A amber, G green, – not rated, with counts"]),
-        height=alt.Step(34))
+        title=alt.TitleParams(
+            "RAG ratings by service area",
+            subtitle=["Segments labelled R red, A amber, G green, – not rated, with counts"],
+        ),
+        height=alt.Step(34),
+    )
     rated = counts[counts["rating"] != "Not rated"].groupby("rating")["n"].sum()
-    summary = (f"Across all areas: {int(rated.get('Red', 0))} Red, {int(rated.get('Amber', 0))} Amber and "
-               f"{int(rated.get('Green', 0))} Green indicators; "
-               f"{int(counts.loc[counts['rating'] == 'Not rated', 'n'].sum())} are not rated.")
+    summary = (
+        f"Across all areas: {int(rated.get('Red', 0))} Red, {int(rated.get('Amber', 0))} Amber and "
+        f"{int(rated.get('Green', 0))} Green indicators; "
+        f"{int(counts.loc[counts['rating'] == 'Not rated', 'n'].sum())} are not rated."
+    )
     return _base_config(chart), summary
 
 
@@ -209,15 +328,22 @@ def weekly_chart(ref: str, name: str, unit: str, w: pd.DataFrame) -> tuple[alt.C
     d["week"] = pd.to_datetime(d["week_ending"])
     d["shown"] = [fmt_value(v, unit) for v in d["value"]]
     d["label"] = [f"w/e {p:%d %b %Y}" for p in d["week"]]
-    chart = alt.Chart(d).mark_line(point=alt.OverlayMarkDef(filled=True, size=80), color=INK, strokeWidth=2.5).encode(
-        x=alt.X("week:T", title="Week ending", axis=alt.Axis(format="%d %b")),
-        y=alt.Y("value:Q", title="Per cent" if unit == "percent" else "Number"),
-        tooltip=[alt.Tooltip("label:N", title="Week"), alt.Tooltip("shown:N", title="Value")],
-    ).properties(title=alt.TitleParams(f"{ref} {name}", subtitle=["Weekly, Brilliant at the Basics"]), height=300)
+    chart = (
+        alt.Chart(d)
+        .mark_line(point=alt.OverlayMarkDef(filled=True, size=80), color=INK, strokeWidth=2.5)
+        .encode(
+            x=alt.X("week:T", title="Week ending", axis=alt.Axis(format="%d %b")),
+            y=alt.Y("value:Q", title="Per cent" if unit == "percent" else "Number"),
+            tooltip=[alt.Tooltip("label:N", title="Week"), alt.Tooltip("shown:N", title="Value")],
+        )
+        .properties(title=alt.TitleParams(f"{ref} {name}", subtitle=["Weekly, Brilliant at the Basics"]), height=300)
+    )
     if d.empty:
         return _base_config(chart), f"{ref} {name}: no weekly figures."
     first, last = d.iloc[0], d.iloc[-1]
-    summary = (f"{ref} {name} went from {fmt_value(first['value'], unit)} in the week ending {first['week']:%d %B %Y} "
-               f"to {fmt_value(last['value'], unit)} in the week ending {last['week']:%d %B %Y} "
-               f"(range {fmt_value(d['value'].min(), unit)} to {fmt_value(d['value'].max(), unit)}).")
+    summary = (
+        f"{ref} {name} went from {fmt_value(first['value'], unit)} in the week ending {first['week']:%d %B %Y} "
+        f"to {fmt_value(last['value'], unit)} in the week ending {last['week']:%d %B %Y} "
+        f"(range {fmt_value(d['value'].min(), unit)} to {fmt_value(d['value'].max(), unit)})."
+    )
     return _base_config(chart), summary

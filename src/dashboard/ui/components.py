@@ -25,8 +25,9 @@ direction_label = panel.direction_label
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
-def _panel_rows(_sc: pd.DataFrame, refs: tuple[str, ...], month: dt.date, vintage: str, db_stamp: tuple
-                ) -> tuple[pd.DataFrame, str, list[str]]:
+def _panel_rows(
+    _sc: pd.DataFrame, refs: tuple[str, ...], month: dt.date, vintage: str, db_stamp: tuple
+) -> tuple[pd.DataFrame, str, list[str]]:
     """The table's text cells and headers. A scorecard is fixed by (month, vintage, database), so those and the
     refs shown are the key; the frame itself is left out of it (not hashed on every rerun)."""
     years = comparator_years(data.comparators(vintage))
@@ -50,31 +51,46 @@ def scorecard_table(sc: pd.DataFrame, month: dt.date, vintage: str, key: str) ->
     window = panel.window(month)
     current = panel.current_header(month)
     st.dataframe(
-        rows, hide_index=True, width="stretch", key=key, on_select="rerun", selection_mode="single-row",
+        rows,
+        hide_index=True,
+        width="stretch",
+        key=key,
+        on_select="rerun",
+        selection_mode="single-row",
         row_height=36,
         column_config={
             "Ref": st.column_config.TextColumn(pinned=True, width=70),
             "Indicator": st.column_config.TextColumn(pinned=True, width=330),
             **{label(m): st.column_config.TextColumn(width=72) for m in window[:-1]},
             current: st.column_config.TextColumn(width=110),
-            prev: st.column_config.TextColumn(width=120, help="The same month a year earlier where printed, otherwise the "
-                                              "previous-year baseline the pack printed"),
+            prev: st.column_config.TextColumn(
+                width=120,
+                help="The same month a year earlier where printed, otherwise the "
+                "previous-year baseline the pack printed",
+            ),
             "Target": st.column_config.TextColumn(width=75),
             **{h: st.column_config.TextColumn(width=100) for h in comparator_cols},
-            "Direction": st.column_config.TextColumn(width=125, help="Arrow: how the figure moved. Word: what that means "
-                                                     "in the indicator's polarity."),
+            "Direction": st.column_config.TextColumn(
+                width=125, help="Arrow: how the figure moved. Word: what that means in the indicator's polarity."
+            ),
             "SPC": st.column_config.TextColumn(width=150),
             "Last 12 months": st.column_config.LineChartColumn(
-                width="small", help="Sparkline of the last 12 months (gaps where no figure was printed)"),
+                width="small", help="Sparkline of the last 12 months (gaps where no figure was printed)"
+            ),
             "RAG": st.column_config.MultiselectColumn(
-                width=125, options=RAG_PILLS, color=RAG_PILL_COLOURS,
+                width=125,
+                options=RAG_PILLS,
+                color=RAG_PILL_COLOURS,
                 help="✔ Green meets target · ▲ Amber within tolerance · ✖ Red beyond · – not rated. "
-                     "See 'Why this rating'."),
+                "See 'Why this rating'.",
+            ),
             "Why this rating": st.column_config.TextColumn(width="large"),
         },
     )
-    st.caption("† revised since first published. Blank month cells were not printed; 'Not yet available' and "
-               "'n/a' are shown as printed, never as zero. Select a row to open the indicator.")
+    st.caption(
+        "† revised since first published. Blank month cells were not printed; 'Not yet available' and "
+        "'n/a' are shown as printed, never as zero. Select a row to open the indicator."
+    )
     return rows
 
 
@@ -101,13 +117,20 @@ def headline_tiles(sc: pd.DataFrame, limit: int = 4) -> None:
         heads = sc.head(limit)
     cols = st.columns(len(heads)) if len(heads) else []
     for col, row in zip(cols, heads.itertuples()):
-        with col:
-            with st.container(border=True):
-                value = fmt_value(row.value, row.unit) if row.status == "value" else STATUS_TEXT.get(row.status, "No figure")
-                delta = f"{row.direction_arrow} {row.direction}" if row.direction else None
-                st.metric(f"{row.ref} · {row.indicator}", value, delta=delta, delta_color="off", delta_arrow="off",
-                          help=f"{row.indicator}. {row.direction_reason}")
-                st.markdown(f"**{rag_label(row.rag)}** — {row.rag_reason}", unsafe_allow_html=False)
+        with col, st.container(border=True):
+            value = (
+                fmt_value(row.value, row.unit) if row.status == "value" else STATUS_TEXT.get(row.status, "No figure")
+            )
+            delta = f"{row.direction_arrow} {row.direction}" if row.direction else None
+            st.metric(
+                f"{row.ref} · {row.indicator}",
+                value,
+                delta=delta,
+                delta_color="off",
+                delta_arrow="off",
+                help=f"{row.indicator}. {row.direction_reason}",
+            )
+            st.markdown(f"**{rag_label(row.rag)}** — {row.rag_reason}", unsafe_allow_html=False)
 
 
 def markdown_text(text: str) -> None:
@@ -124,7 +147,11 @@ def commentary(vintage: str, area: str, month: dt.date) -> None:
         return
     row = c.iloc[0]
     markdown_text(row["text"])
-    src = f"{row['source_file']}, from line {int(row['source_line'])}" if pd.notna(row["source_line"]) else row["source_file"]
+    src = (
+        f"{row['source_file']}, from line {int(row['source_line'])}"
+        if pd.notna(row["source_line"])
+        else row["source_file"]
+    )
     st.caption(f"As written in: {plain(row['label'])} ({plain(src)}).")
     for sentence, why in data.stale(row["text"], area, vintage):
         st.warning(f"No longer matches the figures: {why}. The sentence: “{plain(sentence)}”", icon="⚠")
@@ -151,10 +178,24 @@ def show_chart(spec: dict, summary: str) -> None:
 def chart_downloads(chart, name: str, key: str) -> None:
     """PNG and SVG of a chart, drawn only when asked for."""
     c1, c2, _ = st.columns([1, 1, 4])
-    c1.download_button("Chart as PNG", data=lambda: export.chart_png(chart), file_name=f"{name}.png", mime="image/png",
-                       key=f"{key}_png", icon=":material/image:", on_click="ignore")
-    c2.download_button("Chart as SVG", data=lambda: export.chart_svg(chart), file_name=f"{name}.svg",
-                       mime="image/svg+xml", key=f"{key}_svg", icon=":material/draw:", on_click="ignore")
+    c1.download_button(
+        "Chart as PNG",
+        data=lambda: export.chart_png(chart),
+        file_name=f"{name}.png",
+        mime="image/png",
+        key=f"{key}_png",
+        icon=":material/image:",
+        on_click="ignore",
+    )
+    c2.download_button(
+        "Chart as SVG",
+        data=lambda: export.chart_svg(chart),
+        file_name=f"{name}.svg",
+        mime="image/svg+xml",
+        key=f"{key}_svg",
+        icon=":material/draw:",
+        on_click="ignore",
+    )
 
 
 def export_buttons(ctx, sc: pd.DataFrame | None = None, *, key: str, area: str | None = None) -> None:
@@ -180,34 +221,52 @@ def export_buttons(ctx, sc: pd.DataFrame | None = None, *, key: str, area: str |
     cols = st.columns([1, 1, 1, 3])
     for col, (fmt, word) in zip(cols, (("xlsx", "Excel"), ("csv", "CSV"))):
         with col:
-            st.download_button(f"Download {word}", data=lambda fmt=fmt: paper(fmt),
-                               file_name=export.file_name(ctx.month, fmt, area), mime=export.FORMATS[fmt][1],
-                               key=f"{key}_{fmt}", icon=":material/download:", on_click="ignore")
+            st.download_button(
+                f"Download {word}",
+                data=lambda fmt=fmt: paper(fmt),
+                file_name=export.file_name(ctx.month, fmt, area),
+                mime=export.FORMATS[fmt][1],
+                key=f"{key}_{fmt}",
+                icon=":material/download:",
+                on_click="ignore",
+            )
     # The PDF takes seconds (charts), so it is built in the page with a status naming each step, then offered.
     wanted = (ctx.month, ctx.vintage, note, area, data.stamp(), None if sc is None else tuple(sc["ref"]))
     ready = st.session_state.get(f"{key}_pdf_ready")
     with cols[2]:
         if ready and ready[0] == wanted:
-            st.download_button("Download PDF panel pack", data=ready[1], file_name=export.file_name(ctx.month, "pdf", area),
-                               mime=export.FORMATS["pdf"][1], key=f"{key}_pdf", icon=":material/download:",
-                               on_click="ignore", type="primary")
+            st.download_button(
+                "Download PDF panel pack",
+                data=ready[1],
+                file_name=export.file_name(ctx.month, "pdf", area),
+                mime=export.FORMATS["pdf"][1],
+                key=f"{key}_pdf",
+                icon=":material/download:",
+                on_click="ignore",
+                type="primary",
+            )
         elif st.button("Prepare PDF panel pack", key=f"{key}_pdf_prepare", icon=":material/picture_as_pdf:"):
             with st.status("Preparing the PDF panel pack…", expanded=False) as status:
                 pdf = paper("pdf", progress=lambda text: status.update(label=f"PDF panel pack: {text}…"))
                 status.update(label=f"PDF panel pack ready ({len(pdf) // 1024:,} KB)", state="complete")
             st.session_state[f"{key}_pdf_ready"] = (wanted, pdf)
             st.rerun()
-    cols[3].caption("Downloads hold the rows shown here" + (f" ({note.lower()})" if bits else "") +
-                    f", {label(ctx.month)}, {ctx.vintage_label.lower()}.")
+    cols[3].caption(
+        "Downloads hold the rows shown here"
+        + (f" ({note.lower()})" if bits else "")
+        + f", {label(ctx.month)}, {ctx.vintage_label.lower()}."
+    )
 
 
 def rag_legend() -> None:
-    st.caption("RAG: ✔ Green meets the target · ▲ Amber misses it within tolerance · ✖ Red beyond tolerance · "
-               "– not rated (activity measures, or nothing to judge against). Without a target, ratings rest on "
-               "England and statistical neighbours, then on last year's figure (\"Rated on\"); \"As printed\" is "
-               "the pack's own hand-set rating. "
-               "Direction: ▲ up · ▼ down · ► little change, with Improving / Declining in the indicator's polarity. "
-               "SPC: ● common cause · ⬆/⬇ special cause (improvement, concern or neither).")
+    st.caption(
+        "RAG: ✔ Green meets the target · ▲ Amber misses it within tolerance · ✖ Red beyond tolerance · "
+        "– not rated (activity measures, or nothing to judge against). Without a target, ratings rest on "
+        'England and statistical neighbours, then on last year\'s figure ("Rated on"); "As printed" is '
+        "the pack's own hand-set rating. "
+        "Direction: ▲ up · ▼ down · ► little change, with Improving / Declining in the indicator's polarity. "
+        "SPC: ● common cause · ⬆/⬇ special cause (improvement, concern or neither)."
+    )
 
 
 def indicator_facts(row: pd.Series) -> None:
@@ -218,7 +277,8 @@ def indicator_facts(row: pd.Series) -> None:
         f"- **Target:** {row['target_text'] or 'none printed'}\n"
         f"- **Comparators:** {row.get('comparator_summary') or 'none printed'}"
         + (f"\n- **Definition note:** {row['definition_note']}" if row.get("definition_note") else ""),
-        unsafe_allow_html=False)
+        unsafe_allow_html=False,
+    )
 
 
 def judgement_block(row: pd.Series) -> None:
@@ -232,8 +292,10 @@ def judgement_block(row: pd.Series) -> None:
         if row.get("dir_year_reason"):
             st.caption("Against the same month last year: " + row["dir_year_reason"])
     with c3, st.container(border=True):
-        st.markdown(f"**SPC: {VARIATION_LABEL.get(row['spc_variation'], '')} · "
-                    f"{ASSURANCE_LABEL.get(row['spc_assurance'], '')}**")
+        st.markdown(
+            f"**SPC: {VARIATION_LABEL.get(row['spc_variation'], '')} · "
+            f"{ASSURANCE_LABEL.get(row['spc_assurance'], '')}**"
+        )
         st.write(row["spc_reason"])
 
 

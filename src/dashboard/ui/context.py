@@ -9,8 +9,7 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
-from ..formatting import RAG_WORD
-from ..formatting import plain
+from ..formatting import RAG_WORD, plain
 from ..periods import iso, long_label, parse_period
 from . import data
 
@@ -34,15 +33,18 @@ class Context:
             out = out[words.isin(self.rag)]
         if self.text:
             needle = self.text.lower()
-            out = out[out["ref"].str.lower().str.contains(needle, regex=False)
-                      | out["indicator"].str.lower().str.contains(needle, regex=False)]
+            out = out[
+                out["ref"].str.lower().str.contains(needle, regex=False)
+                | out["indicator"].str.lower().str.contains(needle, regex=False)
+            ]
         if self.off_target:
             out = out[out["rag"].isin(["R", "A"])]
         return out
 
 
-def url_selectbox(label: str, options: list[str], key: str, format_func=str, default: str | None = None,
-                  **kwargs) -> str:
+def url_selectbox(
+    label: str, options: list[str], key: str, format_func=str, default: str | None = None, **kwargs
+) -> str:
     """A selectbox whose value lives in the URL as the plain option (?month=2024-01), shown through format_func.
     (Streamlit's own binding writes the formatted text into the URL.) Unknown URL values are ignored."""
     wanted = st.query_params.get(key)
@@ -72,27 +74,49 @@ def sidebar() -> Context:
     options, labels = _vintage_options()
     with st.sidebar:
         st.markdown("## View")
-        vintage = url_selectbox("Figures as reported", options, key="vintage", format_func=lambda v: labels.get(v, v),
-                                help="Pick a pack to see every page exactly as it was reported then. Latest shows revised figures.")
+        vintage = url_selectbox(
+            "Figures as reported",
+            options,
+            key="vintage",
+            format_func=lambda v: labels.get(v, v),
+            help="Pick a pack to see every page exactly as it was reported then. Latest shows revised figures.",
+        )
         months = [iso(m) for m in data.months(vintage)]
         if not months:
             st.error("No figures are stored for this view.")
             st.stop()
         default = data.default_month_for(vintage)
-        month = url_selectbox("Month", months, key="month", format_func=lambda m: long_label(parse_period(m)),
-                              default=iso(default) if default else None,
-                              help="Only months with figures are listed. The default is the newest month with a "
-                                   "complete scorecard (at least half as many figures as the fullest month).")
+        month = url_selectbox(
+            "Month",
+            months,
+            key="month",
+            format_func=lambda m: long_label(parse_period(m)),
+            default=iso(default) if default else None,
+            help="Only months with figures are listed. The default is the newest month with a "
+            "complete scorecard (at least half as many figures as the fullest month).",
+        )
         st.markdown("## Filter the scorecard")
-        rag = st.multiselect("RAG rating", RAG_CHOICES, default=[], key="rag", bind="query-params",
-                             placeholder="All ratings")
+        rag = st.multiselect(
+            "RAG rating", RAG_CHOICES, default=[], key="rag", bind="query-params", placeholder="All ratings"
+        )
         text = st.text_input("Search ref or indicator", key="q", placeholder="e.g. CIN8 or visits")
         off_target = st.toggle("Off target only (Red or Amber)", key="off")
         st.markdown("## Present")
-        st.button("Present to the panel", icon=":material/slideshow:", on_click=_present, key="start_present",
-                  help="Full-screen step-through of this month's Red and Amber indicators, one per screen.")
-    return Context(month=parse_period(month), vintage=vintage, vintage_label=plain(labels.get(vintage, vintage)),
-                   rag=tuple(rag), text=text.strip(), off_target=off_target)
+        st.button(
+            "Present to the panel",
+            icon=":material/slideshow:",
+            on_click=_present,
+            key="start_present",
+            help="Full-screen step-through of this month's Red and Amber indicators, one per screen.",
+        )
+    return Context(
+        month=parse_period(month),
+        vintage=vintage,
+        vintage_label=plain(labels.get(vintage, vintage)),
+        rag=tuple(rag),
+        text=text.strip(),
+        off_target=off_target,
+    )
 
 
 def _present() -> None:
@@ -112,8 +136,14 @@ def from_url() -> Context:
         st.stop()
     wanted = st.query_params.get("month")
     month = next((m for m in months if iso(m) == wanted), data.default_month_for(vintage) or months[0])
-    return Context(month=month, vintage=vintage, vintage_label=plain(labels.get(vintage, vintage)), rag=(), text="",
-                   off_target=False)
+    return Context(
+        month=month,
+        vintage=vintage,
+        vintage_label=plain(labels.get(vintage, vintage)),
+        rag=(),
+        text="",
+        off_target=False,
+    )
 
 
 def current() -> Context:

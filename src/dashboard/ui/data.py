@@ -14,8 +14,8 @@ import streamlit as st
 from .. import chartpool, export, service
 from ..engine import plan as plan_engine
 from ..engine import quality
-from ..periods import default_month
 from ..engine import scorecard as scorecard_engine
+from ..periods import default_month
 from ..store import DEFAULT_DB, ReadOnlyStore
 
 
@@ -145,8 +145,15 @@ def commentary(vintage: str, area: str, month: dt.date) -> pd.DataFrame:
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def _draft(month: dt.date, vintage: str, area: str, authority: str, db_stamp: tuple):
-    return service.draft(reader(), month, area, vintage, authority, sc=_scorecard(month, vintage, authority, db_stamp),
-                         observations=_observations(vintage, authority, db_stamp))
+    return service.draft(
+        reader(),
+        month,
+        area,
+        vintage,
+        authority,
+        sc=_scorecard(month, vintage, authority, db_stamp),
+        observations=_observations(vintage, authority, db_stamp),
+    )
 
 
 def draft(month: dt.date, vintage: str, area: str):
@@ -186,7 +193,8 @@ def names() -> pd.DataFrame:
 def _meta_as_of(kind: str, vintage: str, authority: str, db_stamp: tuple) -> pd.DataFrame:
     r = reader()
     return {"targets": r.targets_as_of, "comparators": r.comparators_as_of, "baselines": r.baselines_as_of}[kind](
-        vintage, authority)
+        vintage, authority
+    )
 
 
 def comparators(vintage: str) -> pd.DataFrame:
@@ -221,9 +229,12 @@ def _quality(authority: str, db_stamp: tuple) -> dict[str, pd.DataFrame]:
     obs = r.observations_as_of("latest", authority)
     ind = r.table("indicators")
     ind = ind[ind["frequency"] != "week"]
-    return {"gaps": quality.gaps(obs, ind), "definitions": quality.definition_changes(ind, r.names()),
-            "churn": quality.ref_churn(r.printed_refs(authority), r.table("vintages"), ind),
-            "implausible": quality.implausible(obs, ind)}
+    return {
+        "gaps": quality.gaps(obs, ind),
+        "definitions": quality.definition_changes(ind, r.names()),
+        "churn": quality.ref_churn(r.printed_refs(authority), r.table("vintages"), ind),
+        "implausible": quality.implausible(obs, ind),
+    }
 
 
 def quality_checks() -> dict[str, pd.DataFrame]:
@@ -277,8 +288,11 @@ def _plan(vintage: str, authority: str, db_stamp: tuple) -> dict[str, pd.DataFra
         key = actions["action_ref"].str.split(".", expand=True).astype(int)
         actions = actions.assign(_p=key[0], _n=key[1]).sort_values(["_p", "_n"]).drop(columns=["_p", "_n"])
     printed = set(r.printed_refs(authority)["ref"])
-    resolved = plan_engine.resolve_measures(measures, r.table("indicators"), printed) if not measures.empty \
+    resolved = (
+        plan_engine.resolve_measures(measures, r.table("indicators"), printed)
+        if not measures.empty
         else pd.DataFrame(columns=["focus_area", "ref", "resolved", "reason", "action_refs"])
+    )
     return {"priorities": r.table("plan_priorities"), "actions": actions, "measures": measures, "resolved": resolved}
 
 

@@ -19,26 +19,43 @@ def section(ctx: Context, area: str) -> None:
         (st.success if result[0] == "ok" else st.error)(result[1])
     drafted = data.draft(ctx.month, ctx.vintage, area)
     with st.expander(f"Draft commentary from the figures, {long_label(ctx.month)} (not published)"):
-        st.caption("Written from this month's figures only: off-target indicators in triage order, the largest "
-                   "movers, SPC signals, comparators and revisions since the last pack. The same figures always give "
-                   "the same words. The refs each sentence draws on are listed at the end.")
+        st.caption(
+            "Written from this month's figures only: off-target indicators in triage order, the largest "
+            "movers, SPC signals, comparators and revisions since the last pack. The same figures always give "
+            "the same words. The refs each sentence draws on are listed at the end."
+        )
         components.markdown_text(drafted.markdown())
         if ctx.vintage != "latest":
             st.caption("Viewing an earlier vintage: drafts can be published only from the latest figures.")
             return
         if not signin.may(access.COMMENTARY, area):
-            st.caption("Publishing it as this area's commentary needs this area's editor role"
-                       + ("" if signin.auth_configured() else ": unlock *Load figures and commentary* first") + ".")
+            st.caption(
+                "Publishing it as this area's commentary needs this area's editor role"
+                + ("" if signin.auth_configured() else ": unlock *Load figures and commentary* first")
+                + "."
+            )
             return
         key = f"draft_{area}_{ctx.month:%Y-%m}"
         with st.form(f"form_{key}"):
-            st.text_area("Edit before publishing (Markdown)", value=drafted.markdown(), height=260,
-                         max_chars=loader.MAX_COMMENTARY_CHARS, key=key)
-            st.form_submit_button("Publish as this area's commentary", type="primary", on_click=_publish,
-                                  args=(area, ctx.month, key))
+            st.text_area(
+                "Edit before publishing (Markdown)",
+                value=drafted.markdown(),
+                height=260,
+                max_chars=loader.MAX_COMMENTARY_CHARS,
+                key=key,
+            )
+            st.form_submit_button(
+                "Publish as this area's commentary", type="primary", on_click=_publish, args=(area, ctx.month, key)
+            )
 
 
 def _publish(area: str, month, key: str) -> None:
-    admin.publish_commentary(area, month, st.session_state.get(key, ""), "drafted from the figures, edited",
-                             f"_draft_result_{area}", f"it is now this area's commentary for {long_label(month)}.",
-                             verb="Published")
+    admin.publish_commentary(
+        area,
+        month,
+        st.session_state.get(key, ""),
+        "drafted from the figures, edited",
+        f"_draft_result_{area}",
+        f"it is now this area's commentary for {long_label(month)}.",
+        verb="Published",
+    )

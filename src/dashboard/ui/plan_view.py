@@ -14,20 +14,29 @@ from . import components, data
 from .context import current
 from .routing import routed
 
-STATUS_MARK = {"Overdue": "⚠ Overdue", "Completed": "◆ Completed", "In progress": "► In progress",
-               "Not started": "○ Not started", "No dates printed": "– No dates printed"}
+STATUS_MARK = {
+    "Overdue": "⚠ Overdue",
+    "Completed": "◆ Completed",
+    "In progress": "► In progress",
+    "Not started": "○ Not started",
+    "No dates printed": "– No dates printed",
+}
 
 
 def _actions_table(actions: pd.DataFrame) -> pd.DataFrame:
-    return pd.DataFrame({
-        "Ref": actions["action_ref"], "Action": actions["action"], "Lead": actions["lead"],
-        "Start": [label(d) if pd.notna(d) else "" for d in actions["start_month"]],
-        "End": [label(d) if pd.notna(d) else "" for d in actions["end_month"]],
-        "Status": actions["status"].map(STATUS_MARK),
-        "Action BRAG": actions["action_brag"].map(plan_engine.brag_label),
-        "Impact BRAG": actions["impact_brag"].map(plan_engine.brag_label),
-        "Commentary": actions["commentary"],
-    })
+    return pd.DataFrame(
+        {
+            "Ref": actions["action_ref"],
+            "Action": actions["action"],
+            "Lead": actions["lead"],
+            "Start": [label(d) if pd.notna(d) else "" for d in actions["start_month"]],
+            "End": [label(d) if pd.notna(d) else "" for d in actions["end_month"]],
+            "Status": actions["status"].map(STATUS_MARK),
+            "Action BRAG": actions["action_brag"].map(plan_engine.brag_label),
+            "Impact BRAG": actions["impact_brag"].map(plan_engine.brag_label),
+            "Commentary": actions["commentary"],
+        }
+    )
 
 
 def _indicator_status(refs: list[str], sc: pd.DataFrame) -> pd.DataFrame:
@@ -36,13 +45,27 @@ def _indicator_status(refs: list[str], sc: pd.DataFrame) -> pd.DataFrame:
     for ref in refs:
         if ref in by_ref.index:
             r = by_ref.loc[ref]
-            rows.append({"Ref": ref, "Indicator": r["indicator"], "Current": shown(r["value"], r["status"], r["unit"]),
-                         "RAG": rag_label(r["rag"]),
-                         "Direction": components.direction_label(r["direction_arrow"], r["direction"]),
-                         "SPC": VARIATION_LABEL.get(r["spc_variation"], "")})
+            rows.append(
+                {
+                    "Ref": ref,
+                    "Indicator": r["indicator"],
+                    "Current": shown(r["value"], r["status"], r["unit"]),
+                    "RAG": rag_label(r["rag"]),
+                    "Direction": components.direction_label(r["direction_arrow"], r["direction"]),
+                    "SPC": VARIATION_LABEL.get(r["spc_variation"], ""),
+                }
+            )
         else:
-            rows.append({"Ref": ref, "Indicator": "", "Current": "No figure this month", "RAG": "– Not rated",
-                         "Direction": "–", "SPC": ""})
+            rows.append(
+                {
+                    "Ref": ref,
+                    "Indicator": "",
+                    "Current": "No figure this month",
+                    "RAG": "– Not rated",
+                    "Direction": "–",
+                    "SPC": "",
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -59,14 +82,21 @@ def _plan_model(month, vintage: str, db_stamp: tuple) -> dict | None:
     priorities = []
     for p in plan["priorities"].itertuples():
         mine = actions[actions["priority"] == p.priority]
-        fas = [f"{r.focus_area} {r.focus_area_name}" for r in fa.itertuples()
-               if any(a.split(".")[0] == p.priority for a in r.actions)]
+        fas = [
+            f"{r.focus_area} {r.focus_area_name}"
+            for r in fa.itertuples()
+            if any(a.split(".")[0] == p.priority for a in r.actions)
+        ]
         late = int((mine["status"] == "Overdue").sum())
-        priorities.append({
-            "key": p.priority, "title": f"{p.priority}: {p.name}",
-            "text": f"{p.aim} Lead: {p.lead}.  \n**Focus areas:** {'; '.join(fas) or 'none linked in Appendix B'}"
-                    + (f"  \n**⚠ {late} of {len(mine)} actions overdue at {label(month)}.**" if late else ""),
-            "table": _actions_table(mine)})
+        priorities.append(
+            {
+                "key": p.priority,
+                "title": f"{p.priority}: {p.name}",
+                "text": f"{p.aim} Lead: {p.lead}.  \n**Focus areas:** {'; '.join(fas) or 'none linked in Appendix B'}"
+                + (f"  \n**⚠ {late} of {len(mine)} actions overdue at {label(month)}.**" if late else ""),
+                "table": _actions_table(mine),
+            }
+        )
     focus = []
     for r in fa.itertuples():
         mine = actions[actions["action_ref"].isin(r.actions)]
@@ -76,28 +106,51 @@ def _plan_model(month, vintage: str, db_stamp: tuple) -> dict | None:
         reds = int(ind["RAG"].str.endswith("Red").sum()) if refs else 0
         overdue = int((mine["status"] == "Overdue").sum())
         others = links[~links["resolved"]].drop_duplicates(["measure", "reason"])
-        focus.append({
-            "title": (f"{r.focus_area} · {r.focus_area_name} — {len(mine)} actions"
-                      + (f", {overdue} overdue" if overdue else "")
-                      + (f"; {len(refs)} indicators, {reds} Red" if refs else "; no scorecard indicator yet")),
-            "actions": "**Actions:** " + "; ".join(f"{a.action_ref} ({STATUS_MARK[a.status]})" for a in mine.itertuples()),
-            "indicators": ind,
-            "others": ("**Measures without a live indicator:**\n" + "\n".join(
-                f"- {m.measure}: {m.reason}" for m in others.itertuples())) if not others.empty else ""})
+        focus.append(
+            {
+                "title": (
+                    f"{r.focus_area} · {r.focus_area_name} — {len(mine)} actions"
+                    + (f", {overdue} overdue" if overdue else "")
+                    + (f"; {len(refs)} indicators, {reds} Red" if refs else "; no scorecard indicator yet")
+                ),
+                "actions": "**Actions:** "
+                + "; ".join(f"{a.action_ref} ({STATUS_MARK[a.status]})" for a in mine.itertuples()),
+                "indicators": ind,
+                "others": (
+                    "**Measures without a live indicator:**\n"
+                    + "\n".join(f"- {m.measure}: {m.reason}" for m in others.itertuples())
+                )
+                if not others.empty
+                else "",
+            }
+        )
     bad = resolved[(resolved["ref"] != "") & ~resolved["resolved"]]
-    appendix = pd.DataFrame({
-        "Focus area": resolved["focus_area"], "Measure": resolved["measure"], "Data source": resolved["data_source"],
-        "Ref": resolved["ref"], "Indicator": resolved["indicator"],
-        "Resolves": ["✔ yes" if ok else ("✖ no" if ref else "–") for ok, ref in zip(resolved["resolved"], resolved["ref"])],
-        "Why not": resolved["reason"]})
+    appendix = pd.DataFrame(
+        {
+            "Focus area": resolved["focus_area"],
+            "Measure": resolved["measure"],
+            "Data source": resolved["data_source"],
+            "Ref": resolved["ref"],
+            "Indicator": resolved["indicator"],
+            "Resolves": [
+                "✔ yes" if ok else ("✖ no" if ref else "–") for ok, ref in zip(resolved["resolved"], resolved["ref"])
+            ],
+            "Why not": resolved["reason"],
+        }
+    )
     return {
-        "source": actions["label"].iloc[0], "actions": len(actions), "overdue": int((actions["status"] == "Overdue").sum()),
+        "source": actions["label"].iloc[0],
+        "actions": len(actions),
+        "overdue": int((actions["status"] == "Overdue").sum()),
         "focus_areas": measures["focus_area"].nunique(),
         "to_develop": int((measures["status"] == "to be developed").sum()),
         "brag_printed": bool((actions["action_brag"] != "").any()),
-        "priorities": priorities, "focus": focus, "appendix": appendix,
+        "priorities": priorities,
+        "focus": focus,
+        "appendix": appendix,
         "appendix_note": f"Every scorecard ref Appendix B names: {int(resolved['resolved'].sum())} resolve to an "
-                         f"indicator, {len(bad)} do not (reason given)."}
+        f"indicator, {len(bad)} do not (reason given).",
+    }
 
 
 @routed
@@ -106,29 +159,42 @@ def improvement_plan() -> None:
     st.title("Improvement plan")
     model = _plan_model(ctx.month, ctx.vintage, data.stamp())
     if model is None:
-        st.info("No improvement plan had been published by this vintage. The plan first appears in the "
-                "Scrutiny Panel pack of 8 November 2023: pick a later vintage in the sidebar.")
+        st.info(
+            "No improvement plan had been published by this vintage. The plan first appears in the "
+            "Scrutiny Panel pack of 8 November 2023: pick a later vintage in the sidebar."
+        )
         return
-    st.caption(f"Children's Social Care Improvement Plan as printed in the {model['source']}. Status is judged against "
-               f"{long_label(ctx.month)} (change the month in the sidebar).")
+    st.caption(
+        f"Children's Social Care Improvement Plan as printed in the {model['source']}. Status is judged against "
+        f"{long_label(ctx.month)} (change the month in the sidebar)."
+    )
     m1, m2, m3, m4 = st.columns(4)
     m1.metric("Actions", model["actions"])
     m2.metric(f"Overdue at {label(ctx.month)}", model["overdue"])
     m3.metric("Focus areas", model["focus_areas"])
     m4.metric("Measures still to be developed", model["to_develop"])
     if not model["brag_printed"]:
-        st.caption("BRAG: the packs' Action and Impact BRAG cells carry no rating in the published text, so every "
-                   "action shows “Not printed”. Overdue means the printed end month is before the month you picked "
-                   "and no Blue (completed) rating has been recorded. BRAG can be loaded with the command dashboard load-plan.")
+        st.caption(
+            "BRAG: the packs' Action and Impact BRAG cells carry no rating in the published text, so every "
+            "action shows “Not printed”. Overdue means the printed end month is before the month you picked "
+            "and no Blue (completed) rating has been recorded. BRAG can be loaded with the command dashboard load-plan."
+        )
 
     by_priority, by_focus, appendix = st.tabs(["By priority", "By focus area", "Appendix B: measures"])
     with by_priority:
         for p in model["priorities"]:
             st.header(p["title"])
             st.markdown(p["text"])
-            st.dataframe(p["table"], hide_index=True, width="stretch", key=f"plan_p{p['key']}",
-                         column_config={"Action": st.column_config.TextColumn(width="large"),
-                                        "Commentary": st.column_config.TextColumn(width="large")})
+            st.dataframe(
+                p["table"],
+                hide_index=True,
+                width="stretch",
+                key=f"plan_p{p['key']}",
+                column_config={
+                    "Action": st.column_config.TextColumn(width="large"),
+                    "Commentary": st.column_config.TextColumn(width="large"),
+                },
+            )
     with by_focus:
         st.caption("Each focus area's indicators from Appendix B, with their rating for the picked month.")
         for f in model["focus"]:

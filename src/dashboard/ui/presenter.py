@@ -24,14 +24,22 @@ h1 {font-size: 1.8rem !important; line-height: 1.2 !important; padding-top: 0.2r
 .stButton button p {font-size: 1.2rem;}
 </style>"""
 
-DIRECTION_PHRASE = {"Improving": "improving", "Declining": "getting worse", "No change": "little changed",
-                    "Up": "up on last month", "Down": "down on last month"}
+DIRECTION_PHRASE = {
+    "Improving": "improving",
+    "Declining": "getting worse",
+    "No change": "little changed",
+    "Up": "up on last month",
+    "Down": "down on last month",
+}
 
 
 def headline(row: pd.Series) -> str:
     """One plain-English sentence for the slide title."""
-    value = (f"at {fmt_value(row['value'], row['unit'])}" if row["status"] == "value"
-             else f"({STATUS_TEXT.get(row['status'], 'No figure').lower()} this month)")
+    value = (
+        f"at {fmt_value(row['value'], row['unit'])}"
+        if row["status"] == "value"
+        else f"({STATUS_TEXT.get(row['status'], 'No figure').lower()} this month)"
+    )
     basis = row.get("rag_basis", "")
     if row.get("target_text"):
         against = f"against a target of {row['target_text']}"
@@ -50,8 +58,12 @@ def headline(row: pd.Series) -> str:
         spc_note = ", with an SPC signal of improvement"
     elif variation in ("neutral_high", "neutral_low"):
         spc_note = f", unusually {'high' if variation == 'neutral_high' else 'low'} by SPC"
-    return (f"{row['indicator']} is {RAG_WORD.get(row['rag'], 'not rated')} {value} {against}"
-            + (f", {trend}" if trend else "") + spc_note + ".")
+    return (
+        f"{row['indicator']} is {RAG_WORD.get(row['rag'], 'not rated')} {value} {against}"
+        + (f", {trend}" if trend else "")
+        + spc_note
+        + "."
+    )
 
 
 def spoken_summary(ctx, area: str) -> tuple[str, str, bool]:
@@ -102,8 +114,10 @@ def run() -> None:
     n = len(exceptions)
     i = _slide_index(n)
     authority = data.table("authorities")["name"].iloc[0]
-    st.caption(f"{authority} · Children's Services performance · {long_label(ctx.month)} · {ctx.vintage_label}"
-               + (f" · slide {i + 1} of {n + 1}" if n else ""))
+    st.caption(
+        f"{authority} · Children's Services performance · {long_label(ctx.month)} · {ctx.vintage_label}"
+        + (f" · slide {i + 1} of {n + 1}" if n else "")
+    )
     if i == 0:
         _title_slide(ctx, sc, exceptions)
     else:
@@ -123,13 +137,18 @@ def _title_slide(ctx, sc: pd.DataFrame, exceptions: pd.DataFrame) -> None:
     for area, g in exceptions.groupby("area", sort=False):
         worst = g.iloc[0]
         off, unusual = int(g["rag"].isin(["R", "A"]).sum()), int((g["rag"] == "-").sum())
-        parts = [f"{off} off target ({(g['rag'] == 'R').sum()} ✖ Red, {(g['rag'] == 'A').sum()} ▲ Amber)"] if off else []
+        parts = (
+            [f"{off} off target ({(g['rag'] == 'R').sum()} ✖ Red, {(g['rag'] == 'A').sum()} ▲ Amber)"] if off else []
+        )
         parts += [f"{unusual} unusual activity"] if unusual else []
-        lines.append(f"- **{areas.loc[area, 'short_title']}**: {', '.join(parts)}; first up {worst['ref']} "
-                     f"{worst['indicator']}")
+        lines.append(
+            f"- **{areas.loc[area, 'short_title']}**: {', '.join(parts)}; first up {worst['ref']} {worst['indicator']}"
+        )
     st.markdown("\n".join(lines))
-    st.markdown(f"The next {len(exceptions)} slides take each one in turn, Red first, then those also declining or "
-                "showing an SPC concern, then activity measures that are unusually high or low. Press → to begin.")
+    st.markdown(
+        f"The next {len(exceptions)} slides take each one in turn, Red first, then those also declining or "
+        "showing an SPC concern, then activity measures that are unusually high or low. Press → to begin."
+    )
 
 
 def _exception_slide(ctx, row: pd.Series, i: int, n: int) -> None:
@@ -140,16 +159,26 @@ def _exception_slide(ctx, row: pd.Series, i: int, n: int) -> None:
     with left:
         spec, summary = components.chart_spec("indicator_chart", row.drop("spark"), series, show_spc=True)
         # No legend on the projector (the SPC line on the right says what the points mean): room for the plot.
-        spec = {**spec, "height": 340, "config": {**spec.get("config", {}),
-                                                  "legend": {**spec.get("config", {}).get("legend", {}), "disable": True}}}
+        spec = {
+            **spec,
+            "height": 340,
+            "config": {
+                **spec.get("config", {}),
+                "legend": {**spec.get("config", {}).get("legend", {}), "disable": True},
+            },
+        }
         components.show_chart(spec, summary)
         st.caption(f"Chart summary: {summary}")
     with right:
         st.markdown(f"**{rag_label(row['rag'])}** · {row['rag_reason']}")
-        st.markdown(f"**Direction: {components.direction_label(row['direction_arrow'], row['direction'])}** · "
-                    f"{row['direction_reason']}")
+        st.markdown(
+            f"**Direction: {components.direction_label(row['direction_arrow'], row['direction'])}** · "
+            f"{row['direction_reason']}"
+        )
         st.markdown(f"**SPC:** {row['spc_reason']}")
         area_title, summary, published = spoken_summary(ctx, row["area"])
-        st.caption(f"{area_title}, {label(ctx.month)}: " + ("published commentary (opening)" if published
-                                                            else "drafted from the figures, not yet published"))
+        st.caption(
+            f"{area_title}, {label(ctx.month)}: "
+            + ("published commentary (opening)" if published else "drafted from the figures, not yet published")
+        )
         components.markdown_text(summary)

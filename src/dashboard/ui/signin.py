@@ -61,8 +61,12 @@ def authorise(action: str, area: str | None = None, what: str = "") -> access.Id
         what = f"{what} (roles file unusable: {exc})"
     if access.permits(identity, action, area):
         return identity
-    audit.record(data.db_path(), f"refused: {action}", identity.who if identity else "nobody signed in",
-                 f"{what}{' for ' + area if area else ''}")
+    audit.record(
+        data.db_path(),
+        f"refused: {action}",
+        identity.who if identity else "nobody signed in",
+        f"{what}{' for ' + area if area else ''}",
+    )
     raise access.Refused(identity, action, area)
 
 
@@ -76,6 +80,7 @@ def may(action: str, area: str | None = None) -> bool:
 
 # ---------------------------------------------------------------- the gate before any page
 
+
 def gate() -> access.Identity:
     """Sign-in page, no-access page, or the identity to serve. Nothing below this runs for a stranger."""
     if not auth_configured():
@@ -83,8 +88,11 @@ def gate() -> access.Identity:
     try:
         identity = current()
     except access.RolesError as exc:
-        st.error(f"Access is switched off because the roles file cannot be read: {exc}. The performance team's "
-                 "admin must correct it.", icon="⚠")
+        st.error(
+            f"Access is switched off because the roles file cannot be read: {exc}. The performance team's "
+            "admin must correct it.",
+            icon="⚠",
+        )
         st.stop()
     if identity is None:
         _only_page(_sign_in_page, "Sign in")
@@ -117,8 +125,11 @@ def _sign_in_page() -> None:
 
 def _no_access_page(identity: access.Identity) -> None:
     st.title("Children's Services performance")
-    st.warning(f"You are signed in as {identity.who}, but you have no access to this dashboard yet. Ask your "
-               "performance team for access: they add you to the roles file.", icon="🔒")
+    st.warning(
+        f"You are signed in as {identity.who}, but you have no access to this dashboard yet. Ask your "
+        "performance team for access: they add you to the roles file.",
+        icon="🔒",
+    )
     st.button("Sign out", on_click=st.logout)
 
 
@@ -131,6 +142,7 @@ def account_box(identity: access.Identity) -> None:
 
 
 # ---------------------------------------------------------------- failed sign-in, from Streamlit's own callback
+
 
 class _FailedSignIn(logging.Handler):
     """Streamlit's OAuth callback logs a provider error or failed token exchange and redirects to the start
@@ -153,6 +165,7 @@ def listen_for_failed_sign_in() -> None:
 
 
 # ---------------------------------------------------------------- the demo's shared admin secret
+
 
 def configured_secret() -> str | None:
     """The admin secret from the environment or .streamlit/secrets.toml; None when neither is set."""
@@ -198,17 +211,21 @@ def _try_unlock(secret: str) -> None:
         wait = UNLOCK_BACKOFF.failed(*keys)
         audit.record(data.db_path(), "unlock failed", f"address {keys[1].split(':', 1)[1]}", "wrong admin secret")
         st.session_state["_admin_refused"] = "That is not the admin secret." + (
-            f" Wait {wait:.0f} seconds before the next try." if wait else "")
+            f" Wait {wait:.0f} seconds before the next try." if wait else ""
+        )
 
 
 def demo_unlock_form() -> bool:
     """The demo's unlock: True once this session has entered the configured secret."""
     secret = configured_secret()
     if secret is None:
-        st.info(f"Loading figures and editing commentary is switched off. To switch it on, set the environment "
-                f"variable `{SECRET_ENV}` or `{SECRET_KEY}` in `.streamlit/secrets.toml`, restart, and enter the "
-                "secret here. Viewers without it can only read. (A council deployment uses sign-in and roles "
-                "instead: README, Deploying for a council.)", icon="🔒")
+        st.info(
+            f"Loading figures and editing commentary is switched off. To switch it on, set the environment "
+            f"variable `{SECRET_ENV}` or `{SECRET_KEY}` in `.streamlit/secrets.toml`, restart, and enter the "
+            "secret here. Viewers without it can only read. (A council deployment uses sign-in and roles "
+            "instead: README, Deploying for a council.)",
+            icon="🔒",
+        )
         return False
     if demo_unlocked():
         st.caption("Admin unlocked for this session.")

@@ -36,14 +36,18 @@ def area(area: str) -> None:
     meta = _area_row(area)
     st.title(meta["title"])
     if meta["head_of_service"]:
-        st.caption(f"Head of service: {meta['head_of_service']}, {meta['head_role']} (as printed in the March 2024 pack). "
-                   f"Month: {long_label(ctx.month)}.")
+        st.caption(
+            f"Head of service: {meta['head_of_service']}, {meta['head_role']} (as printed in the March 2024 pack). "
+            f"Month: {long_label(ctx.month)}."
+        )
     _as_of_note(ctx)
     sc_all = data.scorecard(ctx.month, ctx.vintage)
     sc = sc_all[sc_all["area"] == area]
     if sc.empty:
-        st.info(f"No {meta['short_title']} figures were published for {long_label(ctx.month)}. "
-                "Pick another month in the sidebar.")
+        st.info(
+            f"No {meta['short_title']} figures were published for {long_label(ctx.month)}. "
+            "Pick another month in the sidebar."
+        )
         return
     components.headline_tiles(sc)
     shown_sc = ctx.filter(sc)
@@ -71,17 +75,21 @@ def _overview_model(ctx, db_stamp: tuple) -> dict[str, pd.DataFrame] | None:
     areas = areas[areas["area"] != "weekly"]
     short = areas.set_index("area")["short_title"]
 
-    counts = (sc.assign(rating=sc["rag"].map(RAG_WORD)).groupby(["area", "rating"]).size().rename("n").reset_index())
+    counts = sc.assign(rating=sc["rag"].map(RAG_WORD)).groupby(["area", "rating"]).size().rename("n").reset_index()
     grid = pd.MultiIndex.from_product([areas["area"], ["Red", "Amber", "Green", "Not rated"]], names=["area", "rating"])
     counts = counts.set_index(["area", "rating"]).reindex(grid, fill_value=0).reset_index()
     counts["rank"] = counts["rating"].map({"Red": 0, "Amber": 1, "Green": 2, "Not rated": 3})
     counts["area_order"] = counts["area"].map(areas.set_index("area")["sort_order"])
     counts = counts.sort_values(["area_order", "rank"])
     counts["cum"] = counts.groupby("area", sort=False)["n"].cumsum()
-    counts["abbr"] = counts["rating"].map({"Red": "R", "Amber": "A", "Green": "G", "Not rated": "–"}) + counts["n"].astype(str)
+    counts["abbr"] = counts["rating"].map({"Red": "R", "Amber": "A", "Green": "G", "Not rated": "–"}) + counts[
+        "n"
+    ].astype(str)
     counts["area"] = counts["area"].map(short)
     table = counts.pivot_table(index="area", columns="rating", values="n", aggfunc="sum", sort=False)
-    table = table.reindex(index=list(dict.fromkeys(counts["area"])), columns=["Red", "Amber", "Green", "Not rated"]).reset_index()
+    table = table.reindex(
+        index=list(dict.fromkeys(counts["area"])), columns=["Red", "Amber", "Green", "Not rated"]
+    ).reset_index()
     table.columns = ["Area", "✖ Red", "▲ Amber", "✔ Green", "– Not rated"]
     # What each area's ratings rest on: a target, a comparator, or last year's figure.
     basis = sc[sc["rag_basis"] != ""].assign(area=lambda d: d["area"].map(short)).groupby(["area", "rag_basis"]).size()
@@ -90,30 +98,48 @@ def _overview_model(ctx, db_stamp: tuple) -> dict[str, pd.DataFrame] | None:
         bases[title] = [int(basis.get((a, key), 0)) for a in table["Area"]]
 
     exceptions = ctx.filter(scorecard_engine.exceptions(sc))
-    exception_rows = pd.DataFrame({
-        "Ref": exceptions["ref"], "Indicator": exceptions["indicator"], "Area": exceptions["area"].map(short),
-        "Current": [shown(v, s, u) for v, s, u in zip(exceptions["value"], exceptions["status"], exceptions["unit"])],
-        "RAG": exceptions["rag"].map(rag_label),
-        "Direction": [components.direction_label(a, w) for a, w in zip(exceptions["direction_arrow"], exceptions["direction"])],
-        "SPC": exceptions["spc_variation"].map(VARIATION_LABEL),
-        "Why": [reason if r != "-" else f"{reason}; unusual this month by SPC"
-                for r, reason in zip(exceptions["rag"], exceptions["rag_reason"])],
-    })
+    exception_rows = pd.DataFrame(
+        {
+            "Ref": exceptions["ref"],
+            "Indicator": exceptions["indicator"],
+            "Area": exceptions["area"].map(short),
+            "Current": [
+                shown(v, s, u) for v, s, u in zip(exceptions["value"], exceptions["status"], exceptions["unit"])
+            ],
+            "RAG": exceptions["rag"].map(rag_label),
+            "Direction": [
+                components.direction_label(a, w) for a, w in zip(exceptions["direction_arrow"], exceptions["direction"])
+            ],
+            "SPC": exceptions["spc_variation"].map(VARIATION_LABEL),
+            "Why": [
+                reason if r != "-" else f"{reason}; unusual this month by SPC"
+                for r, reason in zip(exceptions["rag"], exceptions["rag_reason"])
+            ],
+        }
+    )
 
     movers = sc[sc["prev_month_value"].notna() & sc["value"].notna()].copy()
     change = movers["value"] - movers["prev_month_value"]
     # Percentages move in points; counts and rates relative to where they were.
-    movers["size"] = (change.abs().where(movers["unit"] == "percent",
-                                         (change / movers["prev_month_value"].abs().replace(0, pd.NA)).abs() * 100))
+    movers["size"] = change.abs().where(
+        movers["unit"] == "percent", (change / movers["prev_month_value"].abs().replace(0, pd.NA)).abs() * 100
+    )
     movers = movers.dropna(subset=["size"]).sort_values("size", ascending=False).head(10)
-    mover_rows = pd.DataFrame({
-        "Ref": movers["ref"], "Indicator": movers["indicator"],
-        "From": [fmt_value(v, u) for v, u in zip(movers["prev_month_value"], movers["unit"])],
-        "To": [fmt_value(v, u) for v, u in zip(movers["value"], movers["unit"])],
-        "Change": [("+" if d > 0 else "−") + fmt_change(d, u) + ("" if u == "percent" else f" ({s:.0f}%)")
-                   for d, u, s in zip(movers["value"] - movers["prev_month_value"], movers["unit"], movers["size"])],
-        "Direction": [components.direction_label(a, w) for a, w in zip(movers["direction_arrow"], movers["direction"])],
-    })
+    mover_rows = pd.DataFrame(
+        {
+            "Ref": movers["ref"],
+            "Indicator": movers["indicator"],
+            "From": [fmt_value(v, u) for v, u in zip(movers["prev_month_value"], movers["unit"])],
+            "To": [fmt_value(v, u) for v, u in zip(movers["value"], movers["unit"])],
+            "Change": [
+                ("+" if d > 0 else "−") + fmt_change(d, u) + ("" if u == "percent" else f" ({s:.0f}%)")
+                for d, u, s in zip(movers["value"] - movers["prev_month_value"], movers["unit"], movers["size"])
+            ],
+            "Direction": [
+                components.direction_label(a, w) for a, w in zip(movers["direction_arrow"], movers["direction"])
+            ],
+        }
+    )
     return {"counts": counts, "table": table, "bases": bases, "exceptions": exception_rows, "movers": mover_rows}
 
 
@@ -143,15 +169,24 @@ def overview() -> None:
         st.caption("A target first, then England and statistical neighbours, then last year's figure (About the data).")
 
     st.header("Exceptions to discuss")
-    st.caption("Red and Amber indicators in triage order: Red first, then those also declining or showing an SPC "
-               "concern; then activity measures (not rated) whose figure is unusually high or low by SPC. Select a row "
-               "to open the indicator.")
+    st.caption(
+        "Red and Amber indicators in triage order: Red first, then those also declining or showing an SPC "
+        "concern; then activity measures (not rated) whose figure is unusually high or low by SPC. Select a row "
+        "to open the indicator."
+    )
     rows = model["exceptions"]
     if rows.empty:
         st.success(f"No Red or Amber indicators for {long_label(ctx.month)} with these filters.")
     else:
-        st.dataframe(rows, hide_index=True, width="stretch", key="exceptions", on_select="rerun",
-                     selection_mode="single-row", column_config={"Why": st.column_config.TextColumn(width="large")})
+        st.dataframe(
+            rows,
+            hide_index=True,
+            width="stretch",
+            key="exceptions",
+            on_select="rerun",
+            selection_mode="single-row",
+            column_config={"Why": st.column_config.TextColumn(width="large")},
+        )
         ref = components.selected_ref("exceptions", rows)
         if ref:
             components.open_detail(ref)
@@ -180,15 +215,19 @@ def indicator() -> None:
     st.title(f"{ref} · {names[ref]}")
     _as_of_note(ctx)
     if match.empty:
-        st.info(f"{ref} has no figures in the six months up to {long_label(ctx.month)}. Pick another month or indicator.")
+        st.info(
+            f"{ref} has no figures in the six months up to {long_label(ctx.month)}. Pick another month or indicator."
+        )
         return
     row = match.iloc[0]
     components.judgement_block(row)
     if row.get("printed_rag"):
         agrees = "agrees with" if row["printed_rag"] == row["rag"] else "differs from"
         arrow = f" and the arrow {row['printed_direction']}" if row.get("printed_direction") else ""
-        st.caption(f"As printed: the pack set a rating of {rag_label(row['printed_rag'])}{arrow} for {label(ctx.month)} "
-                   f"by hand; it {agrees} the calculated rating (see Printed vs calculated RAG).")
+        st.caption(
+            f"As printed: the pack set a rating of {rag_label(row['printed_rag'])}{arrow} for {label(ctx.month)} "
+            f"by hand; it {agrees} the calculated rating (see Printed vs calculated RAG)."
+        )
 
     obs = data.observations(ctx.vintage)
     series = obs[(obs["ref"] == ref) & (obs["period"] <= ctx.month)].sort_values("period")
@@ -197,18 +236,26 @@ def indicator() -> None:
     revised = {p for r, p in data.revised(ctx.vintage) if r == ref}  # as of the vintage in view, like the tables
     show_spc = st.toggle("Show SPC average, process limits and signals", value=True, key="spc")
     plan = data.plan(ctx.vintage)
-    linked = (plan_engine.linked_actions(ref, plan["resolved"], plan["actions"])
-              if not plan["actions"].empty else plan["actions"])
-    spec, summary = components.chart_spec("indicator_chart", row.drop("spark"), series, show_spc=show_spc, revised=revised,
-                                          actions=linked)
+    linked = (
+        plan_engine.linked_actions(ref, plan["resolved"], plan["actions"])
+        if not plan["actions"].empty
+        else plan["actions"]
+    )
+    spec, summary = components.chart_spec(
+        "indicator_chart", row.drop("spark"), series, show_spc=show_spc, revised=revised, actions=linked
+    )
     components.show_chart(spec, summary)
     st.caption(f"Chart summary: {summary}")
     if not linked.empty:
         rebase, fixed = spc.settings_for(row)
-        pts = spc.points(series.assign(ref=ref)[["ref", "period", "value"]].dropna(), "ref", rebase=rebase, baseline=fixed)
-        st.markdown("**Improvement plan actions linked to this indicator** (Appendix B, "
-                    f"{linked['focus_areas'].iloc[0] if linked['focus_areas'].nunique() == 1 else 'several focus areas'}): "
-                    "purple lines mark when they start (▶) and are due (⏹).")
+        pts = spc.points(
+            series.assign(ref=ref)[["ref", "period", "value"]].dropna(), "ref", rebase=rebase, baseline=fixed
+        )
+        st.markdown(
+            "**Improvement plan actions linked to this indicator** (Appendix B, "
+            f"{linked['focus_areas'].iloc[0] if linked['focus_areas'].nunique() == 1 else 'several focus areas'}): "
+            "purple lines mark when they start (▶) and are due (⏹)."
+        )
         st.markdown("\n".join(f"- {t}" for t in plan_engine.signals_after(linked, pts, row["polarity"])))
     components.chart_downloads(spec, f"{ref}-{ctx.month:%Y-%m}", key="detail_chart")
 
@@ -219,14 +266,24 @@ def indicator() -> None:
         d = data.derived(ctx.month, ctx.vintage)
         if ref in d.index and row["unit"] == "count":
             r = d.loc[ref]
-            lines = [f"- **Rate per 10,000 children (0–17):** {fmt_value(r['rate_per_10k'], 'rate_per_10k') or 'no figure'}"]
+            lines = [
+                f"- **Rate per 10,000 children (0–17):** {fmt_value(r['rate_per_10k'], 'rate_per_10k') or 'no figure'}"
+            ]
             if pd.notna(r.get("ytd_months_needed")) and not pd.isna(r["ytd_total"]):
                 lines.append(f"- **Year to date from April:** {fmt_value(r['ytd_total'], 'count')}")
             elif r.name in set(ind.loc[ind["count_type"] == "flow", "ref"]):
-                lines.append(f"- **Year to date from April:** not given: {int(r['ytd_months'])} of "
-                             f"{int(r['ytd_months_needed'])} months have figures")
-                lines.append("- **Rolling 12 months:** " + (fmt_value(r["rolling_12_total"], "count")
-                             if pd.notna(r["rolling_12_total"]) else f"not given: {int(r['rolling_months'])} of 12 months have figures"))
+                lines.append(
+                    f"- **Year to date from April:** not given: {int(r['ytd_months'])} of "
+                    f"{int(r['ytd_months_needed'])} months have figures"
+                )
+                lines.append(
+                    "- **Rolling 12 months:** "
+                    + (
+                        fmt_value(r["rolling_12_total"], "count")
+                        if pd.notna(r["rolling_12_total"])
+                        else f"not given: {int(r['rolling_months'])} of 12 months have figures"
+                    )
+                )
             st.markdown("\n".join(lines))
             st.caption("Derived here from the monthly counts; population from the authority's metadata.")
         _target_history(ref, ctx)
@@ -235,19 +292,32 @@ def indicator() -> None:
         if len(wording) > 1:
             st.markdown("**Wording as printed in each pack**")
             for w in wording.itertuples():
-                st.markdown(f"- {plain(w.label)}: “{plain(w.name_as_printed)}”" + (" (damaged in the source)" if w.name_damaged else ""))
+                st.markdown(
+                    f"- {plain(w.label)}: “{plain(w.name_as_printed)}”"
+                    + (" (damaged in the source)" if w.name_damaged else "")
+                )
     with right:
         st.header("Every figure, every vintage")
         table = hist.copy()
         table = table[table["seq"] <= (seqs.max() if ctx.vintage == "latest" else seqs[ctx.vintage])]
         unit = row["unit"]
-        st.dataframe(pd.DataFrame({
-            "Month": [label(p) for p in table["period"]],
-            "Value": [shown(v, s, unit) for v, s in zip(table["value"], table["status"])],
-            "As printed in": table["label"],
-            "Source": [f"{f}, line {int(n)}" if pd.notna(n) else f for f, n in zip(table["source_file"], table["source_line"])],
-            "Revised": ["yes" if p in revised else "" for p in table["period"]],
-        }), hide_index=True, width="stretch", height=320)
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    "Month": [label(p) for p in table["period"]],
+                    "Value": [shown(v, s, unit) for v, s in zip(table["value"], table["status"])],
+                    "As printed in": table["label"],
+                    "Source": [
+                        f"{f}, line {int(n)}" if pd.notna(n) else f
+                        for f, n in zip(table["source_file"], table["source_line"])
+                    ],
+                    "Revised": ["yes" if p in revised else "" for p in table["period"]],
+                }
+            ),
+            hide_index=True,
+            width="stretch",
+            height=320,
+        )
 
 
 def _target_history(ref: str, ctx) -> None:
@@ -258,14 +328,24 @@ def _target_history(ref: str, ctx) -> None:
     if hist.empty or len(hist) < 2 and hist["applies_from"].isna().all():
         return
     st.markdown("**Targets over time**")
-    st.dataframe(pd.DataFrame({
-        "Applies from": ["the start" if pd.isna(f) else label(pd.Timestamp(f).date()) for f in hist["applies_from"]],
-        "Target": [t or "none" for t in hist["target_text"]],
-        "Tolerance": ["indicator default" if pd.isna(t) else f"{t:g}" for t in hist["tolerance"]],
-        "Set in": hist["label"],
-    }), hide_index=True, width="stretch")
-    st.caption("A target applies from its month until the next one starts; where two were set for the same month, "
-               "the later one counts.")
+    st.dataframe(
+        pd.DataFrame(
+            {
+                "Applies from": [
+                    "the start" if pd.isna(f) else label(pd.Timestamp(f).date()) for f in hist["applies_from"]
+                ],
+                "Target": [t or "none" for t in hist["target_text"]],
+                "Tolerance": ["indicator default" if pd.isna(t) else f"{t:g}" for t in hist["tolerance"]],
+                "Set in": hist["label"],
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+    )
+    st.caption(
+        "A target applies from its month until the next one starts; where two were set for the same month, "
+        "the later one counts."
+    )
 
 
 @routed
@@ -279,8 +359,10 @@ def weekly() -> None:
         return
     ind = data.table("indicators").set_index("ref")
     weeks = sorted(w["week_ending"].unique())
-    st.caption(f"{w['ref'].nunique()} indicators, weeks ending {weeks[0]:%d %b %Y} to {weeks[-1]:%d %b %Y}, "
-               "as printed in the Scrutiny Panel pack of 8 November 2023.")
+    st.caption(
+        f"{w['ref'].nunique()} indicators, weeks ending {weeks[0]:%d %b %Y} to {weeks[-1]:%d %b %Y}, "
+        "as printed in the Scrutiny Panel pack of 8 November 2023."
+    )
     grid = w.pivot_table(index="ref", columns="week_ending", values="value", aggfunc="first")
     grid = grid.reindex(sorted(grid.index, key=lambda r: int(ind.loc[r, "sort_order"])))
     units = ind.loc[grid.index, "unit"]
@@ -290,20 +372,35 @@ def weekly() -> None:
     table["Trend"] = [[None if pd.isna(x) else float(x) for x in r] for r in grid.to_numpy()]
     first, last = grid[weeks[0]], grid[weeks[-1]]
     delta = last - first
-    table["Change over the weeks"] = [("▲ up " if d > 0 else "▼ down " if d < 0 else "► level ") + fmt_change(d, u)
-                                      if pd.notna(d) else "–" for d, u in zip(delta, units)]
+    table["Change over the weeks"] = [
+        ("▲ up " if d > 0 else "▼ down " if d < 0 else "► level ") + fmt_change(d, u) if pd.notna(d) else "–"
+        for d, u in zip(delta, units)
+    ]
     if ctx.text:
         needle = ctx.text.lower()
-        table = table[table["Ref"].str.lower().str.contains(needle, regex=False)
-                      | table["Indicator"].str.lower().str.contains(needle, regex=False)]
-    st.dataframe(table, hide_index=True, width="stretch", height=520, column_config={
-        "Ref": st.column_config.TextColumn(pinned=True), "Indicator": st.column_config.TextColumn(pinned=True, width="large"),
-        "Trend": st.column_config.LineChartColumn(width="small")})
+        table = table[
+            table["Ref"].str.lower().str.contains(needle, regex=False)
+            | table["Indicator"].str.lower().str.contains(needle, regex=False)
+        ]
+    st.dataframe(
+        table,
+        hide_index=True,
+        width="stretch",
+        height=520,
+        column_config={
+            "Ref": st.column_config.TextColumn(pinned=True),
+            "Indicator": st.column_config.TextColumn(pinned=True, width="large"),
+            "Trend": st.column_config.LineChartColumn(width="small"),
+        },
+    )
     refs = list(table["Ref"])
     if refs:
-        ref = st.selectbox("Chart an indicator", refs, format_func=lambda r: f"{r} · {ind.loc[r, 'name']}", key="weekly_ref")
-        spec, summary = components.chart_spec("weekly_chart", ref, ind.loc[ref, "name"], ind.loc[ref, "unit"],
-                                              w[w["ref"] == ref])
+        ref = st.selectbox(
+            "Chart an indicator", refs, format_func=lambda r: f"{r} · {ind.loc[r, 'name']}", key="weekly_ref"
+        )
+        spec, summary = components.chart_spec(
+            "weekly_chart", ref, ind.loc[ref, "name"], ind.loc[ref, "unit"], w[w["ref"] == ref]
+        )
         components.show_chart(spec, summary)
         st.caption(f"Chart summary: {summary}")
 
@@ -315,15 +412,28 @@ def about() -> None:
         "This dashboard shows the figures Tameside Council's Children's Services published in its "
         "**Performance and Quality Assurance Scorecards**: the January 2023 scorecard and the scorecards in the "
         "Children's Services Scrutiny Panel packs of **8 November 2023** and **6 March 2024**, plus the weekly "
-        "*Brilliant at the Basics* table. Every figure records the pack, file and line it came from.")
+        "*Brilliant at the Basics* table. Every figure records the pack, file and line it came from."
+    )
     st.header("Vintages: figures as reported")
     v = data.table("vintages")
-    st.dataframe(pd.DataFrame({"Vintage": v["vintage"], "Reported in": v["label"], "Date": pd.to_datetime(v["published"]).dt.date,
-                               "Source": v["source_file"], "Note": v["as_of_note"]}), hide_index=True, width="stretch")
+    st.dataframe(
+        pd.DataFrame(
+            {
+                "Vintage": v["vintage"],
+                "Reported in": v["label"],
+                "Date": pd.to_datetime(v["published"]).dt.date,
+                "Source": v["source_file"],
+                "Note": v["as_of_note"],
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+    )
     st.markdown(
         "Figures are revised between packs as recording catches up (for example FD1 contacts in September 2023: "
         "1,265 in the November 2023 pack, 1,318 in the March 2024 pack). Both are kept. The default view shows the "
-        "latest figure for each month; pick a pack under *Figures as reported* to see exactly what the panel was told.")
+        "latest figure for each month; pick a pack under *Figures as reported* to see exactly what the panel was told."
+    )
     st.header("How ratings are worked out")
     st.markdown(
         "- **RAG** is calculated, not set by hand. Green meets the target (or sits inside a target band); Amber misses "
@@ -335,29 +445,49 @@ def about() -> None:
         "- **SPC** (NHS England *Making Data Count*): average ± 2.66 × mean moving range; signals are a month "
         "outside the limits, 7 in a row on one side of the average, 7 in a row rising or falling, or 2 of 3 near a "
         "limit. With fewer than 13 months the limits are marked trial.\n"
-        "- **Missing** figures and cells printed *Not Yet Available* or *n/a* are shown as such and never treated as zero.")
+        "- **Missing** figures and cells printed *Not Yet Available* or *n/a* are shown as such and never "
+        "treated as zero."
+    )
     _access_note()
     areas = data.table("areas")
     areas = areas[areas["head_of_service"] != ""]
     st.header("Service areas and heads of service")
-    st.dataframe(pd.DataFrame({"Area": areas["title"], "Head of service": areas["head_of_service"],
-                               "Role": areas["head_role"], "Source": areas["head_source"]}), hide_index=True, width="stretch")
+    st.dataframe(
+        pd.DataFrame(
+            {
+                "Area": areas["title"],
+                "Head of service": areas["head_of_service"],
+                "Role": areas["head_role"],
+                "Source": areas["head_source"],
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+    )
     ind = data.table("indicators")
     notes = ind[ind["definition_note"] != ""]
     st.header("Definition changes under the same ref")
-    st.dataframe(pd.DataFrame({"Ref": notes["ref"], "Indicator": notes["name"], "Note": notes["definition_note"]}),
-                 hide_index=True, width="stretch")
+    st.dataframe(
+        pd.DataFrame({"Ref": notes["ref"], "Indicator": notes["name"], "Note": notes["definition_note"]}),
+        hide_index=True,
+        width="stretch",
+    )
 
 
 def _access_note() -> None:
     st.header("Who can see and change this")
     if not signin.auth_configured():
-        st.warning("Sign-in is not configured: this is the embedded demo. Anyone who can reach this server reads "
-                   "everything, and one shared admin secret unlocks every write. A council deployment switches on "
-                   "sign-in with its own identity provider and gives each person a role (README, Deploying for a "
-                   "council).", icon="🔓")
+        st.warning(
+            "Sign-in is not configured: this is the embedded demo. Anyone who can reach this server reads "
+            "everything, and one shared admin secret unlocks every write. A council deployment switches on "
+            "sign-in with its own identity provider and gives each person a role (README, Deploying for a "
+            "council).",
+            icon="🔓",
+        )
         return
-    st.markdown("Sign-in is through the council's identity provider. Each person has a role: **viewers** read; "
-                "**area editors** also publish their own service areas' commentary; **publishers** load figures, "
-                "targets and comparators; **admins** do everything and see the audit trail. Every write is checked "
-                "against the role at the moment it is made and recorded with who and when.")
+    st.markdown(
+        "Sign-in is through the council's identity provider. Each person has a role: **viewers** read; "
+        "**area editors** also publish their own service areas' commentary; **publishers** load figures, "
+        "targets and comparators; **admins** do everything and see the audit trail. Every write is checked "
+        "against the role at the moment it is made and recorded with who and when."
+    )
