@@ -13,6 +13,7 @@ import pandas as pd
 from . import ingest, journal, lifecycle, loader, reference, store
 from .engine.scorecard import fmt_plain, to_csv_frame
 from .periods import iso, parse_period
+from .vocabulary import service_area_ids
 
 
 def db_path(arg: str | None) -> Path:
@@ -162,7 +163,7 @@ def _month_and_areas(args, reader: store.ReadOnlyStore) -> tuple:
         month = parse_period(args.month)
     except ValueError as exc:
         raise UsageError(f"--month: {exc}") from exc
-    areas = set(reader.table("areas")["area"]) - {"weekly"}
+    areas = service_area_ids(reader.table("areas"))
     if args.area and args.area not in areas:
         raise UsageError(f"--area: unknown area {args.area!r}; choose from {', '.join(sorted(areas))}")
     return month, ([args.area] if args.area else None)

@@ -16,12 +16,13 @@ from . import chartpool, panel, service
 from .engine.scorecard import comparator_years
 from .engine.scorecard import exceptions as scorecard_exceptions
 from .engine.spc import VARIATION_LABEL
-from .formatting import RAG_WORD, is_missing, rag_label, shown
+from .formatting import is_missing, rag_label, shown
 from .periods import label, long_label
 from .store import ReadOnlyStore
+from .vocabulary import RAG_CODES, RAG_TINT, RAG_WORD, RAG_WORDS, service_areas
 
 # Fills match the app's RAG tints; the word is always in the cell, so a black-and-white print still reads.
-RAG_FILL = {"R": "F7C9B0", "A": "FBE3A6", "G": "BFE6D6", "-": "ECECEC"}
+RAG_FILL = {code: tint.lstrip("#").upper() for code, tint in RAG_TINT.items()}  # openpyxl and fpdf2 take hex
 HEADER_FILL = "1D3F73"
 NUMBER_FORMAT = {
     "percent": '0.0"%"',
@@ -32,7 +33,6 @@ NUMBER_FORMAT = {
 }
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _PLAIN_NUMBER = re.compile(r"^[-+]?[\d,]*\.?\d+%?$")
-AREA_ORDER_EXCLUDED = {"weekly"}
 
 
 def neutralise(value: object) -> object:
@@ -70,7 +70,7 @@ def gather(reader: ReadOnlyStore, month: dt.date, vintage: str = "latest", areas
     auth = reader.table("authorities").set_index("authority")
     sc = service.build_scorecard(reader, month, vintage, authority, areas=areas)
     area_meta = reader.table("areas")
-    area_meta = area_meta[~area_meta["area"].isin(AREA_ORDER_EXCLUDED)]
+    area_meta = service_areas(area_meta)
     if areas:
         area_meta = area_meta[area_meta["area"].isin(areas)]
     commentary = {}
@@ -111,11 +111,11 @@ def _rag_counts(pack: Pack) -> pd.DataFrame:
         rows.append(
             {
                 "Area": a.short_title,
-                **{RAG_WORD[k]: int(counts.get(k, 0)) for k in ("R", "A", "G", "-")},
+                **{RAG_WORD[k]: int(counts.get(k, 0)) for k in RAG_CODES},
                 "Indicators": len(sc),
             }
         )
-    return pd.DataFrame(rows, columns=["Area", "Red", "Amber", "Green", "Not rated", "Indicators"])
+    return pd.DataFrame(rows, columns=["Area", *RAG_WORDS, "Indicators"])
 
 
 def _exceptions_table(pack: Pack) -> pd.DataFrame:

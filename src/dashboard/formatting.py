@@ -1,19 +1,16 @@
-"""Numbers as a council performance team writes them, and the words and symbols that carry RAG
-and direction (never colour alone)."""
+"""Numbers as a council performance team writes them, and the words and symbols that carry direction and
+status (never colour alone). The ratings' and comparators' words live in dashboard.vocabulary."""
 
 from __future__ import annotations
 
 import math
 import re
 
-RAG_WORD = {"G": "Green", "A": "Amber", "R": "Red", "-": "Not rated"}
-RAG_SYMBOL = {"G": "✔", "A": "▲", "R": "✖", "-": "–"}
-RAG_ORDER = {"R": 0, "A": 1, "G": 2, "-": 3}
+from .vocabulary import RAG_SYMBOL, RAG_WORD
+
 DIRECTION_ARROW = {"up": "▲", "down": "▼", "level": "►", "": ""}
 STATUS_TEXT = {"not_yet_available": "Not yet available", "not_applicable": "n/a", "missing": "No figure"}
 STATUS_REASON = {"not_yet_available": ": not yet available", "not_applicable": ": not applicable", "missing": ""}
-COMPARATOR_NAME = {"gm": "Greater Manchester", "nw": "North West", "sn": "Statistical neighbours", "england": "England"}
-COMPARATOR_SHORT = {"gm": "GM", "nw": "NW", "sn": "SN", "england": "England"}
 UNIT_WORD = {
     "count": "number",
     "percent": "percentage",

@@ -21,6 +21,7 @@ import pandas as pd
 from . import lifecycle, store
 from .models import STATUS_WORDS, Status
 from .periods import EARLIEST_START, is_period_label, iso, parse_period, this_month
+from .vocabulary import service_area_ids
 
 LONG_REQUIRED = ("ref", "period", "value")
 LONG_OPTIONAL = ("status", "authority")
@@ -825,7 +826,7 @@ def publish_commentary(
 
     reader = store.ReadOnlyStore(db_path)
     where = "commentary"
-    areas = set(reader.table("areas")["area"]) - {"weekly"}
+    areas = service_area_ids(reader.table("areas"))
     authorities = set(reader.table("authorities")["authority"])
     authority = authority or sorted(authorities)[0]
     problems = []

@@ -10,10 +10,9 @@ import pandas as pd
 from .engine.rag import BASIS_WORD
 from .engine.scorecard import TABLE_MONTHS
 from .engine.spc import VARIATION_LABEL
-from .formatting import COMPARATOR_SHORT, fmt_number, fmt_value, rag_label, shown
+from .formatting import fmt_number, fmt_value, rag_label, shown
 from .periods import add_months, label
-
-COMPARATORS = ("gm", "nw", "sn", "england")
+from .vocabulary import COMPARATOR_SHORT, COMPARATORS
 
 
 def direction_label(arrow: str, word: str) -> str:

@@ -24,6 +24,7 @@ from .engine.targets import TargetError, in_force, parse_target
 from .loader import LoadRejected, Problem, Table, _cell, _check_value, _read_table, catalogue_of, file_sha256
 from .models import Comparator, TargetRow
 from .periods import EARLIEST_START, financial_year_label, iso, parse_start
+from .vocabulary import COMPARATOR_NAME, COMPARATOR_SHORT, COMPARATORS
 
 TARGET_COLUMNS = {
     "ref": "ref",
@@ -42,15 +43,12 @@ COMPARATOR_COLUMNS = {
     "source": "source",
     "authority": "authority",
 }
+# What a comparators file may call each comparator: its code, its name or short name, any case.
 COMPARATOR_NAMES = {
-    "gm": "gm",
-    "greater manchester": "gm",
-    "nw": "nw",
-    "north west": "nw",
-    "sn": "sn",
-    "statistical neighbours": "sn",
+    **{c: c for c in COMPARATORS},
+    **{name.lower(): c for c, name in COMPARATOR_NAME.items()},
+    **{short.lower(): c for c, short in COMPARATOR_SHORT.items()},
     "stat neighbours": "sn",
-    "england": "england",
 }
 _YEAR = re.compile(r"^(\d{4})/(\d{2})$|^(\d{4})$")
 MAX_YEARS_AHEAD = 5

@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ..formatting import COMPARATOR_NAME, RAG_WORD, fmt_value
+from ..formatting import fmt_value
 from ..periods import add_months, label, long_label
+from ..vocabulary import COMPARATOR_NAME, RAG_WORD
 from .scorecard import exceptions
 
 MAX_EXCEPTIONS = 5

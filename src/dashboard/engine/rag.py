@@ -9,11 +9,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..formatting import COMPARATOR_NAME, STATUS_REASON, fmt_change, fmt_number, fmt_value
+from ..formatting import STATUS_REASON, fmt_change, fmt_number, fmt_value
+from ..vocabulary import COMPARATOR_NAME, COMPARATORS
 
 PERCENT_TOLERANCE_POINTS = 5.0
 RELATIVE_TOLERANCE = 0.05
-COMPARATORS = ("gm", "nw", "sn", "england")
 
 
 def _floats(df: pd.DataFrame, col: str) -> np.ndarray:

@@ -11,6 +11,7 @@ import pandas as pd
 
 from ..formatting import STATUS_TEXT, fmt_value
 from ..periods import add_months, label
+from ..vocabulary import RAG_WORD
 from . import rag, spc, trend
 from .targets import in_force, parse_target
 
@@ -341,7 +342,7 @@ def to_csv_frame(sc: pd.DataFrame) -> pd.DataFrame:
             "nw": sc["nw"].map(fmt_plain),
             "sn": sc["sn"].map(fmt_plain),
             "england": sc["england"].map(fmt_plain),
-            "rag": sc["rag"].map({"R": "Red", "A": "Amber", "G": "Green", "-": "Not rated"}),
+            "rag": sc["rag"].map(RAG_WORD),
             "rag_reason": sc["rag_reason"],
             "direction": sc["direction"],
             "direction_reason": sc["direction_reason"],

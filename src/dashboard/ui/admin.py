@@ -13,6 +13,7 @@ import streamlit as st
 from .. import access, audit, journal, lifecycle, loader, reference
 from ..formatting import plain, shown
 from ..periods import iso, label, long_label, parse_period
+from ..vocabulary import service_areas
 from . import components, data, signin
 from .context import current
 from .routing import routed
@@ -289,8 +290,8 @@ def _publish_commentary_form(area: str, period, key: str) -> None:
 
 def editable_areas() -> dict[str, str]:
     """Service areas whose commentary this person may publish (weekly is a table, not a service area)."""
-    areas = data.table("areas").sort_values("sort_order")
-    names = {a: t for a, t in zip(areas["area"], areas["title"]) if a != "weekly"}
+    areas = service_areas(data.table("areas").sort_values("sort_order"))
+    names = dict(zip(areas["area"], areas["title"]))
     return {a: t for a, t in names.items() if signin.may(access.COMMENTARY, a)}
 
 

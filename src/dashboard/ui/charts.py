@@ -8,8 +8,9 @@ import numpy as np
 import pandas as pd
 
 from ..engine import spc
-from ..formatting import COMPARATOR_SHORT, fmt_value
+from ..formatting import fmt_value
 from ..periods import label
+from ..vocabulary import COMPARATOR_SHORT, COMPARATORS, RAG_CHART_COLOUR, RAG_WORDS
 
 INK = "#1d3f73"
 GREY = "#595959"
@@ -120,7 +121,7 @@ def indicator_chart(
             [8, 4],
             "#00523b",
         )
-    for c in ("england", "sn", "gm", "nw"):
+    for c in reversed(COMPARATORS):  # England first: the national line
         v = row.get(c)
         if v is not None and not (isinstance(v, float) and np.isnan(v)):
             year = row.get(f"{c}_year") or "year not printed"
@@ -283,8 +284,7 @@ def _action_marks(actions: pd.DataFrame | None, x0, x1) -> pd.DataFrame:
 
 def rag_counts_chart(counts: pd.DataFrame) -> tuple[alt.Chart, str]:
     """counts: area (in display order), rating word, n, cum (running total within the area), abbr label."""
-    palette = {"Red": "#D55E00", "Amber": "#E69F00", "Green": "#009E73", "Not rated": "#BBBBBB"}
-    order = ["Red", "Amber", "Green", "Not rated"]
+    palette, order = RAG_CHART_COLOUR, list(RAG_WORDS)
     area_order = list(dict.fromkeys(counts["area"]))
     y = alt.Y("area:N", title=None, sort=area_order, axis=alt.Axis(labelLimit=260))
     bars = (

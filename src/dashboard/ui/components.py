@@ -14,11 +14,11 @@ from ..engine.scorecard import comparator_years
 from ..engine.spc import ASSURANCE_LABEL, VARIATION_LABEL
 from ..formatting import FREQUENCY_WORD, POLARITY_WORD, STATUS_TEXT, fmt_value, plain, rag_label, safe_commentary
 from ..periods import label
+from ..vocabulary import RAG_CODES, RAG_TINT, RAG_WORDS
 from . import charts, data
 
 # Okabe-Ito derived tints under the theme's text colour (#1a1a1a): every pair is above 9:1 contrast
 # (WCAG 2.2 AA needs 4.5:1).
-RAG_FILL = {"R": "#f7c9b0", "A": "#fbe3a6", "G": "#bfe6d6", "-": "#ececec"}
 
 
 direction_label = panel.direction_label
@@ -41,8 +41,8 @@ def _panel_rows(
 # The RAG cell as a coloured label that keeps its symbol and word. Streamlit colours it natively: a pandas
 # Styler fill made the browser re-parse CSS for every cell on each redraw (a third of the month changes under
 # load, measured in make bench).
-RAG_PILLS = [rag_label(code) for code in ("R", "A", "G", "-")]
-RAG_PILL_COLOURS = [RAG_FILL[code] for code in ("R", "A", "G", "-")]
+RAG_PILLS = [rag_label(code) for code in RAG_CODES]
+RAG_PILL_COLOURS = [RAG_TINT[code] for code in RAG_CODES]
 
 
 def scorecard_table(sc: pd.DataFrame, month: dt.date, vintage: str, key: str) -> pd.DataFrame:
@@ -203,7 +203,7 @@ def export_buttons(ctx, sc: pd.DataFrame | None = None, *, key: str, area: str |
     scorecard through the filters). The papers (and the commentary and series they need) are gathered only when
     a button is pressed, never on a page rerun."""
     bits = []
-    if ctx.rag and set(ctx.rag) != {"Red", "Amber", "Green", "Not rated"}:
+    if ctx.rag and set(ctx.rag) != set(RAG_WORDS):
         bits.append("RAG " + ", ".join(ctx.rag))
     if ctx.text:
         bits.append(f"search '{ctx.text}'")

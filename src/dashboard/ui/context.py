@@ -9,11 +9,12 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
-from ..formatting import RAG_WORD, plain
+from ..formatting import plain
 from ..periods import iso, long_label, parse_period
+from ..vocabulary import RAG_WORD, RAG_WORDS
 from . import data
 
-RAG_CHOICES = ["Red", "Amber", "Green", "Not rated"]
+RAG_CHOICES = list(RAG_WORDS)
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,9 @@ import pandas as pd
 import streamlit as st
 
 from ..engine import scorecard as scorecard_engine
-from ..formatting import RAG_WORD, STATUS_TEXT, fmt_value, rag_label
+from ..formatting import STATUS_TEXT, fmt_value, rag_label
 from ..periods import label, long_label
+from ..vocabulary import RAG_WORD
 from . import components, data
 from .context import from_url
 

@@ -7,8 +7,9 @@ import pandas as pd
 import streamlit as st
 
 from ..engine.rag import BASIS_WORD
-from ..formatting import RAG_WORD, fmt_change, fmt_value, rag_label
+from ..formatting import fmt_change, fmt_value, rag_label
 from ..periods import label
+from ..vocabulary import RAG_WORD
 from . import components, data
 from .context import current
 from .routing import routed

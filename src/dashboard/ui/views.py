@@ -9,8 +9,9 @@ from ..engine import plan as plan_engine
 from ..engine import scorecard as scorecard_engine
 from ..engine import spc
 from ..engine.spc import VARIATION_LABEL
-from ..formatting import RAG_WORD, fmt_change, fmt_value, plain, rag_label, shown
+from ..formatting import fmt_change, fmt_value, plain, rag_label, shown
 from ..periods import add_months, label, long_label
+from ..vocabulary import RAG_WORD, RAG_WORDS, service_areas
 from . import components, data, drafting, signin
 from .context import current, url_selectbox
 from .routing import routed
@@ -72,13 +73,13 @@ def _overview_model(ctx, db_stamp: tuple) -> dict[str, pd.DataFrame] | None:
     if sc.empty:
         return None
     areas = data.table("areas")
-    areas = areas[areas["area"] != "weekly"]
+    areas = service_areas(areas)
     short = areas.set_index("area")["short_title"]
 
     counts = sc.assign(rating=sc["rag"].map(RAG_WORD)).groupby(["area", "rating"]).size().rename("n").reset_index()
-    grid = pd.MultiIndex.from_product([areas["area"], ["Red", "Amber", "Green", "Not rated"]], names=["area", "rating"])
+    grid = pd.MultiIndex.from_product([areas["area"], list(RAG_WORDS)], names=["area", "rating"])
     counts = counts.set_index(["area", "rating"]).reindex(grid, fill_value=0).reset_index()
-    counts["rank"] = counts["rating"].map({"Red": 0, "Amber": 1, "Green": 2, "Not rated": 3})
+    counts["rank"] = counts["rating"].map({w: i for i, w in enumerate(RAG_WORDS)})
     counts["area_order"] = counts["area"].map(areas.set_index("area")["sort_order"])
     counts = counts.sort_values(["area_order", "rank"])
     counts["cum"] = counts.groupby("area", sort=False)["n"].cumsum()
@@ -87,9 +88,7 @@ def _overview_model(ctx, db_stamp: tuple) -> dict[str, pd.DataFrame] | None:
     ].astype(str)
     counts["area"] = counts["area"].map(short)
     table = counts.pivot_table(index="area", columns="rating", values="n", aggfunc="sum", sort=False)
-    table = table.reindex(
-        index=list(dict.fromkeys(counts["area"])), columns=["Red", "Amber", "Green", "Not rated"]
-    ).reset_index()
+    table = table.reindex(index=list(dict.fromkeys(counts["area"])), columns=list(RAG_WORDS)).reset_index()
     table.columns = ["Area", "✖ Red", "▲ Amber", "✔ Green", "– Not rated"]
     # What each area's ratings rest on: a target, a comparator, or last year's figure.
     basis = sc[sc["rag_basis"] != ""].assign(area=lambda d: d["area"].map(short)).groupby(["area", "rag_basis"]).size()
