@@ -1,10 +1,12 @@
-"""Cached reads for the app. Cache keys carry the database file's stamp, so a newly published
-database is picked up on the next interaction without a restart. (The stamp argument must not start
-with an underscore: Streamlit leaves such arguments out of the cache key.)"""
+"""Cached reads for the app, one decorator for all of them: `per_database` keys each read by its arguments,
+the authority in view and the database file's stamp, so a newly published database is picked up on the next
+interaction without a restart, and no page is served from a replaced file."""
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import inspect
 import os
 from pathlib import Path
 
@@ -31,200 +33,155 @@ def stamp() -> tuple[int, int]:
     return reader().stamp
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
-def _table(name: str, db_stamp: tuple) -> pd.DataFrame:
-    return reader().table(name)
+def per_database(max_entries: int, resource: bool = False):
+    """Cache a read by its arguments, the database file's stamp and (if it takes `authority`) the authority in
+    view, which callers never pass. resource=True shares one object across sessions instead of copying it
+    (for frames the engine only reads)."""
+
+    def wrap(read):
+        takes_authority = "authority" in inspect.signature(read).parameters
+
+        def stored(db_stamp: tuple, args: tuple, kwargs: tuple):  # no leading underscores: all are the key
+            return read(*args, **dict(kwargs))
+
+        # Streamlit tells cached functions apart by module and qualified name: give each its reader's.
+        stored.__module__, stored.__qualname__ = read.__module__, f"{read.__qualname__}.stored"
+        cache = st.cache_resource if resource else st.cache_data
+        cached = cache(show_spinner=False, max_entries=max_entries)(stored)
+
+        @functools.wraps(read)
+        def call(*args, **kwargs):
+            if takes_authority and "authority" not in kwargs:
+                kwargs["authority"] = authority()
+            return cached(stamp(), args, tuple(sorted(kwargs.items())))
+
+        return call
+
+    return wrap
 
 
+@per_database(max_entries=64)
 def table(name: str) -> pd.DataFrame:
-    return _table(name, stamp())
-
-
-@st.cache_data(show_spinner=False, max_entries=64)
-def _months(vintage: str, authority: str, db_stamp: tuple) -> list[dt.date]:
-    return reader().months(vintage, authority)
-
-
-def months(vintage: str) -> list[dt.date]:
-    return _months(vintage, authority(), stamp())
-
-
-@st.cache_data(show_spinner=False, max_entries=64)
-def _default_month(vintage: str, authority: str, db_stamp: tuple) -> dt.date | None:
-    cov = reader().month_coverage(vintage, authority)
-    return default_month([(pd.Timestamp(p).date(), int(n)) for p, n in zip(cov["period"], cov["figures"])])
-
-
-def default_month_for(vintage: str) -> dt.date | None:
-    """The month a page opens at when the URL names none: the newest with a complete scorecard."""
-    return _default_month(vintage, authority(), stamp())
+    return reader().table(name)
 
 
 def authority() -> str:
     return str(table("authorities")["authority"].iloc[0])
 
 
-@st.cache_resource(show_spinner=False, max_entries=8)
-def _inputs(vintage: str, authority: str, db_stamp: tuple) -> scorecard_engine.Inputs:
-    """The engine's inputs for a vintage, read once: a month change then costs the engine alone. Shared, not
-    copied, across sessions; the engine only reads them."""
+@per_database(max_entries=64)
+def months(vintage: str, *, authority: str) -> list[dt.date]:
+    return reader().months(vintage, authority)
+
+
+@per_database(max_entries=64)
+def default_month_for(vintage: str, *, authority: str) -> dt.date | None:
+    """The month a page opens at when the URL names none: the newest with a complete scorecard."""
+    cov = reader().month_coverage(vintage, authority)
+    return default_month([(pd.Timestamp(p).date(), int(n)) for p, n in zip(cov["period"], cov["figures"])])
+
+
+@per_database(max_entries=8, resource=True)
+def inputs(vintage: str, *, authority: str) -> scorecard_engine.Inputs:
+    """The engine's inputs for a vintage, read once: a month change then costs the engine alone."""
     return service.inputs(reader(), vintage, authority)
 
 
-@st.cache_data(show_spinner=False, max_entries=128)
-def _scorecard(month: dt.date, vintage: str, authority: str, db_stamp: tuple) -> pd.DataFrame:
-    return scorecard_engine.build(_inputs(vintage, authority, db_stamp), month)
+@per_database(max_entries=128)
+def scorecard(month: dt.date, vintage: str, *, authority: str) -> pd.DataFrame:
+    return scorecard_engine.build(inputs(vintage, authority=authority), month)
 
 
-def scorecard(month: dt.date, vintage: str) -> pd.DataFrame:
-    return _scorecard(month, vintage, authority(), stamp())
-
-
-@st.cache_data(show_spinner=False, max_entries=64)
-def _observations(vintage: str, authority: str, db_stamp: tuple) -> pd.DataFrame:
+@per_database(max_entries=64)
+def observations(vintage: str, *, authority: str) -> pd.DataFrame:
     df = reader().observations_as_of(vintage, authority)
     df["period"] = pd.to_datetime(df["period"]).dt.date
     return df
 
 
-def observations(vintage: str) -> pd.DataFrame:
-    return _observations(vintage, authority(), stamp())
-
-
-@st.cache_data(show_spinner=False, max_entries=64)
-def _history(ref: str, authority: str, db_stamp: tuple) -> pd.DataFrame:
+@per_database(max_entries=64)
+def history(ref: str, *, authority: str) -> pd.DataFrame:
     df = reader().observation_history(authority, ref)
     df["period"] = pd.to_datetime(df["period"]).dt.date
     return df
 
 
-def history(ref: str) -> pd.DataFrame:
-    return _history(ref, authority(), stamp())
-
-
-@st.cache_data(show_spinner=False, max_entries=16)
-def _revised(vintage: str, authority: str, db_stamp: tuple) -> set:
+@per_database(max_entries=16)
+def revised(vintage: str, *, authority: str) -> set:
+    """(ref, month) of every figure revised by the vintage in view (store.revised_as_of)."""
     rev = reader().revised_as_of(vintage, authority)
     return {(r, pd.Timestamp(p).date()) for r, p in zip(rev["ref"], rev["period"])}
 
 
-def revised(vintage: str) -> set:
-    """(ref, month) of every figure revised by the vintage in view (store.revised_as_of)."""
-    return _revised(vintage, authority(), stamp())
-
-
-@st.cache_data(show_spinner=False, max_entries=32)
-def _target_history(ref: str, authority: str, db_stamp: tuple) -> pd.DataFrame:
+@per_database(max_entries=32)
+def target_history(ref: str, *, authority: str) -> pd.DataFrame:
+    """Every target set for the indicator: printed in a pack or loaded, with the months it applies from."""
     return reader().target_history(authority, ref)
 
 
-def target_history(ref: str) -> pd.DataFrame:
-    """Every target set for the indicator: printed in a pack or loaded, with the months it applies from."""
-    return _target_history(ref, authority(), stamp())
-
-
-@st.cache_data(show_spinner=False, max_entries=32)
-def _weekly(vintage: str, authority: str, db_stamp: tuple) -> pd.DataFrame:
+@per_database(max_entries=32)
+def weekly(vintage: str, *, authority: str) -> pd.DataFrame:
     df = reader().weekly_as_of(vintage, authority)
     df["week_ending"] = pd.to_datetime(df["week_ending"]).dt.date
     return df
 
 
-def weekly(vintage: str) -> pd.DataFrame:
-    return _weekly(vintage, authority(), stamp())
-
-
-@st.cache_data(show_spinner=False, max_entries=128)
-def _commentary(vintage: str, authority: str, area: str, month: dt.date, db_stamp: tuple) -> pd.DataFrame:
+@per_database(max_entries=128)
+def commentary(vintage: str, area: str, month: dt.date, *, authority: str) -> pd.DataFrame:
     return reader().commentary_as_of(vintage, authority, area, month)
 
 
-def commentary(vintage: str, area: str, month: dt.date) -> pd.DataFrame:
-    return _commentary(vintage, authority(), area, month, stamp())
-
-
-@st.cache_data(show_spinner=False, max_entries=64)
-def _draft(month: dt.date, vintage: str, area: str, authority: str, db_stamp: tuple):
+@per_database(max_entries=64)
+def draft(month: dt.date, vintage: str, area: str, *, authority: str):
+    """The area's month drafted from the figures (engine.draft.Draft), from the month's cached scorecard."""
     return service.draft(
         reader(),
         month,
         area,
         vintage,
         authority,
-        sc=_scorecard(month, vintage, authority, db_stamp),
-        observations=_observations(vintage, authority, db_stamp),
+        sc=scorecard(month, vintage, authority=authority),
+        observations=observations(vintage, authority=authority),
     )
 
 
-def draft(month: dt.date, vintage: str, area: str):
-    """The area's month drafted from the figures (engine.draft.Draft)."""
-    return _draft(month, vintage, area, authority(), stamp())
-
-
-@st.cache_data(show_spinner=False, max_entries=64)
-def _stale(text: str, area: str, vintage: str, authority: str, db_stamp: tuple):
+@per_database(max_entries=64)
+def stale(text: str, area: str, vintage: str, *, authority: str) -> list[tuple[str, str]]:
+    """Sentences of the published commentary quoting a figure revised since it was published."""
     return service.stale_commentary(reader(), text, area, vintage, authority)
 
 
-def stale(text: str, area: str, vintage: str) -> list[tuple[str, str]]:
-    """Sentences of the published commentary quoting a figure revised since it was published."""
-    return _stale(text, area, vintage, authority(), stamp())
-
-
-@st.cache_data(show_spinner=False, max_entries=32)
-def _derived(month: dt.date, vintage: str, authority: str, db_stamp: tuple) -> pd.DataFrame:
+@per_database(max_entries=32)
+def derived(month: dt.date, vintage: str, *, authority: str) -> pd.DataFrame:
     return service.derived_figures(reader(), month, vintage, authority)
 
 
-def derived(month: dt.date, vintage: str) -> pd.DataFrame:
-    return _derived(month, vintage, authority(), stamp())
-
-
-@st.cache_data(show_spinner=False, max_entries=32)
-def _names(db_stamp: tuple) -> pd.DataFrame:
+@per_database(max_entries=32)
+def names() -> pd.DataFrame:
     return reader().names()
 
 
-def names() -> pd.DataFrame:
-    return _names(stamp())
+@per_database(max_entries=32)
+def comparators(vintage: str, *, authority: str) -> pd.DataFrame:
+    return reader().comparators_as_of(vintage, authority)
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
-def _meta_as_of(kind: str, vintage: str, authority: str, db_stamp: tuple) -> pd.DataFrame:
-    r = reader()
-    return {"targets": r.targets_as_of, "comparators": r.comparators_as_of, "baselines": r.baselines_as_of}[kind](
-        vintage, authority
-    )
-
-
-def comparators(vintage: str) -> pd.DataFrame:
-    return _meta_as_of("comparators", vintage, authority(), stamp())
-
-
-@st.cache_data(show_spinner=False, max_entries=8)
-def _printed(authority: str, db_stamp: tuple) -> pd.DataFrame:
+@per_database(max_entries=8)
+def printed_ratings(*, authority: str) -> pd.DataFrame:
+    """The RAG and arrows the packs printed by hand, to set beside the calculated ones."""
     df = reader().printed_ratings(authority)
     df["period"] = pd.to_datetime(df["period"]).dt.date
     return df
 
 
-def printed_ratings() -> pd.DataFrame:
-    """The RAG and arrows the packs printed by hand, to set beside the calculated ones."""
-    return _printed(authority(), stamp())
-
-
-@st.cache_data(show_spinner=False, max_entries=4)
-def _revisions(authority: str, db_stamp: tuple) -> pd.DataFrame:
+@per_database(max_entries=4)
+def revisions(*, authority: str) -> pd.DataFrame:
+    """Every revised cell with its effect on RAG and direction."""
     return service.revisions_with_impact(reader(), authority)
 
 
-def revisions() -> pd.DataFrame:
-    """Every revised cell with its effect on RAG and direction."""
-    return _revisions(authority(), stamp())
-
-
-@st.cache_data(show_spinner=False, max_entries=4)
-def _quality(authority: str, db_stamp: tuple) -> dict[str, pd.DataFrame]:
+@per_database(max_entries=4)
+def quality_checks(*, authority: str) -> dict[str, pd.DataFrame]:
     r = reader()
     obs = r.observations_as_of("latest", authority)
     ind = r.table("indicators")
@@ -237,27 +194,15 @@ def _quality(authority: str, db_stamp: tuple) -> dict[str, pd.DataFrame]:
     }
 
 
-def quality_checks() -> dict[str, pd.DataFrame]:
-    return _quality(authority(), stamp())
-
-
-@st.cache_data(show_spinner=False, max_entries=8)
-def _printed_vs_calculated(authority: str, db_stamp: tuple) -> pd.DataFrame:
+@per_database(max_entries=8)
+def printed_vs_calculated(*, authority: str) -> pd.DataFrame:
     return service.printed_vs_calculated(reader(), authority)
 
 
-def printed_vs_calculated() -> pd.DataFrame:
-    return _printed_vs_calculated(authority(), stamp())
-
-
-@st.cache_data(show_spinner=False, max_entries=16)
-def _pack(month: dt.date, vintage: str, db_stamp: tuple) -> export.Pack:
-    return export.gather(reader(), month, vintage)
-
-
+@per_database(max_entries=16)
 def pack(month: dt.date, vintage: str) -> export.Pack:
     """Everything the month's papers need (scorecard, commentary, series for charts)."""
-    return _pack(month, vintage, stamp())
+    return export.gather(reader(), month, vintage)
 
 
 _warmed: set[tuple] = set()
@@ -277,8 +222,9 @@ def warm_papers(month: dt.date, vintage: str) -> None:
     chartpool.warm({ref: export.chart_job(full, ref) for ref in refs})
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
-def _plan(vintage: str, authority: str, db_stamp: tuple) -> dict[str, pd.DataFrame]:
+@per_database(max_entries=8)
+def plan(vintage: str, *, authority: str) -> dict[str, pd.DataFrame]:
+    """The improvement plan as of the vintage, with Appendix B resolved against the catalogue."""
     r = reader()
     actions = r.plan_as_of("plan_actions", vintage, authority)
     measures = r.plan_as_of("plan_measures", vintage, authority)
@@ -294,8 +240,3 @@ def _plan(vintage: str, authority: str, db_stamp: tuple) -> dict[str, pd.DataFra
         else pd.DataFrame(columns=["focus_area", "ref", "resolved", "reason", "action_refs"])
     )
     return {"priorities": r.table("plan_priorities"), "actions": actions, "measures": measures, "resolved": resolved}
-
-
-def plan(vintage: str) -> dict[str, pd.DataFrame]:
-    """The improvement plan as of the vintage, with Appendix B resolved against the catalogue."""
-    return _plan(vintage, authority(), stamp())
