@@ -56,17 +56,17 @@ def cmd_build(args) -> int:
 
 def cmd_load(args) -> int:
     try:
-        vintage, plan = loader.load_file(
+        vintage, diff = loader.load_file(
             db_path(args.db), args.file, sheet=args.sheet, authority=args.authority, label=args.label
         )
     except REFUSALS as exc:
         return _refused(exc)
-    weekly = len(plan.parsed.weekly)
-    for header, month in plan.parsed.month_columns:
+    weekly = len(diff.parsed.weekly)
+    for header, month in diff.parsed.month_columns:
         print(f"  column {header!r} read as {month}")
     print(
-        f"loaded {args.file} as vintage {vintage}: {len(plan.added)} values added, {len(plan.revised)} revised an "
-        f"earlier figure, {plan.unchanged} unchanged" + (f", {weekly} weekly values" if weekly else "")
+        f"loaded {args.file} as vintage {vintage}: {len(diff.added)} values added, {len(diff.revised)} revised an "
+        f"earlier figure, {diff.unchanged} unchanged" + (f", {weekly} weekly values" if weekly else "")
     )
     return 0
 

@@ -125,8 +125,8 @@ class Parsed:
 
 
 @dataclass
-class Plan:
-    """What publishing the upload would change."""
+class UploadDiff:
+    """What publishing the upload would change (not to be confused with the improvement plan)."""
 
     parsed: Parsed
     added: pd.DataFrame
@@ -731,11 +731,11 @@ def _parse_wide(name, header, raw_header, body, catalogue, default_authority, fi
 # ---------------------------------------------------------------- comparing and publishing
 
 
-def plan_upload(reader: store.ReadOnlyStore, parsed: Parsed) -> Plan:
+def diff_upload(reader: store.ReadOnlyStore, parsed: Parsed) -> UploadDiff:
     """Compare the upload with the latest figures: which cells are new and which revise a figure."""
     empty = pd.DataFrame(columns=["authority", "ref", "period", "old_value", "old_status", "value", "status"])
     if parsed.problems or not parsed.monthly:
-        return Plan(parsed, empty, empty, 0)
+        return UploadDiff(parsed, empty, empty, 0)
     new = pd.DataFrame(parsed.monthly)
     current = pd.concat(
         [reader.observations_as_of("latest", a, refs=sorted(set(g["ref"]))) for a, g in new.groupby("authority")],
@@ -754,37 +754,37 @@ def plan_upload(reader: store.ReadOnlyStore, parsed: Parsed) -> Plan:
         & (merged["old_status"] == merged["status"])
         & ((merged["old_value"] == merged["value"]) | (merged["old_value"].isna() & merged["value"].isna()))
     )
-    return Plan(
+    return UploadDiff(
         parsed, merged[~had].reset_index(drop=True), merged[had & ~same].reset_index(drop=True), int(same.sum())
     )
 
 
-def publish_plan(db_path: Path, plan: Plan, label: str | None = None, user: str = "") -> str:
+def publish_upload(db_path: Path, diff: UploadDiff, label: str | None = None, user: str = "") -> str:
     """Write the upload as a new vintage (journal first, then the database). Returns the vintage id."""
-    if not plan.ok:
-        raise LoadRejected(plan.parsed.problems or [Problem(plan.parsed.file, None, None, "nothing to load")])
+    if not diff.ok:
+        raise LoadRejected(diff.parsed.problems or [Problem(diff.parsed.file, None, None, "nothing to load")])
     now = dt.datetime.now()
     vintage_id = lifecycle.new_vintage_id("upload", now)
     vintage = {
         "vintage": vintage_id,
-        "label": label or f"Upload of {plan.parsed.file}, {now:%d %b %Y %H:%M}",
+        "label": label or f"Upload of {diff.parsed.file}, {now:%d %b %Y %H:%M}",
         "published": now.date(),
-        "source_file": plan.parsed.file,
+        "source_file": diff.parsed.file,
         "as_of_note": "",
     }
     frames = {}
     for table, rows, period_col in (
-        ("observations", plan.parsed.monthly, "period"),
-        ("weekly", plan.parsed.weekly, "week_ending"),
+        ("observations", diff.parsed.monthly, "period"),
+        ("weekly", diff.parsed.weekly, "week_ending"),
     ):
         if rows:
             frame = pd.DataFrame(rows).rename(columns={"period": period_col})
             frame["vintage"] = vintage_id
             frame["note"] = ""
-            frame["source_file"] = plan.parsed.file
+            frame["source_file"] = diff.parsed.file
             frames[table] = frame
     return lifecycle.commit(
-        db_path, "upload", vintage, frames, user or lifecycle.cli_user(), plan.parsed.file, plan.parsed.source_sha256
+        db_path, "upload", vintage, frames, user or lifecycle.cli_user(), diff.parsed.file, diff.parsed.source_sha256
     )
 
 
@@ -800,7 +800,7 @@ def load_file(
     authority: str | None = None,
     label: str | None = None,
     user: str = "",
-) -> tuple[str, Plan]:
+) -> tuple[str, UploadDiff]:
     """Validate, compare and publish; raises LoadRejected (database untouched) on any problem."""
     reader = store.ReadOnlyStore(db_path)
     authorities = set(reader.table("authorities")["authority"])
@@ -808,10 +808,10 @@ def load_file(
     parsed = parse_upload(
         path, catalogue_of(reader), authorities, default, sheet=sheet, week_ending_day=reader.week_ending_weekday()
     )
-    plan = plan_upload(reader, parsed)
-    if not plan.ok:
+    diff = diff_upload(reader, parsed)
+    if not diff.ok:
         raise LoadRejected(parsed.problems or [Problem(parsed.file, None, None, "nothing to load")])
-    return publish_plan(db_path, plan, label, user), plan
+    return publish_upload(db_path, diff, label, user), diff
 
 
 MAX_COMMENTARY_CHARS = 8000

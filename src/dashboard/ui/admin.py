@@ -74,7 +74,7 @@ def _publish_upload(file_id: str) -> None:
     if identity is None:
         return
     name = st.session_state.get("vintage_name", "").strip() or None
-    vintage, refused = attempt_write(lambda: loader.publish_plan(data.db_path(), pending[1], name, user=identity.who))
+    vintage, refused = attempt_write(lambda: loader.publish_upload(data.db_path(), pending[1], name, user=identity.who))
     if refused:
         st.session_state["_upload_result"] = ("error", f"Not published: {refused}")
         return
@@ -129,7 +129,7 @@ def _upload_section() -> None:
                 display_name=up.name,
             )
         status.update(label=f"Comparing {up.name} with the figures held…")
-        diff = loader.plan_upload(reader, parsed)
+        diff = loader.diff_upload(reader, parsed)
         status.update(label=f"Read {up.name}", state="error" if parsed.problems else "complete")
     if parsed.problems:
         st.error(
