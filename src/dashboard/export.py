@@ -13,13 +13,13 @@ from pathlib import Path
 import pandas as pd
 
 from . import chartpool, panel, service
-from .engine.scorecard import comparator_years
+from .engine.scorecard import comparator_years, rag_counts
 from .engine.scorecard import exceptions as scorecard_exceptions
 from .engine.spc import VARIATION_LABEL
 from .formatting import is_missing, rag_label, shown
 from .periods import label, long_label
 from .store import ReadOnlyStore
-from .vocabulary import RAG_CODES, RAG_TINT, RAG_WORD, RAG_WORDS, service_areas
+from .vocabulary import RAG_TINT, service_areas
 
 # Fills match the app's RAG tints; the word is always in the cell, so a black-and-white print still reads.
 RAG_FILL = {code: tint.lstrip("#").upper() for code, tint in RAG_TINT.items()}  # openpyxl and fpdf2 take hex
@@ -104,18 +104,7 @@ def _title(pack: Pack) -> str:
 
 
 def _rag_counts(pack: Pack) -> pd.DataFrame:
-    rows = []
-    for a in pack.areas.itertuples():
-        sc = pack.area_rows(a.area)
-        counts = sc["rag"].value_counts()
-        rows.append(
-            {
-                "Area": a.short_title,
-                **{RAG_WORD[k]: int(counts.get(k, 0)) for k in RAG_CODES},
-                "Indicators": len(sc),
-            }
-        )
-    return pd.DataFrame(rows, columns=["Area", *RAG_WORDS, "Indicators"])
+    return rag_counts(pack.scorecard, pack.areas).drop(columns="area")
 
 
 def _exceptions_table(pack: Pack) -> pd.DataFrame:

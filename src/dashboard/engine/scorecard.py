@@ -11,7 +11,7 @@ import pandas as pd
 
 from ..formatting import STATUS_TEXT, fmt_value
 from ..periods import add_months, label
-from ..vocabulary import RAG_WORD
+from ..vocabulary import RAG_CODES, RAG_WORD, RAG_WORDS
 from . import rag, spc, trend
 from .targets import in_force, parse_target
 
@@ -362,3 +362,20 @@ def fmt_plain(v: object) -> str:
         return ""
     f = float(v)
     return str(int(f)) if f.is_integer() else repr(round(f, 4))
+
+
+def rag_counts(sc: pd.DataFrame, areas: pd.DataFrame) -> pd.DataFrame:
+    """Per service area, in the areas' order, how many indicators are Red, Amber, Green and not rated: the one
+    count the overview's table and chart and the papers' overview all show."""
+    rows = []
+    for a in areas.sort_values("sort_order").itertuples():
+        counts = sc.loc[sc["area"] == a.area, "rag"].value_counts()
+        rows.append(
+            {
+                "area": a.area,
+                "Area": a.short_title,
+                **{RAG_WORD[k]: int(counts.get(k, 0)) for k in RAG_CODES},
+                "Indicators": int(counts.sum()),
+            }
+        )
+    return pd.DataFrame(rows, columns=["area", "Area", *RAG_WORDS, "Indicators"])

@@ -11,7 +11,7 @@ from ..engine import spc
 from ..engine.spc import VARIATION_LABEL
 from ..formatting import fmt_change, fmt_value, plain, rag_label, shown
 from ..periods import add_months, label, long_label
-from ..vocabulary import RAG_WORD, RAG_WORDS, service_areas
+from ..vocabulary import RAG_CODES, RAG_WORDS, service_areas
 from . import components, data, drafting, signin
 from .context import current, url_selectbox
 from .routing import routed
@@ -76,20 +76,18 @@ def _overview_model(ctx, db_stamp: tuple) -> dict[str, pd.DataFrame] | None:
     areas = service_areas(areas)
     short = areas.set_index("area")["short_title"]
 
-    counts = sc.assign(rating=sc["rag"].map(RAG_WORD)).groupby(["area", "rating"]).size().rename("n").reset_index()
-    grid = pd.MultiIndex.from_product([areas["area"], list(RAG_WORDS)], names=["area", "rating"])
-    counts = counts.set_index(["area", "rating"]).reindex(grid, fill_value=0).reset_index()
+    wide = scorecard_engine.rag_counts(sc, areas)  # the same count the papers print
+    counts = wide.melt(id_vars=["area", "Area"], value_vars=list(RAG_WORDS), var_name="rating", value_name="n")
     counts["rank"] = counts["rating"].map({w: i for i, w in enumerate(RAG_WORDS)})
-    counts["area_order"] = counts["area"].map(areas.set_index("area")["sort_order"])
+    counts["area_order"] = counts["area"].map({a: i for i, a in enumerate(wide["area"])})
     counts = counts.sort_values(["area_order", "rank"])
     counts["cum"] = counts.groupby("area", sort=False)["n"].cumsum()
     counts["abbr"] = counts["rating"].map({"Red": "R", "Amber": "A", "Green": "G", "Not rated": "–"}) + counts[
         "n"
     ].astype(str)
-    counts["area"] = counts["area"].map(short)
-    table = counts.pivot_table(index="area", columns="rating", values="n", aggfunc="sum", sort=False)
-    table = table.reindex(index=list(dict.fromkeys(counts["area"])), columns=list(RAG_WORDS)).reset_index()
-    table.columns = ["Area", "✖ Red", "▲ Amber", "✔ Green", "– Not rated"]
+    counts["area"] = counts["Area"]
+    table = wide[["Area", *RAG_WORDS]].copy()
+    table.columns = ["Area", *(rag_label(code) for code in RAG_CODES)]
     # What each area's ratings rest on: a target, a comparator, or last year's figure.
     basis = sc[sc["rag_basis"] != ""].assign(area=lambda d: d["area"].map(short)).groupby(["area", "rag_basis"]).size()
     bases = pd.DataFrame({"Area": table["Area"]})
