@@ -49,7 +49,7 @@ def svg(chart) -> str:
 
 def draw(job: Job) -> tuple[bytes, str]:
     """One paper chart: (PNG, its one-sentence summary). Runs in a worker process or inline."""
-    from .ui.charts import indicator_chart  # pure Altair: no streamlit import
+    from .charts import indicator_chart  # imported here: worker processes need nothing else
 
     row, series, revised = job
     chart, summary = indicator_chart(pd.Series(row), series, show_spc=True, revised=set(revised))

@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import chartpool, panel, service
+from .charts import indicator_chart
 from .engine.scorecard import comparator_years, rag_counts
 from .engine.scorecard import exceptions as scorecard_exceptions
 from .engine.spc import VARIATION_LABEL
@@ -295,8 +296,6 @@ def chart_job(pack: Pack, ref: str) -> chartpool.Job:
 
 
 def indicator_chart_for(pack: Pack, ref: str):
-    from .ui.charts import indicator_chart  # pure altair: no streamlit import
-
     row, series, revised = chart_job(pack, ref)
     return indicator_chart(pd.Series(row), series, show_spc=True, revised=set(revised))
 

@@ -9,13 +9,13 @@ from dataclasses import replace
 import pandas as pd
 import streamlit as st
 
-from .. import export, panel
+from .. import charts, export, panel
 from ..engine.scorecard import comparator_years
 from ..engine.spc import ASSURANCE_LABEL, VARIATION_LABEL
 from ..formatting import FREQUENCY_WORD, POLARITY_WORD, STATUS_TEXT, fmt_value, plain, rag_label, safe_commentary
 from ..periods import label
 from ..vocabulary import RAG_CODES, RAG_TINT, RAG_WORDS
-from . import charts, data
+from . import data
 
 # Okabe-Ito derived tints under the theme's text colour (#1a1a1a): every pair is above 9:1 contrast
 # (WCAG 2.2 AA needs 4.5:1).

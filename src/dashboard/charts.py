@@ -7,10 +7,10 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from ..engine import spc
-from ..formatting import fmt_value
-from ..periods import label
-from ..vocabulary import COMPARATOR_SHORT, COMPARATORS, RAG_CHART_COLOUR, RAG_WORDS
+from .engine import spc
+from .formatting import fmt_value
+from .periods import label
+from .vocabulary import COMPARATOR_SHORT, COMPARATORS, RAG_CHART_COLOUR, RAG_WORDS
 
 INK = "#1d3f73"
 GREY = "#595959"
