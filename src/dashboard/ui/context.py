@@ -150,7 +150,7 @@ def from_url() -> Context:
 def current() -> Context:
     """The context the router built for this run."""
     ctx = st.session_state.get("_context")
-    if ctx is None:
+    if not isinstance(ctx, Context):  # session state is untyped: only a Context built by sidebar() will do
         ctx = sidebar()
         st.session_state["_context"] = ctx
     return ctx
