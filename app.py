@@ -4,7 +4,7 @@ import streamlit as st
 
 from dashboard import access
 from dashboard.store import StoreUnavailable
-from dashboard.ui import presenter, signin, views
+from dashboard.ui import overview, presenter, signin
 from dashboard.ui.components import PAGE_PATHS
 from dashboard.ui.context import sidebar
 
@@ -30,7 +30,7 @@ try:
     # Pages are offered by role; every write still re-checks the role in its own callback.
     if not identity.signed_in or access.permits(identity, access.PUBLISH) or identity.areas or identity.role == "admin":
         data_pages.append(
-            st.Page(P["admin"], title="Load figures and commentary", icon=":material/upload:", url_path="data")
+            st.Page(P["load"], title="Load figures and commentary", icon=":material/upload:", url_path="load")
         )
     if access.permits(identity, access.MANAGE):
         data_pages.append(st.Page(P["audit"], title="Audit trail", icon=":material/policy:", url_path="audit"))
@@ -39,7 +39,7 @@ try:
         # The default page is served at "/"; the hidden twin answers a typed or shared /overview link.
         "Dashboard": [
             st.Page(P["overview"], title="Overview", icon=":material/dashboard:", default=True, url_path="home"),
-            st.Page(views.overview, title="Overview", url_path="overview", visibility="hidden"),
+            st.Page(overview.overview, title="Overview", url_path="overview", visibility="hidden"),
         ],
         "Service areas": [
             st.Page(P["front_door"], title="Front Door", url_path="front-door"),

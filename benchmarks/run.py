@@ -60,7 +60,7 @@ PAGES = [
     ("weekly", "weekly", '[data-testid="stVegaLiteChart"]', "Weekly (Brilliant at the Basics)"),
     ("revisions", "revisions", '[data-testid="stDataFrame"]', "Revisions"),
     ("data-quality", "data_quality", "h1", "Data quality"),
-    ("data", "data", "h1", "Load figures and commentary"),
+    ("load", "load", "h1", "Load figures and commentary"),
     ("about", "about", "h1", "About the data"),
 ]
 

@@ -1,3 +1,3 @@
-from dashboard.ui.views import about
+from dashboard.ui.about import about
 
 about()

@@ -1,3 +1,3 @@
-from dashboard.ui.views import area
+from dashboard.ui.area import area
 
 area("early_help")

@@ -1,3 +1,3 @@
-from dashboard.ui.views import indicator
+from dashboard.ui.indicator import indicator
 
 indicator()

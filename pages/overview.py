@@ -1,3 +1,3 @@
-from dashboard.ui.views import overview
+from dashboard.ui.overview import overview
 
 overview()

@@ -1,3 +1,3 @@
-from dashboard.ui.views import weekly
+from dashboard.ui.weekly import weekly
 
 weekly()

@@ -19,7 +19,7 @@ def run_page(page: str, month: str | None = None, **state) -> AppTest:
     at.run()
     if page != "overview":
         at.switch_page(
-            PAGE_PATHS[{"improvement_plan": "plan", "data": "admin", "data_quality": "data_quality"}.get(page, page)]
+            PAGE_PATHS[{"improvement_plan": "plan", "load": "load", "data_quality": "data_quality"}.get(page, page)]
         )
         at.run()
     assert not at.exception, [e.value for e in at.exception]

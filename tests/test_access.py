@@ -165,7 +165,7 @@ def test_the_demo_without_sign_in_still_unlocks_with_the_shared_secret(fresh_db,
     monkeypatch.setenv("DASHBOARD_ADMIN_SECRET", "s3cret")
     at = run_page("about")
     assert any("Sign-in is not configured: this is the embedded demo" in w.value for w in at.warning)
-    at = run_page("data", _admin_ok="s3cret")
+    at = run_page("load", _admin_ok="s3cret")
     assert any(u.label == "Figures file" for u in at.get("file_uploader"))
 
 

@@ -43,7 +43,7 @@ PAGES = [
     "/revisions",
     "/data-quality",
     "/printed-vs-calculated",
-    "/data",
+    "/load",
     "/audit",
     "/about",
     "/overview?present=1",
@@ -59,7 +59,7 @@ def unlocked(built_db, tmp_path_factory, browser):
     shutil.copyfile(built_db, db)
     proc, url = start_server(db, DASHBOARD_ADMIN_SECRET="a11y-secret")
     page = browser.new_page(viewport={"width": 1280, "height": 900})
-    page.goto(url + "/data")
+    page.goto(url + "/load")
     settle(page)
     page.get_by_label("Admin secret").fill("a11y-secret")
     page.get_by_role("button", name="Unlock").click()

@@ -160,7 +160,7 @@ def test_deep_link_as_first_request_goes_through_the_router(built_db, browser):
         assert page.get_by_text("Page not found").count() == 0  # page files are named as their URL paths
         for path, heading in (
             ("/front-door?month=2024-01", "Front Door (MASH and EHAP)"),
-            ("/data", "Load figures and commentary"),
+            ("/load", "Load figures and commentary"),
         ):
             fresh, other = start_server(built_db)  # each link as a fresh server's very first request
             try:
@@ -192,7 +192,7 @@ def test_admin_upload_preview_publish_and_view(admin_server, browser, tmp_path):
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     page.goto(url + "/")
     settle(page)
-    page.goto(url + "/data")
+    page.goto(url + "/load")
     settle(page)
     page.get_by_role("link", name="Overview").wait_for()
     page.get_by_role("heading", name="Load figures and commentary").wait_for()

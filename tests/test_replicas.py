@@ -48,7 +48,7 @@ def test_a_load_through_one_replica_is_served_by_the_other(replicas, browser, tm
     assert "February 2024" not in month_options(reader_b)  # B has served the old vintage, so it holds it open
 
     writer_a = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
-    writer_a.goto(url_a + "/data")
+    writer_a.goto(url_a + "/load")
     settle(writer_a)
     writer_a.get_by_label("Admin secret").fill("replica-secret")
     writer_a.get_by_role("button", name="Unlock").click()

@@ -127,7 +127,7 @@ def nav_links(page) -> list[str]:
 def test_a_stranger_sees_only_the_sign_in_page_even_by_deep_link(signed_app, browser):
     url, _ = signed_app
     page = browser.new_context().new_page()
-    for path in ("/", "/data", "/front-door?month=2024-01", "/audit"):
+    for path in ("/", "/load", "/front-door?month=2024-01", "/audit"):
         page.goto(url + path)
         settle(page)
         page.get_by_role("button", name="Sign in").wait_for()
@@ -144,7 +144,7 @@ def test_a_viewer_reads_but_has_no_admin_page(signed_app, browser):
     assert "Front Door" in links and "Revisions" in links
     assert "Load figures and commentary" not in links and "Audit trail" not in links
     assert page.get_by_text("Signed in as viewer@example.test (viewer)").count() == 1
-    page.goto(url + "/data")
+    page.goto(url + "/load")
     settle(page)
     assert page.get_by_role("heading", name="Load figures and commentary").count() == 0
     assert page.locator('[data-testid="stFileUploader"]').count() == 0
@@ -160,7 +160,7 @@ def test_an_area_editor_writes_only_their_areas_commentary(signed_app, browser):
     page = sign_in(browser, url, "editor@example.test", "/early-help?month=2024-01")
     page.get_by_text("Draft commentary from the figures").click()
     page.get_by_text("needs this area's editor role").wait_for()
-    page.goto(url + "/data")
+    page.goto(url + "/load")
     settle(page)
     page.get_by_role("heading", name="Load figures and commentary").wait_for()
     assert page.locator('[data-testid="stFileUploader"]').count() == 0  # figures are the publishers'
@@ -183,7 +183,7 @@ def test_an_area_editor_writes_only_their_areas_commentary(signed_app, browser):
 
 def test_a_publisher_loads_figures_and_the_audit_names_them(signed_app, browser, tmp_path):
     url, db = signed_app
-    page = sign_in(browser, url, "pub@example.test", "/data")
+    page = sign_in(browser, url, "pub@example.test", "/load")
     page.get_by_role("heading", name="Load figures and commentary").wait_for()
     upload = tmp_path / "feb24.csv"
     upload.write_text("ref,period,value\nFD1,2024-02,1432\n")

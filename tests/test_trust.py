@@ -87,14 +87,14 @@ def unlock(at: AppTest):
 
 
 def test_admin_section_is_off_without_a_secret(db_env):
-    at = app("data")
+    at = app("load")
     assert any("switched off" in i.value for i in at.info)
     assert not at.get("file_uploader") and not at.main.text_input
 
 
 def test_admin_needs_the_secret_entered(db_env, monkeypatch):
     monkeypatch.setenv("DASHBOARD_ADMIN_SECRET", "correct horse")
-    at = app("data")
+    at = app("load")
     assert not at.get("file_uploader")
     at.text_input(key="admin_secret_input").input("wrong")
     unlock(at).click().run()
@@ -167,7 +167,7 @@ def test_commentary_rejects_bad_input_and_keeps_the_file(db_env):
 
 def test_commentary_edited_in_the_app_is_stored_and_shown(db_env, monkeypatch):
     monkeypatch.setenv("DASHBOARD_ADMIN_SECRET", "s3cret")
-    at = app("data", _admin_ok="s3cret")
+    at = app("load", _admin_ok="s3cret")
     at.selectbox(key="edit_area").set_value("workforce")
     at.selectbox(key="edit_month").set_value("2024-01").run()
     at.text_area(key="commentary_workforce_2024-01").input("Agency use **fell** again. <img src=x onerror=alert(1)>")
@@ -183,7 +183,7 @@ def test_commentary_edited_in_the_app_is_stored_and_shown(db_env, monkeypatch):
 def test_a_session_without_the_secret_cannot_publish(db_env, monkeypatch):
     monkeypatch.setenv("DASHBOARD_ADMIN_SECRET", "s3cret")
     before = sha(db_env)
-    at = app("data", _admin_ok="an old secret")  # unlocked under a secret that has since changed
+    at = app("load", _admin_ok="an old secret")  # unlocked under a secret that has since changed
     assert not at.get("file_uploader") and not [b for b in at.main.button if b.label == "Publish commentary"]
     assert sha(db_env) == before
 

@@ -296,7 +296,7 @@ def editable_areas() -> dict[str, str]:
 
 
 @routed
-def admin() -> None:
+def load_page() -> None:
     st.title("Load figures and commentary")
     ctx = current()
     v = data.table("vintages")

@@ -316,6 +316,12 @@ PAGE_PATHS = {
     "plan": "pages/improvement-plan.py",
     "data_quality": "pages/data-quality.py",
     "printed": "pages/printed-vs-calculated.py",
-    "admin": "pages/data.py",
+    "load": "pages/load.py",
     "audit": "pages/audit.py",
 }
+
+
+def as_of_note(ctx) -> None:
+    """Viewing an earlier vintage: say so above the page, since later revisions are hidden."""
+    if ctx.vintage != "latest":
+        st.warning(f"Showing figures {ctx.vintage_label.lower()}: later revisions are hidden.", icon="🕰")

@@ -1,3 +1,3 @@
 from dashboard.ui import admin
 
-admin.admin()
+admin.load_page()

@@ -1,0 +1,56 @@
+"""The six service-area pages, one template: head of service, headline tiles, the scorecard, commentary and
+the drafted commentary."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from ..periods import long_label
+from . import components, data, drafting
+from .context import current
+from .routing import routed
+
+
+def _area_row(area: str) -> pd.Series:
+    areas = data.table("areas").set_index("area")
+    if area not in areas.index:
+        st.error(f"Unknown service area {area!r}.")
+        st.stop()
+    return areas.loc[area]
+
+
+@routed
+def area(area: str) -> None:
+    """The shared service-area template: head of service, headline tiles, scorecard, commentary."""
+    ctx = current()
+    meta = _area_row(area)
+    st.title(meta["title"])
+    if meta["head_of_service"]:
+        st.caption(
+            f"Head of service: {meta['head_of_service']}, {meta['head_role']} (as printed in the March 2024 pack). "
+            f"Month: {long_label(ctx.month)}."
+        )
+    components.as_of_note(ctx)
+    sc_all = data.scorecard(ctx.month, ctx.vintage)
+    sc = sc_all[sc_all["area"] == area]
+    if sc.empty:
+        st.info(
+            f"No {meta['short_title']} figures were published for {long_label(ctx.month)}. "
+            "Pick another month in the sidebar."
+        )
+        return
+    components.headline_tiles(sc)
+    shown_sc = ctx.filter(sc)
+    st.header(f"Scorecard: {len(shown_sc)} of {len(sc)} indicators")
+    components.rag_legend()
+    if shown_sc.empty:
+        st.info("No indicator matches the filters in the sidebar.")
+    else:
+        rows = components.scorecard_table(shown_sc, ctx.month, ctx.vintage, key=f"table_{area}")
+        ref = components.selected_ref(f"table_{area}", rows)
+        if ref:
+            components.open_detail(ref)
+        components.export_buttons(ctx, shown_sc, key=f"dl_{area}", area=area)
+    components.commentary(ctx.vintage, area, ctx.month)
+    drafting.section(ctx, area)

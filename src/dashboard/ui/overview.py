@@ -1,0 +1,149 @@
+"""The overview page: RAG counts by area, what the ratings rest on, the exceptions to discuss, the biggest
+movers, and the panel's papers."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from ..engine import scorecard as scorecard_engine
+from ..engine.spc import VARIATION_LABEL
+from ..formatting import fmt_change, fmt_value, rag_label, shown
+from ..periods import add_months, label, long_label
+from ..vocabulary import RAG_CODES, RAG_WORDS, service_areas
+from . import components, data
+from .context import current
+from .routing import routed
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _overview_model(ctx, db_stamp: tuple) -> dict[str, pd.DataFrame] | None:
+    """Everything the overview shows, worked out once per view (month, vintage, filters) and database."""
+    sc = data.scorecard(ctx.month, ctx.vintage)
+    if sc.empty:
+        return None
+    areas = data.table("areas")
+    areas = service_areas(areas)
+    short = areas.set_index("area")["short_title"]
+
+    wide = scorecard_engine.rag_counts(sc, areas)  # the same count the papers print
+    counts = wide.melt(id_vars=["area", "Area"], value_vars=list(RAG_WORDS), var_name="rating", value_name="n")
+    counts["rank"] = counts["rating"].map({w: i for i, w in enumerate(RAG_WORDS)})
+    counts["area_order"] = counts["area"].map({a: i for i, a in enumerate(wide["area"])})
+    counts = counts.sort_values(["area_order", "rank"])
+    counts["cum"] = counts.groupby("area", sort=False)["n"].cumsum()
+    counts["abbr"] = counts["rating"].map({"Red": "R", "Amber": "A", "Green": "G", "Not rated": "–"}) + counts[
+        "n"
+    ].astype(str)
+    counts["area"] = counts["Area"]
+    table = wide[["Area", *RAG_WORDS]].copy()
+    table.columns = ["Area", *(rag_label(code) for code in RAG_CODES)]
+    # What each area's ratings rest on: a target, a comparator, or last year's figure.
+    basis = sc[sc["rag_basis"] != ""].assign(area=lambda d: d["area"].map(short)).groupby(["area", "rag_basis"]).size()
+    bases = pd.DataFrame({"Area": table["Area"]})
+    for key, title in (("target", "On a target"), ("comparator", "On a comparator"), ("last_year", "On last year")):
+        bases[title] = [int(basis.get((a, key), 0)) for a in table["Area"]]
+
+    exceptions = ctx.filter(scorecard_engine.exceptions(sc))
+    exception_rows = pd.DataFrame(
+        {
+            "Ref": exceptions["ref"],
+            "Indicator": exceptions["indicator"],
+            "Area": exceptions["area"].map(short),
+            "Current": [
+                shown(v, s, u) for v, s, u in zip(exceptions["value"], exceptions["status"], exceptions["unit"])
+            ],
+            "RAG": exceptions["rag"].map(rag_label),
+            "Direction": [
+                components.direction_label(a, w) for a, w in zip(exceptions["direction_arrow"], exceptions["direction"])
+            ],
+            "SPC": exceptions["spc_variation"].map(VARIATION_LABEL),
+            "Why": [
+                reason if r != "-" else f"{reason}; unusual this month by SPC"
+                for r, reason in zip(exceptions["rag"], exceptions["rag_reason"])
+            ],
+        }
+    )
+
+    movers = sc[sc["prev_month_value"].notna() & sc["value"].notna()].copy()
+    change = movers["value"] - movers["prev_month_value"]
+    # Percentages move in points; counts and rates relative to where they were.
+    movers["size"] = change.abs().where(
+        movers["unit"] == "percent", (change / movers["prev_month_value"].abs().replace(0, pd.NA)).abs() * 100
+    )
+    movers = movers.dropna(subset=["size"]).sort_values("size", ascending=False).head(10)
+    mover_rows = pd.DataFrame(
+        {
+            "Ref": movers["ref"],
+            "Indicator": movers["indicator"],
+            "From": [fmt_value(v, u) for v, u in zip(movers["prev_month_value"], movers["unit"])],
+            "To": [fmt_value(v, u) for v, u in zip(movers["value"], movers["unit"])],
+            "Change": [
+                ("+" if d > 0 else "−") + fmt_change(d, u) + ("" if u == "percent" else f" ({s:.0f}%)")
+                for d, u, s in zip(movers["value"] - movers["prev_month_value"], movers["unit"], movers["size"])
+            ],
+            "Direction": [
+                components.direction_label(a, w) for a, w in zip(movers["direction_arrow"], movers["direction"])
+            ],
+        }
+    )
+    return {"counts": counts, "table": table, "bases": bases, "exceptions": exception_rows, "movers": mover_rows}
+
+
+@routed
+def overview() -> None:
+    ctx = current()
+    st.title("Children's Services performance")
+    st.caption(f"{long_label(ctx.month)} · {ctx.vintage_label}")
+    components.as_of_note(ctx)
+    model = _overview_model(ctx, data.stamp())
+    if model is None:
+        st.info(f"No figures for {long_label(ctx.month)}.")
+        return
+    if ctx.vintage == "latest" and ctx.month == data.default_month_for("latest"):
+        data.warm_papers(ctx.month, ctx.vintage)  # the month the panel will print: its charts, drawn ahead
+
+    left, right = st.columns([3, 2])
+    with left:
+        spec, summary = components.chart_spec("rag_counts_chart", model["counts"])
+        components.show_chart(spec, summary)
+        st.caption(summary)
+    with right:
+        st.markdown(f"**RAG counts, {label(ctx.month)}**")
+        st.dataframe(model["table"], hide_index=True, width="stretch")
+        st.markdown("**What the ratings rest on**")
+        st.dataframe(model["bases"], hide_index=True, width="stretch")
+        st.caption("A target first, then England and statistical neighbours, then last year's figure (About the data).")
+
+    st.header("Exceptions to discuss")
+    st.caption(
+        "Red and Amber indicators in triage order: Red first, then those also declining or showing an SPC "
+        "concern; then activity measures (not rated) whose figure is unusually high or low by SPC. Select a row "
+        "to open the indicator."
+    )
+    rows = model["exceptions"]
+    if rows.empty:
+        st.success(f"No Red or Amber indicators for {long_label(ctx.month)} with these filters.")
+    else:
+        st.dataframe(
+            rows,
+            hide_index=True,
+            width="stretch",
+            key="exceptions",
+            on_select="rerun",
+            selection_mode="single-row",
+            column_config={"Why": st.column_config.TextColumn(width="large")},
+        )
+        ref = components.selected_ref("exceptions", rows)
+        if ref:
+            components.open_detail(ref)
+
+    st.header("Papers for the panel")
+    components.export_buttons(ctx, key="dl_overview")
+
+    st.header(f"Biggest movers since {label(add_months(ctx.month, -1))}")
+    if model["movers"].empty:
+        st.info(f"No indicator has figures for both {label(add_months(ctx.month, -1))} and {label(ctx.month)}.")
+    else:
+        st.dataframe(model["movers"], hide_index=True, width="stretch")
+        st.caption("Percentages ranked by change in points; counts, rates and averages by per cent change.")
