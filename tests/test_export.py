@@ -248,3 +248,32 @@ def test_warming_a_month_draws_its_charts_in_the_background(pack, monkeypatch):
     assert batch.reused + len(batch._futures) == len(refs)
     assert all(batch.get(ref)[0] for ref in refs)
     assert chartpool.Batch(jobs).reused == len(refs)
+
+
+@pytest.mark.parametrize(
+    "typed, for_fpdf",
+    [
+        ("Contacts **fell** in *January*.", "Contacts **fell** in __January__."),
+        ("- one\n* two", "• one\n• two"),
+        ("Caseloads 18--20 and snake__case and ~~x~~", "Caseloads 18\\--20 and snake\\__case and \\~~x\\~~"),
+        (
+            "See [the DfE page](https://example.invalid/x) ![chart](https://example.invalid/c.png)",
+            "See the DfE page (link: https://example.invalid/x) [image not shown: chart]",
+        ),
+        ("2*3*4 and a \\ backslash", "2*3*4 and a \\\\ backslash"),
+    ],
+)
+def test_commentary_reaches_the_pdf_as_fpdf2_markdown_with_typed_markers_escaped(typed, for_fpdf):
+    assert export.commentary_for_pdf(typed) == for_fpdf
+
+
+def test_the_pdf_prints_commentary_emphasis_without_its_markers(pack, tmp_path):
+    typed = "Contacts **fell** in *January*; caseloads 18--20 (snake__case)."
+    pdf = export.to_pdf(
+        replace(pack, areas=pack.areas[pack.areas["area"] == "cin_cp"], commentary={"cin_cp": typed}), charts=False
+    )
+    (tmp_path / "c.pdf").write_bytes(pdf)
+    text = subprocess.run(
+        ["pdftotext", str(tmp_path / "c.pdf"), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "Contacts fell in January; caseloads 18--20 (snake__case)." in " ".join(text.split())

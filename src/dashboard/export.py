@@ -17,7 +17,7 @@ from .charts import indicator_chart
 from .engine.scorecard import comparator_years, rag_counts
 from .engine.scorecard import exceptions as scorecard_exceptions
 from .engine.spc import VARIATION_LABEL
-from .formatting import is_missing, rag_label, shown
+from .formatting import is_missing, links_and_images_as_text, rag_label, shown
 from .periods import label, long_label
 from .store import ReadOnlyStore
 from .vocabulary import RAG_TINT, service_areas
@@ -348,10 +348,15 @@ class _Pdf:
         self.pdf.set_auto_page_break(True, margin=12)
         self.pdf.set_title(title)
         self.pdf.set_author("Children's Services performance dashboard")
-        regular, bold = _FONT_DIR / "DejaVuSans.ttf", _FONT_DIR / "DejaVuSans-Bold.ttf"
-        if regular.exists() and bold.exists():
-            self.pdf.add_font("Body", "", str(regular))
-            self.pdf.add_font("Body", "B", str(bold))
+        faces = {
+            "": "DejaVuSans.ttf",
+            "B": "DejaVuSans-Bold.ttf",
+            "I": "DejaVuSans-Oblique.ttf",
+            "BI": "DejaVuSans-BoldOblique.ttf",
+        }  # italic faces: commentary's Markdown emphasis
+        if all((_FONT_DIR / f).exists() for f in faces.values()):
+            for style, file in faces.items():
+                self.pdf.add_font("Body", style, str(_FONT_DIR / file))
             self.family, self.unicode = "Body", True
         else:
             self.family, self.unicode = "Helvetica", False
@@ -375,9 +380,9 @@ class _Pdf:
         self.pdf.multi_cell(0, size * 0.5, self.t(text), new_x="LMARGIN", new_y="NEXT")
         self.pdf.ln(1.5)
 
-    def para(self, text: str, size: float = 10) -> None:
+    def para(self, text: str, size: float = 10, markdown: bool = False) -> None:
         self.font(size)
-        self.pdf.multi_cell(0, size * 0.48, self.t(text), new_x="LMARGIN", new_y="NEXT")
+        self.pdf.multi_cell(0, size * 0.48, self.t(text), new_x="LMARGIN", new_y="NEXT", markdown=markdown)
         self.pdf.ln(1)
 
     def table(
@@ -438,10 +443,15 @@ class _Pdf:
         return bytes(self.pdf.output())
 
 
-def _commentary_plain(text: str) -> str:
-    """Markdown emphasis and list marks read as plain prose on paper."""
-    text = re.sub(r"\*\*(.+?)\*\*", r"\1", text)
-    return re.sub(r"(?m)^\s*[-*]\s+", "• ", text)
+def commentary_for_pdf(text: str) -> str:
+    """Commentary in fpdf2's own Markdown: **bold** and *italic* as the app shows them, list marks as bullets,
+    links and images as text (nothing on paper points anywhere), and every other fpdf2 marker the writer typed
+    (__, ~~, --, a backslash) escaped, so it prints as typed."""
+    text = links_and_images_as_text(text).replace("\\", "\\\\")
+    for marker in ("__", "~~", "--"):
+        text = text.replace(marker, "\\" + marker)
+    text = re.sub(r"(?m)^\s*[-*]\s+", "• ", text)
+    return re.sub(r"(?<![*\w])\*(?!\*)([^*\n]+?)(?<!\*)\*(?![*\w])", r"__\1__", text)  # *italic*
 
 
 def to_pdf(pack: Pack, charts: bool = True, progress=None) -> bytes:
@@ -503,10 +513,11 @@ def to_pdf(pack: Pack, charts: bool = True, progress=None) -> bytes:
             doc.para(f"Head of service: {a.head_of_service}, {a.head_role}", 9)
         doc.heading(f"Commentary, {label(pack.month)}", 11)
         doc.para(
-            _commentary_plain(pack.commentary[a.area])
+            commentary_for_pdf(pack.commentary[a.area])
             if a.area in pack.commentary
             else f"No commentary was printed for {label(pack.month)}.",
             9,
+            markdown=True,
         )
         if sc.empty:
             doc.para(f"No {a.short_title} figures for {long_label(pack.month)}.")

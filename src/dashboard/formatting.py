@@ -102,6 +102,11 @@ def safe_commentary(text: str) -> str:
     bare address is broken up so the renderer does not link it. HTML is shown as typed ('<' and '&' become
     entities, which Markdown renders as the characters themselves)."""
     safe = text.replace("&", "&amp;").replace("<", "&lt;")
-    safe = _IMAGE.sub(lambda m: f"[image not shown: {m.group(1) or 'no description'}]", safe)
-    safe = _LINK.sub(lambda m: f"{m.group(1)} (link: {m.group(2)})", safe)
-    return _unlinked(safe)
+    return _unlinked(links_and_images_as_text(safe))
+
+
+def links_and_images_as_text(text: str) -> str:
+    """A Markdown image becomes its description and a link its text with the address as plain text: user text
+    shows nothing from, and points nowhere on, another site (the app's commentary and the PDF's)."""
+    text = _IMAGE.sub(lambda m: f"[image not shown: {m.group(1) or 'no description'}]", text)
+    return _LINK.sub(lambda m: f"{m.group(1)} (link: {m.group(2)})", text)
