@@ -145,7 +145,7 @@ def _who_loaded_what(loaded_by: dict[str, str]) -> None:
     )
     st.caption(
         "Each write is kept in the write journal with its user and moment; the full audit trail, with "
-        "refused writes and failed sign-ins, is the admin's *Audit trail* page or `dashboard audit`."
+        "refused writes and failed sign-ins, is the admin's *Audit trail* page or the command *dashboard audit*."
     )
 
 
