@@ -43,3 +43,15 @@ def fresh_db(tmp_path, built_db) -> Path:
 def app_db(built_db):
     os.environ["DASHBOARD_DB"] = str(built_db)
     yield
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium through Playwright, one per test module, for every browser test file."""
+    from playwright.sync_api import sync_playwright
+    from test_browser import ARGS, CHROMIUM
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()

@@ -65,17 +65,6 @@ def unlocked(built_db, tmp_path_factory, browser):
     proc.wait(timeout=20)
 
 
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-    from test_browser import ARGS, CHROMIUM
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
-
-
 def _owner(page, target: list) -> str:
     selector = target[-1] if isinstance(target[-1], str) else target[-1][-1]
     inside = page.evaluate(

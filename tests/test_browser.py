@@ -91,16 +91,6 @@ def admin_server(built_db, tmp_path_factory):
     proc.wait(timeout=20)
 
 
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
-
-
 def settle(page):
     page.wait_for_selector(READY, timeout=60_000)
     page.wait_for_timeout(300)

@@ -21,17 +21,6 @@ def replicas(built_db, tmp_path):
         proc.wait(timeout=20)
 
 
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-    from test_browser import ARGS, CHROMIUM
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
-
-
 def month_options(page) -> list[str]:
     box = page.locator('[data-testid="stSelectbox"]').filter(has_text="Month")
     box.locator("input").click()

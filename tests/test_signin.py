@@ -85,17 +85,6 @@ def signed_app(provider, built_db, tmp_path_factory):
     proc.wait(timeout=20)
 
 
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-    from test_browser import ARGS, CHROMIUM
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
-
-
 def sign_in(browser, url: str, who: str, path: str = "/"):
     """A fresh browser (no cookies), through the provider's consent page, back to the app."""
     context = browser.new_context(viewport={"width": 1280, "height": 900})
