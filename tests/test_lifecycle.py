@@ -162,7 +162,15 @@ def test_an_entry_that_no_longer_fits_the_catalogue_stops_the_build(db, tmp_path
         (sample / f.name).write_bytes(f.read_bytes())
     ind = pd.read_csv(sample / "indicators.csv", dtype=str, keep_default_na=False)
     ind[ind["ref"] != "CIN1"].to_csv(sample / "indicators.csv", index=False)
-    for name in ("observations", "targets", "comparators", "baselines", "printed_ratings", "indicator_names"):
+    for name in (
+        "observations",
+        "targets",
+        "comparators",
+        "baselines",
+        "printed_ratings",
+        "indicator_names",
+        "national_map",
+    ):
         t = pd.read_csv(sample / f"{name}.csv", dtype=str, keep_default_na=False)
         t[t["ref"] != "CIN1"].to_csv(sample / f"{name}.csv", index=False)
     before = sha(db)

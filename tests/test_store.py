@@ -69,7 +69,8 @@ def test_latest_and_as_of_views(built_db):
 
 def test_reader_follows_a_replaced_file(fresh_db, tmp_path):
     r = store.ReadOnlyStore(fresh_db)
-    assert r.vintage_seq("latest") == 3
+    before = r.vintage_seq("latest")
+    assert before == len(r.table("vintages"))
     import datetime as dt
 
     store.publish(
@@ -84,7 +85,7 @@ def test_reader_follows_a_replaced_file(fresh_db, tmp_path):
         },
         {},
     )
-    assert store.ReadOnlyStore(fresh_db).vintage_seq("latest") == 4
+    assert store.ReadOnlyStore(fresh_db).vintage_seq("latest") == before + 1
 
 
 def test_cli_build_command(tmp_path):

@@ -10,7 +10,7 @@ import pandas as pd
 from .engine import spc
 from .formatting import fmt_value
 from .periods import label
-from .vocabulary import COMPARATOR_SHORT, COMPARATORS, RAG_CHART_COLOUR, RAG_WORDS
+from .vocabulary import COMPARATOR_NAME, COMPARATOR_SHORT, COMPARATORS, RAG_CHART_COLOUR, RAG_WORDS
 
 INK = "#1d3f73"
 GREY = "#595959"
@@ -347,3 +347,145 @@ def weekly_chart(ref: str, name: str, unit: str, w: pd.DataFrame) -> tuple[alt.C
         f"(range {fmt_value(d['value'].min(), unit)} to {fmt_value(d['value'].max(), unit)})."
     )
     return _base_config(chart), summary
+
+
+# ---------------------------------------------------------------- how we compare (national statistics)
+
+UNIT_TITLE = {
+    "percent": "Per cent",
+    "rate_per_10k": "Rate per 10,000 children",
+    "count": "Number",
+    "days": "Days",
+    "caseload_average": "Cases per social worker",
+}
+COMPARE_LINES = {  # series -> (dash, colour): told apart by dash and end label as well as colour
+    "ours": ([1, 0], INK),
+    "england": ([6, 3], GREY),
+    "nw": ([2, 2], "#6a3d9a"),
+    "gm": ([8, 2, 2, 2], "#8c510a"),
+    "sn": ([4, 4], "#00607a"),
+}
+
+
+def national_trend_chart(name: str, unit: str, ours_name: str, summary: pd.DataFrame) -> tuple[alt.Chart, str]:
+    """Our published figure against England, North West, GM and the SN mean over every published year.
+    summary: engine.national.summary rows of one measure. The legend shows each line's dash and colour."""
+    names = {"ours": ours_name, **{c: COMPARATOR_NAME[c] for c in ("england", "nw", "gm", "sn")}}
+    names["sn"] = "Statistical neighbours (mean)"
+    s = summary.sort_values("year_end")
+    years = list(s["year"])
+    long = s.melt(id_vars=["year"], value_vars=list(COMPARE_LINES), var_name="series", value_name="value")
+    long = long.dropna(subset=["value"])
+    long["Series"] = long["series"].map(names)
+    long["shown"] = [fmt_value(v, unit) for v in long["value"]]
+    order = [names[k] for k in COMPARE_LINES]
+    encode = {
+        "x": alt.X("year:O", sort=years, title="Published year", axis=alt.Axis(labelAngle=0)),
+        "y": alt.Y("value:Q", title=UNIT_TITLE.get(unit, unit), scale=alt.Scale(zero=False)),
+        "color": alt.Color(
+            "Series:N",
+            sort=order,
+            scale=alt.Scale(domain=order, range=[c for _, c in COMPARE_LINES.values()]),
+            legend=alt.Legend(
+                title=None, orient="bottom", columns=5, symbolStrokeWidth=3, symbolSize=200, labelLimit=260
+            ),
+        ),
+        "strokeDash": alt.StrokeDash(
+            "Series:N",
+            sort=order,
+            scale=alt.Scale(domain=order, range=[d for d, _ in COMPARE_LINES.values()]),
+            legend=None,
+        ),
+        "tooltip": [
+            alt.Tooltip("Series:N"),
+            alt.Tooltip("year:O", title="Year"),
+            alt.Tooltip("shown:N", title="Value"),
+        ],
+    }
+    lines = alt.Chart(long).mark_line(strokeWidth=2.5).encode(**encode)
+    points = (
+        alt.Chart(long)
+        .mark_point(filled=True, size=50)
+        .encode(**{k: v for k, v in encode.items() if k != "strokeDash"})
+    )
+    chart = alt.layer(lines, points).properties(
+        title=alt.TitleParams(
+            f"How we compare: {name}", subtitle="DfE published figures, each year to 31 March (workforce: 30 September)"
+        ),
+        height=420,
+        width="container",
+    )
+    mine = s.dropna(subset=["ours"])
+    if mine.empty:
+        text = f"{name}: {ours_name} has no published figure in these years."
+    else:
+        last = mine.iloc[-1]
+        eng = last["england"]
+        against = "above" if last["ours"] > eng else "below" if last["ours"] < eng else "level with"
+        text = (
+            f"{name}: {ours_name} {fmt_value(last['ours'], unit)} in {last['year']}, {against} England "
+            f"({fmt_value(eng, unit)}); published years {years[0]} to {years[-1]}."
+        )
+    return _base_config(chart), text
+
+
+def councils_dot_plot(
+    name: str, unit: str, year: str, councils: pd.DataFrame, ours_code: str, neighbours: list[str], gm: set[str]
+) -> tuple[alt.Chart, str]:
+    """Every council's published figure for one year, one row per group (ours, our statistical neighbours,
+    Greater Manchester, every other council): the group is in the row label, not only the colour."""
+    c = councils.dropna(subset=["value"]).copy()
+    group = np.where(
+        c["la_code"] == ours_code,
+        "Us",
+        np.where(
+            c["la_code"].isin(neighbours),
+            "Statistical neighbours",
+            np.where(c["la_code"].isin(gm), "Greater Manchester", "Other councils"),
+        ),
+    )
+    ours_name = c.loc[c["la_code"] == ours_code, "area_name"]
+    ours_name = ours_name.iloc[0] if not ours_name.empty else "Us"
+    c["Group"] = np.where(group == "Us", ours_name, group)
+    order = [ours_name, "Statistical neighbours", "Greater Manchester", "Other councils"]
+    c["shown"] = [fmt_value(v, unit) for v in c["value"]]
+    c["Rank"] = [
+        "" if pd.isna(r) else f"{int(r)} of {int(o)}" + (f" (band {b})" if b else "")
+        for r, o, b in zip(c["rank"], c["of"], c["band"])
+    ]
+    colours = alt.Scale(domain=order, range=[INK, "#00607a", "#8c510a", "#9a9a9a"])
+    shapes = alt.Scale(domain=order, range=["diamond", "triangle-up", "square", "circle"])
+    chart = (
+        alt.Chart(c)
+        .mark_point(filled=True, size=70, opacity=0.85)
+        .encode(
+            x=alt.X("value:Q", title=UNIT_TITLE.get(unit, unit), scale=alt.Scale(zero=False)),
+            y=alt.Y("Group:N", sort=order, title=None, axis=alt.Axis(labelLimit=220)),
+            color=alt.Color("Group:N", scale=colours, legend=None),
+            shape=alt.Shape("Group:N", scale=shapes, legend=None),
+            size=alt.condition(alt.datum.Group == ours_name, alt.value(260), alt.value(70)),
+            tooltip=[
+                alt.Tooltip("area_name:N", title="Council"),
+                alt.Tooltip("shown:N", title="Value"),
+                alt.Tooltip("Rank:N"),
+            ],
+        )
+        .properties(
+            title=alt.TitleParams(
+                f"Every council, {year}: {name}", subtitle=f"{len(c)} councils with a published figure"
+            ),
+            height=220,
+            width="container",
+        )
+    )
+    mine = c[c["la_code"] == ours_code]
+    if mine.empty:
+        text = f"{name}, {year}: {len(c)} councils have a published figure; {ours_name} has none."
+    else:
+        m = mine.iloc[0]
+        where = f", ranked {m['Rank']}" if m["Rank"] else ""
+        text = (
+            f"{name}, {year}: {ours_name} {m['shown']}{where}; councils range from "
+            f"{fmt_value(c['value'].min(), unit)} to {fmt_value(c['value'].max(), unit)}."
+        )
+    return _base_config(chart), text

@@ -1,5 +1,6 @@
-"""dashboard build | load FILE | load-targets FILE | load-comparators FILE | load-plan FILE | backup OUT |
-restore ARCHIVE | dump | scorecard --month YYYY-MM | export --month YYYY-MM --format F --out FILE"""
+"""dashboard build | load FILE | load-targets FILE | load-comparators FILE | load-national FILE... |
+load-plan FILE | backup OUT | restore ARCHIVE | dump | scorecard --month YYYY-MM | benchmark --ref REF [--year Y] |
+export --month YYYY-MM --format F --out FILE"""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import ingest, journal, lifecycle, loader, reference, store
+from . import ingest, journal, lifecycle, loader, national, reference, service, store
 from .engine.scorecard import fmt_plain, to_csv_frame
 from .periods import iso, parse_period
 from .vocabulary import service_area_ids
@@ -93,6 +94,33 @@ def _load_reference(kind: str):
         return 0
 
     return run
+
+
+def cmd_load_national(args) -> int:
+    try:
+        vintage, upload = national.load(db_path(args.db), [Path(f) for f in args.files], label=args.label)
+    except REFUSALS as exc:
+        return _refused(exc)
+    upload.changes.to_csv(sys.stdout, index=False, lineterminator="\n")
+    print(
+        f"loaded {', '.join(args.files)} as vintage {vintage}: {len(upload.rows)} national figures "
+        f"({', '.join(sorted(set(upload.measures)))})",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def cmd_benchmark(args) -> int:
+    reader = store.ReadOnlyStore(db_path(args.db))
+    try:
+        table, measure, year = service.benchmark(reader, args.ref, args.year, args.vintage)
+    except KeyError as exc:
+        print(f"refused: {exc.args[0]}", file=sys.stderr)
+        return 1
+    out = table.assign(measure=measure, year=year, rank=table["rank"].astype("Int64"))
+    cols = ["measure", "year", "la_code", "area_code", "area_name", "region_code", "value", "status", "rank", "of"]
+    out[cols + ["band"]].rename(columns={"band": "quartile"}).to_csv(sys.stdout, index=False, lineterminator="\n")
+    return 0
 
 
 def cmd_backup(args) -> int:
@@ -262,6 +290,20 @@ def parser() -> argparse.ArgumentParser:
         r.add_argument("--label", help="how the vintage is named in the app")
         r.set_defaults(func=_load_reference(kind))
 
+    ln = add(
+        "load-national",
+        help="load DfE national statistics files (Explore Education Statistics CSV layout) as a new vintage",
+    )
+    ln.add_argument("files", nargs="+", metavar="FILE")
+    ln.add_argument("--label", help="how the vintage is named in the app")
+    ln.set_defaults(func=cmd_load_national)
+
+    bm = add("benchmark", help="every council's published value, rank and quartile for a ref's measure, as CSV")
+    bm.add_argument("--ref", required=True)
+    bm.add_argument("--year", help="a published year such as 2022/23 or Sep 2023 (default: the latest)")
+    bm.add_argument("--vintage", default="latest", help="latest or a vintage id")
+    bm.set_defaults(func=cmd_benchmark)
+
     bk = add("backup", help="write the journal (every write ever accepted) to one checked archive")
     bk.add_argument("out")
     bk.set_defaults(func=cmd_backup)
@@ -330,6 +372,9 @@ def main(argv: list[str] | None = None) -> int:
         args.db = None
     try:
         return args.func(args)
+    except BrokenPipeError:  # the reader (head, a closed pager) stopped reading: any write was already made
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     except lifecycle.FAULTS as exc:  # a read-only or full disk, a missing or damaged database: one sentence
         print(lifecycle.explain(exc), file=sys.stderr)
         return 1

@@ -14,8 +14,8 @@ import pandas as pd
 
 from . import chartpool, panel, service
 from .charts import indicator_chart
-from .engine.scorecard import comparator_years, rag_counts
 from .engine.scorecard import exceptions as scorecard_exceptions
+from .engine.scorecard import rag_counts
 from .engine.spc import VARIATION_LABEL
 from .formatting import is_missing, links_and_images_as_text, rag_label, shown
 from .periods import label, long_label
@@ -85,14 +85,17 @@ def gather(reader: ReadOnlyStore, month: dt.date, vintage: str = "latest", areas
     vint = reader.table("vintages")
     rev = reader.revised_as_of(vintage, authority)
     revised = {(r, pd.Timestamp(p).date()) for r, p in zip(rev["ref"], rev["period"])}
-    label_ = vint.loc[vint["seq"] == seq, "label"].iloc[0]
+    # "Figures:" names the newest vintage that brought figures; a later targets, comparators or national load
+    # changes what they are judged against, not the figures.
+    figures = vint[vint["kind"].isin(["pack", "upload"]) & (vint["seq"] <= seq)]
+    label_ = (figures if not figures.empty else vint[vint["seq"] == seq]).sort_values("seq")["label"].iloc[-1]
     return Pack(
         authority_name=str(auth.loc[authority, "name"]),
         month=month,
         vintage_label=("Latest: " if vintage in (None, "", "latest") else "As reported: ") + label_,
         scorecard=sc,
         areas=area_meta,
-        years=comparator_years(reader.comparators_as_of(vintage, authority)),
+        years=panel.comparator_years(sc),
         commentary=commentary,
         observations=obs,
         revised=revised,

@@ -34,6 +34,10 @@ SAMPLE_FILES: dict[str, tuple[str, type[BaseModel]]] = {
     "plan_priorities": ("plan_priorities.csv", models.PlanPriority),
     "plan_actions": ("plan_actions.csv", models.PlanAction),
     "plan_measures": ("plan_measures.csv", models.PlanMeasure),
+    "national_measures": ("national_measures.csv", models.NationalMeasure),
+    "national_map": ("national_map.csv", models.NationalMapRow),
+    "national_values": ("national_values.csv", models.NationalValue),
+    "stat_neighbours": ("stat_neighbours.csv", models.StatNeighbour),
 }
 
 
@@ -62,6 +66,9 @@ def _validate_rows(path: Path, model: type[BaseModel], problems: list[str]) -> p
     """Every row through the model, one at a time: the reference the column-wise path must equal."""
     out = []
     for lineno, row in enumerate(_read_rows(path), start=2):
+        if None in row:  # csv.DictReader files cells past the header under None
+            problems.append(f"{path.name}: row {lineno}: {len(row[None])} more cell(s) than the header has columns")
+            continue
         try:
             out.append(model.model_validate(row).model_dump(mode="python"))
         except ValidationError as exc:
@@ -131,9 +138,37 @@ def _cross_check(frames: dict[str, pd.DataFrame], problems: list[str]) -> None:
         bad_v = sorted(_distinct(frames[table], "vintage") - vintages)
         if bad_v:
             problems.append(f"{SAMPLE_FILES[table][0]}: unknown vintages {bad_v}")
+    _cross_check_national(frames, refs, vintages, problems)
     obs = frames["observations"]
     for idx in obs.index[_duplicated(obs, ["authority", "ref", "period", "vintage"])]:
         problems.append(f"observations.csv: row {idx + 2}: the same cell twice in one vintage")
+
+
+def _cross_check_national(frames: dict[str, pd.DataFrame], refs: set, vintages: set, problems: list[str]) -> None:
+    """The national mapping names every monthly ref once, each with a measure that exists or a reason."""
+    mapping, measures = frames["national_map"], _distinct(frames["national_measures"], "measure")
+    ind = frames["indicators"]
+    monthly = set(ind.loc[ind["frequency"] != "week", "ref"])
+    for lineno, (ref, measure) in enumerate(zip(mapping["ref"], mapping["measure"]), start=2):
+        if ref not in refs:
+            problems.append(f"national_map.csv: row {lineno}, column 'ref': {ref!r} has no row in indicators.csv")
+        if measure and measure not in measures:
+            problems.append(f"national_map.csv: row {lineno}, column 'measure': unknown measure {measure!r}")
+    unmapped = sorted(monthly - set(mapping["ref"]))
+    if unmapped:
+        problems.append(
+            "national_map.csv: give each monthly ref a measure or the reason there is none; missing: "
+            + ", ".join(unmapped)
+        )
+    values = frames["national_values"]
+    unknown = sorted(_distinct(values, "measure") - measures)
+    if unknown:
+        problems.append(f"national_values.csv: measures not in national_measures.csv: {', '.join(unknown)}")
+    bad_v = sorted(_distinct(values, "vintage") - vintages)
+    if bad_v:
+        problems.append(f"national_values.csv: unknown vintages {bad_v}")
+    for idx in values.index[_duplicated(values, ["measure", "year", "area_code", "vintage"])]:
+        problems.append(f"national_values.csv: row {idx + 2}: the same figure twice in one vintage")
 
 
 def _duplicated(frame: pd.DataFrame, keys: list[str]) -> np.ndarray:

@@ -8,6 +8,7 @@ restore  = every checksum checked first, then the journal swapped in and the dat
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import errno
 import getpass
@@ -32,7 +33,16 @@ MAX_BACKUP_BYTES = 2 * 1024**3
 # The table a journal row lands in -> the model that validates it on replay (as in the sample build).
 MODELS: dict[str, type[BaseModel]] = {table: model for table, (_, model) in ingest.SAMPLE_FILES.items()}
 # Tables a write may touch; reference tables (areas, authorities, indicators) come only from sample_data/.
-WRITABLE = ("observations", "weekly", "commentary", "plan_actions", "plan_measures", "targets", "comparators")
+WRITABLE = (
+    "observations",
+    "weekly",
+    "commentary",
+    "plan_actions",
+    "plan_measures",
+    "targets",
+    "comparators",
+    "national_values",
+)
 
 
 FAULTS = (OSError, store.StoreUnavailable, duckdb.Error)
@@ -144,7 +154,12 @@ def read_all(sample_dir: Path, folder: Path, found: list[Entry] | None = None) -
     return frames
 
 
-def _adopt_unjournaled(db_path: Path) -> list[Entry]:
+def _sample_vintages(sample_dir: Path) -> set[str]:
+    with open(Path(sample_dir) / ingest.SAMPLE_FILES["vintages"][0], newline="", encoding="utf-8") as fh:
+        return {row["vintage"] for row in csv.DictReader(fh)}
+
+
+def _adopt_unjournaled(db_path: Path, sample_dir: Path = ingest.SAMPLE_DIR) -> list[Entry]:
     """Upgrade path: a database written before the journal may hold uploads nowhere else. Copy each into the
     journal before anything rebuilds over it. Call under the writer lock."""
     if not Path(db_path).exists():
@@ -156,7 +171,7 @@ def _adopt_unjournaled(db_path: Path) -> list[Entry]:
     except Exception:  # a damaged file: there is nothing readable to adopt, and build replaces it
         store.ReadOnlyStore.close_all()
         return []
-    journaled = journal.vintages_in(folder)
+    journaled = journal.vintages_in(folder) | _sample_vintages(sample_dir)  # sample_data/ rebuilds the rest
     adopted = []
     for row in vintages.sort_values("seq").to_dict("records"):
         if row["kind"] == "pack" or row["vintage"] in journaled:
@@ -185,7 +200,7 @@ def build(db_path: Path, sample_dir: Path = ingest.SAMPLE_DIR) -> dict[str, int]
     """Rebuild the database from sample_data/ and the whole journal; never discards a journal entry."""
     db_path = Path(db_path)
     with journal.writer_lock(db_path, "a rebuild"):
-        _adopt_unjournaled(db_path)
+        _adopt_unjournaled(db_path, Path(sample_dir))
         found = journal.entries(journal.journal_dir(db_path))
         frames = read_all(Path(sample_dir), journal.journal_dir(db_path), found)
         store.ReadOnlyStore.close_all()
@@ -319,7 +334,7 @@ def restore(db_path: Path, archive: Path, sample_dir: Path = ingest.SAMPLE_DIR) 
     files = read_backup(archive)
     folder = journal.journal_dir(db_path)
     with journal.writer_lock(db_path, "a restore"):
-        _adopt_unjournaled(db_path)
+        _adopt_unjournaled(db_path, Path(sample_dir))
         stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
         incoming = folder.parent / f".incoming-restore-{stamp}"
         for member, data in files.items():

@@ -80,6 +80,7 @@ class Authority(_Row):
     name: str
     population_0_17: int = Field(gt=0)
     population_note: str = ""
+    la_code: str = Field(default="", pattern=r"^(\d{3})?$")  # DfE's old three-digit code: the national files' key
 
 
 class Indicator(_Row):
@@ -133,7 +134,7 @@ class Vintage(_Row):
     label: str
     published: dt.date
     source_file: str
-    kind: str = Field(pattern=r"^(pack|upload|commentary|plan|targets|comparators)$")
+    kind: str = Field(pattern=r"^(pack|upload|commentary|plan|targets|comparators|national)$")
     as_of_note: str = ""
     loaded_by: str = ""  # who wrote it (the sign-in email, or cli (login)); blank for the published packs
 
@@ -305,5 +306,81 @@ class PlanMeasure(_Row):
     data_source: str = ""
     status: str = Field(pattern=r"^(scorecard|to be developed|other source|not given)$")
     refs: str = ""
+    source_file: str
+    source_line: int
+
+
+# ---------------------------------------------------------------- national statistics (DfE, EES layout)
+
+NATIONAL_STATUSES = ("value", "suppressed", "not_available", "not_applicable", "rounds_to_zero", "low_reliability")
+
+
+class NationalMeasure(_Row):
+    """A published measure and how it is read from an EES file (see dashboard.national)."""
+
+    measure: str = Field(pattern=r"^[a-z0-9_]+$")
+    name: str
+    file: str  # the publication table it comes from, as DfE names the file
+    release: str  # the statistical release, for provenance
+    numerator: str
+    numerator_match: str = ""
+    denominator: str
+    denominator_match: str = ""
+    published: str = ""
+    scale: float = Field(gt=0)
+    transform: str = Field(default="", pattern=r"^(complement)?$")
+    unit: Unit
+    polarity: Polarity
+    period: str = Field(pattern=r"^(march|september)$")
+    note: str = ""
+
+
+class NationalMapRow(_Row):
+    """A scorecard ref and the published measure it is compared on, or why none is."""
+
+    ref: str
+    measure: str = ""
+    reason: str = ""
+
+    @model_validator(mode="after")
+    def _measure_or_reason(self):
+        if bool(self.measure) == bool(self.reason):
+            raise ValueError("give a measure or the reason there is none, not both")
+        return self
+
+
+class NationalValue(_Row):
+    measure: str
+    year: str = Field(pattern=r"^(\d{4}/\d{2}|Sep \d{4})$")
+    year_end: dt.date
+    level: str = Field(pattern=r"^(national|regional|local)$")
+    area_code: str = Field(pattern=r"^E\d{8}( / E\d{8})*$")  # councils reporting together: "E06000061 / E06000062"
+    la_code: str = Field(default="", pattern=r"^(\d{3}( / \d{3})*)?$")
+    area_name: str
+    region_code: str = ""
+    value: BlankFloat = None
+    status: str = Field(pattern="^(" + "|".join(NATIONAL_STATUSES) + ")$")
+    numerator: BlankFloat = None
+    denominator: BlankFloat = None
+    vintage: str
+    source_file: str
+    source_line: int
+
+    @model_validator(mode="after")
+    def _value_matches_status(self):
+        if (self.status == "value") != (self.value is not None):
+            raise ValueError("a figure needs status 'value', and a symbol (c, x, z, low, u) no figure")
+        if self.level == "local" and not self.la_code:
+            raise ValueError("a local authority row needs its three-digit code")
+        return self
+
+
+class StatNeighbour(_Row):
+    grouping: str = Field(pattern=r"^(2021|2025)$")
+    la_code: str = Field(pattern=r"^\d{3}$")
+    la_name: str
+    rank: int = Field(ge=1, le=10)
+    neighbour_code: str = Field(pattern=r"^\d{3}$")
+    closeness: str = ""
     source_file: str
     source_line: int

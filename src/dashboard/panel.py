@@ -35,6 +35,16 @@ def previous_year_header(sc: pd.DataFrame) -> tuple[str, str]:
     return (f"Previous year ({common})" if common else "Previous year"), common
 
 
+def comparator_years(sc: pd.DataFrame) -> dict[str, str]:
+    """The year most rows share per comparator, for its column header; a row with another year says so in its
+    cell (a published national figure is often a year newer than what a pack printed)."""
+    out = {}
+    for c in COMPARATORS:
+        years = sc[f"{c}_year"][sc[c].notna() & (sc[f"{c}_year"] != "")] if f"{c}_year" in sc else pd.Series()
+        out[c] = years.mode().iloc[0] if not years.empty else ""
+    return out
+
+
 def comparator_headers(years: dict[str, str]) -> dict[str, str]:
     return {c: (f"{COMPARATOR_SHORT[c]} ({years[c]})" if years.get(c) else COMPARATOR_SHORT[c]) for c in COMPARATORS}
 
@@ -64,7 +74,12 @@ def panel_table(sc: pd.DataFrame, month: dt.date, years: dict[str, str]) -> pd.D
     ]
     rows["Target"] = sc["target_text"].fillna("").values
     for c, header in comparator_headers(years).items():
-        rows[header] = [fmt_number(v, u) for v, u in zip(sc[c], sc["unit"])]
+        rows[header] = [
+            fmt_number(v, u) + (f" ({y})" if y and y != years.get(c) and pd.notna(v) else "")
+            for v, u, y in zip(sc[c], sc["unit"], sc[f"{c}_year"])
+        ]
+    if "rank_text" in sc:
+        rows["Rank among councils"] = [f"{t}, {y}" if t else "" for t, y in zip(sc["rank_text"], sc["rank_year"])]
     rows["SPC"] = sc["spc_variation"].map(VARIATION_LABEL).fillna("").values
     rows["Rated on"] = sc["rag_basis"].map(BASIS_WORD).fillna("").values if "rag_basis" in sc else ""
     rows["Why this rating"] = sc["rag_reason"].values

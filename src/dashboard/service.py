@@ -10,6 +10,7 @@ import pandas as pd
 
 from .engine import derived, quality, scorecard
 from .engine import draft as draft_engine
+from .engine import national as national_engine
 from .store import ReadOnlyStore
 
 
@@ -33,7 +34,64 @@ def inputs(
         baselines=reader.baselines_as_of(vintage, authority),
         revised=revised,
         printed=reader.printed_ratings_as_of(vintage, authority),
+        national=national_by_ref(reader, vintage, authority),
     )
+
+
+def neighbours_of(reader: ReadOnlyStore, la_code: str) -> dict[str, list[str]]:
+    """Grouping ("2021", "2025") -> our ten statistical neighbours' codes, closest first."""
+    sn = reader.table("stat_neighbours")
+    sn = sn[sn["la_code"] == la_code].sort_values("rank")
+    return {str(g): list(rows["neighbour_code"]) for g, rows in sn.groupby("grouping")}
+
+
+def la_code_of(reader: ReadOnlyStore, authority: str) -> str:
+    auth = reader.table("authorities").set_index("authority")
+    code = auth.loc[authority, "la_code"] if authority in auth.index else ""
+    return "" if pd.isna(code) else str(code)
+
+
+def national_summary(reader: ReadOnlyStore, vintage: str | None, authority: str) -> pd.DataFrame:
+    """Per published measure and year: ours, England, region, GM, SN and our rank (engine.national.summary)."""
+    code = la_code_of(reader, authority)
+    values = reader.national_latest(vintage)
+    return national_engine.summary(values, reader.table("national_measures"), code, neighbours_of(reader, code))
+
+
+def national_by_ref(reader: ReadOnlyStore, vintage: str | None, authority: str) -> pd.DataFrame:
+    measures = reader.table("national_measures")
+    return national_engine.for_refs(
+        national_summary(reader, vintage, authority), reader.table("national_map"), measures
+    )
+
+
+def printed_vs_published(reader: ReadOnlyStore, authority: str, vintage: str | None = None) -> pd.DataFrame:
+    """Comparators the packs printed that differ from DfE's published figure for the same year by more than
+    rounding: the Data quality page lists them."""
+    return national_engine.printed_vs_published(
+        reader.comparators_printed(authority), national_by_ref(reader, vintage, authority)
+    )
+
+
+def benchmark(
+    reader: ReadOnlyStore, ref: str, year: str | None = None, vintage: str | None = None
+) -> tuple[pd.DataFrame, str, str]:
+    """Every council's published figure, rank and band for the ref's measure in a year (default: the latest).
+    -> (table, measure, year). KeyError names a ref with no published measure, or a year not published."""
+    mapping = reader.table("national_map").set_index("ref")
+    if ref not in mapping.index:
+        raise KeyError(f"unknown ref {ref!r}")
+    measure = mapping.loc[ref, "measure"]
+    if not measure or pd.isna(measure):
+        raise KeyError(f"{ref} has no published national measure: {mapping.loc[ref, 'reason']}")
+    values = reader.national_latest(vintage)
+    values = values[values["measure"] == measure]
+    years = list(dict.fromkeys(values.sort_values("year_end")["year"]))
+    year = year or (years[-1] if years else "")
+    if year not in years:
+        raise KeyError(f"{ref} ({measure}) has no published year {year!r}; published: {', '.join(years)}")
+    polarity = reader.table("national_measures").set_index("measure").loc[measure, "polarity"]
+    return national_engine.benchmark(values, measure, year, polarity), measure, year
 
 
 def build_scorecard(

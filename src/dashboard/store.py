@@ -23,7 +23,9 @@ DEFAULT_DB = Path("data/dashboard.duckdb")
 
 # Table name -> column DDL. Order matters for inserts from frames.
 TABLES: dict[str, str] = {
-    "authorities": "authority VARCHAR PRIMARY KEY, name VARCHAR, population_0_17 INTEGER, population_note VARCHAR",
+    "authorities": (
+        "authority VARCHAR PRIMARY KEY, name VARCHAR, population_0_17 INTEGER, population_note VARCHAR, la_code VARCHAR"
+    ),
     "areas": (
         "area VARCHAR PRIMARY KEY, title VARCHAR, short_title VARCHAR, ref_prefix VARCHAR, head_of_service VARCHAR,"
         " head_role VARCHAR, head_source VARCHAR, sort_order INTEGER"
@@ -84,6 +86,23 @@ TABLES: dict[str, str] = {
         "authority VARCHAR, vintage VARCHAR, focus_area VARCHAR, focus_area_name VARCHAR,"
         " action_refs VARCHAR, measure VARCHAR, data_source VARCHAR, status VARCHAR, refs VARCHAR,"
         " source_file VARCHAR, source_line INTEGER"
+    ),
+    # National statistics (dashboard.national): what each published measure is, which ref it compares, and the
+    # published figures for every council, region and England, as loaded (a newer vintage revises a figure).
+    "national_measures": (
+        "measure VARCHAR PRIMARY KEY, name VARCHAR, file VARCHAR, release VARCHAR, numerator VARCHAR,"
+        " numerator_match VARCHAR, denominator VARCHAR, denominator_match VARCHAR, published VARCHAR, scale DOUBLE,"
+        " transform VARCHAR, unit VARCHAR, polarity VARCHAR, period VARCHAR, note VARCHAR"
+    ),
+    "national_map": "ref VARCHAR PRIMARY KEY, measure VARCHAR, reason VARCHAR",
+    "national_values": (
+        "measure VARCHAR, year VARCHAR, year_end DATE, level VARCHAR, area_code VARCHAR, la_code VARCHAR,"
+        " area_name VARCHAR, region_code VARCHAR, value DOUBLE, status VARCHAR, numerator DOUBLE,"
+        " denominator DOUBLE, vintage VARCHAR, source_file VARCHAR, source_line INTEGER"
+    ),
+    "stat_neighbours": (
+        "grouping VARCHAR, la_code VARCHAR, la_name VARCHAR, rank INTEGER, neighbour_code VARCHAR,"
+        " closeness VARCHAR, source_file VARCHAR, source_line INTEGER"
     ),
 }
 # Rows are stored in this order so DuckDB's per-row-group min/max (zone maps) skip every other authority:
@@ -419,6 +438,29 @@ class ReadOnlyStore:
                     OR lag(t.tolerance) OVER w IS DISTINCT FROM t.tolerance
                ORDER BY t.applies_from NULLS FIRST, v.seq""",
             [authority, ref],
+        )
+
+    def national_latest(self, vintage: str | None = None) -> pd.DataFrame:
+        """Every published figure as it stood at the vintage: per measure, year and area, the newest load."""
+        cols = ", ".join(f"t.{c}" for c in columns("national_values") if c not in ("value", "numerator", "denominator"))
+        return self.query(
+            f"""SELECT {cols}, CAST(t.value AS DOUBLE) AS value, CAST(t.numerator AS DOUBLE) AS numerator,
+                       CAST(t.denominator AS DOUBLE) AS denominator, v.seq
+                FROM national_values t JOIN vintages v USING (vintage)
+                WHERE v.seq <= ?
+                QUALIFY row_number() OVER (PARTITION BY t.measure, t.year, t.area_code ORDER BY v.seq DESC) = 1
+                ORDER BY t.measure, t.year_end, t.level, t.area_code""",
+            [self.vintage_seq(vintage)],
+        )
+
+    def comparators_printed(self, authority: str) -> pd.DataFrame:
+        """Every comparator a pack printed (not one loaded since), with the pack that printed it."""
+        return self.query(
+            """SELECT c.ref, c.comparator, c.year, CAST(c.value AS DOUBLE) AS value, v.label AS vintage,
+                      c.source_file, c.source_line
+               FROM comparators c JOIN vintages v USING (vintage)
+               WHERE c.authority = ? AND v.kind = 'pack' ORDER BY c.ref, c.comparator, c.year, v.seq""",
+            [authority],
         )
 
     def comparator_history(self, authority: str, ref: str) -> pd.DataFrame:

@@ -12,7 +12,7 @@ import pandas as pd
 from ..formatting import STATUS_TEXT, fmt_value
 from ..periods import add_months, label
 from ..vocabulary import RAG_CODES, RAG_WORD, RAG_WORDS
-from . import rag, spc, trend
+from . import national, rag, spc, trend
 from .targets import in_force, parse_target
 
 SPARK_MONTHS = 12
@@ -56,6 +56,7 @@ class Inputs:
     printed: pd.DataFrame = field(
         default_factory=pd.DataFrame
     )  # ref, period, rag, direction, seq: the packs' hand-set marks
+    national: pd.DataFrame = field(default_factory=pd.DataFrame)  # engine.national.for_refs: every published year
 
 
 def _as_date(s: pd.Series) -> pd.Series:
@@ -115,16 +116,32 @@ def comparator_columns(comparators: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def comparator_years(comparators: pd.DataFrame) -> dict[str, str]:
-    """The most common year per comparator, for column headers."""
-    out = {}
-    for c in ("gm", "nw", "sn", "england"):
-        years = (
-            comparators.loc[comparators["comparator"] == c, "year"] if not comparators.empty else pd.Series(dtype=str)
-        )
-        years = years[years != ""]
-        out[c] = years.mode().iloc[0] if not years.empty else ""
-    return out
+def _published_comparators(df: pd.DataFrame, by_ref: pd.DataFrame, month: dt.date) -> None:
+    """Where a ref compares on a published national measure, its comparators are computed from the latest year
+    that had ended by the month, replacing what a pack printed (kept on the indicator page and checked on the
+    Data quality page); rank and band among councils come with them."""
+    df["comparator_source"] = np.where(df[COMPARATOR_COLS].notna().any(axis=1), "printed", "")
+    for col in ("rank_text", "rank_year", "gm_basis", "sn_basis"):
+        df[col] = ""
+    df["sn_median"] = np.nan
+    latest = national.as_of(by_ref, month) if not by_ref.empty else pd.DataFrame()
+    refs = [r for r in df.index if r in latest.index] if not latest.empty else []
+    if not refs:
+        return
+    got = latest.loc[refs]
+    for c in COMPARATOR_COLS:
+        value = got[c].astype(float)
+        has = value.notna()
+        df.loc[value.index[has], c] = value[has]
+        df.loc[value.index[has], f"{c}_year"] = got.loc[has, "year"]
+    df.loc[refs, "comparator_source"] = "published"
+    df.loc[refs, "sn_median"] = got["sn_median"].astype(float)
+    df.loc[refs, "gm_basis"] = got["gm_basis"]
+    df.loc[refs, "sn_basis"] = got["sn_basis"]
+    df.loc[refs, "rank_year"] = got["year"]
+    df.loc[refs, "rank_text"] = [
+        national.rank_text(r, o, b, p) for r, o, b, p in zip(got["rank"], got["of"], got["band"], got["polarity"])
+    ]
 
 
 def build(
@@ -228,6 +245,7 @@ def build(
     for c in COMPARATOR_COLS:
         df[c] = cmp[c].astype(float)
         df[f"{c}_year"] = cmp[f"{c}_year"].fillna("")
+    _published_comparators(df, inputs.national, month)
 
     judged = rag.assess(df, label(month))
     df["rag"], df["rag_reason"], df["rag_basis"] = judged["rag"], judged["rag_reason"], judged["rag_basis"]

@@ -52,6 +52,25 @@ def about() -> None:
         "- **Missing** figures and cells printed *Not Yet Available* or *n/a* are shown as such and never "
         "treated as zero."
     )
+    st.header("National comparators")
+    measures = data.table("national_measures")
+    mapped = data.table("national_map")
+    st.markdown(
+        f"Where DfE publishes the same measure for every council, the comparators are worked out from the published "
+        f"figures rather than typed from a pack: {int((mapped['measure'] != '').sum())} indicators compare on "
+        f"{len(measures)} published measures (children in need, child protection, children looked after, care "
+        "leavers, the social work workforce). **England** and **North West** are as published; **Greater "
+        "Manchester** is the mean of its ten councils; **statistical neighbours** the mean of the ten (median beside "
+        "it), naming the grouping (DfE's 2021 groupings, or May 2025's from 2024/25). Each month is compared with "
+        "the latest year that had ended by then. **Rank** is among all councils with a figure, 1 best, ties sharing "
+        "the lower rank; **band A** is the best quarter (DfE's LAIT convention). Suppressed (c), not available (x) "
+        "and similar cells are kept as such, never counted as zero. The indicator page says why an indicator has no "
+        "national measure, and `dashboard load-national` loads a new release.\n\n"
+        "Source: DfE national statistics as held in dfe-analytical-services/CSC_outcomes_and_enablers "
+        "(data-raw/), under the [Open Government Licence v3.0]"
+        "(https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/). Contains public sector "
+        "information licensed under the Open Government Licence v3.0."
+    )
     _access_note()
     areas = data.table("areas")
     areas = areas[areas["head_of_service"] != ""]

@@ -10,11 +10,10 @@ import pandas as pd
 import streamlit as st
 
 from .. import charts, export, panel
-from ..engine.scorecard import comparator_years
 from ..engine.spc import ASSURANCE_LABEL, VARIATION_LABEL
 from ..formatting import FREQUENCY_WORD, POLARITY_WORD, STATUS_TEXT, fmt_value, plain, rag_label, safe_commentary
 from ..periods import label
-from ..vocabulary import RAG_CODES, RAG_TINT, RAG_WORDS
+from ..vocabulary import COMPARATOR_NAME, COMPARATORS, RAG_CODES, RAG_TINT, RAG_WORDS
 from . import data
 
 # Okabe-Ito derived tints under the theme's text colour (#1a1a1a): every pair is above 9:1 contrast
@@ -30,7 +29,7 @@ def _panel_rows(
 ) -> tuple[pd.DataFrame, str, list[str]]:
     """The table's text cells and headers. A scorecard is fixed by (month, vintage, database), so those and the
     refs shown are the key; the frame itself is left out of it (not hashed on every rerun)."""
-    years = comparator_years(data.comparators(vintage))
+    years = panel.comparator_years(_sc)
     rows = panel.panel_table(_sc, month, years)
     rows.insert(rows.columns.get_loc("SPC"), "Last 12 months", list(_sc["spark"]))
     rows["RAG"] = [[text] for text in rows["RAG"]]  # one coloured label per row (see RAG_PILLS)
@@ -70,6 +69,11 @@ def scorecard_table(sc: pd.DataFrame, month: dt.date, vintage: str, key: str) ->
             ),
             "Target": st.column_config.TextColumn(width=75),
             **{h: st.column_config.TextColumn(width=100) for h in comparator_cols},
+            "Rank among councils": st.column_config.TextColumn(
+                width=190,
+                help="Among all councils in DfE's published figures for the year named: 1 is best, band A the best "
+                "quarter (DfE's LAIT convention); a measure with no better or worse is ranked from the highest",
+            ),
             "Direction": st.column_config.TextColumn(
                 width=125, help="Arrow: how the figure moved. Word: what that means in the indicator's polarity."
             ),
@@ -167,7 +171,7 @@ def chart_spec(builder: str, *args, **kwargs) -> tuple[dict, str]:
     return chart.to_dict(), summary  # validated once, on the cache miss
 
 
-CHART_BUILDERS = ("indicator_chart", "rag_counts_chart", "weekly_chart")
+CHART_BUILDERS = ("indicator_chart", "rag_counts_chart", "weekly_chart", "national_trend_chart", "councils_dot_plot")
 
 
 def show_chart(spec: dict, summary: str) -> None:
@@ -269,13 +273,25 @@ def rag_legend() -> None:
     )
 
 
+def _comparators_listed(row: pd.Series) -> str:
+    """The comparators in view when none is judged against (no figure this month, or an activity measure)."""
+    shown_ = [
+        f"{COMPARATOR_NAME[c]} {fmt_value(row[c], row['unit'])}"
+        + (f" ({row[f'{c}_year']})" if row[f"{c}_year"] else "")
+        for c in COMPARATORS
+        if pd.notna(row.get(c))
+    ]
+    where = {"published": " (DfE published figures)", "printed": " (as printed)"}.get(row.get("comparator_source"), "")
+    return ", ".join(shown_) + where if shown_ else "none printed or published"
+
+
 def indicator_facts(row: pd.Series) -> None:
     st.markdown(
         f"- **Polarity:** {POLARITY_WORD.get(row['polarity'], row['polarity'])}\n"
         f"- **Frequency:** {FREQUENCY_WORD.get(row['frequency'], row['frequency'])}\n"
         f"- **Unit:** {row['unit'].replace('_', ' ')}\n"
         f"- **Target:** {row['target_text'] or 'none printed'}\n"
-        f"- **Comparators:** {row.get('comparator_summary') or 'none printed'}"
+        f"- **Comparators:** {row.get('comparator_summary') or _comparators_listed(row)}"
         + (f"\n- **Definition note:** {row['definition_note']}" if row.get("definition_note") else ""),
         unsafe_allow_html=False,
     )

@@ -19,6 +19,7 @@ from ..engine import quality
 from ..engine import scorecard as scorecard_engine
 from ..periods import default_month
 from ..store import DEFAULT_DB, ReadOnlyStore
+from ..vocabulary import COMPARATOR_NAME
 
 
 def db_path() -> Path:
@@ -192,6 +193,50 @@ def quality_checks(*, authority: str) -> dict[str, pd.DataFrame]:
         "churn": quality.ref_churn(r.printed_refs(authority), r.table("vintages"), ind),
         "implausible": quality.implausible(obs, ind),
     }
+
+
+@per_database(max_entries=8)
+def national_summary(vintage: str, *, authority: str) -> pd.DataFrame:
+    return service.national_summary(reader(), vintage, authority)
+
+
+@per_database(max_entries=32)
+def benchmark(ref: str, year: str, vintage: str) -> tuple[pd.DataFrame, str, str]:
+    return service.benchmark(reader(), ref, year, vintage)
+
+
+def authority_name() -> str:
+    return str(table("authorities").set_index("authority").loc[authority(), "name"]).removesuffix(
+        " Metropolitan Borough Council"
+    )
+
+
+def la_code() -> str:
+    return service.la_code_of(reader(), authority())
+
+
+@per_database(max_entries=8)
+def neighbours(*, authority: str) -> dict[str, list[str]]:
+    return service.neighbours_of(reader(), service.la_code_of(reader(), authority))
+
+
+@per_database(max_entries=8)
+def printed_vs_published(ref: str | None = None, *, authority: str) -> pd.DataFrame:
+    """The packs' printed comparators that differ from the published figure; for one ref, as the page shows it."""
+    diff = service.printed_vs_published(reader(), authority)
+    if ref is None:
+        return diff
+    diff = diff[diff["ref"] == ref]
+    return pd.DataFrame(
+        {
+            "Comparator": diff["comparator"].map(lambda c: COMPARATOR_NAME[c]),
+            "Year": diff["year"],
+            "As printed": diff["printed"],
+            "Published or computed": diff["published"],
+            "Difference": diff["difference"],
+            "Printed in": diff["vintage"],
+        }
+    )
 
 
 @per_database(max_entries=8)

@@ -11,6 +11,7 @@ from ..engine import spc
 from ..formatting import fmt_value, plain, rag_label, shown
 from ..periods import label, long_label
 from . import components, data
+from .compare import how_we_compare
 from .context import current, url_selectbox
 from .routing import routed
 
@@ -131,6 +132,7 @@ def indicator() -> None:
             width="stretch",
             height=320,
         )
+    how_we_compare(ref, ctx, row["unit"])
 
 
 def _target_history(ref: str, ctx) -> None:

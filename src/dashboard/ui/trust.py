@@ -235,6 +235,34 @@ def data_quality() -> None:
         "No figure is outside its plausible range.",
     )
 
+    differ = data.printed_vs_published()
+    st.header(f"Printed comparators that differ from the published figure ({len(differ)})")
+    st.caption(
+        "Each comparator a pack printed, beside DfE's published figure for the same year (England, North West) or "
+        "the one computed here from every council's published figures (Greater Manchester: mean of its ten "
+        "councils; statistical neighbours: mean of the ten). Listed where they differ by more than rounding "
+        "(0.5). The dashboard compares on the published figures; the printed ones stay on the indicator page."
+    )
+    if differ.empty:
+        st.success("Every printed comparator matches the published figure for its year.")
+    else:
+        comp = {"england": "England", "nw": "North West", "gm": "Greater Manchester", "sn": "Statistical neighbours"}
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    "Ref": differ["ref"],
+                    "Comparator": differ["comparator"].map(comp),
+                    "Year": differ["year"],
+                    "As printed": differ["printed"],
+                    "Published or computed": differ["published"],
+                    "Difference": differ["difference"],
+                    "Printed in": differ["vintage"],
+                }
+            ),
+            hide_index=True,
+            width="stretch",
+        )
+
     st.header("Vintages")
     v = data.table("vintages").sort_values("seq")
     st.dataframe(

@@ -1,0 +1,449 @@
+"""National statistics in DfE's Explore Education Statistics (EES) CSV layout -> national_values rows.
+
+A file is read by column name, never position (the order differs between releases), with a BOM allowed and
+the names that drifted between releases accepted as listed in sample_data/national_measures.csv. Which
+measures a file carries is read from its columns: a file that carries none of the mapped measures is refused.
+
+EES marks a cell it does not publish with a symbol. Each is kept as a status, never as zero:
+    c suppressed   x not available   z not applicable   low / k rounds to zero   u low reliability
+and the older : (not available) and ~ (rounds to zero).
+
+Same contract as every other write: every problem named by file, row and column; nothing written on any
+problem; a clean file becomes one new vintage through the write journal (lifecycle.commit).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+from pydantic import ValidationError
+
+from . import lifecycle, store
+from .loader import MAX_PROBLEMS, LoadRejected, Problem, _read_table, file_sha256
+from .models import NationalValue
+
+# Geography columns every EES file has, with the names earlier releases used.
+GEOGRAPHY = {
+    "time_period": ("time_period",),
+    "time_identifier": ("time_identifier",),
+    "geographic_level": ("geographic_level",),
+    "region_code": ("region_code",),
+    "region_name": ("region_name",),
+    "old_la_code": ("old_la_code", "la_code_old", "la_old_code"),
+    "new_la_code": ("new_la_code", "la_code", "la_code_new"),
+    "la_name": ("la_name", "la name"),
+}
+OPTIONAL_GEOGRAPHY = {"country_code": ("country_code",)}
+LEVELS = {"National": "national", "Regional": "regional", "Local authority": "local"}
+SYMBOLS = {
+    "c": "suppressed",
+    "x": "not_available",
+    ":": "not_available",
+    "z": "not_applicable",
+    "low": "rounds_to_zero",
+    "k": "rounds_to_zero",
+    "~": "rounds_to_zero",
+    "u": "low_reliability",
+}
+STATUS_WORD = {
+    "value": "",
+    "suppressed": "suppressed (c)",
+    "not_available": "not available (x)",
+    "not_applicable": "not applicable (z)",
+    "rounds_to_zero": "rounds to zero (low)",
+    "low_reliability": "low reliability (u)",
+}
+_NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
+# A reporting year 2023 is the year to 31 March 2023 ("2022/23"); the workforce census counts on 30 September.
+PERIOD_END = {"march": (3, 31), "september": (9, 30)}
+
+
+def year_label(time_period: int, period: str) -> str:
+    return f"{time_period - 1}/{time_period % 100:02d}" if period == "march" else f"Sep {time_period}"
+
+
+def year_end(time_period: int, period: str) -> dt.date:
+    month, day = PERIOD_END[period]
+    return dt.date(time_period, month, day)
+
+
+def _names(text: str) -> tuple[str, ...]:
+    """'a|b' -> ('a', 'b'): a column as named now, then as earlier releases named it."""
+    return tuple(n.strip().lower() for n in str(text).split("|") if n.strip())
+
+
+def _matches(text: str) -> list[tuple[str, tuple[str, ...]]]:
+    """'col=v1|v2;col2=v3' -> [(col, (v1, v2)), (col2, (v3,))]: rows kept where every column has one of its values."""
+    out = []
+    for part in str(text or "").split(";"):
+        if part.strip():
+            col, _, values = part.partition("=")
+            out.append((col.strip().lower(), tuple(v.strip() for v in values.split("|"))))
+    return out
+
+
+@dataclass
+class Measure:
+    """One row of national_measures.csv, parsed."""
+
+    measure: str
+    numerator: tuple[tuple[str, ...], ...]  # columns summed (each with its accepted names)
+    numerator_match: list
+    denominator: tuple[tuple[str, ...], ...]
+    denominator_match: list
+    published: tuple[str, ...]  # the published figure's column, where one row carries it
+    scale: float
+    complement: bool
+    period: str
+
+    @classmethod
+    def of(cls, row: dict) -> Measure:
+        def cols(text: str) -> tuple[tuple[str, ...], ...]:
+            return tuple(_names(part) for part in str(text or "").split("+") if part.strip())
+
+        return cls(
+            measure=row["measure"],
+            numerator=cols(row["numerator"]),
+            numerator_match=_matches(row["numerator_match"]),
+            denominator=cols(row["denominator"]),
+            denominator_match=_matches(row["denominator_match"] or row["numerator_match"]),
+            published=_names(row["published"] or ""),
+            scale=float(row["scale"]),
+            complement=row["transform"] == "complement",
+            period=row["period"],
+        )
+
+    def match_columns(self) -> set[str]:
+        return {c for c, _ in self.numerator_match + self.denominator_match}
+
+
+@dataclass
+class NationalUpload:
+    file: str
+    rows: list[dict] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    source_sha256: str = ""
+    measures: list[str] = field(default_factory=list)
+    changes: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems and bool(self.rows)
+
+
+def _find(header: list[str], names: tuple[str, ...]) -> int | None:
+    for name in names:
+        if name in header:
+            return header.index(name)
+    return None
+
+
+def _number(raw: str) -> tuple[float | None, str | None, bool]:
+    """-> (value, status, readable). Thousands separators are allowed; anything else unreadable is refused."""
+    text = str(raw).strip()
+    if text in SYMBOLS:
+        return None, SYMBOLS[text], True
+    plain = text.replace(",", "")
+    if _NUMBER.match(plain):
+        return float(plain), "value", True
+    return None, None, False
+
+
+def parse_file(path: Path | str, measures: pd.DataFrame, display_name: str | None = None) -> NationalUpload:
+    """Rows of every mapped measure the file carries. Problems name the file, the row and the column."""
+    path = Path(path)
+    name = display_name or path.name
+    upload = NationalUpload(name)
+    problems = upload.problems
+    table = _read_table(path, name, None, problems)
+    if table is None:
+        return upload
+    upload.source_sha256 = file_sha256(path)
+    header = [str(h).strip().lower() for h in table.rows[0]]
+    dupes = sorted({h for h in header if h and header.count(h) > 1})
+    for h in dupes:
+        problems.append(Problem(name, 1, h, "this column appears more than once"))
+    geo = {}
+    for key, names in {**GEOGRAPHY, **OPTIONAL_GEOGRAPHY}.items():
+        geo[key] = _find(header, names)
+        if geo[key] is None and key in GEOGRAPHY:
+            problems.append(Problem(name, 1, key, "missing: an EES file names its geography in this column"))
+    if problems:
+        return upload
+
+    specs = [Measure.of(r) for r in measures.to_dict("records")]
+    usable = []
+    for spec in specs:
+        needed = list(spec.numerator) + list(spec.denominator) + [(c,) for c in spec.match_columns()]
+        if all(_find(header, names) is not None for names in needed):
+            usable.append(spec)
+    if not usable:
+        problems.append(
+            Problem(
+                name,
+                1,
+                None,
+                "no mapped national measure reads this file: its columns are "
+                + ", ".join(h for h in header if h not in {n for ns in GEOGRAPHY.values() for n in ns})[:300]
+                + " (sample_data/national_measures.csv lists the measures and the columns each needs)",
+            )
+        )
+        return upload
+
+    width = len(header)
+    body: list[tuple[int, list[str]]] = []
+    keys: dict[str, tuple[int, str]] = {}
+    for n, raw in enumerate(table.rows[1:], start=2):
+        cells = [str(c).strip() for c in raw]
+        if not any(cells):
+            continue
+        if len(cells) != width:
+            problems.append(Problem(name, n, None, f"the row has {len(cells)} cells but the header has {width}"))
+            continue
+        if not _geography_ok(cells, geo, name, n, problems):
+            continue
+        body.append((n, cells))
+        if len(problems) >= MAX_PROBLEMS:
+            break
+    if problems:
+        return upload
+
+    for spec in usable:
+        rows = _measure_rows(spec, header, body, geo, name, problems)
+        if rows:
+            upload.measures.append(spec.measure)
+        for r in rows:
+            key = f"{r['measure']} {r['year']} {r['area_code']}"
+            if key in keys:
+                problems.append(Problem(name, r["source_line"], None, f"{key} is given twice (row {keys[key][0]})"))
+                continue
+            keys[key] = (r["source_line"], "")
+            row = _validated(r, name, problems)
+            if row:
+                upload.rows.append(row)
+        if len(problems) >= MAX_PROBLEMS:
+            break
+    if not problems and not upload.rows:
+        problems.append(Problem(name, None, None, "the file has the measures' columns but no rows for them"))
+    return upload
+
+
+def _geography_ok(cells: list[str], geo: dict, name: str, n: int, problems: list[Problem]) -> bool:
+    before = len(problems)
+    period = cells[geo["time_period"]]
+    if not re.fullmatch(r"\d{4}", period) or not 2000 <= int(period) <= dt.date.today().year + 1:
+        problems.append(Problem(name, n, "time_period", f"{period!r} is not a reporting year such as 2023"))
+    if cells[geo["time_identifier"]] != "Reporting year":
+        problems.append(
+            Problem(name, n, "time_identifier", f"{cells[geo['time_identifier']]!r}: only 'Reporting year' is read")
+        )
+    level = cells[geo["geographic_level"]]
+    if level not in LEVELS:
+        problems.append(Problem(name, n, "geographic_level", f"{level!r} is not National, Regional or Local authority"))
+    elif LEVELS[level] == "local":
+        # Councils that report one workforce together share a row: "940 / 941", "E06000061 / E06000062".
+        if not re.fullmatch(r"\d{3}( / \d{3})*", cells[geo["old_la_code"]]):
+            problems.append(Problem(name, n, "old_la_code", "a local authority row needs its three-digit code"))
+        if not re.fullmatch(r"E\d{8}( / E\d{8})*", cells[geo["new_la_code"]]):
+            problems.append(Problem(name, n, "new_la_code", "a local authority row needs its E-code (E08000008)"))
+    elif LEVELS[level] == "regional" and not re.fullmatch(r"E\d{8}", cells[geo["region_code"]]):
+        problems.append(Problem(name, n, "region_code", "a regional row needs its E-code (E12000002)"))
+    return len(problems) == before
+
+
+def _area(cells: list[str], geo: dict) -> tuple[str, str, str, str, str]:
+    """-> (level, area_code, la_code, area_name, region_code)."""
+    level = LEVELS[cells[geo["geographic_level"]]]
+    if level == "local":
+        return (
+            level,
+            cells[geo["new_la_code"]],
+            cells[geo["old_la_code"]],
+            cells[geo["la_name"]],
+            cells[geo["region_code"]],
+        )
+    if level == "regional":
+        return level, cells[geo["region_code"]], "", cells[geo["region_name"]], cells[geo["region_code"]]
+    code = cells[geo["country_code"]] if geo.get("country_code") is not None else ""
+    return level, code or "E92000001", "", "England", ""
+
+
+def _measure_rows(spec: Measure, header, body, geo, name, problems) -> list[dict]:
+    idx = {names: _find(header, names) for names in list(spec.numerator) + list(spec.denominator)}
+    published = _find(header, spec.published) if spec.published else None
+
+    num_match = [(header.index(col), values) for col, values in spec.numerator_match]
+    den_match = [(header.index(col), values) for col, values in spec.denominator_match]
+
+    groups: dict[tuple, dict] = defaultdict(lambda: {"num": [], "den": [], "lines": []})
+    for n, cells in body:
+        in_num = all(cells[i] in values for i, values in num_match)
+        in_den = all(cells[i] in values for i, values in den_match)
+        if not (in_num or in_den):
+            continue
+        key = (int(cells[geo["time_period"]]),) + _area(cells, geo)
+        g = groups[key]
+        g["lines"].append(n)
+        if in_num:
+            g["num"].append((n, cells))
+        if in_den:
+            g["den"].append((n, cells))
+
+    out = []
+    for (period, level, code, la_code, area_name, region), g in groups.items():
+        statuses: list[str] = []
+        before = len(problems)
+        num = _total(g["num"], spec.numerator, idx, statuses, name, problems)
+        den = _total(g["den"], spec.denominator, idx, statuses, name, problems)
+        if len(problems) > before:
+            continue
+        value, status = None, "value"
+        if len(g["num"]) == 1 and published is not None:
+            n, cells = g["num"][0]
+            value, status, readable = _number(cells[published])
+            if not readable:
+                problems.append(
+                    Problem(name, n, spec.published[0], f"{cells[published]!r} is neither a number nor an EES symbol")
+                )
+                continue
+        elif statuses:
+            status = statuses[0]
+        elif num is None or not den:
+            status = "not_available"
+        else:
+            value = round(num / den * spec.scale, 1)
+            if spec.complement:
+                value = round(spec.scale - value, 1)
+        if status != "value":
+            value = None
+        out.append(
+            {
+                "measure": spec.measure,
+                "year": year_label(period, spec.period),
+                "year_end": year_end(period, spec.period),
+                "level": level,
+                "area_code": code,
+                "la_code": la_code,
+                "area_name": area_name,
+                "region_code": region,
+                "value": value,
+                "status": status,
+                "numerator": num,
+                "denominator": den,
+                "vintage": "pending",
+                "source_file": name,
+                "source_line": min(g["lines"]),
+            }
+        )
+    return out
+
+
+def _total(rows, columns, idx, statuses: list[str], name: str, problems: list[Problem]) -> float | None:
+    """The sum of the columns over the rows; None (the symbol kept in `statuses`) if any cell is withheld."""
+    s = 0.0
+    for n, cells in rows:
+        for names in columns:
+            value, status, readable = _number(cells[idx[names]])
+            if not readable:
+                problems.append(
+                    Problem(name, n, names[0], f"{cells[idx[names]]!r} is neither a number nor an EES symbol")
+                )
+                return None
+            if status != "value":
+                statuses.append(status)
+                return None
+            s += value
+    return s if rows else None
+
+
+def _validated(row: dict, name: str, problems: list[Problem]) -> dict | None:
+    try:
+        return NationalValue.model_validate(row).model_dump(mode="python")
+    except ValidationError as exc:
+        for err in exc.errors():
+            col = ".".join(str(p) for p in err["loc"]) or None
+            problems.append(Problem(name, row["source_line"], col, err["msg"].removeprefix("Value error, ")))
+        return None
+
+
+# ---------------------------------------------------------------- the preview and the write
+
+
+def _changes(rows: list[dict], reader: store.ReadOnlyStore) -> pd.DataFrame:
+    """Per measure and year: rows loaded, new, revised (a different figure or status than the store holds)."""
+    held = reader.national_latest()
+    new = pd.DataFrame(rows)
+    keys = ["measure", "year", "area_code"]
+    merged = new.merge(held[keys + ["value", "status"]], on=keys, how="left", suffixes=("", "_held"), indicator=True)
+    merged["new"] = merged["_merge"] == "left_only"
+    same_value = (merged["value"] == merged["value_held"]) | (merged["value"].isna() & merged["value_held"].isna())
+    merged["revised"] = ~merged["new"] & ~(same_value & (merged["status"] == merged["status_held"]))
+    out = merged.groupby(["measure", "year"], sort=True).agg(
+        rows=("area_code", "size"), new=("new", "sum"), revised=("revised", "sum")
+    )
+    return out.reset_index().rename(
+        columns={"measure": "Measure", "year": "Year", "rows": "Rows", "new": "New", "revised": "Revised"}
+    )
+
+
+def parse(paths: list[Path], reader: store.ReadOnlyStore, names: list[str] | None = None) -> NationalUpload:
+    """Several files as one load (a release comes as several tables); the preview of what it changes."""
+    measures = reader.table("national_measures")
+    combined = NationalUpload(", ".join(names or [Path(p).name for p in paths]))
+    digests = []
+    for k, path in enumerate(paths):
+        one = parse_file(path, measures, names[k] if names else None)
+        combined.rows += one.rows
+        combined.problems += one.problems
+        combined.measures += one.measures
+        digests.append(one.source_sha256)
+    seen: dict[tuple, str] = {}
+    for r in combined.rows:
+        key = (r["measure"], r["year"], r["area_code"])
+        if key in seen and seen[key] != r["source_file"]:
+            combined.problems.append(
+                Problem(r["source_file"], r["source_line"], None, f"{' '.join(key)} is also given in {seen[key]}")
+            )
+        seen.setdefault(key, r["source_file"])
+    combined.source_sha256 = ",".join(digests)
+    if combined.ok:
+        combined.changes = _changes(combined.rows, reader)
+    return combined
+
+
+def publish(db_path: Path, upload: NationalUpload, label: str | None = None, user: str = "") -> str:
+    if not upload.ok:
+        raise LoadRejected(upload.problems or [Problem(upload.file, None, None, "nothing to load")])
+    now = dt.datetime.now()
+    vintage_id = lifecycle.new_vintage_id("national", now)
+    vintage = {
+        "vintage": vintage_id,
+        "label": label or f"National statistics from {upload.file}, {now:%d %b %Y %H:%M}",
+        "published": now.date(),
+        "source_file": upload.file,
+        "as_of_note": f"{len(upload.rows)} national figures: {', '.join(sorted(set(upload.measures)))}",
+    }
+    frame = pd.DataFrame([{**r, "vintage": vintage_id} for r in upload.rows])
+    return lifecycle.commit(
+        db_path,
+        "national",
+        vintage,
+        {"national_values": frame},
+        user or lifecycle.cli_user(),
+        upload.file,
+        upload.source_sha256,
+    )
+
+
+def load(db_path: Path, paths: list[Path], label: str | None = None, user: str = "") -> tuple[str, NationalUpload]:
+    """Validate and publish national statistics files; raises LoadRejected (nothing written) on any problem."""
+    reader = store.ReadOnlyStore(db_path)
+    upload = parse([Path(p) for p in paths], reader)
+    if not upload.ok:
+        raise LoadRejected(upload.problems or [Problem(upload.file, None, None, "nothing to load")])
+    return publish(db_path, upload, label, user), upload

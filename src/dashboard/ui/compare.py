@@ -1,0 +1,91 @@
+"""How we compare: an indicator against England, North West, Greater Manchester and its statistical neighbours
+over every year DfE has published, and every council for the latest year (indicator page)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from ..engine import national as national_engine
+from ..formatting import fmt_value, plain
+from ..national import STATUS_WORD
+from ..vocabulary import COMPARATOR_NAME
+from . import components, data
+
+
+def how_we_compare(ref: str, ctx, unit: str) -> None:
+    mapping = data.table("national_map").set_index("ref")
+    st.header("How we compare")
+    if ref not in mapping.index:
+        return
+    measure = mapping.loc[ref, "measure"]
+    if not measure:
+        st.caption(f"Not compared with other councils: {plain(mapping.loc[ref, 'reason'])}.")
+        return
+    meta = data.table("national_measures").set_index("measure").loc[measure]
+    summary = data.national_summary(ctx.vintage)
+    mine = summary[summary["measure"] == measure].sort_values("year_end")
+    if mine.empty:
+        st.caption(f"No published figures for {plain(meta['name'])} are loaded in this vintage.")
+        return
+    ours_name = data.authority_name()
+    st.caption(
+        f"Compared on DfE's published measure **{plain(meta['name'])}** ({plain(meta['release'])}, file "
+        f"{plain(meta['file'])}; Open Government Licence v3.0). Greater Manchester and statistical neighbours "
+        "are computed here from every council's published figure; each row names how."
+        + (f" {plain(meta['note'])}." if meta["note"] else "")
+    )
+    spec, summary_text = components.chart_spec("national_trend_chart", meta["name"], unit, ours_name, mine)
+    components.show_chart(spec, summary_text)
+    st.caption(f"Chart summary: {summary_text}")
+    st.dataframe(_years_table(mine, unit, meta["polarity"], ours_name), hide_index=True, width="stretch")
+
+    latest = mine.iloc[-1]
+    councils, _, year = data.benchmark(ref, latest["year"], ctx.vintage)
+    code = data.la_code()
+    neighbours = data.neighbours().get(national_engine.grouping_for(latest["year_end"]), [])
+    spec, dots_text = components.chart_spec(
+        "councils_dot_plot",
+        meta["name"],
+        unit,
+        year,
+        councils,
+        code,
+        neighbours,
+        set(national_engine.GM_CODES),
+    )
+    components.show_chart(spec, dots_text)
+    st.caption(f"Chart summary: {dots_text}")
+    withheld = councils[councils["status"] != "value"]
+    if not withheld.empty:
+        st.caption(
+            f"{len(withheld)} councils have no figure for {year}: "
+            + "; ".join(f"{n} {STATUS_WORD[s]}" for s, n in withheld["status"].value_counts().sort_index().items())
+            + ". Withheld figures are never counted as zero; they are left out of ranks and averages."
+        )
+    printed = data.printed_vs_published(ref)
+    if not printed.empty:
+        st.markdown("**Where a pack printed a different comparator** (also listed on the Data quality page)")
+        st.dataframe(printed, hide_index=True, width="stretch")
+
+
+def _years_table(mine: pd.DataFrame, unit: str, polarity: str, ours_name: str) -> pd.DataFrame:
+    latest_first = mine.sort_values("year_end", ascending=False)
+    rows = {
+        "Year": latest_first["year"],
+        ours_name: [
+            fmt_value(v, unit) if s == "value" else STATUS_WORD.get(s, s)
+            for v, s in zip(latest_first["ours"], latest_first["ours_status"])
+        ],
+    }
+    for c in ("england", "nw", "gm", "sn"):
+        rows[COMPARATOR_NAME[c]] = [fmt_value(v, unit) if pd.notna(v) else "" for v in latest_first[c]]
+    rows["SN median"] = [fmt_value(v, unit) if pd.notna(v) else "" for v in latest_first["sn_median"]]
+    rows["Rank among councils"] = [
+        national_engine.rank_text(r, o, b, polarity)
+        for r, o, b in zip(latest_first["rank"], latest_first["of"], latest_first["band"])
+    ]
+    rows["How GM and SN are worked out"] = [
+        f"GM: {g}; SN: {s}" for g, s in zip(latest_first["gm_basis"], latest_first["sn_basis"])
+    ]
+    return pd.DataFrame(rows)
