@@ -161,9 +161,10 @@ def generate(out: Path, n: int = 150, m: int = 400, k: int = 120, seed: int = 1)
                 "name": [f"Synthetic authority {a + 1:03d} (benchmark data, not real)" for a in range(n)],
                 "population_0_17": rng.integers(20_000, 300_000, size=n),
                 "population_note": "Synthetic",
+                "la_code": "",  # no DfE code: synthetic authorities have no national figures
             }
         ),
-        ["authority", "name", "population_0_17", "population_note"],
+        ["authority", "name", "population_0_17", "population_note", "la_code"],
     )
 
     quarters = sorted({_quarter_end(mo) for mo in months})
@@ -315,8 +316,19 @@ def generate(out: Path, n: int = 150, m: int = 400, k: int = 120, seed: int = 1)
         "plan_priorities.csv",
         "plan_actions.csv",
         "plan_measures.csv",
+        "national_values.csv",
+        "stat_neighbours.csv",
     ):
         _header_only(out / name)
+    # National statistics: the real measure definitions (metadata), no published figures; every synthetic ref
+    # says why it has none, as the catalogue requires.
+    (out / "national_measures.csv").write_bytes((SAMPLE / "national_measures.csv").read_bytes())
+    monthly = ind[ind["frequency"] != "week"]
+    _write(
+        out / "national_map.csv",
+        monthly.assign(measure="", reason="Synthetic benchmark indicator: no published national measure"),
+        ["ref", "measure", "reason"],
+    )
     (out / "README.md").write_text(
         f"# SYNTHETIC benchmark data\n\nMade by `benchmarks/generate.py` (seed {seed}): {n} authorities x {m} "
         f"indicators x {k} months. Not real figures; for measuring speed only.\n",
