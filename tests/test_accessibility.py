@@ -41,6 +41,7 @@ PAGES = [
     "/improvement-plan",
     "/weekly",
     "/indicator?ref=CIN8",
+    "/indicator?ref=CF31",  # with How we compare: national charts and tables
     "/revisions",
     "/data-quality",
     "/printed-vs-calculated",

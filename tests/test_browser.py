@@ -225,6 +225,23 @@ def test_admin_upload_preview_publish_and_view(admin_server, browser, tmp_path):
     finally:
         shot(viewer, "05b-target-history")
 
+    # A DfE release revising Tameside's 2022/23 looked-after rate (127 -> 128 per 10k), through the same page.
+    release = tmp_path / "cla_number_and_rate_per_10k_children.csv"
+    fixture = Path(__file__).parent / "fixtures" / "national" / release.name
+    release.write_bytes(fixture.read_bytes().replace(b"51744,655,127", b"51744,660,128"))
+    page.get_by_role("region", name="National statistics files").locator(dropzone).set_input_files(str(release))
+    page.get_by_text("What publishing will change").wait_for(timeout=30_000)
+    settle(page)
+    page.get_by_role("button", name="Publish national statistics").click()
+    page.get_by_text("Published as vintage national-").wait_for(timeout=30_000)
+    kinds = [json.loads((e / "manifest.json").read_text())["kind"] for e in sorted((db.parent / "journal").iterdir())]
+    assert kinds == ["upload", "targets", "national"]
+    viewer.goto(url + "/indicator?ref=CF2&month=2023-09")
+    settle(viewer)
+    viewer.get_by_role("heading", name="How we compare").wait_for(timeout=30_000)
+    table = viewer.locator('[data-testid="stDataFrame"]').last
+    table.get_by_text("128").first.wait_for(state="attached", timeout=30_000)
+
 
 def test_presenter_mode_steps_through_three_slides(server, browser):
     page = browser.new_page(viewport={"width": 1280, "height": 720})  # a projector

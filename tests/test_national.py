@@ -336,7 +336,7 @@ def test_indicator_page_shows_how_we_compare():
     )
     text = table_text(at)
     assert "109th of 150 (band C)" in text and "mean of the ten councils" in text
-    assert "Where a pack printed a different comparator" in " ".join(m.value for m in at.markdown)
+    assert "Comparators as the packs printed them" in " ".join(m.value for m in at.markdown)
 
 
 def test_indicator_with_no_measure_says_why():

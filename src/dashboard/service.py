@@ -65,11 +65,15 @@ def national_by_ref(reader: ReadOnlyStore, vintage: str | None, authority: str) 
     )
 
 
-def printed_vs_published(reader: ReadOnlyStore, authority: str, vintage: str | None = None) -> pd.DataFrame:
-    """Comparators the packs printed that differ from DfE's published figure for the same year by more than
-    rounding: the Data quality page lists them."""
+def printed_vs_published(
+    reader: ReadOnlyStore, authority: str, vintage: str | None = None, only_differences: bool = True
+) -> pd.DataFrame:
+    """Comparators the packs printed beside DfE's published figure for the same year; by default only those
+    that differ by more than rounding (the Data quality page lists them)."""
     return national_engine.printed_vs_published(
-        reader.comparators_printed(authority), national_by_ref(reader, vintage, authority)
+        reader.comparators_printed(authority),
+        national_by_ref(reader, vintage, authority),
+        only_differences=only_differences,
     )
 
 

@@ -177,9 +177,11 @@ def benchmark(values: pd.DataFrame, measure: str, year: str, polarity: str) -> p
     return pd.concat([standing[cols], rest[cols]], ignore_index=True)
 
 
-def printed_vs_published(printed: pd.DataFrame, by_ref: pd.DataFrame, tolerance: float = 0.5) -> pd.DataFrame:
+def printed_vs_published(
+    printed: pd.DataFrame, by_ref: pd.DataFrame, tolerance: float = 0.5, only_differences: bool = True
+) -> pd.DataFrame:
     """Each comparator a pack printed beside the published (or computed) figure for the same ref, comparator
-    and year, where they differ by more than rounding (`tolerance` in the indicator's units)."""
+    and year; by default only where they differ by more than rounding (`tolerance`, in the indicator's units)."""
     if printed.empty or by_ref.empty:
         return pd.DataFrame(columns=["ref", "comparator", "year", "printed", "published", "difference", "vintage"])
     long = by_ref.melt(
@@ -188,6 +190,7 @@ def printed_vs_published(printed: pd.DataFrame, by_ref: pd.DataFrame, tolerance:
     merged = printed.merge(long, on=["ref", "comparator", "year"], how="inner")
     merged = merged[merged["published"].notna()]
     merged["difference"] = (merged["value"] - merged["published"]).round(1)
-    out = merged[merged["difference"].abs() > tolerance].rename(columns={"value": "printed"})
+    keep = merged["difference"].abs() > tolerance if only_differences else merged["difference"].notna()
+    out = merged[keep].rename(columns={"value": "printed"})
     cols = ["ref", "comparator", "year", "printed", "published", "difference", "vintage"]
     return out[cols].sort_values(["ref", "comparator", "year", "vintage"]).reset_index(drop=True)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from .. import access, audit, journal, lifecycle, loader, reference
+from .. import access, audit, journal, lifecycle, loader, national, reference
 from ..formatting import plain, shown
 from ..periods import iso, label, long_label, parse_period
 from ..vocabulary import service_areas
@@ -251,6 +251,70 @@ def _reference_section(kind: str) -> None:
     )
 
 
+def _publish_national(files_id: tuple) -> None:
+    pending = st.session_state.get("_national")
+    if pending is None or pending[0] != files_id:
+        st.session_state["_national_result"] = ("error", "The preview is out of date: upload the files again.")
+        return
+    identity = _authorised(access.PUBLISH, None, f"national statistics from {pending[1].file}", "_national_result")
+    if identity is None:
+        return
+    vintage, refused = attempt_write(lambda: national.publish(data.db_path(), pending[1], user=identity.who))
+    if refused:
+        st.session_state["_national_result"] = ("error", f"Not published: {refused}")
+        return
+    st.session_state["_national_result"] = ("ok", f"Published as vintage {vintage}.")
+    st.session_state["_national_done"] = files_id
+    st.session_state.pop("_national", None)
+
+
+def _national_section() -> None:
+    st.header("Load national statistics")
+    st.markdown(
+        "DfE's published CSV files (Explore Education Statistics layout), one or several from a release: columns "
+        "are read by name, and the measures a file carries are found from its columns. Suppressed and other "
+        "withheld cells (c, x, z, low, u) are kept as such, never as zero. A newer release revises last year's "
+        "figures; what earlier vintages showed the panel is kept."
+    )
+    ups = st.file_uploader("National statistics files", type=["csv"], accept_multiple_files=True, key="upload_national")
+    _show_result("_national_result")
+    if not ups:
+        return
+    files_id = tuple(u.file_id for u in ups)
+    if st.session_state.get("_national_done") == files_id:
+        return
+    names = [u.name for u in ups]
+    with st.status(f"Reading {', '.join(names)} and comparing with the figures held…", expanded=False) as status:
+        with tempfile.TemporaryDirectory() as tmp:
+            paths = []
+            for k, u in enumerate(ups):
+                path = Path(tmp) / f"upload{k}.csv"
+                path.write_bytes(u.getvalue())
+                paths.append(path)
+            upload = national.parse(paths, data.reader(), names)
+        status.update(label=f"Read {len(ups)} file(s)", state="error" if upload.problems else "complete")
+    if upload.problems:
+        st.error(
+            f"Rejected: {len(upload.problems)} problem(s). Nothing will be loaded; fix the files and upload them "
+            "again.",
+            icon="✖",
+        )
+        _problems_table(upload.problems)
+        return
+    st.markdown(
+        f"**What publishing will change** ({len(upload.rows)} figures: {', '.join(sorted(set(upload.measures)))})"
+    )
+    st.dataframe(upload.changes, hide_index=True, width="stretch")
+    st.session_state["_national"] = (files_id, upload)
+    st.button(
+        "Publish national statistics",
+        type="primary",
+        key="publish_national",
+        on_click=_publish_national,
+        args=(files_id,),
+    )
+
+
 def _commentary_section(areas: dict[str, str]) -> None:
     st.header("Edit commentary")
     st.caption(
@@ -313,6 +377,8 @@ def load_page() -> None:
         _reference_section("targets")
         st.divider()
         _reference_section("comparators")
+        st.divider()
+        _national_section()
         wrote = True
     areas = editable_areas()
     if areas:

@@ -65,7 +65,11 @@ def how_we_compare(ref: str, ctx, unit: str) -> None:
         )
     printed = data.printed_vs_published(ref)
     if not printed.empty:
-        st.markdown("**Where a pack printed a different comparator** (also listed on the Data quality page)")
+        differ = int((printed["Difference"].abs() > 0.5).sum())
+        st.markdown(
+            "**Comparators as the packs printed them**, beside the published figure for the same year"
+            + (f" ({differ} differ by more than rounding; the Data quality page lists them)" if differ else "")
+        )
         st.dataframe(printed, hide_index=True, width="stretch")
 
 

@@ -222,19 +222,20 @@ def neighbours(*, authority: str) -> dict[str, list[str]]:
 
 @per_database(max_entries=8)
 def printed_vs_published(ref: str | None = None, *, authority: str) -> pd.DataFrame:
-    """The packs' printed comparators that differ from the published figure; for one ref, as the page shows it."""
-    diff = service.printed_vs_published(reader(), authority)
+    """The packs' printed comparators that differ from the published figure (Data quality page); for one ref,
+    every printed comparator beside the published one, as the indicator page shows it."""
     if ref is None:
-        return diff
-    diff = diff[diff["ref"] == ref]
+        return service.printed_vs_published(reader(), authority)
+    both = service.printed_vs_published(reader(), authority, only_differences=False)
+    both = both[both["ref"] == ref]
     return pd.DataFrame(
         {
-            "Comparator": diff["comparator"].map(lambda c: COMPARATOR_NAME[c]),
-            "Year": diff["year"],
-            "As printed": diff["printed"],
-            "Published or computed": diff["published"],
-            "Difference": diff["difference"],
-            "Printed in": diff["vintage"],
+            "Comparator": both["comparator"].map(lambda c: COMPARATOR_NAME[c]),
+            "Year": both["year"],
+            "As printed": both["printed"],
+            "Published or computed": both["published"],
+            "Difference": both["difference"],
+            "Printed in": both["vintage"],
         }
     )
 
