@@ -30,7 +30,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 import baseline
 import generate
 
-from dashboard import ingest, service, store
+from dashboard import export_pdf, ingest, papers, service, store
 from dashboard.engine import scorecard
 
 CHROMIUM = "/usr/bin/chromium"
@@ -611,22 +611,22 @@ def bench_sessions(db: Path, label: str, sessions: int, seconds: float) -> None:
 
 
 def bench_slow_paths(sample_db: Path, nat_db: Path) -> None:
-    from dashboard import chartpool, export
+    from dashboard import chartpool
 
     reader = store.ReadOnlyStore(sample_db)
     month = reader.months("latest", service.default_authority(reader))[0]
-    pack = export.gather(reader, month)
+    pack = papers.gather(reader, month)
     store.ReadOnlyStore.close_all()
     t = time.perf_counter()
-    export.to_pdf(pack, charts=False)
+    export_pdf.to_pdf(pack, charts=False)
     tables = time.perf_counter() - t
     with chartpool._lock:  # a cold start: nothing drawn yet
         chartpool._cache.clear()
     t = time.perf_counter()
-    export.to_pdf(pack)
+    export_pdf.to_pdf(pack)
     cold = time.perf_counter() - t
     t = time.perf_counter()
-    export.to_pdf(pack)
+    export_pdf.to_pdf(pack)
     warm = time.perf_counter() - t
     record(
         "8 slow paths",

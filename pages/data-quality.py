@@ -1,3 +1,3 @@
-from dashboard.ui import trust
+from dashboard.ui import data_quality
 
-trust.data_quality()
+data_quality.data_quality()

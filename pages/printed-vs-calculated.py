@@ -1,3 +1,3 @@
-from dashboard.ui import trust
+from dashboard.ui import printed_ratings
 
-trust.printed_vs_calculated()
+printed_ratings.printed_vs_calculated()

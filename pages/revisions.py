@@ -1,3 +1,3 @@
-from dashboard.ui import trust
+from dashboard.ui import revisions
 
-trust.revisions()
+revisions.revisions()

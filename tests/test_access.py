@@ -11,7 +11,7 @@ import pytest
 from apptest import run_page
 from streamlit.testing.v1 import AppTest
 
-from dashboard import access, audit, journal, lifecycle, loader, store
+from dashboard import access, audit, commentary, journal, lifecycle, store
 from dashboard.ui import signin
 
 AREAS = {"front_door", "early_help", "cin_cp", "cared_for", "safeguarding", "workforce"}
@@ -173,7 +173,7 @@ def test_the_demo_without_sign_in_still_unlocks_with_the_shared_secret(fresh_db,
 
 
 def test_the_trail_lists_writes_from_the_journal_and_refusals_from_the_events_file(fresh_db):
-    loader.publish_commentary(fresh_db, "front_door", dt.date(2024, 1, 1), "Steady.", user="jo@example.test")
+    commentary.publish(fresh_db, "front_door", dt.date(2024, 1, 1), "Steady.", user="jo@example.test")
     audit.record(fresh_db, "refused: publish", "sam@example.test", "figures from feb.csv\nwith a second line")
     (audit.events_path(fresh_db)).open("a").write('{"cut short')
     trail = audit.trail(fresh_db)
@@ -186,7 +186,7 @@ def test_the_trail_lists_writes_from_the_journal_and_refusals_from_the_events_fi
 
 
 def test_dashboard_audit_prints_the_trail_as_csv(fresh_db):
-    loader.publish_commentary(fresh_db, "cin_cp", dt.date(2024, 1, 1), "Better.", user="jo@example.test")
+    commentary.publish(fresh_db, "cin_cp", dt.date(2024, 1, 1), "Better.", user="jo@example.test")
     out = subprocess.run(
         [sys.executable, "-m", "dashboard.cli", "audit", "--db", str(fresh_db)],
         capture_output=True,
@@ -199,7 +199,7 @@ def test_dashboard_audit_prints_the_trail_as_csv(fresh_db):
 
 
 def test_the_revisions_page_says_who_loaded_each_vintage(fresh_db, monkeypatch):
-    loader.publish_commentary(fresh_db, "cin_cp", dt.date(2024, 1, 1), "Better.", user="jo@example.test")
+    commentary.publish(fresh_db, "cin_cp", dt.date(2024, 1, 1), "Better.", user="jo@example.test")
     store.ReadOnlyStore.close_all()
     monkeypatch.setenv("DASHBOARD_DB", str(fresh_db))
     at = run_page("revisions")
@@ -213,7 +213,7 @@ def test_a_database_from_before_loaded_by_is_rebuilt_on_the_next_write(fresh_db)
     con.execute("ALTER TABLE vintages DROP COLUMN loaded_by")
     con.close()
     assert not store.schema_current(fresh_db)
-    loader.publish_commentary(fresh_db, "cin_cp", dt.date(2024, 1, 1), "Better.", user="jo@example.test")
+    commentary.publish(fresh_db, "cin_cp", dt.date(2024, 1, 1), "Better.", user="jo@example.test")
     assert store.schema_current(fresh_db)
     v = store.ReadOnlyStore(fresh_db).table("vintages")
     store.ReadOnlyStore.close_all()

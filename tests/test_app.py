@@ -80,9 +80,9 @@ def test_commentary_is_markdown_not_html(fresh_db, monkeypatch):
     """Emphasis renders; typed HTML reaches the page as text, never as markup."""
     import datetime
 
-    from dashboard import loader, store
+    from dashboard import commentary, store
 
-    loader.publish_commentary(
+    commentary.publish(
         fresh_db,
         "front_door",
         datetime.date(2024, 1, 1),

@@ -312,14 +312,14 @@ def test_downloads_are_made_on_click(server, browser):
 
 def test_commentary_and_labels_fetch_nothing_from_other_sites(admin_server, browser, tmp_path):
     """User text reaches every viewer: no image is fetched and no link to another site is drawn."""
-    from dashboard import loader, store
+    from dashboard import commentary, loader, store
 
     url, db = admin_server
     hostile = (
         "*Referrals rose* in January.\n\n![pixel](http://tracker.invalid/p.png) "
         "[Official figures](http://tracker.invalid/page) and www.tracker.invalid/x or http://tracker.invalid/y"
     )
-    loader.publish_commentary(db, "cin_cp", datetime.date(2024, 1, 1), hostile, author="Test")
+    commentary.publish(db, "cin_cp", datetime.date(2024, 1, 1), hostile, author="Test")
     f = tmp_path / "label.csv"
     f.write_text("ref,period,value\nCIN1,2024-01,377\n")
     vintage, _ = loader.load_file(

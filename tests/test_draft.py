@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from apptest import run_page
 
-from dashboard import cli, loader, service, store
+from dashboard import cli, commentary, service, store
 
 AREAS = ["front_door", "early_help", "cin_cp", "cared_for", "safeguarding", "workforce"]
 JAN23, SEP23, JAN24 = dt.date(2023, 1, 1), dt.date(2023, 9, 1), dt.date(2024, 1, 1)
@@ -139,7 +139,7 @@ def test_draft_cli_checks_its_options(built_db):
 
 def test_a_published_sentence_quoting_a_revised_figure_is_flagged(fresh_db):
     text = "Contacts received (FD1) were 1,265 in September 2023. Screening stayed steady."
-    loader.publish_commentary(fresh_db, "front_door", SEP23, text, author="Head of Front Door")
+    commentary.publish(fresh_db, "front_door", SEP23, text, author="Head of Front Door")
     reader = store.ReadOnlyStore(fresh_db)
     stale = service.stale_commentary(reader, text, "front_door")
     store.ReadOnlyStore.close_all()
@@ -157,7 +157,7 @@ def test_a_published_sentence_quoting_a_revised_figure_is_flagged(fresh_db):
 
 
 def test_the_area_page_shows_the_draft_and_flags_stale_published_sentences(fresh_db, monkeypatch):
-    loader.publish_commentary(fresh_db, "front_door", SEP23, "Contacts received (FD1) were 1,265 in September 2023.")
+    commentary.publish(fresh_db, "front_door", SEP23, "Contacts received (FD1) were 1,265 in September 2023.")
     store.ReadOnlyStore.close_all()
     monkeypatch.setenv("DASHBOARD_DB", str(fresh_db))
     at = run_page("front_door", month="2023-09")

@@ -11,7 +11,7 @@ import openpyxl
 import pytest
 from PIL import Image
 
-from dashboard import cli, export, store
+from dashboard import cli, export_charts, export_csv, export_pdf, export_xlsx, papers, store
 from dashboard.periods import parse_period
 
 AREAS = [
@@ -26,7 +26,7 @@ AREAS = [
 
 @pytest.fixture(scope="module")
 def pack(built_db):
-    return export.gather(store.ReadOnlyStore(built_db), parse_period("2024-01"))
+    return papers.gather(store.ReadOnlyStore(built_db), parse_period("2024-01"))
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +40,7 @@ def hostile(pack):
 
 
 def test_xlsx_sheets_header_fills_and_formats(pack):
-    wb = openpyxl.load_workbook(io.BytesIO(export.to_xlsx(pack)))
+    wb = openpyxl.load_workbook(io.BytesIO(export_xlsx.to_xlsx(pack)))
     assert wb.sheetnames == [
         "Overview",
         "Front Door",
@@ -61,7 +61,7 @@ def test_xlsx_sheets_header_fills_and_formats(pack):
     assert cin8["Current (Jan-24)"].number_format == '0.0"%"'
     rag = pack.scorecard.set_index("ref").at["CIN8", "rag"]
     assert cin8["RAG"].value.endswith({"R": "Red", "A": "Amber", "G": "Green", "-": "Not rated"}[rag])
-    assert cin8["RAG"].fill.fgColor.rgb.endswith(export.RAG_FILL[rag])
+    assert cin8["RAG"].fill.fgColor.rgb.endswith(papers.RAG_FILL[rag])
     assert cin8["Direction"].value.split()[-1] in {"Improving", "Declining", "change", "Up", "Down"}
     assert rows["CIN1"]["Current (Jan-24)"].number_format == "#,##0"
     ov = wb["Overview"]
@@ -70,15 +70,15 @@ def test_xlsx_sheets_header_fills_and_formats(pack):
 
 
 def test_xlsx_keeps_not_yet_available_as_words(built_db):
-    p = export.gather(store.ReadOnlyStore(built_db), parse_period("2023-09"))
-    ws = openpyxl.load_workbook(io.BytesIO(export.to_xlsx(p)))["Safeguarding"]
+    p = papers.gather(store.ReadOnlyStore(built_db), parse_period("2023-09"))
+    ws = openpyxl.load_workbook(io.BytesIO(export_xlsx.to_xlsx(p)))["Safeguarding"]
     header = [c.value for c in ws[1]]
     sg16 = next(r for r in ws.iter_rows(min_row=2) if r[0].value == "SG16")
     assert sg16[header.index("Current (Sep-23)")].value == "Not yet available"
 
 
 def test_xlsx_and_csv_neutralise_formulas(hostile):
-    ws = openpyxl.load_workbook(io.BytesIO(export.to_xlsx(hostile)))["Cared For"]
+    ws = openpyxl.load_workbook(io.BytesIO(export_xlsx.to_xlsx(hostile)))["Cared For"]
     names = {r[0].value: r[1].value for r in ws.iter_rows(min_row=2) if r[0].value}
     assert (
         names["CF9"].startswith("'=HYPERLINK") and names["CF10"] == "'@SUM(A1:A9)" and names["CF11"].startswith("'+cmd")
@@ -86,14 +86,14 @@ def test_xlsx_and_csv_neutralise_formulas(hostile):
     cells = [c.value for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
     assert "'-2+3 =danger" in cells
     assert not any(c.data_type == "f" for row in ws.iter_rows() for c in row)
-    rows = list(csv.DictReader(io.StringIO(export.to_csv(hostile))))
+    rows = list(csv.DictReader(io.StringIO(export_csv.to_csv(hostile))))
     byref = {r["Ref"]: r for r in rows}
     assert byref["CF9"]["Indicator"].startswith("'=") and byref["CF10"]["Indicator"].startswith("'@")
-    assert export.neutralise("-12.5") == "-12.5" and export.neutralise("−") == "−"
+    assert papers.neutralise("-12.5") == "-12.5" and papers.neutralise("−") == "−"
 
 
 def test_csv_has_the_screens_rows(pack):
-    rows = list(csv.DictReader(io.StringIO(export.to_csv(pack))))
+    rows = list(csv.DictReader(io.StringIO(export_csv.to_csv(pack))))
     assert len(rows) == len(pack.scorecard)
     fd1 = next(r for r in rows if r["Ref"] == "FD1")
     assert fd1["Area"] == "Front Door" and fd1["Current (Jan-24)"] == "1,551"
@@ -103,7 +103,7 @@ def test_csv_has_the_screens_rows(pack):
 @pytest.fixture(scope="module")
 def pdf_file(pack, tmp_path_factory):
     path = tmp_path_factory.mktemp("pdf") / "pack.pdf"
-    path.write_bytes(export.to_pdf(pack))
+    path.write_bytes(export_pdf.to_pdf(pack))
     return path
 
 
@@ -133,11 +133,11 @@ def test_pdf_pages_render(pdf_file, tmp_path):
 
 
 def test_chart_png_and_svg(pack):
-    chart, summary = export.indicator_chart_for(pack, "CIN8")
-    with Image.open(io.BytesIO(export.chart_png(chart))) as im:
+    chart, summary = export_charts.indicator_chart_for(pack, "CIN8")
+    with Image.open(io.BytesIO(export_charts.chart_png(chart))) as im:
         im.load()
         assert im.format == "PNG" and im.size[0] > 300
-    svg = export.chart_svg(chart)
+    svg = export_charts.chart_svg(chart)
     assert svg.lstrip().startswith("<svg") and "CIN8" in svg
     assert summary.startswith("CIN8")
 
@@ -212,7 +212,7 @@ def test_paper_charts_are_drawn_once_and_reused_and_a_changed_figure_redraws(pac
     from dashboard.engine.scorecard import exceptions
 
     refs = list(exceptions(pack.scorecard)["ref"])[:3]
-    jobs = {ref: export.chart_job(pack, ref) for ref in refs}
+    jobs = {ref: export_charts.chart_job(pack, ref) for ref in refs}
     first = chartpool.Batch(jobs)
     pictures = {ref: first.get(ref) for ref in refs}
     assert all(
@@ -229,7 +229,7 @@ def test_paper_charts_are_drawn_once_and_reused_and_a_changed_figure_redraws(pac
 
 def test_the_pdf_reports_each_step_while_it_is_built(pack):
     steps = []
-    pdf = export.to_pdf(replace(pack, areas=pack.areas[pack.areas["area"] == "cin_cp"]), progress=steps.append)
+    pdf = export_pdf.to_pdf(replace(pack, areas=pack.areas[pack.areas["area"] == "cin_cp"]), progress=steps.append)
     assert pdf.startswith(b"%PDF")
     assert steps[0].startswith("Drawing ") and "charts" in steps[0]
     assert "Laying out Child in Need and Child Protection" in steps
@@ -242,7 +242,7 @@ def test_warming_a_month_draws_its_charts_in_the_background(pack, monkeypatch):
 
     monkeypatch.setattr(chartpool, "CHART_VERSION", "warm-test")  # keys no earlier test has drawn
     refs = list(exceptions(pack.area_rows("cared_for"))["ref"])
-    jobs = {ref: export.chart_job(pack, ref) for ref in refs}
+    jobs = {ref: export_charts.chart_job(pack, ref) for ref in refs}
     assert chartpool.warm(jobs) == len(refs)
     batch = chartpool.Batch(jobs)  # waits for the same drawings, never starts them twice
     assert batch.reused + len(batch._futures) == len(refs)
@@ -264,12 +264,12 @@ def test_warming_a_month_draws_its_charts_in_the_background(pack, monkeypatch):
     ],
 )
 def test_commentary_reaches_the_pdf_as_fpdf2_markdown_with_typed_markers_escaped(typed, for_fpdf):
-    assert export.commentary_for_pdf(typed) == for_fpdf
+    assert export_pdf.commentary_for_pdf(typed) == for_fpdf
 
 
 def test_the_pdf_prints_commentary_emphasis_without_its_markers(pack, tmp_path):
     typed = "Contacts **fell** in *January*; caseloads 18--20 (snake__case)."
-    pdf = export.to_pdf(
+    pdf = export_pdf.to_pdf(
         replace(pack, areas=pack.areas[pack.areas["area"] == "cin_cp"], commentary={"cin_cp": typed}), charts=False
     )
     (tmp_path / "c.pdf").write_bytes(pdf)

@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 from apptest import run_page
 
-from dashboard import cli, export, journal, store
+from dashboard import cli, export, journal, papers, store
 from dashboard.backoff import FREE_TRIES, Backoff
 from dashboard.formatting import plain, safe_commentary
 from dashboard.periods import default_month
@@ -153,7 +153,7 @@ def test_the_app_caps_uploads():
 
 def test_the_csv_export_never_prints_nan(built_db):
     reader = store.ReadOnlyStore(built_db)
-    text = export.render(export.gather(reader, dt.date(2024, 1, 1)), "csv").decode("utf-8-sig")
+    text = export.render(papers.gather(reader, dt.date(2024, 1, 1)), "csv").decode("utf-8-sig")
     store.ReadOnlyStore.close_all()
     cells = [c for line in text.splitlines() for c in line.split(",")]
     assert "nan" not in cells and "NaN" not in cells

@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from dashboard import cli, ingest, journal, store
+from dashboard import cli, commentary, ingest, journal, store
 from dashboard.engine import scorecard
 from dashboard.engine.targets import in_force
 
@@ -82,9 +82,8 @@ def every_kind_of_write(db: Path, tmp_path: Path) -> None:
         )[0]
         == 0
     )
-    from dashboard import loader
 
-    loader.publish_commentary(
+    commentary.publish(
         db, "cin_cp", pd.Timestamp("2024-01-01").date(), "Referrals *rose* in January.", author="Head of CIN"
     )
     store.ReadOnlyStore.close_all()

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from apptest import run_page
 
-from dashboard import ingest, loader, store
+from dashboard import ingest, plan_updates, reading, store
 from dashboard.engine import plan as plan_engine
 from dashboard.periods import parse_period
 
@@ -94,13 +94,13 @@ def test_plan_update_loads_brag_and_rejects_bad_rows(fresh_db, tmp_path):
     before = hashlib.sha256(fresh_db.read_bytes()).hexdigest()
     bad = tmp_path / "bad.csv"
     bad.write_text("action_ref,action_brag\n9.9,Blue\n2.1,Purple\n")
-    with pytest.raises(loader.LoadRejected) as exc:
-        loader.load_plan_update(fresh_db, bad)
+    with pytest.raises(reading.LoadRejected) as exc:
+        plan_updates.load(fresh_db, bad)
     assert "bad.csv, row 2, column 'action_ref'" in str(exc.value) and "row 3, column 'action_brag'" in str(exc.value)
     assert hashlib.sha256(fresh_db.read_bytes()).hexdigest() == before
     good = tmp_path / "brag.csv"
     good.write_text("action_ref,action_brag,impact_brag,commentary\n2.1,blue,Green,MASH meetings in place\n")
-    loader.load_plan_update(fresh_db, good)
+    plan_updates.load(fresh_db, good)
     r = store.ReadOnlyStore(fresh_db)
     a = r.plan_as_of("plan_actions", "latest", "tameside").set_index("action_ref")
     assert (a.at["2.1", "action_brag"], a.at["2.1", "impact_brag"]) == ("Blue", "Green") and len(a) == 32

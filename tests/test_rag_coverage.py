@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from apptest import run_page
 
-from dashboard import export, service
+from dashboard import export, papers, service
 from dashboard.engine.scorecard import exceptions
 
 JAN24, SEP23 = dt.date(2024, 1, 1), dt.date(2023, 9, 1)
@@ -131,7 +131,7 @@ def test_the_differences_list_a_known_disagreement_with_both_ratings_and_counts(
 
 
 def test_exports_carry_the_printed_rag_and_the_basis(reader):
-    pack = export.gather(reader, SEP23, "pack-2023-11")
+    pack = papers.gather(reader, SEP23, "pack-2023-11")
     csv = export.render(pack, "csv").decode("utf-8-sig")
     header = csv.splitlines()[0]
     assert "As printed" in header and "Rated on" in header

@@ -8,7 +8,7 @@ import streamlit as st
 from apptest import run_page, table_text
 from streamlit.testing.v1 import AppTest
 
-from dashboard import loader, service, store
+from dashboard import commentary, export_charts, loader, papers, reading, service, store
 from dashboard.periods import parse_period
 
 
@@ -127,14 +127,14 @@ def test_bad_upload_changes_nothing(db_env, tmp_path):
     before = sha(db_env)
     bad = tmp_path / "bad.csv"
     bad.write_text("ref,period,value\nFD1,2024-02,1432\nFD1,2024-02,lots\n")
-    with pytest.raises(loader.LoadRejected) as exc:
+    with pytest.raises(reading.LoadRejected) as exc:
         loader.load_file(db_env, bad)
     assert "bad.csv, row 3, column 'value'" in str(exc.value)
     assert sha(db_env) == before
 
 
 def test_commentary_is_stored_per_area_and_month_and_html_is_text(db_env):
-    vintage = loader.publish_commentary(
+    vintage = commentary.publish(
         db_env,
         "cared_for",
         parse_period("2024-01"),
@@ -158,10 +158,10 @@ def test_commentary_rejects_bad_input_and_keeps_the_file(db_env):
     for area, month, text in (
         ("nowhere", "2024-01", "x"),
         ("front_door", "2024-01", "   "),
-        ("front_door", "2024-01", "x" * (loader.MAX_COMMENTARY_CHARS + 1)),
+        ("front_door", "2024-01", "x" * (commentary.MAX_CHARS + 1)),
     ):
-        with pytest.raises(loader.LoadRejected):
-            loader.publish_commentary(db_env, area, parse_period(month), text)
+        with pytest.raises(reading.LoadRejected):
+            commentary.publish(db_env, area, parse_period(month), text)
     assert sha(db_env) == before
 
 
@@ -201,7 +201,7 @@ def test_revised_means_the_same_on_every_surface(built_db, vintage, revised):
     sep = dt.date(2023, 9, 1)
     reader = store.ReadOnlyStore(built_db)
     sc = service.build_scorecard(reader, sep, vintage).set_index("ref")
-    pack = export.gather(reader, sep, vintage, areas=["front_door"])
+    pack = papers.gather(reader, sep, vintage, areas=["front_door"])
     store.ReadOnlyStore.close_all()
     assert bool(sc.loc["FD1", "revised"]) is revised
     assert (("FD1", sep) in pack.revised) is revised
@@ -213,7 +213,7 @@ def test_revised_means_the_same_on_every_surface(built_db, vintage, revised):
     table = next(df.value for df in at.dataframe if "Revised" in df.value.columns)
     sep_rows = table[table["Month"] == "Sep-23"]
     assert set(sep_rows["Revised"]) == ({"yes"} if revised else {""})
-    chart, _ = export.indicator_chart_for(pack, "FD1")  # the chart the papers and the detail page draw
+    chart, _ = export_charts.indicator_chart_for(pack, "FD1")  # the chart the papers and the detail page draw
     spec = chart.to_dict()
     points = [
         r

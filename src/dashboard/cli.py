@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import ingest, journal, lifecycle, loader, national, reference, service, store
+from . import ingest, journal, lifecycle, loader, national, papers, plan_updates, reading, reference, service, store
 from .engine.scorecard import fmt_plain, to_csv_frame
 from .periods import iso, parse_period
 from .vocabulary import service_area_ids
@@ -23,7 +23,7 @@ def db_path(arg: str | None) -> Path:
 
 def _refused(exc: Exception) -> int:
     """A write that was refused: what was wrong, and that nothing changed."""
-    if isinstance(exc, loader.LoadRejected):
+    if isinstance(exc, reading.LoadRejected):
         for problem in exc.problems:
             print(problem, file=sys.stderr)
         print(f"rejected: {len(exc.problems)} problem(s); nothing was loaded", file=sys.stderr)
@@ -33,7 +33,7 @@ def _refused(exc: Exception) -> int:
 
 
 REFUSALS = (
-    loader.LoadRejected,
+    reading.LoadRejected,
     journal.WriterBusy,
     journal.JournalError,
     lifecycle.RestoreRefused,
@@ -74,7 +74,7 @@ def cmd_load(args) -> int:
 
 def cmd_load_plan(args) -> int:
     try:
-        vintage = loader.load_plan_update(db_path(args.db), args.file, label=args.label)
+        vintage = plan_updates.load(db_path(args.db), args.file, label=args.label)
     except REFUSALS as exc:
         return _refused(exc)
     print(f"loaded {args.file} as vintage {vintage}")
@@ -240,7 +240,7 @@ def cmd_draft(args) -> int:
 def cmd_export(args) -> int:
     from . import export
 
-    month, pack, code = _built(args, lambda r, m, a: export.gather(r, m, args.vintage, areas=a))
+    month, pack, code = _built(args, lambda r, m, a: papers.gather(r, m, args.vintage, areas=a))
     if code is not None:
         return code
     if pack.scorecard.empty:

@@ -248,6 +248,34 @@ def commit(
     return vintage["vintage"]
 
 
+def commit_load(
+    db_path: Path,
+    kind: str,
+    what: str,
+    source_file: str,
+    note: str,
+    rows: dict[str, list[dict]],
+    user: str,
+    source_sha256: str,
+    label: str | None = None,
+) -> str:
+    """A loaded file as one new vintage: its id and date now, each table's rows stamped with it, then commit.
+    Named `label`, or "<what> from <file>, <when>"."""
+    now = dt.datetime.now()
+    vintage_id = new_vintage_id(kind, now)
+    vintage = {
+        "vintage": vintage_id,
+        "label": label or f"{what} from {source_file}, {now:%d %b %Y %H:%M}",
+        "published": now.date(),
+        "source_file": source_file,
+        "as_of_note": note,
+    }
+    frames = {
+        table: pd.DataFrame([{**r, "vintage": vintage_id} for r in table_rows]) for table, table_rows in rows.items()
+    }
+    return commit(db_path, kind, vintage, frames, user or cli_user(), source_file, source_sha256)
+
+
 def _stored_vintages(db_path: Path) -> set[str]:
     if not Path(db_path).exists():
         return set()

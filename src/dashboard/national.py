@@ -24,8 +24,8 @@ import pandas as pd
 from pydantic import ValidationError
 
 from . import lifecycle, store
-from .loader import MAX_PROBLEMS, LoadRejected, Problem, _read_table, file_sha256
 from .models import NationalValue
+from .reading import MAX_PROBLEMS, LoadRejected, Problem, file_sha256, read_table
 
 # Geography columns every EES file has, with the names earlier releases used.
 GEOGRAPHY = {
@@ -160,7 +160,7 @@ def parse_file(path: Path | str, measures: pd.DataFrame, display_name: str | Non
     name = display_name or path.name
     upload = NationalUpload(name)
     problems = upload.problems
-    table = _read_table(path, name, None, problems)
+    table = read_table(path, name, None, problems)
     if table is None:
         return upload
     upload.source_sha256 = file_sha256(path)
@@ -419,24 +419,16 @@ def parse(paths: list[Path], reader: store.ReadOnlyStore, names: list[str] | Non
 def publish(db_path: Path, upload: NationalUpload, label: str | None = None, user: str = "") -> str:
     if not upload.ok:
         raise LoadRejected(upload.problems or [Problem(upload.file, None, None, "nothing to load")])
-    now = dt.datetime.now()
-    vintage_id = lifecycle.new_vintage_id("national", now)
-    vintage = {
-        "vintage": vintage_id,
-        "label": label or f"National statistics from {upload.file}, {now:%d %b %Y %H:%M}",
-        "published": now.date(),
-        "source_file": upload.file,
-        "as_of_note": f"{len(upload.rows)} national figures: {', '.join(sorted(set(upload.measures)))}",
-    }
-    frame = pd.DataFrame([{**r, "vintage": vintage_id} for r in upload.rows])
-    return lifecycle.commit(
+    return lifecycle.commit_load(
         db_path,
         "national",
-        vintage,
-        {"national_values": frame},
-        user or lifecycle.cli_user(),
+        "National statistics",
         upload.file,
+        f"{len(upload.rows)} national figures: {', '.join(sorted(set(upload.measures)))}",
+        {"national_values": upload.rows},
+        user,
         upload.source_sha256,
+        label,
     )
 
 

@@ -21,9 +21,10 @@ from pydantic import ValidationError
 
 from . import lifecycle, store
 from .engine.targets import TargetError, in_force, parse_target
-from .loader import LoadRejected, Problem, Table, _cell, _check_value, _read_table, catalogue_of, file_sha256
+from .loader import catalogue_of
 from .models import Comparator, TargetRow
 from .periods import EARLIEST_START, financial_year_label, iso, parse_start
+from .reading import LoadRejected, Problem, Table, check_value, file_sha256, read_cell, read_table
 from .vocabulary import COMPARATOR_NAME, COMPARATOR_SHORT, COMPARATORS
 
 TARGET_COLUMNS = {
@@ -107,7 +108,7 @@ def _rows(table: Table, problems: list[Problem]):
 
 def _read(path: Path, name: str, kind: str, allowed, required, sheet=None):
     upload = ReferenceUpload(kind, name)
-    table = _read_table(path, name, sheet, upload.problems)
+    table = read_table(path, name, sheet, upload.problems)
     if table is None:
         return upload, None, None
     upload.source_sha256 = file_sha256(path)
@@ -193,7 +194,7 @@ def parse_targets(
             continue
         tolerance = None
         if "tolerance" in idx:
-            tolerance, _, err = _cell(cells[idx["tolerance"]], meta["unit"])
+            tolerance, _, err = read_cell(cells[idx["tolerance"]], meta["unit"])
             if err:
                 problems.append(Problem(name, n, "tolerance", err))
                 continue
@@ -314,12 +315,12 @@ def parse_comparators(
                 Problem(name, n, "comparator", f"{cells[idx['comparator']]!r} is not gm, nw, sn or england")
             )
             continue
-        value, status, err = _cell(cells[idx["value"]], meta["unit"])
+        value, status, err = read_cell(cells[idx["value"]], meta["unit"])
         if err or value is None:
             problems.append(Problem(name, n, "value", err or "a comparator needs a number"))
             continue
         before = len(problems)
-        _check_value(name, n, "value", ref, value, status, meta, problems)
+        check_value(name, n, "value", ref, value, status, meta, problems)
         if len(problems) > before:
             continue
         year = str(cells[idx["year"]]).strip()
@@ -388,25 +389,16 @@ def _comparator_changes(rows: list[dict], reader: store.ReadOnlyStore, catalogue
 def publish(db_path: Path, upload: ReferenceUpload, label: str | None = None, user: str = "") -> str:
     if not upload.ok:
         raise LoadRejected(upload.problems or [Problem(upload.file, None, None, "nothing to load")])
-    now = dt.datetime.now()
-    vintage_id = lifecycle.new_vintage_id(upload.kind, now)
-    what = "Targets" if upload.kind == "targets" else "Comparators"
-    vintage = {
-        "vintage": vintage_id,
-        "label": label or f"{what} from {upload.file}, {now:%d %b %Y %H:%M}",
-        "published": now.date(),
-        "source_file": upload.file,
-        "as_of_note": f"{len(upload.rows)} {upload.kind} loaded",
-    }
-    frame = pd.DataFrame([{**r, "vintage": vintage_id} for r in upload.rows])
-    return lifecycle.commit(
+    return lifecycle.commit_load(
         db_path,
         upload.kind,
-        vintage,
-        {upload.kind: frame},
-        user or lifecycle.cli_user(),
+        "Targets" if upload.kind == "targets" else "Comparators",
         upload.file,
+        f"{len(upload.rows)} {upload.kind} loaded",
+        {upload.kind: upload.rows},
+        user,
         upload.source_sha256,
+        label,
     )
 
 

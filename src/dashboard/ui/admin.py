@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from .. import access, audit, journal, lifecycle, loader, national, reference
+from .. import access, audit, commentary, journal, lifecycle, loader, national, reading, reference
 from ..formatting import plain, shown
 from ..periods import iso, label, long_label, parse_period
 from ..vocabulary import service_areas
@@ -26,7 +26,7 @@ def attempt_write(write) -> tuple[str | None, str | None]:
     a rejected file, another writer, or a fault of the disk or database."""
     try:
         return write(), None
-    except loader.LoadRejected as exc:
+    except reading.LoadRejected as exc:
         return None, "; ".join(str(p) for p in exc.problems)
     except journal.WriterBusy as exc:
         return None, str(exc)
@@ -51,7 +51,7 @@ def publish_commentary(
     if identity is None:
         return
     vintage, refused = attempt_write(
-        lambda: loader.publish_commentary(data.db_path(), area, period, text, author=author, user=identity.who)
+        lambda: commentary.publish(data.db_path(), area, period, text, author=author, user=identity.who)
     )
     if refused:
         st.session_state[result_key] = ("error", f"Not saved: {refused}")
@@ -82,7 +82,7 @@ def _publish_upload(file_id: str) -> None:
     st.session_state.pop("_pending_upload", None)
 
 
-def _problems_table(problems: list[loader.Problem]) -> None:
+def _problems_table(problems: list[reading.Problem]) -> None:
     st.dataframe(
         pd.DataFrame(
             {
@@ -204,15 +204,23 @@ REFERENCE_HELP = {
 }
 
 
-def _publish_reference(kind: str, file_id: str) -> None:
+# What publishes each reference load, and what the audit trail calls it.
+REFERENCE_PUBLISH = {"targets": reference.publish, "comparators": reference.publish, "national": national.publish}
+REFERENCE_WHAT = {"targets": "targets", "comparators": "comparators", "national": "national statistics"}
+
+
+def _publish_reference(kind: str, file_id) -> None:
+    """Publish the previewed targets, comparators or national statistics: permission checked now, at the write."""
     pending = st.session_state.get(f"_ref_{kind}")
     if pending is None or pending[0] != file_id:
         st.session_state[f"_ref_{kind}_result"] = ("error", "The preview is out of date: upload the file again.")
         return
-    identity = _authorised(access.PUBLISH, None, f"{kind} from {pending[1].file}", f"_ref_{kind}_result")
+    what = f"{REFERENCE_WHAT[kind]} from {pending[1].file}"
+    identity = _authorised(access.PUBLISH, None, what, f"_ref_{kind}_result")
     if identity is None:
         return
-    vintage, refused = attempt_write(lambda: reference.publish(data.db_path(), pending[1], user=identity.who))
+    publish = REFERENCE_PUBLISH[kind]
+    vintage, refused = attempt_write(lambda: publish(data.db_path(), pending[1], user=identity.who))
     if refused:
         st.session_state[f"_ref_{kind}_result"] = ("error", f"Not published: {refused}")
         return
@@ -251,23 +259,6 @@ def _reference_section(kind: str) -> None:
     )
 
 
-def _publish_national(files_id: tuple) -> None:
-    pending = st.session_state.get("_national")
-    if pending is None or pending[0] != files_id:
-        st.session_state["_national_result"] = ("error", "The preview is out of date: upload the files again.")
-        return
-    identity = _authorised(access.PUBLISH, None, f"national statistics from {pending[1].file}", "_national_result")
-    if identity is None:
-        return
-    vintage, refused = attempt_write(lambda: national.publish(data.db_path(), pending[1], user=identity.who))
-    if refused:
-        st.session_state["_national_result"] = ("error", f"Not published: {refused}")
-        return
-    st.session_state["_national_result"] = ("ok", f"Published as vintage {vintage}.")
-    st.session_state["_national_done"] = files_id
-    st.session_state.pop("_national", None)
-
-
 def _national_section() -> None:
     st.header("Load national statistics")
     st.markdown(
@@ -277,11 +268,11 @@ def _national_section() -> None:
         "figures; what earlier vintages showed the panel is kept."
     )
     ups = st.file_uploader("National statistics files", type=["csv"], accept_multiple_files=True, key="upload_national")
-    _show_result("_national_result")
+    _show_result("_ref_national_result")
     if not ups:
         return
     files_id = tuple(u.file_id for u in ups)
-    if st.session_state.get("_national_done") == files_id:
+    if st.session_state.get("_ref_national_done") == files_id:
         return
     names = [u.name for u in ups]
     with st.status(f"Reading {', '.join(names)} and comparing with the figures held…", expanded=False) as status:
@@ -305,13 +296,13 @@ def _national_section() -> None:
         f"**What publishing will change** ({len(upload.rows)} figures: {', '.join(sorted(set(upload.measures)))})"
     )
     st.dataframe(upload.changes, hide_index=True, width="stretch")
-    st.session_state["_national"] = (files_id, upload)
+    st.session_state["_ref_national"] = (files_id, upload)
     st.button(
         "Publish national statistics",
         type="primary",
         key="publish_national",
-        on_click=_publish_national,
-        args=(files_id,),
+        on_click=_publish_reference,
+        args=("national", files_id),
     )
 
 
@@ -330,7 +321,7 @@ def _commentary_section(areas: dict[str, str]) -> None:
     start = existing.iloc[0]["text"] if not existing.empty else ""
     key = f"commentary_{area}_{month}"
     with st.form(f"form_{key}"):
-        text = st.text_area("Commentary", value=start, height=220, max_chars=loader.MAX_COMMENTARY_CHARS, key=key)
+        text = st.text_area("Commentary", value=start, height=220, max_chars=commentary.MAX_CHARS, key=key)
         st.text_input("Your name (recorded with the edit)", max_chars=80, key="commentary_author")
         st.form_submit_button(
             "Publish commentary", type="primary", on_click=_publish_commentary_form, args=(area, period, key)

@@ -9,7 +9,7 @@ from dataclasses import replace
 import pandas as pd
 import streamlit as st
 
-from .. import charts, export, panel
+from .. import charts, export, export_charts, export_pdf, panel
 from ..engine.spc import ASSURANCE_LABEL, VARIATION_LABEL
 from ..formatting import FREQUENCY_WORD, POLARITY_WORD, STATUS_TEXT, fmt_value, plain, rag_label, safe_commentary
 from ..periods import label
@@ -184,7 +184,7 @@ def chart_downloads(chart, name: str, key: str) -> None:
     c1, c2, _ = st.columns([1, 1, 4])
     c1.download_button(
         "Chart as PNG",
-        data=lambda: export.chart_png(chart),
+        data=lambda: export_charts.chart_png(chart),
         file_name=f"{name}.png",
         mime="image/png",
         key=f"{key}_png",
@@ -193,7 +193,7 @@ def chart_downloads(chart, name: str, key: str) -> None:
     )
     c2.download_button(
         "Chart as SVG",
-        data=lambda: export.chart_svg(chart),
+        data=lambda: export_charts.chart_svg(chart),
         file_name=f"{name}.svg",
         mime="image/svg+xml",
         key=f"{key}_svg",
@@ -220,7 +220,7 @@ def export_buttons(ctx, sc: pd.DataFrame | None = None, *, key: str, area: str |
         areas = full.areas[full.areas["area"] == area] if area else full.areas
         rows = sc if sc is not None else ctx.filter(data.scorecard(ctx.month, ctx.vintage))
         pack = replace(full, scorecard=rows, areas=areas, filters_note=note)
-        return export.to_pdf(pack, progress=progress) if fmt == "pdf" else export.render(pack, fmt)
+        return export_pdf.to_pdf(pack, progress=progress) if fmt == "pdf" else export.render(pack, fmt)
 
     cols = st.columns([1, 1, 1, 3])
     for col, (fmt, word) in zip(cols, (("xlsx", "Excel"), ("csv", "CSV"))):

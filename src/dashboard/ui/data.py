@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from .. import chartpool, export, service
+from .. import chartpool, export_charts, papers, service
 from ..engine import plan as plan_engine
 from ..engine import quality
 from ..engine import scorecard as scorecard_engine
@@ -64,6 +64,12 @@ def per_database(max_entries: int, resource: bool = False):
 @per_database(max_entries=64)
 def table(name: str) -> pd.DataFrame:
     return reader().table(name)
+
+
+def area_names() -> dict[str, str]:
+    """area id -> short title, for tables that name an area."""
+    areas = table("areas")
+    return dict(zip(areas["area"], areas["short_title"]))
 
 
 def authority() -> str:
@@ -246,9 +252,9 @@ def printed_vs_calculated(*, authority: str) -> pd.DataFrame:
 
 
 @per_database(max_entries=16)
-def pack(month: dt.date, vintage: str) -> export.Pack:
+def pack(month: dt.date, vintage: str) -> papers.Pack:
     """Everything the month's papers need (scorecard, commentary, series for charts)."""
-    return export.gather(reader(), month, vintage)
+    return papers.gather(reader(), month, vintage)
 
 
 _warmed: set[tuple] = set()
@@ -264,8 +270,8 @@ def warm_papers(month: dt.date, vintage: str) -> None:
         return
     _warmed.add(wanted)
     full = pack(month, vintage)
-    refs = export.scorecard_exceptions(full.scorecard)["ref"]
-    chartpool.warm({ref: export.chart_job(full, ref) for ref in refs})
+    refs = full.exceptions()["ref"]
+    chartpool.warm({ref: export_charts.chart_job(full, ref) for ref in refs})
 
 
 @per_database(max_entries=8)

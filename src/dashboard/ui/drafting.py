@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from .. import access, loader
+from .. import access, commentary
 from ..periods import long_label
 from . import admin, components, data, signin
 from .context import Context
@@ -41,7 +41,7 @@ def section(ctx: Context, area: str) -> None:
                 "Edit before publishing (Markdown)",
                 value=drafted.markdown(),
                 height=260,
-                max_chars=loader.MAX_COMMENTARY_CHARS,
+                max_chars=commentary.MAX_CHARS,
                 key=key,
             )
             st.form_submit_button(

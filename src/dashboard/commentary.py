@@ -1,0 +1,70 @@
+"""An area's commentary for a month, written in the app: validated like any upload, kept as a new vintage
+through the write journal (earlier wording is never replaced)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from pathlib import Path
+
+import pandas as pd
+
+from . import lifecycle, store
+from .models import Commentary
+from .periods import iso, this_month
+from .reading import LoadRejected, Problem
+from .vocabulary import service_area_ids
+
+MAX_CHARS = 8000
+
+
+def publish(
+    db_path: Path, area: str, period: dt.date, text: str, author: str = "", authority: str | None = None, user: str = ""
+) -> str:
+    """Store one area's commentary for a month as a new vintage (earlier wording is kept, as with figures).
+    Validated like any upload: an unknown area, a future month or an over-long text is rejected."""
+    reader = store.ReadOnlyStore(db_path)
+    where = "commentary"
+    areas = service_area_ids(reader.table("areas"))
+    authorities = set(reader.table("authorities")["authority"])
+    authority = authority or sorted(authorities)[0]
+    problems = []
+    if area not in areas:
+        problems.append(Problem(where, None, "area", f"unknown area {area!r}; choose from {', '.join(sorted(areas))}"))
+    if authority not in authorities:
+        problems.append(Problem(where, None, "authority", f"unknown authority {authority!r}"))
+    if period > this_month():
+        problems.append(Problem(where, None, "month", f"{iso(period)} is in the future"))
+    body = text.strip()
+    if not body:
+        problems.append(Problem(where, None, "text", "the commentary is empty"))
+    elif len(body) > MAX_CHARS:
+        problems.append(Problem(where, None, "text", f"{len(body):,} characters; the limit is {MAX_CHARS:,}"))
+    if problems:
+        raise LoadRejected(problems)
+    now = dt.datetime.now()
+    vintage_id = lifecycle.new_vintage_id("commentary", now)
+    row = Commentary(
+        authority=authority,
+        area=area,
+        period=period,
+        vintage=vintage_id,
+        text=body,
+        source_file=f"edited in the app{' by ' + author.strip() if author.strip() else ''}",
+    )
+    vintage = {
+        "vintage": vintage_id,
+        "label": f"Commentary edit, {now:%d %b %Y %H:%M}",
+        "published": now.date(),
+        "source_file": row.source_file,
+        "as_of_note": f"{area} commentary for {iso(period)}",
+    }
+    return lifecycle.commit(
+        db_path,
+        "commentary",
+        vintage,
+        {"commentary": pd.DataFrame([row.model_dump(mode="python")])},
+        user or author.strip() or "app",
+        row.source_file,
+        hashlib.sha256(body.encode("utf-8")).hexdigest(),
+    )

@@ -1,0 +1,263 @@
+"""The month's papers as the PDF panel pack: cover, overview and exceptions, then per area its commentary,
+scorecard and a chart of each off-target indicator. Every rating is a word, so it reads in black and white."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+from pathlib import Path
+
+import pandas as pd
+
+from . import chartpool, panel
+from .engine.scorecard import exceptions as scorecard_exceptions
+from .export_charts import chart_job
+from .formatting import links_and_images_as_text, rag_label
+from .papers import RAG_FILL, Pack, exceptions_table, rag_count_table, title
+from .periods import label, long_label
+
+_FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
+_ASCII = {
+    "✔": "+",
+    "▲": "^",
+    "✖": "x",
+    "–": "-",
+    "►": ">",
+    "▼": "v",
+    "†": "+",
+    "●": "o",
+    "⬆": "^",
+    "⬇": "v",
+    "→": "->",
+    "’": "'",
+    "‘": "'",
+    "“": '"',
+    "”": '"',
+    "—": "-",
+    "−": "-",
+    "≥": ">=",
+    "≤": "<=",
+    "…": "...",
+}
+
+
+class _Pdf:
+    """fpdf2 with a Unicode font where the machine has DejaVu (Debian's chromium pulls it in);
+    otherwise the core font with symbols spelled in ASCII. The words carry the meaning either way."""
+
+    def __init__(self, title: str):
+        from fpdf import FPDF
+
+        doc = self
+
+        class _Doc(FPDF):
+            def footer(self) -> None:  # fpdf2 calls this on every page, outside the page-break logic
+                self.set_y(-9)
+                doc.font(7)
+                self.set_text_color(80, 80, 80)
+                self.cell(0, 4, doc.t(f"{title} · page {self.page_no()}"))
+                self.set_text_color(0, 0, 0)
+
+        self.pdf = _Doc(orientation="L", unit="mm", format="A4")
+        self.pdf.set_auto_page_break(True, margin=12)
+        self.pdf.set_title(title)
+        self.pdf.set_author("Children's Services performance dashboard")
+        faces = {
+            "": "DejaVuSans.ttf",
+            "B": "DejaVuSans-Bold.ttf",
+            "I": "DejaVuSans-Oblique.ttf",
+            "BI": "DejaVuSans-BoldOblique.ttf",
+        }  # italic faces: commentary's Markdown emphasis
+        if all((_FONT_DIR / f).exists() for f in faces.values()):
+            for style, file in faces.items():
+                self.pdf.add_font("Body", style, str(_FONT_DIR / file))
+            self.family, self.unicode = "Body", True
+        else:
+            self.family, self.unicode = "Helvetica", False
+        self.pdf.set_margins(12, 12, 12)
+
+    def t(self, text: object) -> str:
+        s = "" if text is None or (isinstance(text, float) and pd.isna(text)) else str(text)
+        if self.unicode:
+            return s
+        s = "".join(_ASCII.get(ch, ch) for ch in s)
+        return s.encode("latin-1", "replace").decode("latin-1")
+
+    def font(self, size: float, bold: bool = False) -> None:
+        self.pdf.set_font(self.family, "B" if bold else "", size)
+
+    def page(self) -> None:
+        self.pdf.add_page()
+
+    def heading(self, text: str, size: float = 16) -> None:
+        self.font(size, bold=True)
+        self.pdf.multi_cell(0, size * 0.5, self.t(text), new_x="LMARGIN", new_y="NEXT")
+        self.pdf.ln(1.5)
+
+    def para(self, text: str, size: float = 10, markdown: bool = False) -> None:
+        self.font(size)
+        self.pdf.multi_cell(0, size * 0.48, self.t(text), new_x="LMARGIN", new_y="NEXT", markdown=markdown)
+        self.pdf.ln(1)
+
+    def table(
+        self,
+        frame: pd.DataFrame,
+        widths: list[float],
+        size: float = 7.5,
+        rag_col: str | None = None,
+        rag_codes: list[str] | None = None,
+    ) -> None:
+        from fpdf.fonts import FontFace
+
+        self.font(size)
+        head = FontFace(emphasis="BOLD", color=(255, 255, 255), fill_color=(29, 63, 115))
+        with self.pdf.table(
+            col_widths=widths,
+            width=sum(widths),
+            text_align="LEFT",
+            line_height=size * 0.45,
+            headings_style=head,
+            first_row_as_headings=True,
+            repeat_headings=1,
+        ) as tbl:
+            tbl.row([self.t(c) for c in frame.columns])
+            for i, r in enumerate(frame.itertuples(index=False)):
+                row = tbl.row()
+                for col, v in zip(frame.columns, r):
+                    style = None
+                    if rag_col and col == rag_col and rag_codes:
+                        hexcode = RAG_FILL.get(rag_codes[i], "FFFFFF")
+                        style = FontFace(
+                            emphasis="BOLD", fill_color=tuple(int(hexcode[k : k + 2], 16) for k in (0, 2, 4))
+                        )
+                    row.cell(self.t(v), style=style)
+        self.pdf.ln(2)
+
+    def charts_grid(self, items: list[tuple[bytes, str]]) -> None:
+        """Charts two to a row (PNG, and the text under it: its one-sentence summary and rating)."""
+        per_row, gap, left = 2, 6.0, self.pdf.l_margin
+        width = (self.pdf.w - self.pdf.l_margin - self.pdf.r_margin - gap * (per_row - 1)) / per_row
+        top = bottom = self.pdf.get_y()
+        for k, (png, text) in enumerate(items):
+            col = k % per_row
+            if col == 0 and k:
+                top = bottom
+            if col == 0 and top > 110:
+                self.page()
+                top = self.pdf.get_y()
+            x = left + col * (width + gap)
+            info = self.pdf.image(io.BytesIO(png), x=x, y=top, w=width)
+            self.pdf.set_xy(x, top + info.rendered_height + 1)
+            self.font(7.5)
+            self.pdf.multi_cell(width, 3.4, self.t(text), new_x="LEFT", new_y="NEXT")
+            bottom = max(self.pdf.get_y() + 4, bottom if col else 0)
+        self.pdf.set_xy(left, bottom)
+
+    def output(self) -> bytes:
+        return bytes(self.pdf.output())
+
+
+def commentary_for_pdf(text: str) -> str:
+    """Commentary in fpdf2's own Markdown: **bold** and *italic* as the app shows them, list marks as bullets,
+    links and images as text (nothing on paper points anywhere), and every other fpdf2 marker the writer typed
+    (__, ~~, --, a backslash) escaped, so it prints as typed."""
+    text = links_and_images_as_text(text).replace("\\", "\\\\")
+    for marker in ("__", "~~", "--"):
+        text = text.replace(marker, "\\" + marker)
+    text = re.sub(r"(?m)^\s*[-*]\s+", "• ", text)
+    return re.sub(r"(?<![*\w])\*(?!\*)([^*\n]+?)(?<!\*)\*(?![*\w])", r"__\1__", text)  # *italic*
+
+
+def to_pdf(pack: Pack, charts: bool = True, progress=None) -> bytes:
+    """The panel pack: cover, overview (RAG counts, exceptions), then per area its commentary, scorecard and
+    a chart of each off-target indicator. Readable in black and white: every rating is a word.
+    progress(text), if given, hears each step; the charts are started first and drawn while tables are laid out."""
+    say = progress or (lambda text: None)
+    off_by_area = {a: scorecard_exceptions(pack.area_rows(a)) for a in pack.areas["area"]}
+    refs = [r for off in off_by_area.values() for r in off["ref"]] if charts else []
+    batch = chartpool.Batch({ref: chart_job(pack, ref) for ref in refs})
+    if refs:
+        say(f"Drawing {len(refs)} charts ({batch.reused} already drawn)")
+    doc = _Pdf(title(pack))
+    doc.page()
+    doc.pdf.ln(30)
+    doc.heading(f"{pack.authority_name}", 26)
+    doc.heading("Children's Services: Performance and Quality Assurance Scorecard", 20)
+    doc.pdf.ln(4)
+    doc.para(f"Month: {long_label(pack.month)}", 14)
+    doc.para(f"Figures: {pack.vintage_label}", 12)
+    if pack.filters_note:
+        doc.para(pack.filters_note, 11)
+    doc.para(
+        f"Prepared {dt.date.today():%d %B %Y} from the published scorecards; every figure keeps its source "
+        "pack and line in the dashboard.",
+        10,
+    )
+    doc.pdf.ln(6)
+    doc.para("Contents: Overview · " + " · ".join(pack.areas["title"]), 10)
+    doc.para(
+        "How to read it: RAG is worked out from the target (✔ Green meets it, ▲ Amber misses within tolerance, "
+        "✖ Red beyond); – not rated means an activity measure or no target and no comparator. Direction is "
+        "▲ up, ▼ down or ► little change, with Improving or Declining in the indicator's polarity. "
+        "† marks a figure revised since first published. 'Not yet available' is never a zero.",
+        9,
+    )
+
+    doc.page()
+    doc.heading(f"Overview, {long_label(pack.month)}")
+    counts = rag_count_table(pack)
+    doc.table(counts, [60, 22, 22, 22, 22, 24], size=9)
+    ex = exceptions_table(pack)
+    doc.heading(f"Exceptions to discuss ({len(ex)})", 12)
+    if ex.empty:
+        doc.para("No Red or Amber indicators this month.")
+    else:
+        doc.table(
+            ex, [13, 62, 30, 20, 16, 20, 24, 88], size=7.5, rag_col="RAG", rag_codes=list(pack.exceptions()["rag"])
+        )
+
+    cur = panel.current_header(pack.month)
+    drawn = 0
+    for a in pack.areas.itertuples():
+        sc = pack.area_rows(a.area)
+        say(f"Laying out {a.title}")
+        doc.page()
+        doc.heading(a.title)
+        if a.head_of_service:
+            doc.para(f"Head of service: {a.head_of_service}, {a.head_role}", 9)
+        doc.heading(f"Commentary, {label(pack.month)}", 11)
+        doc.para(
+            commentary_for_pdf(pack.commentary[a.area])
+            if a.area in pack.commentary
+            else f"No commentary was printed for {label(pack.month)}.",
+            9,
+            markdown=True,
+        )
+        if sc.empty:
+            doc.para(f"No {a.short_title} figures for {long_label(pack.month)}.")
+            continue
+        table = panel.panel_table(sc, pack.month, pack.years)
+        months = [label(m) for m in panel.window(pack.month)[-4:-1]]
+        prev, _ = panel.previous_year_header(sc)
+        eng = panel.comparator_headers(pack.years)["england"]
+        cols = ["Ref", "Indicator", *months, cur, prev, "Target", eng, "RAG", "Direction"]
+        widths = [13, 78, 16, 16, 16, 22, 27, 17, 20, 22, 26]
+        if "As printed" in table:  # the pack's hand-set rating beside ours
+            cols.insert(cols.index("RAG") + 1, "As printed")
+            widths = [13, 58, 16, 16, 16, 22, 27, 17, 20, 22, 20, 26]
+        doc.heading(f"Scorecard ({len(sc)} indicators)", 11)
+        doc.table(table[cols], widths, size=7, rag_col="RAG", rag_codes=list(sc["rag"]))
+        off = off_by_area[a.area]
+        if charts and not off.empty:
+            doc.page()
+            doc.heading(f"{a.short_title}: off-target indicators and unusual activity", 12)
+            items = []
+            for ref, row in zip(off["ref"], off.itertuples()):
+                png, summary = batch.get(ref)
+                drawn += 1
+                say(f"Placing charts: {drawn} of {len(refs)}")
+                items.append((png, f"{summary} {rag_label(row.rag)}: {row.rag_reason}"))
+            doc.charts_grid(items)
+    say("Writing the PDF")
+    return doc.output()

@@ -1,0 +1,120 @@
+"""The month's papers, gathered: one Pack (scorecard, areas, commentary, figures for charts) that every format
+writes from, and what they share (the title, the RAG counts, the exceptions table, text made safe for
+spreadsheets). No streamlit here: the CLI and the app's download buttons build the same Pack."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from . import panel, service
+from .engine.scorecard import exceptions as scorecard_exceptions
+from .engine.scorecard import rag_counts
+from .engine.spc import VARIATION_LABEL
+from .formatting import rag_label, shown
+from .periods import long_label
+from .store import ReadOnlyStore
+from .vocabulary import RAG_TINT, service_areas
+
+# Fills match the app's RAG tints; the word is always in the cell, so a black-and-white print still reads.
+RAG_FILL = {code: tint.lstrip("#").upper() for code, tint in RAG_TINT.items()}  # openpyxl and fpdf2 take hex
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"^[-+]?[\d,]*\.?\d+%?$")
+
+
+def neutralise(value: object) -> object:
+    """Text a spreadsheet would run as a formula (=, +, -, @ first) gets a leading apostrophe; numbers pass."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START) and not _PLAIN_NUMBER.match(value):
+        return "'" + value
+    return value
+
+
+@dataclass
+class Pack:
+    """Everything one month's papers need, already filtered the way the reader asked."""
+
+    authority_name: str
+    month: dt.date
+    vintage_label: str
+    scorecard: pd.DataFrame
+    areas: pd.DataFrame  # area, title, short_title, head_of_service, head_role, sort_order (service areas only)
+    years: dict[str, str]
+    commentary: dict[str, str] = field(default_factory=dict)
+    observations: pd.DataFrame = field(default_factory=pd.DataFrame)  # ref, period, value (for charts)
+    revised: set = field(default_factory=set)  # (ref, period)
+    filters_note: str = ""
+
+    def area_rows(self, area: str) -> pd.DataFrame:
+        return self.scorecard[self.scorecard["area"] == area]
+
+    def exceptions(self) -> pd.DataFrame:
+        return scorecard_exceptions(self.scorecard)
+
+
+def gather(reader: ReadOnlyStore, month: dt.date, vintage: str = "latest", areas: list[str] | None = None) -> Pack:
+    """A Pack straight from the store (the CLI's path; the app builds one from its cached frames)."""
+    authority = service.default_authority(reader)
+    auth = reader.table("authorities").set_index("authority")
+    sc = service.build_scorecard(reader, month, vintage, authority, areas=areas)
+    area_meta = reader.table("areas")
+    area_meta = service_areas(area_meta)
+    if areas:
+        area_meta = area_meta[area_meta["area"].isin(areas)]
+    commentary = {}
+    for a in area_meta["area"]:
+        c = reader.commentary_as_of(vintage, authority, a, month)
+        if not c.empty:
+            commentary[a] = c.iloc[0]["text"]
+    obs = reader.observations_as_of(vintage, authority, until=month)
+    obs["period"] = pd.to_datetime(obs["period"]).dt.date
+    seq = reader.vintage_seq(vintage)
+    vint = reader.table("vintages")
+    rev = reader.revised_as_of(vintage, authority)
+    revised = {(r, pd.Timestamp(p).date()) for r, p in zip(rev["ref"], rev["period"])}
+    # "Figures:" names the newest vintage that brought figures; a later targets, comparators or national load
+    # changes what they are judged against, not the figures.
+    figures = vint[vint["kind"].isin(["pack", "upload"]) & (vint["seq"] <= seq)]
+    label_ = (figures if not figures.empty else vint[vint["seq"] == seq]).sort_values("seq")["label"].iloc[-1]
+    return Pack(
+        authority_name=str(auth.loc[authority, "name"]),
+        month=month,
+        vintage_label=("Latest: " if vintage in (None, "", "latest") else "As reported: ") + label_,
+        scorecard=sc,
+        areas=area_meta,
+        years=panel.comparator_years(sc),
+        commentary=commentary,
+        observations=obs,
+        revised=revised,
+    )
+
+
+def title(pack: Pack) -> str:
+    scorecard = "Children's Services: Performance and Quality Assurance Scorecard"
+    return f"{pack.authority_name} {scorecard}, {long_label(pack.month)}"
+
+
+def rag_count_table(pack: Pack) -> pd.DataFrame:
+    return rag_counts(pack.scorecard, pack.areas).drop(columns="area")
+
+
+def exceptions_table(pack: Pack) -> pd.DataFrame:
+    ex = pack.exceptions()
+    short = pack.areas.set_index("area")["short_title"]
+    return pd.DataFrame(
+        {
+            "Ref": ex["ref"],
+            "Indicator": ex["indicator"],
+            "Area": ex["area"].map(short),
+            "Current": [shown(v, s, u) for v, s, u in zip(ex["value"], ex["status"], ex["unit"])],
+            "Target": ex["target_text"].fillna(""),
+            "RAG": ex["rag"].map(rag_label),
+            "Direction": [panel.direction_label(a, w) for a, w in zip(ex["direction_arrow"], ex["direction"])],
+            "Why": [
+                reason if r != "-" else f"{reason}; SPC: {VARIATION_LABEL.get(v, v)} this month"
+                for r, reason, v in zip(ex["rag"], ex["rag_reason"], ex["spc_variation"])
+            ],
+        }
+    )
