@@ -655,7 +655,7 @@ def bench_slow_paths(sample_db: Path, nat_db: Path) -> None:
         None,
         "<= 2 s",
         first <= 2,
-        f"{revised:,} revised cells, each judged as both vintages stood (only the revised refs)",
+        f"{revised:,} revised cells, each judged as both vintages stood (one pass per vintage, scorecard.judge)",
     )
 
 

@@ -381,3 +381,27 @@ def test_scorecard_as_reported_in_november(built_db):
     df = pd.read_csv(io.StringIO(out.getvalue())).set_index("ref")
     assert str(df.loc["FD1", "current"]) == "1265"
     assert set(df["area"]) == {"front_door"}
+
+
+@pytest.mark.parametrize("vintage", ["pack-2023-11", "latest"])
+def test_judge_gives_what_a_whole_scorecard_gives(reader, vintage):
+    """scorecard.judge (the Revisions page's one pass) must rate every cell exactly as build() does: every
+    indicator at three months, as two vintages stood, including refs rated on published national comparators."""
+    import datetime as dt
+
+    from dashboard import service
+    from dashboard.engine import scorecard
+
+    inputs = service.inputs(reader, vintage, "tameside")
+    expected, cells = [], []
+    for month in (dt.date(2023, 1, 1), dt.date(2023, 9, 1), dt.date(2024, 1, 1)):
+        sc = scorecard.build(inputs, month)
+        expected.append(sc[["ref", "rag", "direction"]].assign(period=month))
+        cells.append(sc[["ref"]].assign(period=month))
+    expected = pd.concat(expected).sort_values(["period", "ref"]).reset_index(drop=True)
+    judged = scorecard.judge(inputs, pd.concat(cells)).sort_values(["period", "ref"]).reset_index(drop=True)
+    assert len(judged) == len(expected) > 200
+    pd.testing.assert_frame_equal(
+        judged[["ref", "period", "rag", "direction"]], expected[["ref", "period", "rag", "direction"]]
+    )
+    assert {"R", "A", "G"} <= set(judged["rag"]) and (judged["direction"] == "Improving").any()

@@ -309,6 +309,106 @@ def build(
 PRINTED_ARROW = {"up": "▲", "down": "▼", "level": "►"}
 
 
+def judge(inputs: Inputs, cells: pd.DataFrame) -> pd.DataFrame:
+    """RAG and direction of chosen (ref, period) cells as these inputs stand: what build() says for those rows,
+    without the table months, sparklines and SPC a page needs. Cells may span many months: the Revisions page
+    judges every revised cell of a vintage in one pass instead of building a scorecard per month."""
+    out_cols = ["ref", "period", "rag", "direction"]
+    ind = inputs.indicators
+    ind = ind[ind["frequency"] != "week"].drop_duplicates("ref").set_index("ref")
+    cells = cells[cells["ref"].isin(ind.index)].drop_duplicates(["ref", "period"]).reset_index(drop=True)
+    if cells.empty:
+        return pd.DataFrame(columns=out_cols)
+    obs = inputs.observations
+    when = _as_date(obs["period"])
+    newest = _first_per_cell(pd.factorize(obs["ref"])[0], pd.factorize(when)[0])  # rows come newest first
+    held = pd.DataFrame(
+        {
+            "value": obs["value"].to_numpy(dtype=float, na_value=np.nan)[newest],
+            "status": obs["status"].to_numpy(dtype=object)[newest],
+        },
+        index=pd.MultiIndex.from_arrays([obs["ref"].to_numpy()[newest], when.to_numpy()[newest]]),
+    )
+
+    def at(offset: int) -> tuple[np.ndarray, np.ndarray]:
+        key = pd.MultiIndex.from_arrays([cells["ref"], [add_months(m, offset) for m in cells["period"]]])
+        got = held.reindex(key)
+        return got["value"].to_numpy(dtype=float), got["status"].fillna("missing").to_numpy(dtype=object)
+
+    df = ind.loc[cells["ref"], ["unit", "polarity", "amber_tolerance"]].reset_index()
+    df["period"] = cells["period"].to_numpy()
+    df["value"], df["status"] = at(0)
+    df["prev_month_value"], _ = at(-1)
+    df["last_year_value"], _ = at(-12)
+    base = inputs.baselines
+    if not base.empty:
+        base = base[base["status"] == "value"].set_index("ref")
+        df["baseline_value"] = base["value"].reindex(df["ref"]).astype(float).to_numpy()
+        df["baseline_basis"] = base["basis"].reindex(df["ref"]).to_numpy()
+    else:
+        df["baseline_value"], df["baseline_basis"] = np.nan, None
+    use_month = df["last_year_value"].notna()
+    df["previous_year"] = df["last_year_value"].where(use_month, df["baseline_value"])
+    df["previous_year_basis"] = np.where(
+        use_month,
+        [label(add_months(m, -12)) for m in df["period"]],
+        np.where(df["baseline_value"].notna(), df["baseline_basis"].fillna("") + " baseline", ""),
+    )
+    cmp = comparator_columns(inputs.comparators).reindex(df["ref"])
+    for c in COMPARATOR_COLS:
+        df[c] = cmp[c].astype(float).to_numpy()
+        df[f"{c}_year"] = cmp[f"{c}_year"].fillna("").to_numpy()
+
+    # What depends on the month, for every row at once: the target in force (in_force's rule: the latest start
+    # on or before the month, a blank start first) and the latest published year that had ended.
+    df["target_text"], df["target_kind"], df["target_low"], df["target_high"] = "", "none", np.nan, np.nan
+    targets = inputs.targets
+    if not targets.empty:
+        targets = targets[targets["ref"].isin(set(df["ref"]))]
+        start = pd.to_datetime(targets["applies_from"]) if "applies_from" in targets else pd.NaT
+        live = df[["ref", "period"]].reset_index().merge(targets.assign(_start=start), on="ref")
+        live = live[live["_start"].isna() | (live["_start"] <= pd.to_datetime(live["period"]))]
+        live = live.sort_values(["index", "_start"], kind="stable", na_position="first")
+        live = live.drop_duplicates("index", keep="last").set_index("index")
+        parsed = [parse_target(t, p) for t, p in zip(live["target_text"], df.loc[live.index, "polarity"])]
+        df.loc[live.index, "target_text"] = live["target_text"].to_numpy(dtype=object)
+        df.loc[live.index, "target_kind"] = [t.kind for t in parsed]
+        df.loc[live.index, "target_low"] = np.array([t.low for t in parsed], dtype=float)
+        df.loc[live.index, "target_high"] = np.array([t.high for t in parsed], dtype=float)
+        if "tolerance" in live:
+            own = live["tolerance"].astype(float)
+            own = own[own.notna()]
+            df.loc[own.index, "amber_tolerance"] = own.to_numpy()
+    if not inputs.national.empty:
+        published = inputs.national[inputs.national["ref"].isin(set(df["ref"]))].copy()
+        published["_end"] = pd.to_datetime(published["year_end"])
+        df = df.assign(_month=pd.to_datetime(df["period"])).reset_index()
+        hit = (
+            pd.merge_asof(
+                df.sort_values("_month"),
+                published.sort_values("_end"),
+                left_on="_month",
+                right_on="_end",
+                by="ref",
+                suffixes=("", "_published"),
+            )
+            .set_index("index")
+            .reindex(df["index"])
+        )
+        for c in COMPARATOR_COLS:
+            value = hit[f"{c}_published"].astype(float).to_numpy()
+            has = ~np.isnan(value)
+            df.loc[has, c] = value[has]
+            df.loc[has, f"{c}_year"] = hit["year"].to_numpy(dtype=object)[has]
+        df = df.drop(columns=["index", "_month"])
+
+    df["rag"] = rag.assess(df, "")["rag"].to_numpy()  # the month's name is only in the reasons, not used here
+    by_month = trend.direction(df, "prev_month_value", "")["direction"]
+    by_year = trend.direction(df, "last_year_value", "")["direction"]
+    df["direction"] = np.where(by_month != "", by_month, by_year)
+    return df[out_cols]
+
+
 def printed_marks(printed: pd.DataFrame, month: dt.date) -> pd.DataFrame:
     """ref -> rag, direction as the newest pack in view printed them for the month ('' where none was legible)."""
     if printed.empty:
