@@ -405,3 +405,24 @@ def test_judge_gives_what_a_whole_scorecard_gives(reader, vintage):
         judged[["ref", "period", "rag", "direction"]], expected[["ref", "period", "rag", "direction"]]
     )
     assert {"R", "A", "G"} <= set(judged["rag"]) and (judged["direction"] == "Improving").any()
+
+
+def test_every_vintage_judged_at_once_matches_each_vintage_built_alone(reader):
+    """service.judge_as_of reads every vintage's cells in one pass: each must match that vintage's own scorecard."""
+    from dashboard import service
+    from dashboard.engine import scorecard
+
+    rev = reader.revisions("tameside")
+    rev["period"] = pd.to_datetime(rev["period"]).dt.date
+    cells = pd.concat(
+        [
+            rev[["old_vintage", "ref", "period"]].rename(columns={"old_vintage": "vintage"}),
+            rev[["new_vintage", "ref", "period"]].rename(columns={"new_vintage": "vintage"}),
+        ]
+    )
+    judged = service.judge_as_of(reader, "tameside", cells).set_index(["vintage", "period", "ref"])
+    assert len(judged) == len(cells.drop_duplicates()) == 140
+    for (vintage, period), rows in cells.groupby(["vintage", "period"]):
+        sc = scorecard.build(service.inputs(reader, vintage, "tameside"), period).set_index("ref")
+        for ref in rows["ref"]:
+            assert tuple(judged.loc[(vintage, period, ref)]) == (sc.loc[ref, "rag"], sc.loc[ref, "direction"])

@@ -10,6 +10,7 @@ import pandas as pd
 from .engine import derived, quality, scorecard
 from .engine import draft as draft_engine
 from .engine import national as national_engine
+from .periods import add_months
 from .store import ReadOnlyStore
 
 
@@ -135,30 +136,59 @@ def revisions_with_impact(reader: ReadOnlyStore, authority: str | None = None) -
             rev[["new_vintage", "ref", "period"]].rename(columns={"new_vintage": "vintage"}),
         ]
     )
-    indicators = reader.table("indicators")
+    judged = judge_as_of(reader, authority, cells)
+    judgements = {
+        (period, vintage): rows.set_index("ref")[["rag", "direction"]]
+        for (period, vintage), rows in judged.groupby(["period", "vintage"], sort=False)
+    }
+    return quality.revision_impact(rev, judgements)
+
+
+def judge_as_of(reader: ReadOnlyStore, authority: str, cells: pd.DataFrame) -> pd.DataFrame:
+    """cells: vintage, ref, period -> the same with rag and direction, each cell judged as its vintage stood.
+    One read per table and one engine pass for every vintage at once: each vintage's copy of a ref is keyed
+    "vintage<US>ref", so scorecard.judge sees one set of inputs."""
+    if cells.empty:
+        return cells.assign(rag=pd.Series(dtype=str), direction=pd.Series(dtype=str))
+    sep = "\x1f"
+    cells = cells.drop_duplicates(["vintage", "ref", "period"]).reset_index(drop=True)
+    pairs = cells[["vintage", "ref"]].drop_duplicates().rename(columns={"vintage": "as_of"})
+    # Each cell's figure, the month before and the same month a year before: the months a rating reads.
+    wanted = pd.concat(
+        [
+            pd.DataFrame(
+                {"as_of": cells["vintage"], "ref": cells["ref"], "period": [add_months(p, k) for p in cells["period"]]}
+            )
+            for k in (0, -1, -12)
+        ]
+    ).drop_duplicates()
+
+    def keyed(frame: pd.DataFrame) -> pd.DataFrame:
+        return frame.assign(ref=frame["as_of"] + sep + frame["ref"]).drop(columns="as_of")
+
+    indicators = reader.table("indicators").merge(pairs, on="ref")
     vintages = reader.table("vintages")
     national_seqs = sorted(vintages.loc[vintages["kind"] == "national", "seq"])
     seq_of = vintages.set_index("vintage")["seq"]
     published: dict[object, pd.DataFrame] = {}  # the national figures change only with a national load
-    judgements = {}
-    for vintage, wanted in cells.groupby("vintage", sort=True):
-        refs = sorted(set(wanted["ref"]))
+    national = []
+    for vintage, refs in pairs.groupby("as_of")["ref"]:
         held = max((s for s in national_seqs if s <= seq_of[vintage]), default=None)
         if held not in published:
             published[held] = national_by_ref(reader, vintage, authority)
-        # Only what a rating and a direction need: no revised marks, no printed ratings.
-        judging = scorecard.Inputs(
-            indicators=indicators[indicators["ref"].isin(refs)],
-            observations=reader.observations_as_of(vintage, authority, refs=refs),
-            targets=reader.targets_as_of(vintage, authority),
-            comparators=reader.comparators_as_of(vintage, authority),
-            baselines=reader.baselines_as_of(vintage, authority),
-            national=published[held],
-        )
-        judged = scorecard.judge(judging, wanted[["ref", "period"]])
-        for period, rows in judged.groupby("period", sort=False):
-            judgements[(period, vintage)] = rows.set_index("ref")[["rag", "direction"]]
-    return quality.revision_impact(rev, judgements)
+        mine = published[held]
+        national.append(mine[mine["ref"].isin(set(refs))].assign(as_of=vintage))
+    judging = scorecard.Inputs(
+        indicators=keyed(indicators),
+        observations=keyed(reader.cells_as_of_many(authority, wanted)),
+        targets=keyed(reader.meta_as_of_many("targets", authority, pairs)),
+        comparators=keyed(reader.meta_as_of_many("comparators", authority, pairs)),
+        baselines=keyed(reader.meta_as_of_many("baselines", authority, pairs)),
+        national=keyed(pd.concat(national, ignore_index=True)),
+    )
+    judged = scorecard.judge(judging, cells.assign(ref=cells["vintage"] + sep + cells["ref"])[["ref", "period"]])
+    split = judged["ref"].str.split(sep, n=1, expand=True)
+    return judged.assign(vintage=split[0], ref=split[1])[["vintage", "ref", "period", "rag", "direction"]]
 
 
 def printed_vs_calculated(reader: ReadOnlyStore, authority: str | None = None) -> pd.DataFrame:

@@ -367,6 +367,51 @@ class ReadOnlyStore:
             params.append(until)
         return self.query(self._AS_OF.format(extra=extra), params)
 
+    def cells_as_of_many(self, authority: str, wanted: pd.DataFrame) -> pd.DataFrame:
+        """wanted: as_of (a vintage id), ref, period. Each cell as that vintage stood, by observations_as_of's
+        rule, for many vintages in one read (the Revisions page judges every vintage's revised cells at once)."""
+        if wanted.empty:
+            return pd.DataFrame(columns=["as_of", "ref", "period", "value", "status", "vintage"])
+        seq = self.table("vintages").set_index("vintage")["seq"]
+        return self.query(
+            """SELECT w.as_of, o.ref, o.period, CAST(o.value AS DOUBLE) AS value, o.status, o.vintage
+               FROM observations o JOIN vintages v USING (vintage)
+               JOIN (SELECT unnest(?) AS as_of, unnest(?) AS as_seq, unnest(?) AS ref, unnest(?) AS period) w
+                 ON o.ref = w.ref AND o.period = w.period AND v.seq <= w.as_seq
+               WHERE o.authority = ?
+               QUALIFY row_number() OVER (PARTITION BY w.as_of, o.ref, o.period
+                                          ORDER BY (o.status <> 'missing') DESC, v.seq DESC) = 1
+               ORDER BY w.as_of, o.ref, o.period""",
+            [
+                list(wanted["as_of"]),
+                [int(seq[v]) for v in wanted["as_of"]],
+                list(wanted["ref"]),
+                [pd.Timestamp(p).date() for p in wanted["period"]],
+                authority,
+            ],
+        )
+
+    def meta_as_of_many(self, table: str, authority: str, wanted: pd.DataFrame) -> pd.DataFrame:
+        """wanted: as_of (a vintage id), ref. The targets, comparators or baselines of those refs as each vintage
+        stood, by the *_as_of rules, in one read."""
+        key, newest = {
+            "targets": ("t.ref, t.applies_from", "v.seq DESC"),
+            "comparators": ("t.ref, t.comparator", "coalesce(t.year, '') DESC, v.seq DESC"),
+            "baselines": ("t.ref", "v.seq DESC"),
+        }[table]
+        cols = ", ".join(f"t.{c}" for c in columns(_allow(table)))
+        if wanted.empty:
+            return pd.DataFrame(columns=["as_of", *columns(table), "seq"])
+        seq = self.table("vintages").set_index("vintage")["seq"]
+        return self.query(
+            f"""SELECT w.as_of, {cols}, v.seq FROM {table} t JOIN vintages v USING (vintage)
+                JOIN (SELECT unnest(?) AS as_of, unnest(?) AS as_seq, unnest(?) AS ref) w
+                  ON t.ref = w.ref AND v.seq <= w.as_seq
+                WHERE t.authority = ?
+                QUALIFY row_number() OVER (PARTITION BY w.as_of, {key} ORDER BY {newest}) = 1""",
+            [list(wanted["as_of"]), [int(seq[v]) for v in wanted["as_of"]], list(wanted["ref"]), authority],
+        )
+
     def observation_history(self, authority: str, ref: str) -> pd.DataFrame:
         """Every vintage of every cell of one indicator."""
         return self.query(
