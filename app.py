@@ -4,7 +4,7 @@ import streamlit as st
 
 from dashboard import access
 from dashboard.store import StoreUnavailable
-from dashboard.ui import overview, presenter, signin
+from dashboard.ui import data, overview, presenter, signin
 from dashboard.ui.components import PAGE_PATHS
 from dashboard.ui.context import sidebar
 
@@ -64,5 +64,6 @@ try:
         with st.sidebar:
             signin.account_box(identity)
         page.run()
+        data.warm_views()  # after the page: the first view is never kept waiting for the warm-up
 except StoreUnavailable as exc:  # a missing or damaged database: say so in one sentence, not a traceback
     st.error(str(exc), icon="⚠")

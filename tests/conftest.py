@@ -7,6 +7,7 @@ import pytest
 # The app draws the default month's paper charts in the background (worker processes); the tests that
 # need it call chartpool directly, so no test run pays for it by accident.
 os.environ.setdefault("DASHBOARD_WARM_PAPERS", "0")
+os.environ.setdefault("DASHBOARD_WARM_VIEWS", "0")  # likewise the background warm-up of every month's scorecard
 
 from dashboard import ingest, store
 

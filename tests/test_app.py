@@ -94,3 +94,36 @@ def test_commentary_is_markdown_not_html(fresh_db, monkeypatch):
     shown = next(m for m in at.markdown if "Contacts **fell**" in m.value)
     assert not shown.proto.allow_html
     assert "&lt;b onclick=alert(1)>Bold?&lt;/b> &lt;script>" in shown.value and "<b" not in shown.value
+
+
+def test_every_month_is_worked_out_in_the_background_once_a_page_is_open(monkeypatch):
+    """ui.data.warm_views: after the first page, a background thread fills every month's scorecard, so moving
+    to another month builds nothing while the panel waits."""
+    import threading
+
+    from streamlit.testing.v1 import AppTest
+
+    from dashboard.engine import scorecard as scorecard_engine
+    from dashboard.ui import data
+    from dashboard.ui.components import PAGE_PATHS
+
+    monkeypatch.setenv("DASHBOARD_WARM_VIEWS", "1")
+    data._views_warmed.clear()
+    import streamlit as st
+
+    st.cache_data.clear()
+    at = AppTest.from_file("../app.py", default_timeout=90)
+    at.query_params["month"] = "2024-01"
+    at.run()
+    warmers = [t for t in threading.enumerate() if t.name == "warm-views"]
+    assert warmers, "the first page starts the warm-up"
+    for t in warmers:
+        t.join(timeout=120)
+    built = []
+    original = scorecard_engine.build
+    monkeypatch.setattr(scorecard_engine, "build", lambda *a, **k: built.append(a[1]) or original(*a, **k))
+    at.query_params["month"] = "2023-07"
+    at.switch_page(PAGE_PATHS["front_door"])
+    at.run()
+    assert not at.exception and "Current (Jul-23)" in table_text(at)
+    assert built == [], f"scorecards built while the page waited: {built}"

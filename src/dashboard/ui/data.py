@@ -7,11 +7,15 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import inspect
+import logging
 import os
+import threading
+import time
 from pathlib import Path
 
 import pandas as pd
 import streamlit as st
+from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ctx
 
 from .. import chartpool, export_charts, papers, service
 from ..engine import plan as plan_engine
@@ -19,7 +23,9 @@ from ..engine import quality
 from ..engine import scorecard as scorecard_engine
 from ..periods import default_month
 from ..store import DEFAULT_DB, ReadOnlyStore
-from ..vocabulary import COMPARATOR_NAME
+from ..vocabulary import COMPARATOR_NAME, service_area_ids
+
+_log = logging.getLogger(__name__)
 
 
 def db_path() -> Path:
@@ -138,7 +144,7 @@ def commentary(vintage: str, area: str, month: dt.date, *, authority: str) -> pd
     return reader().commentary_as_of(vintage, authority, area, month)
 
 
-@per_database(max_entries=64)
+@per_database(max_entries=128)
 def draft(month: dt.date, vintage: str, area: str, *, authority: str):
     """The area's month drafted from the figures (engine.draft.Draft), from the month's cached scorecard."""
     return service.draft(
@@ -258,6 +264,47 @@ def pack(month: dt.date, vintage: str) -> papers.Pack:
 
 
 _warmed: set[tuple] = set()
+
+
+_views_warmed: set[tuple] = set()
+WARM_DRAFT_MONTHS = 12  # the newest year: what a panel pages through
+_views_lock = threading.Lock()
+
+
+def warm_views(vintage: str = "latest") -> None:
+    """Once per database file, work out every month's scorecard and the whole-dashboard checks in a background
+    thread, lowest first in line, so a panel member moving between months meets cached pages rather than the
+    first view's 150-300 ms. DASHBOARD_WARM_VIEWS=0 switches it off (the tests do)."""
+    if os.environ.get("DASHBOARD_WARM_VIEWS", "1") == "0":
+        return
+    wanted = (vintage, stamp())
+    with _views_lock:
+        if wanted in _views_warmed:
+            return
+        _views_warmed.add(wanted)
+    who = authority()
+
+    def work() -> None:
+        try:
+            recent = months(vintage, authority=who)
+            for month in recent:
+                scorecard(month, vintage, authority=who)
+                time.sleep(0.01)  # a running session's script gets the interpreter between months
+            national_summary(vintage, authority=who)
+            quality_checks(authority=who)
+            revisions(authority=who)
+            plan(vintage, authority=who)
+            areas = sorted(service_area_ids(table("areas")))
+            for month in recent[:WARM_DRAFT_MONTHS]:  # each area page drafts its month's commentary
+                for area in areas:
+                    draft(month, vintage, area, authority=who)
+                    time.sleep(0.01)
+        except Exception:  # a cache warm-up must never break a page: the page works it out itself
+            _log.exception("warming the views failed")
+
+    thread = threading.Thread(target=work, name="warm-views", daemon=True)
+    add_script_run_ctx(thread, get_script_run_ctx())  # the caches it fills are the app's own
+    thread.start()
 
 
 def warm_papers(month: dt.date, vintage: str) -> None:
