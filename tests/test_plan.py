@@ -121,7 +121,14 @@ def test_plan_page_lists_priorities_overdue_and_linked_indicators():
     ]
     tables = "\n".join(d.value.to_csv() for d in at.dataframe)
     assert "⚠ Overdue" in tables and "– Not printed" in tables
+    assert "CIN20" not in tables, "only the open tab is drawn"
+    at.session_state["plan_view"] = "By focus area"
+    at.run()
+    tables = "\n".join(d.value.to_csv() for d in at.dataframe)
     assert "CIN20" in tables and "✖ Red" in tables  # FA5's linked indicator with its live rating
+    at.session_state["plan_view"] = "Appendix B: measures"
+    at.run()
+    tables = "\n".join(d.value.to_csv() for d in at.dataframe)
     assert "WF7" in tables and "no pack's scorecard has a WF7" in tables
     overdue = next(m for m in at.metric if m.label.startswith("Overdue"))
     assert int(overdue.value) > 0
