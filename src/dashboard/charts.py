@@ -367,6 +367,11 @@ COMPARE_LINES = {  # series -> (dash, colour): told apart by dash and end label 
 }
 
 
+def _counted_at(years: list[str]) -> str:
+    """How the published years are counted: the workforce census on 30 September, the rest the year to March."""
+    return "counted on 30 September each year" if years and years[0].startswith("Sep") else "each year to 31 March"
+
+
 def national_trend_chart(name: str, unit: str, ours_name: str, summary: pd.DataFrame) -> tuple[alt.Chart, str]:
     """Our published figure against England, North West, GM and the SN mean over every published year.
     summary: engine.national.summary rows of one measure. The legend shows each line's dash and colour."""
@@ -409,9 +414,7 @@ def national_trend_chart(name: str, unit: str, ours_name: str, summary: pd.DataF
         .encode(**{k: v for k, v in encode.items() if k != "strokeDash"})
     )
     chart = alt.layer(lines, points).properties(
-        title=alt.TitleParams(
-            f"How we compare: {name}", subtitle="DfE published figures, each year to 31 March (workforce: 30 September)"
-        ),
+        title=alt.TitleParams(f"How we compare: {name}", subtitle=f"DfE published figures, {_counted_at(years)}"),
         height=420,
         width="container",
     )
