@@ -68,6 +68,24 @@ def _first_per_cell(rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
     return ~pd.DataFrame({"r": rows, "c": cols}).duplicated().to_numpy()
 
 
+def _previous_year(df: pd.DataFrame, refs, baselines: pd.DataFrame, last_year_label) -> None:
+    """previous_year and its basis: the same month last year where there is one, else the pack's printed
+    previous-year baseline. `refs` gives each row's ref; `last_year_label` names the month a year before."""
+    if not baselines.empty:
+        base = baselines[baselines["status"] == "value"].set_index("ref")
+        df["baseline_value"] = base["value"].reindex(refs).astype(float).to_numpy()
+        df["baseline_basis"] = base["basis"].reindex(refs).to_numpy()
+    else:
+        df["baseline_value"], df["baseline_basis"] = np.nan, None
+    use_month = df["last_year_value"].notna()
+    df["previous_year"] = df["last_year_value"].where(use_month, df["baseline_value"])
+    df["previous_year_basis"] = np.where(
+        use_month,
+        last_year_label,
+        np.where(df["baseline_value"].notna(), df["baseline_basis"].fillna("") + " baseline", ""),
+    )
+
+
 def parsed_targets(indicators: pd.DataFrame, targets: pd.DataFrame, month: dt.date) -> pd.DataFrame:
     """ref -> target_text, target_kind, target_low, target_high, target_tolerance, target_from for the target
     in force in the month (parse_target caches each distinct text)."""
@@ -217,20 +235,7 @@ def build(
     df["prev_month_value"] = at(-1)
     df["last_year_value"] = at(-12)
 
-    base = inputs.baselines
-    if not base.empty:
-        base = base[base["status"] == "value"].set_index("ref")
-        df["baseline_value"] = base["value"].reindex(df.index).astype(float)
-        df["baseline_basis"] = base["basis"].reindex(df.index)
-    else:
-        df["baseline_value"], df["baseline_basis"] = np.nan, None
-    use_month = df["last_year_value"].notna()
-    df["previous_year"] = df["last_year_value"].where(use_month, df["baseline_value"])
-    df["previous_year_basis"] = np.where(
-        use_month,
-        label(last_year),
-        np.where(df["baseline_value"].notna(), df["baseline_basis"].fillna("") + " baseline", ""),
-    )
+    _previous_year(df, df.index, inputs.baselines, label(last_year))
 
     tg = parsed_targets(ind, inputs.targets, month).reindex(df.index)
     df["target_text"] = tg["target_text"].astype(object).fillna("")
@@ -340,20 +345,7 @@ def judge(inputs: Inputs, cells: pd.DataFrame) -> pd.DataFrame:
     df["value"], df["status"] = at(0)
     df["prev_month_value"], _ = at(-1)
     df["last_year_value"], _ = at(-12)
-    base = inputs.baselines
-    if not base.empty:
-        base = base[base["status"] == "value"].set_index("ref")
-        df["baseline_value"] = base["value"].reindex(df["ref"]).astype(float).to_numpy()
-        df["baseline_basis"] = base["basis"].reindex(df["ref"]).to_numpy()
-    else:
-        df["baseline_value"], df["baseline_basis"] = np.nan, None
-    use_month = df["last_year_value"].notna()
-    df["previous_year"] = df["last_year_value"].where(use_month, df["baseline_value"])
-    df["previous_year_basis"] = np.where(
-        use_month,
-        [label(add_months(m, -12)) for m in df["period"]],
-        np.where(df["baseline_value"].notna(), df["baseline_basis"].fillna("") + " baseline", ""),
-    )
+    _previous_year(df, df["ref"], inputs.baselines, [label(add_months(m, -12)) for m in df["period"]])
     cmp = comparator_columns(inputs.comparators).reindex(df["ref"])
     for c in COMPARATOR_COLS:
         df[c] = cmp[c].astype(float).to_numpy()
