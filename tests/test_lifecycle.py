@@ -48,7 +48,7 @@ def db(tmp_path) -> Path:
 
 
 def every_kind_of_write(db: Path, tmp_path: Path) -> None:
-    """Figures, weekly figures, commentary, plan BRAG, targets and comparators: one of each."""
+    """Figures, weekly figures, commentary, plan BRAG, targets, comparators and national statistics: one of each."""
     assert (
         run(db, "load", str(write(tmp_path, "feb24.csv", 'ref,period,value\nCIN1,2024-02,301\nFD1,2024-02,"1,402"\n')))[
             0
@@ -86,6 +86,11 @@ def every_kind_of_write(db: Path, tmp_path: Path) -> None:
     commentary.publish(
         db, "cin_cp", pd.Timestamp("2024-01-01").date(), "Referrals *rose* in January.", author="Head of CIN"
     )
+    # A DfE release revising Tameside's 2022/23 looked-after figures (rows copied from the published file).
+    release = tmp_path / "cla_number_and_rate_per_10k_children.csv"
+    fixture = Path(__file__).parent / "fixtures" / "national" / release.name
+    release.write_bytes(fixture.read_bytes().replace(b"51744,655,127", b"51744,660,128"))
+    assert run(db, "load-national", str(release))[0] == 0
     store.ReadOnlyStore.close_all()
 
 
@@ -121,12 +126,21 @@ def test_every_kind_of_write_survives_a_rebuild(db, tmp_path):
     every_kind_of_write(db, tmp_path)
     before = dump_all(db)
     entries = journal.entries(journal.journal_dir(db))
-    assert [e.manifest["kind"] for e in entries] == ["upload", "upload", "plan", "targets", "comparators", "commentary"]
+    assert [e.manifest["kind"] for e in entries] == [
+        "upload",
+        "upload",
+        "plan",
+        "targets",
+        "comparators",
+        "commentary",
+        "national",
+    ]
     assert run(db, "build")[0] == 0
     assert dump_all(db) == before
-    for table in ("observations", "weekly", "plan_actions", "targets", "comparators", "commentary"):
+    for table in ("observations", "weekly", "plan_actions", "targets", "comparators", "commentary", "national_values"):
         assert f"# {table} (" in before
     assert "Referrals *rose* in January." in before and "DfE Children in need 2024" in before
+    assert "Tameside,E12000002,128,value,660,51744,national-" in before  # the revised figure, its own vintage
 
 
 def test_a_journal_entry_records_who_what_and_checksums(db, tmp_path):
