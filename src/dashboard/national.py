@@ -197,7 +197,7 @@ def parse_file(path: Path | str, measures: pd.DataFrame, display_name: str | Non
 
     width = len(header)
     body: list[tuple[int, list[str]]] = []
-    keys: dict[str, tuple[int, str]] = {}
+    first_row: dict[str, int] = {}  # each figure's key -> the row that gave it
     for n, raw in enumerate(table.rows[1:], start=2):
         cells = [str(c).strip() for c in raw]
         if not any(cells):
@@ -219,10 +219,10 @@ def parse_file(path: Path | str, measures: pd.DataFrame, display_name: str | Non
             upload.measures.append(spec.measure)
         for r in rows:
             key = f"{r['measure']} {r['year']} {r['area_code']}"
-            if key in keys:
-                problems.append(Problem(name, r["source_line"], None, f"{key} is given twice (row {keys[key][0]})"))
+            if key in first_row:
+                problems.append(Problem(name, r["source_line"], None, f"{key} is given twice (row {first_row[key]})"))
                 continue
-            keys[key] = (r["source_line"], "")
+            first_row[key] = r["source_line"]
             row = _validated(r, name, problems)
             if row:
                 upload.rows.append(row)

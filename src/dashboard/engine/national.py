@@ -18,7 +18,6 @@ import pandas as pd
 
 GM_CODES = frozenset(str(code) for code in range(350, 360))  # Bolton ... Wigan
 BANDS = ("A", "B", "C", "D")
-BAND_MEANING = {"A": "best quarter", "B": "second quarter", "C": "third quarter", "D": "worst quarter"}
 # The 2025 grouping (May 2025) is DfE's for figures published from then; earlier years keep the 2021 one.
 GROUPING_FROM = {"2025": dt.date(2025, 3, 31), "2021": dt.date(1900, 1, 1)}
 SUMMARY_COLUMNS = [

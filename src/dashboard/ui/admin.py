@@ -82,6 +82,16 @@ def _publish_upload(file_id: str) -> None:
     st.session_state.pop("_pending_upload", None)
 
 
+def _rejected(problems: list[reading.Problem], where: str, fix: str) -> None:
+    """A refused upload: how many problems, that nothing was written, and each by file, row and column."""
+    where = f" {where}" if where else ""
+    st.error(
+        f"Rejected: {len(problems)} problem(s){where}. Nothing will be loaded; fix {fix} again.",
+        icon="✖",
+    )
+    _problems_table(problems)
+
+
 def _problems_table(problems: list[reading.Problem]) -> None:
     st.dataframe(
         pd.DataFrame(
@@ -132,12 +142,7 @@ def _upload_section() -> None:
         diff = loader.diff_upload(reader, parsed)
         status.update(label=f"Read {up.name}", state="error" if parsed.problems else "complete")
     if parsed.problems:
-        st.error(
-            f"Rejected: {len(parsed.problems)} problem(s) in {up.name}. Nothing will be loaded; fix the file "
-            "and upload it again.",
-            icon="✖",
-        )
-        _problems_table(parsed.problems)
+        _rejected(parsed.problems, f"in {up.name}", "the file and upload it")
         return
     ind = data.table("indicators").set_index("ref")
     m1, m2, m3, m4 = st.columns(4)
@@ -244,12 +249,7 @@ def _reference_section(kind: str) -> None:
             upload = reference.PARSERS[kind](path, data.reader(), data.authority(), display_name=up.name)
         status.update(label=f"Read {up.name}", state="error" if upload.problems else "complete")
     if upload.problems:
-        st.error(
-            f"Rejected: {len(upload.problems)} problem(s) in {up.name}. Nothing will be loaded; fix the file "
-            "and upload it again.",
-            icon="✖",
-        )
-        _problems_table(upload.problems)
+        _rejected(upload.problems, f"in {up.name}", "the file and upload it")
         return
     st.markdown(f"**What publishing {up.name} will change** ({len(upload.rows)} {kind})")
     st.dataframe(upload.changes, hide_index=True, width="stretch")
@@ -285,12 +285,7 @@ def _national_section() -> None:
             upload = national.parse(paths, data.reader(), names)
         status.update(label=f"Read {len(ups)} file(s)", state="error" if upload.problems else "complete")
     if upload.problems:
-        st.error(
-            f"Rejected: {len(upload.problems)} problem(s). Nothing will be loaded; fix the files and upload them "
-            "again.",
-            icon="✖",
-        )
-        _problems_table(upload.problems)
+        _rejected(upload.problems, "", "the files and upload them")
         return
     st.markdown(
         f"**What publishing will change** ({len(upload.rows)} figures: {', '.join(sorted(set(upload.measures)))})"
