@@ -462,7 +462,9 @@ async def _follow(page, link: str, heading: str, selector: str) -> float:
     return time.perf_counter() - t
 
 
-async def _browser_pages(app_url: str, hello_url: str, repeat: int, month: str, ref: str) -> dict[str, dict]:
+async def _browser_pages(
+    app_url: str, hello_url: str, repeat: int, month: str, ref: str, app_pid: int | None = None
+) -> dict[str, dict]:
     from playwright.async_api import async_playwright
 
     def median(xs):
@@ -495,11 +497,14 @@ async def _browser_pages(app_url: str, hello_url: str, repeat: int, month: str, 
             hops.append(await _follow(page, "Floor", "Floor", '[data-testid="stVegaLiteChart"]'))
         follow[FLOOR] = median(hops)
 
-        headings = {}
+        headings: dict[str, str] = {}
+        settled: dict[str, float] = {}
         for path, _, selector, _ in PAGES:
             query = f"?month={month}" + (f"&ref={ref}" if path == "indicator" else "")
             url = f"{app_url}/{path}{query}"
             await _load(page, url, selector)  # warm: caches filled, as in a meeting after the first view
+            if app_pid and not headings:  # the server's one-off warm-up of every month runs after the first view:
+                settled["after"] = await asyncio.to_thread(_until_idle, app_pid)  # time pages once it is done
             headings[path] = (await page.locator("h1").first.inner_text()).strip()
             fresh[path] = median([await _load(page, url, selector) for _ in range(repeat)])
         await _load(page, f"{app_url}/?month={month}&ref={ref}", PAGES[0][2])
@@ -511,7 +516,7 @@ async def _browser_pages(app_url: str, hello_url: str, repeat: int, month: str, 
                 hops.append(await _follow(page, link, headings[path], selector))
             follow[path] = median(hops)
         await browser.close()
-    return {"fresh": fresh, "follow": follow}
+    return {"fresh": fresh, "follow": follow, "settled": settled}
 
 
 def bench_browser(db: Path, repeat: int) -> None:
@@ -522,7 +527,7 @@ def bench_browser(db: Path, repeat: int) -> None:
     store.ReadOnlyStore.close_all()
     app, hello = Server(ROOT / "app.py", db), Server(ROOT / "benchmarks" / "hello.py")
     try:
-        times = asyncio.run(_browser_pages(app.url, hello.url, repeat, f"{month:%Y-%m}", ref))
+        times = asyncio.run(_browser_pages(app.url, hello.url, repeat, f"{month:%Y-%m}", ref, app.proc.pid))
     finally:
         app.stop()
         hello.stop()
@@ -548,6 +553,10 @@ def bench_browser(db: Path, repeat: int) -> None:
             fresh[FLOOR] * 1000,
             "<= 1.3x floor",
             fresh[path] / fresh[FLOOR] <= 1.3,
+            note=f"pages timed once the server's warm-up of every month went idle ({times['settled']['after']:.0f} s "
+            "after the first view)"
+            if path == PAGES[0][0] and "after" in times["settled"]
+            else "",
         )
     record("4 browser", "hello app, sidebar link to a page", follow["hello"] * 1000, "ms", "", None)
     record(

@@ -112,6 +112,7 @@ def test_every_month_is_worked_out_in_the_background_once_a_page_is_open(monkeyp
     import streamlit as st
 
     st.cache_data.clear()
+    st.cache_resource.clear()
     at = AppTest.from_file("../app.py", default_timeout=90)
     at.query_params["month"] = "2024-01"
     at.run()

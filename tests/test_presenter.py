@@ -10,6 +10,7 @@ APP = "../app.py"
 
 def present(month: str) -> AppTest:
     st.cache_data.clear()
+    st.cache_resource.clear()
     at = AppTest.from_file(APP, default_timeout=90)
     at.query_params["present"] = "1"
     at.query_params["month"] = month

@@ -147,7 +147,7 @@ def test_printed_vs_calculated_page_lists_differences():
 
 def test_overview_counts_ratings_by_basis():
     at = run_page("overview", month="2024-01")
-    table = next(df.value for df in at.dataframe if "On last year" in df.value.columns)
+    table = next(t.value for t in at.table if "On last year" in t.value.columns)
     assert (
         table["On a target"].sum() == 19 and table["On a comparator"].sum() == 4 and table["On last year"].sum() == 24
     )

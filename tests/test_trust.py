@@ -117,6 +117,7 @@ def test_good_upload_appears_in_a_running_app_without_restart(db_env, tmp_path):
     at.run()  # the same running app, next interaction
     assert "1,560 †" in texts(at), texts(at)[:1200]
     st.cache_data.clear()
+    st.cache_resource.clear()
     at.query_params["month"] = "2024-02"
     at.session_state["month"] = "2024-02"
     at.run()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from . import data, signin
+from . import components, data, signin
 from .routing import routed
 
 
@@ -20,7 +20,7 @@ def about() -> None:
     )
     st.header("Vintages: figures as reported")
     v = data.table("vintages")
-    st.dataframe(
+    components.static_table(
         pd.DataFrame(
             {
                 "Vintage": v["vintage"],
@@ -29,9 +29,7 @@ def about() -> None:
                 "Source": v["source_file"],
                 "Note": v["as_of_note"],
             }
-        ),
-        hide_index=True,
-        width="stretch",
+        )
     )
     st.markdown(
         "Figures are revised between packs as recording catches up (for example FD1 contacts in September 2023: "
@@ -75,7 +73,7 @@ def about() -> None:
     areas = data.table("areas")
     areas = areas[areas["head_of_service"] != ""]
     st.header("Service areas and heads of service")
-    st.dataframe(
+    components.static_table(
         pd.DataFrame(
             {
                 "Area": areas["title"],
@@ -83,17 +81,13 @@ def about() -> None:
                 "Role": areas["head_role"],
                 "Source": areas["head_source"],
             }
-        ),
-        hide_index=True,
-        width="stretch",
+        )
     )
     ind = data.table("indicators")
     notes = ind[ind["definition_note"] != ""]
     st.header("Definition changes under the same ref")
-    st.dataframe(
-        pd.DataFrame({"Ref": notes["ref"], "Indicator": notes["name"], "Note": notes["definition_note"]}),
-        hide_index=True,
-        width="stretch",
+    components.static_table(
+        pd.DataFrame({"Ref": notes["ref"], "Indicator": notes["name"], "Note": notes["definition_note"]})
     )
 
 

@@ -32,8 +32,7 @@ def area(area: str) -> None:
             f"Month: {long_label(ctx.month)}."
         )
     components.as_of_note(ctx)
-    sc_all = data.scorecard(ctx.month, ctx.vintage)
-    sc = sc_all[sc_all["area"] == area]
+    sc = data.area_scorecard(ctx.month, ctx.vintage, area)
     if sc.empty:
         st.info(
             f"No {meta['short_title']} figures were published for {long_label(ctx.month)}. "

@@ -38,7 +38,7 @@ def how_we_compare(ref: str, ctx, unit: str) -> None:
     spec, summary_text = components.chart_spec("national_trend_chart", meta["name"], unit, ours_name, mine)
     components.show_chart(spec, summary_text)
     st.caption(f"Chart summary: {summary_text}")
-    st.dataframe(_years_table(mine, unit, meta["polarity"], ours_name), hide_index=True, width="stretch")
+    components.static_table(_years_table(mine, unit, meta["polarity"], ours_name))
 
     latest = mine.iloc[-1]
     councils, _, year = data.benchmark(ref, latest["year"], ctx.vintage)
@@ -70,7 +70,7 @@ def how_we_compare(ref: str, ctx, unit: str) -> None:
             "**Comparators as the packs printed them**, beside the published figure for the same year"
             + (f" ({differ} differ by more than rounding; the Data quality page lists them)" if differ else "")
         )
-        st.dataframe(printed, hide_index=True, width="stretch")
+        components.static_table(printed)
 
 
 def _years_table(mine: pd.DataFrame, unit: str, polarity: str, ours_name: str) -> pd.DataFrame:

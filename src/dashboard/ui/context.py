@@ -59,20 +59,16 @@ def url_selectbox(
         if default in options:
             st.session_state[key] = default
     value = st.selectbox(label, options, format_func=format_func, key=key, **kwargs)
-    st.query_params[key] = value
+    if (
+        st.query_params.get(key) != value
+    ):  # an unchanged URL is not rewritten: each write costs the browser a history entry update
+        st.query_params[key] = value
     st.session_state[f"_{key}_url"] = value
     return value
 
 
-def _vintage_options() -> tuple[list[str], dict[str, str]]:
-    v = data.table("vintages").sort_values("seq", ascending=False)
-    labels = {"latest": f"Latest ({v['label'].iloc[0]})"}
-    labels.update({row.vintage: f"As reported: {row.label}" for row in v.itertuples()})
-    return ["latest"] + list(v["vintage"]), labels
-
-
 def sidebar() -> Context:
-    options, labels = _vintage_options()
+    options, labels = data.vintage_choices()
     with st.sidebar:
         st.markdown("## View")
         vintage = url_selectbox(
@@ -128,7 +124,7 @@ def _present() -> None:
 
 def from_url() -> Context:
     """The view from the URL alone, for presenter mode (no sidebar widgets). Unknown values fall back to latest."""
-    options, labels = _vintage_options()
+    options, labels = data.vintage_choices()
     vintage = st.query_params.get("vintage", "latest")
     vintage = vintage if vintage in options else "latest"
     months = data.months(vintage)

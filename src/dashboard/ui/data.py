@@ -4,6 +4,7 @@ interaction without a restart, and no page is served from a replaced file."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import inspect
@@ -33,7 +34,14 @@ def db_path() -> Path:
 
 
 def reader() -> ReadOnlyStore:
-    return ReadOnlyStore(db_path())
+    return _reader_at(str(db_path()))
+
+
+@functools.lru_cache(maxsize=8)
+def _reader_at(path: str) -> ReadOnlyStore:
+    """One reader object per path (it holds no connection itself; the store keeps those): every cached read asks
+    for the stamp, and resolving the path anew each time cost a millisecond a page."""
+    return ReadOnlyStore(path)
 
 
 def stamp() -> tuple[int, int]:
@@ -42,8 +50,8 @@ def stamp() -> tuple[int, int]:
 
 def per_database(max_entries: int, resource: bool = False):
     """Cache a read by its arguments, the database file's stamp and (if it takes `authority`) the authority in
-    view, which callers never pass. resource=True shares one object across sessions instead of copying it
-    (for frames the engine only reads)."""
+    view, which callers never pass. Each caller gets its own copy (`_own`); resource=True shares the one object
+    instead (for inputs the engine only reads)."""
 
     def wrap(read):
         takes_authority = "authority" in inspect.signature(read).parameters
@@ -53,18 +61,37 @@ def per_database(max_entries: int, resource: bool = False):
 
         # Streamlit tells cached functions apart by module and qualified name: give each its reader's.
         stored.__module__, stored.__qualname__ = read.__module__, f"{read.__qualname__}.stored"
-        cache = st.cache_resource if resource else st.cache_data
-        cached = cache(show_spinner=False, max_entries=max_entries)(stored)
+        cached = st.cache_resource(show_spinner=False, max_entries=max_entries)(stored)
 
         @functools.wraps(read)
         def call(*args, **kwargs):
             if takes_authority and "authority" not in kwargs:
                 kwargs["authority"] = authority()
-            return cached(stamp(), args, tuple(sorted(kwargs.items())))
+            value = cached(stamp(), args, tuple(sorted(kwargs.items())))
+            return value if resource else _own(value)
 
         return call
 
     return wrap
+
+
+def _own(value):
+    """The caller's own copy of a cached value. Frames are copied shallowly: under pandas' copy-on-write a change
+    to the copy never reaches the cache, and the copy costs microseconds where st.cache_data's unpickled copy of
+    a month's scorecard cost 40 ms on every page (measured)."""
+    if isinstance(value, (pd.DataFrame, pd.Series)):
+        return value.copy(deep=False)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dataclasses.replace(
+            value, **{f.name: _own(getattr(value, f.name)) for f in dataclasses.fields(value) if f.init}
+        )
+    if isinstance(value, tuple) and hasattr(value, "_fields"):
+        return type(value)(*(_own(v) for v in value))
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return type(value)(_own(v) for v in value)
+    if isinstance(value, dict):
+        return {k: _own(v) for k, v in value.items()}
+    return value
 
 
 @per_database(max_entries=64)
@@ -78,8 +105,19 @@ def area_names() -> dict[str, str]:
     return dict(zip(areas["area"], areas["short_title"]))
 
 
+@per_database(max_entries=8, resource=True)
 def authority() -> str:
+    """The authority in view; every read that takes one asks for it, so it is a cached string, not a table."""
     return str(table("authorities")["authority"].iloc[0])
+
+
+@per_database(max_entries=8)
+def vintage_choices() -> tuple[list[str], dict[str, str]]:
+    """The sidebar's 'Figures as reported' options, newest first, with their labels."""
+    v = table("vintages").sort_values("seq", ascending=False)
+    labels = {"latest": f"Latest ({v['label'].iloc[0]})"}
+    labels.update(zip(v["vintage"], "As reported: " + v["label"]))
+    return ["latest", *v["vintage"]], labels
 
 
 @per_database(max_entries=64)
@@ -103,6 +141,13 @@ def inputs(vintage: str, *, authority: str) -> scorecard_engine.Inputs:
 @per_database(max_entries=128)
 def scorecard(month: dt.date, vintage: str, *, authority: str) -> pd.DataFrame:
     return scorecard_engine.build(inputs(vintage, authority=authority), month)
+
+
+@per_database(max_entries=256)
+def area_scorecard(month: dt.date, vintage: str, area: str, *, authority: str) -> pd.DataFrame:
+    """One service area's rows of the month's scorecard, cut once rather than on every rerun."""
+    sc = scorecard(month, vintage, authority=authority)
+    return sc[sc["area"] == area]
 
 
 @per_database(max_entries=64)

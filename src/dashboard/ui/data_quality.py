@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from . import data
+from . import components, data
 from .routing import routed
 
 
@@ -125,7 +125,7 @@ def data_quality() -> None:
 
     st.header("Vintages")
     v = data.table("vintages").sort_values("seq")
-    st.dataframe(
+    components.static_table(
         pd.DataFrame(
             {
                 "Vintage": v["vintage"],
@@ -135,7 +135,5 @@ def data_quality() -> None:
                 "Source": v["source_file"],
                 "Note": v["as_of_note"],
             }
-        ),
-        hide_index=True,
-        width="stretch",
+        )
     )

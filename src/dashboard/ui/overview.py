@@ -110,9 +110,9 @@ def overview() -> None:
         st.caption(summary)
     with right:
         st.markdown(f"**RAG counts, {label(ctx.month)}**")
-        st.dataframe(model["table"], hide_index=True, width="stretch")
+        components.static_table(model["table"])
         st.markdown("**What the ratings rest on**")
-        st.dataframe(model["bases"], hide_index=True, width="stretch")
+        components.static_table(model["bases"])
         st.caption("A target first, then England and statistical neighbours, then last year's figure (About the data).")
 
     st.header("Exceptions to discuss")
