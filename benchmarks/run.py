@@ -519,6 +519,62 @@ async def _browser_pages(
     return {"fresh": fresh, "follow": follow, "settled": settled}
 
 
+async def _main_thread_ms(cdp) -> float:
+    """The renderer's main-thread work so far (script, style, layout, paint), from Chrome's own counters."""
+    metrics = {m["name"]: m["value"] for m in (await cdp.send("Performance.getMetrics"))["metrics"]}
+    return metrics["TaskDuration"] * 1000
+
+
+async def _element_costs(url: str, repeat: int) -> dict[str, float]:
+    """Main-thread milliseconds to follow a link from a title-only page to each page of elements.py."""
+    import elements
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = await browser.new_page(viewport={"width": 1440, "height": 900})
+        cdp = await page.context.new_cdp_session(page)
+        await cdp.send("Performance.enable")
+        await _load(page, url + "/", "h1")
+        work: dict[str, float] = {}
+        for kind in ["title only", *elements.KINDS]:
+            link = "Title only" if kind == "title only" else kind
+            samples = []
+            for _ in range(repeat + 1):  # the first visit loads the element's code: not counted
+                await _follow(page, "Away", "Elements: away", "h1")
+                await _painted(page)
+                before = await _main_thread_ms(cdp)
+                await _follow(page, link, f"Elements: {kind}", "h1")
+                await page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+                samples.append(await _main_thread_ms(cdp) - before)
+            work[kind] = statistics.median(samples[1:])
+        await browser.close()
+    return work
+
+
+def bench_element_costs(repeat: int) -> None:
+    """Why a page costs what it does in the browser: the work each kind of element adds, three at a time."""
+    import elements
+
+    server = Server(ROOT / "benchmarks" / "elements.py")
+    try:
+        work = asyncio.run(_element_costs(server.url, repeat))
+    finally:
+        server.stop()
+    base = work.pop("title only")
+    record("4b drawing", "title-only page by a sidebar link: main-thread work", base, "ms", "", None)
+    for kind, ms in work.items():
+        record(
+            "4b drawing",
+            f"{kind} x{elements.COPIES}: main-thread work",
+            ms,
+            "ms",
+            "title-only page",
+            base,
+            note=f"about {(ms - base) / elements.COPIES:.0f} ms each",
+        )
+
+
 def bench_browser(db: Path, repeat: int) -> None:
     reader = store.ReadOnlyStore(db)
     authority = service.default_authority(reader)
@@ -932,6 +988,7 @@ def main(argv: list[str] | None = None) -> int:
     if "browser" in sections:
         print("4. browser: navigation to rendered page (sample store)", flush=True)
         bench_browser(sample_db, reps if a.quick else 5)
+        bench_element_costs(reps if a.quick else 7)
     if "server" in sections:
         print("5-6. server memory and concurrent pages (national-scale store)", flush=True)
         bench_server(nat_db, "national-scale", 3 if a.quick else 10, 8 if a.quick else 60)
