@@ -24,6 +24,11 @@ def _static_table_5_rows(i):
     st.table(ROWS.head(5), hide_index=True)
 
 
+def _markdown_table_5_rows(i):
+    head = "| Ref | Name | Value |\n|---|---|---:|\n"
+    st.markdown(head + "\n".join(f"| {r.Ref} | {r.Name} | {r.Value} |" for r in ROWS.head(5).itertuples()))
+
+
 def _markdown(i):
     st.markdown(f"A sentence of **Markdown**, number {i}, as a caption or note would be.")
 
@@ -51,7 +56,8 @@ def _collapsed_expander_with_grid(i):
 
 KINDS = {
     "grid (20 rows)": _grid_20_rows,
-    "static table (5 rows)": _static_table_5_rows,
+    "st.table (5 rows)": _static_table_5_rows,
+    "Markdown table (5 rows)": _markdown_table_5_rows,
     "markdown": _markdown,
     "heading": _heading,
     "metric": _metric,

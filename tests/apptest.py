@@ -2,6 +2,7 @@
 
 import re
 
+import pandas as pd
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
@@ -29,9 +30,18 @@ def run_page(page: str, month: str | None = None, **state) -> AppTest:
     return at
 
 
+def static_tables(at: AppTest) -> list[pd.DataFrame]:
+    """The short tables drawn as Markdown (components.static_table), read back as shown: cells unescaped."""
+    out = []
+    for block in at.markdown:
+        lines = block.value.splitlines()
+        if len(lines) < 2 or not re.fullmatch(r"\|(?:-{3}:?\|)+", lines[1]):
+            continue
+        rows = [[re.sub(r"\\(.)", r"\1", c.strip()) for c in re.split(r"(?<!\\)\|", line)[1:-1]] for line in lines]
+        out.append(pd.DataFrame(rows[2:], columns=rows[0]))
+    return out
+
+
 def table_text(at: AppTest) -> str:
-    """Every table on the page as CSV: the grids, and the short static tables (whose text cells are Markdown with
-    its characters escaped, read here as shown)."""
-    grids = [df.value.to_csv() for df in at.dataframe]
-    static = [re.sub(r"\\(.)", r"\1", t.value.to_csv()) for t in at.table]
-    return "\n".join(grids + static)
+    """Every table on the page as CSV: the grids and the short Markdown tables."""
+    return "\n".join([df.value.to_csv() for df in at.dataframe] + [t.to_csv() for t in static_tables(at)])

@@ -240,7 +240,9 @@ def test_admin_upload_preview_publish_and_view(admin_server, browser, tmp_path):
     settle(viewer)
     viewer.get_by_role("heading", name="How we compare").wait_for(timeout=30_000)
     # The How we compare table's 2022/23 row now reads 128.
-    row = viewer.locator('[data-testid="stTableStyledTable"] tr').filter(has_text="2022/23").filter(has_text="128")
+    row = (
+        viewer.locator('[data-testid="stMarkdownContainer"] table tr').filter(has_text="2022/23").filter(has_text="128")
+    )
     row.first.wait_for(state="attached", timeout=30_000)
 
 

@@ -143,7 +143,7 @@ def _target_history(ref: str, ctx) -> None:
     if hist.empty or len(hist) < 2 and hist["applies_from"].isna().all():
         return
     st.markdown("**Targets over time**")
-    st.dataframe(
+    components.static_table(
         pd.DataFrame(
             {
                 "Applies from": [
@@ -153,9 +153,7 @@ def _target_history(ref: str, ctx) -> None:
                 "Tolerance": ["indicator default" if pd.isna(t) else f"{t:g}" for t in hist["tolerance"]],
                 "Set in": hist["label"],
             }
-        ),
-        hide_index=True,
-        width="stretch",
+        )
     )
     st.caption(
         "A target applies from its month until the next one starts; where two were set for the same month, "

@@ -145,5 +145,5 @@ def overview() -> None:
     if model["movers"].empty:
         st.info(f"No indicator has figures for both {label(add_months(ctx.month, -1))} and {label(ctx.month)}.")
     else:
-        st.dataframe(model["movers"], hide_index=True, width="stretch")
+        components.static_table(model["movers"])
         st.caption("Percentages ranked by change in points; counts, rates and averages by per cent change.")
