@@ -343,3 +343,9 @@ def test_commentary_and_labels_fetch_nothing_from_other_sites(admin_server, brow
     assert not [u for u in requested if "tracker" in u]
     assert page.get_by_text("[image not shown: pixel]").count() == 1
     shot(page, "07-safe-commentary")
+    for path in ("/about", "/data-quality"):  # the label again, as a cell of the vintages tables
+        page.goto(url + path)
+        settle(page)
+        page.get_by_text("Official](h", exact=False).first.wait_for(state="attached", timeout=30_000)
+        assert page.locator("img[src*='tracker']").count() == 0 and page.locator("a[href*='tracker']").count() == 0
+    assert not [u for u in requested if "tracker" in u]

@@ -14,7 +14,7 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
-from apptest import run_page
+from apptest import run_page, static_tables
 
 from dashboard import cli, export, journal, papers, store
 from dashboard.backoff import FREE_TRIES, Backoff
@@ -244,6 +244,17 @@ def test_an_uploaded_label_renders_as_text_for_every_viewer(built_db, tmp_path):
         os.environ["DASHBOARD_DB"] = str(built_db)
     warning = next(w.value for w in at.warning if "Showing figures" in w.value)
     assert "\\[official\\]\\(h\u2060ttp\\://example\\.org\\)" in warning and "](" not in warning
+    # The vintages tables (About, Data quality) are Markdown tables: the label is a cell of escaped text.
+    for page in ("about", "data_quality"):
+        os.environ["DASHBOARD_DB"] = str(db)
+        try:
+            at = run_page(page)
+        finally:
+            os.environ["DASHBOARD_DB"] = str(built_db)
+        cells = [c for t in static_tables(at) if "Reported in" in t.columns for c in t["Reported in"]]
+        assert label.replace("http", "h\u2060ttp") in cells, (page, cells)
+        tables = [m.value for m in at.markdown if "Reported in" in m.value]
+        assert tables and all("](" not in t and "![" not in t for t in tables)
 
 
 # ---------------------------------------------------------------- unlocking
