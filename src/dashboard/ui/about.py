@@ -19,18 +19,7 @@ def about() -> None:
         "*Brilliant at the Basics* table. Every figure records the pack, file and line it came from."
     )
     st.header("Vintages: figures as reported")
-    v = data.table("vintages")
-    components.static_table(
-        pd.DataFrame(
-            {
-                "Vintage": v["vintage"],
-                "Reported in": v["label"],
-                "Date": pd.to_datetime(v["published"]).dt.date,
-                "Source": v["source_file"],
-                "Note": v["as_of_note"],
-            }
-        )
-    )
+    components.vintages_table()
     st.markdown(
         "Figures are revised between packs as recording catches up (for example FD1 contacts in September 2023: "
         "1,265 in the November 2023 pack, 1,318 in the March 2024 pack). Both are kept. The default view shows the "

@@ -40,6 +40,15 @@ def static_table(frame: pd.DataFrame) -> None:
     st.markdown("\n".join(lines))
 
 
+def vintages_table(with_kind: bool = False) -> None:
+    """Every vintage in the order loaded: what it was reported in, when, from which file, and its note."""
+    v = data.table("vintages").sort_values("seq")
+    columns = {"Vintage": v["vintage"], "Reported in": v["label"], "Date": pd.to_datetime(v["published"]).dt.date}
+    if with_kind:
+        columns["Kind"] = v["kind"]
+    static_table(pd.DataFrame({**columns, "Source": v["source_file"], "Note": v["as_of_note"]}))
+
+
 def _cell(value) -> str:
     if value is None or value is pd.NA or (isinstance(value, float) and value != value):
         return "–"
@@ -142,8 +151,8 @@ def open_detail(ref: str) -> None:
 
 def headline_tiles(sc: pd.DataFrame, limit: int = 4) -> None:
     # Only the columns a tile shows: walking every column of the scorecard cost 20 ms a page (profiled).
-    shown = ["ref", "indicator", "value", "unit", "status", "direction", "direction_arrow", "direction_reason"]
-    narrow = sc[[*shown, "rag", "rag_reason", "headline"]]
+    tile = ["ref", "indicator", "value", "unit", "status", "direction", "direction_arrow", "direction_reason", "rag"]
+    narrow = sc[[*tile, "rag_reason", "headline"]]
     heads = narrow[narrow["headline"].astype(bool)].head(limit)
     if heads.empty:
         heads = narrow.head(limit)

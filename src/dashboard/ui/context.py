@@ -59,9 +59,8 @@ def url_selectbox(
         if default in options:
             st.session_state[key] = default
     value = st.selectbox(label, options, format_func=format_func, key=key, **kwargs)
-    if (
-        st.query_params.get(key) != value
-    ):  # an unchanged URL is not rewritten: each write costs the browser a history entry update
+    # An unchanged URL is not rewritten: each write costs the browser a history update.
+    if st.query_params.get(key) != value:
         st.query_params[key] = value
     st.session_state[f"_{key}_url"] = value
     return value

@@ -124,16 +124,4 @@ def data_quality() -> None:
         )
 
     st.header("Vintages")
-    v = data.table("vintages").sort_values("seq")
-    components.static_table(
-        pd.DataFrame(
-            {
-                "Vintage": v["vintage"],
-                "Reported in": v["label"],
-                "Date": pd.to_datetime(v["published"]).dt.date,
-                "Kind": v["kind"],
-                "Source": v["source_file"],
-                "Note": v["as_of_note"],
-            }
-        )
-    )
+    components.vintages_table(with_kind=True)
