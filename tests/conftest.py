@@ -11,6 +11,9 @@ os.environ.setdefault("DASHBOARD_WARM_VIEWS", "0")  # likewise the background wa
 
 from dashboard import ingest, store
 
+# The production-mode browser suite's fixtures (provider, prod_app): tests/prod.py.
+pytest_plugins = ["prod"]
+
 ROOT = Path(__file__).resolve().parent.parent
 
 

@@ -1,0 +1,179 @@
+"""The app as a council serves it, for the production-mode browser suite (tests/test_prod_*.py).
+
+Sign-in on through a local OpenID Connect provider (oidc-provider-mock), a roles file, the background warm-up of
+every month's views and the paper-chart workers on, error details off as in the served configuration. Every
+`look` fails the test if Streamlit drew an exception anywhere on the page.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from test_browser import READY, free_port, start_server
+
+EXCEPTION = '[data-testid="stException"]'
+
+USERS = {
+    "viewer@example.test": {},
+    "cin-editor@example.test": {},
+    "pub@example.test": {"groups": ["performance-team"]},
+    "admin@example.test": {},
+    "stranger@example.test": {},
+}
+ROLES = """
+[[grant]]
+email = "viewer@example.test"
+role = "viewer"
+
+[[grant]]
+email = "cin-editor@example.test"
+role = "area_editor"
+areas = ["cin_cp"]
+
+[[grant]]
+group = "performance-team"
+role = "publisher"
+
+[[grant]]
+email = "admin@example.test"
+role = "admin"
+"""
+
+
+def start_provider() -> tuple[subprocess.Popen, str]:
+    """oidc-provider-mock on a free loopback port, knowing the users above; returns once it answers."""
+    port = free_port()
+    cmd = [sys.executable, "-m", "oidc_provider_mock", "--port", str(port)]
+    for email, extra in USERS.items():
+        cmd += ["--user-claims", json.dumps({"sub": email, "email": email, **extra})]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 30
+    while True:
+        try:
+            urllib.request.urlopen(url + "/.well-known/openid-configuration", timeout=2).read()
+            return proc, url
+        except OSError:
+            if time.time() > deadline:
+                proc.kill()
+                pytest.fail("the test OpenID provider did not start")
+            time.sleep(0.2)
+
+
+@dataclass
+class ProdApp:
+    url: str
+    db: Path
+    home: Path
+    log: Path
+    proc: subprocess.Popen
+
+    @property
+    def data_dir(self) -> Path:
+        return self.db.parent
+
+    def server_log(self) -> str:
+        return self.log.read_text(errors="replace") if self.log.exists() else ""
+
+
+def start_prod_app(provider_url: str, built_db: Path, home: Path, **env: str) -> ProdApp:
+    """One app server on a private copy of the sample database, configured as deployed."""
+    home.mkdir(parents=True, exist_ok=True)
+    data = home / "data"
+    data.mkdir(exist_ok=True)
+    db = data / "dashboard.duckdb"
+    shutil.copyfile(built_db, db)
+    port = free_port()
+    (home / "roles.toml").write_text(ROLES)
+    (home / "secrets.toml").write_text(
+        "[auth]\n"
+        f'redirect_uri = "http://127.0.0.1:{port}/oauth2callback"\n'
+        'cookie_secret = "a-test-cookie-secret-used-only-here"\n'
+        'client_id = "dashboard"\n'
+        'client_secret = "a-test-client-secret"\n'
+        f'server_metadata_url = "{provider_url}/.well-known/openid-configuration"\n'
+    )
+    log = home / "server.log"
+    old_log = os.environ.get("STREAMLIT_LOG")
+    os.environ["STREAMLIT_LOG"] = str(log)
+    try:
+        proc, url = start_server(
+            db,
+            args=("--secrets.files", str(home / "secrets.toml"), "--client.showErrorDetails", "none"),
+            port=port,
+            DASHBOARD_ROLES=str(home / "roles.toml"),
+            DASHBOARD_WARM_VIEWS="1",
+            DASHBOARD_WARM_PAPERS="1",
+            **env,
+        )
+    finally:
+        if old_log is None:
+            os.environ.pop("STREAMLIT_LOG", None)
+        else:
+            os.environ["STREAMLIT_LOG"] = old_log
+    return ProdApp(url=url, db=db, home=home, log=log, proc=proc)
+
+
+def stop(app: ProdApp) -> None:
+    app.proc.terminate()
+    try:
+        app.proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        app.proc.kill()
+        app.proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def provider():
+    proc, url = start_provider()
+    yield url
+    proc.terminate()
+    proc.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def prod_app(provider, built_db, tmp_path_factory):
+    """The app as deployed, one per test module (each module may write to its own copy)."""
+    app = start_prod_app(provider, built_db, tmp_path_factory.mktemp("prod"))
+    yield app
+    stop(app)
+
+
+def no_exception(page) -> None:
+    """Fail if Streamlit drew a traceback anywhere on the page."""
+    shown = page.locator(EXCEPTION)
+    if shown.count():
+        pytest.fail(f"a traceback reached the viewer at {page.url}: {shown.first.inner_text()[:500]}")
+
+
+def look(page) -> None:
+    """Wait until the script has finished, then check nothing on the page is a traceback."""
+    page.wait_for_selector(READY, timeout=60_000)
+    page.wait_for_function(
+        "() => document.querySelector('[data-testid=\"stApp\"]')?.dataset.testScriptState === 'notRunning'",
+        timeout=60_000,
+    )
+    no_exception(page)
+
+
+def sign_in(browser, app: ProdApp, who: str, path: str = "/", viewport=(1440, 900)):
+    """A fresh browser context (no cookies) signs in as `who` through the provider and lands on `path`."""
+    context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]})
+    page = context.new_page()
+    page.goto(app.url + path)
+    look(page)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/oauth2/authorize**", timeout=30_000)
+    page.get_by_role("button", name=who, exact=True).click()
+    page.wait_for_url(app.url + "/**", timeout=30_000)
+    look(page)
+    return page
