@@ -152,17 +152,27 @@ async def _interaction(ws, page: str, month: str, cache: dict[str, ForwardMsg]) 
 
 
 async def _session(
-    url: str, deadline: float, think: tuple[float, float], rng: random.Random, out: Result, months: list[str]
+    url: str,
+    deadline: float,
+    think: tuple[float, float],
+    rng: random.Random,
+    out: Result,
+    months: list[str],
+    at_least: int = 0,
 ) -> None:
+    """One simulated user until the deadline, or until it has made `at_least` interactions (a count, so a test
+    does not depend on how fast a busy machine is; bounded by HARD_LIMIT seconds all the same)."""
     ws_url = url.replace("http://", "ws://") + "/_stcore/stream"
     try:
         async with websockets.connect(ws_url, subprotocols=["streamlit"], origin=url, max_size=2**26) as ws:
             cache: dict[str, ForwardMsg] = {}
             await _interaction(ws, "overview", months[0], cache)  # opening the app: not counted
-            while time.monotonic() < deadline:
+            done, hard = 0, deadline + HARD_LIMIT
+            while (time.monotonic() < deadline or done < at_least) and time.monotonic() < hard:
                 await asyncio.sleep(rng.uniform(*think))
-                if time.monotonic() >= deadline:
+                if time.monotonic() >= deadline and done >= at_least:
                     break
+                done += 1
                 ms, error = await _interaction(ws, rng.choice(PAGES), rng.choice(months), cache)
                 out.times_ms.append(ms)
                 if error:
@@ -171,18 +181,21 @@ async def _session(
         out.errors.append(f"session: {type(exc).__name__}: {exc}")
 
 
+HARD_LIMIT = 120.0  # seconds past the deadline a session may take to reach its `at_least` interactions
+
+
 def _cpu_seconds(pid: int) -> float:
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 async def _run(
-    url: str, sessions: int, seconds: float, think: tuple[float, float], seed: int, months: list[str]
+    url: str, sessions: int, seconds: float, think: tuple[float, float], seed: int, months: list[str], at_least: int
 ) -> Result:
     out = Result(sessions=sessions, seconds=seconds)
     deadline = time.monotonic() + seconds
     await asyncio.gather(
-        *(_session(url, deadline, think, random.Random(seed + i), out, months) for i in range(sessions))
+        *(_session(url, deadline, think, random.Random(seed + i), out, months, at_least) for i in range(sessions))
     )
     return out
 
@@ -195,13 +208,14 @@ def run(
     server_pid: int | None = None,
     seed: int = 1,
     months: list[str] | None = None,
+    at_least: int = 0,
 ) -> Result:
-    """Drive `sessions` simulated users for `seconds` (months as YYYY-MM; default the sample's); bounded in
-    time, loopback only."""
+    """Drive `sessions` simulated users for `seconds`, each making at least `at_least` interactions (months as
+    YYYY-MM; default the sample's); bounded in time, loopback only."""
     if not url.startswith(("http://127.", "http://localhost")):
         raise ValueError("the load test only targets a server on this machine")
     before = _cpu_seconds(server_pid) if server_pid else 0.0
-    out = asyncio.run(_run(url, sessions, seconds, think, seed, months or MONTHS))
+    out = asyncio.run(_run(url, sessions, seconds, think, seed, months or MONTHS, at_least))
     if server_pid:
         out.cpu_seconds = _cpu_seconds(server_pid) - before
     return out

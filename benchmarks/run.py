@@ -63,6 +63,7 @@ PAGES = [
     ("load", "load", "h1", "Load figures and commentary"),
     ("about", "about", "h1", "About the data"),
 ]
+TINY_PAGES = [PAGES[0], PAGES[1], PAGES[7]]  # --tiny (the test suite's run): the overview, an area, the indicator
 
 
 @dataclass
@@ -80,6 +81,12 @@ class Row:
 
 
 ROWS: list[Row] = []
+_TINY = False
+
+
+def pages_run() -> list[tuple]:
+    """The pages the browser and server sections visit: all of them, or --tiny's three."""
+    return TINY_PAGES if _TINY else PAGES
 
 
 def record(section, measure, value, unit, reference="", reference_value=None, goal="", met=None, note="") -> Row:
@@ -316,7 +323,7 @@ def _apptest_pages(AppTest, st, db: Path, repeat: int) -> dict[str, float]:
     reader = store.ReadOnlyStore(db)
     first_ref = str(reader.table("indicators")["ref"].iloc[0])
     out = {}
-    for path, page_file, _, _ in PAGES:
+    for path, page_file, _, _ in pages_run():
         st.cache_data.clear()
         at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
         if page_file == "indicator":
@@ -499,7 +506,7 @@ async def _browser_pages(
 
         headings: dict[str, str] = {}
         settled: dict[str, float] = {}
-        for path, _, selector, _ in PAGES:
+        for path, _, selector, _ in pages_run():
             query = f"?month={month}" + (f"&ref={ref}" if path == "indicator" else "")
             url = f"{app_url}/{path}{query}"
             await _load(page, url, selector)  # warm: caches filled, as in a meeting after the first view
@@ -507,9 +514,9 @@ async def _browser_pages(
                 settled["after"] = await asyncio.to_thread(_until_idle, app_pid)  # time pages once it is done
             headings[path] = (await page.locator("h1").first.inner_text()).strip()
             fresh[path] = median([await _load(page, url, selector) for _ in range(repeat)])
-        await _load(page, f"{app_url}/?month={month}&ref={ref}", PAGES[0][2])
-        for path, _, selector, link in PAGES:
-            away_path, _, away_selector, away_link = PAGES[-1] if path == "" else PAGES[0]
+        await _load(page, f"{app_url}/?month={month}&ref={ref}", pages_run()[0][2])
+        for path, _, selector, link in pages_run():
+            away_path, _, away_selector, away_link = pages_run()[-1] if path == "" else pages_run()[0]
             hops = []
             for _ in range(repeat):
                 await _follow(page, away_link, headings[away_path], away_selector)
@@ -525,7 +532,7 @@ async def _main_thread_ms(cdp) -> float:
     return metrics["TaskDuration"] * 1000
 
 
-async def _element_costs(url: str, repeat: int) -> dict[str, float]:
+async def _element_costs(url: str, repeat: int, kinds: int | None = None) -> dict[str, float]:
     """Main-thread milliseconds to follow a link from a title-only page to each page of elements.py."""
     import elements
     from playwright.async_api import async_playwright
@@ -537,7 +544,7 @@ async def _element_costs(url: str, repeat: int) -> dict[str, float]:
         await cdp.send("Performance.enable")
         await _load(page, url + "/", "h1")
         work: dict[str, float] = {}
-        for kind in ["title only", *elements.KINDS]:
+        for kind in ["title only", *list(elements.KINDS)[:kinds]]:
             link = "Title only" if kind == "title only" else kind
             samples = []
             for _ in range(repeat + 1):  # the first visit loads the element's code: not counted
@@ -552,13 +559,13 @@ async def _element_costs(url: str, repeat: int) -> dict[str, float]:
     return work
 
 
-def bench_element_costs(repeat: int) -> None:
+def bench_element_costs(repeat: int, kinds: int | None = None) -> None:
     """Why a page costs what it does in the browser: the work each kind of element adds, three at a time."""
     import elements
 
     server = Server(ROOT / "benchmarks" / "elements.py")
     try:
-        work = asyncio.run(_element_costs(server.url, repeat))
+        work = asyncio.run(_element_costs(server.url, repeat, kinds))
     finally:
         server.stop()
     base = work.pop("title only")
@@ -599,7 +606,7 @@ def bench_browser(db: Path, repeat: int) -> None:
             fresh["hello"] * 1000,
             note="Streamlit's own floor for a page with a table or chart",
         )
-    for path, *_ in PAGES:  # goal against Streamlit's floor for what a page holds (a table and a chart)
+    for path, *_ in pages_run():  # goal against Streamlit's floor for what a page holds (a table and a chart)
         record(
             "4 browser",
             f"page {path or 'overview'}, opened afresh",
@@ -611,7 +618,7 @@ def bench_browser(db: Path, repeat: int) -> None:
             fresh[path] / fresh[FLOOR] <= 1.3,
             note=f"pages timed once the server's warm-up of every month went idle ({times['settled']['after']:.0f} s "
             "after the first view)"
-            if path == PAGES[0][0] and "after" in times["settled"]
+            if path == pages_run()[0][0] and "after" in times["settled"]
             else "",
         )
     record("4 browser", "hello app, sidebar link to a page", follow["hello"] * 1000, "ms", "", None)
@@ -624,7 +631,7 @@ def bench_browser(db: Path, repeat: int) -> None:
         follow["hello"] * 1000,
         note="Streamlit's own floor for a link to a page with a table and a chart",
     )
-    for path, *_ in PAGES:
+    for path, *_ in pages_run():
         record(
             "4 browser",
             f"page {path or 'overview'}, sidebar link",
@@ -817,7 +824,7 @@ async def _visit_all(url: str, month: str, ref: str) -> None:
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = await browser.new_page(viewport={"width": 1440, "height": 900})
-        for path, *_ in PAGES:  # headings only: a synthetic area may have no indicators, so no table
+        for path, *_ in pages_run():  # headings only: a synthetic area may have no indicators, so no table
             query = f"?month={month}" + (f"&ref={ref}" if path == "indicator" else "")
             await _load(page, f"{url}/{path}{query}", "h1")
         await browser.close()
@@ -948,6 +955,7 @@ def summary_line() -> str:
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description="Measure the dashboard at one council and at national scale.")
     p.add_argument("--quick", action="store_true", help="tiny scale, short loops: checks the bench itself")
+    p.add_argument("--tiny", action="store_true", help="--quick with one repeat, three pages, a few seconds of load")
     p.add_argument("--work", type=Path, default=ROOT / "bench-data", help="where generated data and stores go")
     p.add_argument("--out", type=Path, default=ROOT / "bench-results")
     p.add_argument(
@@ -956,9 +964,12 @@ def main(argv: list[str] | None = None) -> int:
         help="comma-separated subset of build,refusals,engine,apptest,browser,server,sessions,slow",
     )
     a = p.parse_args(argv)
+    global _TINY
+    _TINY = a.tiny
+    a.quick = a.quick or a.tiny
     started = time.time()
     scale = (3, 30, 24) if a.quick else (150, 400, 120)
-    reps = 3 if a.quick else 15
+    reps = 1 if a.tiny else 3 if a.quick else 15
     work = a.work
     work.mkdir(parents=True, exist_ok=True)
 
@@ -988,14 +999,18 @@ def main(argv: list[str] | None = None) -> int:
     if "browser" in sections:
         print("4. browser: navigation to rendered page (sample store)", flush=True)
         bench_browser(sample_db, reps if a.quick else 5)
-        bench_element_costs(reps if a.quick else 7)
+        bench_element_costs(reps if a.quick else 7, kinds=2 if a.tiny else None)
     if "server" in sections:
         print("5-6. server memory and concurrent pages (national-scale store)", flush=True)
-        bench_server(nat_db, "national-scale", 3 if a.quick else 10, 8 if a.quick else 60)
+        bench_server(
+            nat_db, "national-scale", 2 if a.tiny else 3 if a.quick else 10, 3 if a.tiny else 8 if a.quick else 60
+        )
 
     if "sessions" in sections:
         print("7. many sessions over Streamlit's protocol (sample store)", flush=True)
-        bench_sessions(sample_db, "sample", 3 if a.quick else 30, 5 if a.quick else 60)
+        bench_sessions(
+            sample_db, "sample", 2 if a.tiny else 3 if a.quick else 30, 3 if a.tiny else 5 if a.quick else 60
+        )
     if "slow" in sections:
         print("8. slow paths: PDF panel pack, Revisions at national scale", flush=True)
         bench_slow_paths(sample_db, nat_db)
