@@ -7,7 +7,7 @@ import json
 import re
 
 import pytest
-from test_browser import ART, settle, shot, start_server
+from test_browser import ART, charts_drawn, settle, shot, start_server
 
 pytestmark = pytest.mark.browser
 
@@ -96,7 +96,7 @@ def test_every_page_passes_axe_for_what_is_ours(unlocked):
             page.get_by_role("button", name="Unlock").click()
             settle(page)
             page.get_by_role("region", name="Figures file").wait_for()
-        page.wait_for_timeout(800)  # charts draw after the script finishes
+        charts_drawn(page)
         assert page.get_by_text("Page not found").count() == 0, path
         if path == "/audit":
             page.get_by_role("heading", name="Audit trail").wait_for()

@@ -91,10 +91,29 @@ def admin_server(built_db, tmp_path_factory):
     proc.wait(timeout=20)
 
 
+# True when the script is still finished after two animation frames (a rerun that a click or a page switch asked
+# for has started by then) and nothing on the page is marked stale.
+STILL = """() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(() => done(
+    !!document.querySelector('[data-testid="stApp"][data-test-script-state="notRunning"]')
+    && !document.querySelector('[data-stale="true"]')))))"""
+
+
 def settle(page):
-    page.wait_for_selector(READY, timeout=60_000)
-    page.wait_for_timeout(300)
-    page.wait_for_selector(READY, timeout=60_000)
+    """Wait for the page to finish its script runs: by events, never a fixed sleep."""
+    for _ in range(200):
+        page.wait_for_selector(READY, timeout=60_000)
+        if page.evaluate(STILL):
+            return
+    pytest.fail(f"the page at {page.url} never settled")
+
+
+def charts_drawn(page):
+    """Every Vega-Lite chart on the page has drawn its canvas or SVG (they draw after the script finishes)."""
+    page.wait_for_function(
+        """() => [...document.querySelectorAll('[data-testid="stVegaLiteChart"]')]
+            .every(c => c.querySelector('canvas, svg'))""",
+        timeout=30_000,
+    )
 
 
 def shot(page, name):

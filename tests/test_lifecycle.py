@@ -4,6 +4,7 @@ backup and restore, targets and comparators with history, and one writer at a ti
 import hashlib
 import io
 import os
+import shutil
 import subprocess
 import sys
 import tarfile
@@ -105,15 +106,23 @@ def dump_all(db: Path) -> str:
 
 def test_the_scenario_from_the_issue_load_touch_a_sample_file_make_build(tmp_path):
     """dashboard load feb24.csv; touch a file in sample_data/; make build: the uploaded month is still there."""
+    # In a copy of the project (the Makefile and sample_data/, the same virtualenv), so the repository's own
+    # files are never touched by the test.
+    project = tmp_path / "project"
+    project.mkdir()
+    for name in ("Makefile", "pyproject.toml", "constraints.txt"):
+        shutil.copy2(ROOT / name, project / name)
+    shutil.copytree(ROOT / "sample_data", project / "sample_data", copy_function=shutil.copy2)
+    (project / ".venv").symlink_to(ROOT / ".venv")
     db = tmp_path / "data" / "dashboard.duckdb"
     env = {**os.environ, "DB": str(db)}
     make = ["make", "-s", "build", f"DB={db}"]
-    subprocess.run(make, cwd=ROOT, env=env, check=True, capture_output=True)
+    subprocess.run(make, cwd=project, env=env, check=True, capture_output=True)
     feb = write(tmp_path, "feb24.csv", "ref,period,value\nCIN1,2024-02,301\n")
     assert run(db, "load", str(feb))[0] == 0
-    os.utime(ROOT / "sample_data" / "targets.csv")  # newer than the database: make must rebuild
-    time.sleep(0.01)
-    done = subprocess.run(make, cwd=ROOT, env=env, capture_output=True, text=True)
+    newer = db.stat().st_mtime + 5  # a sample file newer than the database: make must rebuild
+    os.utime(project / "sample_data" / "targets.csv", (newer, newer))
+    done = subprocess.run(make, cwd=project, env=env, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert "1 from the journal" in done.stderr  # it really rebuilt
     rows = store.ReadOnlyStore(db).dump(False)
