@@ -3,6 +3,7 @@ the same figures; published sentences flagged when a revision changes a figure t
 
 import datetime as dt
 import io
+import re
 import subprocess
 import sys
 from contextlib import redirect_stdout
@@ -102,7 +103,11 @@ def test_the_draft_states_the_months_facts(drafts, month, area, facts):
 def test_every_draft_lists_the_refs_it_uses(drafts):
     for (month, area), text in drafts.items():
         assert text.startswith(f"In {month:%B %Y}, "), (month, area)
-        assert "*Figures used: " in text or "none of the" in text
+        body, _, used = text.rpartition("\n\n*Figures used: ")
+        assert body and used.endswith(".*"), (month, area)
+        listed = used.removesuffix(".*").split(", ")
+        assert len(listed) == len(set(listed))
+        assert set(listed) == set(re.findall(r"\b([A-Z]{2,3}\d+[a-z]?)\b", body)), (month, area)
 
 
 def test_a_draft_never_quotes_a_later_month(reader):

@@ -46,7 +46,7 @@ def test_plan_shape_and_provenance(built_db):
         for f in set(actions["source_file"])
     }
     for a in actions.itertuples():  # every action's opening words are on its cited line
-        assert a.action[:25] in lines[a.source_file][a.source_line - 1].replace("  ", " ") or a.repair_note
+        assert a.action[:25] in lines[a.source_file][a.source_line - 1].replace("  ", " "), a.action_ref
 
 
 def test_every_appendix_b_ref_resolves_or_says_why(built_db):
