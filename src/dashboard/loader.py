@@ -175,7 +175,10 @@ def parse_upload(
         )
     if "ref" in lower and "period" in lower:
         parsed = _parse_long(name, header, body, catalogue, authorities, default_authority, first, week_ending_day)
-    elif "ref" in lower and any(is_period_label(h) or month_in_brackets(str(h)) for h in raw_header):
+    elif "ref" in lower and (
+        any(is_period_label(h) or month_in_brackets(str(h)) for h in raw_header)
+        or ("value" not in lower and any(h and not is_known_non_month(h) for h in header))
+    ):  # the wide layout: every header a month or a known column, each refused by name otherwise
         parsed = _parse_wide(name, header, raw_header, body, catalogue, default_authority, first)
     else:
         missing = [c for c in LONG_REQUIRED if c not in lower]
