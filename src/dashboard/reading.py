@@ -39,6 +39,7 @@ MAX_FILE_BYTES = 20 * 1024 * 1024  # a month's scorecard is kilobytes; anything 
 MAX_XLSX_UNPACKED = 100 * 1024 * 1024  # an xlsx is a zip: its parts are checked before any is parsed
 MAX_COLUMNS = 16_384  # Excel's own limit (XFD)
 HEADER_LOOK = 15  # title rows above a workbook's header row
+MAX_CELLS = 1_000_000  # a scorecard has thousands; a sheet's cells are counted before any is parsed
 
 
 # A figure as analysts type it: 1234, 1,234 (well-formed thousands only), 12.5, -3, with % on percentages.
@@ -383,6 +384,16 @@ def _not_utf8(raw: bytes, name: str) -> Problem:
 # ---------------------------------------------------------------- workbooks, as Excel shows them
 
 _NS_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_ANY_TAG = {t: re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?" + t + rb"[\s/>]") for t in (b"row", b"c")}
+
+
+def _tags(buf: bytes, tag: bytes) -> int:
+    """How many <tag> (or <x:tag>) elements start in buf: bytes.count runs at C speed."""
+    plain = sum(buf.count(b"<" + tag + end) for end in (b" ", b">", b"/"))
+    other = b"<" + tag + b"\n" in buf or b"<" + tag + b"\t" in buf or b":" + tag in buf
+    return plain + (len(_ANY_TAG[tag].findall(buf)) - plain if other else 0)
+
+
 _CELL_REF = re.compile(r"^([A-Z]{1,3})(\d{1,7})$")
 _XML_NUMBER = re.compile(r"^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$")
 # Excel's built-in number formats that show a % sign or a date (ids 9-10; 14-22 and 45-47).
@@ -391,11 +402,11 @@ _BUILTIN_DATE = set(range(14, 23)) | {45, 46, 47}
 
 
 class _Unreadable(Exception):
-    """A malformed cell or part: `where` names the sheet and cell (or the part)."""
+    """A malformed cell or part (or, `readable`, a sheet too big to read): `where` names the sheet and cell."""
 
-    def __init__(self, where: str, detail: str):
+    def __init__(self, where: str, detail: str, readable: bool = False):
         super().__init__(detail)
-        self.where, self.detail = where, detail
+        self.where, self.detail, self.readable = where, detail, readable
 
 
 def _local(tag: str) -> str:
@@ -552,10 +563,37 @@ class _Workbook:
                     kinds.append("number")
         return kinds
 
+    def count(self, part: str, where: str) -> tuple[int, int]:
+        """(row elements, cell elements) in a sheet, counted in its raw bytes at C speed: a sheet of a million
+        empty rows (formatted to the bottom) is refused in a fraction of a second instead of parsed."""
+        self._check(part, where)
+        rows = cells = 0
+        tail = b""
+        with self.zip.open(part) as fh:
+            while rows <= MAX_ROWS + HEADER_LOOK and cells <= MAX_CELLS:  # past a limit, counting more says nothing
+                chunk = fh.read(1 << 20)
+                buf = tail + chunk
+                cut = max(buf.rfind(b"<"), 0) if chunk else len(buf)  # no tag is split: the rest starts with "<"
+                rows += _tags(buf[:cut], b"row")
+                cells += _tags(buf[:cut], b"c")
+                if not chunk:
+                    break
+                tail = buf[cut:]
+        return rows, cells
+
     def read_sheet(self, title: str, part: str, stop_after: int | None = None):
         """({row: {column: value}}, hidden rows, hidden columns, formulas with no value) of the rows that hold
         something; `stop_after` stops reading past that row (for finding the header)."""
         where = f"sheet {title!r}"
+        if stop_after is None:
+            rows, cells_in_part = self.count(part, where)
+            if rows > MAX_ROWS + HEADER_LOOK or cells_in_part > MAX_CELLS:
+                raise _Unreadable(
+                    where,
+                    f"more than {MAX_ROWS:,} rows or {MAX_CELLS:,} cells (some perhaps formatted but empty): "
+                    "delete the rows below the figures, save, and load it again",
+                    readable=True,
+                )
         cells: dict[int, dict[int, object]] = {}
         hidden_rows: set[int] = set()
         hidden_cols: set[int] = set()
@@ -743,7 +781,9 @@ def _read_xlsx(
             return None
     except _Unreadable as exc:
         at = ", ".join(x for x in (name, exc.where) if x)
-        problems.append(Problem(at, None, None, f"not a readable XLSX workbook ({exc.detail})"))
+        problems.append(
+            Problem(at, None, None, exc.detail if exc.readable else f"not a readable XLSX workbook ({exc.detail})")
+        )
         return None
     start = _header_row(cells, key) or min(cells, default=1)
     uncached = [(r, c) for r, c in uncached if r >= start]
