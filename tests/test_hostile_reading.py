@@ -498,3 +498,22 @@ def test_commentary_keeps_emphasis_lists_and_headings():
         "    - two",
         "1. first",
     ]
+
+
+def test_a_count_excel_shows_whole_is_read_whole_and_a_hidden_sheet_is_not_chosen(fresh_db, tmp_path):
+    rows = row(1, ["ref", "period", "value"]) + row(2, ["CIN1", "2024-01", 289.99999999999997])
+    code, _, err = run(fresh_db, "load", str(workbook(tmp_path / "sum.xlsx", rows)))
+    assert code == 0, err
+    assert stored(fresh_db, "CIN1", "2024-01-01") == 290
+    f = workbook(tmp_path / "hidden.xlsx", rows)
+    with zipfile.ZipFile(f) as z:
+        parts = {n: z.read(n) for n in z.namelist()}
+    parts["xl/workbook.xml"] = parts["xl/workbook.xml"].replace(b'sheetId="1"', b'sheetId="1" state="hidden"')
+    with zipfile.ZipFile(f, "w") as z:
+        for n, b in parts.items():
+            z.writestr(n, b)
+    assert "hidden.xlsx: no sheet has a header row with a Ref column" in refused(fresh_db, "load", str(f))
+    err = refused(fresh_db, "load", str(f), "--sheet", "Scorecard")
+    assert "hidden.xlsx: sheet 'Scorecard' is hidden in Excel" in err
+    code, _, err = run(fresh_db, "load", str(f), "--include-hidden")
+    assert code == 0, err

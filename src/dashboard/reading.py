@@ -910,8 +910,10 @@ def read_cell(value: object, unit: str | None = None) -> tuple[float | None, str
         if not math.isfinite(number):
             return None, None, f"{s[:20]!r}{'…' if len(s) > 20 else ''} is too large to be a figure"
     number += 0.0  # -0 is 0
-    if unit == "count" and number != int(number):
-        return None, None, f"{shown} is not a whole number, and this indicator is a count"
+    if unit == "count":
+        if abs(number - round(number)) > 1e-9:  # 289.99999999999997, a sum Excel shows as 290, is 290
+            return None, None, f"{shown} is not a whole number, and this indicator is a count"
+        number = float(round(number))
     if unit == "percent" and not signed and 0 < abs(number) < 1:
         return (
             None,
