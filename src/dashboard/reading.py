@@ -686,8 +686,8 @@ class _Workbook:
             raise _Unreadable(where, f"{v!r} is not a finite number")
         s = c.get("s")
         kind = "number"
-        if s is not None:
-            if not s.isdigit() or int(s) >= max(len(self.formats), 1) and self.formats:
+        if s:
+            if not s.isdigit() or (self.formats and int(s) >= len(self.formats)):
                 raise _Unreadable(where, f"style {s!r} is not in the workbook's styles")
             kind = self.formats[int(s)] if self.formats else "number"
         if kind == "percent":
