@@ -16,6 +16,8 @@ from .engine.scorecard import fmt_plain, to_csv_frame
 from .periods import iso, parse_period
 from .vocabulary import service_area_ids
 
+HIDDEN_HELP = "read rows and columns hidden in an XLSX sheet (refused by default, naming them)"
+
 
 def db_path(arg: str | None) -> Path:
     return Path(arg or os.environ.get("DASHBOARD_DB") or store.DEFAULT_DB)
@@ -58,7 +60,12 @@ def cmd_build(args) -> int:
 def cmd_load(args) -> int:
     try:
         vintage, diff = loader.load_file(
-            db_path(args.db), args.file, sheet=args.sheet, authority=args.authority, label=args.label
+            db_path(args.db),
+            args.file,
+            sheet=args.sheet,
+            authority=args.authority,
+            label=args.label,
+            include_hidden=args.include_hidden,
         )
     except REFUSALS as exc:
         return _refused(exc)
@@ -74,7 +81,9 @@ def cmd_load(args) -> int:
 
 def cmd_load_plan(args) -> int:
     try:
-        vintage = plan_updates.load(db_path(args.db), args.file, label=args.label)
+        vintage = plan_updates.load(
+            db_path(args.db), args.file, label=args.label, sheet=args.sheet, include_hidden=args.include_hidden
+        )
     except REFUSALS as exc:
         return _refused(exc)
     print(f"loaded {args.file} as vintage {vintage}")
@@ -85,7 +94,13 @@ def _load_reference(kind: str):
     def run(args) -> int:
         try:
             vintage, upload = reference.load(
-                kind, db_path(args.db), args.file, authority=args.authority, label=args.label, sheet=args.sheet
+                kind,
+                db_path(args.db),
+                args.file,
+                authority=args.authority,
+                label=args.label,
+                sheet=args.sheet,
+                include_hidden=args.include_hidden,
             )
         except REFUSALS as exc:
             return _refused(exc)
@@ -98,7 +113,9 @@ def _load_reference(kind: str):
 
 def cmd_load_national(args) -> int:
     try:
-        vintage, upload = national.load(db_path(args.db), [Path(f) for f in args.files], label=args.label)
+        vintage, upload = national.load(
+            db_path(args.db), [Path(f) for f in args.files], label=args.label, include_hidden=args.include_hidden
+        )
     except REFUSALS as exc:
         return _refused(exc)
     upload.changes.to_csv(sys.stdout, index=False, lineterminator="\n")
@@ -286,6 +303,7 @@ def parser() -> argparse.ArgumentParser:
         r = add(f"load-{kind}", help=f"load {kind} ({columns}) as a new vintage")
         r.add_argument("file")
         r.add_argument("--sheet", help="XLSX sheet (default: the first)")
+        r.add_argument("--include-hidden", action="store_true", help=HIDDEN_HELP)
         r.add_argument("--authority", help="authority for rows that do not name one")
         r.add_argument("--label", help="how the vintage is named in the app")
         r.set_defaults(func=_load_reference(kind))
@@ -295,6 +313,7 @@ def parser() -> argparse.ArgumentParser:
         help="load DfE national statistics files (Explore Education Statistics CSV layout) as a new vintage",
     )
     ln.add_argument("files", nargs="+", metavar="FILE")
+    ln.add_argument("--include-hidden", action="store_true", help=HIDDEN_HELP)
     ln.add_argument("--label", help="how the vintage is named in the app")
     ln.set_defaults(func=cmd_load_national)
 
@@ -315,16 +334,19 @@ def parser() -> argparse.ArgumentParser:
     ld = add("load", help="add a month of figures (long CSV or wide CSV/XLSX) as a new vintage")
     ld.add_argument("file")
     ld.add_argument("--sheet", help="XLSX sheet (default: the first)")
+    ld.add_argument("--include-hidden", action="store_true", help=HIDDEN_HELP)
     ld.add_argument("--authority", help="authority for rows that do not name one")
     ld.add_argument("--label", help="how the vintage is named in the app")
     ld.set_defaults(func=cmd_load)
 
     lp = add(
         "load-plan",
-        help="record improvement-plan BRAG and commentary (action_ref,action_brag,"
+        help="record improvement-plan BRAG and commentary (CSV or XLSX: action_ref,action_brag,"
         "impact_brag,commentary) as a new vintage",
     )
     lp.add_argument("file")
+    lp.add_argument("--sheet", help="XLSX sheet (default: the one with an action_ref header)")
+    lp.add_argument("--include-hidden", action="store_true", help=HIDDEN_HELP)
     lp.add_argument("--label", help="how the vintage is named in the app")
     lp.set_defaults(func=cmd_load_plan)
 

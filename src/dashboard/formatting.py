@@ -91,22 +91,216 @@ def _unlinked(text: str) -> str:
     return _BARE_ADDRESS.sub(lambda m: m.group(1)[0] + "\u2060" + m.group(1)[1:], text)
 
 
-_IMAGE = re.compile(r"!\[([^\]]*)\]\(([^)]*)\)")
-_LINK = re.compile(r"\[([^\]]*)\]\(([^)]*)\)")
 _BARE_ADDRESS = re.compile(r"(?i)\b((?:https?|ftp)(?:\\?:)//|www(?:\\?\.))")
+_EMAIL_AT = re.compile(r"(?<=[\w.+-])@(?=[\w-])")
+
+
+# ---------------------------------------------------------------- commentary: parsed, then written back safe
+#
+# The commentary is parsed into blocks (headings, list items, paragraphs, reference definitions) and inline
+# nodes (emphasis, links and images found by matching brackets, as a Markdown parser does, references
+# resolved), and written back as Markdown in which every character the writer typed is escaped. Only what
+# this writer emits can be markup (emphasis, list marks, heading marks), so whatever the parser does not
+# recognise (an autolink, raw HTML, a construct not listed) reaches the page as the characters typed: safe by
+# construction, not by recognising every dangerous pattern.
+
+_HEADING = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
+_ITEM = re.compile(r"^([ \t]*)([-*+]|\d{1,9}[.)])[ \t]+(.*)$")
+_DEFINITION = re.compile(r"^ {0,3}\[((?:[^\[\]\\]|\\.){1,999})\]:[ \t]*(<[^>\n]*>|\S+)(.*)$")
+_ESCAPE_IN_TEXT = re.compile(r"([\\`*_\[\]()~$|])")
+_BACKSLASHED = re.compile(r"\\([!-/:-@\[-`{-~])")
+_LINE_START = re.compile(r"^([#>+=\-]|\d+(?=[.)]))")
+
+
+def _label(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+def _closing(text: str, i: int, open_: str, close: str) -> int:
+    """Index of the bracket closing the one at i (nesting counted, backslash escapes skipped), or -1."""
+    depth, j = 0, i
+    while j < len(text):
+        ch = text[j]
+        if ch == "\\":
+            j += 2
+            continue
+        if ch == open_:
+            depth += 1
+        elif ch == close:
+            depth -= 1
+            if depth == 0:
+                return j
+        j += 1
+    return -1
+
+
+def _inline(text: str, refs: dict[str, str], in_link: bool = False, emph: bool = True) -> list[tuple]:
+    """Nodes: ('text', s), ('em'|'strong', nodes), ('link', nodes, address), ('image', alt, address)."""
+    nodes: list[tuple] = []
+    words = _emphasis if emph else (lambda t: [("text", t)] if t else [])
+    buf, i = [], 0
+    while i < len(text):
+        image = text.startswith("![", i)
+        if text[i] == "[" or image:
+            start = i + 1 if image else i
+            end = _closing(text, start, "[", "]")
+            if end > 0:
+                inner, after, address, resume = text[start + 1 : end], text[end + 1 :], None, end + 1
+                if after.startswith("("):
+                    close = _closing(text, end + 1, "(", ")")
+                    if close > 0:
+                        address, resume = text[end + 2 : close].strip() or "(none)", close + 1
+                elif after.startswith("["):
+                    close = _closing(text, end + 1, "[", "]")
+                    if close > 0:
+                        ref = _label(text[end + 2 : close]) or _label(inner)
+                        if ref in refs:
+                            address, resume = refs[ref], close + 1
+                elif _label(inner) in refs:
+                    address = refs[_label(inner)]
+                if address is not None and not (in_link and not image):
+                    nodes += words("".join(buf))
+                    buf = []
+                    if image:
+                        nodes.append(("image", _plain_text(inner, refs), address))
+                    else:
+                        nodes.append(("link", _inline(inner, refs, in_link=True, emph=emph), address))
+                    i = resume
+                    continue
+        buf.append(text[i])
+        i += 1
+    return nodes + words("".join(buf))
+
+
+_EMPHASIS = re.compile(
+    r"\*\*(?=\S)(.+?)(?<=\S)\*\*|(?<![\w\\])__(?=\S)(.+?)(?<=\S)__(?!\w)"
+    r"|(?<![*\\])\*(?=[^\s*])(.+?)(?<=[^\s\\*])\*(?!\*)|(?<![\w\\])_(?=[^\s_])(.+?)(?<=[^\s_])_(?!\w)"
+)
+
+
+def _emphasis(text: str) -> list[tuple]:
+    nodes, last = [], 0
+    for m in _EMPHASIS.finditer(text):
+        if m.start() > last:
+            nodes.append(("text", text[last : m.start()]))
+        strong = m.group(1) or m.group(2)
+        nodes.append(("strong" if strong else "em", _emphasis(strong or m.group(3) or m.group(4))))
+        last = m.end()
+    if last < len(text):
+        nodes.append(("text", text[last:]))
+    return nodes
+
+
+def _plain_text(text: str, refs: dict[str, str]) -> str:
+    """An image's description or a link's text as words, markup dropped."""
+    out = []
+    for node in _inline(text, refs, in_link=True):
+        if node[0] == "text":
+            out.append(node[1])
+        elif node[0] in ("em", "strong", "link"):
+            out.append(_plain_nodes(node[1]))
+        else:
+            out.append(node[1])
+    return "".join(out)
+
+
+def _plain_nodes(nodes: list[tuple]) -> str:
+    return "".join(n[1] if n[0] == "text" else (_plain_nodes(n[1]) if n[0] != "image" else n[1]) for n in nodes)
+
+
+def _escaped(text: str) -> str:
+    """What the writer typed, as exactly those characters: nothing in it can start markup, a link, HTML or
+    an entity, and a web or mail address is broken with an invisible joiner so the renderer does not link it."""
+    text = _BACKSLASHED.sub(r"\1", text)  # a character the writer escaped is that character
+    safe = _ESCAPE_IN_TEXT.sub(r"\\\1", text.replace("&", "&amp;").replace("<", "&lt;"))
+    return _EMAIL_AT.sub("@\u2060", _unlinked(safe))
+
+
+def _markdown(nodes: list[tuple]) -> str:
+    out = []
+    for node in nodes:
+        kind = node[0]
+        if kind == "text":
+            out.append(_escaped(node[1]))
+        elif kind == "em":
+            out.append("*" + _markdown(node[1]) + "*")
+        elif kind == "strong":
+            out.append("**" + _markdown(node[1]) + "**")
+        elif kind == "link":
+            out.append(_markdown(node[1]) + " (link: " + _escaped(node[2]) + ")")
+        else:
+            out.append("[image not shown: " + _escaped(node[1] or "no description") + "]")
+    return "".join(out)
+
+
+def _start_safe(line: str) -> str:
+    """A line that begins with #, >, -, +, = or '1.' is a heading, quote, list or underline: escape its mark."""
+    return _LINE_START.sub(lambda m: (m.group(1) + "\\") if m.group(1)[0].isdigit() else "\\" + m.group(1), line)
+
+
+def _blocks(text: str) -> tuple[list[tuple], dict[str, str]]:
+    """('heading', level, text) | ('item', depth, mark, text) | ('line', text) | ('blank',), and the reference
+    definitions (which show nothing themselves)."""
+    blocks, refs = [], {}
+    for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
+        d = _DEFINITION.match(line)
+        if d:
+            refs.setdefault(_label(d.group(1)), d.group(2).strip("<>"))
+            continue
+        h = _HEADING.match(line)
+        item = _ITEM.match(line)
+        if not line.strip():
+            blocks.append(("blank",))
+        elif h:
+            blocks.append(("heading", len(h.group(1)), h.group(2) or ""))
+        elif item:
+            depth = min(len(item.group(1).expandtabs(4)) // 2, 3)
+            mark = "-" if item.group(2) in "-*+" else item.group(2)[:-1] + "."
+            blocks.append(("item", depth, mark, item.group(3)))
+        else:
+            blocks.append(("line", line.strip()))
+    return blocks, refs
 
 
 def safe_commentary(text: str) -> str:
     """User-written commentary as Markdown that keeps emphasis, lists and headings but shows no image and links
-    to no other site: an image becomes its description, a link its text with the address as plain text, and a
-    bare address is broken up so the renderer does not link it. HTML is shown as typed ('<' and '&' become
-    entities, which Markdown renders as the characters themselves)."""
-    safe = text.replace("&", "&amp;").replace("<", "&lt;")
-    return _unlinked(links_and_images_as_text(safe))
+    to no other site: an image becomes its description, a link its text with the address as plain text (inline
+    or by reference, whatever its brackets hold), and everything else (HTML, autolinks, bare addresses) is shown
+    as typed. Built from the parsed text, not by rewriting its patterns (see above)."""
+    blocks, refs = _blocks(text)
+    out = []
+    for b in blocks:
+        if b[0] == "blank":
+            out.append("")
+        elif b[0] == "heading":
+            out.append("#" * b[1] + " " + _markdown(_inline(b[2], refs)))
+        elif b[0] == "item":
+            out.append("    " * b[1] + b[2] + " " + _start_safe(_markdown(_inline(b[3], refs))))
+        else:
+            out.append(_start_safe(_markdown(_inline(b[1], refs))))
+    return "\n".join(out).strip("\n")
 
 
 def links_and_images_as_text(text: str) -> str:
-    """A Markdown image becomes its description and a link its text with the address as plain text: user text
-    shows nothing from, and points nowhere on, another site (the app's commentary and the PDF's)."""
-    text = _IMAGE.sub(lambda m: f"[image not shown: {m.group(1) or 'no description'}]", text)
-    return _LINK.sub(lambda m: f"{m.group(1)} (link: {m.group(2)})", text)
+    """A Markdown image becomes its description and a link its text with the address as plain text, everything
+    else left as typed: for the PDF's commentary (fpdf2 draws no links or images, and escapes its own markers).
+    Links are found by the same parse as the app's (brackets matched, references resolved); reference
+    definitions are dropped."""
+    _, refs = _blocks(text)
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    return "\n".join(_flatten(_inline(line, refs, emph=False)) for line in lines if not _DEFINITION.match(line))
+
+
+def _flatten(nodes: list[tuple]) -> str:
+    out = []
+    for node in nodes:
+        if node[0] == "text":
+            out.append(node[1])
+        elif node[0] in ("em", "strong"):
+            mark = "*" if node[0] == "em" else "**"
+            out.append(mark + _flatten(node[1]) + mark)
+        elif node[0] == "link":
+            out.append(_flatten(node[1]) + " (link: " + node[2] + ")")
+        else:
+            out.append("[image not shown: " + (node[1] or "no description") + "]")
+    return "".join(out)

@@ -23,7 +23,6 @@ from .reading import (
     LoadRejected,
     Problem,
     check_value,
-    file_sha256,
     read_cell,
     read_table,
 )
@@ -83,14 +82,30 @@ _NON_MONTH_PREFIXES = (
     "12 month",
     "polarity",
 )
-_FINANCIAL_YEAR = re.compile(r"^\d{4}\s*/\s*\d{2}\b")
+_FINANCIAL_YEAR = re.compile(r"^(\d{4})\s*/\s*(\d{2})\b")
 _NON_MONTH = re.compile("^(" + "|".join(re.escape(p) for p in _NON_MONTH_PREFIXES) + r")s?( |$)")
 MONTH_FORMS = "Sep-23, Sept-23, Sep 23, September 2023, 2023-09 or 09/2023"
 
 
 def is_known_non_month(header: str) -> bool:
+    """A column the wide layout carries that holds no month's figures. A financial year must be a real one
+    (2023/24; '2024/02' is a month written oddly, not a year) and a known name must not carry a month in
+    brackets ('Current (Feb-24)' holds that month's figures, so it is read as that month or refused)."""
+    if month_in_brackets(header) is not None:
+        return False
     h = re.sub(r"\s+", " ", re.sub(r"\(.*?\)", "", header.lower())).strip(" .:")
-    return bool(_FINANCIAL_YEAR.match(h) or _NON_MONTH.match(h))
+    fy = _FINANCIAL_YEAR.match(h)
+    if fy:
+        return int(fy.group(2)) == (int(fy.group(1)) + 1) % 100
+    return bool(_NON_MONTH.match(h))
+
+
+def month_in_brackets(header: str) -> dt.date | None:
+    """The month a header names in brackets ('Current (Feb-24)'), if any."""
+    for inner in re.findall(r"\(([^()]*)\)", header):
+        if is_period_label(inner.strip()):
+            return parse_period(inner.strip())
+    return None
 
 
 @dataclass
@@ -134,16 +149,17 @@ def parse_upload(
     sheet: str | None = None,
     display_name: str | None = None,
     week_ending_day: int | None = None,
+    include_hidden: bool = False,
 ) -> Parsed:
     """Read and validate an upload against the indicator catalogue. Never touches the store."""
     path = Path(path)
     name = display_name or path.name
     problems: list[Problem] = []
-    table = read_table(path, name, sheet, problems)
+    table = read_table(path, name, sheet, problems, include_hidden=include_hidden)
     if table is None:
         return Parsed(name, "unknown", problems=problems)
     name, rows, first = table.where, table.rows, table.header_row
-    digest = file_sha256(path)
+    digest = table.sha256
     raw_header = rows[0]
     header = [h.isoformat() if isinstance(h, (dt.date, dt.datetime)) else str(h).strip() for h in raw_header]
     body = rows[1:]
@@ -157,24 +173,12 @@ def parse_upload(
             "unknown",
             problems=[Problem(name, first, h, "this column header appears more than once; keep one") for h in dupes],
         )
-    ragged = [
-        Problem(
-            name,
-            n,
-            None,
-            f"the row has {len(r)} cells but the header has {len(header)}: a figure with a "
-            'thousands comma must be in quotes ("1,234"), and every row needs a cell per column',
-        )
-        for n, r in enumerate(body, start=first + 1)
-        if r
-        and len(r) != len(header)
-        and not (len(r) > len(header) and all(str(c).strip() == "" for c in r[len(header) :]))
-    ]
-    if ragged:
-        return Parsed(name, "unknown", problems=ragged[:50])
     if "ref" in lower and "period" in lower:
         parsed = _parse_long(name, header, body, catalogue, authorities, default_authority, first, week_ending_day)
-    elif "ref" in lower and any(is_period_label(h) for h in raw_header):
+    elif "ref" in lower and (
+        any(is_period_label(h) or month_in_brackets(str(h)) for h in raw_header)
+        or ("value" not in lower and any(h and not is_known_non_month(h) for h in header))
+    ):  # the wide layout: every header a month or a known column, each refused by name otherwise
         parsed = _parse_wide(name, header, raw_header, body, catalogue, default_authority, first)
     else:
         missing = [c for c in LONG_REQUIRED if c not in lower]
@@ -266,6 +270,17 @@ def _parse_long(name, header, body, catalogue, authorities, default_authority, f
     for col in LONG_REQUIRED:
         if col not in idx:
             parsed.problems.append(Problem(name, first, col, "missing required column"))
+    for h in header:
+        if h and h.lower() not in LONG_REQUIRED + LONG_OPTIONAL:
+            parsed.problems.append(
+                Problem(
+                    name,
+                    first,
+                    h,
+                    "not a column of the long layout (ref, period, value, status, authority): remove it; "
+                    "nothing in a file is dropped unread",
+                )
+            )
     if parsed.problems:
         return parsed
     seen: dict[tuple, int] = {}
@@ -341,6 +356,9 @@ def _parse_wide(name, header, raw_header, body, catalogue, default_authority, fi
             continue
         if is_period_label(raw):
             month_cols[i] = parse_period(raw)
+        elif month_in_brackets(h) is not None:
+            # "Current (Feb-24)" holds Feb-24's figures: read as that month (and checked against its own column)
+            month_cols[i] = month_in_brackets(h)
         elif h == "":
             filled = next((n for n, r in enumerate(body, start=first + 1) if i < len(r) and str(r[i]).strip()), None)
             if filled is not None:
@@ -358,11 +376,16 @@ def _parse_wide(name, header, raw_header, body, catalogue, default_authority, fi
                     name,
                     first,
                     h,
-                    f"not a month this loader can read (use {MONTH_FORMS}) nor a "
+                    f"not a month this loader can read (use {MONTH_FORMS}) nor a financial year (2023/24) nor a "
                     "known column (Ref, Indicator, Target, GM, NW, SN, England, RAG, DoT, "
                     "Previous Year…); nothing was loaded",
                 )
             )
+    plain_cols = {m: i for i, m in month_cols.items() if is_period_label(raw_header[i])}
+    same_as: dict[int, int] = {}  # "Current (Feb-24)" beside "Feb-24": the two must agree, row by row
+    for i in [i for i in month_cols if not is_period_label(raw_header[i])]:
+        if month_cols[i] in plain_cols:
+            same_as[i] = plain_cols[month_cols.pop(i)]
     dup_months = {m for m in month_cols.values() if list(month_cols.values()).count(m) > 1}
     for i, m in month_cols.items():
         if m in dup_months:
@@ -400,6 +423,17 @@ def _parse_wide(name, header, raw_header, body, catalogue, default_authority, fi
             parsed.problems.append(Problem(name, row, header[ref_col], f"{ref} already given on row {seen[ref]}"))
             continue
         seen[ref] = row
+        for i, j in same_as.items():
+            if read_cell(cells[i], meta["unit"])[:2] != read_cell(cells[j], meta["unit"])[:2]:
+                parsed.problems.append(
+                    Problem(
+                        name,
+                        row,
+                        header[i],
+                        f"shows {str(cells[i]).strip() or 'nothing'} but column {header[j]!r} shows "
+                        f"{str(cells[j]).strip() or 'nothing'} for the same month: make them agree",
+                    )
+                )
         for i, period in month_cols.items():
             value, status, err = read_cell(cells[i], meta["unit"])
             if err:
@@ -493,13 +527,20 @@ def load_file(
     authority: str | None = None,
     label: str | None = None,
     user: str = "",
+    include_hidden: bool = False,
 ) -> tuple[str, UploadDiff]:
     """Validate, compare and publish; raises LoadRejected (database untouched) on any problem."""
     reader = store.ReadOnlyStore(db_path)
     authorities = set(reader.table("authorities")["authority"])
     default = authority or sorted(authorities)[0]
     parsed = parse_upload(
-        path, catalogue_of(reader), authorities, default, sheet=sheet, week_ending_day=reader.week_ending_weekday()
+        path,
+        catalogue_of(reader),
+        authorities,
+        default,
+        sheet=sheet,
+        week_ending_day=reader.week_ending_weekday(),
+        include_hidden=include_hidden,
     )
     diff = diff_upload(reader, parsed)
     if not diff.ok:

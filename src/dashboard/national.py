@@ -25,7 +25,7 @@ from pydantic import ValidationError
 
 from . import lifecycle, store
 from .models import NationalValue
-from .reading import MAX_PROBLEMS, LoadRejected, Problem, file_sha256, read_table
+from .reading import MAX_PROBLEMS, LoadRejected, Problem, read_cell, read_table
 
 # Geography columns every EES file has, with the names earlier releases used.
 GEOGRAPHY = {
@@ -58,7 +58,6 @@ STATUS_WORD = {
     "rounds_to_zero": "rounds to zero (low)",
     "low_reliability": "low reliability (u)",
 }
-_NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
 # A reporting year 2023 is the year to 31 March 2023 ("2022/23"); the workforce census counts on 30 September.
 PERIOD_END = {"march": (3, 31), "september": (9, 30)}
 
@@ -100,6 +99,7 @@ class Measure:
     scale: float
     complement: bool
     period: str
+    unit: str = "percent"
 
     @classmethod
     def of(cls, row: dict) -> Measure:
@@ -116,6 +116,7 @@ class Measure:
             scale=float(row["scale"]),
             complement=row["transform"] == "complement",
             period=row["period"],
+            unit=row.get("unit") or "percent",
         )
 
     def match_columns(self) -> set[str]:
@@ -143,36 +144,53 @@ def _find(header: list[str], names: tuple[str, ...]) -> int | None:
     return None
 
 
-def _number(raw: str) -> tuple[float | None, str | None, bool]:
-    """-> (value, status, readable). Thousands separators are allowed; anything else unreadable is refused."""
+def _number(raw: str) -> tuple[float | None, str | None, str | None]:
+    """-> (value, status, error), by the same reading rules as every other write (reading.read_cell):
+    well-formed thousands only ('27,3' and '3,3,4,9' are refused), -0 is 0; an EES symbol is a status."""
     text = str(raw).strip()
     if text in SYMBOLS:
-        return None, SYMBOLS[text], True
-    plain = text.replace(",", "")
-    if _NUMBER.match(plain):
-        return float(plain), "value", True
-    return None, None, False
+        return None, SYMBOLS[text], None
+    if text == "":
+        return None, None, "blank: EES marks a figure it does not publish with a symbol (c, x, z, low, u)"
+    value, status, err = read_cell(text)
+    if err or value is None:
+        hint = " (write 1234 or 1,234: a comma only between thousands, a decimal point)" if "," in text else ""
+        return None, None, f"{text!r} is neither a number nor an EES symbol{hint}"
+    return value, "value", None
 
 
-def parse_file(path: Path | str, measures: pd.DataFrame, display_name: str | None = None) -> NationalUpload:
+def _plausible(value: float, unit: str, what: str) -> str | None:
+    """A count or a published figure that cannot be: negative, or a percentage above 100."""
+    if value < 0:
+        return f"{what} {value:g} is negative; a published count or rate never is"
+    if unit == "percent" and value > 100:
+        return f"{what} {value:g} is a percentage above 100"
+    return None
+
+
+def parse_file(
+    path: Path | str, measures: pd.DataFrame, display_name: str | None = None, include_hidden: bool = False
+) -> NationalUpload:
     """Rows of every mapped measure the file carries. Problems name the file, the row and the column."""
     path = Path(path)
     name = display_name or path.name
     upload = NationalUpload(name)
     problems = upload.problems
-    table = read_table(path, name, None, problems)
+    table = read_table(path, name, None, problems, key="time_period", include_hidden=include_hidden)
     if table is None:
         return upload
-    upload.source_sha256 = file_sha256(path)
+    upload.source_sha256 = table.sha256
+    name, first = table.where, table.header_row
+    upload.file = name
     header = [str(h).strip().lower() for h in table.rows[0]]
     dupes = sorted({h for h in header if h and header.count(h) > 1})
     for h in dupes:
-        problems.append(Problem(name, 1, h, "this column appears more than once"))
+        problems.append(Problem(name, first, h, "this column appears more than once"))
     geo = {}
     for key, names in {**GEOGRAPHY, **OPTIONAL_GEOGRAPHY}.items():
         geo[key] = _find(header, names)
         if geo[key] is None and key in GEOGRAPHY:
-            problems.append(Problem(name, 1, key, "missing: an EES file names its geography in this column"))
+            problems.append(Problem(name, first, key, "missing: an EES file names its geography in this column"))
     if problems:
         return upload
 
@@ -186,7 +204,7 @@ def parse_file(path: Path | str, measures: pd.DataFrame, display_name: str | Non
         problems.append(
             Problem(
                 name,
-                1,
+                first,
                 None,
                 "no mapped national measure reads this file: its columns are "
                 + ", ".join(h for h in header if h not in {n for ns in GEOGRAPHY.values() for n in ns})[:300]
@@ -198,18 +216,18 @@ def parse_file(path: Path | str, measures: pd.DataFrame, display_name: str | Non
     width = len(header)
     body: list[tuple[int, list[str]]] = []
     first_row: dict[str, int] = {}  # each figure's key -> the row that gave it
-    for n, raw in enumerate(table.rows[1:], start=2):
-        cells = [str(c).strip() for c in raw]
+    for n, raw in enumerate(table.rows[1:], start=first + 1):
+        cells = [str(c).strip() for c in raw][:width]
         if not any(cells):
-            continue
-        if len(cells) != width:
-            problems.append(Problem(name, n, None, f"the row has {len(cells)} cells but the header has {width}"))
             continue
         if not _geography_ok(cells, geo, name, n, problems):
             continue
         body.append((n, cells))
         if len(problems) >= MAX_PROBLEMS:
             break
+    if problems:
+        return upload
+    _repeated_rows(body, header, geo, usable, name, problems)
     if problems:
         return upload
 
@@ -233,11 +251,56 @@ def parse_file(path: Path | str, measures: pd.DataFrame, display_name: str | Non
     return upload
 
 
+def _repeated_rows(body, header, geo, usable: list[Measure], name: str, problems: list[Problem]) -> None:
+    """The same council, year and breakdown twice is refused, never added up: a row is known by its geography
+    and every column that is not a figure (the filters: category, age, breakdown...)."""
+    figures = {
+        _find(header, names)
+        for spec in usable
+        for names in list(spec.numerator) + list(spec.denominator) + ([spec.published] if spec.published else [])
+    }
+
+    def is_figure(text: str) -> bool:
+        return text == "" or text in SYMBOLS or read_cell(text)[2] is None
+
+    filters = [
+        i
+        for i in range(len(header))
+        if i not in figures and (i in geo.values() or any(not is_figure(cells[i]) for _, cells in body))
+    ]
+    seen: dict[tuple, int] = {}
+    for n, cells in body:
+        key = tuple(cells[i] for i in filters)
+        if key in seen:
+            area = cells[geo["la_name"]] or cells[geo["region_name"]] or cells[geo["geographic_level"]]
+            problems.append(
+                Problem(
+                    name,
+                    n,
+                    None,
+                    f"this row repeats row {seen[key]} ({area}, {cells[geo['time_period']]}, the same breakdown): "
+                    "a row given twice is refused, never added up",
+                )
+            )
+        else:
+            seen[key] = n
+
+
 def _geography_ok(cells: list[str], geo: dict, name: str, n: int, problems: list[Problem]) -> bool:
     before = len(problems)
     period = cells[geo["time_period"]]
-    if not re.fullmatch(r"\d{4}", period) or not 2000 <= int(period) <= dt.date.today().year + 1:
+    if not re.fullmatch(r"\d{4}", period) or int(period) < 2000:
         problems.append(Problem(name, n, "time_period", f"{period!r} is not a reporting year such as 2023"))
+    elif dt.date(int(period), 3, 31) > dt.date.today():
+        problems.append(
+            Problem(
+                name,
+                n,
+                "time_period",
+                f"{period} is in the future: reporting year {period} runs to 31 March {period}, "
+                "so no figure for it can have been published",
+            )
+        )
     if cells[geo["time_identifier"]] != "Reporting year":
         problems.append(
             Problem(name, n, "time_identifier", f"{cells[geo['time_identifier']]!r}: only 'Reporting year' is read")
@@ -305,11 +368,10 @@ def _measure_rows(spec: Measure, header, body, geo, name, problems) -> list[dict
         value, status = None, "value"
         if len(g["num"]) == 1 and published is not None:
             n, cells = g["num"][0]
-            value, status, readable = _number(cells[published])
-            if not readable:
-                problems.append(
-                    Problem(name, n, spec.published[0], f"{cells[published]!r} is neither a number nor an EES symbol")
-                )
+            value, status, err = _number(cells[published])
+            err = err or (_plausible(value, spec.unit, "the published figure") if value is not None else None)
+            if err:
+                problems.append(Problem(name, n, spec.published[0], err))
                 continue
         elif statuses:
             status = statuses[0]
@@ -319,6 +381,10 @@ def _measure_rows(spec: Measure, header, body, geo, name, problems) -> list[dict
             value = round(num / den * spec.scale, 1)
             if spec.complement:
                 value = round(spec.scale - value, 1)
+            err = _plausible(value, spec.unit, "the figure worked out from the counts")
+            if err:
+                problems.append(Problem(name, min(g["lines"]), spec.numerator[0][0], err))
+                continue
         if status != "value":
             value = None
         out.append(
@@ -348,11 +414,10 @@ def _total(rows, columns, idx, statuses: list[str], name: str, problems: list[Pr
     s = 0.0
     for n, cells in rows:
         for names in columns:
-            value, status, readable = _number(cells[idx[names]])
-            if not readable:
-                problems.append(
-                    Problem(name, n, names[0], f"{cells[idx[names]]!r} is neither a number nor an EES symbol")
-                )
+            value, status, err = _number(cells[idx[names]])
+            err = err or (_plausible(value, "count", "the count") if value is not None else None)
+            if err:
+                problems.append(Problem(name, n, names[0], err))
                 return None
             if status != "value":
                 statuses.append(status)
@@ -391,29 +456,48 @@ def _changes(rows: list[dict], reader: store.ReadOnlyStore) -> pd.DataFrame:
     )
 
 
-def parse(paths: list[Path], reader: store.ReadOnlyStore, names: list[str] | None = None) -> NationalUpload:
+def parse(
+    paths: list[Path], reader: store.ReadOnlyStore, names: list[str] | None = None, include_hidden: bool = False
+) -> NationalUpload:
     """Several files as one load (a release comes as several tables); the preview of what it changes."""
     measures = reader.table("national_measures")
-    combined = NationalUpload(", ".join(names or [Path(p).name for p in paths]))
+    names = _distinct_names(paths, names)
+    combined = NationalUpload(", ".join(names))
     digests = []
+    seen: dict[tuple, tuple[int, str]] = {}  # a figure -> (which file, its name): files told apart by position
     for k, path in enumerate(paths):
-        one = parse_file(path, measures, names[k] if names else None)
-        combined.rows += one.rows
+        one = parse_file(path, measures, names[k], include_hidden)
         combined.problems += one.problems
         combined.measures += one.measures
         digests.append(one.source_sha256)
-    seen: dict[tuple, str] = {}
-    for r in combined.rows:
-        key = (r["measure"], r["year"], r["area_code"])
-        if key in seen and seen[key] != r["source_file"]:
-            combined.problems.append(
-                Problem(r["source_file"], r["source_line"], None, f"{' '.join(key)} is also given in {seen[key]}")
-            )
-        seen.setdefault(key, r["source_file"])
+        for r in one.rows:
+            key = (r["measure"], r["year"], r["area_code"])
+            if key in seen and seen[key][0] != k:
+                combined.problems.append(
+                    Problem(
+                        r["source_file"], r["source_line"], None, f"{' '.join(key)} is also given in {seen[key][1]}"
+                    )
+                )
+            seen.setdefault(key, (k, r["source_file"]))
+        combined.rows += one.rows
     combined.source_sha256 = ",".join(digests)
     if combined.ok:
         combined.changes = _changes(combined.rows, reader)
     return combined
+
+
+def _distinct_names(paths: list[Path], names: list[str] | None) -> list[str]:
+    """Each file's name as shown: two files called the same (from different folders) are named by the path
+    given, or numbered when that is the same too (two uploads), so neither is mistaken for the other."""
+    shown = list(names) if names else [Path(p).name for p in paths]
+    if not names:
+        shown = [str(p) if shown.count(n) > 1 else n for p, n in zip(paths, shown)]
+    for n in set(shown):
+        same = [j for j, m in enumerate(shown) if m == n]
+        if len(same) > 1:
+            for i, j in enumerate(same, start=1):
+                shown[j] = f"{n} (file {i} of {len(same)})"
+    return shown
 
 
 def publish(db_path: Path, upload: NationalUpload, label: str | None = None, user: str = "") -> str:
@@ -432,10 +516,12 @@ def publish(db_path: Path, upload: NationalUpload, label: str | None = None, use
     )
 
 
-def load(db_path: Path, paths: list[Path], label: str | None = None, user: str = "") -> tuple[str, NationalUpload]:
+def load(
+    db_path: Path, paths: list[Path], label: str | None = None, user: str = "", include_hidden: bool = False
+) -> tuple[str, NationalUpload]:
     """Validate and publish national statistics files; raises LoadRejected (nothing written) on any problem."""
     reader = store.ReadOnlyStore(db_path)
-    upload = parse([Path(p) for p in paths], reader)
+    upload = parse([Path(p) for p in paths], reader, include_hidden=include_hidden)
     if not upload.ok:
         raise LoadRejected(upload.problems or [Problem(upload.file, None, None, "nothing to load")])
     return publish(db_path, upload, label, user), upload

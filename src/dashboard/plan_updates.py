@@ -4,7 +4,6 @@ checked against the current plan and kept as a new vintage through the write jou
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from pathlib import Path
 
 import pandas as pd
@@ -18,26 +17,38 @@ COLUMNS = ("action_ref", "action_brag", "impact_brag", "commentary")
 
 
 def load(
-    db_path: Path, path: Path | str, authority: str | None = None, label: str | None = None, user: str = ""
+    db_path: Path,
+    path: Path | str,
+    authority: str | None = None,
+    label: str | None = None,
+    user: str = "",
+    sheet: str | None = None,
+    include_hidden: bool = False,
+    display_name: str | None = None,
 ) -> str:
-    """Record the month's Action/Impact BRAG and commentary for improvement-plan actions: a CSV with
-    action_ref plus any of action_brag, impact_brag, commentary. Every row is checked with the plan's own
-    model against the latest plan; any problem rejects the file and leaves the database as it was."""
+    """Record the month's Action/Impact BRAG and commentary for improvement-plan actions: a CSV or XLSX with
+    action_ref plus any of action_brag, impact_brag, commentary, read by the same rules as every other write
+    (a row with more cells than the header, as an unquoted comma in a commentary makes, is refused). Every
+    row is checked with the plan's own model against the latest plan; any problem rejects the file and
+    leaves the database as it was."""
     path = Path(path)
-    name = path.name
+    name = display_name or path.name
     reader = store.ReadOnlyStore(db_path)
     authority = authority or sorted(set(reader.table("authorities")["authority"]))[0]
     problems: list[Problem] = []
-    table = read_table(path, name, None, problems)
+    table = read_table(path, name, sheet, problems, key="action_ref", include_hidden=include_hidden)
     if table is None:
         raise LoadRejected(problems)
-    name, rows = table.where, table.rows
+    name, rows, first = table.where, table.rows, table.header_row
     header = [str(h).strip().lower() for h in rows[0]]
     if "action_ref" not in header:
-        raise LoadRejected([Problem(name, 1, None, "missing required column action_ref")])
+        raise LoadRejected([Problem(name, first, None, "missing required column action_ref")])
     unknown = [h for h in header if h and h not in COLUMNS]
     if unknown:
-        raise LoadRejected([Problem(name, 1, h, f"unknown column; use {', '.join(COLUMNS)}") for h in unknown])
+        raise LoadRejected([Problem(name, first, h, f"unknown column; use {', '.join(COLUMNS)}") for h in unknown])
+    dupes = sorted({h for h in header if h and header.count(h) > 1})
+    if dupes:
+        raise LoadRejected([Problem(name, first, h, "this column appears more than once; keep one") for h in dupes])
     latest = reader.plan_as_of("plan_actions", "latest", authority)
     if latest.empty:
         raise LoadRejected([Problem(name, None, None, "no improvement plan is loaded to update")])
@@ -46,7 +57,7 @@ def load(
     vintage_id = lifecycle.new_vintage_id("plan", now)
     updated: dict[str, dict] = {}
     for lineno, raw in enumerate(rows[1:], start=table.header_row + 1):
-        cells = {h: ("" if v is None else str(v).strip()) for h, v in zip(header, raw)}
+        cells = {h: ("" if v is None else str(v).strip()) for h, v in zip(header, raw) if h}
         ref = cells.get("action_ref", "")
         if not any(cells.values()):
             continue
@@ -93,5 +104,5 @@ def load(
         {"plan_actions": pd.DataFrame(actions), "plan_measures": measures},
         user or lifecycle.cli_user(),
         name,
-        hashlib.sha256(path.read_bytes()).hexdigest(),
+        table.sha256,
     )

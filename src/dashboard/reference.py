@@ -24,7 +24,7 @@ from .engine.targets import TargetError, in_force, parse_target
 from .loader import catalogue_of
 from .models import Comparator, TargetRow
 from .periods import EARLIEST_START, financial_year_label, iso, parse_start
-from .reading import LoadRejected, Problem, Table, check_value, file_sha256, read_cell, read_table
+from .reading import LoadRejected, Problem, Table, check_value, read_cell, read_table
 from .vocabulary import COMPARATOR_NAME, COMPARATOR_SHORT, COMPARATORS
 
 TARGET_COLUMNS = {
@@ -52,6 +52,7 @@ COMPARATOR_NAMES = {
     "stat neighbours": "sn",
 }
 _YEAR = re.compile(r"^(\d{4})/(\d{2})$|^(\d{4})$")
+_THOUSANDS = re.compile(r"(?<![\d,.])\d{1,3}(,\d{3})+(?![\d,])")  # "1,050" in a target is 1050, as in figures
 MAX_YEARS_AHEAD = 5
 
 
@@ -106,12 +107,12 @@ def _rows(table: Table, problems: list[Problem]):
         yield n, cells + [""] * (width - len(cells))
 
 
-def _read(path: Path, name: str, kind: str, allowed, required, sheet=None):
+def _read(path: Path, name: str, kind: str, allowed, required, sheet=None, include_hidden=False):
     upload = ReferenceUpload(kind, name)
-    table = read_table(path, name, sheet, upload.problems)
+    table = read_table(path, name, sheet, upload.problems, include_hidden=include_hidden)
     if table is None:
         return upload, None, None
-    upload.source_sha256 = file_sha256(path)
+    upload.source_sha256 = table.sha256
     idx = _header(table, allowed, required, upload.problems)
     return upload, table, idx
 
@@ -159,16 +160,36 @@ def _validated(model, row: dict, name: str, n: int, problems: list[Problem]) -> 
 # ---------------------------------------------------------------- targets
 
 
+def _target_unit_problem(ref: str, text: str, target, unit: str) -> str | None:
+    """A target read by the same rules as a figure of its unit: a % sign only on a percentage, 0-100 there,
+    a count whole, and a bare number between 0 and 1 on a percentage questioned (a fraction typed for 90%)."""
+    numbers = [x for x in (target.low, target.high) if x is not None]
+    if "%" in text and unit != "percent":
+        return f"target {text!r} has a % sign, but {ref} is a {unit.replace('_', ' ')}, not a percentage"
+    if unit == "percent" and any(x > 100 for x in numbers):
+        return f"{ref} is a percentage; target {text!r} is above 100%"
+    if unit == "count" and any(x != int(x) for x in numbers):
+        return f"target {text!r} is not a whole number, and {ref} is a count"
+    if unit == "percent" and "%" not in text and any(0 < x < 1 for x in numbers):
+        x = next(x for x in numbers if 0 < x < 1)
+        return (
+            f"target {text!r} on a percentage reads as {x:g}%, which looks like a fraction ({x * 100:g}%): write "
+            f"{x * 100:g}% if that is meant, or {x:g}% if {x:g}% is"
+        )
+    return None
+
+
 def parse_targets(
     path: Path | str,
     reader: store.ReadOnlyStore,
     default_authority: str,
     display_name: str | None = None,
     sheet: str | None = None,
+    include_hidden: bool = False,
 ) -> ReferenceUpload:
     path = Path(path)
     name = display_name or path.name
-    upload, rows, idx = _read(path, name, "targets", TARGET_COLUMNS, ("ref", "target"), sheet)
+    upload, rows, idx = _read(path, name, "targets", TARGET_COLUMNS, ("ref", "target"), sheet, include_hidden)
     if idx is None:
         return upload
     catalogue = catalogue_of(reader)
@@ -182,15 +203,15 @@ def parse_targets(
             problems.append(Problem(name, n, "ref", f"{ref} is a weekly indicator: weekly figures are not rated"))
             continue
         authority = _authority(cells, idx, default_authority, authorities, name, n, problems)
-        text = str(cells[idx["target"]]).strip()
+        text = _THOUSANDS.sub(lambda m: m.group(0).replace(",", ""), str(cells[idx["target"]]).strip())
         try:
             target = parse_target(text, meta["polarity"])
         except TargetError as exc:
             problems.append(Problem(name, n, "target", str(exc)))
             continue
-        top = max(x for x in (target.low, target.high, 0.0) if x is not None)
-        if meta["unit"] == "percent" and top > 100:
-            problems.append(Problem(name, n, "target", f"{ref} is a percentage; target {text!r} is above 100%"))
+        why = _target_unit_problem(ref, text, target, meta["unit"])
+        if why:
+            problems.append(Problem(name, n, "target", why))
             continue
         tolerance = None
         if "tolerance" in idx:
@@ -279,13 +300,18 @@ def _target_changes(rows: list[dict], reader: store.ReadOnlyStore, catalogue: di
 
 
 def _year_ok(text: str) -> bool:
+    """A published year: 2022/23 (or a reporting year, 2023, to 31 March) that has ended."""
     m = _YEAR.match(text)
     if not m:
         return False
     if m.group(3):
-        return EARLIEST_START.year <= int(m.group(3)) <= dt.date.today().year
-    first, second = int(m.group(1)), int(m.group(2))
-    return second == (first + 1) % 100 and EARLIEST_START.year <= first <= dt.date.today().year
+        end = int(m.group(3))
+    else:
+        first, second = int(m.group(1)), int(m.group(2))
+        if second != (first + 1) % 100:
+            return False
+        end = first + 1
+    return EARLIEST_START.year < end <= 9999 and dt.date(end, 3, 31) < dt.date.today()
 
 
 def parse_comparators(
@@ -294,11 +320,12 @@ def parse_comparators(
     default_authority: str,
     display_name: str | None = None,
     sheet: str | None = None,
+    include_hidden: bool = False,
 ) -> ReferenceUpload:
     path = Path(path)
     name = display_name or path.name
     upload, rows, idx = _read(
-        path, name, "comparators", COMPARATOR_COLUMNS, ("ref", "comparator", "value", "year"), sheet
+        path, name, "comparators", COMPARATOR_COLUMNS, ("ref", "comparator", "value", "year"), sheet, include_hidden
     )
     if idx is None:
         return upload
@@ -330,7 +357,8 @@ def parse_comparators(
                     name,
                     n,
                     "year",
-                    f"{year!r} is not a published year such as 2022/23 (from {EARLIEST_START.year} to this year)",
+                    f"{year!r} is not a published year such as 2022/23 (from {EARLIEST_START.year}, and ended: "
+                    "a year that has not ended cannot have been published)",
                 )
             )
             continue
@@ -413,11 +441,12 @@ def load(
     label: str | None = None,
     user: str = "",
     sheet: str | None = None,
+    include_hidden: bool = False,
 ) -> tuple[str, ReferenceUpload]:
     """Validate and publish a targets or comparators file; raises LoadRejected (nothing written) on any problem."""
     reader = store.ReadOnlyStore(db_path)
     default = authority or sorted(set(reader.table("authorities")["authority"]))[0]
-    upload = PARSERS[kind](path, reader, default, sheet=sheet)
+    upload = PARSERS[kind](path, reader, default, sheet=sheet, include_hidden=include_hidden)
     if not upload.ok:
         raise LoadRejected(upload.problems or [Problem(upload.file, None, None, "nothing to load")])
     return publish(db_path, upload, label, user), upload
