@@ -134,7 +134,7 @@ def cmd_backup(args) -> int:
 
 def cmd_restore(args) -> int:
     try:
-        done = lifecycle.restore(db_path(args.db), Path(args.archive))
+        done = lifecycle.restore(db_path(args.db), Path(args.archive), trust_key=args.trust_key)
     except REFUSALS as exc:
         return _refused(exc)
     kept = f"; the journal it replaced is kept in {done['kept']}" if done["kept"] else ""
@@ -310,6 +310,12 @@ def parser() -> argparse.ArgumentParser:
 
     rs = add("restore", help="check a backup archive, then rebuild the database from it")
     rs.add_argument("archive")
+    rs.add_argument(
+        "--trust-key",
+        metavar="KEY_FILE_OR_KEY",
+        help="accept a backup made by another deployment: that deployment's journal key (its data/.journal.key "
+        "file, or the key itself); its entries are checked with it, then signed with this deployment's key",
+    )
     rs.set_defaults(func=cmd_restore)
 
     ld = add("load", help="add a month of figures (long CSV or wide CSV/XLSX) as a new vintage")
