@@ -54,6 +54,7 @@ KEY_FILE = ".journal.key"
 SIGNED_MARK = ".journal-signed"
 RESTORE_INTENT = ".restore-intent.json"
 KILL_ENV = "DASHBOARD_TEST_KILL_AT"  # tests only: die (SIGKILL) at a named step, to prove each step is safe
+NO_EXCHANGE_ENV = "DASHBOARD_TEST_NO_EXCHANGE"  # tests only: take the two-rename path of systems without it
 MIN_KEY_CHARS = 16
 LOCK_NAME = ".writer.lock"
 DEFAULT_WAIT_SECONDS = 30.0
@@ -234,6 +235,8 @@ def exchange(a: Path, b: Path) -> bool:
     """Swap two directories in one step (renameat2 RENAME_EXCHANGE), so there is never a moment with no
     journal. False where the system cannot (the caller then falls back to two renames, which the restore
     intent makes safe)."""
+    if os.environ.get(NO_EXCHANGE_ENV):
+        return False
     try:
         libc = ctypes.CDLL(None, use_errno=True)
         fn = libc.renameat2
@@ -347,7 +350,8 @@ def _clean_stale(db_path: Path | str) -> None:
         return  # apply_restore could not finish: its staged copies are the restore, never rubbish
     for p in [*folder.glob(".incoming-*"), *folder.parent.glob(".incoming-restore-*")]:
         shutil.rmtree(p, ignore_errors=True)
-    for p in [*folder.parent.glob(".restore-*.duckdb*"), *folder.parent.glob(".restore-*.events")]:
+    stale = [*folder.parent.glob(".restore-*.duckdb*"), *folder.parent.glob(".restore-*.events")]
+    for p in [*stale, folder.parent / (RESTORE_INTENT + ".tmp")]:
         p.unlink(missing_ok=True)
     for p in folder.glob("*/manifest.json.tmp"):
         p.unlink(missing_ok=True)
