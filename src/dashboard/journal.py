@@ -38,6 +38,7 @@ import re
 import secrets
 import shutil
 import signal
+import sys
 import time
 import tomllib
 from dataclasses import dataclass
@@ -104,9 +105,24 @@ def parse_key(value: str, where: str) -> Key:
     return Key(value.encode("utf-8"), where)
 
 
+def _served_secret() -> object:
+    """`[journal] key` from the secrets the running app was given (--secrets.files), if this is the app."""
+    st = sys.modules.get("streamlit")
+    if st is None:
+        return None
+    try:
+        section = st.secrets.get("journal")
+        return section.get("key") if section is not None else None
+    except Exception:  # no secrets file at all is normal for the demo
+        return None
+
+
 def _configured_key() -> Key | None:
     if os.environ.get(KEY_ENV):
         return parse_key(os.environ[KEY_ENV], f"${KEY_ENV}")
+    served = _served_secret()
+    if isinstance(served, str):
+        return parse_key(served, "[journal] key in the app's secrets")
     path = Path(os.environ.get(SECRETS_ENV) or DEFAULT_SECRETS)
     try:
         raw = tomllib.loads(path.read_text("utf-8"))
