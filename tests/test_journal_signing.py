@@ -195,6 +195,16 @@ def test_an_entry_copied_in_from_elsewhere_stops_the_build(db):
     assert code == 1 and fake.name in err and "signature does not match" in err
 
 
+def test_a_forged_journal_is_put_right_by_restoring_a_backup(db, base):
+    entry = journal.journal_dir(db) / names(db)[0]
+    forge(entry, "every checksum recomputed")
+    code, _, err = run(db, "restore", str(base["archive"]))
+    assert code == 0, err
+    assert names(db) == base["after_names"] and dump(db) == base["after_dump"]
+    (kept,) = db.parent.glob("journal-before-restore-*")
+    assert (kept / entry.name).is_dir()  # the forged journal is kept for whoever investigates, never replayed
+
+
 # ---------------------------------------------------------------- entries from before signing
 
 

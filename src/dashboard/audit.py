@@ -66,6 +66,17 @@ def line(event: str, who: str, what: str = "", outcome: str = "refused", when: d
     return (json.dumps(item, sort_keys=True) + "\n").encode("utf-8")
 
 
+def snapshot(db_path: Path | str) -> bytes:
+    """The events file as it stands, read under its lock so a line being appended is not cut in half."""
+    path = events_path(db_path)
+    try:
+        with open(path, "rb") as fh:
+            fcntl.flock(fh, fcntl.LOCK_SH)
+            return fh.read()
+    except FileNotFoundError:
+        return b""
+
+
 def merge(db_path: Path | str, restored: bytes) -> int:
     """Add a backup's events to this trail: every line it holds that the trail lacks (counted, so running it
     twice adds nothing). Appended, never rewritten, so an event logged meanwhile by the app is never lost."""

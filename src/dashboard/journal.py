@@ -350,7 +350,8 @@ def writer_lock(db_path: Path | str, what: str, wait: float | None = None):
         fh.flush()
         apply_restore(db_path)  # a restore past its commit point is finished before anything else
         _clean_stale(db_path)  # safe only while holding the lock: no other writer is mid-way
-        sign_on_upgrade(db_path)
+        with contextlib.suppress(JournalError):
+            sign_on_upgrade(db_path)  # a damaged entry is never signed: the build names it; a restore replaces it
         yield
     finally:
         fh.close()  # closing releases the flock

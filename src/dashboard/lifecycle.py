@@ -322,8 +322,7 @@ def backup(db_path: Path, out: Path) -> dict[str, int]:
         for entry in found:
             for part in ("manifest.json", "rows.jsonl"):
                 files[f"journal/{entry.name}/{part}"] = (entry.path / part).read_bytes()
-        events = audit.events_path(db_path)
-        files["audit/events.jsonl"] = events.read_bytes() if events.exists() else b""
+        files["audit/events.jsonl"] = audit.snapshot(db_path)
     sums = "".join(f"{hashlib.sha256(data).hexdigest()}  {name}\n" for name, data in sorted(files.items()))
     files["SHA256SUMS"] = sums.encode()
     files["SIGNATURE"] = (json.dumps({"key_id": key.id, "hmac": key.sign(files["SHA256SUMS"])}) + "\n").encode()
