@@ -457,3 +457,24 @@ def test_backup_wipe_restore_keeps_every_refusal_and_the_dump(tmp_path, monkeypa
     assert run(db, "restore", str(archive))[0] == 0
     code, again, _ = run(db, "audit")
     assert again.count("area fd: not this editor's area") == 1 and again.count(",restore,") == 2
+
+
+# ---------------------------------------------------------------- where the key comes from
+
+
+def test_the_key_comes_from_the_environment_then_secrets_then_a_file_made_once(tmp_path, monkeypatch):
+    data = tmp_path / "data"
+    made = journal.key_for(data)
+    assert made.where == str(data / journal.KEY_FILE)
+    assert (data / journal.KEY_FILE).stat().st_mode & 0o777 == 0o600
+    assert journal.key_for(data).id == made.id  # made once, then read
+    secrets = tmp_path / "secrets.toml"
+    secrets.write_text('[journal]\nkey = "a-key-from-the-secrets-file-0123456789"\n')
+    monkeypatch.setenv(journal.SECRETS_ENV, str(secrets))
+    from_secrets = journal.key_for(data)
+    assert from_secrets.id != made.id and "[journal] key" in from_secrets.where
+    monkeypatch.setenv(journal.KEY_ENV, "a-key-from-the-environment-0123456789")
+    assert journal.key_for(data).where == f"${journal.KEY_ENV}"
+    monkeypatch.setenv(journal.KEY_ENV, "short")
+    with pytest.raises(journal.JournalError, match="shorter than"):
+        journal.key_for(data)

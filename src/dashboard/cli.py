@@ -128,7 +128,11 @@ def cmd_backup(args) -> int:
         done = lifecycle.backup(db_path(args.db), Path(args.out))
     except REFUSALS as exc:
         return _refused(exc)
-    print(f"wrote {args.out}: {done['entries']} journal entries, {done['bytes']:,} bytes", file=sys.stderr)
+    print(
+        f"wrote {args.out}: {done['entries']} journal entries and the audit events, {done['bytes']:,} bytes, "
+        f"signed with journal key {done['key_id']}",
+        file=sys.stderr,
+    )
     return 0
 
 

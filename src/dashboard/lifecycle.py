@@ -333,7 +333,7 @@ def backup(db_path: Path, out: Path) -> dict[str, int]:
             info.size, info.mtime, info.mode = len(data), 0, 0o644
             tar.addfile(info, io.BytesIO(data))
     tmp.replace(out)
-    return {"entries": len(found), "bytes": out.stat().st_size}
+    return {"entries": len(found), "bytes": out.stat().st_size, "key_id": key.id}
 
 
 class _Bounded(io.RawIOBase):
