@@ -296,6 +296,38 @@ def test_an_archive_edited_with_every_checksum_recomputed_is_refused(db, base, t
     assert sha(db) == before and names(db) == before_names
 
 
+def test_a_backup_from_before_signing_needs_trust_unsigned(db, base, tmp_path):
+    """What the previous release wrote: dashboard-backup/1, unsigned entries, no audit events, no SIGNATURE."""
+    root = "dashboard-backup/"
+    with tarfile.open(base["archive"]) as tar:
+        files = {m.name.removeprefix(root): tar.extractfile(m).read() for m in tar}
+    old = {"FORMAT": b"dashboard-backup/1\n"}
+    for name, data in files.items():
+        if name.endswith("manifest.json"):
+            m = {k: v for k, v in json.loads(data).items() if k not in ("entry_sha256", "hmac", "key_id")}
+            data = json.dumps({**m, "format": journal.LEGACY_FORMAT}, indent=1, sort_keys=True).encode()
+        if name.startswith("journal/"):
+            old[name] = data
+    old["SHA256SUMS"] = "".join(f"{hashlib.sha256(d).hexdigest()}  {n}\n" for n, d in sorted(old.items())).encode()
+    legacy = tmp_path / "old.tar.gz"
+    with tarfile.open(legacy, "w:gz") as tar:
+        for n, d in old.items():
+            info = tarfile.TarInfo(root + n)
+            info.size = len(d)
+            tar.addfile(info, io.BytesIO(d))
+    before = sha(db)
+    code, _, err = run(db, "restore", str(legacy))
+    assert code == 1 and "before backups were signed" in err and "--trust-unsigned" in err
+    assert sha(db) == before
+    code, _, err = run(db, "restore", str(legacy), "--trust-unsigned")
+    assert code == 0, err
+    assert names(db) == base["after_names"] and dump(db) == base["after_dump"]
+    own = journal.key_for(db.parent)
+    assert all(_manifest(journal.journal_dir(db) / n)["key_id"] == own.id for n in names(db))
+    code, trail, _ = run(db, "audit")
+    assert "trusted (--trust-unsigned)" in trail
+
+
 # ---------------------------------------------------------------- a restore killed at each step
 
 

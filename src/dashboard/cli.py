@@ -138,7 +138,9 @@ def cmd_backup(args) -> int:
 
 def cmd_restore(args) -> int:
     try:
-        done = lifecycle.restore(db_path(args.db), Path(args.archive), trust_key=args.trust_key)
+        done = lifecycle.restore(
+            db_path(args.db), Path(args.archive), trust_key=args.trust_key, trust_unsigned=args.trust_unsigned
+        )
     except REFUSALS as exc:
         return _refused(exc)
     kept = f"; the journal it replaced is kept in {done['kept']}" if done["kept"] else ""
@@ -319,6 +321,12 @@ def parser() -> argparse.ArgumentParser:
         metavar="KEY_FILE_OR_KEY",
         help="accept a backup made by another deployment: that deployment's journal key (its data/.journal.key "
         "file, or the key itself); its entries are checked with it, then signed with this deployment's key",
+    )
+    rs.add_argument(
+        "--trust-unsigned",
+        action="store_true",
+        help="accept a backup made before backups were signed (dashboard-backup/1): only one you know is yours; "
+        "its entries are then signed with this deployment's key, and the audit trail records it",
     )
     rs.set_defaults(func=cmd_restore)
 

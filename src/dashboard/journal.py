@@ -547,7 +547,9 @@ def verify(path: Path, key: Key | None) -> Entry:
     return Entry(path, manifest, signed=not legacy)
 
 
-def entries(folder: Path, key: Key | None = None, require_signed: bool = False) -> list[Entry]:
+def entries(
+    folder: Path, key: Key | None = None, require_signed: bool = False, allow_unsigned: bool = False
+) -> list[Entry]:
     """Every entry in order, each verified (with the data directory's key unless one is given). An unsigned
     entry passes only before the one-time signing on upgrade, and only if it was there when that began.
     Half-written (.incoming-*) directories are not entries."""
@@ -563,7 +565,11 @@ def entries(folder: Path, key: Key | None = None, require_signed: bool = False) 
             raise JournalError(f"journal entry {p.name}: not a journal entry name (NNNNNN-vintage)")
         entry = verify(p, key)
         if not entry.signed:
-            pending = state is None or (state.get("state") == "signing" and p.name in state.get("legacy", []))
+            pending = (
+                allow_unsigned
+                or state is None
+                or (state.get("state") == "signing" and p.name in state.get("legacy", []))
+            )
             if require_signed or not pending:
                 raise JournalError(
                     f"journal entry {p.name}: not signed, and this journal is signed (an unsigned entry is "

@@ -361,7 +361,7 @@ class _Bounded(io.RawIOBase):
         return len(data)
 
 
-def read_backup(archive: Path) -> dict[str, bytes]:
+def read_backup(archive: Path, allow_unsigned: bool = False) -> dict[str, bytes]:
     """Every file of a backup, checked: readable whole within the size bounds, only our own layout, every
     checksum right. Whose key signed it is checked by check_signature."""
     archive = Path(archive)
@@ -396,16 +396,17 @@ def read_backup(archive: Path) -> dict[str, bytes]:
     except (tarfile.TarError, EOFError, OSError, zlib.error) as exc:
         raise RestoreRefused(f"{name}: not a complete dashboard backup (truncated or not a .tar.gz: {exc})") from None
     marker = files.get("FORMAT", b"").decode(errors="replace").strip()
-    if marker == LEGACY_BACKUP_FORMAT:
+    legacy = marker == LEGACY_BACKUP_FORMAT
+    if legacy and not allow_unsigned:
         raise RestoreRefused(
             f"{name}: made by a version before backups were signed ({LEGACY_BACKUP_FORMAT}), so it cannot show "
-            "which deployment made it; restore it with that version, then upgrade (the upgrade signs the journal)"
+            "which deployment made it; if you know it is yours, restore it with --trust-unsigned"
         )
-    if marker != BACKUP_FORMAT:
+    if not legacy and marker != BACKUP_FORMAT:
         raise RestoreRefused(f"{name}: not a dashboard backup (no {BACKUP_FORMAT} marker)")
     if "SHA256SUMS" not in files:
         raise RestoreRefused(f"{name}: the checksum list SHA256SUMS is missing")
-    if "SIGNATURE" not in files:
+    if "SIGNATURE" not in files and not legacy:
         raise RestoreRefused(f"{name}: its SIGNATURE is missing, so it cannot show which deployment made it")
     listed = {}
     for line in files["SHA256SUMS"].decode(errors="replace").splitlines():
@@ -470,6 +471,7 @@ def restore(
     sample_dir: Path = ingest.SAMPLE_DIR,
     trust_key: str | None = None,
     user: str | None = None,
+    trust_unsigned: bool = False,
 ) -> dict[str, int]:
     """Check the archive, stage everything, then commit in one step (the intent file). Before that step the
     journal, database and audit trail are as they were; after it the restore is finished, by this process or, if
@@ -477,14 +479,15 @@ def restore(
     db_path = Path(db_path).resolve()
     archive = Path(archive)
     trusted = trusted_key(trust_key)
-    files = read_backup(archive)
+    files = read_backup(archive, allow_unsigned=trust_unsigned)
+    unsigned = "SIGNATURE" not in files  # only a backup from before signing, and only with --trust-unsigned
     data_dir = db_path.parent
     folder = journal.journal_dir(db_path)
     with journal.writer_lock(db_path, "a restore"):
         own = journal.key_for(data_dir)
         if own is None:
             raise JournalError(f"no journal key: set {journal.KEY_ENV} (the data directory is read-only)")
-        signer = check_signature(archive.name, files, own, trusted)
+        signer = own if unsigned else check_signature(archive.name, files, own, trusted)
         _adopt_unjournaled(db_path, Path(sample_dir))
         stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
         staged = data_dir / f".incoming-restore-{stamp}"
@@ -496,8 +499,8 @@ def restore(
                     target.write_bytes(data)
             staged.mkdir(parents=True, exist_ok=True)
             # every entry verified with the key that signed the archive, and validated, before anything moves
-            found = journal.entries(staged, signer, require_signed=True)
-            if signer.id != own.id:  # trusted: from now on the entries are this deployment's, signed with its key
+            found = journal.entries(staged, signer, require_signed=not unsigned, allow_unsigned=unsigned)
+            if signer.id != own.id or unsigned:  # trusted: from now on the entries are this deployment's
                 for entry in found:
                     manifest = journal.signed(entry.manifest, own)
                     (entry.path / "manifest.json").write_bytes(journal.manifest_bytes(manifest))
@@ -514,6 +517,8 @@ def restore(
             journal.kill_point("restore-staged-database")
             kept = f"journal-before-restore-{stamp}"
             trust = f", trusting key {signer.id} (--trust-key)" if signer.id != own.id else ""
+            if unsigned:
+                trust = ", an unsigned backup from before signing, trusted (--trust-unsigned)"
             event = audit.line(
                 "restore",
                 user or cli_user(),
