@@ -2,6 +2,8 @@
 # build: rebuild the database from sample_data/ and the journal on /data (never discards a journal entry).
 # serve: run Streamlit; sign-in is on when /config/secrets.toml has an [auth] section.
 set -eu
+# The CLI reads [journal] key from the same secrets file the app is given, so both sign with one key.
+export DASHBOARD_SECRETS_FILE="${DASHBOARD_SECRETS_FILE:-/config/secrets.toml}"
 serve() {
   secrets=""
   [ -f /config/secrets.toml ] && secrets="--secrets.files /config/secrets.toml"

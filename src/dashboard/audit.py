@@ -8,6 +8,7 @@ reads them from there rather than keeping a second copy that could disagree. Wha
 
 from __future__ import annotations
 
+import collections
 import datetime as dt
 import fcntl
 import json
@@ -37,7 +38,24 @@ def record(
 ) -> None:
     """Append one event. Never raises into the caller's request: a full disk must not turn a refusal into a
     crash, so a failure to log is itself reported on stderr."""
-    line = {
+    data = line(event, who, what, outcome, when)
+    path = events_path(db_path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "ab") as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX)
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+    except OSError as exc:
+        import sys
+
+        print(f"audit: could not record {event} by {who}: {exc}", file=sys.stderr)
+
+
+def line(event: str, who: str, what: str = "", outcome: str = "refused", when: dt.datetime | None = None) -> bytes:
+    """One event as the bytes record() appends (a restore stages its own event this way)."""
+    item = {
         "when": (when or dt.datetime.now()).isoformat(timespec="seconds"),
         "who": _clip(who),
         "event": _clip(event),
@@ -45,18 +63,44 @@ def record(
         "vintage": "",
         "outcome": _clip(outcome),
     }
+    return (json.dumps(item, sort_keys=True) + "\n").encode("utf-8")
+
+
+def snapshot(db_path: Path | str) -> bytes:
+    """The events file as it stands, read under its lock so a line being appended is not cut in half."""
     path = events_path(db_path)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with open(path, "a", encoding="utf-8") as fh:
-            fcntl.flock(fh, fcntl.LOCK_EX)
-            fh.write(json.dumps(line, sort_keys=True) + "\n")
+        with open(path, "rb") as fh:
+            fcntl.flock(fh, fcntl.LOCK_SH)
+            return fh.read()
+    except FileNotFoundError:
+        return b""
+
+
+def merge(db_path: Path | str, restored: bytes) -> int:
+    """Add a backup's events to this trail: every line it holds that the trail lacks (counted, so running it
+    twice adds nothing). Appended, never rewritten, so an event logged meanwhile by the app is never lost."""
+    path = events_path(db_path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a+b") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        fh.seek(0)
+        current = fh.read()
+        have = collections.Counter(current.splitlines())
+        missing = []
+        for item in restored.splitlines():
+            if not item.strip():
+                continue
+            if have[item] > 0:
+                have[item] -= 1
+            else:
+                missing.append(item)
+        if missing:
+            lead = b"\n" if current and not current.endswith(b"\n") else b""
+            fh.write(lead + b"".join(m + b"\n" for m in missing))
             fh.flush()
             os.fsync(fh.fileno())
-    except OSError as exc:
-        import sys
-
-        print(f"audit: could not record {event} by {who}: {exc}", file=sys.stderr)
+    return len(missing)
 
 
 def _journal_rows(db_path: Path | str) -> list[dict]:

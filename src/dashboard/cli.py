@@ -145,13 +145,19 @@ def cmd_backup(args) -> int:
         done = lifecycle.backup(db_path(args.db), Path(args.out))
     except REFUSALS as exc:
         return _refused(exc)
-    print(f"wrote {args.out}: {done['entries']} journal entries, {done['bytes']:,} bytes", file=sys.stderr)
+    print(
+        f"wrote {args.out}: {done['entries']} journal entries and the audit events, {done['bytes']:,} bytes, "
+        f"signed with journal key {done['key_id']}",
+        file=sys.stderr,
+    )
     return 0
 
 
 def cmd_restore(args) -> int:
     try:
-        done = lifecycle.restore(db_path(args.db), Path(args.archive))
+        done = lifecycle.restore(
+            db_path(args.db), Path(args.archive), trust_key=args.trust_key, trust_unsigned=args.trust_unsigned
+        )
     except REFUSALS as exc:
         return _refused(exc)
     kept = f"; the journal it replaced is kept in {done['kept']}" if done["kept"] else ""
@@ -329,6 +335,18 @@ def parser() -> argparse.ArgumentParser:
 
     rs = add("restore", help="check a backup archive, then rebuild the database from it")
     rs.add_argument("archive")
+    rs.add_argument(
+        "--trust-key",
+        metavar="KEY_FILE_OR_KEY",
+        help="accept a backup made by another deployment: that deployment's journal key (its data/.journal.key "
+        "file, or the key itself); its entries are checked with it, then signed with this deployment's key",
+    )
+    rs.add_argument(
+        "--trust-unsigned",
+        action="store_true",
+        help="accept a backup made before backups were signed (dashboard-backup/1): only one you know is yours; "
+        "its entries are then signed with this deployment's key, and the audit trail records it",
+    )
     rs.set_defaults(func=cmd_restore)
 
     ld = add("load", help="add a month of figures (long CSV or wide CSV/XLSX) as a new vintage")

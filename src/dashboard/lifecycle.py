@@ -2,8 +2,9 @@
 
 build    = sample_data/ + every journal entry replayed in order (the database is derivable)
 commit   = under the writer lock: journal entry first, then the atomic publish to DuckDB
-backup   = one archive of the journal with a checksum list
-restore  = every checksum checked first, then the journal swapped in and the database rebuilt
+backup   = one archive of the journal and the audit events, a checksum list, and its HMAC with the deployment key
+restore  = read with bounded decompression, every checksum and signature checked, everything staged (journal,
+           database, events), then one intent file commits it; the swap that follows finishes even if killed
 """
 
 from __future__ import annotations
@@ -12,23 +13,33 @@ import csv
 import datetime as dt
 import errno
 import getpass
+import gzip
 import hashlib
+import hmac
 import io
+import json
 import math
+import os
 import shutil
 import tarfile
+import zlib
 from pathlib import Path, PurePosixPath
 
 import duckdb
 import pandas as pd
 from pydantic import BaseModel, ValidationError
 
-from . import ingest, journal, models, store
+from . import audit, ingest, journal, models, store
 from .journal import Entry, JournalError, WriterBusy  # noqa: F401  (re-exported for callers)
 
 BACKUP_ROOT = "dashboard-backup"
-BACKUP_FORMAT = "dashboard-backup/1"
+BACKUP_FORMAT = "dashboard-backup/2"
+LEGACY_BACKUP_FORMAT = "dashboard-backup/1"  # unsigned, without the audit events
 MAX_BACKUP_BYTES = 2 * 1024**3
+# Decompression is bounded while it streams, as uploads are: a gzip bomb is refused before it inflates past these.
+MAX_UNPACKED_BYTES = 200 * 1024**2  # in all
+MAX_MEMBER_BYTES = 200 * 1024**2  # any one file
+MAX_MEMBERS = 200_000
 
 # The table a journal row lands in -> the model that validates it on replay (as in the sample build).
 MODELS: dict[str, type[BaseModel]] = {table: model for table, (_, model) in ingest.SAMPLE_FILES.items()}
@@ -161,10 +172,13 @@ def _sample_vintages(sample_dir: Path) -> set[str]:
 
 def _adopt_unjournaled(db_path: Path, sample_dir: Path = ingest.SAMPLE_DIR) -> list[Entry]:
     """Upgrade path: a database written before the journal may hold uploads nowhere else. Copy each into the
-    journal before anything rebuilds over it. Call under the writer lock."""
-    if not Path(db_path).exists():
-        return []
+    journal before anything rebuilds over it. Call under the writer lock.
+
+    Only a database from before the journal: once a journal directory exists (every build makes one), a vintage
+    missing from it was removed on purpose (a restore), and adopting it would undo that."""
     folder = journal.journal_dir(db_path)
+    if not Path(db_path).exists() or folder.exists():
+        return []
     reader = store.ReadOnlyStore(db_path)
     try:
         vintages = reader.table("vintages")
@@ -201,6 +215,7 @@ def build(db_path: Path, sample_dir: Path = ingest.SAMPLE_DIR) -> dict[str, int]
     db_path = Path(db_path)
     with journal.writer_lock(db_path, "a rebuild"):
         _adopt_unjournaled(db_path, Path(sample_dir))
+        journal.journal_dir(db_path).mkdir(parents=True, exist_ok=True)  # from now on this is a journal's database
         found = journal.entries(journal.journal_dir(db_path))
         frames = read_all(Path(sample_dir), journal.journal_dir(db_path), found)
         store.ReadOnlyStore.close_all()
@@ -293,17 +308,24 @@ def new_vintage_id(prefix: str, now: dt.datetime | None = None) -> str:
 
 
 def backup(db_path: Path, out: Path) -> dict[str, int]:
-    """One tar.gz: the journal, its manifests and a SHA256SUMS list. Written beside `out` then renamed."""
+    """One tar.gz: the journal, the audit events, a SHA256SUMS list and SIGNATURE (an HMAC of that list with the
+    deployment key, so a restore can tell this deployment's backups from anyone else's). Written beside `out`
+    then renamed."""
     out = Path(out)
     folder = journal.journal_dir(db_path)
     with journal.writer_lock(db_path, "a backup"):
-        found = journal.entries(folder)  # verified: a damaged journal is not backed up as if it were fine
+        key = journal.key_for(folder.parent)
+        if key is None:
+            raise JournalError(f"no journal key: set {journal.KEY_ENV} (the data directory is read-only)")
+        found = journal.entries(folder, key)  # verified: a damaged journal is not backed up as if it were fine
         files: dict[str, bytes] = {"FORMAT": (BACKUP_FORMAT + "\n").encode()}
         for entry in found:
             for part in ("manifest.json", "rows.jsonl"):
                 files[f"journal/{entry.name}/{part}"] = (entry.path / part).read_bytes()
+        files["audit/events.jsonl"] = audit.snapshot(db_path)
     sums = "".join(f"{hashlib.sha256(data).hexdigest()}  {name}\n" for name, data in sorted(files.items()))
     files["SHA256SUMS"] = sums.encode()
+    files["SIGNATURE"] = (json.dumps({"key_id": key.id, "hmac": key.sign(files["SHA256SUMS"])}) + "\n").encode()
     tmp = out.with_name(out.name + ".part")
     with tarfile.open(tmp, "w:gz") as tar:
         for name, data in sorted(files.items()):
@@ -311,41 +333,88 @@ def backup(db_path: Path, out: Path) -> dict[str, int]:
             info.size, info.mtime, info.mode = len(data), 0, 0o644
             tar.addfile(info, io.BytesIO(data))
     tmp.replace(out)
-    return {"entries": len(found), "bytes": out.stat().st_size}
+    return {"entries": len(found), "bytes": out.stat().st_size, "key_id": key.id}
 
 
-def read_backup(archive: Path) -> dict[str, bytes]:
-    """Every file of a backup, checked: readable whole, only our own layout, every checksum right."""
+class _Bounded(io.RawIOBase):
+    """A decompressing reader that refuses once it has given out more than `limit` bytes, and never reads ahead
+    more than one chunk: whatever the archive declares, memory stays bounded."""
+
+    CHUNK = 1024 * 1024
+
+    def __init__(self, raw, limit: int, name: str):
+        self._raw, self._left, self._name = raw, limit, name
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        want = min(len(buffer), self.CHUNK)
+        data = self._raw.read(want)
+        self._left -= len(data)
+        if self._left < 0:
+            raise RestoreRefused(
+                f"{self._name}: unpacks to more than {MAX_UNPACKED_BYTES // 1024**2} MB (a dashboard backup of "
+                "years of monthly loads is a few MB); refused before unpacking further"
+            )
+        buffer[: len(data)] = data
+        return len(data)
+
+
+def read_backup(archive: Path, allow_unsigned: bool = False) -> dict[str, bytes]:
+    """Every file of a backup, checked: readable whole within the size bounds, only our own layout, every
+    checksum right. Whose key signed it is checked by check_signature."""
     archive = Path(archive)
     name = archive.name
     try:
         if archive.stat().st_size > MAX_BACKUP_BYTES:
             raise RestoreRefused(f"{name}: larger than {MAX_BACKUP_BYTES // 1024**3} GB; not a dashboard backup")
         files: dict[str, bytes] = {}
-        with tarfile.open(archive, "r:gz") as tar:
-            for member in tar:
-                path = PurePosixPath(member.name)
-                if member.isdir() and not path.is_absolute() and ".." not in path.parts:
-                    continue  # an archive re-packed by hand may list its folders
-                if not member.isfile() or path.is_absolute() or ".." in path.parts or path.parts[0] != BACKUP_ROOT:
-                    raise RestoreRefused(
-                        f"{name}: holds {member.name!r}, which a dashboard backup never does; not restored"
-                    )
-                files["/".join(path.parts[1:])] = tar.extractfile(member).read()
+        total = 0
+        with gzip.open(archive, "rb") as gz:
+            stream = io.BufferedReader(_Bounded(gz, MAX_UNPACKED_BYTES + 64 * 1024, name), buffer_size=64 * 1024)
+            with tarfile.open(fileobj=stream, mode="r|") as tar:
+                for n, member in enumerate(tar, start=1):
+                    path = PurePosixPath(member.name)
+                    if n > MAX_MEMBERS:
+                        raise RestoreRefused(f"{name}: more than {MAX_MEMBERS:,} files; not a dashboard backup")
+                    if member.isdir() and not path.is_absolute() and ".." not in path.parts:
+                        continue  # an archive re-packed by hand may list its folders
+                    if not member.isfile() or path.is_absolute() or ".." in path.parts or path.parts[0] != BACKUP_ROOT:
+                        raise RestoreRefused(
+                            f"{name}: holds {member.name!r}, which a dashboard backup never does; not restored"
+                        )
+                    total += member.size  # declared in the header: refused before a byte of it is inflated
+                    if member.size > MAX_MEMBER_BYTES or total > MAX_UNPACKED_BYTES:
+                        raise RestoreRefused(
+                            f"{name}: {member.name} would unpack past {MAX_UNPACKED_BYTES // 1024**2} MB (a dashboard "
+                            "backup of years of monthly loads is a few MB); refused before unpacking it"
+                        )
+                    files["/".join(path.parts[1:])] = tar.extractfile(member).read()
     except FileNotFoundError:
         raise RestoreRefused(f"{name}: no such file") from None
-    except (tarfile.TarError, EOFError, OSError) as exc:
+    except (tarfile.TarError, EOFError, OSError, zlib.error) as exc:
         raise RestoreRefused(f"{name}: not a complete dashboard backup (truncated or not a .tar.gz: {exc})") from None
-    if files.get("FORMAT", b"").decode(errors="replace").strip() != BACKUP_FORMAT:
+    marker = files.get("FORMAT", b"").decode(errors="replace").strip()
+    legacy = marker == LEGACY_BACKUP_FORMAT
+    if legacy and not allow_unsigned:
+        raise RestoreRefused(
+            f"{name}: made by a version before backups were signed ({LEGACY_BACKUP_FORMAT}), so it cannot show "
+            "which deployment made it; if you know it is yours, restore it with --trust-unsigned"
+        )
+    if not legacy and marker != BACKUP_FORMAT:
         raise RestoreRefused(f"{name}: not a dashboard backup (no {BACKUP_FORMAT} marker)")
     if "SHA256SUMS" not in files:
         raise RestoreRefused(f"{name}: the checksum list SHA256SUMS is missing")
+    if "SIGNATURE" not in files and not legacy:
+        raise RestoreRefused(f"{name}: its SIGNATURE is missing, so it cannot show which deployment made it")
     listed = {}
-    for line in files.pop("SHA256SUMS").decode(errors="replace").splitlines():
+    for line in files["SHA256SUMS"].decode(errors="replace").splitlines():
         digest, _, member = line.partition("  ")
         listed[member] = digest
-    if set(listed) != set(files):
-        extra, lost = sorted(set(files) - set(listed)), sorted(set(listed) - set(files))
+    held = set(files) - {"SHA256SUMS", "SIGNATURE"}
+    if set(listed) != held:
+        extra, lost = sorted(held - set(listed)), sorted(set(listed) - held)
         raise RestoreRefused(
             f"{name}: files do not match the checksum list (unlisted: {extra or 'none'}; missing: {lost or 'none'})"
         )
@@ -355,42 +424,139 @@ def read_backup(archive: Path) -> dict[str, bytes]:
     return files
 
 
-def restore(db_path: Path, archive: Path, sample_dir: Path = ingest.SAMPLE_DIR) -> dict[str, int]:
-    """Check the archive, then swap its journal in and rebuild. Any failure leaves journal and database as
-    they were; the journal it replaces is kept beside it, never deleted."""
-    db_path = Path(db_path)
-    files = read_backup(archive)
+def check_signature(name: str, files: dict[str, bytes], own: journal.Key, trusted: journal.Key | None) -> journal.Key:
+    """The key the archive was signed with: this deployment's, or the one the admin said to trust. SHA256SUMS
+    shows the files are whole; only the HMAC shows who made them."""
+    try:
+        signature = json.loads(files["SIGNATURE"])
+        key_id, mac = str(signature["key_id"]), str(signature["hmac"])
+    except (ValueError, KeyError, TypeError):
+        raise RestoreRefused(f"{name}: its SIGNATURE is not readable; not restored") from None
+    candidates = [k for k in (own, trusted) if k is not None and k.id == key_id]
+    if not candidates:
+        given = f"; the key given with --trust-key is {trusted.id}" if trusted else ""
+        raise RestoreRefused(
+            f"{name}: made by another deployment (signed with key {key_id}; this deployment's is {own.id}{given}); "
+            "nothing was restored. If you trust it, pass that deployment's journal key with --trust-key (the file "
+            f"{journal.KEY_FILE} in its data directory, or its {journal.KEY_ENV})"
+        )
+    key = candidates[0]
+    if not hmac.compare_digest(mac.encode(), key.sign(files["SHA256SUMS"]).encode()):
+        raise RestoreRefused(
+            f"{name}: its signature does not match (changed after it was made, with its checksums recomputed); "
+            "not restored"
+        )
+    return key
+
+
+def trusted_key(value: str | None) -> journal.Key | None:
+    """--trust-key: another deployment's key, as the path of its key file or the key itself."""
+    if not value:
+        return None
+    path = Path(value)
+    try:
+        if path.is_file():
+            return journal.parse_key(path.read_text("utf-8"), str(path))
+    except OSError as exc:
+        raise RestoreRefused(f"--trust-key {value}: cannot be read ({exc.strerror})") from None
+    try:
+        return journal.parse_key(value, "--trust-key")
+    except JournalError as exc:
+        raise RestoreRefused(str(exc)) from None
+
+
+def restore(
+    db_path: Path,
+    archive: Path,
+    sample_dir: Path = ingest.SAMPLE_DIR,
+    trust_key: str | None = None,
+    user: str | None = None,
+    trust_unsigned: bool = False,
+) -> dict[str, int]:
+    """Check the archive, stage everything, then commit in one step (the intent file). Before that step the
+    journal, database and audit trail are as they were; after it the restore is finished, by this process or, if
+    it is killed, by the next writer. The journal it replaces is kept beside it, never deleted."""
+    db_path = Path(db_path).resolve()
+    archive = Path(archive)
+    trusted = trusted_key(trust_key)
+    files = read_backup(archive, allow_unsigned=trust_unsigned)
+    unsigned = "SIGNATURE" not in files  # only a backup from before signing, and only with --trust-unsigned
+    data_dir = db_path.parent
     folder = journal.journal_dir(db_path)
     with journal.writer_lock(db_path, "a restore"):
+        own = journal.key_for(data_dir)
+        if own is None:
+            raise JournalError(f"no journal key: set {journal.KEY_ENV} (the data directory is read-only)")
+        signer = own if unsigned else check_signature(archive.name, files, own, trusted)
         _adopt_unjournaled(db_path, Path(sample_dir))
         stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
-        incoming = folder.parent / f".incoming-restore-{stamp}"
-        for member, data in files.items():
-            if member.startswith("journal/"):
-                target = incoming / member.removeprefix("journal/")
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_bytes(data)
-        incoming.mkdir(parents=True, exist_ok=True)
+        staged = data_dir / f".incoming-restore-{stamp}"
         try:
-            frames = read_all(Path(sample_dir), incoming)  # every entry verified and validated before any swap
-        except Exception:
-            _remove_tree(incoming)
-            raise
-        kept = None
-        if folder.exists():
-            kept = folder.parent / f"journal-before-restore-{stamp}"
-            folder.rename(kept)
-        incoming.rename(folder)
-        try:
+            for member, data in files.items():
+                if member.startswith("journal/"):
+                    target = staged / member.removeprefix("journal/")
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    target.write_bytes(data)
+            staged.mkdir(parents=True, exist_ok=True)
+            # every entry verified with the key that signed the archive, and validated, before anything moves
+            found = journal.entries(staged, signer, require_signed=not unsigned, allow_unsigned=unsigned)
+            if signer.id != own.id or unsigned:  # trusted: from now on the entries are this deployment's
+                for entry in found:
+                    manifest = journal.signed(entry.manifest, own)
+                    (entry.path / "manifest.json").write_bytes(journal.manifest_bytes(manifest))
+                found = journal.entries(staged, own, require_signed=True)
+            for entry in found:
+                for part in ("manifest.json", "rows.jsonl"):
+                    _fsync_file(entry.path / part)
+            journal.kill_point("restore-staged-journal")
+            frames = read_all(Path(sample_dir), staged, found)
+            staged_db = data_dir / f".restore-{stamp}.duckdb"
             store.ReadOnlyStore.close_all()
-            store.build(db_path, frames)
+            store.build(staged_db, frames)
+            _fsync_file(staged_db)
+            journal.kill_point("restore-staged-database")
+            kept = f"journal-before-restore-{stamp}"
+            trust = f", trusting key {signer.id} (--trust-key)" if signer.id != own.id else ""
+            if unsigned:
+                trust = ", an unsigned backup from before signing, trusted (--trust-unsigned)"
+            event = audit.line(
+                "restore",
+                user or cli_user(),
+                f"{len(found)} journal entries from {archive.name}{trust}; the journal it replaced is kept "
+                f"in {kept if folder.exists() else '(there was none)'} (restore {stamp})",
+                outcome="done",
+            )
+            staged_events = data_dir / f".restore-{stamp}.events"
+            staged_events.write_bytes(files.get("audit/events.jsonl", b"") + event)
+            _fsync_file(staged_events)
+            journal.kill_point("restore-staged-events")
+            intent = {
+                "staged": staged.name,
+                "staged_ino": os.stat(staged).st_ino,
+                "kept": kept,
+                "db_staged": staged_db.name,
+                "events_staged": staged_events.name,
+            }
+            tmp = data_dir / (journal.RESTORE_INTENT + ".tmp")
+            tmp.write_bytes(json.dumps(intent).encode())
+            _fsync_file(tmp)
         except BaseException:
-            folder.rename(incoming)
-            if kept:
-                kept.rename(folder)
-            _remove_tree(incoming)
+            _remove_tree(staged)
+            for p in data_dir.glob(f".restore-{stamp}.*"):
+                p.unlink(missing_ok=True)
             raise
-    return {"entries": len(journal.entries(folder)), "kept": str(kept) if kept else ""}
+        os.replace(tmp, data_dir / journal.RESTORE_INTENT)  # the commit point
+        journal.fsync_dir(data_dir)
+        journal.kill_point("restore-committed")
+        store.ReadOnlyStore.close_all()
+        journal.apply_restore(db_path)
+        had = (data_dir / kept).exists()
+    return {"entries": len(journal.entries(folder)), "kept": str(data_dir / kept) if had else ""}
+
+
+def _fsync_file(path: Path) -> None:
+    with open(path, "rb") as fh:
+        os.fsync(fh.fileno())
 
 
 def _remove_tree(path: Path) -> None:
