@@ -133,8 +133,9 @@ class _ChartContext(context.ForkServerContext):
 
 def _context() -> _ChartContext:
     ctx = _ChartContext()
-    # The fork server imports the chart code once (not __main__), so each worker starts warm and app-free.
-    ctx.set_forkserver_preload(["dashboard.chartpool", "dashboard.charts"])
+    # Nothing preloaded into the fork server (not __main__, nor pandas, whose import starts threads that a fork
+    # would copy mid-lock): each worker imports the chart code itself, once.
+    ctx.set_forkserver_preload([])
     return ctx
 
 
@@ -155,11 +156,11 @@ def _workers() -> ProcessPoolExecutor:
         return _pool
 
 
-def _replace(broken: ProcessPoolExecutor) -> None:
+def _replace(broken: ProcessPoolExecutor | None) -> None:
     """A pool whose worker died is broken for good: drop it (the next submit starts a fresh one)."""
     global _pool
     with _lock:
-        if _pool is not broken:
+        if broken is None or _pool is not broken:
             return  # another thread replaced it already
         _pool = None
         for k, f in list(_pending.items()):
@@ -249,16 +250,18 @@ class Batch:
         if hit is not None:
             return hit
         future = self._futures.get(ref)
-        try:
-            if future is None:
-                raise CancelledError
-            result = future.result()
-        except (BrokenProcessPool, CancelledError):
-            # A worker died (or the pool was replaced): draw this one here rather than fail the pack.
-            pool = getattr(future, "_chart_pool", None)
-            if pool is not None:
-                _replace(pool)
+        if future is None or future.cancel():
+            # Not started by a worker yet: draw it here rather than wait (the workers run at low priority, and
+            # someone is waiting for this pack), while the workers draw the ones after it.
             result = draw(self._jobs[ref])
+        else:
+            try:
+                result = future.result()
+            except CancelledError:  # a warm-up's drawing given up by someone else: draw it here
+                result = draw(self._jobs[ref])
+            except BrokenProcessPool:  # a worker died: replace the pool and draw this one here
+                _replace(getattr(future, "_chart_pool", None))
+                result = draw(self._jobs[ref])
         _remember(self.keys[ref], result)
         return result
 
