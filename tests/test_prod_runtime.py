@@ -129,8 +129,8 @@ def test_two_commentary_publishes_in_quick_succession_both_land(prod_app, browse
 
 
 def test_the_server_stops_promptly_while_a_pack_is_being_made(provider, built_db, browser, tmp_path):
-    # Charts not drawn ahead, so the pack's charts are all with the workers when the server is told to stop.
-    app = start_prod_app(provider, built_db, tmp_path / "stopping", DASHBOARD_WARM_PAPERS="0")
+    # A fresh server: the workers are drawing the default month's charts ahead, and the pack is for another month.
+    app = start_prod_app(provider, built_db, tmp_path / "stopping")
     try:
         page = open_as(browser, app, "pub@example.test", "/?month=2023-11")
         page.get_by_role("button", name="Prepare PDF panel pack").click()
