@@ -3,9 +3,10 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 DB ?= data/dashboard.duckdb
+PORT ?= 8501
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench build clean browser-deps image lint format
+.PHONY: run signin-demo test bench build clean browser-deps image lint format
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -22,7 +23,12 @@ $(DB): $(STAMP) $(wildcard sample_data/*.csv) $(wildcard $(JOURNAL)/*/manifest.j
 build: $(DB)
 
 run: $(DB)
-	DASHBOARD_DB=$(DB) $(BIN)/streamlit run app.py --server.headless true --server.address 127.0.0.1 --server.port 8501
+	DASHBOARD_DB=$(DB) $(BIN)/streamlit run app.py --server.headless true --server.address 127.0.0.1 --server.port $(PORT)
+
+# The app with sign-in on against a local OpenID Connect provider and an example roles file (one user per role),
+# generated into signin-demo/ (git-ignored): try every role locally. Ctrl-C stops both servers.
+signin-demo: $(DB)
+	$(BIN)/python scripts/signin_demo.py --port $(PORT) --db $(DB)
 
 browser-deps:
 	@test -x /usr/bin/chromium || { \
@@ -55,4 +61,4 @@ image:
 # The journal under data/journal is the council's record, never a build product: clean leaves it alone.
 clean:
 	rm -f $(DB) $(DB).wal
-	rm -rf test-artifacts bench-data bench-results
+	rm -rf test-artifacts bench-data bench-results signin-demo

@@ -4,7 +4,7 @@ import streamlit as st
 
 from dashboard import access
 from dashboard.store import StoreUnavailable
-from dashboard.ui import data, overview, presenter, signin
+from dashboard.ui import data, errors, overview, presenter, signin
 from dashboard.ui.components import PAGE_PATHS
 from dashboard.ui.context import sidebar
 
@@ -58,12 +58,12 @@ try:
     }
     page = st.navigation(pages, position="hidden" if present else "sidebar")
     if present:  # the projector view: no sidebar, no admin, one exception per screen
-        presenter.run()
+        errors.boundary(presenter.run, "presenter")  # a fault in a page: one sentence and a reference
     else:
         st.session_state["_context"] = sidebar()
         with st.sidebar:
             signin.account_box(identity)
-        page.run()
+        errors.boundary(page.run, page.url_path)
         data.warm_views()  # after the page: the first view is never kept waiting for the warm-up
 except StoreUnavailable as exc:  # a missing or damaged database: say so in one sentence, not a traceback
     st.error(str(exc), icon="⚠")

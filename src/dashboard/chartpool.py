@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import atexit
 import hashlib
+import io
 import json
-import multiprocessing
 import os
 import threading
 from collections import OrderedDict
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from multiprocessing import context, forkserver, popen_forkserver, spawn, util
 
 import pandas as pd
 
@@ -72,6 +74,7 @@ _cache_bytes = 0
 _lock = threading.Lock()
 _pending: dict[str, Future] = {}
 _pool: ProcessPoolExecutor | None = None
+_closed = False  # the server is stopping: no new workers
 
 
 def _remember(k: str, value: tuple[bytes, str]) -> None:
@@ -94,20 +97,101 @@ def cached(k: str) -> tuple[bytes, str] | None:
         return hit
 
 
+class _ChartPopen(popen_forkserver.Popen):
+    """The standard forkserver launch, minus the parent's main module: under Streamlit `__main__` is app.py,
+    and a worker that re-ran it died in the sign-in gate (BrokenProcessPool) and logged streamlit warnings.
+    A worker needs only this module, which unpickling the job imports."""
+
+    def _launch(self, process_obj):
+        prep_data = spawn.get_preparation_data(process_obj._name)
+        for main in ("init_main_from_path", "init_main_from_name"):
+            prep_data.pop(main, None)
+        buf = io.BytesIO()
+        context.set_spawning_popen(self)
+        try:
+            context.reduction.dump(prep_data, buf)
+            context.reduction.dump(process_obj, buf)
+        finally:
+            context.set_spawning_popen(None)
+        self.sentinel, w = forkserver.connect_to_new_process(self._fds)
+        _parent_w = os.dup(w)
+        self.finalizer = util.Finalize(self, util.close_fds, (_parent_w, self.sentinel))
+        with open(w, "wb", closefd=True) as f:
+            f.write(buf.getbuffer())
+        self.pid = forkserver.read_signed(self.sentinel)
+
+
+class _ChartProcess(context.ForkServerProcess):
+    @staticmethod
+    def _Popen(process_obj):
+        return _ChartPopen(process_obj)
+
+
+class _ChartContext(context.ForkServerContext):
+    Process = _ChartProcess
+
+
+def _context() -> _ChartContext:
+    ctx = _ChartContext()
+    # Nothing preloaded into the fork server (not __main__, nor pandas, whose import starts threads that a fork
+    # would copy mid-lock): each worker imports the chart code itself, once.
+    ctx.set_forkserver_preload([])
+    return ctx
+
+
 def _workers() -> ProcessPoolExecutor:
     global _pool
     with _lock:
+        if _closed:
+            raise RuntimeError("the chart workers have been shut down")
         if _pool is None:
             # forkserver: a clean process to fork workers from, not a copy of a threaded server
             # at low priority: a chart drawn ahead must not slow a page someone is waiting for
             _pool = ProcessPoolExecutor(
                 max_workers=max(1, min(2, os.cpu_count() or 1)),
-                mp_context=multiprocessing.get_context("forkserver"),
+                mp_context=_context(),
                 initializer=os.nice,
                 initargs=(10,),
             )
-            atexit.register(_pool.shutdown, wait=False, cancel_futures=True)
         return _pool
+
+
+def _replace(broken: ProcessPoolExecutor | None) -> None:
+    """A pool whose worker died is broken for good: drop it (the next submit starts a fresh one)."""
+    global _pool
+    with _lock:
+        if broken is None or _pool is not broken:
+            return  # another thread replaced it already
+        _pool = None
+        for k, f in list(_pending.items()):
+            if f.done() or getattr(f, "_chart_pool", None) is broken:
+                _pending.pop(k, None)
+    _stop_pool(broken)
+
+
+def _stop_pool(pool: ProcessPoolExecutor) -> None:
+    """Cancel what is queued and end the workers now: a chart half drawn is not worth waiting for."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for proc in processes:
+        if proc.is_alive():
+            proc.kill()
+
+
+def shutdown() -> None:
+    """Stop the workers (the server is stopping): queued charts are cancelled, running ones killed."""
+    global _pool, _closed
+    with _lock:
+        pool, _pool, _closed = _pool, None, True
+        _pending.clear()
+    if pool is not None:
+        _stop_pool(pool)
+
+
+# Before the interpreter joins the pool's manager thread (which waits for every queued chart: ~50 s on SIGTERM
+# during a pack), so the pool must be stopped from threading's exit hooks, which run first; atexit runs later.
+_register = getattr(threading, "_register_atexit", atexit.register)
+_register(shutdown)
 
 
 def _submit(k: str, job: Job) -> Future:
@@ -115,12 +199,23 @@ def _submit(k: str, job: Job) -> Future:
         running = _pending.get(k)
         if running is not None:
             return running
-    future = _workers().submit(draw, job)
+    for attempt in range(2):
+        pool = _workers()
+        try:
+            future = pool.submit(draw, job)
+            break
+        except BrokenProcessPool:
+            _replace(pool)
+        except RuntimeError:  # shut down (the server is stopping) or replaced by another thread meanwhile
+            if attempt:
+                raise
+    future._chart_pool = pool  # which pool, so a broken one's futures are dropped with it
 
     def done(f: Future, k=k) -> None:
         with _lock:
-            _pending.pop(k, None)
-        if f.exception() is None:
+            if _pending.get(k) is f:
+                _pending.pop(k, None)
+        if not f.cancelled() and f.exception() is None:
             _remember(k, f.result())
 
     with _lock:
@@ -137,19 +232,36 @@ class Batch:
         self.total = len(jobs)
         self.reused = 0
         self._futures: dict[str, Future] = {}
+        self._jobs = jobs
         misses = {ref: job for ref, job in jobs.items() if cached(self.keys[ref]) is None}
         self.reused = self.total - len(misses)
         if len(misses) == 1:  # one chart is quicker drawn here than sent to a worker
             ref, job = next(iter(misses.items()))
             _remember(self.keys[ref], draw(job))
         elif misses:
-            self._futures = {ref: _submit(self.keys[ref], job) for ref, job in misses.items()}
+            for ref, job in misses.items():
+                try:
+                    self._futures[ref] = _submit(self.keys[ref], job)
+                except (BrokenProcessPool, RuntimeError):  # no workers to be had: `get` draws the rest here
+                    break
 
     def get(self, ref: str) -> tuple[bytes, str]:
         hit = cached(self.keys[ref])
         if hit is not None:
             return hit
-        result = self._futures[ref].result()
+        future = self._futures.get(ref)
+        if future is None or future.cancel():
+            # Not started by a worker yet: draw it here rather than wait (the workers run at low priority, and
+            # someone is waiting for this pack), while the workers draw the ones after it.
+            result = draw(self._jobs[ref])
+        else:
+            try:
+                result = future.result()
+            except CancelledError:  # a warm-up's drawing given up by someone else: draw it here
+                result = draw(self._jobs[ref])
+            except BrokenProcessPool:  # a worker died: replace the pool and draw this one here
+                _replace(getattr(future, "_chart_pool", None))
+                result = draw(self._jobs[ref])
         _remember(self.keys[ref], result)
         return result
 
@@ -160,6 +272,9 @@ def warm(jobs: dict[str, Job]) -> int:
     for job in jobs.values():
         k = key(job)
         if cached(k) is None:
-            _submit(k, job)
+            try:
+                _submit(k, job)
+            except (BrokenProcessPool, RuntimeError):  # drawing ahead is optional: the pack draws what it lacks
+                return started
             started += 1
     return started

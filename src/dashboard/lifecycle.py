@@ -73,9 +73,11 @@ def explain(exc: BaseException) -> str:
         else:
             todo = "check the data directory and try again"
         return f"Nothing was written: {what}{where}; {todo}. The database in use is unchanged."
+    # Said to whoever pressed the button (a head of service, in the app): what to do is theirs to do.
     return (
         f"Nothing was written: the database could not be read or written ({str(exc).splitlines()[0][:200]}); "
-        "run 'make build' to rebuild it from sample_data/ and the journal."
+        "the database in use is unchanged: try again in a minute, and if it happens again tell the dashboard's "
+        "administrator."
     )
 
 
@@ -250,7 +252,8 @@ def commit(
         behind = journal.vintages_in(folder) - _stored_vintages(db_path)
         entry = journal.record(db_path, kind, vintage, frames, user, source_file, source_sha256)
         try:
-            store.ReadOnlyStore.close_all()  # the file is about to be replaced: this process must reopen it
+            # Readers in this process (pages, the warm-up) keep their connection to the old file until their query
+            # ends, and then follow the stamp to the new one: nothing is closed under them.
             # An earlier write journaled but never published (a crash), or a file from an older release whose
             # tables lack a column: rebuild from the journal, which now holds this write too.
             if behind or not store.schema_current(db_path):
@@ -294,9 +297,7 @@ def commit_load(
 def _stored_vintages(db_path: Path) -> set[str]:
     if not Path(db_path).exists():
         return set()
-    vintages = set(store.ReadOnlyStore(db_path).table("vintages")["vintage"])
-    store.ReadOnlyStore.close_all()
-    return vintages
+    return set(store.ReadOnlyStore(db_path).table("vintages")["vintage"])
 
 
 def new_vintage_id(prefix: str, now: dt.datetime | None = None) -> str:

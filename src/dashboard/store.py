@@ -13,6 +13,7 @@ import os
 import shutil
 import tempfile
 import threading
+import time
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -208,13 +209,9 @@ def schema_current(db_path: Path) -> bool:
     there is nothing to upgrade). An older file is rebuilt from the journal rather than patched."""
     if not Path(db_path).exists():
         return True
-    reader = ReadOnlyStore(db_path)
-    try:
-        found = reader.query(
-            "SELECT table_name, column_name FROM information_schema.columns ORDER BY table_name, ordinal_position"
-        )
-    finally:
-        ReadOnlyStore.close_all()
+    found = ReadOnlyStore(db_path).query(
+        "SELECT table_name, column_name FROM information_schema.columns ORDER BY table_name, ordinal_position"
+    )
     held = found.groupby("table_name")["column_name"].apply(list).to_dict()
     return all(held.get(table) == columns(table) for table in TABLES)
 
@@ -241,12 +238,26 @@ def _first_line(exc: BaseException) -> str:
     return (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
 
 
-class ReadOnlyStore:
-    """A read-only connection that follows the file: when the database is replaced on disk,
-    the old connection is closed first (DuckDB caches one instance per path in-process)."""
+class _Held:
+    """One read-only connection and how many queries are using it right now."""
 
-    _lock = threading.Lock()
-    _open: dict[str, tuple[tuple[int, int], duckdb.DuckDBPyConnection]] = {}
+    __slots__ = ("stamp", "con", "users", "retired")
+
+    def __init__(self, stamp: tuple[int, int], con: duckdb.DuckDBPyConnection):
+        self.stamp, self.con, self.users, self.retired = stamp, con, 0, False
+
+
+class ReadOnlyStore:
+    """A read-only connection that follows the file: when the database is replaced on disk, new queries open the
+    new file and the old connection is closed once the last query using it has finished, never under a running
+    script or the warm-up thread (closing under a reader gave "Connection already closed!" there, and "connection
+    is busy" to the write that closed it). DuckDB caches one instance per path in-process, so the new file is
+    opened only after the old connection is closed: a new query waits for the queries in flight (milliseconds)."""
+
+    _cond = threading.Condition()
+    _open: dict[str, _Held] = {}
+    _retired: dict[str, list[_Held]] = {}
+    WAIT_SECONDS = 120.0  # for queries still reading a replaced file; a query takes milliseconds to seconds
 
     def __init__(self, db_path: Path | str):
         self.path = str(Path(db_path).resolve())
@@ -260,34 +271,74 @@ class ReadOnlyStore:
         st = os.stat(self.path)
         return (st.st_ino, st.st_mtime_ns)
 
-    def connection(self) -> duckdb.DuckDBPyConnection:
-        """The open connection, reopened when the file was replaced. If the new file cannot be opened (missing,
-        truncated, not a database) the previous database keeps being served and the next call tries again."""
-        with self._lock:
-            held = self._open.get(self.path)
-            try:
-                stamp = self._stamp()
-            except FileNotFoundError:
-                if held:
-                    return held[1]
-                raise StoreUnavailable(f"No database at {self.path}: run 'make build' (or 'dashboard build')") from None
-            if held and held[0] == stamp:
-                return held[1]
-            if held and not self._readable(self.path):
-                return held[1]  # the new file is damaged: keep serving what was there, try again next call
+    @classmethod
+    def _retire(cls, path: str, held: _Held) -> None:
+        """Stop handing out `held`; close it now if idle, else when its last query ends. Call under _cond."""
+        if cls._open.get(path) is held:
+            del cls._open[path]
+        if held.users == 0:
+            held.con.close()
+        else:
+            held.retired = True
+            cls._retired.setdefault(path, []).append(held)
+
+    def _current(self) -> _Held:
+        """The connection for the file as it is now. If the new file cannot be opened (missing, truncated, not a
+        database) the previous database keeps being served and the next call tries again. Call under _cond."""
+        held = self._open.get(self.path)
+        try:
+            stamp = self._stamp()
+        except FileNotFoundError:
             if held:
-                held[1].close()  # DuckDB keeps one instance per path: the old one must go before the new opens
-                self._open.pop(self.path, None)
-            try:
-                con = duckdb.connect(self.path, read_only=True)
-            except duckdb.Error as exc:
+                return held
+            raise StoreUnavailable(f"No database at {self.path}: run 'make build' (or 'dashboard build')") from None
+        if held and held.stamp == stamp:
+            return held
+        if held and not self._readable(self.path):
+            return held  # the new file is damaged: keep serving what was there, try again next call
+        if held:
+            self._retire(self.path, held)
+        deadline = time.monotonic() + self.WAIT_SECONDS
+        while self._retired.get(self.path):  # the old instance must be gone before the new file opens
+            if not self._cond.wait(timeout=max(0.0, deadline - time.monotonic())):
                 raise StoreUnavailable(
-                    f"The database {self.path} cannot be opened ({_first_line(exc)}): it may be "
-                    "truncated or damaged; run 'make build' to rebuild it from sample_data/ and the "
-                    "journal"
-                ) from None
-            self._open[self.path] = (stamp, con)
-            return con
+                    f"The database {self.path} was replaced while a long read of the old one was still running; "
+                    "try again in a moment"
+                )
+            if self.path in self._open:  # another thread opened the new file meanwhile
+                return self._current()
+        try:
+            con = duckdb.connect(self.path, read_only=True)
+        except duckdb.Error as exc:
+            raise StoreUnavailable(
+                f"The database {self.path} cannot be opened ({_first_line(exc)}): it may be "
+                "truncated or damaged; run 'make build' to rebuild it from sample_data/ and the "
+                "journal"
+            ) from None
+        self._open[self.path] = _Held(stamp, con)
+        return self._open[self.path]
+
+    @contextlib.contextmanager
+    def _borrow(self):
+        """A cursor of the current connection, which stays open until it is handed back."""
+        with self._cond:
+            held = self._current()
+            held.users += 1
+        try:
+            cur = held.con.cursor()  # one cursor per query: connections are shared across script threads
+            try:
+                yield cur
+            finally:
+                cur.close()
+        finally:
+            with self._cond:
+                held.users -= 1
+                if held.retired and held.users == 0:
+                    held.con.close()
+                    self._retired[self.path].remove(held)
+                    if not self._retired[self.path]:
+                        del self._retired[self.path]
+                    self._cond.notify_all()
 
     @staticmethod
     def _readable(path: str) -> bool:
@@ -312,17 +363,15 @@ class ReadOnlyStore:
 
     @classmethod
     def close_all(cls) -> None:
-        with cls._lock:
-            for _, con in cls._open.values():
-                con.close()
-            cls._open.clear()
+        """Let go of every connection: idle ones close now, ones in use when their query ends. The next query
+        opens the file afresh."""
+        with cls._cond:
+            for path, held in list(cls._open.items()):
+                cls._retire(path, held)
 
     def query(self, sql: str, params: Iterable = ()) -> pd.DataFrame:
-        cur = self.connection().cursor()  # one cursor per query: connections are shared across script threads
-        try:
+        with self._borrow() as cur:
             return cur.execute(sql, list(params)).df()
-        finally:
-            cur.close()
 
     # -- reference data
     def table(self, name: str) -> pd.DataFrame:

@@ -48,6 +48,10 @@ def stamp() -> tuple[int, int]:
     return reader().stamp
 
 
+class _Replaced(Exception):
+    """The database file was replaced while a cached read ran (its result is not kept)."""
+
+
 def per_database(max_entries: int, resource: bool = False):
     """Cache a read by its arguments, the database file's stamp and (if it takes `authority`) the authority in
     view, which callers never pass. Each caller gets its own copy (`_own`); resource=True shares the one object
@@ -57,7 +61,10 @@ def per_database(max_entries: int, resource: bool = False):
         takes_authority = "authority" in inspect.signature(read).parameters
 
         def stored(db_stamp: tuple, args: tuple, kwargs: tuple):  # no leading underscores: all are the key
-            return read(*args, **dict(kwargs))
+            value = read(*args, **dict(kwargs))
+            if stamp() != db_stamp:  # replaced mid-read: never keep the new file's answer under the old stamp
+                raise _Replaced
+            return value
 
         # Streamlit tells cached functions apart by module and qualified name: give each its reader's.
         stored.__module__, stored.__qualname__ = read.__module__, f"{read.__qualname__}.stored"
@@ -67,7 +74,15 @@ def per_database(max_entries: int, resource: bool = False):
         def call(*args, **kwargs):
             if takes_authority and "authority" not in kwargs:
                 kwargs["authority"] = authority()
-            value = cached(stamp(), args, tuple(sorted(kwargs.items())))
+            key = (args, tuple(sorted(kwargs.items())))
+            for _ in range(3):
+                try:
+                    value = cached(stamp(), *key)
+                    break
+                except _Replaced:
+                    continue  # the file was replaced while this read ran: read it again under the new stamp
+            else:
+                value = read(*args, **kwargs)  # replaced three times over: answer uncached
             return value if resource else _own(value)
 
         return call

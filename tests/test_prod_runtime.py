@@ -1,0 +1,144 @@
+"""Production mode, the runtime: the PDF pack with sign-in on and the chart workers running, a viewer's open page
+across a database replaced by a publish and by a CLI load, two commentary publishes in quick succession, and a
+server that stops promptly while a pack is being made. Any traceback on any page fails (prod.look)."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from prod import look, sign_in, start_prod_app, stop
+
+pytestmark = pytest.mark.browser
+
+
+def open_as(browser, app, who: str, path: str):
+    """Signed in as `who`, then at `path` (opened after signing in: keeping a deep link through the sign-in is
+    another change's work)."""
+    page = sign_in(browser, app, who)
+    page.goto(app.url + path)
+    look(page)
+    return page
+
+
+def month_options(page) -> list[str]:
+    box = page.locator('[data-testid="stSelectbox"]').filter(has_text="Month")
+    box.locator("input").click()
+    options = [o.strip() for o in page.get_by_role("option").all_inner_texts()]
+    page.keyboard.press("Escape")
+    return options
+
+
+def pick_month(page, name: str) -> None:
+    page.locator('[data-testid="stSelectbox"]').filter(has_text="Month").locator("input").click()
+    page.get_by_role("option", name=name).click()
+    look(page)
+
+
+def prepare_pdf(page) -> None:
+    page.get_by_role("button", name="Prepare PDF panel pack").click()
+    page.get_by_role("button", name="Download PDF panel pack").wait_for(timeout=180_000)
+    look(page)
+
+
+def test_the_pdf_pack_is_made_from_the_page_with_sign_in_on(prod_app, browser):
+    page = open_as(browser, prod_app, "pub@example.test", "/child-in-need?month=2023-09")
+    prepare_pdf(page)
+    with page.expect_download(timeout=60_000) as download:
+        page.get_by_role("button", name="Download PDF panel pack").click()
+    assert download.value.suggested_filename == "scorecard-2023-09-cin_cp.pdf"
+    assert Path(download.value.path()).read_bytes().startswith(b"%PDF")
+    look(page)
+    viewer = open_as(browser, prod_app, "viewer@example.test", "/cared-for?month=2023-10")
+    prepare_pdf(viewer)
+    log = prod_app.server_log()
+    # The workers import only the chart code: none re-ran app.py (its sign-in gate killed them) or warned.
+    assert "BrokenProcessPool" not in log and "is_logged_in" not in log
+    assert "missing ScriptRunContext" not in log
+
+
+def test_a_viewers_open_page_survives_a_publish_and_a_cli_load(prod_app, browser, tmp_path):
+    viewer = open_as(browser, prod_app, "viewer@example.test", "/front-door?month=2024-01")
+    assert "February 2024" not in month_options(viewer)
+
+    # A publisher publishes figures through the page: the database file is replaced under the viewer.
+    pub = open_as(browser, prod_app, "pub@example.test", "/load")
+    upload = tmp_path / "feb24.csv"
+    upload.write_text("ref,period,value\nFD1,2024-02,1432\n")
+    pub.get_by_role("region", name="Figures file").locator(
+        '[data-testid="stFileUploaderDropzoneInput"]'
+    ).set_input_files(str(upload))
+    pub.get_by_role("button", name="Publish", exact=True).wait_for(timeout=60_000)
+    look(pub)
+    pub.get_by_role("button", name="Publish", exact=True).click()
+    pub.get_by_text("Published feb24.csv as vintage").wait_for(timeout=60_000)
+    look(pub)
+
+    pick_month(viewer, "December 2023")  # the next click reads the new file
+    assert "February 2024" in month_options(viewer)
+    pick_month(viewer, "February 2024")
+    viewer.get_by_text("1,432").first.wait_for(state="attached", timeout=60_000)
+    viewer.get_by_role("link", name="Overview").first.click()  # the overview draws paper charts ahead
+    look(viewer)
+
+    # A CLI load replaces it again while the viewer's overview is open.
+    march = tmp_path / "mar24.csv"
+    march.write_text("ref,period,value\nFD1,2024-03,1390\n")
+    done = subprocess.run(
+        [sys.executable, "-m", "dashboard.cli", "--db", str(prod_app.db), "load", str(march)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    viewer.get_by_role("link", name="Front Door").first.click()
+    look(viewer)
+    assert "March 2024" in month_options(viewer)
+    pick_month(viewer, "March 2024")
+    viewer.get_by_text("1,390").first.wait_for(state="attached", timeout=60_000)
+    look(viewer)
+    look(pub)
+
+
+def commentary_entries(app) -> list[dict]:
+    folder = app.data_dir / "journal"
+    manifests = [json.loads((e / "manifest.json").read_text()) for e in sorted(folder.iterdir()) if e.is_dir()]
+    return [m for m in manifests if m["kind"] == "commentary" and m["user"] == "cin-editor@example.test"]
+
+
+def test_two_commentary_publishes_in_quick_succession_both_land(prod_app, browser):
+    before = len(commentary_entries(prod_app)) if (prod_app.data_dir / "journal").exists() else 0
+    area = open_as(browser, prod_app, "cin-editor@example.test", "/child-in-need?month=2024-01")
+    area.get_by_text("Draft commentary from the figures").first.click()
+    area.get_by_label("Edit before publishing (Markdown)").fill("CIN January: drafted, then edited on the area page.")
+    load = open_as(browser, prod_app, "cin-editor@example.test", "/load")
+    load.get_by_label("Commentary", exact=True).fill("CIN: a second edit, published at once from the load page.")
+    look(area)
+    look(load)
+
+    area.get_by_role("button", name="Publish as this area's commentary").click()
+    load.get_by_role("button", name="Publish commentary").click()
+    area.get_by_text("Published as vintage").wait_for(timeout=120_000)
+    load.get_by_text("Saved as vintage").wait_for(timeout=120_000)
+    look(area)
+    look(load)
+    assert "Not saved" not in load.inner_text("body") + area.inner_text("body")
+    assert "make build" not in load.inner_text("body") + area.inner_text("body")
+    assert len(commentary_entries(prod_app)) == before + 2
+
+
+def test_the_server_stops_promptly_while_a_pack_is_being_made(provider, built_db, browser, tmp_path):
+    # A fresh server: the workers are drawing the default month's charts ahead, and the pack is for another month.
+    app = start_prod_app(provider, built_db, tmp_path / "stopping")
+    try:
+        page = open_as(browser, app, "pub@example.test", "/?month=2023-11")
+        page.get_by_role("button", name="Prepare PDF panel pack").click()
+        page.get_by_text("PDF panel pack: Drawing").first.wait_for(timeout=120_000)
+        app.proc.terminate()
+        try:
+            app.proc.wait(timeout=30)  # generous: it used to take ~50 s, waiting for every queued chart
+        except subprocess.TimeoutExpired:
+            pytest.fail("the server did not stop within 30 s of SIGTERM while a pack was being made")
+    finally:
+        stop(app)
