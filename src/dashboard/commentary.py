@@ -19,10 +19,18 @@ MAX_CHARS = 8000
 
 
 def publish(
-    db_path: Path, area: str, period: dt.date, text: str, author: str = "", authority: str | None = None, user: str = ""
+    db_path: Path,
+    area: str,
+    period: dt.date,
+    text: str,
+    author: str = "",
+    authority: str | None = None,
+    user: str = "",
+    drafted: bool = False,
 ) -> str:
     """Store one area's commentary for a month as a new vintage (earlier wording is kept, as with figures).
-    Validated like any upload: an unknown area, a future month or an over-long text is rejected."""
+    Validated like any upload: an unknown area, a future month or an over-long text is rejected.
+    author: the name the writer gave (else the signed-in user); drafted: it began as the figures' draft."""
     reader = store.ReadOnlyStore(db_path)
     where = "commentary"
     areas = service_area_ids(reader.table("areas"))
@@ -50,7 +58,7 @@ def publish(
         period=period,
         vintage=vintage_id,
         text=body,
-        source_file=f"edited in the app{' by ' + author.strip() if author.strip() else ''}",
+        source_file=source_phrase(author.strip() or user.strip(), drafted),
     )
     vintage = {
         "vintage": vintage_id,
@@ -68,3 +76,9 @@ def publish(
         row.source_file,
         hashlib.sha256(body.encode("utf-8")).hexdigest(),
     )
+
+
+def source_phrase(who: str, drafted: bool = False) -> str:
+    """Where the words came from, as Revisions lists it: 'drafted from the figures, edited by jo@example.test'."""
+    origin = "drafted from the figures, edited" if drafted else "edited in the app"
+    return f"{origin} by {who}" if who else origin

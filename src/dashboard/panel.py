@@ -79,7 +79,11 @@ def panel_table(sc: pd.DataFrame, month: dt.date, years: dict[str, str]) -> pd.D
             for v, u, y in zip(sc[c], sc["unit"], sc[f"{c}_year"])
         ]
     if "rank_text" in sc:
-        rows["Rank among councils"] = [f"{t}, {y}" if t else "" for t, y in zip(sc["rank_text"], sc["rank_year"])]
+        notes = sc["rank_note"] if "rank_note" in sc else [""] * len(sc)
+        rows["Rank among councils"] = [
+            (f"{t}, {y}" + (f"; {n}: the rank is of DfE's figure" if n else "")) if t else ""
+            for t, y, n in zip(sc["rank_text"], sc["rank_year"], notes)
+        ]
     rows["SPC"] = sc["spc_variation"].map(VARIATION_LABEL).fillna("").values
     rows["Rated on"] = sc["rag_basis"].map(BASIS_WORD).fillna("").values if "rag_basis" in sc else ""
     rows["Why this rating"] = sc["rag_reason"].values

@@ -17,7 +17,7 @@ from .engine.spc import VARIATION_LABEL
 from .formatting import rag_label, shown
 from .periods import long_label
 from .store import ReadOnlyStore
-from .vocabulary import RAG_TINT, service_areas
+from .vocabulary import RAG_TINT, service_areas, vintage_label
 
 # Fills match the app's RAG tints; the word is always in the cell, so a black-and-white print still reads.
 RAG_FILL = {code: tint.lstrip("#").upper() for code, tint in RAG_TINT.items()}  # openpyxl and fpdf2 take hex
@@ -70,18 +70,12 @@ def gather(reader: ReadOnlyStore, month: dt.date, vintage: str = "latest", areas
             commentary[a] = c.iloc[0]["text"]
     obs = reader.observations_as_of(vintage, authority, until=month)
     obs["period"] = pd.to_datetime(obs["period"]).dt.date
-    seq = reader.vintage_seq(vintage)
-    vint = reader.table("vintages")
     rev = reader.revised_as_of(vintage, authority)
     revised = {(r, pd.Timestamp(p).date()) for r, p in zip(rev["ref"], rev["period"])}
-    # "Figures:" names the newest vintage that brought figures; a later targets, comparators or national load
-    # changes what they are judged against, not the figures.
-    figures = vint[vint["kind"].isin(["pack", "upload"]) & (vint["seq"] <= seq)]
-    label_ = (figures if not figures.empty else vint[vint["seq"] == seq]).sort_values("seq")["label"].iloc[-1]
     return Pack(
         authority_name=str(auth.loc[authority, "name"]),
         month=month,
-        vintage_label=("Latest: " if vintage in (None, "", "latest") else "As reported: ") + label_,
+        vintage_label=vintage_label(reader.table("vintages"), vintage),  # the pages' words: the figures' vintage
         scorecard=sc,
         areas=area_meta,
         years=panel.comparator_years(sc),

@@ -20,6 +20,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from .vocabulary import SHIPPED
+
 DEFAULT_DB = Path("data/dashboard.duckdb")
 
 # Table name -> column DDL. Order matters for inserts from frames.
@@ -189,14 +191,14 @@ def build(db_path: Path, frames: dict[str, pd.DataFrame]) -> None:
     with _atomic_write(db_path, start_from_live=False) as con:
         for table, ddl in TABLES.items():
             con.execute(f"CREATE TABLE {table} ({ddl})")
-        # Packs are ordered by publication date and get a fixed stamp so builds are identical; replayed journal
-        # entries keep the moment they were written.
-        fixed = dt.datetime(2000, 1, 1)
+        # sample_data/'s vintages were shipped, not loaded here: their stamp is the day they were published (so
+        # builds are identical) and their author says so; replayed journal entries keep their user and moment.
         vintages = frames["vintages"].assign(seq=0)
         stamps = vintages["loaded_at"] if "loaded_at" in vintages else pd.Series(None, index=vintages.index)
-        vintages["loaded_at"] = pd.to_datetime(stamps).fillna(pd.Timestamp(fixed))
-        if "loaded_by" not in vintages:
-            vintages["loaded_by"] = ""
+        shipped = stamps.isna()
+        vintages["loaded_at"] = pd.to_datetime(stamps).fillna(pd.to_datetime(vintages["published"]))
+        authors = vintages["loaded_by"] if "loaded_by" in vintages else pd.Series("", index=vintages.index)
+        vintages["loaded_by"] = authors.fillna("").where(~shipped | (authors.fillna("") != ""), SHIPPED)
         _insert(con, "vintages", vintages)
         for table in TABLES:
             if table != "vintages":

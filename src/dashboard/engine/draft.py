@@ -55,14 +55,10 @@ def _name(row) -> str:
     return f"{row['indicator']} ({row['ref']})"
 
 
-def _moved(row, earlier: float) -> str:
-    """'improved' / 'worsened' in the indicator's polarity, 'rose' / 'fell' for activity measures."""
-    up = row["value"] > earlier
-    if row["polarity"] == "higher_better":
-        return "improved" if up else "worsened"
-    if row["polarity"] == "lower_better":
-        return "worsened" if up else "improved"
-    return "rose" if up else "fell"
+# The scorecard's direction of travel (engine.trend: one rule for what counts as a change, used by the table,
+# the papers and these words), as a verb for the month and a comparison for the same month last year.
+MOVED_VERB = {"Improving": "improved", "Declining": "worsened", "Up": "rose", "Down": "fell"}
+COMPARED = {"Improving": "better", "Declining": "worse", "Up": "higher", "Down": "lower"}
 
 
 def _size(row, earlier: float) -> float:
@@ -110,17 +106,15 @@ def _mover(row, month: dt.date) -> Sentence:
     earlier, unit = float(row["prev_month_value"]), row["unit"]
     prev = add_months(month, -1)
     text = (
-        f"{_name(row)} {_moved(row, earlier)} from {fmt_value(earlier, unit)} in {long_label(prev)} to "
-        f"{fmt_value(row['value'], unit)} in {long_label(month)}"
+        f"{_name(row)} {MOVED_VERB[row['dir_month_direction']]} from {fmt_value(earlier, unit)} in "
+        f"{long_label(prev)} to {fmt_value(row['value'], unit)} in {long_label(month)}"
     )
     figures = [(row["ref"], prev, earlier), (row["ref"], month, float(row["value"]))]
-    last_year = row.get("last_year_value")
-    if last_year is not None and not pd.isna(last_year) and last_year != row["value"]:
+    last_year, on_year = row.get("last_year_value"), row.get("dir_year_direction", "")
+    if last_year is not None and not pd.isna(last_year) and on_year:
         ly = add_months(month, -12)
-        compared = {"improved": "better", "worsened": "worse", "rose": "higher", "fell": "lower"}[
-            _moved(row, last_year)
-        ]
-        text += f", {compared} than {fmt_value(last_year, unit)} in {long_label(ly)}"
+        compared = f"{COMPARED[on_year]} than" if on_year in COMPARED else "much the same as"
+        text += f", {compared} {fmt_value(last_year, unit)} in {long_label(ly)}"
         figures.append((row["ref"], ly, float(last_year)))
     return Sentence(text + ".", (row["ref"],), tuple(figures))
 
@@ -218,7 +212,7 @@ def draft(
         off_sentences.append(Sentence(f"Also off target or unusual: {', '.join(rest['ref'])}.", tuple(rest["ref"])))
     used |= set(off["ref"])
 
-    movable = sc[sc["prev_month_value"].notna() & (sc["prev_month_value"] != sc["value"])]
+    movable = sc[sc["dir_month_direction"].isin(list(MOVED_VERB))]  # "No change" by the table's rule is no mover
     movable = movable.assign(_size=[_size(r, r["prev_month_value"]) for _, r in movable.iterrows()])
     movers = (
         movable[~movable["ref"].isin(used)]

@@ -16,6 +16,8 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
+from ..formatting import fmt_value
+
 GM_CODES = frozenset(str(code) for code in range(350, 360))  # Bolton ... Wigan
 BANDS = ("A", "B", "C", "D")
 # The 2025 grouping (May 2025) is DfE's for figures published from then; earlier years keep the 2021 one.
@@ -160,6 +162,34 @@ def rank_text(rank: object, of: object, band: str, polarity: str) -> str:
     if polarity in ("higher_better", "lower_better"):
         return f"{ordinal(rank)} of {of} (band {band})"
     return f"{ordinal(rank)} highest of {of}"
+
+
+# DfE's annual figure and the scorecard's monthly one for the same ref may count different things (CIN5: 51.7% of
+# referrals assessed as not in need in 2022/23 against 12-27% a month locally). Further apart than this, a rank
+# of DfE's figure is not a rank of the scorecard's, and the tables say so.
+DIFFERENT_MEASURE_POINTS = 10.0  # percentages: points apart
+DIFFERENT_MEASURE_RELATIVE = 0.25  # anything else: a quarter of the larger figure
+
+
+def counted_differently(annual: object, monthly: object, unit: str) -> bool:
+    """True where DfE's annual figure and the scorecard's monthly figure are too far apart to be one measure."""
+    if annual is None or monthly is None or pd.isna(annual) or pd.isna(monthly):
+        return False
+    gap = abs(float(annual) - float(monthly))
+    if unit == "percent":
+        return gap > DIFFERENT_MEASURE_POINTS
+    return gap > DIFFERENT_MEASURE_RELATIVE * max(abs(float(annual)), abs(float(monthly)))
+
+
+def measure_note(annual: object, year: str, monthly: object, unit: str) -> str:
+    """Said beside a rank where the two differ: "DfE's annual figure 51.7% (2022/23) is counted differently
+    from the monthly figure (26.0%)"; '' where they agree in size."""
+    if not counted_differently(annual, monthly, unit):
+        return ""
+    return (
+        f"DfE's annual figure {fmt_value(annual, unit)} ({year}) is counted differently from the monthly figure "
+        f"({fmt_value(monthly, unit)})"
+    )
 
 
 def ordinal(n: int) -> str:

@@ -139,7 +139,7 @@ def _published_comparators(df: pd.DataFrame, by_ref: pd.DataFrame, month: dt.dat
     that had ended by the month, replacing what a pack printed (kept on the indicator page and checked on the
     Data quality page); rank and band among councils come with them."""
     df["comparator_source"] = np.where(df[COMPARATOR_COLS].notna().any(axis=1), "printed", "")
-    for col in ("rank_text", "rank_year", "gm_basis", "sn_basis"):
+    for col in ("rank_text", "rank_year", "rank_note", "gm_basis", "sn_basis"):
         df[col] = ""
     df["sn_median"] = np.nan
     latest = national.as_of(by_ref, month) if not by_ref.empty else pd.DataFrame()
@@ -159,6 +159,11 @@ def _published_comparators(df: pd.DataFrame, by_ref: pd.DataFrame, month: dt.dat
     df.loc[refs, "rank_year"] = got["year"]
     df.loc[refs, "rank_text"] = [
         national.rank_text(r, o, b, p) for r, o, b, p in zip(got["rank"], got["of"], got["band"], got["polarity"])
+    ]
+    # A rank of DfE's annual figure, where that counts something other than the monthly figure, says so.
+    df.loc[refs, "rank_note"] = [
+        national.measure_note(a, y, m, u)
+        for a, y, m, u in zip(got["ours"], got["year"], df.loc[refs, "value"], df.loc[refs, "unit"])
     ]
 
 

@@ -44,14 +44,16 @@ def _authorised(action: str, area: str | None, what: str, result_key: str):
 
 
 def publish_commentary(
-    area: str, period, text: str, author: str, result_key: str, done: str, verb: str = "Saved"
+    area: str, period, text: str, author: str, result_key: str, done: str, verb: str = "Saved", drafted: bool = False
 ) -> None:
     """The one commentary write (admin page and the area page's draft): permission for *this* area, now."""
     identity = _authorised(access.COMMENTARY, area, f"commentary for {long_label(period)}", result_key)
     if identity is None:
         return
     vintage, refused = attempt_write(
-        lambda: commentary.publish(data.db_path(), area, period, text, author=author, user=identity.who)
+        lambda: commentary.publish(
+            data.db_path(), area, period, text, author=author, user=identity.who, drafted=drafted
+        )
     )
     if refused:
         st.session_state[result_key] = ("error", f"Not saved: {refused}")
@@ -384,7 +386,8 @@ def audit_trail() -> None:
     st.title("Audit trail")
     st.caption(
         "Every write (from the write journal: who, when, what, which vintage) and every refused write, "
-        "failed sign-in and sign-in without a role, oldest first. The command *dashboard audit* prints the same as CSV."
+        "failed sign-in and sign-in without a role, newest first. The download and the command *dashboard audit* "
+        "give the same rows as CSV, oldest first."
     )
     try:
         signin.authorise(access.MANAGE, None, "open the audit trail")

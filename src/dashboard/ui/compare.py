@@ -9,6 +9,7 @@ import streamlit as st
 from ..engine import national as national_engine
 from ..formatting import fmt_value, plain
 from ..national import STATUS_WORD
+from ..periods import long_label
 from ..vocabulary import COMPARATOR_NAME
 from . import components, data
 
@@ -38,6 +39,13 @@ def how_we_compare(ref: str, ctx, unit: str) -> None:
     spec, summary_text = components.chart_spec("national_trend_chart", meta["name"], unit, ours_name, mine)
     components.show_chart(spec, summary_text)
     st.caption(f"Chart summary: {summary_text}")
+    note = _measure_note(ref, ctx)
+    if note:
+        st.warning(
+            f"{note} in {long_label(ctx.month)}: every rank in this table is of DfE's published figure, not of the "
+            "scorecard's monthly one.",
+            icon=":material/compare_arrows:",
+        )
     components.static_table(_years_table(mine, unit, meta["polarity"], ours_name))
 
     latest = mine.iloc[-1]
@@ -93,3 +101,13 @@ def _years_table(mine: pd.DataFrame, unit: str, polarity: str, ours_name: str) -
         f"GM: {g}; SN: {s}" for g, s in zip(latest_first["gm_basis"], latest_first["sn_basis"])
     ]
     return pd.DataFrame(rows)
+
+
+def _measure_note(ref: str, ctx) -> str:
+    """The scorecard's own words (engine.national.measure_note) where DfE's annual figure for the month's
+    comparison year is counted differently from the month's figure."""
+    sc = data.scorecard(ctx.month, ctx.vintage)
+    row = sc[sc["ref"] == ref]
+    if row.empty or "rank_note" not in row:
+        return ""
+    return plain(str(row["rank_note"].iloc[0] or ""))

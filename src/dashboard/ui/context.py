@@ -75,8 +75,13 @@ def sidebar() -> Context:
             options,
             key="vintage",
             format_func=lambda v: labels.get(v, v),
-            help="Pick a pack to see every page exactly as it was reported then. Latest shows revised figures.",
+            help="Pick a pack or figures upload to see every page exactly as it was reported then; the other "
+            "writes (commentary, plan, targets, comparators, DfE statistics) are listed after them. Latest shows "
+            "revised figures and every later write.",
         )
+        later = data.later_writes_note(vintage)
+        if later:
+            st.caption(later)
         months = [iso(m) for m in data.months(vintage)]
         if not months:
             st.error("No figures are stored for this view.")
@@ -108,7 +113,7 @@ def sidebar() -> Context:
     return Context(
         month=parse_period(month),
         vintage=vintage,
-        vintage_label=plain(labels.get(vintage, vintage)),
+        vintage_label=plain(data.vintage_name(vintage)),
         rag=tuple(rag),
         text=text.strip(),
         off_target=off_target,
@@ -123,7 +128,7 @@ def _present() -> None:
 
 def from_url() -> Context:
     """The view from the URL alone, for presenter mode (no sidebar widgets). Unknown values fall back to latest."""
-    options, labels = data.vintage_choices()
+    options, _ = data.vintage_choices()
     vintage = st.query_params.get("vintage", "latest")
     vintage = vintage if vintage in options else "latest"
     months = data.months(vintage)
@@ -135,7 +140,7 @@ def from_url() -> Context:
     return Context(
         month=month,
         vintage=vintage,
-        vintage_label=plain(labels.get(vintage, vintage)),
+        vintage_label=plain(data.vintage_name(vintage)),
         rag=(),
         text="",
         off_target=False,

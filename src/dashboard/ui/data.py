@@ -24,7 +24,7 @@ from ..engine import quality
 from ..engine import scorecard as scorecard_engine
 from ..periods import default_month
 from ..store import DEFAULT_DB, ReadOnlyStore
-from ..vocabulary import COMPARATOR_NAME, service_area_ids
+from ..vocabulary import COMPARATOR_NAME, kind_word, later_writes, service_area_ids, vintage_label, vintage_options
 
 _log = logging.getLogger(__name__)
 
@@ -128,11 +128,26 @@ def authority() -> str:
 
 @per_database(max_entries=8)
 def vintage_choices() -> tuple[list[str], dict[str, str]]:
-    """The sidebar's 'Figures as reported' options, newest first, with their labels."""
-    v = table("vintages").sort_values("seq", ascending=False)
-    labels = {"latest": f"Latest ({v['label'].iloc[0]})"}
-    labels.update(zip(v["vintage"], "As reported: " + v["label"]))
-    return ["latest", *v["vintage"]], labels
+    """The sidebar's 'Figures as reported' options grouped by kind (vocabulary.vintage_options), with their
+    labels; keyed by the database's stamp, so the labels follow a replaced file."""
+    return vintage_options(table("vintages"))
+
+
+@per_database(max_entries=32)
+def vintage_name(vintage: str) -> str:
+    """The vintage in view as pages and papers name it: always the figures' vintage (vocabulary.vintage_label)."""
+    return vintage_label(table("vintages"), vintage)
+
+
+@per_database(max_entries=8)
+def later_writes_note(vintage: str) -> str:
+    """What applies on top of the figures' vintage in view: '2 later writes apply: commentary edit, targets load'."""
+    later = later_writes(table("vintages"), vintage)
+    if later.empty:
+        return ""
+    kinds = ", ".join(dict.fromkeys(kind_word(k) for k in later["kind"]))
+    n = len(later)
+    return f"{n} later write{'s' if n != 1 else ''} on top of these figures: {kinds}."
 
 
 @per_database(max_entries=64)

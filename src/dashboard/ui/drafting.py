@@ -54,8 +54,9 @@ def _publish(area: str, month, key: str) -> None:
         area,
         month,
         st.session_state.get(key, ""),
-        "drafted from the figures, edited",
+        "",  # the signed-in user is the author
         f"_draft_result_{area}",
         f"it is now this area's commentary for {long_label(month)}.",
         verb="Published",
+        drafted=True,
     )

@@ -7,7 +7,7 @@ import streamlit as st
 
 from ..formatting import fmt_change, fmt_value, rag_label
 from ..periods import label
-from ..vocabulary import RAG_WORD
+from ..vocabulary import RAG_WORD, kind_word, loaded_phrase
 from . import components, data
 from .routing import routed
 
@@ -105,29 +105,21 @@ def revisions() -> None:
 
 
 def _loaded_by() -> dict[str, str]:
-    """vintage -> "loaded by … on …" (the journal's user and moment); the packs were published, not loaded."""
+    """vintage -> who wrote it and when (vocabulary.loaded_phrase: the journal's user and moment, or shipped with
+    the app for sample_data/'s packs and DfE release)."""
     v = data.table("vintages")
-    out = {}
-    for row in v.itertuples():
-        if row.kind == "pack":
-            out[row.vintage] = f"published pack, {pd.Timestamp(row.published):%d %b %Y}"
-        else:
-            out[row.vintage] = f"loaded by {row.loaded_by or 'unknown'} on {pd.Timestamp(row.loaded_at):%d %b %Y %H:%M}"
-    return out
+    return {row["vintage"]: loaded_phrase(row) for row in v.to_dict("records")}
 
 
 def _who_loaded_what(loaded_by: dict[str, str]) -> None:
     v = data.table("vintages")
-    v = v[v["kind"] != "pack"].sort_values("seq", ascending=False)
+    v = v.sort_values("seq", ascending=False)  # every vintage, the shipped packs too: each has its author
     st.header("Who loaded what")
-    if v.empty:
-        st.caption("Nothing has been loaded or edited since the published packs.")
-        return
     st.dataframe(
         pd.DataFrame(
             {
                 "Vintage": v["label"],
-                "Kind": v["kind"],
+                "Kind": v["kind"].map(kind_word),
                 "Loaded": v["vintage"].map(loaded_by),
                 "Source": v["source_file"],
             }
