@@ -17,7 +17,8 @@ GREY = "#595959"
 SIGNAL = "#b35900"
 FONT_SIZE = 14
 LABEL_FONT = 13
-LABEL_GAP = 16  # px between end-of-line labels' centres: a 13 px line of text and a little air
+ACTION_ROW = 16  # px between the improvement plan's labels, one row each at the top of the plot
+LABEL_GAP = 18  # px between end-of-line labels' centres: a 13 px line of text (ascent and descent) and air
 
 
 def _base_config(chart: alt.Chart) -> alt.Chart:
@@ -202,10 +203,11 @@ def indicator_chart(
                 .mark_rule(color=INK, strokeWidth=2, strokeDash=[1, 2])
                 .encode(x="month:T", tooltip=[alt.Tooltip("text:N", title="SPC")])
             )
-            layers.append(
+            layers.append(  # at the foot of the break: the top rows belong to the improvement plan's labels
                 alt.Chart(brk)
-                .mark_text(align="left", baseline="top", dx=4, dy=2, fontSize=12, color=INK)
-                .encode(x="month:T", y=alt.value(0), text=alt.value("Limits recalculated"))
+                .transform_calculate(foot="height - 4")
+                .mark_text(align="left", baseline="bottom", dx=4, fontSize=12, color=INK)
+                .encode(x="month:T", y=alt.Y("foot:Q", scale=None, axis=None), text=alt.value("Limits recalculated"))
             )
 
     domain = _value_domain(values, unit)
@@ -240,11 +242,22 @@ def indicator_chart(
                 tooltip=[alt.Tooltip("text:N", title="Improvement plan")],
             )
         )
-        layers.append(
-            alt.Chart(marks)
-            .mark_text(align="left", baseline="top", dx=3, fontSize=12, color="#6a3d9a", angle=0)
-            .encode(x="month:T", y=alt.value(4 + 0), text="short:N")
-        )
+        # One row each, from the top; those in the right half read leftwards from their line, so no label runs
+        # into another or past the plot into the end-of-line labels.
+        marks["row_y"] = [4 + ACTION_ROW * i for i in range(len(marks))]
+        middle = x0 + (x1 - x0) / 2
+        for align, part in (("left", marks[marks["month"] <= middle]), ("right", marks[marks["month"] > middle])):
+            if not part.empty:
+                layers.append(
+                    alt.Chart(part)
+                    .mark_text(align=align, baseline="top", dx=3 if align == "left" else -3, fontSize=12)
+                    .encode(
+                        x="month:T",
+                        y=alt.Y("row_y:Q", scale=None, axis=None),
+                        text="short:N",
+                        color=alt.value("#6a3d9a"),
+                    )
+                )
 
     tooltip = [
         alt.Tooltip("label:N", title="Month"),
@@ -331,6 +344,7 @@ def _end_labels(labels: list[dict], domain: list[float], x1) -> alt.Chart:
     df = pd.DataFrame(
         {
             "i": range(len(ordered)),
+            "frac": fracs,  # where its line is (0 top, 1 bottom); the expression below carries the same numbers
             "text": [lab["text"] for lab in ordered],
             "color": [lab["color"] for lab in ordered],
             "x": [x1] * len(ordered),
@@ -370,7 +384,7 @@ def _action_marks(actions: pd.DataFrame | None, x0, x1) -> pd.DataFrame:
                         "short": ("▶ " if kind == "Action starts" else "⏹ ") + refs,
                     }
                 )
-    return pd.DataFrame(rows, columns=cols)
+    return pd.DataFrame(rows, columns=cols).sort_values(["month", "kind"], ignore_index=True)
 
 
 def rag_counts_chart(counts: pd.DataFrame) -> tuple[alt.Chart, str]:
