@@ -16,7 +16,8 @@ from . import components, data
 from .context import from_url
 
 # Sized for a 1280x720 projector: the controls come first (always on screen), the headline is clamped to three
-# lines, and the slide's two columns are boxes of fixed height that scroll inside rather than push the page down.
+# lines, and the slide's two columns are boxes of fixed height: each paragraph is clamped to three lines (an
+# ellipsis shows where), and the box clips rather than scrolls (a scrolling box would need keyboard focus).
 CHART_HEIGHT = 360  # the whole chart (title, plot, axes): Streamlit fits the chart inside this
 BODY_HEIGHT = 480  # each column's box: 720 less the caption, controls and a three-line headline
 
@@ -29,6 +30,10 @@ header[data-testid="stHeader"], [data-testid="stSidebar"], [data-testid="stSideb
 h1 {font-size: 1.5rem !important; line-height: 1.25 !important; padding: 0.1rem 0 0 0 !important;
     display: -webkit-box; -webkit-line-clamp: 3; -webkit-box-orient: vertical; overflow: hidden;}
 .stButton button p {font-size: 1.2rem;}
+[data-testid="stColumn"] [data-testid="stVerticalBlock"][height] {overflow: hidden !important;}
+[data-testid="stColumn"] [data-testid="stMarkdownContainer"] p,
+[data-testid="stColumn"] [data-testid="stCaptionContainer"] p {
+    display: -webkit-box; -webkit-line-clamp: 3; -webkit-box-orient: vertical; overflow: hidden;}
 </style>"""
 
 DIRECTION_PHRASE = {
