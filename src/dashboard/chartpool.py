@@ -23,7 +23,7 @@ from multiprocessing import context, forkserver, popen_forkserver, spawn, util
 
 import pandas as pd
 
-CHART_VERSION = 3  # bump when the chart's drawing changes, so cached pictures are not reused
+CHART_VERSION = 4  # bump when the chart's drawing changes, so cached pictures are not reused
 PAPER_SIZE = {"width": 420, "height": 200, "scale": 1.5}
 MAX_CACHE_BYTES = 96 * 1024 * 1024
 

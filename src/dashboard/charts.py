@@ -16,6 +16,9 @@ INK = "#1d3f73"
 GREY = "#595959"
 SIGNAL = "#b35900"
 FONT_SIZE = 14
+LABEL_FONT = 13
+ACTION_ROW = 16  # px between the improvement plan's labels, one row each at the top of the plot
+LABEL_GAP = 18  # px between end-of-line labels' centres: a 13 px line of text (ascent and descent) and air
 
 
 def _base_config(chart: alt.Chart) -> alt.Chart:
@@ -32,10 +35,15 @@ def series_summary(ref: str, name: str, unit: str, series: pd.DataFrame, target_
     if pts.empty:
         return f"{ref} {name}: no figures to chart."
     first, last = pts.iloc[0], pts.iloc[-1]
+    target = f" The target is {target_text}." if target_text else ""
+    if len(pts) == 1:
+        return (
+            f"{ref} {name}: {fmt_value(last['value'], unit)} in {label(last['period'])} is the only figure so far, "
+            f"so there is no trend yet.{target}"
+        )
     hi = pts.loc[pts["value"].idxmax()]
     lo = pts.loc[pts["value"].idxmin()]
     move = "rose" if last["value"] > first["value"] else "fell" if last["value"] < first["value"] else "was unchanged"
-    target = f" The target is {target_text}." if target_text else ""
     return (
         f"{ref} {name} {move} from {fmt_value(first['value'], unit)} in {label(first['period'])} to "
         f"{fmt_value(last['value'], unit)} in {label(last['period'])} across {len(pts)} months with figures; "
@@ -44,18 +52,59 @@ def series_summary(ref: str, name: str, unit: str, series: pd.DataFrame, target_
     )
 
 
+def _runs(months: pd.Series) -> list[int]:
+    """Number each run of consecutive calendar months: the line joins a month only to the month before it, so a
+    month never printed (or printed blank) breaks the line rather than being drawn across."""
+    idx = [m.year * 12 + m.month for m in months]
+    runs, run = [], 0
+    for i, m in enumerate(idx):
+        if i and m - idx[i - 1] != 1:
+            run += 1
+        runs.append(run)
+    return runs
+
+
+def label_positions(fracs: list[float], height: float, gap: float = LABEL_GAP) -> list[float]:
+    """Pixel y of each end-of-line label (fracs: each line's height from the top as a fraction of the plot, sorted
+    top first): as near its line as it can be, never closer than `gap` to the next, kept inside the plot where
+    there is room. The same sums as `_label_y_expr`, which the browser works out for the height it draws."""
+    n = len(fracs)
+    down = []
+    for i in range(n):  # pushed down from the top, each at least a gap below the one above
+        down.append(max(*(height * fracs[j] + (i - j) * gap for j in range(i + 1)), i * gap))
+    return [min(d, height - (n - 1 - i) * gap) for i, d in enumerate(down)]  # then up from the bottom
+
+
+def _label_y_expr(fracs: list[float], gap: float = LABEL_GAP) -> str:
+    """`label_positions` as a Vega expression of the plot's drawn height, so one spec stays right at every size
+    (the page, the projector, the papers' smaller charts)."""
+    n = len(fracs)
+    cases = []
+    for i in range(n):
+        down = ", ".join(f"height * {fracs[j]:.6f} + {(i - j) * gap}" for j in range(i + 1))
+        cases.append(f"min(max({down}, {i * gap}), height - {(n - 1 - i) * gap})")
+    expr = "0"
+    for i in reversed(range(n)):
+        expr = f"datum.i == {i} ? {cases[i]} : {expr}"
+    return expr
+
+
 def indicator_chart(
     row: pd.Series,
     series: pd.DataFrame,
     show_spc: bool = True,
     revised: set | None = None,
     actions: pd.DataFrame | None = None,
+    height: int = 460,
 ) -> tuple[alt.Chart, str]:
     """row: one scorecard row (targets, comparators, SPC); series: period, value, vintage up to the month;
-    actions: linked improvement-plan actions (action_ref, start_month, end_month) marked where they fall."""
+    actions: linked improvement-plan actions (action_ref, start_month, end_month) marked where they fall;
+    height: the plot's height in pixels (labels are placed for whatever height the chart is finally drawn at)."""
     unit = row["unit"]
     s = series.dropna(subset=["value"]).copy()
     s["month"] = pd.to_datetime(s["period"])
+    s = s.sort_values("month")
+    s["run"] = _runs(s["month"])
     s["shown"] = [fmt_value(v, unit) for v in s["value"]]
     s["label"] = [label(p) for p in s["period"]]
     s["revised"] = [("Revised after first publication" if (p in (revised or set())) else "") for p in s["period"]]
@@ -70,7 +119,13 @@ def indicator_chart(
     s["point_kind"] = np.where(s["rule"] != "", "Special cause (SPC signal)", "Monthly figure")
     s["point_kind"] = np.where(s["revised"] != "", s["point_kind"] + ", revised", s["point_kind"])
 
-    x = alt.X("month:T", title="Month", axis=alt.Axis(format="%b-%y", labelAngle=0, tickCount="month"))
+    x0, x1 = (s["month"].min(), s["month"].max()) if not s.empty else (pd.Timestamp.now(), pd.Timestamp.now())
+    x_scale = alt.Undefined
+    if x0 == x1:  # one month: a month either side, so the point is not pinned to an edge
+        x_scale = alt.Scale(
+            domain=[(x0 - pd.DateOffset(months=1)).isoformat(), (x1 + pd.DateOffset(months=1)).isoformat()]
+        )
+    x = alt.X("month:T", title="Month", axis=alt.Axis(format="%b-%y", labelAngle=0, tickCount="month"), scale=x_scale)
     y_title = {
         "percent": "Per cent",
         "rate_per_10k": "Rate per 10,000 children",
@@ -79,9 +134,9 @@ def indicator_chart(
     }.get(unit, "Number")
     values = list(s["value"])
     layers = []
-    x0, x1 = (s["month"].min(), s["month"].max()) if not s.empty else (pd.Timestamp.now(), pd.Timestamp.now())
 
-    lines: list[dict] = []  # every labelled horizontal line, drawn as one rule layer and one text layer
+    lines: list[dict] = []  # every labelled horizontal line, drawn as one rule layer per dash and colour
+    labels: list[dict] = []  # every end-of-line label, placed together so none overlaps another
 
     def hline(value: float, text: str, dash: list[int], color: str = GREY, start=None) -> None:
         """A labelled horizontal line; from `start` only when given (limits of the latest SPC segment)."""
@@ -91,6 +146,7 @@ def indicator_chart(
         lines.append(
             {"y": value, "text": text, "x": x1, "x0": start if start is not None else x0, "dash": dash, "color": color}
         )  # dash and colour pick the layer; they are not drawn from the data
+        labels.append({"value": value, "text": text, "color": color})
 
     kind = row.get("target_kind", "none")
     if kind == "band":
@@ -109,11 +165,7 @@ def indicator_chart(
             .mark_rect(opacity=0.18, color="#009E73")
             .encode(x="x0:T", x2="x1:T", y="lo:Q", y2="hi:Q", tooltip=[alt.Tooltip("text:N", title="Target")])
         )
-        layers.append(
-            alt.Chart(band)
-            .mark_text(align="left", dx=6, dy=-7, fontSize=13, color="#00523b")
-            .encode(x="x1:T", y="hi:Q", text="text:N")
-        )
+        labels.append({"value": row["target_high"], "text": f"Target band {row['target_text']}", "color": "#00523b"})
     elif kind in ("minimum", "maximum"):
         hline(
             row["target_low"] if kind == "minimum" else row["target_high"],
@@ -151,14 +203,17 @@ def indicator_chart(
                 .mark_rule(color=INK, strokeWidth=2, strokeDash=[1, 2])
                 .encode(x="month:T", tooltip=[alt.Tooltip("text:N", title="SPC")])
             )
-            layers.append(
+            layers.append(  # at the foot of the break: the top rows belong to the improvement plan's labels
                 alt.Chart(brk)
-                .mark_text(align="left", baseline="top", dx=4, dy=2, fontSize=12, color=INK)
-                .encode(x="month:T", y=alt.value(0), text=alt.value("Limits recalculated"))
+                .transform_calculate(foot="height - 4")
+                .mark_text(align="left", baseline="bottom", dx=4, fontSize=12, color=INK)
+                .encode(x="month:T", y=alt.Y("foot:Q", scale=None, axis=None), text=alt.value("Limits recalculated"))
             )
 
-    # Lines drawn alike (the four comparators, the two limits) share one rule layer and one label layer:
-    # layers, not lines, are what a chart costs to draw. Dash and colour stay fixed marks, not data.
+    domain = _value_domain(values, unit)
+
+    # Lines drawn alike (the four comparators, the two limits) share one rule layer: layers, not lines, are what
+    # a chart costs to draw. Dash and colour stay fixed marks, not data.
     groups: dict[tuple, list[dict]] = {}
     for line in lines:
         groups.setdefault((tuple(line["dash"]), line["color"]), []).append(line)
@@ -169,11 +224,8 @@ def indicator_chart(
             .mark_rule(strokeDash=list(dash), color=color, strokeWidth=1.5)
             .encode(x="x0:T", x2="x:T", y="y:Q", tooltip=[alt.Tooltip("text:N", title="Line")])
         )
-        layers.append(
-            alt.Chart(ref_df)
-            .mark_text(align="left", dx=6, dy=-7, fontSize=13, color=color)
-            .encode(x="x:T", y="y:Q", text="text:N")
-        )
+    if labels:
+        layers.append(_end_labels(labels, domain, x1))
 
     marks = _action_marks(actions, x0, x1)
     if not marks.empty:
@@ -190,11 +242,22 @@ def indicator_chart(
                 tooltip=[alt.Tooltip("text:N", title="Improvement plan")],
             )
         )
-        layers.append(
-            alt.Chart(marks)
-            .mark_text(align="left", baseline="top", dx=3, fontSize=12, color="#6a3d9a", angle=0)
-            .encode(x="month:T", y=alt.value(4 + 0), text="short:N")
-        )
+        # One row each, from the top; those in the right half read leftwards from their line, so no label runs
+        # into another or past the plot into the end-of-line labels.
+        marks["row_y"] = [4 + ACTION_ROW * i for i in range(len(marks))]
+        middle = x0 + (x1 - x0) / 2
+        for align, part in (("left", marks[marks["month"] <= middle]), ("right", marks[marks["month"] > middle])):
+            if not part.empty:
+                layers.append(
+                    alt.Chart(part)
+                    .mark_text(align=align, baseline="top", dx=3 if align == "left" else -3, fontSize=12)
+                    .encode(
+                        x="month:T",
+                        y=alt.Y("row_y:Q", scale=None, axis=None),
+                        text="short:N",
+                        color=alt.value("#6a3d9a"),
+                    )
+                )
 
     tooltip = [
         alt.Tooltip("label:N", title="Month"),
@@ -202,15 +265,15 @@ def indicator_chart(
         alt.Tooltip("vintage:N", title="As printed in"),
         alt.Tooltip("point_kind:N", title="Point"),
     ]
-    lo_v, hi_v = (min(values), max(values)) if values else (0, 1)
-    pad = (hi_v - lo_v) * 0.12 or 1
-    domain = [max(0, lo_v - pad) if lo_v >= 0 else lo_v - pad, hi_v + pad]
-    if unit == "percent" and hi_v <= 100:
-        domain[1] = min(100, domain[1])
+    y_axis = alt.Axis(format=",d", tickMinStep=1) if unit == "count" else alt.Undefined  # no 485.5 children
     line = (
         alt.Chart(s)
         .mark_line(color=INK, strokeWidth=2.5)
-        .encode(x=x, y=alt.Y("value:Q", title=y_title, scale=alt.Scale(domain=domain, nice=False)))
+        .encode(
+            x=x,
+            y=alt.Y("value:Q", title=y_title, scale=alt.Scale(domain=domain, nice=False), axis=y_axis),
+            detail="run:N",  # one path per run of consecutive months: gaps stay gaps
+        )
     )
     points = (
         alt.Chart(s)
@@ -248,7 +311,7 @@ def indicator_chart(
         )
     )
     chart = alt.layer(line, *layers, points).properties(
-        title=alt.TitleParams(f"{row['ref']} {row['indicator']}", subtitle=[y_title]), height=460
+        title=alt.TitleParams(f"{row['ref']} {row['indicator']}", subtitle=[y_title]), height=height
     )  # Streamlit fits title, axes and legend inside this
     summary = series_summary(
         row["ref"], row["indicator"], unit, s, row.get("target_text", ""), row.get("rag_reason", "")
@@ -256,6 +319,48 @@ def indicator_chart(
     if show_spc and not pts.empty and bool(pts["rebased"].iloc[-1]):
         summary += f" SPC limits are recalculated from {label(pd.Timestamp(pts['segment_start'].iloc[-1]).date())}."
     return _base_config(chart), summary
+
+
+def _value_domain(values: list[float], unit: str) -> list[float]:
+    """The value axis: every figure and line with a little room; from zero when there is only one level to show
+    (a single figure on a 485-487 axis says nothing)."""
+    lo_v, hi_v = (min(values), max(values)) if values else (0, 1)
+    if hi_v == lo_v:
+        domain = [0.0, hi_v * 1.25] if hi_v > 0 else [lo_v - 1, lo_v + 1]
+    else:
+        pad = (hi_v - lo_v) * 0.12
+        domain = [max(0, lo_v - pad) if lo_v >= 0 else lo_v - pad, hi_v + pad]
+    if unit == "percent" and hi_v <= 100:
+        domain[1] = min(100, domain[1])
+    return [float(domain[0]), float(domain[1])]
+
+
+def _end_labels(labels: list[dict], domain: list[float], x1) -> alt.Chart:
+    """The lines' labels at the chart's right-hand end, top to bottom in the lines' order, each as near its line as
+    the minimum gap allows (worked out in the browser for the height drawn)."""
+    d0, d1 = domain
+    ordered = sorted(labels, key=lambda lab: -lab["value"])
+    fracs = [min(1.0, max(0.0, (d1 - lab["value"]) / (d1 - d0))) for lab in ordered]
+    df = pd.DataFrame(
+        {
+            "i": range(len(ordered)),
+            "frac": fracs,  # where its line is (0 top, 1 bottom); the expression below carries the same numbers
+            "text": [lab["text"] for lab in ordered],
+            "color": [lab["color"] for lab in ordered],
+            "x": [x1] * len(ordered),
+        }
+    )
+    return (
+        alt.Chart(df)
+        .transform_calculate(label_y=_label_y_expr(fracs))
+        .mark_text(align="left", baseline="middle", dx=8, fontSize=LABEL_FONT)
+        .encode(
+            x="x:T",
+            y=alt.Y("label_y:Q", scale=None, axis=None),
+            text="text:N",
+            color=alt.Color("color:N", scale=None),
+        )
+    )
 
 
 def _action_marks(actions: pd.DataFrame | None, x0, x1) -> pd.DataFrame:
@@ -279,20 +384,25 @@ def _action_marks(actions: pd.DataFrame | None, x0, x1) -> pd.DataFrame:
                         "short": ("▶ " if kind == "Action starts" else "⏹ ") + refs,
                     }
                 )
-    return pd.DataFrame(rows, columns=cols)
+    return pd.DataFrame(rows, columns=cols).sort_values(["month", "kind"], ignore_index=True)
 
 
 def rag_counts_chart(counts: pd.DataFrame) -> tuple[alt.Chart, str]:
-    """counts: area (in display order), rating word, n, cum (running total within the area), abbr label."""
+    """counts: area (in display order), rating word, n, cum (running total within the area). Each segment says
+    "7 Red" where it is wide enough, "7" where only the number fits, and nothing where neither does (the table
+    beside the chart has every count): labels never run into each other."""
     palette, order = RAG_CHART_COLOUR, list(RAG_WORDS)
     area_order = list(dict.fromkeys(counts["area"]))
+    widest = float(counts.groupby("area")["n"].sum().max()) if not counts.empty else 1.0
+    widest = widest or 1.0
     y = alt.Y("area:N", title=None, sort=area_order, axis=alt.Axis(labelLimit=260))
+    x_scale = alt.Scale(domain=[0, widest], nice=False)  # fixed, so the browser can tell how wide a segment is
     bars = (
         alt.Chart(counts)
         .mark_bar(stroke="#ffffff", strokeWidth=1)
         .encode(
             y=y,
-            x=alt.X("n:Q", title="Indicators", stack="zero"),
+            x=alt.X("n:Q", title="Indicators", stack="zero", scale=x_scale),
             color=alt.Color("rating:N", title="RAG", scale=alt.Scale(domain=order, range=[palette[o] for o in order])),
             order=alt.Order("rank:Q"),
             tooltip=[
@@ -302,15 +412,26 @@ def rag_counts_chart(counts: pd.DataFrame) -> tuple[alt.Chart, str]:
             ],
         )
     )
+    shown = counts[counts["n"] > 0].copy()
+    shown["mid"] = shown["cum"] - shown["n"] / 2
+    shown["long"] = [f"{int(n)} {r}" for n, r in zip(shown["n"], shown["rating"])]
+    shown["short"] = shown["n"].astype(int).astype(str)
+    # Text width at 12 px is about 7 px a character; 10 px of air inside the segment.
+    shown["long_px"] = shown["long"].str.len() * 7 + 10
+    shown["short_px"] = shown["short"].str.len() * 7 + 10
+    seg_px = f"datum.n * width / {widest}"
     text = (
-        alt.Chart(counts[counts["n"] > 0])
-        .mark_text(dx=-3, align="right", color="#111111", fontSize=12)
-        .encode(y=y, x=alt.X("cum:Q"), text="abbr:N")
+        alt.Chart(shown)
+        .transform_calculate(
+            seg=f"{seg_px} >= datum.long_px ? datum.long : {seg_px} >= datum.short_px ? datum.short : ''"
+        )
+        .mark_text(align="center", baseline="middle", color="#111111", fontSize=12)
+        .encode(y=y, x=alt.X("mid:Q", scale=x_scale), text="seg:N")
     )
     chart = alt.layer(bars, text).properties(
         title=alt.TitleParams(
             "RAG ratings by service area",
-            subtitle=["Segments labelled R red, A amber, G green, – not rated, with counts"],
+            subtitle=["Each segment labelled with its count and rating where it fits; every count is in the table"],
         ),
         height=alt.Step(34),
     )

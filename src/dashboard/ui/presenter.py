@@ -15,14 +15,25 @@ from ..vocabulary import RAG_WORD
 from . import components, data
 from .context import from_url
 
+# Sized for a 1280x720 projector: the controls come first (always on screen), the headline is clamped to three
+# lines, and the slide's two columns are boxes of fixed height: each paragraph is clamped to three lines (an
+# ellipsis shows where), and the box clips rather than scrolls (a scrolling box would need keyboard focus).
+CHART_HEIGHT = 360  # the whole chart (title, plot, axes): Streamlit fits the chart inside this
+BODY_HEIGHT = 480  # each column's box: 720 less the caption, controls and a three-line headline
+
 # Static CSS only (no data in it): bigger type for the room, no chrome, tighter page for 720 rows.
 PRESENTER_CSS = """<style>
 header[data-testid="stHeader"], [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"] {display: none;}
-.block-container {padding-top: 1.2rem; padding-bottom: 0.5rem; max-width: 1240px;}
+.block-container {padding-top: 0.8rem; padding-bottom: 0.5rem; max-width: 1240px;}
 [data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li {font-size: 1.2rem; line-height: 1.4;}
 [data-testid="stCaptionContainer"] p {font-size: 1.05rem;}
-h1 {font-size: 1.8rem !important; line-height: 1.2 !important; padding-top: 0.2rem !important;}
+h1 {font-size: 1.5rem !important; line-height: 1.25 !important; padding: 0.1rem 0 0 0 !important;
+    display: -webkit-box; -webkit-line-clamp: 3; -webkit-box-orient: vertical; overflow: hidden;}
 .stButton button p {font-size: 1.2rem;}
+[data-testid="stColumn"] [data-testid="stVerticalBlock"][height] {overflow: hidden !important;}
+[data-testid="stColumn"] [data-testid="stMarkdownContainer"] p,
+[data-testid="stColumn"] [data-testid="stCaptionContainer"] p {
+    display: -webkit-box; -webkit-line-clamp: 3; -webkit-box-orient: vertical; overflow: hidden;}
 </style>"""
 
 DIRECTION_PHRASE = {
@@ -103,7 +114,7 @@ def _controls(i: int, n: int) -> None:
     c1, c2, c3, c4 = st.columns([1.3, 1.3, 3, 1.4])
     c1.button("◀ Previous", on_click=_go, args=(-1, n), disabled=i == 0, shortcut="Left", key="prev_slide")
     c2.button("Next ▶", on_click=_go, args=(1, n), disabled=i == n, shortcut="Right", key="next_slide", type="primary")
-    c3.caption("Keys: → next, ← previous.")
+    c3.caption((f"Slide {i + 1} of {n + 1} · " if n else "") + "keys: → next, ← previous.")
     c4.button("Leave presenter mode", on_click=_leave, key="leave_present")
 
 
@@ -115,15 +126,12 @@ def run() -> None:
     n = len(exceptions)
     i = _slide_index(n)
     authority = data.table("authorities")["name"].iloc[0]
-    st.caption(
-        f"{authority} · Children's Services performance · {long_label(ctx.month)} · {ctx.vintage_label}"
-        + (f" · slide {i + 1} of {n + 1}" if n else "")
-    )
+    st.caption(f"{authority} · Children's Services performance · {long_label(ctx.month)} · {ctx.vintage_label}")
+    _controls(i, n)  # first, so no slide's length can push them off the screen
     if i == 0:
         _title_slide(ctx, sc, exceptions)
     else:
         _exception_slide(ctx, exceptions.iloc[i - 1], i, n)
-    _controls(i, n)
 
 
 def _title_slide(ctx, sc: pd.DataFrame, exceptions: pd.DataFrame) -> None:
@@ -157,20 +165,16 @@ def _exception_slide(ctx, row: pd.Series, i: int, n: int) -> None:
     obs = data.observations(ctx.vintage)
     series = obs[(obs["ref"] == row["ref"]) & (obs["period"] <= ctx.month)].sort_values("period")
     left, right = st.columns([3, 2])
-    with left:
-        spec, summary = components.chart_spec("indicator_chart", row.drop("spark"), series, show_spc=True)
+    with left, st.container(height=BODY_HEIGHT, border=False):
+        spec, summary = components.chart_spec(
+            "indicator_chart", row.drop("spark"), series, show_spc=True, height=CHART_HEIGHT
+        )
         # No legend on the projector (the SPC line on the right says what the points mean): room for the plot.
-        spec = {
-            **spec,
-            "height": 340,
-            "config": {
-                **spec.get("config", {}),
-                "legend": {**spec.get("config", {}).get("legend", {}), "disable": True},
-            },
-        }
+        config = spec.get("config", {})
+        spec = {**spec, "config": {**config, "legend": {**config.get("legend", {}), "disable": True}}}
         components.show_chart(spec, summary)
         st.caption(f"Chart summary: {summary}")
-    with right:
+    with right, st.container(height=BODY_HEIGHT, border=False):
         st.markdown(f"**{rag_label(row['rag'])}** · {row['rag_reason']}")
         st.markdown(
             f"**Direction: {components.direction_label(row['direction_arrow'], row['direction'])}** · "
