@@ -62,8 +62,11 @@ def url_selectbox(
     collected there for the caller to write once with its other parameters."""
     raw = st.query_params.get(key)
     seen = st.session_state.get(f"_{key}_url")  # (the URL's value, the value shown for it) at the last run
-    if not (isinstance(seen, tuple) and seen[0] == raw and st.session_state.get(key) in options):
-        st.session_state[key] = raw if raw in options else default if default in options else options[0]
+    held = st.session_state.get(key)
+    if not (isinstance(seen, tuple) and seen[0] == raw and held in options):
+        # A session's first look at an address without the value keeps a value it already holds (a reconnect).
+        if not (raw is None and seen is None and held in options):
+            st.session_state[key] = raw if raw in options else default if default in options else options[0]
         seen = (raw, st.session_state[key])
     value = st.selectbox(label, options, format_func=format_func, key=key, **kwargs)
     if value != seen[1]:
