@@ -6,7 +6,7 @@ from dashboard import access
 from dashboard.store import StoreUnavailable
 from dashboard.ui import data, overview, presenter, routing, signin
 from dashboard.ui.components import PAGE_PATHS
-from dashboard.ui.context import link_params, sidebar
+from dashboard.ui.context import sidebar
 
 present = st.query_params.get("present") == "1"
 st.set_page_config(
@@ -76,10 +76,7 @@ try:
     if present:  # the projector view: no sidebar, no admin, one exception per screen
         presenter.run()
     else:
-        nav = st.sidebar.container()  # first in the sidebar, filled once the view is known
-        st.session_state["_context"] = sidebar()
-        with nav:
-            routing.nav_links(pages, link_params())
+        st.session_state["_context"] = sidebar(pages)
         with st.sidebar:
             signin.account_box(identity)
         page.run()

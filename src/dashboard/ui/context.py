@@ -12,7 +12,7 @@ import streamlit as st
 from ..formatting import plain
 from ..periods import iso, long_label, parse_period
 from ..vocabulary import RAG_WORD, RAG_WORDS
-from . import data
+from . import data, routing
 
 RAG_CHOICES = list(RAG_WORDS)
 
@@ -110,7 +110,10 @@ def month_notice(raw: str, vintage: str, shown: dt.date) -> str:
     )
 
 
-def sidebar() -> Context:
+def sidebar(pages: dict[str, list] | None = None) -> Context:
+    """The shared sidebar: the view (vintage and month), then the links to every page (when given: the router's
+    pages by section), then the scorecard filters. The view comes first so its pickers are in sight on every
+    page, above the long list of links."""
     options, labels = data.vintage_choices()
     writes: dict[str, str] = {}
     with st.sidebar:
@@ -142,6 +145,7 @@ def sidebar() -> Context:
         )
         if writes:  # one write for both: one browser-history entry
             st.query_params.update(writes)
+        nav = st.container()  # filled below, once the view the links carry is known
         st.markdown("## Filter the scorecard")
         rag = st.multiselect(
             "RAG rating", RAG_CHOICES, default=[], key="rag", bind="query-params", placeholder="All ratings"
@@ -161,6 +165,9 @@ def sidebar() -> Context:
         st.warning(f"There is no version of the figures called {quoted(bad_vintage)}; showing the latest.", icon="⚠")
     if bad_month is not None and "month" not in writes:
         st.warning(month_notice(bad_month, vintage, parse_period(month)), icon="⚠")
+    if pages:
+        with nav:
+            routing.nav_links(pages, link_params(vintage, month))
     return Context(
         month=parse_period(month),
         vintage=vintage,
@@ -171,11 +178,10 @@ def sidebar() -> Context:
     )
 
 
-def link_params() -> dict[str, str]:
+def link_params(vintage: str, month: str) -> dict[str, str]:
     """The view a link to another page carries: the month and vintage shown, where the address names them (an
     address without them keeps the defaults). Never the indicator: `ref` belongs to the indicator page."""
-    ctx = current()
-    shown = {"vintage": ctx.vintage, "month": iso(ctx.month)}
+    shown = {"vintage": vintage, "month": month}
     return {k: v for k, v in shown.items() if k in st.query_params}
 
 

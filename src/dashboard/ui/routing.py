@@ -35,6 +35,7 @@ def nav_links(sections: dict[str, list], params: dict[str, str]) -> None:
     own list drops the address's parameters on a page change, so the page wrote them back: three browser-history
     entries a link. A link that already carries them is one entry, and its address opens the same view in a new
     tab. Hidden pages (the overview's twin, refusals) answer typed addresses only."""
+    st.markdown("## Pages")
     for title, pages in sections.items():
         shown = [p for p in pages if p.visibility != "hidden"]
         if not shown:
