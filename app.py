@@ -4,7 +4,7 @@ import streamlit as st
 
 from dashboard import access
 from dashboard.store import StoreUnavailable
-from dashboard.ui import data, errors, overview, presenter, signin
+from dashboard.ui import data, errors, overview, presenter, routing, signin
 from dashboard.ui.components import PAGE_PATHS
 from dashboard.ui.context import sidebar
 
@@ -27,13 +27,26 @@ try:
             P["printed"], title="Printed vs calculated RAG", icon=":material/compare:", url_path="printed-vs-calculated"
         ),
     ]
-    # Pages are offered by role; every write still re-checks the role in its own callback.
+    # Pages are offered by role; every write still re-checks the role in its own callback. A page the role does
+    # not offer still answers its address, saying why.
     if not identity.signed_in or access.permits(identity, access.PUBLISH) or identity.areas or identity.role == "admin":
         data_pages.append(
             st.Page(P["load"], title="Load figures and commentary", icon=":material/upload:", url_path="load")
         )
+    else:
+        data_pages.append(
+            routing.refusal(
+                "Load figures and commentary",
+                "load",
+                "Loading figures and commentary",
+                "publishers, area editors and admins",
+                identity,
+            )
+        )
     if access.permits(identity, access.MANAGE):
         data_pages.append(st.Page(P["audit"], title="Audit trail", icon=":material/policy:", url_path="audit"))
+    else:
+        data_pages.append(routing.refusal("Audit trail", "audit", "The audit trail", "admins", identity))
     data_pages.append(st.Page(P["about"], title="About the data", url_path="about"))
     pages = {
         # The default page is served at "/"; the hidden twin answers a typed or shared /overview link.
@@ -56,11 +69,14 @@ try:
         ],
         "Data": data_pages,
     }
-    page = st.navigation(pages, position="hidden" if present else "sidebar")
+    # Streamlit's own page list is hidden: the sidebar draws links that carry the view (routing.nav_links).
+    page = st.navigation(pages, position="hidden")
+    signin.return_after_sign_in(page, {p.url_path or "home": p for group in pages.values() for p in group})
+    routing.drop_stray_ref(page)
     if present:  # the projector view: no sidebar, no admin, one exception per screen
         errors.boundary(presenter.run, "presenter")  # a fault in a page: one sentence and a reference
     else:
-        st.session_state["_context"] = sidebar()
+        st.session_state["_context"] = sidebar(pages)
         with st.sidebar:
             signin.account_box(identity)
         errors.boundary(page.run, page.url_path)

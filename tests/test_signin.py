@@ -106,11 +106,9 @@ def sign_in(browser, url: str, who: str, path: str = "/"):
 
 
 def nav_links(page) -> list[str]:
-    """Every page the sidebar offers (it folds long lists behind "View n more")."""
-    more = page.locator('[data-testid="stSidebarNavViewButton"]')
-    if more.count() and "more" in more.inner_text():
-        more.click()
-    return [t.strip().split("\n")[-1] for t in page.locator('[data-testid="stSidebarNav"] a').all_inner_texts()]
+    """Every page the sidebar offers (its links, drawn by routing.nav_links)."""
+    links = page.locator('[data-testid="stSidebar"] [data-testid="stPageLink-NavLink"]')
+    return [t.strip().split("\n")[-1] for t in links.all_inner_texts()]
 
 
 def test_a_stranger_sees_only_the_sign_in_page_even_by_deep_link(signed_app, browser):

@@ -12,9 +12,10 @@ import streamlit as st
 from .. import charts, export, export_charts, export_pdf, panel
 from ..engine.spc import ASSURANCE_LABEL, VARIATION_LABEL
 from ..formatting import FREQUENCY_WORD, POLARITY_WORD, STATUS_TEXT, fmt_value, plain, rag_label, safe_commentary
-from ..periods import label
+from ..periods import iso, label
 from ..vocabulary import COMPARATOR_NAME, COMPARATORS, RAG_CODES, RAG_TINT, RAG_WORDS
 from . import data
+from .context import current
 
 # Okabe-Ito derived tints under the theme's text colour (#1a1a1a): every pair is above 9:1 contrast
 # (WCAG 2.2 AA needs 4.5:1).
@@ -145,8 +146,11 @@ def selected_ref(key: str, rows: pd.DataFrame) -> str | None:
 
 
 def open_detail(ref: str) -> None:
-    st.session_state["ref"] = ref
-    st.switch_page(PAGE_PATHS["indicator"])
+    """Open the indicator at the month and vintage in view. `ref` goes only into the indicator's address: the page
+    left keeps its own, so Back returns to it as it was."""
+    ctx = current()
+    view = {"vintage": ctx.vintage, "month": iso(ctx.month), "ref": ref}
+    st.switch_page(PAGE_PATHS["indicator"], query_params=view)
 
 
 def headline_tiles(sc: pd.DataFrame, limit: int = 4) -> None:

@@ -12,7 +12,7 @@ import streamlit as st
 from ..formatting import plain
 from ..periods import iso, long_label, parse_period
 from ..vocabulary import RAG_WORD, RAG_WORDS
-from . import data
+from . import data, routing
 
 RAG_CHOICES = list(RAG_WORDS)
 
@@ -44,37 +44,87 @@ class Context:
 
 
 def url_selectbox(
-    label: str, options: list[str], key: str, format_func=str, default: str | None = None, **kwargs
+    label: str,
+    options: list[str],
+    key: str,
+    format_func=str,
+    default: str | None = None,
+    *,
+    writes: dict[str, str] | None = None,
+    **kwargs,
 ) -> str:
     """A selectbox whose value lives in the URL as the plain option (?month=2024-01), shown through format_func.
-    (Streamlit's own binding writes the formatted text into the URL.) Unknown URL values are ignored."""
-    wanted = st.query_params.get(key)
-    # The URL wins when it changed, or when the session holds no value for the widget (a client that sent no
-    # widget states, such as a reconnect): never fall back to the default while the URL names a month.
-    changed = wanted != st.session_state.get(f"_{key}_url") or st.session_state.get(key) not in options
-    if wanted is not None and wanted in options and changed:
-        st.session_state[key] = wanted
-    if st.session_state.get(key) not in options:
-        st.session_state.pop(key, None)
-        if default in options:
-            st.session_state[key] = default
+    (Streamlit's own binding writes the formatted text into the URL.)
+
+    The URL decides whenever it changed (a link, Back, a reconnect); a value that is not an option shows the
+    default and stays in the URL untouched, so the page can say what was asked for. The URL is written only when
+    the reader picks another value: each write is one browser-history entry. With `writes`, the new value is
+    collected there for the caller to write once with its other parameters."""
+    raw = st.query_params.get(key)
+    seen = st.session_state.get(f"_{key}_url")  # (the URL's value, the value shown for it) at the last run
+    held = st.session_state.get(key)
+    if not (isinstance(seen, tuple) and seen[0] == raw and held in options):
+        # A session's first look at an address without the value keeps a value it already holds (a reconnect).
+        if not (raw is None and seen is None and held in options):
+            st.session_state[key] = raw if raw in options else default if default in options else options[0]
+        seen = (raw, st.session_state[key])
     value = st.selectbox(label, options, format_func=format_func, key=key, **kwargs)
-    # An unchanged URL is not rewritten: each write costs the browser a history update.
-    if st.query_params.get(key) != value:
-        st.query_params[key] = value
-    st.session_state[f"_{key}_url"] = value
+    if value != seen[1]:
+        if writes is None:
+            st.query_params[key] = value
+        else:
+            writes[key] = value
+        seen = (value, value)
+    st.session_state[f"_{key}_url"] = seen
     return value
 
 
-def sidebar() -> Context:
+def unknown(key: str, options: list[str]) -> str | None:
+    """The URL's value for `key` when it names none of the options (None when absent or fine)."""
+    raw = st.query_params.get(key)
+    return raw if raw is not None and raw not in options else None
+
+
+def quoted(text: str, limit: int = 40) -> str:
+    """What someone typed into an address, for a notice: short, quoted, and only ever plain text."""
+    text = text if len(text) <= limit else text[: limit - 1] + "…"
+    return plain(f"‘{text}’")
+
+
+def month_notice(raw: str, vintage: str, shown: dt.date) -> str:
+    """Why the month in the address is not the month shown."""
+    instead = f"showing {long_label(shown)}."
+    try:
+        asked = parse_period(raw)
+    except ValueError:
+        return f"{quoted(raw)} is not a month; {instead}"
+    everything = data.months("latest")
+    if vintage != "latest" and asked in everything:
+        labels = data.table("vintages").set_index("vintage")["label"]
+        pack = plain(labels.get(vintage, vintage))
+        return f"The figures as reported in {pack} have no {long_label(asked)}; {instead}"
+    first, last = min(everything), max(everything)
+    return (
+        f"{long_label(asked)} is not in the scorecard (it runs from {long_label(first)} to {long_label(last)}, "
+        f"and only months with figures are listed); {instead}"
+    )
+
+
+def sidebar(pages: dict[str, list] | None = None) -> Context:
+    """The shared sidebar: the view (vintage and month), then the links to every page (when given: the router's
+    pages by section), then the scorecard filters. The view comes first so its pickers are in sight on every
+    page, above the long list of links."""
     options, labels = data.vintage_choices()
+    writes: dict[str, str] = {}
     with st.sidebar:
         st.markdown("## View")
+        bad_vintage = unknown("vintage", options)
         vintage = url_selectbox(
             "Figures as reported",
             options,
             key="vintage",
             format_func=lambda v: labels.get(v, v),
+            writes=writes,
             help="Pick a pack or figures upload to see every page exactly as it was reported then; the other "
             "writes (commentary, plan, targets, comparators, DfE statistics) are listed after them. Latest shows "
             "revised figures and every later write.",
@@ -87,15 +137,20 @@ def sidebar() -> Context:
             st.error("No figures are stored for this view.")
             st.stop()
         default = data.default_month_for(vintage)
+        bad_month = unknown("month", months)
         month = url_selectbox(
             "Month",
             months,
             key="month",
             format_func=lambda m: long_label(parse_period(m)),
             default=iso(default) if default else None,
+            writes=writes,
             help="Only months with figures are listed. The default is the newest month with a "
             "complete scorecard (at least half as many figures as the fullest month).",
         )
+        if writes:  # one write for both: one browser-history entry
+            st.query_params.update(writes)
+        nav = st.container()  # filled below, once the view the links carry is known
         st.markdown("## Filter the scorecard")
         rag = st.multiselect(
             "RAG rating", RAG_CHOICES, default=[], key="rag", bind="query-params", placeholder="All ratings"
@@ -110,6 +165,14 @@ def sidebar() -> Context:
             key="start_present",
             help="Full-screen step-through of this month's Red and Amber indicators, one per screen.",
         )
+    # Outside the sidebar: the notices head the page, in words, with what the reader asked for as plain text.
+    if bad_vintage is not None and "vintage" not in writes:
+        st.warning(f"There is no version of the figures called {quoted(bad_vintage)}; showing the latest.", icon="⚠")
+    if bad_month is not None and "month" not in writes:
+        st.warning(month_notice(bad_month, vintage, parse_period(month)), icon="⚠")
+    if pages:
+        with nav:
+            routing.nav_links(pages, link_params(vintage, month))
     return Context(
         month=parse_period(month),
         vintage=vintage,
@@ -118,6 +181,13 @@ def sidebar() -> Context:
         text=text.strip(),
         off_target=off_target,
     )
+
+
+def link_params(vintage: str, month: str) -> dict[str, str]:
+    """The view a link to another page carries: the month and vintage shown, where the address names them (an
+    address without them keeps the defaults). Never the indicator: `ref` belongs to the indicator page."""
+    shown = {"vintage": vintage, "month": month}
+    return {k: v for k, v in shown.items() if k in st.query_params}
 
 
 def _present() -> None:
@@ -154,3 +224,15 @@ def current() -> Context:
         ctx = sidebar()
         st.session_state["_context"] = ctx
     return ctx
+
+
+def pick_indicator(refs: list[str], names: dict[str, str], weekly: set[str]) -> str:
+    """The indicator page's picker, kept in the URL (?ref=CIN8); a ref that names no indicator says so."""
+    bad = unknown("ref", refs)
+    ref = url_selectbox("Indicator", refs, key="ref", format_func=lambda r: f"{r} · {names[r]}")
+    if bad is not None and st.query_params.get("ref") == bad:
+        if bad in weekly:
+            st.warning(f"{quoted(bad)} is a weekly indicator, shown on the Weekly page; showing {ref}.", icon="⚠")
+        else:
+            st.warning(f"There is no indicator {quoted(bad)}; showing {ref}.", icon="⚠")
+    return ref

@@ -12,18 +12,18 @@ from ..formatting import fmt_value, plain, rag_label, shown
 from ..periods import label, long_label
 from . import components, data
 from .compare import how_we_compare
-from .context import current, url_selectbox
+from .context import current, pick_indicator
 from .routing import routed
 
 
 @routed
 def indicator() -> None:
     ctx = current()
-    ind = data.table("indicators")
-    ind = ind[ind["frequency"] != "week"]
+    every = data.table("indicators")
+    ind = every[every["frequency"] != "week"]
     refs = list(ind["ref"])
     names = dict(zip(ind["ref"], ind["name"]))
-    ref = url_selectbox("Indicator", refs, key="ref", format_func=lambda r: f"{r} · {names[r]}")
+    ref = pick_indicator(refs, names, weekly=set(every["ref"]) - set(refs))
     sc = data.scorecard(ctx.month, ctx.vintage)
     match = sc[sc["ref"] == ref]
     st.title(f"{ref} · {names[ref]}")

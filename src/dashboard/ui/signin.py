@@ -7,10 +7,14 @@ of writing, from the sign-in cookie and the roles file as they are then; a form 
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import logging
 import os
+import re
 import secrets
+import threading
+import time
 from pathlib import Path
 
 import streamlit as st
@@ -113,14 +117,102 @@ def _only_page(body, title: str) -> None:
     paths = sorted({Path(p).stem for p in PAGE_PATHS.values()})
     pages = [st.Page(body, title=title, url_path="welcome", default=True)]
     pages += [st.Page(body, title=title, url_path=path) for path in paths]
-    st.navigation(pages, position="hidden").run()
+    page = st.navigation(pages, position="hidden")
+    st.session_state["_asked_path"] = page.url_path  # the address the sign-in was asked from, to return to
+    page.run()
     st.stop()
 
 
 def _sign_in_page() -> None:
     st.title("Children's Services performance")
     st.markdown("This dashboard holds unpublished performance figures. Sign in with your council account to see it.")
-    st.button("Sign in", type="primary", on_click=st.login)
+    st.button("Sign in", type="primary", on_click=_sign_in)
+
+
+def _sign_in() -> None:
+    remember_return(st.session_state.get("_asked_path") or "home", st.query_params.to_dict())
+    st.login()
+
+
+# ---------------------------------------------------------------- back to the address asked for, after sign-in
+
+# Streamlit's sign-in callback always returns to "/", in a new session, so the page and view asked for are kept
+# here for a few minutes, keyed by the browser, as plain allow-listed strings (never pickled or evaluated). The
+# one thing the browser carries across the provider's pages that the app can read is Streamlit's XSRF cookie:
+# its token stays the same while its mask changes, so the key is a hash of the unmasked token.
+RETURN_SECONDS = 600
+RETURN_LIMIT = 5000  # pending sign-ins kept at once; the oldest go first
+RETURN_PARAMS = ("ref", "month", "vintage")
+_VALUE = re.compile(r"[A-Za-z0-9_-]{1,40}")
+_returns: dict[str, tuple[float, str, tuple[tuple[str, str], ...]]] = {}
+_returns_lock = threading.Lock()
+
+
+def _browser_key() -> str | None:
+    try:
+        cookie = st.context.cookies.get("_streamlit_xsrf")
+    except Exception:  # no request context (AppTest)
+        return None
+    parts = (cookie or "").strip("\"'").split("|")
+    if len(parts) != 4 or parts[0] != "2":
+        return None
+    try:
+        mask, masked = bytes.fromhex(parts[1]), bytes.fromhex(parts[2])
+    except ValueError:
+        return None
+    if len(mask) != 4 or not masked:
+        return None
+    token = bytes(b ^ mask[i % 4] for i, b in enumerate(masked))
+    return hashlib.sha256(b"dashboard-return:" + token).hexdigest()
+
+
+def _page_paths() -> set[str]:
+    from .components import PAGE_PATHS
+
+    return {Path(p).stem for p in PAGE_PATHS.values()} | {"home"}
+
+
+def remember_return(path: str, params: dict[str, str]) -> bool:
+    """Keep the address a stranger asked for, if it is one of the app's pages, with only the view's parameters
+    and only values shaped like them (the page they open checks each against what exists)."""
+    key = _browser_key()
+    if key is None or path not in _page_paths():
+        return False
+    kept = tuple((k, str(params[k])) for k in RETURN_PARAMS if k in params and _VALUE.fullmatch(str(params[k])))
+    now = time.time()
+    with _returns_lock:
+        for stale in [k for k, (at, _, _) in _returns.items() if now - at > RETURN_SECONDS]:
+            del _returns[stale]
+        while len(_returns) >= RETURN_LIMIT:
+            del _returns[next(iter(_returns))]
+        _returns[key] = (now, path, kept)
+    return True
+
+
+def _take_return() -> tuple[str, dict[str, str]] | None:
+    key = _browser_key()
+    if key is None:
+        return None
+    with _returns_lock:
+        kept = _returns.pop(key, None)
+    if kept is None or time.time() - kept[0] > RETURN_SECONDS:
+        return None
+    return kept[1], dict(kept[2])
+
+
+def return_after_sign_in(page, pages_by_path: dict) -> None:
+    """On a session's first signed-in run: if the sign-in started from a deep link and the provider has just
+    brought the reader back to the start page, open the page and view they asked for."""
+    if not auth_configured() or st.session_state.get("_return_checked"):
+        return
+    st.session_state["_return_checked"] = True
+    back = _take_return()
+    if back is None or page.url_path != "" or len(st.query_params):
+        return  # nothing asked for, or the reader is already somewhere else
+    path, params = back
+    target = pages_by_path.get(path)
+    if target is not None and (path != "home" or params):
+        st.switch_page(target, query_params=params)
 
 
 def _no_access_page(identity: access.Identity) -> None:
