@@ -103,7 +103,7 @@ def overview() -> None:
     if ctx.vintage == "latest" and ctx.month == data.default_month_for("latest"):
         data.warm_papers(ctx.month, ctx.vintage)  # the month the panel will print: its charts, drawn ahead
 
-    left, right = st.columns([3, 2])
+    left, right = st.container(key="overview_top").columns([3, 2])  # stacked below 1000 px (components.PAGE_CSS)
     with left:
         spec, summary = components.chart_spec("rag_counts_chart", model["counts"])
         components.show_chart(spec, summary)
