@@ -149,28 +149,41 @@ COLUMN_SETS = {
     "comparators": "Comparators",
     "reasons": "Ratings and reasons",
 }
-# Rows tall enough for three lines: the grid wraps text only in rows over 64 px, so names read in full.
-ROW_HEIGHT = 66
+# Rows tall enough for three lines (four where an area has a long name): the grid wraps text only in rows over
+# 64 px, so names read in full.
+ROW_HEIGHT, TALL_ROW_HEIGHT, LONG_NAME = 66, 86, 75
 
 
 def _column_order(name: str, rows: pd.DataFrame, month: dt.date, heads: dict, narrow: bool) -> list[str]:
+    """The set's columns in the papers' order (panel.panel_table). Under 1000 px each set keeps to 768 px: the
+    comparators' summary leaves the glance set for the Comparators set, in place of the four figures (the papers
+    and the indicator page carry them), and the other sets drop what is shown elsewhere."""
     current, comparators = panel.current_header(month), heads["comparators"]
-    chosen = {
-        "glance": [current, "Target", "RAG", "Direction", panel.SPARKLINE, *([] if narrow else [comparators])],
-        "months": [*(label(m) for m in panel.window(month)[:-1]), current, panel.SPARKLINE, heads["prev"]],
-        "comparators": [current, comparators, *heads["figures"], "Rank among councils"],
-        "reasons": ["RAG", "As printed", "Direction", "Arrow as printed", "SPC", "Rated on", "Why this rating"],
-    }[name]
+    months = [label(m) for m in panel.window(month)[:-1]]
+    if narrow:
+        chosen = {
+            "glance": [current, "Target", "RAG", "Direction", panel.SPARKLINE],
+            "months": [*months, current],
+            "comparators": [current, comparators, "Rank among councils"],
+            "reasons": ["RAG", "Direction", "Why this rating"],
+        }[name]
+    else:
+        chosen = {
+            "glance": [current, "Target", "RAG", "Direction", panel.SPARKLINE, comparators],
+            "months": [*months, current, panel.SPARKLINE, heads["prev"]],
+            "comparators": [current, *heads["figures"], "Rank among councils"],
+            "reasons": ["RAG", "As printed", "Direction", "Arrow as printed", "SPC", "Rated on", "Why this rating"],
+        }[name]
     return ["Ref", "Indicator", *(c for c in chosen if c in rows)]
 
 
 def _column_config(month: dt.date, heads: dict, narrow: bool) -> dict:
-    """Widths in pixels: the glance set fills 900 px (a 1280 px window beside the sidebar), 700 px when narrow.
-    Columns stretch to fill a wider table."""
+    """Widths in pixels: the glance set takes 904 px (a 1280 px window beside the sidebar has 932), 744 px when
+    narrow (768 in an 800 px window). Columns stretch to fill a wider table."""
     current = panel.current_header(month)
     return {
         "Ref": st.column_config.TextColumn(width=60),
-        "Indicator": st.column_config.TextColumn(width=170 if narrow else 190),
+        "Indicator": st.column_config.TextColumn(width=190),
         **{label(m): st.column_config.TextColumn(width=70 if narrow else 76) for m in panel.window(month)[:-1]},
         current: st.column_config.TextColumn(width=116, help="† revised since first published"),
         heads["prev"]: st.column_config.TextColumn(
@@ -184,9 +197,9 @@ def _column_config(month: dt.date, heads: dict, narrow: bool) -> dict:
             "England: better or worse in the indicator's polarity, above or below for an activity measure; a "
             "comparator of another year than the heading's names its own. Each figure: the Comparators set.",
         ),
-        **{h: st.column_config.TextColumn(width=116) for h in heads["figures"]},
+        **{h: st.column_config.TextColumn(width=120 if h.startswith("England") else 92) for h in heads["figures"]},
         "Rank among councils": st.column_config.TextColumn(
-            width=190,
+            width=120,
             help="Among all councils in DfE's published figures for the year named: 1 is best, band A the best "
             "quarter (DfE's LAIT convention); a measure with no better or worse is ranked from the highest",
         ),
@@ -204,24 +217,38 @@ def _column_config(month: dt.date, heads: dict, narrow: bool) -> dict:
             color=RAG_PILL_COLOURS,
             help="✔ Green meets target · ▲ Amber within tolerance · ✖ Red beyond · – not rated. See 'Why this rating'.",
         ),
-        "Why this rating": st.column_config.TextColumn(width="large"),
+        "Why this rating": st.column_config.TextColumn(width=220 if narrow else "large"),
     }
 
 
 def column_set_picker() -> str:
-    """The column set in view, from the URL (?columns=...); an unknown value gives the glance set."""
+    """The column set in view, kept in the URL as its short name (?columns=months; none for the glance set). The
+    URL wins when it changed (a link, Back); an unknown value gives the glance set."""
+    wanted = st.query_params.get("columns", "glance")
+    if wanted in COLUMN_SETS and (
+        wanted != st.session_state.get("_columns_url") or st.session_state.get("columns") not in COLUMN_SETS
+    ):
+        st.session_state["columns"] = wanted
+    if st.session_state.get("columns") not in COLUMN_SETS:
+        st.session_state["columns"] = "glance"
     choice = st.segmented_control(
         "Columns",
         list(COLUMN_SETS),
         format_func=COLUMN_SETS.get,
-        default="glance",
         required=True,
         key="columns",
-        bind="query-params",
-        help="At a glance: what the panel reads. Months: the six months and last year. Comparators: each "
-        "figure with its year and our rank among councils. Ratings and reasons: how each rating was reached.",
+        help="At a glance: what the panel reads. Months: the six months and last year. Comparators: GM, NW, SN "
+        "and England each with its year, and our rank among councils. Ratings and reasons: how each rating was "
+        "reached.",
     )
-    return choice if choice in COLUMN_SETS else "glance"
+    choice = choice if choice in COLUMN_SETS else "glance"
+    if choice == "glance":
+        if "columns" in st.query_params:
+            del st.query_params["columns"]
+    elif st.query_params.get("columns") != choice:  # an unchanged URL is not rewritten (a history entry each)
+        st.query_params["columns"] = choice
+    st.session_state["_columns_url"] = choice
+    return choice
 
 
 NARROW = "_narrow"  # the key suffix of the scorecard drawn for windows under 1000 px
@@ -244,7 +271,7 @@ def scorecard_table(sc: pd.DataFrame, month: dt.date, vintage: str, key: str) ->
                 key=key + NARROW if narrow else key,
                 on_select="rerun",
                 selection_mode="single-row",
-                row_height=ROW_HEIGHT,
+                row_height=TALL_ROW_HEIGHT if sc["indicator"].str.len().max() > LONG_NAME else ROW_HEIGHT,
                 column_order=_column_order(chosen, rows, month, heads, narrow),
                 column_config=_column_config(month, heads, narrow),
             )
