@@ -5,7 +5,7 @@ import streamlit as st
 from dashboard import access
 from dashboard.store import StoreUnavailable
 from dashboard.ui import data, errors, overview, presenter, routing, signin
-from dashboard.ui.components import PAGE_PATHS
+from dashboard.ui.components import PAGE_PATHS, page_style
 from dashboard.ui.context import sidebar
 
 present = st.query_params.get("present") == "1"
@@ -76,6 +76,7 @@ try:
     if present:  # the projector view: no sidebar, no admin, one exception per screen
         errors.boundary(presenter.run, "presenter")  # a fault in a page: one sentence and a reference
     else:
+        page_style()  # layout for wide and narrow windows (CSS), and the sidebar collapsed below 1000 px
         st.session_state["_context"] = sidebar(pages)
         with st.sidebar:
             signin.account_box(identity)

@@ -69,6 +69,33 @@ def test_xlsx_sheets_header_fills_and_formats(pack):
     assert [c.value for c in ov[4]][:5] == ["Area", "Red", "Amber", "Green", "Not rated"]
 
 
+GLANCE = ["Ref", "Indicator", "Current (Jan-24)", "Target", "RAG", "Direction", "Comparators (2022/23)"]
+
+
+def in_order(header: list, names: list) -> bool:
+    return [h for h in header if h in names] == names
+
+
+def test_xlsx_area_sheets_carry_the_screens_columns_in_its_order(pack):
+    """The at-a-glance columns in the screen's order, the comparators in one cell with the year in its heading,
+    then every figure behind it with its own year."""
+    ws = openpyxl.load_workbook(io.BytesIO(export_xlsx.to_xlsx(pack)))["Child in Need & Protection"]
+    header = [c.value for c in ws[1]]
+    assert in_order(header, GLANCE), header
+    assert in_order(
+        header, ["Comparators (2022/23)", "GM (2021/22)", "NW (2022/23)", "SN (2022/23)", "England (2022/23)"]
+    )
+    assert header.index("Dec-23") < header.index("Current (Jan-24)") < header.index("Target")
+    rows = {r[0].value: dict(zip(header, (c.value for c in r))) for r in ws.iter_rows(min_row=2) if r[0].value}
+    # CIN8 (higher is better) 86.3% against GM 81% (2021/22) and England 82%: better than all four, GM's year named.
+    assert rows["CIN8"]["Comparators (2022/23)"] == "Better than GM (2021/22), NW, SN, England"
+    # CIN2 (lower is better) 650 against GM 674 and England 545.
+    assert rows["CIN2"]["Comparators (2022/23)"] == "Better than GM (2021/22), SN; worse than NW, England"
+    assert rows["CIN7"]["Comparators (2022/23)"] == "Above GM (2021/22), NW, England; below SN"  # an activity measure
+    assert rows["CIN1"]["Comparators (2022/23)"] == "None printed or published"  # never a zero or a blank
+    assert rows["CIN8"]["England (2022/23)"] == pytest.approx(82)
+
+
 def test_xlsx_keeps_not_yet_available_as_words(built_db):
     p = papers.gather(store.ReadOnlyStore(built_db), parse_period("2023-09"))
     ws = openpyxl.load_workbook(io.BytesIO(export_xlsx.to_xlsx(p)))["Safeguarding"]
@@ -118,6 +145,11 @@ def test_pdf_text_names_every_area_and_the_month(pdf_file, pack):
     assert "Exceptions to discuss" in text and "Red" in text and "Amber" in text
     for ref in pack.exceptions()["ref"]:
         assert ref in text  # every off-target indicator is named (and charted) in its area
+    # The area tables: the screen's at-a-glance columns in its order, comparators in one cell with their year.
+    heading = next(line for line in text.splitlines() if "Comparators (2022/23)" in line and "Ref" in line)
+    words = ["Ref", "Indicator", "Dec-23", "Target", "RAG", "Direction", "Comparators (2022/23)"]
+    assert [heading.index(w) for w in words] == sorted(heading.index(w) for w in words), heading
+    assert "(2022/23)" in text and "Better than GM" in text and "worse than" in text
 
 
 def test_pdf_pages_render(pdf_file, tmp_path):

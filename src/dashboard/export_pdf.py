@@ -199,7 +199,9 @@ def to_pdf(pack: Pack, charts: bool = True, progress=None) -> bytes:
     doc.para(
         "How to read it: RAG is worked out from the target (✔ Green meets it, ▲ Amber misses within tolerance, "
         "✖ Red beyond); – not rated means an activity measure or no target and no comparator. Direction is "
-        "▲ up, ▼ down or ► little change, with Improving or Declining in the indicator's polarity. "
+        "▲ up, ▼ down or ► little change, with Improving or Declining in the indicator's polarity. Comparators: "
+        "better or worse than Greater Manchester (GM), the North West (NW), statistical neighbours (SN) and England "
+        "in the year headed (another year is named), above or below for an activity measure. "
         "† marks a figure revised since first published. 'Not yet available' is never a zero.",
         9,
     )
@@ -238,14 +240,15 @@ def to_pdf(pack: Pack, charts: bool = True, progress=None) -> bytes:
             doc.para(f"No {a.short_title} figures for {long_label(pack.month)}.")
             continue
         table = panel.panel_table(sc, pack.month, pack.years)
+        # The screen's "At a glance" columns in its order, the last three months before Current (paper has no
+        # sparkline), the comparators in one cell with their year in the heading.
         months = [label(m) for m in panel.window(pack.month)[-4:-1]]
-        prev, _ = panel.previous_year_header(sc)
-        eng = panel.comparator_headers(pack.years)["england"]
-        cols = ["Ref", "Indicator", *months, cur, prev, "Target", eng, "RAG", "Direction"]
-        widths = [13, 78, 16, 16, 16, 22, 27, 17, 20, 22, 26]
+        comparators = panel.comparators_header(pack.years)
+        cols = ["Ref", "Indicator", *months, cur, "Target", "RAG", "Direction", comparators]
+        widths = [13, 70, 15, 15, 15, 22, 16, 20, 24, 60]
         if "As printed" in table:  # the pack's hand-set rating beside ours
             cols.insert(cols.index("RAG") + 1, "As printed")
-            widths = [13, 58, 16, 16, 16, 22, 27, 17, 20, 22, 20, 26]
+            widths = [13, 58, 15, 15, 15, 22, 16, 20, 20, 24, 52]
         doc.heading(f"Scorecard ({len(sc)} indicators)", 11)
         doc.table(table[cols], widths, size=7, rag_col="RAG", rag_codes=list(sc["rag"]))
         off = off_by_area[a.area]

@@ -31,8 +31,9 @@ def _sheet_name(name: str, used: set[str]) -> str:
 
 
 def to_xlsx(pack: Pack) -> bytes:
-    """Overview sheet, then one sheet per area: frozen header and ref/indicator columns, comparator years in
-    the headers, RAG in words on its tint, direction in words, numbers kept as numbers with a format per unit."""
+    """Overview sheet, then one sheet per area: frozen header and ref/indicator columns, the screen's columns in
+    its order (panel.panel_table: the at-a-glance columns, then the figures behind them), comparator years in the
+    headers, RAG in words on its tint, direction in words, numbers kept as numbers with a format per unit."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
@@ -90,6 +91,7 @@ def to_xlsx(pack: Pack) -> bytes:
         months = {label(m): m for m in panel.window(pack.month)}
         prev, common = panel.previous_year_header(sc)
         comp_headers = {h: c for c, h in panel.comparator_headers(pack.years).items()}
+        comparators = panel.comparators_header(pack.years)
         for i, (text_row, row) in enumerate(zip(table.itertuples(index=False), sc.itertuples(index=False)), start=2):
             unit = row.unit
             fmt = NUMBER_FORMAT.get(unit)
@@ -111,9 +113,10 @@ def to_xlsx(pack: Pack) -> bytes:
                 c = put(ws, i, j, value, number_format)
                 if col == "RAG":
                     c.fill = PatternFill("solid", fgColor=RAG_FILL.get(row.rag, "FFFFFF"))
-                if col in ("Indicator", "Why this rating"):
+                if col in ("Indicator", comparators, "Why this rating"):
                     c.alignment = wrap
         widths = {"Ref": 8, "Indicator": 48, "RAG": 13, "Direction": 16, "Target": 10, "SPC": 24, "Why this rating": 60}
+        widths |= {comparators: 34, "Rank among councils": 28}
         for j, col in enumerate(table.columns, start=1):
             ws.column_dimensions[get_column_letter(j)].width = widths.get(col, 12)
         ws.freeze_panes = "C2"

@@ -7,12 +7,15 @@ import datetime as dt
 
 import pandas as pd
 
-from .engine.rag import BASIS_WORD
+from .engine.rag import BASIS_WORD, comparator_position
 from .engine.scorecard import TABLE_MONTHS
 from .engine.spc import VARIATION_LABEL
 from .formatting import fmt_number, fmt_value, rag_label, shown
 from .periods import add_months, label
 from .vocabulary import COMPARATOR_SHORT, COMPARATORS
+
+NO_COMPARATORS = "None printed or published"
+SPARKLINE = "Last 12 months"  # the screen's sparkline column (papers print the month figures instead)
 
 
 def direction_label(arrow: str, word: str) -> str:
@@ -49,9 +52,54 @@ def comparator_headers(years: dict[str, str]) -> dict[str, str]:
     return {c: (f"{COMPARATOR_SHORT[c]} ({years[c]})" if years.get(c) else COMPARATOR_SHORT[c]) for c in COMPARATORS}
 
 
+def comparators_header(years: dict[str, str]) -> str:
+    """'Comparators (2022/23)': the year most of the four share; a comparator of another year names its own in
+    the cell (comparator_summary)."""
+    named = [y for y in years.values() if y]
+    return f"Comparators ({pd.Series(named).mode().iloc[0]})" if named else "Comparators"
+
+
+def common_years(years: dict[str, str]) -> dict[str, str]:
+    """Every comparator at the year in the Comparators heading, so the cell names only the others."""
+    named = [y for y in years.values() if y]
+    common = pd.Series(named).mode().iloc[0] if named else ""
+    return dict.fromkeys(years, common)
+
+
+def comparator_summary(sc: pd.DataFrame, years: dict[str, str]) -> list[str]:
+    """Our figure against GM, NW, SN and England in one short cell: better or worse in the indicator's polarity
+    ('Better than GM, NW; worse than SN, England'), above or below for a measure with no better; a comparator
+    whose year differs from years[c] names its own. No figure of ours, or none of theirs, says so in words."""
+    position = comparator_position(sc)  # +1 better, -1 worse, 0 level; NaN without a polarity
+    out = []
+    for (_, row), (_, side) in zip(sc.iterrows(), position.iterrows()):
+        named = {
+            c: COMPARATOR_SHORT[c] + (f" ({row[f'{c}_year']})" if row[f"{c}_year"] not in ("", years.get(c)) else "")
+            for c in COMPARATORS
+            if pd.notna(row[c])
+        }
+        if not named:
+            out.append(NO_COMPARATORS)
+            continue
+        if row["status"] != "value" or pd.isna(row["value"]):
+            out.append("No figure of ours to compare")
+            continue
+        rated = side.notna().any()
+        words = ("better than", "level with", "worse than") if rated else ("above", "level with", "below")
+        groups: dict[str, list[str]] = {w: [] for w in words}
+        for c, name in named.items():
+            sign = side[c] if rated else float(row["value"] > row[c]) - float(row["value"] < row[c])
+            groups[words[0] if sign > 0 else words[2] if sign < 0 else words[1]].append(name)
+        text = "; ".join(f"{w} {', '.join(names)}" for w, names in groups.items() if names)
+        out.append(text[0].upper() + text[1:])
+    return out
+
+
 def panel_table(sc: pd.DataFrame, month: dt.date, years: dict[str, str]) -> pd.DataFrame:
-    """Ref, Indicator, five earlier months, Current (with † if revised), RAG and direction in words,
-    previous year, target, comparators with their year, SPC and the reason for the rating."""
+    """The panel's columns in one order, shared by the screen's column sets and every paper: Ref, Indicator, five
+    earlier months, Current (with † if revised), Target, RAG (and the pack's own where printed), Direction, the
+    comparators in one cell, then the figures behind it: previous year, GM, NW, SN and England with their years,
+    rank among councils, SPC, what the rating rests on and why."""
     rows = pd.DataFrame({"Ref": sc["ref"].values, "Indicator": sc["indicator"].values})
     for m in window(month)[:-1]:
         rows[label(m)] = [
@@ -61,18 +109,19 @@ def panel_table(sc: pd.DataFrame, month: dt.date, years: dict[str, str]) -> pd.D
     rows[current_header(month)] = [
         shown(v, s, u) + (" †" if r else "") for v, s, u, r in zip(sc["value"], sc["status"], sc["unit"], sc["revised"])
     ]
+    rows["Target"] = sc["target_text"].fillna("").values
     rows["RAG"] = sc["rag"].map(rag_label).values
     if "printed_rag" in sc and (sc["printed_rag"] != "").any():  # only where the pack in view printed ratings
         rows["As printed"] = [rag_label(p) if p else "not printed" for p in sc["printed_rag"]]
     rows["Direction"] = [direction_label(a, w) for a, w in zip(sc["direction_arrow"], sc["direction"])]
     if "printed_direction" in sc and (sc["printed_direction"] != "").any():
         rows["Arrow as printed"] = sc["printed_direction"].replace("", "–").values
+    rows[comparators_header(years)] = comparator_summary(sc, common_years(years))
     prev, common = previous_year_header(sc)
     rows[prev] = [
         fmt_value(v, u) + (f" ({b})" if b and b != common else "") if pd.notna(v) else ""
         for v, u, b in zip(sc["previous_year"], sc["unit"], sc["previous_year_basis"])
     ]
-    rows["Target"] = sc["target_text"].fillna("").values
     for c, header in comparator_headers(years).items():
         rows[header] = [
             fmt_number(v, u) + (f" ({y})" if y and y != years.get(c) and pd.notna(v) else "")

@@ -47,7 +47,9 @@ def area(area: str) -> None:
         st.info("No indicator matches the filters in the sidebar.")
     else:
         rows = components.scorecard_table(shown_sc, ctx.month, ctx.vintage, key=f"table_{area}")
-        ref = components.selected_ref(f"table_{area}", rows)
+        ref = components.selected_ref(f"table_{area}", rows) or components.selected_ref(
+            f"table_{area}{components.NARROW}", rows
+        )
         if ref:
             components.open_detail(ref)
         components.export_buttons(ctx, shown_sc, key=f"dl_{area}", area=area)

@@ -23,6 +23,62 @@ from .context import current
 
 direction_label = panel.direction_label
 
+# Static CSS (no data in it). Wide windows: less side padding, so the scorecard fits beside the sidebar. Tiles and
+# buttons wrap their words instead of ending in "…"; below 1000 px four tiles become two a row, and the overview's
+# chart and tables stack. Each scorecard is drawn twice, for windows wider and narrower than 1000 px, and only
+# the one for this window is shown (a canvas grid cannot reflow its columns).
+PAGE_CSS = """<style>
+[data-testid="stMainBlockContainer"] {padding-left: 1.5rem; padding-right: 1.5rem;}
+[data-testid="stMetric"] .stMarkdownEllipsis, [data-testid="stMetric"] .stMarkdownEllipsis p,
+.stButton .stMarkdownEllipsis, .stButton .stMarkdownEllipsis p,
+[data-testid="stDownloadButton"] .stMarkdownEllipsis, [data-testid="stDownloadButton"] .stMarkdownEllipsis p
+{white-space: normal; overflow: visible; text-overflow: clip;}
+@media (max-width: 999.98px) {
+  [data-testid="stMainBlockContainer"] {padding-left: 1rem; padding-right: 1rem;}
+  .st-key-tiles [data-testid="stHorizontalBlock"], .st-key-overview_top [data-testid="stHorizontalBlock"]
+  {flex-wrap: wrap;}
+  .st-key-tiles [data-testid="stColumn"] {min-width: calc(50% - 1rem);}
+  .st-key-overview_top [data-testid="stColumn"] {min-width: 100%;}
+  [class*="st-key-wide_grid_"] {display: none;}
+}
+@media (min-width: 1000px) {[class*="st-key-narrow_grid_"] {display: none;}}
+</style>"""
+
+# Below 1000 px the 300 px sidebar leaves the page too little room: start it collapsed (once per page load)
+# unless the reader opened or closed it themselves. Streamlit stores a collapse as the reader's choice, so the
+# script marks its own and undoes it in a window that is wide again.
+SIDEBAR_JS = """<script>
+(() => {
+  if (window.__dashboardSidebar) return;
+  window.__dashboardSidebar = true;
+  const MARK = "dashboard-sidebar-collapsed-for-width";
+  const stored = () => Object.keys(localStorage).filter((k) => k.startsWith("stSidebarCollapsed-"));
+  const narrow = window.innerWidth < 1000;
+  const ours = localStorage.getItem(MARK) === "1";
+  if (narrow && stored().length && !ours) return;
+  const act = (tries) => {
+    const button = document.querySelector('[data-testid="stSidebarCollapseButton"] button');
+    const expand = document.querySelector('[data-testid="stExpandSidebarButton"]');
+    if (narrow && button && button.getAttribute("aria-expanded") === "true") {
+      button.click();
+      localStorage.setItem(MARK, "1");
+    } else if (!narrow && ours && expand) {
+      expand.click();
+      stored().forEach((k) => localStorage.removeItem(k));
+      localStorage.removeItem(MARK);
+    } else if (tries > 0 && (narrow || ours)) {
+      setTimeout(() => act(tries - 1), 100);
+    }
+  };
+  act(50);
+})();
+</script>"""
+
+
+def page_style() -> None:
+    """The layout's CSS and the narrow-window sidebar, once per run (static: no data in either)."""
+    st.html(PAGE_CSS + SIDEBAR_JS, unsafe_allow_javascript=True)
+
 
 def static_table(frame: pd.DataFrame) -> None:
     """A short table to read, not sort or select, as one Markdown table: an HTML table with headers, which the
@@ -61,15 +117,22 @@ def _cell(value) -> str:
 @st.cache_data(show_spinner=False, max_entries=256)
 def _panel_rows(
     _sc: pd.DataFrame, refs: tuple[str, ...], month: dt.date, vintage: str, db_stamp: tuple
-) -> tuple[pd.DataFrame, str, list[str]]:
+) -> tuple[pd.DataFrame, str, str, list[str]]:
     """The table's text cells and headers. A scorecard is fixed by (month, vintage, database), so those and the
     refs shown are the key; the frame itself is left out of it (not hashed on every rerun)."""
     years = panel.comparator_years(_sc)
     rows = panel.panel_table(_sc, month, years)
-    rows.insert(rows.columns.get_loc("SPC"), "Last 12 months", list(_sc["spark"]))
+    # The sparkline draws only numbers: a month not printed is left out (the line bridges it); its figure, or
+    # what stands in its place, stays in the row's month cells.
+    rows.insert(rows.columns.get_loc("Direction") + 1, panel.SPARKLINE, [_sparkline(s) for s in _sc["spark"]])
     rows["RAG"] = [[text] for text in rows["RAG"]]  # one coloured label per row (see RAG_PILLS)
     prev, _ = panel.previous_year_header(_sc)
-    return rows, prev, list(panel.comparator_headers(years).values())
+    return rows, prev, panel.comparators_header(years), list(panel.comparator_headers(years).values())
+
+
+def _sparkline(values) -> list[float] | None:
+    points = [float(v) for v in values if v is not None and v == v]
+    return points if len(points) > 1 else None
 
 
 # The RAG cell as a coloured label that keeps its symbol and word. Streamlit colours it natively: a pandas
@@ -78,54 +141,141 @@ def _panel_rows(
 RAG_PILLS = [rag_label(code) for code in RAG_CODES]
 RAG_PILL_COLOURS = [RAG_TINT[code] for code in RAG_CODES]
 
+# Column sets the reader switches between, kept in the URL (?columns=months). "At a glance" holds what the panel
+# reads in one view, comparators in one cell, in a 1280 px window beside the sidebar; below 1000 px the comparators
+# move to their own set (README, "The scorecard at a glance").
+COLUMN_SETS = {
+    "glance": "At a glance",
+    "months": "Months",
+    "comparators": "Comparators",
+    "reasons": "Ratings and reasons",
+}
+# Rows tall enough for three lines (four where an area has a long name): the grid wraps text only in rows over
+# 64 px, so names read in full.
+ROW_HEIGHT, TALL_ROW_HEIGHT, LONG_NAME = 66, 86, 75
+
+
+def _column_order(name: str, rows: pd.DataFrame, month: dt.date, heads: dict, narrow: bool) -> list[str]:
+    """The set's columns in the papers' order (panel.panel_table). Under 1000 px each set keeps to 768 px: the
+    comparators' summary leaves the glance set for the Comparators set, in place of the four figures (the papers
+    and the indicator page carry them), and the other sets drop what is shown elsewhere."""
+    current, comparators = panel.current_header(month), heads["comparators"]
+    months = [label(m) for m in panel.window(month)[:-1]]
+    if narrow:
+        chosen = {
+            "glance": [current, "Target", "RAG", "Direction", panel.SPARKLINE],
+            "months": [*months, current],
+            "comparators": [current, comparators, "Rank among councils"],
+            "reasons": ["RAG", "Direction", "Why this rating"],
+        }[name]
+    else:
+        chosen = {
+            "glance": [current, "Target", "RAG", "Direction", panel.SPARKLINE, comparators],
+            "months": [*months, current, panel.SPARKLINE, heads["prev"]],
+            "comparators": [current, *heads["figures"], "Rank among councils"],
+            "reasons": ["RAG", "As printed", "Direction", "Arrow as printed", "SPC", "Rated on", "Why this rating"],
+        }[name]
+    return ["Ref", "Indicator", *(c for c in chosen if c in rows)]
+
+
+def _column_config(month: dt.date, heads: dict, narrow: bool) -> dict:
+    """Widths in pixels: the glance set takes 904 px (a 1280 px window beside the sidebar has 932), 744 px when
+    narrow (768 in an 800 px window). Columns stretch to fill a wider table."""
+    current = panel.current_header(month)
+    return {
+        "Ref": st.column_config.TextColumn(width=60),
+        "Indicator": st.column_config.TextColumn(width=190),
+        **{label(m): st.column_config.TextColumn(width=70 if narrow else 76) for m in panel.window(month)[:-1]},
+        current: st.column_config.TextColumn(width=116, help="† revised since first published"),
+        heads["prev"]: st.column_config.TextColumn(
+            width=150,
+            help="The same month a year earlier where printed, otherwise the previous-year baseline the pack printed",
+        ),
+        "Target": st.column_config.TextColumn(width=62),
+        heads["comparators"]: st.column_config.TextColumn(
+            width=160,
+            help="Our figure against Greater Manchester (GM), North West (NW), statistical neighbours (SN) and "
+            "England: better or worse in the indicator's polarity, above or below for an activity measure; a "
+            "comparator of another year than the heading's names its own. Each figure: the Comparators set.",
+        ),
+        **{h: st.column_config.TextColumn(width=120 if h.startswith("England") else 92) for h in heads["figures"]},
+        "Rank among councils": st.column_config.TextColumn(
+            width=120,
+            help="Among all councils in DfE's published figures for the year named: 1 is best, band A the best "
+            "quarter (DfE's LAIT convention); a measure with no better or worse is ranked from the highest",
+        ),
+        "Direction": st.column_config.TextColumn(
+            width=100, help="Arrow: how the figure moved. Word: what that means in the indicator's polarity."
+        ),
+        "SPC": st.column_config.TextColumn(width=150),
+        "Rated on": st.column_config.TextColumn(width=90),
+        panel.SPARKLINE: st.column_config.LineChartColumn(
+            "12 months", width=80, help="The last 12 months as a line (a month with no figure is left out)"
+        ),
+        "RAG": st.column_config.MultiselectColumn(
+            width=104,
+            options=RAG_PILLS,
+            color=RAG_PILL_COLOURS,
+            help="✔ Green meets target · ▲ Amber within tolerance · ✖ Red beyond · – not rated. See 'Why this rating'.",
+        ),
+        "Why this rating": st.column_config.TextColumn(width=220 if narrow else "large"),
+    }
+
+
+def column_set_picker() -> str:
+    """The column set in view, kept in the URL as its short name (?columns=months; none for the glance set). The
+    URL wins when it changed (a link, Back); an unknown value gives the glance set."""
+    wanted = st.query_params.get("columns", "glance")
+    if wanted in COLUMN_SETS and (
+        wanted != st.session_state.get("_columns_url") or st.session_state.get("columns") not in COLUMN_SETS
+    ):
+        st.session_state["columns"] = wanted
+    if st.session_state.get("columns") not in COLUMN_SETS:
+        st.session_state["columns"] = "glance"
+    choice = st.segmented_control(
+        "Columns",
+        list(COLUMN_SETS),
+        format_func=COLUMN_SETS.get,
+        required=True,
+        key="columns",
+        help="At a glance: what the panel reads. Months: the six months and last year. Comparators: GM, NW, SN "
+        "and England each with its year, and our rank among councils. Ratings and reasons: how each rating was "
+        "reached.",
+    )
+    choice = choice if choice in COLUMN_SETS else "glance"
+    if choice == "glance":
+        if "columns" in st.query_params:
+            del st.query_params["columns"]
+    elif st.query_params.get("columns") != choice:  # an unchanged URL is not rewritten (a history entry each)
+        st.query_params["columns"] = choice
+    st.session_state["_columns_url"] = choice
+    return choice
+
+
+NARROW = "_narrow"  # the key suffix of the scorecard drawn for windows under 1000 px
+
 
 def scorecard_table(sc: pd.DataFrame, month: dt.date, vintage: str, key: str) -> pd.DataFrame:
-    """The scorecard as the panel knows it. Returns the displayed frame (with refs) for selection handling."""
-    rows, prev, comparator_cols = _panel_rows(sc, tuple(sc["ref"]), month, vintage, data.stamp())
-    window = panel.window(month)
-    current = panel.current_header(month)
-    st.dataframe(
-        rows,
-        hide_index=True,
-        width="stretch",
-        key=key,
-        on_select="rerun",
-        selection_mode="single-row",
-        row_height=36,
-        column_config={
-            "Ref": st.column_config.TextColumn(pinned=True, width=70),
-            "Indicator": st.column_config.TextColumn(pinned=True, width=330),
-            **{label(m): st.column_config.TextColumn(width=72) for m in window[:-1]},
-            current: st.column_config.TextColumn(width=110),
-            prev: st.column_config.TextColumn(
-                width=120,
-                help="The same month a year earlier where printed, otherwise the "
-                "previous-year baseline the pack printed",
-            ),
-            "Target": st.column_config.TextColumn(width=75),
-            **{h: st.column_config.TextColumn(width=100) for h in comparator_cols},
-            "Rank among councils": st.column_config.TextColumn(
-                width=190,
-                help="Among all councils in DfE's published figures for the year named: 1 is best, band A the best "
-                "quarter (DfE's LAIT convention); a measure with no better or worse is ranked from the highest",
-            ),
-            "Direction": st.column_config.TextColumn(
-                width=125, help="Arrow: how the figure moved. Word: what that means in the indicator's polarity."
-            ),
-            "SPC": st.column_config.TextColumn(width=150),
-            "Last 12 months": st.column_config.LineChartColumn(
-                width="small", help="Sparkline of the last 12 months (gaps where no figure was printed)"
-            ),
-            "RAG": st.column_config.MultiselectColumn(
-                width=125,
-                options=RAG_PILLS,
-                color=RAG_PILL_COLOURS,
-                help="✔ Green meets target · ▲ Amber within tolerance · ✖ Red beyond · – not rated. "
-                "See 'Why this rating'.",
-            ),
-            "Why this rating": st.column_config.TextColumn(width="large"),
-        },
-    )
+    """The scorecard as the panel knows it, in the column set the reader picked, once for a wide window (key) and
+    once for a narrow one (key + NARROW); the page's CSS shows the one that fits. Returns the frame behind both
+    (with refs, every column) for selection handling."""
+    rows, prev, comparators, figures = _panel_rows(sc, tuple(sc["ref"]), month, vintage, data.stamp())
+    heads = {"prev": prev, "comparators": comparators, "figures": figures}
+    chosen = column_set_picker()
+    for narrow in (False, True):
+        with st.container(key=f"{'narrow' if narrow else 'wide'}_grid_{key}"):
+            st.dataframe(
+                rows,
+                hide_index=True,
+                width="stretch",
+                height="content",  # the table reads with the page, not in an inner scroll box
+                key=key + NARROW if narrow else key,
+                on_select="rerun",
+                selection_mode="single-row",
+                row_height=TALL_ROW_HEIGHT if sc["indicator"].str.len().max() > LONG_NAME else ROW_HEIGHT,
+                column_order=_column_order(chosen, rows, month, heads, narrow),
+                column_config=_column_config(month, heads, narrow),
+            )
     st.caption(
         "† revised since first published. Blank month cells were not printed; 'Not yet available' and "
         "'n/a' are shown as printed, never as zero. Select a row to open the indicator."
@@ -160,7 +310,7 @@ def headline_tiles(sc: pd.DataFrame, limit: int = 4) -> None:
     heads = narrow[narrow["headline"].astype(bool)].head(limit)
     if heads.empty:
         heads = narrow.head(limit)
-    cols = st.columns(len(heads)) if len(heads) else []
+    cols = st.container(key="tiles").columns(len(heads)) if len(heads) else []  # two a row when narrow (PAGE_CSS)
     for col, row in zip(cols, heads.itertuples()):
         with col, st.container(border=True):
             value = (
@@ -222,8 +372,8 @@ def show_chart(spec: dict, summary: str) -> None:
 
 def chart_downloads(chart, name: str, key: str) -> None:
     """PNG and SVG of a chart, drawn only when asked for."""
-    c1, c2, _ = st.columns([1, 1, 4])
-    c1.download_button(
+    row = st.container(horizontal=True)  # each button as wide as its words, wrapping in a narrow window
+    row.download_button(
         "Chart as PNG",
         data=lambda: export_charts.chart_png(chart),
         file_name=f"{name}.png",
@@ -232,7 +382,7 @@ def chart_downloads(chart, name: str, key: str) -> None:
         icon=":material/image:",
         on_click="ignore",
     )
-    c2.download_button(
+    row.download_button(
         "Chart as SVG",
         data=lambda: export_charts.chart_svg(chart),
         file_name=f"{name}.svg",
@@ -263,9 +413,9 @@ def export_buttons(ctx, sc: pd.DataFrame | None = None, *, key: str, area: str |
         pack = replace(full, scorecard=rows, areas=areas, filters_note=note)
         return export_pdf.to_pdf(pack, progress=progress) if fmt == "pdf" else export.render(pack, fmt)
 
-    cols = st.columns([1, 1, 1, 3])
-    for col, (fmt, word) in zip(cols, (("xlsx", "Excel"), ("csv", "CSV"))):
-        with col:
+    row = st.container(horizontal=True)  # each button as wide as its words, wrapping in a narrow window
+    for fmt, word in (("xlsx", "Excel"), ("csv", "CSV")):
+        with row:
             st.download_button(
                 f"Download {word}",
                 data=lambda fmt=fmt: paper(fmt),
@@ -278,7 +428,7 @@ def export_buttons(ctx, sc: pd.DataFrame | None = None, *, key: str, area: str |
     # The PDF takes seconds (charts), so it is built in the page with a status naming each step, then offered.
     wanted = (ctx.month, ctx.vintage, note, area, data.stamp(), None if sc is None else tuple(sc["ref"]))
     ready = st.session_state.get(f"{key}_pdf_ready")
-    with cols[2]:
+    with row:
         if ready and ready[0] == wanted:
             st.download_button(
                 "Download PDF panel pack",
@@ -296,7 +446,7 @@ def export_buttons(ctx, sc: pd.DataFrame | None = None, *, key: str, area: str |
                 status.update(label=f"PDF panel pack ready ({len(pdf) // 1024:,} KB)", state="complete")
             st.session_state[f"{key}_pdf_ready"] = (wanted, pdf)
             st.rerun()
-    cols[3].caption(
+    st.caption(
         "Downloads hold the rows shown here"
         + (f" ({note.lower()})" if bits else "")
         + f", {label(ctx.month)}, {ctx.vintage_label.lower()}."

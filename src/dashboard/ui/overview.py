@@ -15,6 +15,12 @@ from . import components, data
 from .context import current
 from .routing import routed
 
+# Column widths in pixels: 930 px in a 1280 px window beside the sidebar (the reason takes what is left and
+# stretches), 760 px under 1000 px.
+EXCEPTION_WIDTHS = {"Ref": 60, "Indicator": 170, "Area": 90, "Current": 84, "RAG": 104, "Direction": 100, "SPC": 100}
+EXCEPTION_WIDTHS["Why"] = 190
+NARROW_EXCEPTION_WIDTHS = {"Ref": 60, "Indicator": 150, "Current": 84, "RAG": 104, "Direction": 100, "Why": 200}
+
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def _overview_model(ctx, db_stamp: tuple) -> dict[str, pd.DataFrame] | None:
@@ -103,7 +109,7 @@ def overview() -> None:
     if ctx.vintage == "latest" and ctx.month == data.default_month_for("latest"):
         data.warm_papers(ctx.month, ctx.vintage)  # the month the panel will print: its charts, drawn ahead
 
-    left, right = st.columns([3, 2])
+    left, right = st.container(key="overview_top").columns([3, 2])  # stacked below 1000 px (components.PAGE_CSS)
     with left:
         spec, summary = components.chart_spec("rag_counts_chart", model["counts"])
         components.show_chart(spec, summary)
@@ -125,16 +131,24 @@ def overview() -> None:
     if rows.empty:
         st.success(f"No Red or Amber indicators for {long_label(ctx.month)} with these filters.")
     else:
-        st.dataframe(
-            rows,
-            hide_index=True,
-            width="stretch",
-            key="exceptions",
-            on_select="rerun",
-            selection_mode="single-row",
-            column_config={"Why": st.column_config.TextColumn(width="large")},
+        # Drawn for wide and narrow windows, one shown (components.PAGE_CSS); under 1000 px without Area and SPC.
+        for narrow, widths in ((False, EXCEPTION_WIDTHS), (True, NARROW_EXCEPTION_WIDTHS)):
+            with st.container(key=f"{'narrow' if narrow else 'wide'}_grid_exceptions"):
+                st.dataframe(
+                    rows,
+                    hide_index=True,
+                    width="stretch",
+                    height="content",
+                    key="exceptions" + (components.NARROW if narrow else ""),
+                    on_select="rerun",
+                    selection_mode="single-row",
+                    row_height=86,  # four lines: the reason reads in full
+                    column_order=list(widths),
+                    column_config={col: st.column_config.TextColumn(width=w) for col, w in widths.items()},
+                )
+        ref = components.selected_ref("exceptions", rows) or components.selected_ref(
+            "exceptions" + components.NARROW, rows
         )
-        ref = components.selected_ref("exceptions", rows)
         if ref:
             components.open_detail(ref)
 
