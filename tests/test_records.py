@@ -328,6 +328,22 @@ def test_refused_formula_with_no_stored_value(tmp_path):
     ]
 
 
+def test_a_formula_with_its_stored_value_is_read_as_the_value(tmp_path):
+    import zipfile
+
+    rows = [HEAD["List 3"], ["SYN-R1", DOB, D(2024, 1, 5), "b) No"], ["SYN-R2", DOB, "=C2+1", "b) No"]]
+    path = standard(tmp_path, **{"List 3": rows})
+    saved = tmp_path / "saved_by_excel.xlsx"
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(saved, "w") as dst:
+        for item in src.infolist():
+            data = src.read(item)
+            if b"<f>C2+1</f>" in data:  # Excel stores the value beside the formula: 45297 is 2024-01-06
+                data = data.replace(b"<f>C2+1</f><v />", b"<f>C2+1</f><v>45297</v>")
+            dst.writestr(item, data)
+    got = annex_a.read(saved, AS_AT, KEY).lists["list_3"]
+    assert got["referral_date"].dt.date.tolist() == [D(2024, 1, 5), D(2024, 1, 6)]
+
+
 def test_a_formula_in_a_column_not_read_is_not_refused(tmp_path):
     rows = [HEAD["List 3"] + ["Note"], ["SYN-R1", DOB, D(2024, 1, 5), "b) No", "=A2"]]
     assert len(annex_a.read(standard(tmp_path, **{"List 3": rows}), AS_AT, KEY).lists["list_3"]) == 1

@@ -292,20 +292,20 @@ def read(path: Path | str, as_at: dt.date, key: bytes, name: str | None = None) 
     name = name or path.name
     raw = _open(path, name)
     import openpyxl
+    from openpyxl.utils import get_column_letter
 
-    values = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
-    formulas = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=False)
+    # One pass over the sheets as written (a formula reads as its text); the stored values are read only for a sheet
+    # whose columns hold formulas, which a workbook saved by Excel seldom has.
+    book = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=False)
+    stored = None
     found: dict[str, str] = {}
-    for title in values.sheetnames:
+    for title in book.sheetnames:
         key_ = _sheet_list(title)
         if key_ and key_ not in found:
             found[key_] = title
     problems = [
         Problem(
-            name,
-            None,
-            None,
-            f"no sheet for List {spec.number} ({spec.title}): sheets are {', '.join(values.sheetnames)}",
+            name, None, None, f"no sheet for List {spec.number} ({spec.title}): sheets are {', '.join(book.sheetnames)}"
         )
         for k, spec in LISTS.items()
         if k not in found
@@ -314,7 +314,7 @@ def read(path: Path | str, as_at: dt.date, key: bytes, name: str | None = None) 
     for k, title in found.items():
         spec = LISTS[k]
         where_ = f"{name}, List {spec.number} (sheet {title!r})"
-        rows = list(values[title].iter_rows(values_only=True))
+        rows = list(book[title].iter_rows(values_only=True))
         h = _header_index(rows)
         if h is None:
             problems.append(
@@ -325,27 +325,31 @@ def read(path: Path | str, as_at: dt.date, key: bytes, name: str | None = None) 
         problems += [Problem(where_, h + 1, m, "required column not found") for m in missing]
         if missing:
             continue
-        wanted = set(cols.values())
-        for frow in formulas[title].iter_rows(min_row=h + 2):
-            for cell in frow:
-                if (
-                    getattr(cell, "column", None) is not None
-                    and cell.column - 1 in wanted
-                    and isinstance(cell.value, str)
-                    and cell.value.startswith("=")
-                ):
-                    r = cell.row - 1
-                    if r >= len(rows) or rows[r][cell.column - 1] is None:
-                        header = rows[h][cell.column - 1]
-                        problems.append(
-                            Problem(
-                                where_,
-                                cell.row,
-                                str(header),
-                                f"a formula with no stored value ({cell.coordinate}): open and save the file in Excel "
-                                "so the values are stored, then load it again",
-                            )
+        formulas = [
+            (r, c)
+            for r in range(h + 1, len(rows))
+            for c in cols.values()
+            if c < len(rows[r]) and isinstance(rows[r][c], str) and rows[r][c].startswith("=")
+        ]
+        if formulas:
+            if stored is None:
+                stored = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
+            values = list(stored[title].iter_rows(values_only=True))
+            rows = [list(row) for row in rows]
+            for r, c in formulas:
+                value = values[r][c] if r < len(values) and c < len(values[r]) else None
+                if value is None:
+                    cell = f"{get_column_letter(c + 1)}{r + 1}"
+                    problems.append(
+                        Problem(
+                            where_,
+                            r + 1,
+                            str(rows[h][c]),
+                            f"a formula with no stored value ({cell}): open and save the file in Excel so the values "
+                            "are stored, then load it again",
                         )
+                    )
+                rows[r][c] = value
         tables[k] = (rows, cols, h)
     if problems:
         raise LoadRejected(problems)
