@@ -29,6 +29,7 @@ HEAD = {
         "Date of Birth",
         "Continuous Assessment Start Date",
         "Continuous Assessment Date of Authorisation",
+        "Was the child assessed as requiring LA children's social care support?",
     ],
     "List 5": [
         "Child Unique ID",
@@ -49,6 +50,8 @@ HEAD = {
         "Date of Birth",
         "Date Started to be Looked After",
         "Date Ceased to be Looked After",
+        "Date of Last Health Assessment",
+        "Date of Last Dental Check",
         "Placement postcode",
     ],
 }
@@ -72,13 +75,14 @@ ROWS = {
         ["\xa0", DOB, D(2024, 1, 10), "b) No"],  # finding: missing_id
     ],
     "List 4": [
-        ["SYN-A1", DOB, D(2023, 11, 24), D(2024, 1, 31)],  # Jan, authorised on its 45th working day: in time
-        ["SYN-A2", DOB, D(2023, 11, 23), D(2024, 1, 31)],  # Jan, on its 46th: late
-        ["SYN-A3", DOB, D(2024, 1, 10), D(2024, 1, 12)],  # Jan, 2 working days: in time
-        ["SYN-A3", DOB, D(2024, 1, 10), D(2024, 1, 12)],  # finding: duplicate
-        ["SYN-A4", DOB, D(2023, 12, 1), D(2023, 12, 20)],  # Dec, 13 working days: in time
-        ["SYN-A5", DOB, D(2024, 1, 20), D(2024, 1, 15)],  # finding: date_order (authorised before its start)
-        ["SYN-A6", DOB, D(2024, 1, 22), None],  # open: in no month's CIN6
+        ["SYN-A1", DOB, D(2023, 11, 24), D(2024, 1, 31), "b) No"],  # Jan, on its 45th working day: in time; not in need
+        ["SYN-A2", DOB, D(2023, 11, 23), D(2024, 1, 31), "a) Yes"],  # Jan, on its 46th: late
+        ["SYN-A3", DOB, D(2024, 1, 10), D(2024, 1, 12), "Yes"],  # Jan, 2 working days: in time
+        ["SYN-A3", DOB, D(2024, 1, 10), D(2024, 1, 12), "Yes"],  # finding: duplicate
+        ["SYN-A4", DOB, D(2023, 12, 1), D(2023, 12, 20), "No"],  # Dec, 13 working days: in time; not in need
+        ["SYN-A5", DOB, D(2024, 1, 20), D(2024, 1, 15), "No"],  # finding: date_order (authorised before its start)
+        ["SYN-A6", DOB, D(2024, 1, 22), None, None],  # open: in no month's CIN6
+        ["SYN-A7", DOB, D(2024, 1, 2), D(2024, 1, 4), "CS Assessment Updated"],  # Jan, in time; finding: unknown_code
     ],
     "List 5": [
         ["SYN-S1", DOB, D(2023, 12, 20), D(2024, 1, 12)],  # ICPC Jan, 14 working days over Christmas: in time
@@ -99,12 +103,20 @@ ROWS = {
         ["SYN-P4", DOB, D(2023, 12, 1), None, D(2023, 11, 1)],  # finding: date_order (ends before it began)
         ["SYN-P6", DOB, D(2023, 11, 1), D(2024, 1, 3), None],  # Nov..Jan; visited 28 days before 31 Jan
         ["SYN-P7", DOB, D(2023, 11, 1), D(2024, 1, 2), None],  # Nov..Jan; visited 29 days before
+        ["SYN-P8", DOB, D(2022, 7, 15), D(2024, 1, 20), None],  # Aug..Jan; over 18 months after 15 Jan 2024
+        ["SYN-P9", DOB, D(2021, 12, 31), None, D(2023, 10, 31)],  # Aug, Sep; over 18 months; ends on Oct's last day
+        ["SYN-P10", DOB, D(2021, 8, 1), D(2024, 1, 25), None],  # Aug..Jan; over 2 years after 1 Aug 2023
     ],
     "List 8": [
-        ["SYN-L1", DOB, D(2023, 1, 1), D(2023, 12, 31), "ZZ9 9ZZ"],  # Aug..Nov: ceased on Dec's last day
-        ["SYN-L2", DOB, D(2024, 1, 31), None, "ZZ9 9ZZ"],  # Jan
-        ["SYN-L1", DOB, D(2024, 1, 15), None, "ZZ9 9ZZ"],  # Jan: L1 again, a new episode
-        ["SYN-L2", DOB, D(2024, 1, 20), None, "ZZ9 9ZZ"],  # Jan: L2 twice, counted once
+        ["SYN-L1", DOB, D(2023, 1, 1), D(2023, 12, 31), None, None, "ZZ9 9ZZ"],  # Aug..Nov: ceased on Dec's last day
+        ["SYN-L2", DOB, D(2024, 1, 31), None, None, None, "ZZ9 9ZZ"],  # Jan
+        ["SYN-L1", DOB, D(2024, 1, 15), None, None, None, "ZZ9 9ZZ"],  # Jan: L1 again, a new episode
+        ["SYN-L2", DOB, D(2024, 1, 20), None, None, None, "ZZ9 9ZZ"],  # Jan: L2 twice, counted once
+        # Aug..Jan. At 31 Jan: L3, L4 and L6 looked after 12 months or more (L4 exactly), L5 not.
+        ["SYN-L3", DOB, D(2022, 5, 1), None, D(2023, 2, 1), D(2023, 1, 30), "ZZ9 9ZZ"],  # health in time; dental not
+        ["SYN-L4", DOB, D(2023, 1, 31), None, None, D(2023, 12, 1), "ZZ9 9ZZ"],  # dental in time
+        ["SYN-L5", DOB, D(2023, 2, 1), None, D(2024, 1, 1), D(2024, 1, 1), "ZZ9 9ZZ"],  # under 12 months
+        ["SYN-L6", DOB, D(2020, 1, 1), None, D(2024, 1, 10), None, "ZZ9 9ZZ"],  # health in time
     ],
 }
 
@@ -112,14 +124,17 @@ ROWS = {
 EXPECTED = {
     "FD1": [0, 0, 0, 0, 1, 3],
     "CIN1": [0, 0, 0, 0, 0, 2],
-    "CIN6": [0, 0, 0, 0, 1, 3],
-    "CIN8": [None, None, None, None, 100.0, 66.7],
+    "CIN6": [0, 0, 0, 0, 1, 4],
+    "CIN8": [None, None, None, None, 100.0, 75.0],
+    "CIN5": [None, None, None, None, 100.0, 33.3],
     "CIN9": [0, 0, 0, 0, 2, 1],
     "SG7": [0, 0, 0, 0, 0, 2],
     "SG6": [None, None, None, None, None, 50.0],
     "CIN16": [0, 1, 1, 1, 2, 1],
-    "CIN18": [1, 0, 1, 3, 3, 3],
-    "CF1": [1, 1, 1, 1, 0, 2],
+    "CIN18": [4, 3, 3, 5, 5, 5],
+    "SG13": [50.0, 66.7, 33.3, 20.0, 20.0, 40.0],
+    "SG14": [25.0, 33.3, 33.3, 20.0, 20.0, 20.0],
+    "CF1": [5, 5, 5, 5, 4, 6],
 }
 MONTHS = [D(2023, 8, 1), D(2023, 9, 1), D(2023, 10, 1), D(2023, 11, 1), D(2023, 12, 1), D(2024, 1, 1)]
 
@@ -177,7 +192,7 @@ def test_no_calendar_means_working_day_refs_are_not_computed(extract, monkeypatc
 
     monkeypatch.setattr(workdays, "bank_holidays", unavailable)
     done = compute.compute([extract])
-    assert set(done.figures["ref"]) == set(EXPECTED) - {"CIN8", "SG6"} | {"CIN20"}
+    assert set(done.figures["ref"]) == set(EXPECTED) - {"CIN8", "SG6"} | {"CIN20", "CF23", "CF25"}
     assert done.notes == ["CIN8, SG6 not computed: no calendar"]
 
 
@@ -195,24 +210,28 @@ def test_each_definition_worked_by_hand(extract, ref):
 
 def test_percentages_carry_numerator_and_denominator(extract):
     got = figures(extract).set_index(["ref", "month"])
-    assert got.loc[("CIN8", D(2024, 1, 1)), ["numerator", "denominator"]].tolist() == [2, 3]
+    assert got.loc[("CIN8", D(2024, 1, 1)), ["numerator", "denominator"]].tolist() == [3, 4]
+    assert got.loc[("SG13", D(2024, 1, 1)), ["numerator", "denominator"]].tolist() == [2, 5]
     assert got.loc[("SG6", D(2024, 1, 1)), ["numerator", "denominator"]].tolist() == [1, 2]
     assert got.loc[("CIN8", D(2023, 10, 1)), ["numerator", "denominator"]].tolist() == [0, 0]
 
 
-def test_cp_visits_at_the_extract_date(extract):
-    got = figures(extract)
-    cin20 = got[got["ref"] == "CIN20"]
-    # Open at 31 Jan: P2 (never visited), P6 (28 days: in time), P7 (29 days: late) -> 1 of 3
-    assert cin20[["month", "computed", "numerator", "denominator"]].values.tolist() == [[D(2024, 1, 1), 33.3, 1, 3]]
+def test_measures_at_the_extract_date(extract):
+    got = figures(extract).set_index("ref")
+    cols = ["month", "computed", "numerator", "denominator"]
+    # Open at 31 Jan: P2 (never visited), P6 (28 days), P7 (29 days: late), P8 (11 days), P10 (6 days) -> 3 of 5
+    assert got.loc[["CIN20"], cols].values.tolist() == [[D(2024, 1, 1), 60.0, 3, 5]]
+    # Looked after 12 months or more at 31 Jan: L3, L4, L6; health assessment in 12 months: L3, L6; dental: L4
+    assert got.loc[["CF23"], cols].values.tolist() == [[D(2024, 1, 1), 66.7, 2, 3]]
+    assert got.loc[["CF25"], cols].values.tolist() == [[D(2024, 1, 1), 33.3, 1, 3]]
 
 
 def test_findings_are_left_out_and_counted(extract):
     got = figures(extract).drop_duplicates("ref").set_index("ref")["excluded"]
     # rows with a finding on a column the ref uses (duplicates and missing IDs touch every ref of their list)
     assert got.to_dict() == {
-        "FD1": 2, "CIN1": 3, "CIN6": 2, "CIN8": 2, "CIN9": 1, "SG7": 1, "SG6": 1,
-        "CIN16": 1, "CIN18": 1, "CIN20": 1, "CF1": 0,
+        "FD1": 2, "CIN1": 3, "CIN6": 2, "CIN8": 2, "CIN5": 3, "CIN9": 1, "SG7": 1, "SG6": 1,
+        "CIN16": 1, "CIN18": 1, "CIN20": 1, "SG13": 1, "SG14": 1, "CF1": 0, "CF23": 0, "CF25": 0,
     }  # fmt: skip
 
 
@@ -260,6 +279,7 @@ def test_findings_listed_per_list_with_the_rule(extract):
             ("list_4", 5, "assessment_start", "duplicate"),
             ("list_4", 7, "assessment_start", "date_order"),
             ("list_4", 7, "assessment_authorised", "date_order"),
+            ("list_4", 9, "not_in_need", "unknown_code"),
             ("list_5", 5, "strategy_date", "date_order"),
             ("list_5", 5, "icpc_date", "date_order"),
             ("list_6", 5, "case_status", "unknown_code"),
@@ -290,7 +310,7 @@ def test_header_sheet_and_value_variants(tmp_path):
     assert refs["referral_date"].dt.date.tolist() == [D(2024, 1, 5), D(2024, 1, 9), D(2024, 1, 9)]
     assert refs["birth_month"].tolist()[0] == pd.Timestamp(2012, 3, 1) and pd.isna(refs["birth_month"][1])
     assert got.lists["list_6"]["case_status"].tolist() == ["cin", "cin"]
-    assert len(got.lists["list_8"]) == 4 and len(got.lists["list_1"]) == 6
+    assert len(got.lists["list_8"]) == len(ROWS["List 8"]) and len(got.lists["list_1"]) == 6
     assert got.lists["list_1"]["row"].tolist()[0] == 4  # rows named as the user sees them
     assert annex_a.read_code("a) Male") == "male" and annex_a.read_code("#N/A") is None
     assert annex_a.read_date("16/09/2020") == (D(2020, 9, 16), True)
@@ -306,7 +326,7 @@ def _refused(path: Path) -> list[str]:
 
 def test_refused_missing_required_column(tmp_path):
     head = [h for h in HEAD["List 4"] if h != "Continuous Assessment Date of Authorisation"]
-    path = standard(tmp_path, **{"List 4": [head, ["SYN-A1", DOB, D(2024, 1, 2)]]})
+    path = standard(tmp_path, **{"List 4": [head, ["SYN-A1", DOB, D(2024, 1, 2), "No"]]})
     assert _refused(path) == [
         "annex_a_synthetic.xlsx, List 4 (sheet 'List 4'), row 1, column 'continuous assessment date of "
         "authorisation': required column not found"
@@ -411,9 +431,9 @@ def test_records_compute_cli(tmp_path, monkeypatch, capsys):
     assert cli.main(["records-compute", str(path), "--as-at", "2024-01-31", "--month", "2024-01"]) == 0
     out = capsys.readouterr().out.splitlines()
     assert out[0] == "ref,month,computed,numerator,denominator,excluded,extract"
-    assert "CIN8,2024-01,66.7,2,3,2,annex_a_synthetic.xlsx" in out
-    assert "CIN18,2024-01,3,3,,1,annex_a_synthetic.xlsx" in out
-    assert len(out) == 1 + 11
+    assert "CIN8,2024-01,75,3,4,2,annex_a_synthetic.xlsx" in out
+    assert "CIN18,2024-01,5,5,,1,annex_a_synthetic.xlsx" in out
+    assert len(out) == 1 + len(REGISTRY)
 
 
 def test_records_cli_refuses_without_a_key(tmp_path, monkeypatch, capsys):

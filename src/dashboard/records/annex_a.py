@@ -22,6 +22,7 @@ class Column:
     names: tuple[str, ...]  # headers councils use, matched after normalising
     kind: str  # id, date, code
     required: bool = True
+    codes: str | None = None  # for a code column: which table of spellings (CODES)
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,16 @@ LISTS: dict[str, ListSpec] = {
                 ),
                 "date",
             ),
+            Column(
+                "not_in_need",
+                (
+                    "was the child assessed as requiring la children's social care support?",
+                    "was the child assessed as requiring children's social care support?",
+                    "assessed as requiring social care support",
+                ),
+                "code",
+                codes="not_in_need",
+            ),
         ),
         event="assessment_start",
         order=(("assessment_start", "assessment_authorised"),),
@@ -109,7 +120,7 @@ LISTS: dict[str, ListSpec] = {
             DOB,
             Column("cin_start", ("cin start date", "child in need start date"), "date"),
             Column("cin_closure", ("cin closure date", "child in need closure date"), "date"),
-            Column("case_status", ("case status",), "code"),
+            Column("case_status", ("case status",), "code", codes="case_status"),
         ),
         event="cin_start",
         order=(("cin_start", "cin_closure"),),
@@ -127,7 +138,6 @@ LISTS: dict[str, ListSpec] = {
                 "cp_last_visit",
                 ("date of the last statutory visit", "date of last statutory visit"),
                 "date",
-                required=False,
             ),
         ),
         event="cp_start",
@@ -142,11 +152,16 @@ LISTS: dict[str, ListSpec] = {
             DOB,
             Column("cla_start", ("date started to be looked after", "date started looked after"), "date"),
             Column("cla_ceased", ("date ceased to be looked after", "date ceased looked after"), "date"),
+            Column("health_check", ("date of last health assessment", "last health assessment date"), "date"),
+            Column("dental_check", ("date of last dental check", "last dental check date"), "date"),
         ),
         event="cla_start",
         order=(("cla_start", "cla_ceased"),),
     ),
 }
+
+# List 4's "assessed as requiring support?": the answer No means assessed as not in need (CIN5). Keys as `norm` gives.
+NOT_IN_NEED = {"no": "yes", "n": "yes", "0": "yes", "0 no": "yes", "yes": "no", "y": "no", "1": "no", "1 yes": "no"}
 
 # Case Status as List 6 codes it, whatever the spelling (guided by the public schema's variants).
 CASE_STATUS = {
@@ -155,7 +170,7 @@ CASE_STATUS = {
     "lac": "cla",
     "cla&cp": "cla",
     "cla&cpp": "cla",
-    "cp/cla": "cla",
+    "cp cla": "cla",
     "child protection plan": "cp",
     "child protection": "cp",
     "cp": "cp",
@@ -171,6 +186,8 @@ CASE_STATUS = {
     "closed": "closed",
     "closed case": "closed",
 }
+
+CODES = {"case_status": CASE_STATUS, "not_in_need": NOT_IN_NEED}
 
 FINDING_COLUMNS = ["list", "row", "column", "rule", "detail"]
 RULES = {
@@ -437,7 +454,7 @@ def _records(
                     flag(c.key, "future_date", f"{value.isoformat()} is after {as_at.isoformat()}")
             elif c.kind == "code":
                 text = read_code(cell.get(c.key))
-                code = CASE_STATUS.get(text) if text is not None else None
+                code = CODES[c.codes].get(norm(text)) if text is not None else None
                 rec[c.key] = code
                 if text is not None and code is None:
                     flag(c.key, "unknown_code", f"{_text(cell.get(c.key))!r} is not a known {c.names[0]}")
@@ -456,6 +473,6 @@ def _records(
     names = ["row", "child", "birth_month"] + [c.key for c in spec.columns if c.key not in ("child", "dob")]
     frame = pd.DataFrame(out, columns=names)
     for c in names:
-        if c not in ("row", "child", "case_status"):
+        if c == "birth_month" or (c in kinds and kinds[c].kind == "date"):
             frame[c] = pd.to_datetime(frame[c])
     return frame, findings

@@ -64,17 +64,30 @@ def _sql(m: Measure) -> str:
     else:
         conds = [f"t.{m.date} <= d.day", f"(t.{m.end} IS NULL OR t.{m.end} > d.day)"]
     conds += [f"t.{col} = '{code}'" for col, code in m.where]
+    if m.min_months:
+        conds.append(f"t.{m.date} <= d.day - INTERVAL ({m.min_months}) MONTH")
     unit = "t._" if m.count == "rows" else "t.child"
     joins, ok = "", "NULL"
     if m.within:
-        start = f"t.{m.within.start}"
-        to = "d.day" if m.within.to == DAY else f"t.{m.within.to}"
-        if m.within.unit == "days":
-            gap = f"date_diff('day', {start}, {to})"
+        w = m.within
+        start = f"t.{w.start}"
+        to = "d.day" if w.to == DAY else f"t.{w.to}"
+        if w.unit == "months":
+            ok = (
+                f"({to} > {start} + INTERVAL ({w.limit}) MONTH)"
+                if w.over
+                else f"({start} <= {to} AND {to} <= {start} + INTERVAL ({w.limit}) MONTH)"
+            )
         else:
-            joins = f"LEFT JOIN wd ws ON ws.day = {start} LEFT JOIN wd we ON we.day = {to}"
-            gap = "we.n - ws.n"
-        ok = f"({start} <= {to} AND {gap} <= {m.within.limit})"
+            if w.unit == "days":
+                gap = f"date_diff('day', {start}, {to})"
+            else:
+                joins = f"LEFT JOIN wd ws ON ws.day = {start} LEFT JOIN wd we ON we.day = {to}"
+                gap = "we.n - ws.n"
+            ok = f"({gap} > {w.limit})" if w.over else f"({start} <= {to} AND {gap} <= {w.limit})"
+    elif m.match:
+        conds += [f"t.{col} IS NOT NULL" for col, _ in m.match]  # a percentage of the answers known
+        ok = "(" + " AND ".join(f"t.{col} = '{code}'" for col, code in m.match) + ")"
     uses = ", ".join(f"'{c}'" for c in m.uses)
     return f"""
         WITH clean AS (
@@ -114,9 +127,7 @@ def compute_one(
             t = frame.copy()
             t.insert(0, "_", range(len(t)))  # a per-row unit for row counts
             con.register(f"_{key}", t)
-            cols = [
-                f"CAST({c} AS DATE) AS {c}" if c not in ("_", "row", "child", "case_status") else c for c in t.columns
-            ]
+            cols = [f"CAST({c} AS DATE) AS {c}" if pd.api.types.is_datetime64_any_dtype(t[c]) else c for c in t.columns]
             con.execute(f"CREATE TABLE l_{key} AS SELECT {', '.join(cols)} FROM _{key}")
         findings = extract.findings.rename(columns={"column": "col"})[["list", "row", "col", "rule"]]
         con.register("_f", findings)
@@ -165,9 +176,9 @@ def _calendar(con, extract: Extract, wanted: Sequence[Measure], bank_holidays) -
         if m.within and m.within.unit == "working_days":
             frame = extract.lists[m.list]
             for c in (m.within.start, m.within.to):
-                days += [d.date() for d in pd.to_datetime(frame[c]).dropna()]
-    if not days:
-        days = [extract.as_at]
+                if c != DAY:
+                    days += [d.date() for d in pd.to_datetime(frame[c]).dropna()]
+    days += list(window(extract.as_at))  # the days a snapshot is judged on lie in the window
     cal = pd.DataFrame(workdays.calendar(min(days), max(days), bank_holidays), columns=["day", "n"])
     con.register("_wd", cal)
     con.execute("CREATE TABLE wd AS SELECT CAST(day AS DATE) AS day, n::INTEGER AS n FROM _wd")

@@ -12,12 +12,14 @@ DAY = "@day"  # the day a snapshot is taken (the month end, or the as-at date)
 
 @dataclass(frozen=True)
 class Within:
-    """Numerator: `to` no more than `limit` days (or working days) after `start` (the same day counts as 0)."""
+    """Numerator: `to` no more than `limit` days, working days or months after `start` (the same day counts as 0);
+    with `over`, more than that (e.g. a plan open over 18 months)."""
 
     start: str
     to: str  # a column, or DAY
     limit: int
-    unit: str  # "days" or "working_days"
+    unit: str  # "days", "working_days" or "months"
+    over: bool = False
 
 
 @dataclass(frozen=True)
@@ -31,15 +33,17 @@ class Measure:
     end: str | None = None  # snapshot/as_at: open while this is blank or after the day
     count: str = "rows"  # "rows" or "children" (each pseudonymised child once)
     where: tuple[tuple[str, str], ...] = ()  # (column, code) the denominator's rows must have
-    within: Within | None = None  # set for a percentage: the numerator's timescale
+    within: Within | None = None  # a percentage whose numerator is a timescale met
+    match: tuple[tuple[str, str], ...] = ()  # a percentage whose numerator has these codes (of rows where known)
+    min_months: int = 0  # the denominator only counts what has been open at least this many months at the day
 
     @property
     def percent(self) -> bool:
-        return self.within is not None
+        return self.within is not None or bool(self.match)
 
     @property
     def uses(self) -> tuple[str, ...]:
-        cols = [self.date] + ([self.end] if self.end else []) + [c for c, _ in self.where]
+        cols = [self.date] + ([self.end] if self.end else []) + [c for c, _ in self.where + self.match]
         if self.within:
             cols += [c for c in (self.within.start, self.within.to) if c != DAY]
         return tuple(dict.fromkeys(cols))
@@ -56,6 +60,14 @@ REGISTRY: tuple[Measure, ...] = (
         "event",
         "assessment_authorised",
         within=Within("assessment_start", "assessment_authorised", 45, "working_days"),
+    ),
+    Measure(
+        "CIN5",
+        "Assessments completed in the month that found the child not in need (%)",
+        "list_4",
+        "event",
+        "assessment_authorised",
+        match=(("not_in_need", "yes"),),
     ),
     Measure("CIN9", "Strategy discussions in the month", "list_5", "event", "strategy_date"),
     Measure("SG7", "ICPCs held in the month", "list_5", "event", "icpc_date"),
@@ -96,7 +108,49 @@ REGISTRY: tuple[Measure, ...] = (
         count="children",
         within=Within("cp_last_visit", DAY, 28, "days"),
     ),
+    Measure(
+        "SG13",
+        "Children on a child protection plan at month end whose plan has been open over 18 months (%)",
+        "list_7",
+        "snapshot",
+        "cp_start",
+        "cp_end",
+        count="children",
+        within=Within("cp_start", DAY, 18, "months", over=True),
+    ),
+    Measure(
+        "SG14",
+        "Children on a child protection plan at month end whose plan has been open over 2 years (%)",
+        "list_7",
+        "snapshot",
+        "cp_start",
+        "cp_end",
+        count="children",
+        within=Within("cp_start", DAY, 24, "months", over=True),
+    ),
     Measure("CF1", "Children looked after at month end", "list_8", "snapshot", "cla_start", "cla_ceased", "children"),
+    Measure(
+        "CF23",
+        "Children looked after 12 months or more with a health assessment in the last 12 months (%)",
+        "list_8",
+        "as_at",
+        "cla_start",
+        "cla_ceased",
+        count="children",
+        min_months=12,
+        within=Within("health_check", DAY, 12, "months"),
+    ),
+    Measure(
+        "CF25",
+        "Children looked after 12 months or more with a dental check in the last 12 months (%)",
+        "list_8",
+        "as_at",
+        "cla_start",
+        "cla_ceased",
+        count="children",
+        min_months=12,
+        within=Within("dental_check", DAY, 12, "months"),
+    ),
 )
 
 
@@ -107,7 +161,10 @@ def _check() -> None:
         bad = [c for c in m.uses if c not in known]
         if bad or m.basis not in ("event", "snapshot", "as_at") or m.count not in ("rows", "children"):
             raise ValueError(f"registry row {m.ref}: unknown {bad or m.basis}")
-        if m.within and m.within.unit not in ("days", "working_days"):
+        codes = [code for _, code in m.where + m.match]
+        if any(not code.isalnum() for code in codes) or (m.within and m.match):
+            raise ValueError(f"registry row {m.ref}: codes must be plain words; one numerator per row")
+        if m.within and m.within.unit not in ("days", "working_days", "months"):
             raise ValueError(f"registry row {m.ref}: unknown unit {m.within.unit}")
 
 
