@@ -216,6 +216,14 @@ def test_percentages_carry_numerator_and_denominator(extract):
     assert got.loc[("CIN8", D(2023, 10, 1)), ["numerator", "denominator"]].tolist() == [0, 0]
 
 
+def test_percentages_round_half_up(tmp_path):
+    # 1 of 16 ICPCs in time is 6.25%, printed 6.3 (round-half-even would give 6.2)
+    rows = [HEAD["List 5"]] + [[f"SYN-S{i}", DOB, D(2024, 1, 2), D(2024, 1, 31 if i else 4)] for i in range(16)]
+    got = compute.compute([annex_a.read(standard(tmp_path, **{"List 5": rows}), AS_AT, KEY)], bank_holidays=BANK)
+    sg6 = got.figures.set_index(["ref", "month"]).loc[("SG6", D(2024, 1, 1))]
+    assert (sg6["computed"], sg6["numerator"], sg6["denominator"]) == (6.3, 1, 16)
+
+
 def test_measures_at_the_extract_date(extract):
     got = figures(extract).set_index("ref")
     cols = ["month", "computed", "numerator", "denominator"]

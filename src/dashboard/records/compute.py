@@ -10,6 +10,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from . import workdays
@@ -57,8 +58,9 @@ def months_for(basis: str, as_at: dt.date) -> list[tuple[dt.date, dt.date]]:
 
 
 def _sql(m: Measure) -> str:
-    """One measure's SQL over its list (l_<list>), d (months and the day each is judged on), wd (working-day index)
-    and f (findings: rows with a finding on a column the measure uses are left out)."""
+    """One measure's SQL over every extract at once: its list (l_<list>), d (each extract's months and the day each
+    is judged on), wd (working-day index) and f (findings: a row with a finding on a column the measure uses is left
+    out). x is the extract."""
     if m.basis == "event":
         conds = [f"t.{m.date} BETWEEN d.month AND d.last"]
     else:
@@ -89,96 +91,68 @@ def _sql(m: Measure) -> str:
         conds += [f"t.{col} IS NOT NULL" for col, _ in m.match]  # a percentage of the answers known
         ok = "(" + " AND ".join(f"t.{col} = '{code}'" for col, code in m.match) + ")"
     uses = ", ".join(f"'{c}'" for c in m.uses)
+    touching = f"f.list = '{m.list}' AND (f.col IN ({uses}) OR f.rule IN ('duplicate', 'missing_id'))"
     return f"""
-        WITH clean AS (
-            SELECT * FROM l_{m.list} r
-            WHERE NOT EXISTS (SELECT 1 FROM f WHERE f.list = '{m.list}' AND f.row = r.row
-                              AND (f.col IN ({uses}) OR f.rule IN ('duplicate', 'missing_id')))
-        ), hits AS (
-            SELECT d.month, {unit} AS unit, {ok} AS ok
-            FROM d JOIN clean t ON {" AND ".join(conds)} {joins}
-        )
-        SELECT d.month, count(DISTINCT h.unit) AS denominator,
-               count(DISTINCT CASE WHEN h.ok THEN h.unit END) AS numerator
-        FROM d LEFT JOIN hits h ON h.month = d.month
-        GROUP BY d.month ORDER BY d.month"""
+        SELECT '{m.ref}' AS ref, d.x, d.month, count(DISTINCT h.unit) AS denominator,
+               count(DISTINCT CASE WHEN h.ok THEN h.unit END) AS numerator,
+               (SELECT count(DISTINCT f.row) FROM f WHERE f.x = d.x AND {touching}) AS excluded
+        FROM (SELECT * FROM d WHERE basis = '{m.basis}') d
+        LEFT JOIN (
+            SELECT d.x, d.month, {unit} AS unit, {ok} AS ok
+            FROM d JOIN l_{m.list} t ON t.x = d.x AND d.basis = '{m.basis}' AND {" AND ".join(conds)} {joins}
+            WHERE NOT EXISTS (SELECT 1 FROM f WHERE f.x = t.x AND f.row = t.row AND {touching})
+        ) h ON h.x = d.x AND h.month = d.month
+        GROUP BY d.x, d.month"""
 
 
-def _excluded(con: duckdb.DuckDBPyConnection, m: Measure) -> int:
-    uses = list(m.uses)
-    return con.execute(
-        "SELECT count(DISTINCT row) FROM f"
-        " WHERE list = ? AND (list_contains(?, col) OR rule IN ('duplicate', 'missing_id'))",
-        [m.list, uses],
-    ).fetchall()[0][0]
+def _load(con: duckdb.DuckDBPyConnection, extracts: Sequence[Extract]) -> None:
+    """Every extract's lists stacked in one table per list (x: the extract), its findings in f, its months in d."""
+    for key in LISTS:
+        frames = [e.lists[key].assign(x=i) for i, e in enumerate(extracts) if key in e.lists]
+        if not frames:
+            continue
+        t = pd.concat(frames, ignore_index=True)
+        t.insert(0, "_", range(len(t)))  # a unit per row, for row counts
+        con.register(f"_{key}", t)
+        cols = [f"CAST({c} AS DATE) AS {c}" if pd.api.types.is_datetime64_any_dtype(t[c]) else c for c in t.columns]
+        con.execute(f"CREATE TABLE l_{key} AS SELECT {', '.join(cols)} FROM _{key}")
+        con.unregister(f"_{key}")
+    f = pd.concat(
+        [
+            e.findings.rename(columns={"column": "col"})[["list", "row", "col", "rule"]].assign(x=i)
+            for i, e in enumerate(extracts)
+        ],
+        ignore_index=True,
+    )
+    con.register("_f", f)
+    con.execute(
+        "CREATE TABLE f AS SELECT list::VARCHAR AS list, row::BIGINT AS row, col::VARCHAR AS col,"
+        " rule::VARCHAR AS rule, x::INTEGER AS x FROM _f"
+    )
+    days = [
+        (i, basis, month, day, _month_end(month))
+        for i, e in enumerate(extracts)
+        for basis in ("event", "snapshot", "as_at")
+        for month, day in months_for(basis, e.as_at)
+    ]
+    con.register("_d", pd.DataFrame(days, columns=["x", "basis", "month", "day", "last"]))
+    con.execute(
+        "CREATE TABLE d AS SELECT x::INTEGER AS x, basis::VARCHAR AS basis, CAST(month AS DATE) AS month,"
+        " CAST(day AS DATE) AS day, CAST(last AS DATE) AS last FROM _d"
+    )
 
 
-def compute_one(
-    extract: Extract, registry: Sequence[Measure] = REGISTRY, bank_holidays: Iterable[dt.date] | None = None
-) -> Computed:
-    """Every registry row for one extract, in an in-memory DuckDB over its pseudonymised lists."""
-    notes: list[str] = []
-    con = duckdb.connect(":memory:")
-    try:
-        for key in LISTS:
-            frame = extract.lists.get(key)
-            if frame is None:
-                continue
-            t = frame.copy()
-            t.insert(0, "_", range(len(t)))  # a per-row unit for row counts
-            con.register(f"_{key}", t)
-            cols = [f"CAST({c} AS DATE) AS {c}" if pd.api.types.is_datetime64_any_dtype(t[c]) else c for c in t.columns]
-            con.execute(f"CREATE TABLE l_{key} AS SELECT {', '.join(cols)} FROM _{key}")
-        findings = extract.findings.rename(columns={"column": "col"})[["list", "row", "col", "rule"]]
-        con.register("_f", findings)
-        con.execute(
-            "CREATE TABLE f AS SELECT list::VARCHAR AS list, row::BIGINT AS row, col::VARCHAR AS col,"
-            " rule::VARCHAR AS rule FROM _f"
-        )
-        wanted = [m for m in registry if m.list in extract.lists]
-        if any(m.within and m.within.unit == "working_days" for m in wanted):
-            try:
-                _calendar(con, extract, wanted, bank_holidays)
-            except workdays.CalendarUnavailable as exc:
-                skipped = [m.ref for m in wanted if m.within and m.within.unit == "working_days"]
-                notes.append(f"{', '.join(skipped)} not computed: {exc}")
-                wanted = [m for m in wanted if m.ref not in skipped]
-        out = []
-        for m in wanted:
-            days = pd.DataFrame(months_for(m.basis, extract.as_at), columns=["month", "day"])
-            days["last"] = [_month_end(x) for x in days["month"]]
-            con.register("_d", days)
-            con.execute(
-                "CREATE OR REPLACE TEMP TABLE d AS SELECT CAST(month AS DATE) AS month, CAST(day AS DATE) AS day,"
-                " CAST(last AS DATE) AS last FROM _d"
-            )
-            got = con.execute(_sql(m)).df()
-            excluded = _excluded(con, m)
-            for month, den, num in got[["month", "denominator", "numerator"]].itertuples(index=False):
-                den, num = int(den), int(num)
-                if m.percent:
-                    value = round(100 * num / den, 1) if den else None  # no cases is not 0%
-                    out.append((m.ref, month, value, num, den, excluded, extract.name, extract.as_at))
-                else:
-                    out.append((m.ref, month, float(den), den, None, excluded, extract.name, extract.as_at))
-        figures = pd.DataFrame(out, columns=COLUMNS)
-        figures["month"] = pd.to_datetime(figures["month"]).dt.date
-        return Computed(figures, notes)
-    finally:
-        con.close()
-
-
-def _calendar(con, extract: Extract, wanted: Sequence[Measure], bank_holidays) -> None:
+def _calendar(con, extracts: Sequence[Extract], wanted: Sequence[Measure], bank_holidays) -> None:
     """wd: for every day the working-day measures touch, the working days since the first (n(end) - n(start) counts
     the working days after a start up to and including an end)."""
     days = []
     for m in wanted:
         if m.within and m.within.unit == "working_days":
-            frame = extract.lists[m.list]
-            for c in (m.within.start, m.within.to):
-                if c != DAY:
-                    days += [d.date() for d in pd.to_datetime(frame[c]).dropna()]
-    days += list(window(extract.as_at))  # the days a snapshot is judged on lie in the window
+            for e in extracts:
+                for c in (m.within.start, m.within.to):
+                    if c != DAY and m.list in e.lists:
+                        days += [d.date() for d in pd.to_datetime(e.lists[m.list][c]).dropna()]
+    days += [d for e in extracts for d in window(e.as_at)]  # the days a snapshot is judged on lie in the windows
     cal = pd.DataFrame(workdays.calendar(min(days), max(days), bank_holidays), columns=["day", "n"])
     con.register("_wd", cal)
     con.execute("CREATE TABLE wd AS SELECT CAST(day AS DATE) AS day, n::INTEGER AS n FROM _wd")
@@ -187,17 +161,47 @@ def _calendar(con, extract: Extract, wanted: Sequence[Measure], bank_holidays) -
 def compute(
     extracts: Sequence[Extract], registry: Sequence[Measure] = REGISTRY, bank_holidays: Iterable[dt.date] | None = None
 ) -> Computed:
-    """Every extract's figures; where several cover a ref's month, the newest by as-at date, then load order (the
-    order given)."""
-    parts, notes = [], []
-    for order, extract in enumerate(extracts):
-        one = compute_one(extract, registry, bank_holidays)
-        parts.append(one.figures.assign(_order=order))
-        notes += [n for n in one.notes if n not in notes]
-    if not parts:
+    """Every registry row over every extract in one DuckDB query; where several extracts cover a ref's month, the
+    newest by as-at date, then load order (the order given)."""
+    notes: list[str] = []
+    if not extracts:
         return Computed(pd.DataFrame(columns=COLUMNS), notes)
-    allf = pd.concat(parts, ignore_index=True)
-    allf = allf.sort_values(["as_at", "_order"]).drop_duplicates(["ref", "month"], keep="last")
+    con = duckdb.connect(":memory:")
+    try:
+        _load(con, extracts)
+        wanted = [m for m in registry if any(m.list in e.lists for e in extracts)]
+        if any(m.within and m.within.unit == "working_days" for m in wanted):
+            try:
+                _calendar(con, extracts, wanted, bank_holidays)
+            except workdays.CalendarUnavailable as exc:
+                skipped = [m.ref for m in wanted if m.within and m.within.unit == "working_days"]
+                notes.append(f"{', '.join(skipped)} not computed: {exc}")
+                wanted = [m for m in wanted if m.ref not in skipped]
+        if not wanted:
+            return Computed(pd.DataFrame(columns=COLUMNS), notes)
+        got = con.execute(" UNION ALL ".join(_sql(m) for m in wanted)).df()
+    finally:
+        con.close()
+    meta = pd.DataFrame(
+        {"x": range(len(extracts)), "extract": [e.name for e in extracts], "as_at": [e.as_at for e in extracts]}
+    )
+    got = got.merge(meta, on="x").sort_values(["as_at", "x"]).drop_duplicates(["ref", "month"], keep="last")
+    percent = got["ref"].map({m.ref: m.percent for m in wanted}).astype(bool)
+    den, num = got["denominator"].astype(int), got["numerator"].astype(int)
+    # one decimal place, halves rounded up as the scorecard's spreadsheets print them; no cases is blank, never 0%
+    share = np.floor(1000 * num / den.where(den > 0) + 0.5) / 10
+    out = pd.DataFrame(
+        {
+            "ref": got["ref"],
+            "month": pd.to_datetime(got["month"]).dt.date,
+            "computed": share.where(percent, den.astype(float)),
+            "numerator": num.where(percent, den),
+            "denominator": den.where(percent),
+            "excluded": got["excluded"].astype(int),
+            "extract": got["extract"],
+            "as_at": got["as_at"],
+        }
+    )
     order = {m.ref: i for i, m in enumerate(registry)}
-    allf = allf.assign(_r=allf["ref"].map(order)).sort_values(["_r", "month"])
-    return Computed(allf[COLUMNS].reset_index(drop=True), notes)
+    out = out.assign(_r=out["ref"].map(order)).sort_values(["_r", "month"])
+    return Computed(out[COLUMNS].reset_index(drop=True), notes)
