@@ -1,10 +1,11 @@
 """dashboard build | load FILE | load-targets FILE | load-comparators FILE | load-national FILE... |
 load-plan FILE | backup OUT | restore ARCHIVE | dump | scorecard --month YYYY-MM | benchmark --ref REF [--year Y] |
-export --month YYYY-MM --format F --out FILE"""
+export --month YYYY-MM --format F --out FILE | records-compute FILE --as-at D | reconcile --month M --extract FILE"""
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import os
 import sys
 from pathlib import Path
@@ -287,6 +288,55 @@ def cmd_audit(args) -> int:
     return 0
 
 
+def _records(args) -> tuple:
+    """Annex A extracts read and computed: (month or None, Computed). Raises the refusals cmd_records reports."""
+    from .records import annex_a, compute, pseudonym
+
+    try:
+        month = parse_period(args.month) if args.month else None
+    except ValueError as exc:
+        raise UsageError(f"--month: {exc}") from exc
+    files, dates = list(args.file), list(args.as_at)
+    if len(dates) == 1 and len(files) > 1:
+        dates *= len(files)
+    if len(dates) != len(files):
+        raise UsageError(f"--as-at: give one date, or one per extract ({len(files)})")
+    try:
+        as_at = [dt.date.fromisoformat(d) for d in dates]
+    except ValueError as exc:
+        raise UsageError(f"--as-at: {exc} (use YYYY-MM-DD)") from exc
+    key = pseudonym.resolve_key()
+    return month, compute.compute([annex_a.read(Path(f), d, key) for f, d in zip(files, as_at)])
+
+
+def cmd_records(args) -> int:
+    """records-compute and reconcile: the extract's figures, alone or beside those loaded."""
+    from .records import pseudonym, reconcile, workdays
+
+    try:
+        month, done = _records(args)
+    except UsageError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    except (reading.LoadRejected, pseudonym.NoKey, workdays.CalendarUnavailable) as exc:
+        return _refused(exc)
+    for note in done.notes:
+        print(note, file=sys.stderr)
+    figures = done.figures if month is None else done.figures[done.figures["month"] == month]
+    if args.command == "reconcile":
+        figures = reconcile.reconcile(
+            figures, reconcile.loaded_figures(store.ReadOnlyStore(db_path(args.db)), month), month
+        )
+    out = figures.copy()
+    out["month"] = out["month"].map(lambda d: d.strftime("%Y-%m"))
+    for col in ("computed", "loaded", "difference", "numerator", "denominator"):
+        if col in out:
+            out[col] = out[col].map(fmt_plain)
+    cols = ["ref", "month", "computed"] + (["loaded", "difference"] if args.command == "reconcile" else [])
+    out[cols + ["numerator", "denominator", "excluded", "extract"]].to_csv(sys.stdout, index=False, lineterminator="\n")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="dashboard", description="Children's Services performance dashboard")
     p.add_argument("--db", help="database file (default $DASHBOARD_DB or data/dashboard.duckdb)")
@@ -403,6 +453,18 @@ def parser() -> argparse.ArgumentParser:
     e.add_argument("--area", help="one service area (default: all)")
     e.add_argument("--vintage", default="latest", help="latest or a vintage id such as pack-2023-11")
     e.set_defaults(func=cmd_export)
+
+    rc = add("records-compute", help="the month's figures computed from Annex A extract(s), as CSV")
+    rc.add_argument("file", nargs="+", metavar="FILE")
+    rc.add_argument("--as-at", required=True, action="append", help="the extract's date, YYYY-MM-DD (one per FILE)")
+    rc.add_argument("--month", help="YYYY-MM (default: every month the extracts cover)")
+    rc.set_defaults(func=cmd_records)
+
+    rn = add("reconcile", help="figures computed from Annex A extract(s) beside those loaded, as CSV")
+    rn.add_argument("--month", required=True, help="YYYY-MM")
+    rn.add_argument("--extract", dest="file", required=True, action="append", metavar="FILE")
+    rn.add_argument("--as-at", required=True, action="append", help="the extract's date, YYYY-MM-DD (one per FILE)")
+    rn.set_defaults(func=cmd_records)
     return p
 
 

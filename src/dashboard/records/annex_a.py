@@ -1,0 +1,478 @@
+"""Read an Annex A workbook: the lists the figures use, matched by sheet and column name, values read as councils
+really send them, pseudonymised on the way in. A file that cannot be read is refused (list, row and column named);
+a record that is wrong but readable is a data-quality finding, left out of the figures that need it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from ..reading import MAX_FILE_BYTES, MAX_XLSX_UNPACKED, LoadRejected, Problem
+from .pseudonym import pseudonym
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str  # our name for it
+    names: tuple[str, ...]  # headers councils use, matched after normalising
+    kind: str  # id, date, code
+    required: bool = True
+    codes: str | None = None  # for a code column: which table of spellings (CODES)
+
+
+@dataclass(frozen=True)
+class ListSpec:
+    number: int
+    title: str
+    names: tuple[str, ...]  # sheet names besides "List N"
+    columns: tuple[Column, ...]
+    event: str | None = None  # the date one row records (a duplicate child on the same date is a finding)
+    order: tuple[tuple[str, str], ...] = ()  # (earlier, later): the later may not come before the earlier
+
+
+CHILD = Column(
+    "child", ("child unique id", "child id", "unique child id", "child unique identifier", "child identifier"), "id"
+)
+DOB = Column("dob", ("date of birth", "dob", "child date of birth"), "date", required=False)
+
+# Our own table for the lists the computed refs use (the public liia-tools-pipeline schema, MIT, was the guide to
+# the variants councils send). Columns not listed here (names, postcodes, ethnicity...) are never read.
+LISTS: dict[str, ListSpec] = {
+    "list_1": ListSpec(
+        1,
+        "Contacts",
+        ("contacts",),
+        (CHILD, DOB, Column("contact_date", ("date of contact", "contact date"), "date")),
+        event="contact_date",
+    ),
+    "list_3": ListSpec(
+        3,
+        "Referrals",
+        ("referrals",),
+        (CHILD, DOB, Column("referral_date", ("date of referral", "referral date"), "date")),
+        event="referral_date",
+    ),
+    "list_4": ListSpec(
+        4,
+        "Assessments",
+        ("assessments",),
+        (
+            CHILD,
+            DOB,
+            Column("assessment_start", ("continuous assessment start date", "assessment start date"), "date"),
+            Column(
+                "assessment_authorised",
+                (
+                    "continuous assessment date of authorisation",
+                    "assessment date of authorisation",
+                    "date of authorisation",
+                    "assessment authorisation date",
+                ),
+                "date",
+            ),
+            Column(
+                "not_in_need",
+                (
+                    "was the child assessed as requiring la children's social care support?",
+                    "was the child assessed as requiring children's social care support?",
+                    "assessed as requiring social care support",
+                ),
+                "code",
+                codes="not_in_need",
+            ),
+        ),
+        event="assessment_start",
+        order=(("assessment_start", "assessment_authorised"),),
+    ),
+    "list_5": ListSpec(
+        5,
+        "Section 47 enquiries and ICPCs",
+        ("section 47", "section 47 enquiries", "s47", "section 47 and icpcs"),
+        (
+            CHILD,
+            DOB,
+            Column(
+                "strategy_date",
+                (
+                    "strategy discussion initiating section 47 enquiry start date",
+                    "strategy discussion date",
+                    "date of strategy discussion",
+                    "section 47 enquiry start date",
+                ),
+                "date",
+            ),
+            Column("icpc_date", ("date of initial child protection conference", "icpc date", "date of icpc"), "date"),
+        ),
+        event="strategy_date",
+        order=(("strategy_date", "icpc_date"),),
+    ),
+    "list_6": ListSpec(
+        6,
+        "Children in need",
+        ("children in need", "cin"),
+        (
+            CHILD,
+            DOB,
+            Column("cin_start", ("cin start date", "child in need start date"), "date"),
+            Column("cin_closure", ("cin closure date", "child in need closure date"), "date"),
+            Column("case_status", ("case status",), "code", codes="case_status"),
+        ),
+        event="cin_start",
+        order=(("cin_start", "cin_closure"),),
+    ),
+    "list_7": ListSpec(
+        7,
+        "Child protection",
+        ("child protection", "cp"),
+        (
+            CHILD,
+            DOB,
+            Column("cp_start", ("child protection plan start date", "cp plan start date", "cpp start date"), "date"),
+            Column("cp_end", ("child protection plan end date", "cp plan end date", "cpp end date"), "date"),
+            Column(
+                "cp_last_visit",
+                ("date of the last statutory visit", "date of last statutory visit"),
+                "date",
+            ),
+        ),
+        event="cp_start",
+        order=(("cp_start", "cp_end"),),
+    ),
+    "list_8": ListSpec(
+        8,
+        "Children looked after",
+        ("children looked after", "looked after children", "cla"),
+        (
+            CHILD,
+            DOB,
+            Column("cla_start", ("date started to be looked after", "date started looked after"), "date"),
+            Column("cla_ceased", ("date ceased to be looked after", "date ceased looked after"), "date"),
+            Column("health_check", ("date of last health assessment", "last health assessment date"), "date"),
+            Column("dental_check", ("date of last dental check", "last dental check date"), "date"),
+        ),
+        event="cla_start",
+        order=(("cla_start", "cla_ceased"),),
+    ),
+}
+
+# List 4's "assessed as requiring support?": the answer No means assessed as not in need (CIN5). Keys as `norm` gives.
+NOT_IN_NEED = {"no": "yes", "n": "yes", "0": "yes", "0 no": "yes", "yes": "no", "y": "no", "1": "no", "1 yes": "no"}
+
+# Case Status as List 6 codes it, whatever the spelling (guided by the public schema's variants).
+CASE_STATUS = {
+    "looked after child": "cla",
+    "cla": "cla",
+    "lac": "cla",
+    "cla&cp": "cla",
+    "cla&cpp": "cla",
+    "cp cla": "cla",
+    "child protection plan": "cp",
+    "child protection": "cp",
+    "cp": "cp",
+    "cpp": "cp",
+    "child in need plan": "cin",
+    "child in need": "cin",
+    "cin": "cin",
+    "cin plan": "cin",
+    "open assessment": "assessment",
+    "assessment": "assessment",
+    "open asmt": "assessment",
+    "closed episode": "closed",
+    "closed": "closed",
+    "closed case": "closed",
+}
+
+CODES = {"case_status": CASE_STATUS, "not_in_need": NOT_IN_NEED}
+
+FINDING_COLUMNS = ["list", "row", "column", "rule", "detail"]
+RULES = {
+    "missing_id": "no Child Unique ID",
+    "missing_date": "a required date is blank",
+    "unreadable_date": "a date that cannot be read",
+    "future_date": "a date after the extract's as-at date",
+    "date_order": (
+        "a later date before the one it follows (authorised before its start, a plan ending before it began)"
+    ),
+    "duplicate": "the same child twice in a list for the same event",
+    "unknown_code": "a coded value not in the list of known values",
+}
+
+
+@dataclass
+class Extract:
+    """One extract, pseudonymised: a frame per list (child is a pseudonym, birth_month a month, no other identifier),
+    and the data-quality findings, one row per list, row, column and rule broken."""
+
+    name: str
+    as_at: dt.date
+    lists: dict[str, pd.DataFrame]
+    findings: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=FINDING_COLUMNS))
+
+
+def norm(text: object) -> str:
+    """Header or sheet name as compared: case, spacing, non-breaking spaces and punctuation ignored."""
+    return " ".join(re.sub(r"[^0-9a-z&]+", " ", str(text).replace("\xa0", " ").lower()).split())
+
+
+_LIST_N = re.compile(r"^list\s*0*(\d+)\b")
+
+
+def _sheet_list(title: str) -> str | None:
+    t = norm(title.replace("_", " "))
+    m = _LIST_N.match(t)
+    if m:
+        key = f"list_{int(m.group(1))}"
+        return key if key in LISTS else None
+    for key, spec in LISTS.items():
+        if t in spec.names or t == norm(spec.title):
+            return key
+    return None
+
+
+_BLANKS = {"", "#n/a", "n/a", "#na"}
+
+
+def _text(value: object) -> str | None:
+    if value is None:
+        return None
+    s = " ".join(str(value).replace("\xa0", " ").split())
+    return None if s.lower() in _BLANKS else s
+
+
+_CODE_PREFIX = re.compile(r"^[a-z]{1,2}[).]\s+")
+
+
+def read_code(value: object) -> str | None:
+    """'c) Child in need plan', 'CIN', 'c. child in need plan' -> 'child in need plan' etc. (None for blank)."""
+    s = _text(value)
+    if s is None:
+        return None
+    return " ".join(_CODE_PREFIX.sub("", s.lower()).split())
+
+
+_EXCEL_EPOCH = dt.date(1899, 12, 30)
+_TEXT_DATES = ("%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y-%m-%d", "%d %B %Y", "%d %b %Y")
+
+
+def read_date(value: object) -> tuple[dt.date | None, bool]:
+    """(date or None, readable). Excel date cells, Excel serial numbers and UK text dates (16/09/2020); blank and
+    #N/A are None and readable; anything else unreadable."""
+    if isinstance(value, dt.datetime):
+        return value.date(), True
+    if isinstance(value, dt.date):
+        return value, True
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if 1 <= value < 2958466:  # Excel's serial day numbers, 1900-01-01 to 9999-12-31
+            return _EXCEL_EPOCH + dt.timedelta(days=int(value)), True
+        return None, False
+    s = _text(value)
+    if s is None:
+        return None, True
+    s = re.sub(r"[ T]00:00(:00)?$", "", s)
+    for fmt in _TEXT_DATES:
+        try:
+            return dt.datetime.strptime(s, fmt).date(), True
+        except ValueError:
+            continue
+    return None, False
+
+
+def _match_columns(spec: ListSpec, header: list[object]) -> tuple[dict[str, int], list[str]]:
+    """Our column key -> position in the sheet; and the required columns not found."""
+    seen = {norm(h): i for i, h in reversed(list(enumerate(header))) if h is not None and norm(h)}
+    where, missing = {}, []
+    for col in spec.columns:
+        pos = next((seen[n] for n in map(norm, col.names) if n in seen), None)
+        if pos is not None:
+            where[col.key] = pos
+        elif col.required:
+            missing.append(col.names[0])
+    return where, missing
+
+
+def _header_index(rows: list[tuple]) -> int | None:
+    """The header row: the first of the top rows naming the Child Unique ID (title rows above it are skipped)."""
+    for i, row in enumerate(rows[:10]):
+        if any(norm(c) in CHILD.names for c in row if c is not None):
+            return i
+    return None
+
+
+def read(path: Path | str, as_at: dt.date, key: bytes, name: str | None = None) -> Extract:
+    """The workbook's lists, pseudonymised, and its findings; LoadRejected (nothing kept) when it cannot be read."""
+    path = Path(path)
+    name = name or path.name
+    raw = _open(path, name)
+    import openpyxl
+    from openpyxl.utils import get_column_letter
+
+    # One pass over the sheets as written (a formula reads as its text); the stored values are read only for a sheet
+    # whose columns hold formulas, which a workbook saved by Excel seldom has.
+    book = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=False)
+    stored = None
+    found: dict[str, str] = {}
+    for title in book.sheetnames:
+        key_ = _sheet_list(title)
+        if key_ and key_ not in found:
+            found[key_] = title
+    problems = [
+        Problem(
+            name, None, None, f"no sheet for List {spec.number} ({spec.title}): sheets are {', '.join(book.sheetnames)}"
+        )
+        for k, spec in LISTS.items()
+        if k not in found
+    ]
+    tables: dict[str, tuple[list[tuple], dict[str, int], int]] = {}
+    for k, title in found.items():
+        spec = LISTS[k]
+        where_ = f"{name}, List {spec.number} (sheet {title!r})"
+        rows = list(book[title].iter_rows(values_only=True))
+        h = _header_index(rows)
+        if h is None:
+            problems.append(
+                Problem(where_, None, None, "no header row naming the Child Unique ID in its first 10 rows")
+            )
+            continue
+        cols, missing = _match_columns(spec, list(rows[h]))
+        problems += [Problem(where_, h + 1, m, "required column not found") for m in missing]
+        if missing:
+            continue
+        formulas = [
+            (r, c)
+            for r in range(h + 1, len(rows))
+            for c in cols.values()
+            if c < len(rows[r]) and isinstance(rows[r][c], str) and rows[r][c].startswith("=")
+        ]
+        if formulas:
+            if stored is None:
+                stored = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
+            values = list(stored[title].iter_rows(values_only=True))
+            rows = [list(row) for row in rows]
+            for r, c in formulas:
+                value = values[r][c] if r < len(values) and c < len(values[r]) else None
+                if value is None:
+                    cell = f"{get_column_letter(c + 1)}{r + 1}"
+                    problems.append(
+                        Problem(
+                            where_,
+                            r + 1,
+                            str(rows[h][c]),
+                            f"a formula with no stored value ({cell}): open and save the file in Excel so the values "
+                            "are stored, then load it again",
+                        )
+                    )
+                rows[r][c] = value
+        tables[k] = (rows, cols, h)
+    if problems:
+        raise LoadRejected(problems)
+    lists, findings = {}, []
+    for k, (rows, cols, h) in tables.items():
+        lists[k], found_ = _records(k, rows, cols, h, as_at, key)
+        findings += found_
+    return Extract(name, as_at, lists, pd.DataFrame(findings, columns=FINDING_COLUMNS))
+
+
+def _open(path: Path, name: str) -> bytes:
+    import zipfile
+
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise LoadRejected(
+            [Problem(name, None, None, f"cannot be read ({exc.strerror or type(exc).__name__})")]
+        ) from exc
+    if len(raw) > MAX_FILE_BYTES * 5:
+        raise LoadRejected(
+            [Problem(name, None, None, f"{len(raw) / 1024**2:,.0f} MB is over the limit for an extract")]
+        )
+    try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as z:
+            unpacked = sum(i.file_size for i in z.infolist())
+    except zipfile.BadZipFile:
+        raise LoadRejected(
+            [Problem(name, None, None, "not an Excel workbook (.xlsx): it cannot be opened as one")]
+        ) from None
+    if unpacked > MAX_XLSX_UNPACKED * 5:
+        raise LoadRejected(
+            [Problem(name, None, None, "the workbook unpacks to more than the limit; it was not opened")]
+        )
+    import openpyxl
+
+    try:
+        openpyxl.load_workbook(io.BytesIO(raw), read_only=True)
+    except Exception as exc:  # openpyxl raises many types for a damaged file
+        raise LoadRejected(
+            [Problem(name, None, None, f"not a readable Excel workbook ({type(exc).__name__})")]
+        ) from None
+    return raw
+
+
+def _records(
+    k: str, rows: list[tuple], cols: dict[str, int], h: int, as_at: dt.date, key: bytes
+) -> tuple[pd.DataFrame, list[tuple]]:
+    """One list's rows, keeping only the pseudonym, the birth month and the dates and codes the figures use."""
+    spec = LISTS[k]
+    kinds = {c.key: c for c in spec.columns}
+    out, findings = [], []
+    seen_events: set[tuple[str, dt.date]] = set()
+    for i in range(h + 1, len(rows)):
+        row = rows[i]
+        cell = {c: (row[p] if p < len(row) else None) for c, p in cols.items()}
+        if all(_text(v) is None for v in row):
+            continue  # blank lines between or after the records
+        line = i + 1
+        rec: dict[str, object] = {"row": line}
+
+        def flag(column: str, rule: str, detail: str, line: int = line) -> None:
+            findings.append((k, line, column, rule, detail))
+
+        raw_id = _text(cell["child"])
+        if raw_id is None:
+            rec["child"] = None
+            flag("child", "missing_id", "Child Unique ID is blank")
+        else:
+            rec["child"] = pseudonym(key, cell["child"])
+        for c in kinds.values():
+            if c.key == "child":
+                continue
+            if c.kind == "date":
+                value, ok = read_date(cell.get(c.key))
+                if c.key == "dob":
+                    rec["birth_month"] = value.replace(day=1) if value else None  # month and year only
+                    continue
+                rec[c.key] = value
+                if not ok:
+                    flag(c.key, "unreadable_date", f"{_text(cell.get(c.key))!r} is not a date")
+                elif value is None and c.key == spec.event:
+                    flag(c.key, "missing_date", "blank")
+                elif value is not None and value > as_at:
+                    flag(c.key, "future_date", f"{value.isoformat()} is after {as_at.isoformat()}")
+            elif c.kind == "code":
+                text = read_code(cell.get(c.key))
+                code = CODES[c.codes].get(norm(text)) if text is not None else None
+                rec[c.key] = code
+                if text is not None and code is None:
+                    flag(c.key, "unknown_code", f"{_text(cell.get(c.key))!r} is not a known {c.names[0]}")
+        for early, late in spec.order:
+            a, b = rec.get(early), rec.get(late)
+            if a is not None and b is not None and b < a:
+                detail = f"{late} {b.isoformat()} is before {early} {a.isoformat()}"
+                flag(early, "date_order", detail)
+                flag(late, "date_order", detail)
+        if spec.event and rec["child"] is not None and rec.get(spec.event) is not None:
+            event = (rec["child"], rec[spec.event])
+            if event in seen_events:
+                flag(spec.event, "duplicate", f"the same child on {rec[spec.event].isoformat()} earlier in the list")
+            seen_events.add(event)
+        out.append(rec)
+    names = ["row", "child", "birth_month"] + [c.key for c in spec.columns if c.key not in ("child", "dob")]
+    frame = pd.DataFrame(out, columns=names)
+    for c in names:
+        if c == "birth_month" or (c in kinds and kinds[c].kind == "date"):
+            frame[c] = pd.to_datetime(frame[c])
+    return frame, findings

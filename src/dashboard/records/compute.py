@@ -1,0 +1,207 @@
+"""The month's figures from the records: every registry row evaluated in DuckDB SQL over one or more pseudonymised
+extracts. Month rules (docs/annex-a.md): event measures for every whole month inside the extract's six-month window,
+snapshot measures for every month end it covers, as-at measures for the as-at date's month; a month covered by
+several extracts takes the newest (by as-at date, then load order)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from . import workdays
+from .annex_a import LISTS, Extract
+from .measures import DAY, REGISTRY, Measure
+
+WINDOW_MONTHS = 6
+COLUMNS = ["ref", "month", "computed", "numerator", "denominator", "excluded", "extract", "as_at"]
+
+
+@dataclass
+class Computed:
+    figures: pd.DataFrame  # COLUMNS, one row per ref and month
+    notes: list[str] = field(default_factory=list)  # refs not computed, and why
+
+
+def _add_months(day: dt.date, n: int) -> dt.date:
+    y, m = divmod(day.month - 1 + n, 12)
+    year, month = day.year + y, m + 1
+    last = (dt.date(year + month // 12, month % 12 + 1, 1) - dt.timedelta(days=1)).day
+    return dt.date(year, month, min(day.day, last))
+
+
+def _month_end(first: dt.date) -> dt.date:
+    return _add_months(first, 1) - dt.timedelta(days=1)
+
+
+def window(as_at: dt.date) -> tuple[dt.date, dt.date]:
+    """The extract's six months: the day after the same date six months before, up to the as-at date."""
+    return _add_months(as_at, -WINDOW_MONTHS) + dt.timedelta(days=1), as_at
+
+
+def months_for(basis: str, as_at: dt.date) -> list[tuple[dt.date, dt.date]]:
+    """(month, the day it is judged on) for a basis: whole months in the window, month ends in it, or the as-at."""
+    start, end = window(as_at)
+    if basis == "as_at":
+        return [(as_at.replace(day=1), as_at)]
+    out, month = [], start.replace(day=1)
+    while month <= end:
+        last = _month_end(month)
+        if (basis == "event" and month >= start and last <= end) or (basis == "snapshot" and start <= last <= end):
+            out.append((month, last))
+        month = _add_months(month, 1)
+    return out
+
+
+def _sql(m: Measure) -> str:
+    """One measure's SQL over every extract at once: its list (l_<list>), d (each extract's months and the day each
+    is judged on), wd (working-day index) and f (findings: a row with a finding on a column the measure uses is left
+    out). x is the extract."""
+    if m.basis == "event":
+        conds = [f"t.{m.date} BETWEEN d.month AND d.last"]
+    else:
+        conds = [f"t.{m.date} <= d.day", f"(t.{m.end} IS NULL OR t.{m.end} > d.day)"]
+    conds += [f"t.{col} = '{code}'" for col, code in m.where]
+    if m.min_months:
+        conds.append(f"t.{m.date} <= d.day - INTERVAL ({m.min_months}) MONTH")
+    unit = "t._" if m.count == "rows" else "t.child"
+    joins, ok = "", "NULL"
+    if m.within:
+        w = m.within
+        start = f"t.{w.start}"
+        to = "d.day" if w.to == DAY else f"t.{w.to}"
+        if w.unit == "months":
+            ok = (
+                f"({to} > {start} + INTERVAL ({w.limit}) MONTH)"
+                if w.over
+                else f"({start} <= {to} AND {to} <= {start} + INTERVAL ({w.limit}) MONTH)"
+            )
+        else:
+            if w.unit == "days":
+                gap = f"date_diff('day', {start}, {to})"
+            else:
+                joins = f"LEFT JOIN wd ws ON ws.day = {start} LEFT JOIN wd we ON we.day = {to}"
+                gap = "we.n - ws.n"
+            ok = f"({gap} > {w.limit})" if w.over else f"({start} <= {to} AND {gap} <= {w.limit})"
+    elif m.match:
+        conds += [f"t.{col} IS NOT NULL" for col, _ in m.match]  # a percentage of the answers known
+        ok = "(" + " AND ".join(f"t.{col} = '{code}'" for col, code in m.match) + ")"
+    uses = ", ".join(f"'{c}'" for c in m.uses)
+    touching = f"f.list = '{m.list}' AND (f.col IN ({uses}) OR f.rule IN ('duplicate', 'missing_id'))"
+    return f"""
+        SELECT '{m.ref}' AS ref, d.x, d.month, count(DISTINCT h.unit) AS denominator,
+               count(DISTINCT CASE WHEN h.ok THEN h.unit END) AS numerator,
+               (SELECT count(DISTINCT f.row) FROM f WHERE f.x = d.x AND {touching}) AS excluded
+        FROM (SELECT * FROM d WHERE basis = '{m.basis}') d
+        LEFT JOIN (
+            SELECT d.x, d.month, {unit} AS unit, {ok} AS ok
+            FROM d JOIN l_{m.list} t ON t.x = d.x AND d.basis = '{m.basis}' AND {" AND ".join(conds)} {joins}
+            WHERE NOT EXISTS (SELECT 1 FROM f WHERE f.x = t.x AND f.row = t.row AND {touching})
+        ) h ON h.x = d.x AND h.month = d.month
+        GROUP BY d.x, d.month"""
+
+
+def _load(con: duckdb.DuckDBPyConnection, extracts: Sequence[Extract]) -> None:
+    """Every extract's lists stacked in one table per list (x: the extract), its findings in f, its months in d."""
+    for key in LISTS:
+        frames = [e.lists[key].assign(x=i) for i, e in enumerate(extracts) if key in e.lists]
+        if not frames:
+            continue
+        t = pd.concat(frames, ignore_index=True)
+        t.insert(0, "_", range(len(t)))  # a unit per row, for row counts
+        con.register(f"_{key}", t)
+        cols = [f"CAST({c} AS DATE) AS {c}" if pd.api.types.is_datetime64_any_dtype(t[c]) else c for c in t.columns]
+        con.execute(f"CREATE TABLE l_{key} AS SELECT {', '.join(cols)} FROM _{key}")
+        con.unregister(f"_{key}")
+    f = pd.concat(
+        [
+            e.findings.rename(columns={"column": "col"})[["list", "row", "col", "rule"]].assign(x=i)
+            for i, e in enumerate(extracts)
+        ],
+        ignore_index=True,
+    )
+    con.register("_f", f)
+    con.execute(
+        "CREATE TABLE f AS SELECT list::VARCHAR AS list, row::BIGINT AS row, col::VARCHAR AS col,"
+        " rule::VARCHAR AS rule, x::INTEGER AS x FROM _f"
+    )
+    days = [
+        (i, basis, month, day, _month_end(month))
+        for i, e in enumerate(extracts)
+        for basis in ("event", "snapshot", "as_at")
+        for month, day in months_for(basis, e.as_at)
+    ]
+    con.register("_d", pd.DataFrame(days, columns=["x", "basis", "month", "day", "last"]))
+    con.execute(
+        "CREATE TABLE d AS SELECT x::INTEGER AS x, basis::VARCHAR AS basis, CAST(month AS DATE) AS month,"
+        " CAST(day AS DATE) AS day, CAST(last AS DATE) AS last FROM _d"
+    )
+
+
+def _calendar(con, extracts: Sequence[Extract], wanted: Sequence[Measure], bank_holidays) -> None:
+    """wd: for every day the working-day measures touch, the working days since the first (n(end) - n(start) counts
+    the working days after a start up to and including an end)."""
+    days = []
+    for m in wanted:
+        if m.within and m.within.unit == "working_days":
+            for e in extracts:
+                for c in (m.within.start, m.within.to):
+                    if c != DAY and m.list in e.lists:
+                        days += [d.date() for d in pd.to_datetime(e.lists[m.list][c]).dropna()]
+    days += [d for e in extracts for d in window(e.as_at)]  # the days a snapshot is judged on lie in the windows
+    cal = pd.DataFrame(workdays.calendar(min(days), max(days), bank_holidays), columns=["day", "n"])
+    con.register("_wd", cal)
+    con.execute("CREATE TABLE wd AS SELECT CAST(day AS DATE) AS day, n::INTEGER AS n FROM _wd")
+
+
+def compute(
+    extracts: Sequence[Extract], registry: Sequence[Measure] = REGISTRY, bank_holidays: Iterable[dt.date] | None = None
+) -> Computed:
+    """Every registry row over every extract in one DuckDB query; where several extracts cover a ref's month, the
+    newest by as-at date, then load order (the order given)."""
+    notes: list[str] = []
+    if not extracts:
+        return Computed(pd.DataFrame(columns=COLUMNS), notes)
+    con = duckdb.connect(":memory:")
+    try:
+        _load(con, extracts)
+        wanted = [m for m in registry if any(m.list in e.lists for e in extracts)]
+        if any(m.within and m.within.unit == "working_days" for m in wanted):
+            try:
+                _calendar(con, extracts, wanted, bank_holidays)
+            except workdays.CalendarUnavailable as exc:
+                skipped = [m.ref for m in wanted if m.within and m.within.unit == "working_days"]
+                notes.append(f"{', '.join(skipped)} not computed: {exc}")
+                wanted = [m for m in wanted if m.ref not in skipped]
+        if not wanted:
+            return Computed(pd.DataFrame(columns=COLUMNS), notes)
+        got = con.execute(" UNION ALL ".join(_sql(m) for m in wanted)).df()
+    finally:
+        con.close()
+    meta = pd.DataFrame(
+        {"x": range(len(extracts)), "extract": [e.name for e in extracts], "as_at": [e.as_at for e in extracts]}
+    )
+    got = got.merge(meta, on="x").sort_values(["as_at", "x"]).drop_duplicates(["ref", "month"], keep="last")
+    percent = got["ref"].map({m.ref: m.percent for m in wanted}).astype(bool)
+    den, num = got["denominator"].astype(int), got["numerator"].astype(int)
+    # one decimal place, halves rounded up as the scorecard's spreadsheets print them; no cases is blank, never 0%
+    share = np.floor(1000 * num / den.where(den > 0) + 0.5) / 10
+    out = pd.DataFrame(
+        {
+            "ref": got["ref"],
+            "month": pd.to_datetime(got["month"]).dt.date,
+            "computed": share.where(percent, den.astype(float)),
+            "numerator": num.where(percent, den),
+            "denominator": den.where(percent),
+            "excluded": got["excluded"].astype(int),
+            "extract": got["extract"],
+            "as_at": got["as_at"],
+        }
+    )
+    order = {m.ref: i for i, m in enumerate(registry)}
+    out = out.assign(_r=out["ref"].map(order)).sort_values(["_r", "month"])
+    return Computed(out[COLUMNS].reset_index(drop=True), notes)

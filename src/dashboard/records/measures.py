@@ -1,0 +1,171 @@
+"""The computed refs, declared as data: one row per ref (the list, the event or snapshot date, the numerator's
+timescale), evaluated by `compute`. Definitions in words: docs/annex-a.md."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .annex_a import LISTS
+
+DAY = "@day"  # the day a snapshot is taken (the month end, or the as-at date)
+
+
+@dataclass(frozen=True)
+class Within:
+    """Numerator: `to` no more than `limit` days, working days or months after `start` (the same day counts as 0);
+    with `over`, more than that (e.g. a plan open over 18 months)."""
+
+    start: str
+    to: str  # a column, or DAY
+    limit: int
+    unit: str  # "days", "working_days" or "months"
+    over: bool = False
+
+
+@dataclass(frozen=True)
+class Measure:
+    ref: str
+    title: str
+    list: str
+    # "event": rows whose `date` falls in the month; "snapshot": open at the month end; "as_at": open at the as-at date
+    basis: str
+    date: str  # event: the date that places a row in a month; snapshot/as_at: the start date
+    end: str | None = None  # snapshot/as_at: open while this is blank or after the day
+    count: str = "rows"  # "rows" or "children" (each pseudonymised child once)
+    where: tuple[tuple[str, str], ...] = ()  # (column, code) the denominator's rows must have
+    within: Within | None = None  # a percentage whose numerator is a timescale met
+    match: tuple[tuple[str, str], ...] = ()  # a percentage whose numerator has these codes (of rows where known)
+    min_months: int = 0  # the denominator only counts what has been open at least this many months at the day
+
+    @property
+    def percent(self) -> bool:
+        return self.within is not None or bool(self.match)
+
+    @property
+    def uses(self) -> tuple[str, ...]:
+        cols = [self.date] + ([self.end] if self.end else []) + [c for c, _ in self.where + self.match]
+        if self.within:
+            cols += [c for c in (self.within.start, self.within.to) if c != DAY]
+        return tuple(dict.fromkeys(cols))
+
+
+REGISTRY: tuple[Measure, ...] = (
+    Measure("FD1", "Contacts in the month", "list_1", "event", "contact_date"),
+    Measure("CIN1", "Referrals in the month", "list_3", "event", "referral_date"),
+    Measure("CIN6", "Assessments completed in the month", "list_4", "event", "assessment_authorised"),
+    Measure(
+        "CIN8",
+        "Assessments completed within 45 working days (%)",
+        "list_4",
+        "event",
+        "assessment_authorised",
+        within=Within("assessment_start", "assessment_authorised", 45, "working_days"),
+    ),
+    Measure(
+        "CIN5",
+        "Assessments completed in the month that found the child not in need (%)",
+        "list_4",
+        "event",
+        "assessment_authorised",
+        match=(("not_in_need", "yes"),),
+    ),
+    Measure("CIN9", "Strategy discussions in the month", "list_5", "event", "strategy_date"),
+    Measure("SG7", "ICPCs held in the month", "list_5", "event", "icpc_date"),
+    Measure(
+        "SG6",
+        "ICPCs within 15 working days of the strategy discussion (%)",
+        "list_5",
+        "event",
+        "icpc_date",
+        within=Within("strategy_date", "icpc_date", 15, "working_days"),
+    ),
+    Measure(
+        "CIN16",
+        "Children on a child in need plan at month end",
+        "list_6",
+        "snapshot",
+        "cin_start",
+        "cin_closure",
+        count="children",
+        where=(("case_status", "cin"),),
+    ),
+    Measure(
+        "CIN18",
+        "Children on a child protection plan at month end",
+        "list_7",
+        "snapshot",
+        "cp_start",
+        "cp_end",
+        "children",
+    ),
+    Measure(
+        "CIN20",
+        "Children on a child protection plan visited within the last 28 days (%)",
+        "list_7",
+        "as_at",
+        "cp_start",
+        "cp_end",
+        count="children",
+        within=Within("cp_last_visit", DAY, 28, "days"),
+    ),
+    Measure(
+        "SG13",
+        "Children on a child protection plan at month end whose plan has been open over 18 months (%)",
+        "list_7",
+        "snapshot",
+        "cp_start",
+        "cp_end",
+        count="children",
+        within=Within("cp_start", DAY, 18, "months", over=True),
+    ),
+    Measure(
+        "SG14",
+        "Children on a child protection plan at month end whose plan has been open over 2 years (%)",
+        "list_7",
+        "snapshot",
+        "cp_start",
+        "cp_end",
+        count="children",
+        within=Within("cp_start", DAY, 24, "months", over=True),
+    ),
+    Measure("CF1", "Children looked after at month end", "list_8", "snapshot", "cla_start", "cla_ceased", "children"),
+    Measure(
+        "CF23",
+        "Children looked after 12 months or more with a health assessment in the last 12 months (%)",
+        "list_8",
+        "as_at",
+        "cla_start",
+        "cla_ceased",
+        count="children",
+        min_months=12,
+        within=Within("health_check", DAY, 12, "months"),
+    ),
+    Measure(
+        "CF25",
+        "Children looked after 12 months or more with a dental check in the last 12 months (%)",
+        "list_8",
+        "as_at",
+        "cla_start",
+        "cla_ceased",
+        count="children",
+        min_months=12,
+        within=Within("dental_check", DAY, 12, "months"),
+    ),
+)
+
+
+def _check() -> None:
+    """The registry names only lists and columns the reader knows (so its names are safe in SQL)."""
+    for m in REGISTRY:
+        known = {c.key for c in LISTS[m.list].columns}
+        bad = [c for c in m.uses if c not in known]
+        if bad or m.basis not in ("event", "snapshot", "as_at") or m.count not in ("rows", "children"):
+            raise ValueError(f"registry row {m.ref}: unknown {bad or m.basis}")
+        codes = [code for _, code in m.where + m.match]
+        if any(not code.isalnum() for code in codes) or (m.within and m.match):
+            raise ValueError(f"registry row {m.ref}: codes must be plain words; one numerator per row")
+        if m.within and m.within.unit not in ("days", "working_days", "months"):
+            raise ValueError(f"registry row {m.ref}: unknown unit {m.within.unit}")
+
+
+_check()
