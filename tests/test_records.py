@@ -444,6 +444,27 @@ def test_records_compute_cli(tmp_path, monkeypatch, capsys):
     assert len(out) == 1 + len(REGISTRY)
 
 
+def test_records_cli_usage_errors(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("DASHBOARD_RECORDS_KEY", KEY.decode())
+    path = str(standard(tmp_path))
+    assert cli.main(["records-compute", path, "--as-at", "31/01/2024"]) == 2
+    assert capsys.readouterr().err.startswith("--as-at: ")
+    assert cli.main(["records-compute", path, path, path, "--as-at", "2024-01-31", "--as-at", "2024-02-29"]) == 2
+    assert "one per extract (3)" in capsys.readouterr().err
+    assert cli.main(["records-compute", path, "--as-at", "2024-01-31", "--month", "Smarch"]) == 2
+    assert capsys.readouterr().err.startswith("--month: ")
+
+
+def test_records_cli_refuses_a_bad_file(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("DASHBOARD_RECORDS_KEY", KEY.decode())
+    sheets = {title: [HEAD[title]] + rows for title, rows in ROWS.items() if title != "List 5"}
+    assert cli.main(["records-compute", str(workbook(tmp_path / "x.xlsx", sheets)), "--as-at", "2024-01-31"]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.splitlines()[-1] == "rejected: 1 problem(s); nothing was loaded"
+    assert "no sheet for List 5" in captured.err
+
+
 def test_records_cli_refuses_without_a_key(tmp_path, monkeypatch, capsys):
     monkeypatch.delenv("DASHBOARD_RECORDS_KEY", raising=False)
     monkeypatch.chdir(tmp_path)

@@ -447,7 +447,7 @@ def _records(
                     continue
                 rec[c.key] = value
                 if not ok:
-                    flag(c.key, "unreadable_date", f"{_text(cell.get(c.key))!r} is not a date")
+                    flag(c.key, "unreadable_date", "not a date")  # the text itself is not kept: it could be anything
                 elif value is None and c.key == spec.event:
                     flag(c.key, "missing_date", "blank")
                 elif value is not None and value > as_at:
@@ -457,7 +457,7 @@ def _records(
                 code = CODES[c.codes].get(norm(text)) if text is not None else None
                 rec[c.key] = code
                 if text is not None and code is None:
-                    flag(c.key, "unknown_code", f"{_text(cell.get(c.key))!r} is not a known {c.names[0]}")
+                    flag(c.key, "unknown_code", f"not a known answer to {c.names[0]!r}")
         for early, late in spec.order:
             a, b = rec.get(early), rec.get(late)
             if a is not None and b is not None and b < a:
