@@ -151,7 +151,8 @@ def _calendar(con, extracts: Sequence[Extract], wanted: Sequence[Measure], bank_
             for e in extracts:
                 for c in (m.within.start, m.within.to):
                     if c != DAY and m.list in e.lists:
-                        days += [d.date() for d in pd.to_datetime(e.lists[m.list][c]).dropna()]
+                        dates = pd.to_datetime(e.lists[m.list][c]).dropna()
+                        days += [dates.min().date(), dates.max().date()] if len(dates) else []
     days += [d for e in extracts for d in window(e.as_at)]  # the days a snapshot is judged on lie in the windows
     cal = pd.DataFrame(workdays.calendar(min(days), max(days), bank_holidays), columns=["day", "n"])
     con.register("_wd", cal)
@@ -168,6 +169,7 @@ def compute(
         return Computed(pd.DataFrame(columns=COLUMNS), notes)
     con = duckdb.connect(":memory:")
     try:
+        con.execute("SET enable_progress_bar = false")  # a progress bar on stdout would corrupt the CLI's CSV
         _load(con, extracts)
         wanted = [m for m in registry if any(m.list in e.lists for e in extracts)]
         if any(m.within and m.within.unit == "working_days" for m in wanted):
