@@ -243,6 +243,18 @@ def test_findings_are_left_out_and_counted(extract):
     }  # fmt: skip
 
 
+def test_an_empty_list_is_not_a_month_of_zeros(tmp_path):
+    empty = annex_a.read(standard(tmp_path, "empty7.xlsx", **{"List 7": [HEAD["List 7"]]}), D(2024, 2, 29), KEY)
+    done = compute.compute([empty], bank_holidays=BANK)
+    assert not set(done.figures["ref"]) & {"CIN18", "CIN20", "SG13", "SG14"}
+    assert done.notes == ["empty7.xlsx: List 7 has no records, so CIN18, CIN20, SG13, SG14 are not computed from it"]
+    # an older extract with plans still gives its months, though the newer one covers them
+    older = annex_a.read(standard(tmp_path), AS_AT, KEY)
+    got = compute.compute([older, empty], bank_holidays=BANK).figures.set_index(["ref", "month"])
+    assert got.loc[("CIN18", D(2024, 1, 1)), ["computed", "extract"]].tolist() == [5, "annex_a_synthetic.xlsx"]
+    assert got.loc[("CIN1", D(2024, 1, 1)), "extract"] == "empty7.xlsx"
+
+
 def test_month_rules():
     assert [m for m, _ in compute.months_for("event", D(2024, 1, 31))] == MONTHS
     assert [m for m, _ in compute.months_for("event", D(2024, 1, 15))] == MONTHS[:-1]  # January is not whole

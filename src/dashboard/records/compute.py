@@ -96,7 +96,7 @@ def _sql(m: Measure) -> str:
         SELECT '{m.ref}' AS ref, d.x, d.month, count(DISTINCT h.unit) AS denominator,
                count(DISTINCT CASE WHEN h.ok THEN h.unit END) AS numerator,
                (SELECT count(DISTINCT f.row) FROM f WHERE f.x = d.x AND {touching}) AS excluded
-        FROM (SELECT * FROM d WHERE basis = '{m.basis}') d
+        FROM (SELECT * FROM d WHERE basis = '{m.basis}' AND x IN (SELECT x FROM l_{m.list})) d
         LEFT JOIN (
             SELECT d.x, d.month, {unit} AS unit, {ok} AS ok
             FROM d JOIN l_{m.list} t ON t.x = d.x AND d.basis = '{m.basis}' AND {" AND ".join(conds)} {joins}
@@ -108,7 +108,8 @@ def _sql(m: Measure) -> str:
 def _load(con: duckdb.DuckDBPyConnection, extracts: Sequence[Extract]) -> None:
     """Every extract's lists stacked in one table per list (x: the extract), its findings in f, its months in d."""
     for key in LISTS:
-        frames = [e.lists[key].assign(x=i) for i, e in enumerate(extracts) if key in e.lists]
+        # an empty list is not a month of zeros: its refs are not computed from that extract (compute says so)
+        frames = [e.lists[key].assign(x=i) for i, e in enumerate(extracts) if key in e.lists and len(e.lists[key])]
         if not frames:
             continue
         t = pd.concat(frames, ignore_index=True)
@@ -171,7 +172,15 @@ def compute(
     try:
         con.execute("SET enable_progress_bar = false")  # a progress bar on stdout would corrupt the CLI's CSV
         _load(con, extracts)
-        wanted = [m for m in registry if any(m.list in e.lists for e in extracts)]
+        for e in extracts:
+            for key, frame in e.lists.items():
+                refs = [m.ref for m in registry if m.list == key]
+                if not len(frame) and refs:
+                    notes.append(
+                        f"{e.name}: List {LISTS[key].number} has no records, "
+                        f"so {', '.join(refs)} are not computed from it"
+                    )
+        wanted = [m for m in registry if any(len(e.lists.get(m.list, ())) for e in extracts)]
         if any(m.within and m.within.unit == "working_days" for m in wanted):
             try:
                 _calendar(con, extracts, wanted, bank_holidays)
