@@ -87,6 +87,9 @@ def _sql(m: Measure) -> str:
                 joins = f"LEFT JOIN wd ws ON ws.day = {start} LEFT JOIN wd we ON we.day = {to}"
                 gap = "we.n - ws.n"
             ok = f"({gap} > {w.limit})" if w.over else f"({start} <= {to} AND {gap} <= {w.limit})"
+    elif m.at_least:
+        conds += [f"t.{col} IS NOT NULL" for col, _ in m.at_least]  # a percentage of the counts known
+        ok = "(" + " AND ".join(f"t.{col} >= {int(n)}" for col, n in m.at_least) + ")"
     elif m.match:
         conds += [f"t.{col} IS NOT NULL" for col, _ in m.match]  # a percentage of the answers known
         ok = "(" + " AND ".join(f"t.{col} = '{code}'" for col, code in m.match) + ")"
