@@ -52,6 +52,7 @@ HEAD = {
         "Date Ceased to be Looked After",
         "Date of Last Health Assessment",
         "Date of Last Dental Check",
+        "Number of Placements in the Last 12 months",
         "Placement postcode",
     ],
 }
@@ -108,15 +109,15 @@ ROWS = {
         ["SYN-P10", DOB, D(2021, 8, 1), D(2024, 1, 25), None],  # Aug..Jan; over 2 years after 1 Aug 2023
     ],
     "List 8": [
-        ["SYN-L1", DOB, D(2023, 1, 1), D(2023, 12, 31), None, None, "ZZ9 9ZZ"],  # Aug..Nov: ceased on Dec's last day
-        ["SYN-L2", DOB, D(2024, 1, 31), None, None, None, "ZZ9 9ZZ"],  # Jan
-        ["SYN-L1", DOB, D(2024, 1, 15), None, None, None, "ZZ9 9ZZ"],  # Jan: L1 again, a new episode
-        ["SYN-L2", DOB, D(2024, 1, 20), None, None, None, "ZZ9 9ZZ"],  # Jan: L2 twice, counted once
+        ["SYN-L1", DOB, D(2023, 1, 1), D(2023, 12, 31), None, None, 1, "ZZ9 9ZZ"],  # Aug..Nov: ceased on Dec's last day
+        ["SYN-L2", DOB, D(2024, 1, 31), None, None, None, 3, "ZZ9 9ZZ"],  # Jan; 3 placements
+        ["SYN-L1", DOB, D(2024, 1, 15), None, None, None, 1, "ZZ9 9ZZ"],  # Jan: L1 again, a new episode
+        ["SYN-L2", DOB, D(2024, 1, 20), None, None, None, 3, "ZZ9 9ZZ"],  # Jan: L2 twice, counted once
         # Aug..Jan. At 31 Jan: L3, L4 and L6 looked after 12 months or more (L4 exactly), L5 not.
-        ["SYN-L3", DOB, D(2022, 5, 1), None, D(2023, 2, 1), D(2023, 1, 30), "ZZ9 9ZZ"],  # health in time; dental not
-        ["SYN-L4", DOB, D(2023, 1, 31), None, None, D(2023, 12, 1), "ZZ9 9ZZ"],  # dental in time
-        ["SYN-L5", DOB, D(2023, 2, 1), None, D(2024, 1, 1), D(2024, 1, 1), "ZZ9 9ZZ"],  # under 12 months
-        ["SYN-L6", DOB, D(2020, 1, 1), None, D(2024, 1, 10), None, "ZZ9 9ZZ"],  # health in time
+        ["SYN-L3", DOB, D(2022, 5, 1), None, D(2023, 2, 1), D(2023, 1, 30), "2", "ZZ9 9ZZ"],  # health in time only
+        ["SYN-L4", DOB, D(2023, 1, 31), None, None, D(2023, 12, 1), "#N/A", "ZZ9 9ZZ"],  # dental in time
+        ["SYN-L5", DOB, D(2023, 2, 1), None, D(2024, 1, 1), D(2024, 1, 1), 4.0, "ZZ9 9ZZ"],  # under 12 months
+        ["SYN-L6", DOB, D(2020, 1, 1), None, D(2024, 1, 10), None, "three", "ZZ9 9ZZ"],  # health; finding: number
     ],
 }
 
@@ -192,7 +193,7 @@ def test_no_calendar_means_working_day_refs_are_not_computed(extract, monkeypatc
 
     monkeypatch.setattr(workdays, "bank_holidays", unavailable)
     done = compute.compute([extract])
-    assert set(done.figures["ref"]) == set(EXPECTED) - {"CIN8", "SG6"} | {"CIN20", "CF23", "CF25"}
+    assert set(done.figures["ref"]) == set(EXPECTED) - {"CIN8", "SG6"} | {"CIN20", "CF4", "CF23", "CF25"}
     assert done.notes == ["CIN8, SG6 not computed: no calendar"]
 
 
@@ -229,6 +230,8 @@ def test_measures_at_the_extract_date(extract):
     cols = ["month", "computed", "numerator", "denominator"]
     # Open at 31 Jan: P2 (never visited), P6 (28 days), P7 (29 days: late), P8 (11 days), P10 (6 days) -> 3 of 5
     assert got.loc[["CIN20"], cols].values.tolist() == [[D(2024, 1, 1), 60.0, 3, 5]]
+    # Looked after at 31 Jan with a count of placements: L1 (1), L2 (3), L3 (2), L5 (4) -> 2 of 4 with three or more
+    assert got.loc[["CF4"], cols].values.tolist() == [[D(2024, 1, 1), 50.0, 2, 4]]
     # Looked after 12 months or more at 31 Jan: L3, L4, L6; health assessment in 12 months: L3, L6; dental: L4
     assert got.loc[["CF23"], cols].values.tolist() == [[D(2024, 1, 1), 66.7, 2, 3]]
     assert got.loc[["CF25"], cols].values.tolist() == [[D(2024, 1, 1), 33.3, 1, 3]]
@@ -239,8 +242,20 @@ def test_findings_are_left_out_and_counted(extract):
     # rows with a finding on a column the ref uses (duplicates and missing IDs touch every ref of their list)
     assert got.to_dict() == {
         "FD1": 2, "CIN1": 3, "CIN6": 2, "CIN8": 2, "CIN5": 3, "CIN9": 1, "SG7": 1, "SG6": 1,
-        "CIN16": 1, "CIN18": 1, "CIN20": 1, "SG13": 1, "SG14": 1, "CF1": 0, "CF23": 0, "CF25": 0,
+        "CIN16": 1, "CIN18": 1, "CIN20": 1, "SG13": 1, "SG14": 1, "CF1": 0, "CF4": 1, "CF23": 0, "CF25": 0,
     }  # fmt: skip
+
+
+def test_an_empty_list_is_not_a_month_of_zeros(tmp_path):
+    empty = annex_a.read(standard(tmp_path, "empty7.xlsx", **{"List 7": [HEAD["List 7"]]}), D(2024, 2, 29), KEY)
+    done = compute.compute([empty], bank_holidays=BANK)
+    assert not set(done.figures["ref"]) & {"CIN18", "CIN20", "SG13", "SG14"}
+    assert done.notes == ["empty7.xlsx: List 7 has no records, so CIN18, CIN20, SG13, SG14 are not computed from it"]
+    # an older extract with plans still gives its months, though the newer one covers them
+    older = annex_a.read(standard(tmp_path), AS_AT, KEY)
+    got = compute.compute([older, empty], bank_holidays=BANK).figures.set_index(["ref", "month"])
+    assert got.loc[("CIN18", D(2024, 1, 1)), ["computed", "extract"]].tolist() == [5, "annex_a_synthetic.xlsx"]
+    assert got.loc[("CIN1", D(2024, 1, 1)), "extract"] == "empty7.xlsx"
 
 
 def test_month_rules():
@@ -291,6 +306,7 @@ def test_findings_listed_per_list_with_the_rule(extract):
             ("list_5", 5, "strategy_date", "date_order"),
             ("list_5", 5, "icpc_date", "date_order"),
             ("list_6", 5, "case_status", "unknown_code"),
+            ("list_8", 9, "placements_12m", "unreadable_number"),
             ("list_7", 5, "cp_start", "date_order"),
             ("list_7", 5, "cp_end", "date_order"),
         ]
@@ -442,6 +458,27 @@ def test_records_compute_cli(tmp_path, monkeypatch, capsys):
     assert "CIN8,2024-01,75,3,4,2,annex_a_synthetic.xlsx" in out
     assert "CIN18,2024-01,5,5,,1,annex_a_synthetic.xlsx" in out
     assert len(out) == 1 + len(REGISTRY)
+
+
+def test_records_cli_usage_errors(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("DASHBOARD_RECORDS_KEY", KEY.decode())
+    path = str(standard(tmp_path))
+    assert cli.main(["records-compute", path, "--as-at", "31/01/2024"]) == 2
+    assert capsys.readouterr().err.startswith("--as-at: ")
+    assert cli.main(["records-compute", path, path, path, "--as-at", "2024-01-31", "--as-at", "2024-02-29"]) == 2
+    assert "one per extract (3)" in capsys.readouterr().err
+    assert cli.main(["records-compute", path, "--as-at", "2024-01-31", "--month", "Smarch"]) == 2
+    assert capsys.readouterr().err.startswith("--month: ")
+
+
+def test_records_cli_refuses_a_bad_file(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("DASHBOARD_RECORDS_KEY", KEY.decode())
+    sheets = {title: [HEAD[title]] + rows for title, rows in ROWS.items() if title != "List 5"}
+    assert cli.main(["records-compute", str(workbook(tmp_path / "x.xlsx", sheets)), "--as-at", "2024-01-31"]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.splitlines()[-1] == "rejected: 1 problem(s); nothing was loaded"
+    assert "no sheet for List 5" in captured.err
 
 
 def test_records_cli_refuses_without_a_key(tmp_path, monkeypatch, capsys):

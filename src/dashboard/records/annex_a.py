@@ -20,7 +20,7 @@ from .pseudonym import pseudonym
 class Column:
     key: str  # our name for it
     names: tuple[str, ...]  # headers councils use, matched after normalising
-    kind: str  # id, date, code
+    kind: str  # id, date, code, count
     required: bool = True
     codes: str | None = None  # for a code column: which table of spellings (CODES)
 
@@ -154,6 +154,11 @@ LISTS: dict[str, ListSpec] = {
             Column("cla_ceased", ("date ceased to be looked after", "date ceased looked after"), "date"),
             Column("health_check", ("date of last health assessment", "last health assessment date"), "date"),
             Column("dental_check", ("date of last dental check", "last dental check date"), "date"),
+            Column(
+                "placements_12m",
+                ("number of placements in the last 12 months", "number of placements in last 12 months"),
+                "count",
+            ),
         ),
         event="cla_start",
         order=(("cla_start", "cla_ceased"),),
@@ -199,6 +204,7 @@ RULES = {
         "a later date before the one it follows (authorised before its start, a plan ending before it began)"
     ),
     "duplicate": "the same child twice in a list for the same event",
+    "unreadable_number": "a count that is not a whole number",
     "unknown_code": "a coded value not in the list of known values",
 }
 
@@ -280,6 +286,16 @@ def read_date(value: object) -> tuple[dt.date | None, bool]:
         except ValueError:
             continue
     return None, False
+
+
+def read_count(value: object) -> tuple[int | None, bool]:
+    """(whole number or None, readable): 3, 3.0 and '3' are 3; blank and #N/A are None."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return (int(value), True) if float(value).is_integer() and value >= 0 else (None, False)
+    s = _text(value)
+    if s is None:
+        return None, True
+    return (int(s), True) if s.isdigit() else (None, False)
 
 
 def _match_columns(spec: ListSpec, header: list[object]) -> tuple[dict[str, int], list[str]]:
@@ -447,17 +463,21 @@ def _records(
                     continue
                 rec[c.key] = value
                 if not ok:
-                    flag(c.key, "unreadable_date", f"{_text(cell.get(c.key))!r} is not a date")
+                    flag(c.key, "unreadable_date", "not a date")  # the text itself is not kept: it could be anything
                 elif value is None and c.key == spec.event:
                     flag(c.key, "missing_date", "blank")
                 elif value is not None and value > as_at:
                     flag(c.key, "future_date", f"{value.isoformat()} is after {as_at.isoformat()}")
+            elif c.kind == "count":
+                rec[c.key], ok = read_count(cell.get(c.key))
+                if not ok:
+                    flag(c.key, "unreadable_number", "not a whole number")
             elif c.kind == "code":
                 text = read_code(cell.get(c.key))
                 code = CODES[c.codes].get(norm(text)) if text is not None else None
                 rec[c.key] = code
                 if text is not None and code is None:
-                    flag(c.key, "unknown_code", f"{_text(cell.get(c.key))!r} is not a known {c.names[0]}")
+                    flag(c.key, "unknown_code", f"not a known answer to {c.names[0]!r}")
         for early, late in spec.order:
             a, b = rec.get(early), rec.get(late)
             if a is not None and b is not None and b < a:
@@ -472,6 +492,9 @@ def _records(
         out.append(rec)
     names = ["row", "child", "birth_month"] + [c.key for c in spec.columns if c.key not in ("child", "dob")]
     frame = pd.DataFrame(out, columns=names)
+    for c in names:
+        if c in kinds and kinds[c].kind == "count":
+            frame[c] = frame[c].astype("Int64")
     for c in names:
         if c == "birth_month" or (c in kinds and kinds[c].kind == "date"):
             frame[c] = pd.to_datetime(frame[c])

@@ -87,6 +87,9 @@ def _sql(m: Measure) -> str:
                 joins = f"LEFT JOIN wd ws ON ws.day = {start} LEFT JOIN wd we ON we.day = {to}"
                 gap = "we.n - ws.n"
             ok = f"({gap} > {w.limit})" if w.over else f"({start} <= {to} AND {gap} <= {w.limit})"
+    elif m.at_least:
+        conds += [f"t.{col} IS NOT NULL" for col, _ in m.at_least]  # a percentage of the counts known
+        ok = "(" + " AND ".join(f"t.{col} >= {int(n)}" for col, n in m.at_least) + ")"
     elif m.match:
         conds += [f"t.{col} IS NOT NULL" for col, _ in m.match]  # a percentage of the answers known
         ok = "(" + " AND ".join(f"t.{col} = '{code}'" for col, code in m.match) + ")"
@@ -96,7 +99,7 @@ def _sql(m: Measure) -> str:
         SELECT '{m.ref}' AS ref, d.x, d.month, count(DISTINCT h.unit) AS denominator,
                count(DISTINCT CASE WHEN h.ok THEN h.unit END) AS numerator,
                (SELECT count(DISTINCT f.row) FROM f WHERE f.x = d.x AND {touching}) AS excluded
-        FROM (SELECT * FROM d WHERE basis = '{m.basis}') d
+        FROM (SELECT * FROM d WHERE basis = '{m.basis}' AND x IN (SELECT x FROM l_{m.list})) d
         LEFT JOIN (
             SELECT d.x, d.month, {unit} AS unit, {ok} AS ok
             FROM d JOIN l_{m.list} t ON t.x = d.x AND d.basis = '{m.basis}' AND {" AND ".join(conds)} {joins}
@@ -108,7 +111,8 @@ def _sql(m: Measure) -> str:
 def _load(con: duckdb.DuckDBPyConnection, extracts: Sequence[Extract]) -> None:
     """Every extract's lists stacked in one table per list (x: the extract), its findings in f, its months in d."""
     for key in LISTS:
-        frames = [e.lists[key].assign(x=i) for i, e in enumerate(extracts) if key in e.lists]
+        # an empty list is not a month of zeros: its refs are not computed from that extract (compute says so)
+        frames = [e.lists[key].assign(x=i) for i, e in enumerate(extracts) if key in e.lists and len(e.lists[key])]
         if not frames:
             continue
         t = pd.concat(frames, ignore_index=True)
@@ -151,7 +155,8 @@ def _calendar(con, extracts: Sequence[Extract], wanted: Sequence[Measure], bank_
             for e in extracts:
                 for c in (m.within.start, m.within.to):
                     if c != DAY and m.list in e.lists:
-                        days += [d.date() for d in pd.to_datetime(e.lists[m.list][c]).dropna()]
+                        dates = pd.to_datetime(e.lists[m.list][c]).dropna()
+                        days += [dates.min().date(), dates.max().date()] if len(dates) else []
     days += [d for e in extracts for d in window(e.as_at)]  # the days a snapshot is judged on lie in the windows
     cal = pd.DataFrame(workdays.calendar(min(days), max(days), bank_holidays), columns=["day", "n"])
     con.register("_wd", cal)
@@ -168,8 +173,17 @@ def compute(
         return Computed(pd.DataFrame(columns=COLUMNS), notes)
     con = duckdb.connect(":memory:")
     try:
+        con.execute("SET enable_progress_bar = false")  # a progress bar on stdout would corrupt the CLI's CSV
         _load(con, extracts)
-        wanted = [m for m in registry if any(m.list in e.lists for e in extracts)]
+        for e in extracts:
+            for key, frame in e.lists.items():
+                refs = [m.ref for m in registry if m.list == key]
+                if not len(frame) and refs:
+                    notes.append(
+                        f"{e.name}: List {LISTS[key].number} has no records, "
+                        f"so {', '.join(refs)} are not computed from it"
+                    )
+        wanted = [m for m in registry if any(len(e.lists.get(m.list, ())) for e in extracts)]
         if any(m.within and m.within.unit == "working_days" for m in wanted):
             try:
                 _calendar(con, extracts, wanted, bank_holidays)

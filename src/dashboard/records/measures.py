@@ -35,15 +35,16 @@ class Measure:
     where: tuple[tuple[str, str], ...] = ()  # (column, code) the denominator's rows must have
     within: Within | None = None  # a percentage whose numerator is a timescale met
     match: tuple[tuple[str, str], ...] = ()  # a percentage whose numerator has these codes (of rows where known)
+    at_least: tuple[tuple[str, int], ...] = ()  # a percentage whose numerator has counts this high (of those known)
     min_months: int = 0  # the denominator only counts what has been open at least this many months at the day
 
     @property
     def percent(self) -> bool:
-        return self.within is not None or bool(self.match)
+        return self.within is not None or bool(self.match) or bool(self.at_least)
 
     @property
     def uses(self) -> tuple[str, ...]:
-        cols = [self.date] + ([self.end] if self.end else []) + [c for c, _ in self.where + self.match]
+        cols = [self.date] + ([self.end] if self.end else []) + [c for c, _ in self.where + self.match + self.at_least]
         if self.within:
             cols += [c for c in (self.within.start, self.within.to) if c != DAY]
         return tuple(dict.fromkeys(cols))
@@ -130,6 +131,16 @@ REGISTRY: tuple[Measure, ...] = (
     ),
     Measure("CF1", "Children looked after at month end", "list_8", "snapshot", "cla_start", "cla_ceased", "children"),
     Measure(
+        "CF4",
+        "Children looked after with three or more placements in the last 12 months (%)",
+        "list_8",
+        "as_at",
+        "cla_start",
+        "cla_ceased",
+        count="children",
+        at_least=(("placements_12m", 3),),
+    ),
+    Measure(
         "CF23",
         "Children looked after 12 months or more with a health assessment in the last 12 months (%)",
         "list_8",
@@ -162,7 +173,12 @@ def _check() -> None:
         if bad or m.basis not in ("event", "snapshot", "as_at") or m.count not in ("rows", "children"):
             raise ValueError(f"registry row {m.ref}: unknown {bad or m.basis}")
         codes = [code for _, code in m.where + m.match]
-        if any(not code.isalnum() for code in codes) or (m.within and m.match):
+        numerators = sum(map(bool, (m.within, m.match, m.at_least)))
+        if (
+            any(not code.isalnum() for code in codes)
+            or numerators > 1
+            or any(type(n) is not int for _, n in m.at_least)
+        ):
             raise ValueError(f"registry row {m.ref}: codes must be plain words; one numerator per row")
         if m.within and m.within.unit not in ("days", "working_days", "months"):
             raise ValueError(f"registry row {m.ref}: unknown unit {m.within.unit}")
