@@ -39,7 +39,7 @@ MAX_FILE_BYTES = 20 * 1024 * 1024  # a month's scorecard is kilobytes; anything 
 MAX_XLSX_UNPACKED = 100 * 1024 * 1024  # an xlsx is a zip: its parts are checked before any is parsed
 MAX_COLUMNS = 16_384  # Excel's own limit (XFD)
 HEADER_LOOK = 15  # title rows above a workbook's header row
-MAX_CELLS = 1_000_000  # a scorecard has thousands; a sheet's cells are counted before any is parsed
+MAX_CELLS = 200_000  # a scorecard sheet has thousands; counted before any is parsed, so parsing stays bounded in time
 
 
 # A figure as analysts type it: 1234, 1,234 (well-formed thousands only), 12.5, -3, with % on percentages.
@@ -598,58 +598,66 @@ class _Workbook:
         hidden_rows: set[int] = set()
         hidden_cols: set[int] = set()
         uncached: list[tuple[int, str]] = []
-        row_no, col_no = 0, 0
-        cell = None
-        for event, elem in self._iter(part, where):
-            tag = _local(elem.tag)
-            if event == "start":
-                if tag == "row":
-                    r = elem.get("r")
-                    if r is not None and not (r.isdigit() and 0 < int(r) <= 1_048_576):
-                        raise _Unreadable(where, f"a row is numbered {r!r}")
-                    row_no, col_no = (int(r) if r else row_no + 1), 0
-                    if stop_after is not None and row_no > stop_after:
-                        break
-                    if elem.get("hidden") in ("1", "true"):
-                        hidden_rows.add(row_no)
-                elif tag == "c":
-                    cell = elem
-                continue
-            if tag == "col":
-                if elem.get("hidden") in ("1", "true"):
-                    lo, hi = int(elem.get("min") or 0), int(elem.get("max") or 0)
-                    hidden_cols.update(range(max(lo, 1), min(hi, MAX_COLUMNS) + 1))
-            elif tag == "c" and elem is cell:
-                ref = elem.get("r")
-                if ref:
-                    m = _CELL_REF.match(ref)
-                    if not m or _column_index(m.group(1)) > MAX_COLUMNS:
-                        raise _Unreadable(where, f"a cell is named {ref!r}")
-                    col_no = _column_index(m.group(1))
-                    if int(m.group(2)) != row_no and row_no:
-                        raise _Unreadable(f"{where}, cell {ref}", f"the cell sits in row {row_no}")
-                else:
-                    col_no += 1
-                ref = f"{_column_letters(col_no)}{row_no}"
-                value, formula_without_value = self._value(elem, f"{where}, cell {ref}")
-                if formula_without_value:
-                    uncached.append((row_no, ref))
-                elif value != "":
-                    if row_no > MAX_ROWS + HEADER_LOOK:
-                        raise _TooLong(row_no)
-                    cells.setdefault(row_no, {})[col_no] = value
-                elem.clear()
-                cell = None
-            elif tag == "row":
-                elem.clear()
+        row_no = 0
+        self._check(part, where)
+        try:
+            with self.zip.open(part) as fh:
+                # end events only, a row handled whole when it closes: a cell costs one pass, no more
+                for _, elem in ElementTree.iterparse(fh, events=("end",)):
+                    tag = elem.tag
+                    if tag.endswith("}row") or tag == "row":
+                        r = elem.get("r")
+                        if r is not None and not (r.isdigit() and 0 < int(r) <= 1_048_576):
+                            raise _Unreadable(where, f"a row is numbered {r!r}")
+                        row_no = int(r) if r else row_no + 1
+                        if stop_after is not None and row_no > stop_after:
+                            break
+                        if elem.get("hidden") in ("1", "true"):
+                            hidden_rows.add(row_no)
+                        self._row(elem, row_no, where, cells, uncached)
+                        elem.clear()
+                    elif (tag.endswith("}col") or tag == "col") and elem.get("hidden") in ("1", "true"):
+                        lo, hi = int(elem.get("min") or 0), int(elem.get("max") or 0)
+                        hidden_cols.update(range(max(lo, 1), min(hi, MAX_COLUMNS) + 1))
+        except ElementTree.ParseError as exc:
+            line, col = getattr(exc, "position", (0, 0))
+            raise _Unreadable(where, f"the XML of {part} is broken at line {line}, column {col}") from exc
+        except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+            raise _Unreadable(where, f"its part {part} is damaged") from exc
         return cells, hidden_rows, hidden_cols, uncached
 
-    def _value(self, c, where: str) -> tuple[object, bool]:
+    def _row(self, elem, row_no: int, where: str, cells: dict, uncached: list) -> None:
+        col_no = 0
+        for c in elem:
+            tag = c.tag
+            if not (tag.endswith("}c") or tag == "c"):
+                continue
+            ref = c.get("r")
+            if ref:
+                m = _CELL_REF.match(ref)
+                if not m or _column_index(m.group(1)) > MAX_COLUMNS:
+                    raise _Unreadable(where, f"a cell is named {ref!r}")
+                col_no = _column_index(m.group(1))
+                if int(m.group(2)) != row_no:
+                    raise _Unreadable(f"{where}, cell {ref}", f"the cell sits in row {row_no}")
+            else:
+                col_no += 1
+            value, formula_without_value = self._value(c, where, col_no, row_no)
+            if formula_without_value:
+                uncached.append((row_no, f"{_column_letters(col_no)}{row_no}"))
+            elif value != "":
+                if row_no > MAX_ROWS + HEADER_LOOK:
+                    raise _TooLong(row_no)
+                cells.setdefault(row_no, {})[col_no] = value
+
+    def _value(self, c, sheet: str, col_no: int, row_no: int) -> tuple[object, bool]:
+        where = f"{sheet}, cell {_column_letters(col_no)}{row_no}"  # only in a message: cheap enough
         t = c.get("t") or "n"
         v = f = None
         inline = []
         for child in c:
-            tag = _local(child.tag)
+            tag = child.tag
+            tag = tag[tag.rfind("}") + 1 :]
             if tag == "v":
                 v = child.text or ""
             elif tag == "f":
