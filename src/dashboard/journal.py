@@ -222,22 +222,22 @@ def sign_on_upgrade(db_path: Path | str) -> int:
         return 0  # a read-only data directory: nothing can be written, so nothing new is accepted either
     found = entries(folder, key)
     legacy = [e for e in found if not e.signed]
-    if not state:
+    if not state:  # recorded once, before any manifest changes: a signing killed half-way is finished silently
         mark = {"state": "signing", "legacy": [e.name for e in legacy], "key_id": key.id}
         _replace_file(data_dir / SIGNED_MARK, (json.dumps(mark) + "\n").encode())
+        if legacy:
+            from . import audit  # audit reads the journal: imported here, not at the top
+
+            names = legacy[0].name if len(legacy) == 1 else f"{legacy[0].name} to {legacy[-1].name}"
+            audit.record(
+                db_path,
+                "journal signed on upgrade",
+                "dashboard",
+                f"{len(legacy)} entries written before signing ({names}) signed with key {key.id}",
+                outcome="done",
+            )
     for entry in legacy:
         _replace_file(entry.path / "manifest.json", manifest_bytes(signed(entry.manifest, key)))
-    if legacy:
-        from . import audit  # audit reads the journal: imported here, not at the top
-
-        names = legacy[0].name if len(legacy) == 1 else f"{legacy[0].name} to {legacy[-1].name}"
-        audit.record(
-            db_path,
-            "journal signed on upgrade",
-            "dashboard",
-            f"{len(legacy)} entries written before signing ({names}) signed with key {key.id}",
-            outcome="done",
-        )
     when = dt.datetime.now().isoformat(timespec="seconds")
     done = {"state": "signed", "legacy": [], "key_id": key.id, "since": when, "signed_on_upgrade": len(legacy)}
     _replace_file(data_dir / SIGNED_MARK, (json.dumps(done) + "\n").encode())
