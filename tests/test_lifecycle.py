@@ -479,19 +479,23 @@ def test_a_bad_comparators_file_is_refused_with_file_row_column(db, tmp_path, te
 
 # ---------------------------------------------------------------- one writer at a time
 
+# Holds the writer lock until the test says to let go (a file appears), so the test never depends on how long the
+# second writer takes to start on a busy machine; bounded all the same.
 HOLD = """
 import sys, time
 from pathlib import Path
 from dashboard import journal
 with journal.writer_lock(Path(sys.argv[1]), "a test holding the lock"):
     Path(sys.argv[2]).touch()
-    time.sleep(float(sys.argv[3]))
+    deadline = time.monotonic() + float(sys.argv[4])
+    while not Path(sys.argv[3]).exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
 """
 
 
 def test_a_second_writer_waits_a_bounded_time_then_is_refused(db, tmp_path):
-    ready = tmp_path / "ready"
-    holder = subprocess.Popen([PYTHON, "-c", HOLD, str(db), str(ready), "4"])
+    ready, release = tmp_path / "ready", tmp_path / "release"
+    holder = subprocess.Popen([PYTHON, "-c", HOLD, str(db), str(ready), str(release), "120"])
     try:
         deadline = time.monotonic() + 20
         while not ready.exists() and time.monotonic() < deadline:
@@ -508,6 +512,7 @@ def test_a_second_writer_waits_a_bounded_time_then_is_refused(db, tmp_path):
         assert "another load is being published (a test holding the lock" in done.stderr
         assert sha(db) == before
     finally:
+        release.touch()
         holder.wait(timeout=30)
     assert run(db, "load", str(f))[0] == 0  # once the first has finished, the same load goes through
 
