@@ -215,3 +215,22 @@ def test_the_served_configuration_shows_no_error_details():
 
     config = tomllib.loads((Path(__file__).resolve().parent.parent / ".streamlit/config.toml").read_text())
     assert config["client"]["showErrorDetails"] == "none"
+
+
+def test_a_cached_read_overtaken_by_a_replacement_is_read_again(fresh_db, monkeypatch):
+    from dashboard.ui import data
+
+    monkeypatch.setenv("DASHBOARD_DB", str(fresh_db))
+    calls = []
+
+    @data.per_database(max_entries=4)
+    def vintage_count() -> int:
+        n = len(data.reader().table("vintages"))
+        calls.append(n)
+        if len(calls) == 1:  # the file is replaced while this read runs
+            store.publish(fresh_db, _vintage("v-mid-read"), {})
+        return n
+
+    before = len(store.ReadOnlyStore(fresh_db).table("vintages"))
+    assert vintage_count() == before + 1  # never the old file's answer under the new file's stamp
+    assert vintage_count() == before + 1 and calls == [before, before + 1]  # and then served cached
