@@ -59,3 +59,26 @@ def test_a_slide_speaks_the_published_commentary_or_else_the_draft():
     at = present("2023-01")  # the January 2023 pack printed every area's commentary
     at.button(key="next_slide").click().run()
     assert any("published commentary (opening)" in c.value for c in at.caption)
+
+
+def _in_order(node, out: list) -> list:
+    """The page's elements in drawing order (depth first), as (type, key or value)."""
+    for child in getattr(node, "children", {}).values():
+        kind = getattr(child, "type", "")
+        out.append((kind, getattr(child, "key", None) if kind == "button" else None))
+        _in_order(child, out)
+    return out
+
+
+def test_a_slide_puts_its_controls_first_and_sizes_its_chart_for_the_projector():
+    import json
+
+    from dashboard.ui.presenter import CHART_HEIGHT
+
+    at = present("2024-01")
+    at.button(key="next_slide").click().run()
+    drawn = [e for e in _in_order(at.main, []) if e[0] in ("button", "title", "vega_lite_chart")]
+    assert drawn[:3] == [("button", "prev_slide"), ("button", "next_slide"), ("button", "leave_present")]
+    assert [kind for kind, _ in drawn[3:]] == ["title", "vega_lite_chart"]  # no slide can push them off screen
+    spec = json.loads(at.get("vega_lite_chart")[0].proto.spec)
+    assert spec["height"] == CHART_HEIGHT and spec["config"]["legend"]["disable"] is True

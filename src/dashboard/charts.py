@@ -99,7 +99,7 @@ def indicator_chart(
 ) -> tuple[alt.Chart, str]:
     """row: one scorecard row (targets, comparators, SPC); series: period, value, vintage up to the month;
     actions: linked improvement-plan actions (action_ref, start_month, end_month) marked where they fall;
-    height: the plot's height in pixels (labels are placed for whatever height the chart is finally drawn at)."""
+    height: the chart's height in pixels (labels are placed in the browser for the height finally drawn)."""
     unit = row["unit"]
     s = series.dropna(subset=["value"]).copy()
     s["month"] = pd.to_datetime(s["period"])
