@@ -71,7 +71,8 @@ def sidebar() -> Context:
     # The browser keeps showing the label a selectbox was drawn with when only the label changes (a new figures
     # load renames Latest); setting its value again makes it redraw with the new one.
     picked = st.session_state.get("vintage")
-    if picked in options and st.session_state.get("_vintage_shown") not in (None, labels[picked]):
+    shown = st.session_state.get("_vintage_shown")
+    if picked in options and isinstance(shown, tuple) and shown[0] == picked and shown[1] != labels[picked]:
         st.session_state["vintage"] = picked
     with st.sidebar:
         st.markdown("## View")
@@ -84,7 +85,7 @@ def sidebar() -> Context:
             "writes (commentary, plan, targets, comparators, DfE statistics) are listed after them. Latest shows "
             "revised figures and every later write.",
         )
-        st.session_state["_vintage_shown"] = labels.get(vintage)
+        st.session_state["_vintage_shown"] = (vintage, labels.get(vintage))
         later = data.later_writes_note(vintage)
         if later:
             st.caption(later)
