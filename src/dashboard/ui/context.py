@@ -116,6 +116,12 @@ def sidebar(pages: dict[str, list] | None = None) -> Context:
     page, above the long list of links."""
     options, labels = data.vintage_choices()
     writes: dict[str, str] = {}
+    # The browser keeps showing the label a selectbox was drawn with when only the label changes (a new figures
+    # load renames Latest); setting its value again makes it redraw with the new one.
+    picked = st.session_state.get("vintage")
+    shown = st.session_state.get("_vintage_shown")
+    if picked in options and isinstance(shown, tuple) and shown[0] == picked and shown[1] != labels[picked]:
+        st.session_state["vintage"] = picked
     with st.sidebar:
         st.markdown("## View")
         bad_vintage = unknown("vintage", options)
@@ -129,6 +135,7 @@ def sidebar(pages: dict[str, list] | None = None) -> Context:
             "writes (commentary, plan, targets, comparators, DfE statistics) are listed after them. Latest shows "
             "revised figures and every later write.",
         )
+        st.session_state["_vintage_shown"] = (vintage, labels.get(vintage))
         later = data.later_writes_note(vintage)
         if later:
             st.caption(later)
