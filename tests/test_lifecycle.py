@@ -113,7 +113,10 @@ def test_the_scenario_from_the_issue_load_touch_a_sample_file_make_build(tmp_pat
     for name in ("Makefile", "pyproject.toml", "constraints.txt"):
         shutil.copy2(ROOT / name, project / name)
     shutil.copytree(ROOT / "sample_data", project / "sample_data", copy_function=shutil.copy2)
-    (project / ".venv").symlink_to(ROOT / ".venv")
+    (project / ".venv").symlink_to(sys.prefix)  # the virtualenv running the tests, already set up:
+    installed = (project / ".venv" / ".installed").stat().st_mtime if (project / ".venv" / ".installed").exists() else 0
+    for name in ("pyproject.toml", "constraints.txt"):  # so make does not install it again
+        os.utime(project / name, (installed - 1, installed - 1))
     db = tmp_path / "data" / "dashboard.duckdb"
     env = {**os.environ, "DB": str(db)}
     make = ["make", "-s", "build", f"DB={db}"]
