@@ -71,7 +71,7 @@ try:
     }
     # Streamlit's own page list is hidden: the sidebar draws links that carry the view (routing.nav_links).
     page = st.navigation(pages, position="hidden")
-    signin.return_after_sign_in(page, {p.url_path or "home": p for group in pages.values() for p in group})
+    signin.return_after_sign_in(page, pages)
     routing.drop_stray_ref(page)
     if present:  # the projector view: no sidebar, no admin, one exception per screen
         errors.boundary(presenter.run, "presenter")  # a fault in a page: one sentence and a reference

@@ -157,3 +157,23 @@ def test_back_after_two_sidebar_links_lands_on_the_previous_page(prod_app, viewe
     page.get_by_role("heading", name="Child in Need and Child Protection").wait_for()
     assert month_shown(page) == "September 2023"
     page.close()
+
+
+def test_the_address_kept_over_sign_in_is_allow_listed_and_keyed_by_the_browser(monkeypatch):
+    """Streamlit's XSRF cookie changes its mask on every page but keeps its token: the key must follow the
+    token. Only an app page and the view's parameters, shaped as such, are kept, and only once."""
+    from streamlit.web.server.starlette.starlette_app_utils import generate_xsrf_token_string
+
+    from dashboard.ui import signin
+
+    token = b"0123456789abcdef"
+    cookies = {"_streamlit_xsrf": generate_xsrf_token_string(token, 1700000000)}
+    monkeypatch.setattr(signin.st, "context", type("Ctx", (), {"cookies": cookies})())
+    assert signin.remember_return("indicator", {"ref": "CIN20", "month": "2023-09", "q": "x", "vintage": "a b"})
+    cookies["_streamlit_xsrf"] = generate_xsrf_token_string(token, 1700000000)  # the same browser, a new mask
+    assert signin._take_return() == ("indicator", {"ref": "CIN20", "month": "2023-09"})
+    assert signin._take_return() is None  # once only
+    assert not signin.remember_return("../../etc/passwd", {})
+    assert not signin.remember_return("https://elsewhere.test", {})
+    cookies["_streamlit_xsrf"] = generate_xsrf_token_string(b"another-browser!", 1700000000)
+    assert signin._take_return() is None

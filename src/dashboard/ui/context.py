@@ -204,8 +204,10 @@ def _present() -> None:
 
 
 def from_url() -> Context:
-    """The view from the URL alone, for presenter mode (no sidebar widgets). Unknown values fall back to latest."""
-    options, _ = data.vintage_choices()
+    """The view from the URL alone, for presenter mode (no sidebar widgets). A value that names nothing falls back
+    to the latest figures and the default month, and says so, as the sidebar does."""
+    options, labels = data.vintage_choices()
+    bad_vintage = unknown("vintage", options)
     vintage = st.query_params.get("vintage", "latest")
     vintage = vintage if vintage in options else "latest"
     months = data.months(vintage)
@@ -214,6 +216,10 @@ def from_url() -> Context:
         st.stop()
     wanted = st.query_params.get("month")
     month = next((m for m in months if iso(m) == wanted), data.default_month_for(vintage) or months[0])
+    if bad_vintage is not None:
+        st.warning(f"There is no version of the figures called {quoted(bad_vintage)}; showing the latest.", icon="⚠")
+    if wanted is not None and iso(month) != wanted:
+        st.warning(month_notice(wanted, vintage, month), icon="⚠")
     return Context(
         month=month,
         vintage=vintage,

@@ -6,6 +6,7 @@ import functools
 
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from .. import access
 from ..formatting import plain
@@ -30,11 +31,19 @@ def routed(body):
 # ---------------------------------------------------------------- links between pages
 
 
+def serving() -> bool:
+    """Whether a page is being served. A process that runs app.py bare (a paper-chart worker started by spawn)
+    gets Page objects without their paths or titles, and must pass through without touching them."""
+    return get_script_run_ctx() is not None
+
+
 def nav_links(sections: dict[str, list], params: dict[str, str]) -> None:
     """The sidebar's page list as links that carry the view (month, vintage) in their own address. Streamlit's
     own list drops the address's parameters on a page change, so the page wrote them back: three browser-history
     entries a link. A link that already carries them is one entry, and its address opens the same view in a new
     tab. Hidden pages (the overview's twin, refusals) answer typed addresses only."""
+    if not serving():
+        return
     st.markdown("## Pages")
     for title, pages in sections.items():
         shown = [p for p in pages if p.visibility != "hidden"]
@@ -48,7 +57,7 @@ def nav_links(sections: dict[str, list], params: dict[str, str]) -> None:
 def drop_stray_ref(page) -> None:
     """`ref` belongs to the indicator page's address; anywhere else it is left over (Back onto the entry that
     opening an indicator passed through), so take it out."""
-    if page.url_path != "indicator" and "ref" in st.query_params:
+    if serving() and "ref" in st.query_params and page.url_path != "indicator":
         del st.query_params["ref"]
 
 

@@ -21,7 +21,7 @@ import streamlit as st
 
 from .. import access, audit
 from ..backoff import Backoff
-from . import data
+from . import data, routing
 
 SECRET_ENV = "DASHBOARD_ADMIN_SECRET"
 SECRET_KEY = "admin_secret"  # in .streamlit/secrets.toml; only the demo (no [auth]) uses it
@@ -118,7 +118,8 @@ def _only_page(body, title: str) -> None:
     pages = [st.Page(body, title=title, url_path="welcome", default=True)]
     pages += [st.Page(body, title=title, url_path=path) for path in paths]
     page = st.navigation(pages, position="hidden")
-    st.session_state["_asked_path"] = page.url_path  # the address the sign-in was asked from, to return to
+    if routing.serving():  # the address the sign-in was asked from, to return to
+        st.session_state["_asked_path"] = page.url_path
     page.run()
     st.stop()
 
@@ -200,17 +201,18 @@ def _take_return() -> tuple[str, dict[str, str]] | None:
     return kept[1], dict(kept[2])
 
 
-def return_after_sign_in(page, pages_by_path: dict) -> None:
+def return_after_sign_in(page, sections: dict[str, list]) -> None:
     """On a session's first signed-in run: if the sign-in started from a deep link and the provider has just
-    brought the reader back to the start page, open the page and view they asked for."""
-    if not auth_configured() or st.session_state.get("_return_checked"):
+    brought the reader back to the start page, open the page and view they asked for (`sections`: the router's
+    pages, so only a page this reader is offered, or told about, can be opened)."""
+    if not auth_configured() or not routing.serving() or st.session_state.get("_return_checked"):
         return
     st.session_state["_return_checked"] = True
     back = _take_return()
     if back is None or page.url_path != "" or len(st.query_params):
         return  # nothing asked for, or the reader is already somewhere else
     path, params = back
-    target = pages_by_path.get(path)
+    target = {p.url_path or "home": p for pages in sections.values() for p in pages}.get(path)
     if target is not None and (path != "home" or params):
         st.switch_page(target, query_params=params)
 
