@@ -24,9 +24,10 @@ from .context import current
 direction_label = panel.direction_label
 
 # Static CSS (no data in it). Wide windows: less side padding, so the scorecard fits beside the sidebar. Tiles and
-# buttons wrap their words instead of ending in "…"; below 1000 px four tiles become two a row, and the overview's
-# chart and tables stack. Each scorecard is drawn twice, for windows wider and narrower than 1000 px, and only
-# the one for this window is shown (a canvas grid cannot reflow its columns).
+# buttons wrap their words instead of ending in "…"; below 1000 px four tiles become two a row; below 1400 px the
+# overview's chart and tables stack (the RAG counts table needs 510 px). Each scorecard is drawn twice, for
+# windows wider and narrower than 1000 px, and only the one for this window is shown (a canvas grid cannot reflow
+# its columns).
 PAGE_CSS = """<style>
 [data-testid="stMainBlockContainer"] {padding-left: 1.5rem; padding-right: 1.5rem;}
 [data-testid="stMetric"] .stMarkdownEllipsis, [data-testid="stMetric"] .stMarkdownEllipsis p,
@@ -35,11 +36,13 @@ PAGE_CSS = """<style>
 {white-space: normal; overflow: visible; text-overflow: clip;}
 @media (max-width: 999.98px) {
   [data-testid="stMainBlockContainer"] {padding-left: 1rem; padding-right: 1rem;}
-  .st-key-tiles [data-testid="stHorizontalBlock"], .st-key-overview_top [data-testid="stHorizontalBlock"]
-  {flex-wrap: wrap;}
+  .st-key-tiles [data-testid="stHorizontalBlock"] {flex-wrap: wrap;}
   .st-key-tiles [data-testid="stColumn"] {min-width: calc(50% - 1rem);}
-  .st-key-overview_top [data-testid="stColumn"] {min-width: 100%;}
   [class*="st-key-wide_grid_"] {display: none;}
+}
+@media (max-width: 1399.98px) {
+  .st-key-overview_top [data-testid="stHorizontalBlock"] {flex-wrap: wrap;}
+  .st-key-overview_top [data-testid="stColumn"] {min-width: 100%;}
 }
 @media (min-width: 1000px) {[class*="st-key-narrow_grid_"] {display: none;}}
 </style>"""
@@ -200,9 +203,10 @@ def _column_config(month: dt.date, heads: dict, narrow: bool) -> dict:
         ),
         **{h: st.column_config.TextColumn(width=120 if h.startswith("England") else 92) for h in heads["figures"]},
         "Rank among councils": st.column_config.TextColumn(
+            "Rank",
             width=120,
-            help="Among all councils in DfE's published figures for the year named: 1 is best, band A the best "
-            "quarter (DfE's LAIT convention); a measure with no better or worse is ranked from the highest",
+            help="Our rank among all councils in DfE's published figures for the year named: 1 is best, band A "
+            "the best quarter (DfE's LAIT convention); a measure with no better or worse is ranked from the highest",
         ),
         "Direction": st.column_config.TextColumn(
             width=100, help="Arrow: how the figure moved. Word: what that means in the indicator's polarity."

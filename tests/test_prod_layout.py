@@ -1,0 +1,147 @@
+"""The scorecard at a glance, as a viewer sees it on a laptop (1440x900), the panel's projector (1280x720) and a
+narrow window or tablet (800x1000), in production mode: every area page shows each column the panel reads within
+the window with no sideways scroll, tiles and buttons never end in "…", the sparklines draw as lines, the
+overview's tables fit; screenshots of each width in test-artifacts/."""
+
+import io
+
+import numpy as np
+import pytest
+from PIL import Image
+from prod import look, sign_in
+from test_browser import ART
+
+pytestmark = pytest.mark.browser
+
+AREAS = ["/front-door", "/early-help", "/child-in-need", "/cared-for", "/safeguarding", "/workforce"]
+WIDTHS = [(1440, 900), (1280, 720), (800, 1000)]
+MONTH = "month=2024-01"
+GLANCE = ["Ref", "Indicator", "Current (Jan-24)", "Target", "RAG", "Direction", "12 months"]
+COMPARATORS = "Comparators"  # with the year its figures share, "Comparators (2022/23)", where an area has any
+VISIBLE_GRID = '[data-testid="stDataFrame"]:visible'
+
+# What the visible grid shows: its column headers (Streamlit's hidden accessible copy of the canvas holds only the
+# columns drawn in view), whether it scrolls sideways, and where it ends; the same for the page itself.
+GRID = """grid => {
+  const scroller = grid.querySelector('.dvn-scroller');
+  const heads = [...grid.querySelectorAll('table thead th')].map(th => th.textContent.trim());
+  const spark = heads.indexOf('12 months') + 1;
+  return {
+    heads,
+    sideways: scroller.scrollWidth > scroller.clientWidth + 1,
+    right: grid.getBoundingClientRect().right,
+    rows: grid.querySelectorAll('table tbody tr').length,
+    sparks: [...grid.querySelectorAll(`table tbody td[aria-colindex="${spark}"]`)].map(td => td.textContent),
+  };
+}"""
+PAGE = """() => {
+  const main = document.querySelector('[data-testid="stMain"]');
+  return {width: window.innerWidth, sideways: main.scrollWidth > main.clientWidth + 1};
+}"""
+# Text cut short with an ellipsis in a tile or a button that is on screen: wider than its box while clipped.
+TRUNCATED = """() => [...document.querySelectorAll(
+    '[data-testid="stMetric"] *, [data-testid="stButton"] button *, [data-testid="stDownloadButton"] button *, '
+    + '[data-testid="stButtonGroup"] button *')]
+  .filter(e => e.offsetParent !== null && e.childElementCount === 0 && e.textContent.trim()
+    && e.getBoundingClientRect().right > 0)  // a collapsed sidebar is moved off screen
+  .filter(e => {
+    const s = getComputedStyle(e);
+    return e.scrollWidth > e.clientWidth + 1 || (s.textOverflow === 'ellipsis' && s.whiteSpace === 'nowrap'
+      && e.parentElement.scrollWidth > e.parentElement.clientWidth + 1);
+  })
+  .map(e => e.textContent.trim())"""
+
+
+def line_pixels(png: bytes) -> int:
+    """Pixels of the sparklines' blue line (the theme's primary, anti-aliased against white): clearly bluer than
+    red. The grid's text is black or grey and its RAG tints are not blue, so text drawn instead counts none."""
+    with Image.open(io.BytesIO(png)) as im:
+        rgb = np.asarray(im.convert("RGB"), dtype=int)
+    return int(((rgb[..., 2] - rgb[..., 0]) > 30).sum())
+
+
+def visible_grid(page):
+    grids = page.locator(VISIBLE_GRID)
+    grids.first.wait_for(timeout=60_000)
+    assert grids.count() == 1, "one scorecard in view: the wide and the narrow layout never show together"
+    grid = grids.first
+    grid.locator("table thead th").first.wait_for(state="attached", timeout=30_000)
+    return grid
+
+
+def check_columns(page, where: str, wanted: list[str], comparators: bool) -> dict:
+    grid = visible_grid(page)
+    seen = grid.evaluate(GRID)
+    missing = [h for h in wanted if h not in seen["heads"]]
+    assert not missing, f"{where}: {missing} not in view; the grid shows {seen['heads']}"
+    assert any(h.startswith(COMPARATORS) for h in seen["heads"]) == comparators, (where, seen["heads"])
+    assert not seen["sideways"], f"{where}: the scorecard scrolls sideways ({seen['heads']})"
+    viewport = page.evaluate(PAGE)
+    assert seen["right"] <= viewport["width"] and not viewport["sideways"], f"{where}: wider than the window"
+    return seen
+
+
+@pytest.mark.parametrize("size", WIDTHS, ids=[f"{w}x{h}" for w, h in WIDTHS])
+def test_every_area_reads_at_a_glance(prod_app, browser, size):
+    width, height = size
+    narrow = width < 1000
+    page = sign_in(browser, prod_app, "viewer@example.test", viewport=size)
+    ART.mkdir(exist_ok=True)
+    try:
+        page.goto(f"{prod_app.url}/child-in-need?{MONTH}")
+        look(page)
+        sidebar = page.locator('[data-testid="stSidebar"]')
+        page.get_by_role("heading", name="Child in Need and Child Protection").wait_for()
+        if narrow:  # the sidebar starts collapsed below 1000 px, and opens on request
+            page.wait_for_function(
+                "() => document.querySelector('[data-testid=\"stSidebar\"]').getBoundingClientRect().right <= 1"
+            )
+        else:
+            assert sidebar.bounding_box()["width"] >= 200
+        for path in AREAS:
+            page.goto(f"{prod_app.url}{path}?{MONTH}")
+            look(page)
+            seen = check_columns(page, f"{path} at {width}px", GLANCE, comparators=not narrow)
+            assert seen["rows"] > 1
+            truncated = page.evaluate(TRUNCATED)
+            assert not truncated, f"{path} at {width}px: cut short with an ellipsis: {truncated}"
+            # The sparkline is a chart of numbers: no empty months left in it (once drawn as ",,186,250,…" text).
+            drawn = [s for s in seen["sparks"] if s]
+            assert drawn and all("," in s and ",," not in s and not s.startswith(",") for s in drawn), seen["sparks"]
+            grid = visible_grid(page)
+            grid.scroll_into_view_if_needed()
+            png = grid.screenshot()
+            assert line_pixels(png) > 30 * len(drawn), f"{path} at {width}px: the sparklines are not drawn"
+            page.screenshot(path=str(ART / f"layout-{width}-{path.strip('/')}.png"))
+        # The other column sets are kept in the URL; at 800 px the comparators have their own.
+        page.get_by_role("radio", name="Comparators", exact=True).click()
+        look(page)
+        page.wait_for_url("**columns=comparators**")
+        # Wide: each comparator's figure with its year; narrow: the one-cell summary that left the glance set.
+        wanted = ["Ref", "Indicator", "Current (Jan-24)", "Rank"]  # among councils
+        wanted += [] if narrow else ["GM (2021/22)", "NW (2022/23)", "SN (2022/23)", "England (2022/23)"]
+        check_columns(page, f"comparators at {width}px", wanted, comparators=narrow)
+        page.reload()
+        look(page)
+        check_columns(page, f"comparators reloaded at {width}px", wanted, comparators=narrow)
+        page.get_by_role("radio", name="At a glance", exact=True).click()
+        look(page)
+
+        page.goto(f"{prod_app.url}/overview?{MONTH}")
+        look(page)
+        page.get_by_text("Exceptions to discuss").wait_for()
+        visible_grid(page).scroll_into_view_if_needed()
+        check_columns(page, f"overview at {width}px", ["Ref", "Indicator", "Current", "RAG", "Why"], comparators=False)
+        tables = page.locator('[data-testid="stMarkdownContainer"] table:visible')
+        assert tables.count() >= 3  # RAG counts, what the ratings rest on, the biggest movers
+        for k in range(tables.count()):
+            box = tables.nth(k).evaluate(
+                "t => ({right: t.getBoundingClientRect().right, sideways: t.parentElement.scrollWidth > "
+                "t.parentElement.clientWidth + 1})"
+            )
+            assert box["right"] <= width and not box["sideways"], f"overview table {k} at {width}px is cut off"
+        truncated = page.evaluate(TRUNCATED)
+        assert not truncated, f"overview at {width}px: cut short with an ellipsis: {truncated}"
+        page.screenshot(path=str(ART / f"layout-{width}-overview.png"), full_page=True)
+    finally:
+        page.context.close()
