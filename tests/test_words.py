@@ -269,3 +269,26 @@ def test_the_audit_caption_says_the_order_the_list_is_in(written, monkeypatch):
     assert not any("oldest first. The command" in c.value for c in at.caption)
     when = list(at.dataframe[0].value["When"])
     assert len(when) >= 3 and when == sorted(when, reverse=True)
+
+
+def test_every_revised_month_in_the_table_is_marked_not_only_the_current(reader):
+    """CIN1 September 2023 was printed as 281 (Nov-23 pack) and revised to 304 (Mar-24 pack): the January 2024
+    table marks that month cell †, and leaves unrevised months and the current figure unmarked."""
+    month = dt.date(2024, 1, 1)
+    sc = service.build_scorecard(reader, month, "latest", service.default_authority(reader))
+    table = panel_table(sc, month, {}).set_index("Ref")
+    assert table.loc["CIN1", "Sep-23"] == "304 †"
+    assert table.loc["CIN1", "Current (Jan-24)"] == "318"
+    revised = service.revisions_with_impact(reader)
+    window = {dt.date(2023, m, 1) for m in range(8, 13)}
+    marked = {
+        (ref, pd.Timestamp(p).date())
+        for ref, p in zip(revised["ref"], revised["period"])
+        if pd.Timestamp(p).date() in window and ref in table.index
+    }
+    for ref, period in marked:  # every revised cell in the window is marked, and nothing else is
+        assert table.loc[ref, f"{period:%b-%y}"].endswith(" †"), (ref, period)
+    for ref in table.index:
+        for m in window:
+            cell = table.loc[ref, f"{m:%b-%y}"]
+            assert cell.endswith(" †") == ((ref, m) in marked), (ref, m, cell)

@@ -102,9 +102,10 @@ def panel_table(sc: pd.DataFrame, month: dt.date, years: dict[str, str]) -> pd.D
     rank among councils, SPC, what the rating rests on and why."""
     rows = pd.DataFrame({"Ref": sc["ref"].values, "Indicator": sc["indicator"].values})
     for m in window(month)[:-1]:
+        revised = sc[f"r_{m.isoformat()}"] if f"r_{m.isoformat()}" in sc else [False] * len(sc)
         rows[label(m)] = [
-            shown(v, s, u) if s != "missing" or pd.notna(v) else ""
-            for v, s, u in zip(sc[f"m_{m.isoformat()}"], sc[f"s_{m.isoformat()}"], sc["unit"])
+            (shown(v, s, u) + (" †" if r else "")) if s != "missing" or pd.notna(v) else ""
+            for v, s, u, r in zip(sc[f"m_{m.isoformat()}"], sc[f"s_{m.isoformat()}"], sc["unit"], revised)
         ]
     rows[current_header(month)] = [
         shown(v, s, u) + (" †" if r else "") for v, s, u, r in zip(sc["value"], sc["status"], sc["unit"], sc["revised"])

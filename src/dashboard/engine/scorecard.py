@@ -300,13 +300,13 @@ def build(
         "No figure this month; limits from earlier months. " + df["spc_reason"]
     )
 
-    if not inputs.revised.empty:
-        rv = inputs.revised.copy()
-        rv["period"] = _as_date(rv["period"])
-        revised_now = set(rv.loc[rv["period"] == month, "ref"])
-        df["revised"] = df.index.isin(revised_now)
-    else:
-        df["revised"] = False
+    # Revised cells (†): the current month's flag, and one per table month so every month cell is marked.
+    rv = inputs.revised.copy() if not inputs.revised.empty else pd.DataFrame({"ref": [], "period": []})
+    rv["period"] = _as_date(rv["period"]) if len(rv) else rv["period"]
+    for k in range(TABLE_MONTHS - 1, -1, -1):
+        m = add_months(month, -k)
+        df[f"r_{m.isoformat()}"] = df.index.isin(set(rv.loc[rv["period"] == m, "ref"]))
+    df["revised"] = df[f"r_{month.isoformat()}"]
 
     df["current_text"] = [
         fmt_value(v, u) if s == "value" else STATUS_TEXT.get(s, "No figure")
