@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from test_browser import READY, free_port, start_server
+from test_browser import free_port, settle, start_server
 
 EXCEPTION = '[data-testid="stException"]'
 
@@ -157,11 +157,7 @@ def no_exception(page) -> None:
 
 def look(page) -> None:
     """Wait until the script has finished, then check nothing on the page is a traceback."""
-    page.wait_for_selector(READY, timeout=60_000)
-    page.wait_for_function(
-        "() => document.querySelector('[data-testid=\"stApp\"]')?.dataset.testScriptState === 'notRunning'",
-        timeout=60_000,
-    )
+    settle(page)  # finished, and still finished two frames later with nothing stale: by events, no fixed sleep
     no_exception(page)
 
 

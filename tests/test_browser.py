@@ -136,6 +136,7 @@ def test_main_journey_keeps_the_month(server, browser):
     assert page.get_by_text("September 2023 · Latest").count() == 1
 
     page.get_by_role("link", name="Cared For").click()
+    page.wait_for_url("**/cared-for?**", timeout=30_000)  # the page changes once the link's run has started
     settle(page)
     assert "/cared-for" in page.url and "month=2023-09" in page.url
     page.get_by_role("heading", name="Cared For Children and Care Leavers").wait_for()
@@ -153,6 +154,7 @@ def test_main_journey_keeps_the_month(server, browser):
     shot(page, "03-indicator-cf9")
 
     page.get_by_role("link", name="Overview").click()
+    page.wait_for_url("**/?month=2023-09**", timeout=30_000)
     settle(page)
     assert "month=2023-09" in page.url
 

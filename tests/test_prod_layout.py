@@ -71,6 +71,18 @@ def visible_grid(page):
 
 def check_columns(page, where: str, wanted: list[str], comparators: bool) -> dict:
     grid = visible_grid(page)
+    # The grid redraws its accessible copy after the script has finished: wait (bounded) for the columns asked
+    # for, then check; the assertions below say what is missing.
+    grid.evaluate(
+        """(grid, wanted) => new Promise((done, fail) => {
+                const heads = () => [...grid.querySelectorAll('table thead th')].map(th => th.textContent.trim());
+                const t0 = Date.now();
+                const poll = () => wanted.every(h => heads().includes(h)) ? done(true)
+                    : Date.now() - t0 > 30000 ? done(false) : requestAnimationFrame(poll);
+                poll();
+            })""",
+        wanted,
+    )
     seen = grid.evaluate(GRID)
     missing = [h for h in wanted if h not in seen["heads"]]
     assert not missing, f"{where}: {missing} not in view; the grid shows {seen['heads']}"
