@@ -84,7 +84,12 @@ def stop(proc: subprocess.Popen) -> None:
             proc.wait()
 
 
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> int:
+    signal.signal(signal.SIGTERM, _interrupt)  # a kill stops both servers too, as Ctrl-C does
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=8501, help="the app's port (default 8501)")
     parser.add_argument("--provider-port", type=int, default=0, help="the sign-in provider's port (default: free)")
