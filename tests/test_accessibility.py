@@ -156,10 +156,12 @@ def test_a_journey_by_keyboard_only(unlocked, browser):
     page.keyboard.press("ArrowDown")  # opens the list
     page.keyboard.type("September 2023")  # the list narrows as you type
     page.keyboard.press("Enter")
+    page.wait_for_url("**month=2023-09**", timeout=30_000)  # the address changes once the pick's run starts
     settle(page)
     assert "month=2023-09" in page.url
     tab_to("document.activeElement.tagName === 'A' && document.activeElement.innerText.trim() === 'Cared For'")
     page.keyboard.press("Enter")
+    page.wait_for_url("**/cared-for?**", timeout=30_000)
     settle(page)
     assert "/cared-for" in page.url and "month=2023-09" in page.url
     page.get_by_role("heading", name="Cared For Children and Care Leavers").wait_for()
