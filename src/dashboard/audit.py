@@ -3,7 +3,8 @@
 Accepted writes are already recorded by the journal (each manifest names its user and moment), so the trail
 reads them from there rather than keeping a second copy that could disagree. What the journal cannot hold
 (refused writes, failed or role-less sign-ins) goes to an append-only events file beside it:
-<data dir>/audit/events.jsonl, one JSON object per line, appended under an exclusive lock and synced.
+<data dir>/audit/events.jsonl, one JSON object per line, appended under an exclusive lock and synced; with a
+shared state (state.py) the same lines go to PostgreSQL instead.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import datetime as dt
 import fcntl
 import json
 import os
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -41,6 +43,19 @@ def record(
     data = line(event, who, what, outcome, when)
     path = events_path(db_path)
     try:
+        pg = journal._shared()
+    except journal.JournalError as exc:
+        pg, path = None, None
+        print(f"audit: could not record {event} by {who}: {exc}", file=sys.stderr)
+    if pg is not None:
+        try:
+            pg.append_event(data)
+        except Exception as exc:  # the shared state down: said on stderr, never a crash of the request
+            print(f"audit: could not record {event} by {who}: {exc}", file=sys.stderr)
+        return
+    if path is None:
+        return
+    try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with open(path, "ab") as fh:
             fcntl.flock(fh, fcntl.LOCK_EX)
@@ -48,8 +63,6 @@ def record(
             fh.flush()
             os.fsync(fh.fileno())
     except OSError as exc:
-        import sys
-
         print(f"audit: could not record {event} by {who}: {exc}", file=sys.stderr)
 
 
@@ -68,6 +81,9 @@ def line(event: str, who: str, what: str = "", outcome: str = "refused", when: d
 
 def snapshot(db_path: Path | str) -> bytes:
     """The events file as it stands, read under its lock so a line being appended is not cut in half."""
+    pg = journal._shared()
+    if pg is not None:
+        return pg.events()
     path = events_path(db_path)
     try:
         with open(path, "rb") as fh:
@@ -80,6 +96,9 @@ def snapshot(db_path: Path | str) -> bytes:
 def merge(db_path: Path | str, restored: bytes) -> int:
     """Add a backup's events to this trail: every line it holds that the trail lacks (counted, so running it
     twice adds nothing). Appended, never rewritten, so an event logged meanwhile by the app is never lost."""
+    pg = journal._shared()
+    if pg is not None:
+        return _merge_shared(pg, restored)
     path = events_path(db_path)
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "a+b") as fh:
@@ -103,6 +122,21 @@ def merge(db_path: Path | str, restored: bytes) -> int:
     return len(missing)
 
 
+def _merge_shared(pg, restored: bytes) -> int:
+    """merge() into the shared events, counted the same way (inside the restore's transaction when there is one)."""
+    have = collections.Counter(pg.events().splitlines())
+    missing = 0
+    for item in restored.splitlines():
+        if not item.strip():
+            continue
+        if have[item] > 0:
+            have[item] -= 1
+        else:
+            pg.append_event(item + b"\n", with_write=True)
+            missing += 1
+    return missing
+
+
 def _journal_rows(db_path: Path | str) -> list[dict]:
     rows = []
     for entry in journal.entries(journal.journal_dir(db_path)):
@@ -123,11 +157,9 @@ def _journal_rows(db_path: Path | str) -> list[dict]:
 
 
 def _event_rows(db_path: Path | str) -> list[dict]:
-    path = events_path(db_path)
-    if not path.exists():
-        return []
+    text = snapshot(db_path).decode("utf-8", errors="replace")
     rows = []
-    for n, line in enumerate(path.read_text("utf-8", errors="replace").splitlines(), start=1):
+    for n, line in enumerate(text.splitlines(), start=1):
         try:
             item = json.loads(line)
         except ValueError:  # a line cut short by a crash: shown, not hidden

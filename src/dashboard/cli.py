@@ -1,5 +1,6 @@
 """dashboard build | load FILE | load-targets FILE | load-comparators FILE | load-national FILE... |
-load-plan FILE | backup OUT | restore ARCHIVE | dump | scorecard --month YYYY-MM | benchmark --ref REF [--year Y] |
+load-plan FILE | backup OUT | restore ARCHIVE | migrate-state --to URL | catch-up | dump |
+scorecard --month YYYY-MM | benchmark --ref REF [--year Y] |
 export --month YYYY-MM --format F --out FILE | records-compute FILE --as-at D | reconcile --month M --extract FILE"""
 
 from __future__ import annotations
@@ -281,6 +282,32 @@ def cmd_export(args) -> int:
     return 0
 
 
+def cmd_migrate_state(args) -> int:
+    from . import state
+
+    try:
+        done = state.migrate(db_path(args.db), args.to, lifecycle.cli_user())
+    except REFUSALS as exc:
+        return _refused(exc)
+    print(
+        f"moved {done['entries']} journal entries and {done['events']} audit events to {state.redact(args.to)} "
+        f"(checked: dump --all is identical). Now set DASHBOARD_STATE_URL on every host, and {journal.KEY_ENV} "
+        f"to this deployment's journal key (key id {done['key'].id}, from {done['key'].where}) on every host.",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def cmd_follow(args) -> int:
+    from . import state
+
+    try:
+        print(state.catch_up(db_path(args.db), wait=journal.wait_seconds()), file=sys.stderr)
+    except REFUSALS as exc:
+        return _refused(exc)
+    return 0
+
+
 def cmd_audit(args) -> int:
     from . import audit
 
@@ -433,6 +460,12 @@ def parser() -> argparse.ArgumentParser:
         help="the audit trail as CSV: every write (who, when, what, vintage) and every refused write or failed sign-in",
     )
     au.set_defaults(func=cmd_audit)
+
+    ms = add("migrate-state", help="move the journal and audit events into an empty PostgreSQL state, checked")
+    ms.add_argument("--to", required=True, metavar="postgresql://…")
+    ms.set_defaults(func=cmd_migrate_state)
+    fo = add("catch-up", help="with a shared state: bring this host's database level with the journal")
+    fo.set_defaults(func=cmd_follow)
 
     s = add("scorecard", help="the month's scorecard with RAG, direction and SPC, as CSV")
     s.add_argument("--month", required=True, help="YYYY-MM")

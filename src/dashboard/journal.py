@@ -20,6 +20,9 @@ after that (<data dir>/.journal-signed) an unsigned entry is refused.
 
 One writer at a time: every write, build and restore holds an exclusive lock on <data dir>/.writer.lock
 (outside journal/, which a restore swaps), waiting a bounded time for another writer before refusing.
+
+With a shared state ($DASHBOARD_STATE_URL, state.py) the entries, with the same bytes and checks, live in
+PostgreSQL and the lock is also its advisory lock; every function here picks the backend itself.
 """
 
 from __future__ import annotations
@@ -144,6 +147,11 @@ def key_for(data_dir: Path | str) -> Key | None:
     key = _configured_key()
     if key:
         return key
+    if _shared() is not None:  # every host must check every other host's entries: one key, configured
+        raise JournalError(
+            f"with a shared state the journal key must be configured, the same on every host: set {KEY_ENV} "
+            f"(or [journal] key in the secrets), e.g. to the contents of the old {KEY_FILE}"
+        )
     path = Path(data_dir) / KEY_FILE
     with contextlib.suppress(FileNotFoundError):
         return parse_key(path.read_text("utf-8"), str(path))
@@ -214,6 +222,8 @@ def sign_on_upgrade(db_path: Path | str) -> int:
     that in the audit trail. A damaged entry is never signed (verify raises first)."""
     folder = journal_dir(db_path)
     data_dir = folder.parent
+    if _shared() is not None:
+        return 0  # the shared journal only ever holds signed entries (migrate-state copies a signed one)
     state = _signing_state(data_dir)
     if state and state.get("state") == "signed":
         return 0
@@ -322,9 +332,37 @@ def wait_seconds() -> float:
         return DEFAULT_WAIT_SECONDS
 
 
+def _shared():
+    """The PostgreSQL state when one is configured, else None (the files)."""
+    from . import state  # state builds on this module
+
+    return state.shared()
+
+
+def _is_shared(folder: Path) -> bool:
+    """The live journal (never a restore's staged copy or a kept one) when the state is shared."""
+    return Path(folder).name == "journal" and _shared() is not None
+
+
 @contextlib.contextmanager
 def writer_lock(db_path: Path | str, what: str, wait: float | None = None):
-    """Exclusive across processes (flock). Waits up to `wait` seconds, then raises WriterBusy naming the holder."""
+    """Exclusive across processes (flock) and, with a shared state, across hosts (one PostgreSQL transaction
+    holding its advisory lock, committed when the block ends). Waits up to `wait` seconds, then raises
+    WriterBusy naming the holder."""
+    wait = wait_seconds() if wait is None else wait
+    started = time.monotonic()
+    with file_lock(db_path, what, wait):
+        pg = _shared()
+        if pg is None:
+            yield
+        else:
+            with pg.writer(what, max(0.0, wait - (time.monotonic() - started)), db_path):
+                yield
+
+
+@contextlib.contextmanager
+def file_lock(db_path: Path | str, what: str, wait: float | None = None):
+    """This data directory's lock (flock): the whole writer lock with files, this host's part of it when shared."""
     folder = journal_dir(db_path).parent
     folder.mkdir(parents=True, exist_ok=True)
     wait = wait_seconds() if wait is None else wait
@@ -421,6 +459,7 @@ class Entry:
     path: Path
     manifest: dict
     signed: bool = True
+    held: tuple[bytes, bytes] | None = None  # (manifest, rows) bytes of an entry in the shared state
 
     @property
     def name(self) -> str:
@@ -430,9 +469,15 @@ class Entry:
     def vintage(self) -> dict:
         return self.manifest["vintage"]
 
+    def files(self) -> dict[str, bytes]:
+        """The entry's two files as stored (a backup copies these bytes)."""
+        if self.held is not None:
+            return {"manifest.json": self.held[0], "rows.jsonl": self.held[1]}
+        return {part: (self.path / part).read_bytes() for part in ("manifest.json", "rows.jsonl")}
+
     def rows(self) -> dict[str, list[dict]]:
         """The rows per table as plain JSON values (dates as ISO text): the models type them on replay."""
-        raw = (self.path / "rows.jsonl").read_bytes()
+        raw = self.held[1] if self.held is not None else (self.path / "rows.jsonl").read_bytes()
         grouped: dict[str, list[dict]] = {t: [] for t in self.manifest["row_counts"]}
         for line in raw.decode("utf-8").splitlines():
             item = json.loads(line)
@@ -456,10 +501,15 @@ def record(
     source_file: str,
     source_sha256: str,
 ) -> Entry:
-    """Write one immutable entry (call under writer_lock). The directory appears whole or not at all."""
+    """Write one immutable entry (call under writer_lock). The directory (or, shared, the row in the writer's
+    transaction) appears whole or not at all."""
     folder = journal_dir(db_path)
     folder.mkdir(parents=True, exist_ok=True)
-    seq = max((int(m.group("seq")) for p in folder.iterdir() if (m := _ENTRY.match(p.name))), default=0) + 1
+    pg = _shared()
+    if pg is not None:
+        seq = pg.next_seq()
+    else:
+        seq = max((int(m.group("seq")) for p in folder.iterdir() if (m := _ENTRY.match(p.name))), default=0) + 1
     rows, counts = _rows_bytes(frames)
     key = key_for(folder.parent)
     if key is None:
@@ -477,11 +527,16 @@ def record(
         "rows_sha256": sha256(rows),
     }
     manifest = signed(manifest, key)
+    final = folder / f"{seq:06d}-{vintage['vintage']}"
+    if pg is not None:
+        held = (manifest_bytes(manifest), rows)
+        pg.insert(seq, final.name, *held)
+        kill_point("state-recorded")
+        return Entry(final, manifest, held=held)
     incoming = folder / f".incoming-{seq:06d}-{os.getpid()}"
     incoming.mkdir()
     _fsync_write(incoming / "rows.jsonl", rows)
     _fsync_write(incoming / "manifest.json", manifest_bytes(manifest))
-    final = folder / f"{seq:06d}-{vintage['vintage']}"
     os.rename(incoming, final)
     fsync_dir(folder)  # the rename itself survives a power cut
     return Entry(final, manifest)
@@ -489,6 +544,9 @@ def record(
 
 def withdraw(entry: Entry) -> None:
     """Undo record() when the publish that follows it failed: the write was refused, not kept half-done."""
+    if entry.held is not None:
+        _shared().delete(entry.name)  # in the writer's transaction, which then rolls back anyway
+        return
     shutil.rmtree(entry.path, ignore_errors=True)
 
 
@@ -496,19 +554,35 @@ def verify(path: Path, key: Key | None) -> Entry:
     """Read an entry and check it: rows against rows_sha256, every manifest field against entry_sha256, and the
     HMAC against this deployment's key. JournalError names the entry and what is wrong. An entry from before
     signing comes back with signed=False; entries() decides whether that is still acceptable."""
+    try:
+        raw = (path / "manifest.json").read_bytes()
+    except FileNotFoundError:
+        raise JournalError(f"journal entry {path.name}: manifest.json is missing") from None
+    try:
+        rows = (path / "rows.jsonl").read_bytes()
+    except FileNotFoundError:
+        rows = None
+    return _verified(path, raw, rows, key)
+
+
+def verify_bytes(name: str, raw: bytes, rows: bytes, key: Key | None, require_signed: bool = True) -> Entry:
+    """An entry held in the shared state, checked exactly as verify() checks one on disk."""
+    entry = _verified(Path("journal") / name, raw, rows, key, held=(raw, rows))
+    if require_signed and not entry.signed:
+        raise JournalError(f"journal entry {name}: not signed, and the shared journal holds only signed entries")
+    return entry
+
+
+def _verified(path: Path, raw: bytes, rows: bytes | None, key: Key | None, held=None) -> Entry:
     name = path.name
     try:
-        manifest = json.loads((path / "manifest.json").read_text("utf-8"))
-    except FileNotFoundError:
-        raise JournalError(f"journal entry {name}: manifest.json is missing") from None
+        manifest = json.loads(raw.decode("utf-8"))
     except (ValueError, UnicodeDecodeError) as exc:
         raise JournalError(f"journal entry {name}: manifest.json is not readable JSON ({exc})") from None
     if not isinstance(manifest, dict) or manifest.get("format") not in (FORMAT, LEGACY_FORMAT):
         raise JournalError(f"journal entry {name}: not a {FORMAT} manifest")
-    try:
-        rows = (path / "rows.jsonl").read_bytes()
-    except FileNotFoundError:
-        raise JournalError(f"journal entry {name}: rows.jsonl is missing") from None
+    if rows is None:
+        raise JournalError(f"journal entry {name}: rows.jsonl is missing")
     if sha256(rows) != manifest.get("rows_sha256"):
         raise JournalError(
             f"journal entry {name}: rows.jsonl fails its checksum (the file was changed or damaged "
@@ -544,7 +618,7 @@ def verify(path: Path, key: Key | None) -> Entry:
         or m.group("vintage") != vintage.get("vintage")
     ):
         raise JournalError(f"journal entry {name}: its name does not match its manifest")
-    return Entry(path, manifest, signed=not legacy)
+    return Entry(path, manifest, signed=not legacy, held=held)
 
 
 def entries(
@@ -553,6 +627,10 @@ def entries(
     """Every entry in order, each verified (with the data directory's key unless one is given). An unsigned
     entry passes only before the one-time signing on upgrade, and only if it was there when that began.
     Half-written (.incoming-*) directories are not entries."""
+    if _is_shared(folder):
+        from . import state
+
+        return state.entries_of(_shared().snapshot(), key or key_for(Path(folder).parent))
     if not folder.is_dir():
         return []
     found = sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith("."))

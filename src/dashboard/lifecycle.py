@@ -321,8 +321,8 @@ def backup(db_path: Path, out: Path) -> dict[str, int]:
         found = journal.entries(folder, key)  # verified: a damaged journal is not backed up as if it were fine
         files: dict[str, bytes] = {"FORMAT": (BACKUP_FORMAT + "\n").encode()}
         for entry in found:
-            for part in ("manifest.json", "rows.jsonl"):
-                files[f"journal/{entry.name}/{part}"] = (entry.path / part).read_bytes()
+            for part, data in entry.files().items():
+                files[f"journal/{entry.name}/{part}"] = data
         files["audit/events.jsonl"] = audit.snapshot(db_path)
     sums = "".join(f"{hashlib.sha256(data).hexdigest()}  {name}\n" for name, data in sorted(files.items()))
     files["SHA256SUMS"] = sums.encode()
@@ -517,6 +517,9 @@ def restore(
             _fsync_file(staged_db)
             journal.kill_point("restore-staged-database")
             kept = f"journal-before-restore-{stamp}"
+            shared = journal._shared()
+            if shared is not None:
+                kept = f"the shared state's dashboard_journal_replaced, restore {stamp}"
             trust = f", trusting key {signer.id} (--trust-key)" if signer.id != own.id else ""
             if unsigned:
                 trust = ", an unsigned backup from before signing, trusted (--trust-unsigned)"
@@ -524,13 +527,21 @@ def restore(
                 "restore",
                 user or cli_user(),
                 f"{len(found)} journal entries from {archive.name}{trust}; the journal it replaced is kept "
-                f"in {kept if folder.exists() else '(there was none)'} (restore {stamp})",
+                f"in {kept if folder.exists() or shared else '(there was none)'} (restore {stamp})",
                 outcome="done",
             )
             staged_events = data_dir / f".restore-{stamp}.events"
             staged_events.write_bytes(files.get("audit/events.jsonl", b"") + event)
             _fsync_file(staged_events)
             journal.kill_point("restore-staged-events")
+            if shared is not None:  # one transaction (the writer's) replaces the journal and adds the events
+                shared.replace_journal(found, stamp)
+                audit.merge(db_path, staged_events.read_bytes())
+                store.ReadOnlyStore.close_all()
+                os.replace(staged_db, db_path)  # the marker stays "changing" until the transaction commits
+                _remove_tree(staged)
+                staged_events.unlink()
+                return {"entries": len(found), "kept": kept}
             intent = {
                 "staged": staged.name,
                 "staged_ino": os.stat(staged).st_ino,
