@@ -1,0 +1,323 @@
+"""The shared state on a real PostgreSQL (Debian's package, started here in a temporary directory as an
+unprivileged user): two "hosts" are two data directories sharing only the database. If PostgreSQL cannot be
+started, every test here fails with the reason; none is skipped."""
+
+import glob
+import io
+import os
+import pwd
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import redirect_stderr, redirect_stdout
+from pathlib import Path
+
+import psycopg
+import pytest
+from test_browser import free_port
+
+from dashboard import audit, cli, journal, state, store
+
+PYTHON = sys.executable
+KEY = "pgstate-test-key-0123456789abcdef"
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """A PostgreSQL server for the session: its superuser `dashboard`, trusted on 127.0.0.1 only."""
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=lambda p: int(Path(p).parts[-3]))
+    if not found:
+        pytest.fail(
+            "PostgreSQL is not installed (no /usr/lib/postgresql/*/bin/initdb): `make test` installs "
+            "Debian's postgresql as root, or run `apt-get install postgresql`"
+        )
+    bindir = Path(found[-1]).parent
+    root = Path(tempfile.mkdtemp(prefix="pgstate-", dir="/tmp"))
+    as_user: list[str] = []
+    if os.geteuid() == 0:  # PostgreSQL refuses to run as root: the server runs as nobody, in a directory it owns
+        nobody = pwd.getpwnam("nobody")
+        os.chown(root, nobody.pw_uid, nobody.pw_gid)
+        as_user = ["runuser", "-u", "nobody", "--"]
+    port = free_port()
+    steps = [
+        [
+            *as_user,
+            str(bindir / "initdb"),
+            "-D",
+            f"{root}/data",
+            "-A",
+            "trust",
+            "-U",
+            "dashboard",
+            "--no-sync",
+            "-E",
+            "UTF8",
+        ],
+        [
+            *as_user,
+            str(bindir / "pg_ctl"),
+            "-D",
+            f"{root}/data",
+            "-l",
+            f"{root}/log",
+            "-w",
+            "-t",
+            "60",
+            "-o",
+            f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off",
+            "start",
+        ],
+    ]
+    for cmd in steps:
+        done = subprocess.run(cmd, capture_output=True, text=True)
+        if done.returncode != 0:
+            log = (root / "log").read_text(errors="replace") if (root / "log").exists() else ""
+            shutil.rmtree(root, ignore_errors=True)
+            pytest.fail(f"PostgreSQL could not be started ({' '.join(cmd[-3:])}): {done.stderr or done.stdout}{log}")
+    try:
+        yield f"postgresql://dashboard@127.0.0.1:{port}"
+    finally:
+        subprocess.run(
+            [*as_user, str(bindir / "pg_ctl"), "-D", f"{root}/data", "-m", "immediate", "stop"], capture_output=True
+        )
+        shutil.rmtree(root, ignore_errors=True)
+
+
+_made = iter(range(1, 10_000))
+
+
+@pytest.fixture()
+def url(postgres, monkeypatch):
+    """A database of its own for each test, configured as the shared state with the deployment's key."""
+    name = f"state_{next(_made)}"
+    with psycopg.connect(f"{postgres}/postgres", autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name}")
+    address = f"{postgres}/{name}"
+    monkeypatch.setenv(state.URL_ENV, address)
+    monkeypatch.setenv(journal.KEY_ENV, KEY)
+    monkeypatch.setenv(journal.SECRETS_ENV, "/nonexistent/secrets.toml")
+    yield address
+    store.ReadOnlyStore.close_all()
+
+
+def run(db: Path, *args: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    with redirect_stdout(out), redirect_stderr(err):
+        code = cli.main(["--db", str(db), *args])
+    store.ReadOnlyStore.close_all()
+    return code, out.getvalue(), err.getvalue()
+
+
+def spawn(db: Path, *args: str, **env: str) -> subprocess.Popen:
+    return subprocess.Popen(
+        [str(Path(PYTHON).parent / "dashboard"), "--db", str(db), *args],
+        env={**os.environ, **env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def dump_all(db: Path) -> str:
+    code, out, err = run(db, "dump", "--all")
+    assert code == 0, err
+    return out
+
+
+def figures(tmp_path: Path, name: str, rows: str) -> Path:
+    path = tmp_path / name
+    path.write_text("ref,period,value\n" + rows, encoding="utf-8")
+    return path
+
+
+@pytest.fixture()
+def hosts(url, tmp_path):
+    """Two hosts' data directories: A built from sample_data/ + the shared journal, B given a copy of that file
+    (as a new replica is provisioned; a build from scratch on a third host is tested below)."""
+    a, b = tmp_path / "host-a" / "dashboard.duckdb", tmp_path / "host-b" / "dashboard.duckdb"
+    code, _, err = run(a, "build")
+    assert code == 0, err
+    b.parent.mkdir()
+    for name in (a.name, state.MARKER):
+        shutil.copyfile(a.parent / name, b.parent / name)
+    return a, b
+
+
+def entries_in(url: str) -> int:
+    with psycopg.connect(url) as conn:
+        return conn.execute("SELECT count(*) FROM dashboard_journal").fetchone()[0]
+
+
+def test_a_load_through_one_host_is_served_by_the_other_after_catch_up(hosts, tmp_path):
+    a, b = hosts
+    before = dump_all(b)
+    code, _, err = run(a, "load", str(figures(tmp_path, "feb24.csv", "CIN1,2024-02,301\nCIN1,2024-01,299\n")))
+    assert code == 0, err
+    assert list((a.parent / "journal").glob("0*")) == []  # the entries are in PostgreSQL, not this host's files
+    assert dump_all(b) == before  # B serves its own file until it catches up: never half a load
+    assert state.catch_up(b) == "published 1"  # one new entry after B's: published, not rebuilt
+    assert dump_all(b) == dump_all(a) != before
+    assert state.catch_up(b) == "current"
+    # a fresh host (a third data directory) builds the same from the journal alone
+    c = tmp_path / "host-c" / "dashboard.duckdb"
+    assert run(c, "build")[0] == 0
+    assert dump_all(c) == dump_all(a)
+
+
+def test_a_following_host_catches_up_when_the_write_commits(hosts, tmp_path):
+    a, b = hosts
+    follower = subprocess.Popen(
+        [
+            PYTHON,
+            "-c",
+            "import sys, time; from dashboard import state; state.follow(sys.argv[1]); time.sleep(300)",
+            str(b),
+        ],
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    try:
+        assert run(a, "load", str(figures(tmp_path, "mar24.csv", "CIN1,2024-03,310\n")))[0] == 0
+        deadline = time.monotonic() + 60
+        while "mar24.csv" not in dump_all(b):
+            assert time.monotonic() < deadline, "host B never caught up"
+            assert follower.poll() is None, "the follower died"
+            time.sleep(0.2)
+        assert dump_all(b) == dump_all(a)
+    finally:
+        follower.terminate()
+        follower.wait(timeout=20)
+
+
+def test_audit_events_and_writes_are_one_trail_on_every_host(hosts, tmp_path):
+    a, b = hosts
+    audit.record(a, "unlock failed", "address 10.0.0.7", "wrong admin secret")
+    assert run(a, "load", str(figures(tmp_path, "feb24.csv", "CIN1,2024-02,301\n")))[0] == 0
+    trail = audit.trail(b)
+    assert "unlock failed" in set(trail["event"]) and "write: upload" in set(trail["event"])
+    assert not (a.parent / "audit" / "events.jsonl").exists()  # in the shared state, not a host's files
+
+
+@pytest.mark.parametrize("step", ["state-recorded", "state-before-commit"])
+def test_a_write_killed_mid_commit_leaves_nothing_and_the_other_host_keeps_serving(hosts, tmp_path, url, step):
+    a, b = hosts
+    before = dump_all(b)
+    killed = spawn(a, "load", str(figures(tmp_path, "feb24.csv", "CIN1,2024-02,301\n")), DASHBOARD_TEST_KILL_AT=step)
+    killed.communicate(timeout=120)
+    assert killed.returncode == -9
+    assert entries_in(url) == 0  # the transaction died with the process: no entry, not half of one
+    assert state.catch_up(b) == "current" and dump_all(b) == before
+    # host A may have swapped in its file before the kill: it is marked, and rebuilt from the journal
+    state.catch_up(a)
+    assert dump_all(a) == before
+    # and the lock died with it: the next write goes straight through
+    assert run(a, "load", str(figures(tmp_path, "feb24b.csv", "CIN1,2024-02,302\n")))[0] == 0
+    assert entries_in(url) == 1
+
+
+def test_two_writers_on_two_hosts_at_once_both_land_one_after_the_other(hosts, tmp_path, url):
+    a, b = hosts
+    procs = [
+        spawn(db, "load", str(figures(tmp_path, f"load{i}.csv", f"CIN{i},2024-02,{300 + i}\n")))
+        for i, db in ((1, a), (6, b))
+    ]
+    results = [p.communicate(timeout=180) + (p.returncode,) for p in procs]
+    assert [r[2] for r in results] == [0, 0], results
+    with psycopg.connect(url) as conn:
+        seqs = [r[0] for r in conn.execute("SELECT seq FROM dashboard_journal ORDER BY seq")]
+    assert seqs == [1, 2]
+    for db in (a, b):
+        state.catch_up(db)
+    assert dump_all(a) == dump_all(b)
+    got = store.ReadOnlyStore(a).dump(True)
+    store.ReadOnlyStore.close_all()
+    feb = got[got["period"].astype(str).str.startswith("2024-02")].set_index("ref")["value"]
+    assert feb["CIN1"] == 301 and feb["CIN6"] == 306
+
+
+HOLD = """
+import sys, time
+from pathlib import Path
+from dashboard import journal
+with journal.writer_lock(Path(sys.argv[1]), "a test holding the lock"):
+    Path(sys.argv[2]).touch()
+    deadline = time.monotonic() + 120
+    while not Path(sys.argv[3]).exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+"""
+
+
+def test_a_writer_on_another_host_waits_a_bounded_time_then_is_refused_naming_the_holder(hosts, tmp_path, url):
+    a, b = hosts
+    ready, release = tmp_path / "ready", tmp_path / "release"
+    holder = subprocess.Popen([PYTHON, "-c", HOLD, str(a), str(ready), str(release)])
+    try:
+        deadline = time.monotonic() + 60
+        while not ready.exists():
+            assert time.monotonic() < deadline and holder.poll() is None
+            time.sleep(0.05)
+        before = dump_all(b)
+        late = spawn(b, "load", str(figures(tmp_path, "feb24.csv", "CIN1,2024-02,301\n")), DASHBOARD_WRITE_WAIT="0.5")
+        _, err = late.communicate(timeout=120)
+        assert late.returncode == 1
+        assert "another load is being published (a test holding the lock" in err
+        assert dump_all(b) == before and entries_in(url) == 0
+    finally:
+        release.touch()
+        holder.wait(timeout=30)
+
+
+def test_without_a_configured_key_a_shared_state_is_refused_with_the_reason(url, tmp_path, monkeypatch):
+    monkeypatch.delenv(journal.KEY_ENV)
+    code, _, err = run(tmp_path / "h" / "dashboard.duckdb", "build")
+    assert code == 1
+    assert "the journal key must be configured, the same on every host" in err
+
+
+def test_migrate_state_moves_the_files_and_dump_all_is_identical(url, tmp_path, monkeypatch):
+    monkeypatch.delenv(state.URL_ENV)  # the files, as a deployment has them today
+    files = tmp_path / "files" / "dashboard.duckdb"
+    assert run(files, "build")[0] == 0
+    assert run(files, "load", str(figures(tmp_path, "feb24.csv", "CIN1,2024-02,301\nCIN1,2024-01,299\n")))[0] == 0
+    assert run(files, "load-targets", str(_targets(tmp_path)))[0] == 0
+    audit.record(files, "unlock failed", "address 10.0.0.7", "wrong admin secret")
+    before, trail_before = dump_all(files), run(files, "audit")[1]
+
+    code, _, err = run(files, "migrate-state", "--to", url)
+    assert code == 0, err
+    assert "moved 2 journal entries and 1 audit events" in err and "checked: dump --all is identical" in err
+    code, _, err = run(files, "migrate-state", "--to", url)  # never twice into a state that holds anything
+    assert code == 1 and "already holds 2 journal entries and 2 audit events" in err
+    assert entries_in(url) == 2
+
+    monkeypatch.setenv(state.URL_ENV, url)
+    host = tmp_path / "new-host" / "dashboard.duckdb"
+    assert run(host, "build")[0] == 0
+    assert dump_all(host) == before
+    trail_after = run(host, "audit")[1]
+    assert trail_after.startswith(trail_before.rstrip("\n").rsplit("\n", 1)[0])  # every line kept, in order
+    assert "state migrated" in trail_after and "unlock failed" in trail_after
+
+
+def _targets(tmp_path: Path) -> Path:
+    path = tmp_path / "targets.csv"
+    path.write_text("ref,target,from\nCIN2,600,2024/25\n", encoding="utf-8")
+    return path
+
+
+def test_backup_and_restore_with_the_shared_state(hosts, tmp_path, url):
+    a, b = hosts
+    assert run(a, "load", str(figures(tmp_path, "feb24.csv", "CIN1,2024-02,301\n")))[0] == 0
+    archive = tmp_path / "backup.tar.gz"
+    code, _, err = run(b, "backup", str(archive))  # any host: the journal is the shared one
+    assert code == 0, err
+    kept = dump_all(a)
+    assert run(a, "load", str(figures(tmp_path, "mar24.csv", "CIN1,2024-03,310\n")))[0] == 0
+    code, _, err = run(b, "restore", str(archive))
+    assert code == 0, err
+    assert entries_in(url) == 1 and dump_all(b) == kept
+    with psycopg.connect(url) as conn:
+        assert conn.execute("SELECT count(*) FROM dashboard_journal_replaced").fetchone()[0] == 2
+    assert state.catch_up(a) == "rebuilt" and dump_all(a) == kept  # the other host follows the restore
+    assert "restore" in set(audit.trail(a)["event"])
