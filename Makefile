@@ -6,7 +6,7 @@ DB ?= data/dashboard.duckdb
 PORT ?= 8501
 STAMP := $(VENV)/.installed
 
-.PHONY: run signin-demo test bench build clean browser-deps image lint format
+.PHONY: run signin-demo test bench build clean browser-deps postgres-deps image lint format
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -36,6 +36,12 @@ browser-deps:
 	  else echo "Browser tests need Debian's chromium at /usr/bin/chromium: run 'sudo apt-get install chromium'" >&2; exit 1; fi; }
 	@command -v pdftotext >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq poppler-utils >/dev/null || true; }
 
+# tests/test_pgstate.py and the bench start a throwaway PostgreSQL from Debian's package (never a mock).
+postgres-deps:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq postgresql >/dev/null; \
+	  else echo "The shared-state tests need Debian's PostgreSQL server: run 'sudo apt-get install postgresql'" >&2; exit 1; fi; }
+
 # The style gate runs first: ruff (configured in pyproject.toml) lints and checks formatting; `make format` fixes.
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -45,12 +51,12 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-test: $(STAMP) browser-deps lint
+test: $(STAMP) browser-deps postgres-deps lint
 	$(BIN)/python -m pytest -q
 
 # Measurements in one run, each with the ratio to its reference (README, Performance). National-scale data is
 # synthetic, generated on first use into bench-data/ (about 1 GB); results go to bench-results/.
-bench: $(STAMP) browser-deps
+bench: $(STAMP) browser-deps postgres-deps
 	$(BIN)/python benchmarks/run.py
 
 # The container a council's IT builds (Dockerfile; deploy/compose.yaml runs two replicas behind a proxy).

@@ -18,7 +18,7 @@ import pandas as pd
 import streamlit as st
 from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ctx
 
-from .. import chartpool, export_charts, papers, service
+from .. import chartpool, export_charts, papers, service, state
 from ..engine import plan as plan_engine
 from ..engine import quality
 from ..engine import scorecard as scorecard_engine
@@ -34,6 +34,7 @@ def db_path() -> Path:
 
 
 def reader() -> ReadOnlyStore:
+    state.follow(db_path())  # with a shared state, once per process: a thread keeps this host's file level
     return _reader_at(str(db_path()))
 
 
