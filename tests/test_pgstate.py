@@ -2,21 +2,18 @@
 unprivileged user): two "hosts" are two data directories sharing only the database. If PostgreSQL cannot be
 started, every test here fails with the reason; none is skipped."""
 
-import glob
 import io
 import os
-import pwd
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
 import psycopg
 import pytest
-from test_browser import free_port
+from pgserver import NoPostgres, postgres_server
 
 from dashboard import audit, cli, journal, state, store
 
@@ -26,63 +23,12 @@ KEY = "pgstate-test-key-0123456789abcdef"
 
 @pytest.fixture(scope="session")
 def postgres():
-    """A PostgreSQL server for the session: its superuser `dashboard`, trusted on 127.0.0.1 only."""
-    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=lambda p: int(Path(p).parts[-3]))
-    if not found:
-        pytest.fail(
-            "PostgreSQL is not installed (no /usr/lib/postgresql/*/bin/initdb): `make test` installs "
-            "Debian's postgresql as root, or run `apt-get install postgresql`"
-        )
-    bindir = Path(found[-1]).parent
-    root = Path(tempfile.mkdtemp(prefix="pgstate-", dir="/tmp"))
-    as_user: list[str] = []
-    if os.geteuid() == 0:  # PostgreSQL refuses to run as root: the server runs as nobody, in a directory it owns
-        nobody = pwd.getpwnam("nobody")
-        os.chown(root, nobody.pw_uid, nobody.pw_gid)
-        as_user = ["runuser", "-u", "nobody", "--"]
-    port = free_port()
-    steps = [
-        [
-            *as_user,
-            str(bindir / "initdb"),
-            "-D",
-            f"{root}/data",
-            "-A",
-            "trust",
-            "-U",
-            "dashboard",
-            "--no-sync",
-            "-E",
-            "UTF8",
-        ],
-        [
-            *as_user,
-            str(bindir / "pg_ctl"),
-            "-D",
-            f"{root}/data",
-            "-l",
-            f"{root}/log",
-            "-w",
-            "-t",
-            "60",
-            "-o",
-            f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off",
-            "start",
-        ],
-    ]
-    for cmd in steps:
-        done = subprocess.run(cmd, capture_output=True, text=True)
-        if done.returncode != 0:
-            log = (root / "log").read_text(errors="replace") if (root / "log").exists() else ""
-            shutil.rmtree(root, ignore_errors=True)
-            pytest.fail(f"PostgreSQL could not be started ({' '.join(cmd[-3:])}): {done.stderr or done.stdout}{log}")
+    """A PostgreSQL server for the session; if it cannot start, every test here FAILS with the reason."""
     try:
-        yield f"postgresql://dashboard@127.0.0.1:{port}"
-    finally:
-        subprocess.run(
-            [*as_user, str(bindir / "pg_ctl"), "-D", f"{root}/data", "-m", "immediate", "stop"], capture_output=True
-        )
-        shutil.rmtree(root, ignore_errors=True)
+        with postgres_server() as address:
+            yield address
+    except NoPostgres as exc:
+        pytest.fail(str(exc))
 
 
 _made = iter(range(1, 10_000))
