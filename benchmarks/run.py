@@ -29,6 +29,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import baseline
 import generate
+import pandas as pd
 
 from dashboard import export_pdf, ingest, papers, service, store
 from dashboard.engine import scorecard
@@ -882,6 +883,161 @@ def bench_server(db: Path, label: str, pages: int, seconds: float) -> None:
 # ---------------------------------------------------------------- report
 
 
+# ---------------------------------------------------------------- 9. shared state on PostgreSQL
+
+FOLLOW = "import sys, time; from dashboard import state; state.follow(sys.argv[1]); time.sleep(3600)"
+
+
+def _councils_sample(folder: Path, councils: int) -> list[str]:
+    """sample_data/ plus SYNTHETIC councils (labelled synth-NNN), so every council's journal fits the catalogue."""
+    shutil.copytree(ingest.SAMPLE_DIR, folder, dirs_exist_ok=True)
+    names = ["tameside"] + [f"synth-{n:03d}" for n in range(1, councils)]
+    with open(folder / "authorities.csv", "a", encoding="utf-8") as fh:
+        for n, name in enumerate(names[1:], start=1):
+            fh.write(f"{name},Synthetic council {n},50000,synthetic,{900 + n}\n")
+    return names
+
+
+def _write_journal(db: Path, councils: list[str], months: int, refs: list[str]) -> int:
+    """A year of monthly loads per council, written straight into the journal (files or the shared state) under
+    one writer lock: the journal's own record(), signed and checked as every write is."""
+    from dashboard import journal
+
+    made = 0
+    when = dt.datetime(2025, 1, 1)
+    with journal.writer_lock(db, "the benchmark's journals"):
+        for council in councils:
+            for m in range(months):
+                month = dt.date(2024 + m // 12, m % 12 + 1, 1)
+                vid = f"upload-{council}-{month:%Y%m}"
+                vintage = {
+                    "vintage": vid,
+                    "label": f"Synthetic {council} {month:%b %Y}",
+                    "published": month,
+                    "source_file": f"{council}-{month:%Y-%m}.csv",
+                    "as_of_note": "",
+                    "kind": "upload",
+                    "loaded_at": when + dt.timedelta(minutes=made),
+                    "loaded_by": "benchmark",
+                }
+                rows = [
+                    {
+                        "authority": council,
+                        "ref": ref,
+                        "period": month,
+                        "vintage": vid,
+                        "value": float(100 + i + m),
+                        "status": "value",
+                        "note": "",
+                        "source_file": vintage["source_file"],
+                        "source_line": i + 2,
+                    }
+                    for i, ref in enumerate(refs)
+                ]
+                journal.record(db, "upload", vintage, {"observations": pd.DataFrame(rows)}, "benchmark", "", "")
+                made += 1
+    return made
+
+
+def bench_state(work: Path, quick: bool) -> None:
+    """A write's time from commit to served on another host, and many councils' journals replayed into a fresh
+    replica from PostgreSQL as a ratio to the same journals built from local files."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    import psycopg
+    from pgserver import NoPostgres, postgres_server
+
+    from dashboard import lifecycle, state
+
+    folder = work / "state"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    saved = {k: os.environ.get(k) for k in (state.URL_ENV, "DASHBOARD_JOURNAL_KEY", "DASHBOARD_SECRETS_FILE")}
+    os.environ["DASHBOARD_JOURNAL_KEY"] = "benchmark-journal-key-0123456789"
+    os.environ["DASHBOARD_SECRETS_FILE"] = str(folder / "no-secrets.toml")
+    try:
+        with postgres_server() as server:
+            for name in ("latency", "councils"):
+                with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
+                    conn.execute(f"CREATE DATABASE {name}")
+            # -- commit to served on the other host (B follows: LISTEN/NOTIFY, polling as the fallback)
+            os.environ[state.URL_ENV] = f"{server}/latency"
+            a, b = folder / "a" / "dashboard.duckdb", folder / "b" / "dashboard.duckdb"
+            lifecycle.build(a)
+            lifecycle.build(b)
+            follower = subprocess.Popen([sys.executable, "-c", FOLLOW, str(b)])
+            try:
+                listening = "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'LISTEN%%'"
+                deadline = time.monotonic() + 60
+                with psycopg.connect(f"{server}/latency", autocommit=True) as conn:
+                    while not conn.execute(listening).fetchone()[0] and time.monotonic() < deadline:
+                        time.sleep(0.05)  # until the follower LISTENs (its first catch-up done)
+                served, writes = [], []
+                for n in range(3 if quick else 10):
+                    before = os.stat(b).st_mtime_ns, os.stat(b).st_ino
+                    t0 = time.perf_counter()
+                    row = {"authority": "tameside", "ref": "CIN1", "period": dt.date(2024, 2, 1), "value": 300.0 + n}
+                    row |= {"status": "value", "note": "", "source_file": "bench.csv", "source_line": 2}
+                    lifecycle.commit_load(a, "upload", "Figures", "bench.csv", "", {"observations": [row]}, "bench", "")
+                    t1 = time.perf_counter()
+                    deadline = t1 + 60
+                    while (os.stat(b).st_mtime_ns, os.stat(b).st_ino) == before and time.perf_counter() < deadline:
+                        time.sleep(0.002)
+                    writes.append(t1 - t0)
+                    served.append(time.perf_counter() - t1)
+            finally:
+                follower.terminate()
+                follower.wait(timeout=20)
+            pg = state.shared()
+            mark = median_time(pg.mark, 50)
+            write = statistics.median(writes)
+            record(
+                "9 shared state",
+                "a write: commit on host A to the new file served on host B (LISTEN/NOTIFY + catch-up)",
+                statistics.median(served),
+                "s",
+                "the write itself on host A (journal + publish)",
+                write,
+                note=f"max {max(served):.2f} s over {len(served)} writes; a missed NOTIFY is polled within "
+                f"{state.POLL_SECONDS:g} s",
+            )
+            record("9 shared state", "the poll: the journal's high-water mark (one query)", mark * 1000, "ms")
+            # -- many councils' journals into a fresh replica, against building the same from local files
+            councils, months = (10, 12) if quick else (150, 12)
+            sample = folder / "councils-sample"
+            names = _councils_sample(sample, councils)
+            refs = sorted(pd.read_csv(ingest.SAMPLE_DIR / "indicators.csv")["ref"])[:40]
+            os.environ[state.URL_ENV] = f"{server}/councils"
+            made = _write_journal(folder / "writer" / "dashboard.duckdb", names, months, refs)
+            fresh = folder / "fresh" / "dashboard.duckdb"
+            t = time.perf_counter()
+            state.catch_up(fresh, sample)
+            from_state = time.perf_counter() - t
+            with state.files_only():
+                files_db = folder / "files" / "dashboard.duckdb"
+                _write_journal(files_db, names, months, refs)
+                t = time.perf_counter()
+                lifecycle.build(files_db, sample)
+                from_files = time.perf_counter() - t
+            record(
+                "9 shared state",
+                f"a fresh replica from PostgreSQL: {made:,} journal entries ({councils} councils x {months} monthly "
+                f"loads x {len(refs)} figures, SYNTHETIC) replayed into its DuckDB",
+                from_state,
+                "s",
+                "the same journal built from local files",
+                from_files,
+                note="councils scaled down for --quick" if quick else "",
+            )
+    except NoPostgres as exc:
+        record("9 shared state", f"NOT MEASURED: {exc}", 0, "")
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
 def report(out_dir: Path, started: float, quick: bool) -> str:
     out_dir.mkdir(parents=True, exist_ok=True)
     lines = [
@@ -960,8 +1116,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", type=Path, default=ROOT / "bench-results")
     p.add_argument(
         "--sections",
-        default="build,refusals,engine,apptest,browser,server,sessions,slow",
-        help="comma-separated subset of build,refusals,engine,apptest,browser,server,sessions,slow",
+        default="build,refusals,engine,apptest,browser,server,sessions,slow,state",
+        help="comma-separated subset of build,refusals,engine,apptest,browser,server,sessions,slow,state",
     )
     a = p.parse_args(argv)
     global _TINY
@@ -1014,6 +1170,9 @@ def main(argv: list[str] | None = None) -> int:
     if "slow" in sections:
         print("8. slow paths: PDF panel pack, Revisions at national scale", flush=True)
         bench_slow_paths(sample_db, nat_db)
+    if "state" in sections:
+        print("9. shared state on PostgreSQL: replicas on two hosts, many councils' journals", flush=True)
+        bench_state(work, a.quick)
 
     text = report(a.out, started, a.quick)
     print("\n" + text)
