@@ -267,3 +267,38 @@ def test_backup_and_restore_with_the_shared_state(hosts, tmp_path, url):
         assert conn.execute("SELECT count(*) FROM dashboard_journal_replaced").fetchone()[0] == 2
     assert state.catch_up(a) == "rebuilt" and dump_all(a) == kept  # the other host follows the restore
     assert "restore" in set(audit.trail(a)["event"])
+
+
+@pytest.mark.browser
+def test_the_app_on_another_host_serves_a_load_on_its_next_click(hosts, tmp_path, browser):
+    """The app on host B follows the shared journal by itself: a CLI load on host A is served on B's next
+    interaction, in the same session, with no restart and no error."""
+    from test_browser import settle, start_server
+    from test_replicas import month_options
+
+    a, b = hosts
+    server, url_b = start_server(b)
+    try:
+        page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+        page.goto(url_b + "/front-door?month=2024-01")
+        settle(page)
+        assert "February 2024" not in month_options(page)
+        code, _, err = run(a, "load", str(figures(tmp_path, "feb24.csv", "FD1,2024-02,1432\nFD1,2024-01,1560\n")))
+        assert code == 0, err
+        deadline = time.monotonic() + 60
+        while "feb24.csv" not in dump_all(b):  # the app's follower thread, not this test, brings B level
+            assert time.monotonic() < deadline, "the app on host B never caught up"
+            time.sleep(0.2)
+        box = page.locator('[data-testid="stSelectbox"]').filter(has_text="Month")
+        box.locator("input").click()
+        page.get_by_role("option", name="December 2023").click()
+        settle(page)
+        assert "February 2024" in month_options(page)
+        box.locator("input").click()
+        page.get_by_role("option", name="February 2024").click()
+        settle(page)
+        page.get_by_text("1,432").first.wait_for(state="attached", timeout=30_000)
+        assert page.locator('[data-testid="stException"]').count() == 0
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
