@@ -894,7 +894,7 @@ def _councils_sample(folder: Path, councils: int) -> list[str]:
     names = ["tameside"] + [f"synth-{n:03d}" for n in range(1, councils)]
     with open(folder / "authorities.csv", "a", encoding="utf-8") as fh:
         for n, name in enumerate(names[1:], start=1):
-            fh.write(f"{name},Synthetic council {n},50000,synthetic,{900 + n}\n")
+            fh.write(f"{name},Synthetic council {n},50000,synthetic,\n")
     return names
 
 

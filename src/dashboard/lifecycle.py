@@ -179,8 +179,8 @@ def _adopt_unjournaled(db_path: Path, sample_dir: Path = ingest.SAMPLE_DIR) -> l
     Only a database from before the journal: once a journal directory exists (every build makes one), a vintage
     missing from it was removed on purpose (a restore), and adopting it would undo that."""
     folder = journal.journal_dir(db_path)
-    if not Path(db_path).exists() or folder.exists():
-        return []
+    if not Path(db_path).exists() or folder.exists() or journal._shared() is not None:
+        return []  # with a shared state a host's file is only ever a build of the shared journal
     reader = store.ReadOnlyStore(db_path)
     try:
         vintages = reader.table("vintages")

@@ -221,10 +221,11 @@ class PgState:
                 _write_marker(db_path, {"dirty": True})
             yield conn
             journal.kill_point("state-before-commit")
-            snap = self.snapshot() if db_path is not None else None
+            names = [r[0] for r in self._read("SELECT name FROM dashboard_journal ORDER BY seq")]
+            mark = self.mark()
             conn.commit()
-            if snap is not None and Path(db_path).exists():
-                _write_marker(db_path, {"mark": snap.mark, "names": snap.names})
+            if db_path is not None and Path(db_path).exists():
+                _write_marker(db_path, {"mark": mark, "names": names})
         except psycopg.Error as exc:
             raise StateError(
                 f"the shared state at {redact(self.url)} failed during {what} ({_first_line(exc)}); nothing was written"
@@ -365,6 +366,8 @@ def catch_up(db_path: Path | str, sample_dir: Path | None = None, locked: bool =
 
     sample_dir = Path(sample_dir or ingest.SAMPLE_DIR)
     marker = _read_marker(db_path)
+    if db_path.exists() and not marker.get("dirty") and marker.get("mark") == pg.mark():
+        return "current"  # (a writer's own view when it holds the lock: nothing else commits meanwhile)
     snap = pg.snapshot()
     if db_path.exists() and not marker.get("dirty") and marker.get("mark") == snap.mark:
         return "current"
