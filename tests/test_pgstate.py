@@ -11,6 +11,7 @@ import time
 from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
+import pandas as pd
 import psycopg
 import pytest
 from pgserver import NoPostgres, postgres_server
@@ -160,6 +161,30 @@ def test_a_write_killed_mid_commit_leaves_nothing_and_the_other_host_keeps_servi
     # and the lock died with it: the next write goes straight through
     assert run(a, "load", str(figures(tmp_path, "feb24b.csv", "CIN1,2024-02,302\n")))[0] == 0
     assert entries_in(url) == 1
+
+
+def test_a_write_whose_transaction_fails_after_its_local_publish_puts_the_file_back(hosts, url):
+    """This host never serves what the journal does not hold: the file as it was before the write is back at once."""
+    from dashboard import lifecycle
+
+    a, _ = hosts
+    before, marker = dump_all(a), (a.parent / state.MARKER).read_text()
+    vintage = {"vintage": "upload-20240301-000000-000000", "label": "never kept", "published": "2024-03-01"}
+    vintage |= {"source_file": "x.csv", "as_of_note": "", "kind": "upload", "loaded_at": "2024-03-01T00:00:00"}
+    row = {"authority": "tameside", "ref": "CIN1", "period": "2024-02-01", "vintage": vintage["vintage"]}
+    row |= {"value": 301.0, "status": "value", "note": "", "source_file": "x.csv", "source_line": 2}
+    with pytest.raises(RuntimeError), journal.writer_lock(a, "a write that fails"):
+        entry = journal.record(a, "upload", vintage, {"observations": pd.DataFrame([row])}, "t", "", "")
+        known = {"refs": {"CIN1"}, "areas": set(), "authorities": {"tameside"}}
+        typed, frames, problems = lifecycle._replay_frames(entry, known)
+        assert not problems
+        store.publish(a, typed, frames)
+        store.ReadOnlyStore.close_all()
+        assert "never kept" in dump_all(a)  # published on this host, not yet committed
+        raise RuntimeError("the commit never happens")
+    assert entries_in(url) == 0
+    assert dump_all(a) == before and (a.parent / state.MARKER).read_text() == marker
+    assert list(a.parent.glob("*.kept.tmp")) == []
 
 
 def test_two_writers_on_two_hosts_at_once_both_land_one_after_the_other(hosts, tmp_path, url):

@@ -15,6 +15,7 @@ import contextlib
 import json
 import logging
 import os
+import shutil
 import socket
 import sys
 import threading
@@ -204,6 +205,7 @@ class PgState:
         import psycopg
 
         conn = self.connect(what, autocommit=False)
+        kept, committed = None, False
         try:
             deadline = time.monotonic() + wait
             while not conn.execute("SELECT pg_try_advisory_xact_lock(%s)", (LOCK_KEY,)).fetchone()[0]:
@@ -218,12 +220,15 @@ class PgState:
             self._local.tx = conn
             if db_path is not None and Path(db_path).exists():
                 catch_up(db_path, locked=True)
+                level = _read_marker(db_path)
+                kept = _keep(db_path)
                 _write_marker(db_path, {"dirty": True})
             yield conn
             journal.kill_point("state-before-commit")
             names = [r[0] for r in self._read("SELECT name FROM dashboard_journal ORDER BY seq")]
             mark = self.mark()
             conn.commit()
+            committed = True
             if db_path is not None and Path(db_path).exists():
                 _write_marker(db_path, {"mark": mark, "names": names})
         except psycopg.Error as exc:
@@ -231,6 +236,11 @@ class PgState:
                 f"the shared state at {redact(self.url)} failed during {what} ({_first_line(exc)}); nothing was written"
             ) from None
         finally:
+            if kept is not None:
+                if not committed:  # this host never serves what the journal does not hold: the file as it was
+                    os.replace(kept, db_path)
+                    _write_marker(db_path, level)
+                kept.unlink(missing_ok=True)
             self._local.tx = None
             with contextlib.suppress(Exception):
                 conn.rollback()
@@ -338,6 +348,19 @@ def _write_marker(db_path: Path | str, marker: dict) -> None:
     tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     tmp.write_text(json.dumps(marker))
     os.replace(tmp, path)
+
+
+def _keep(db_path: Path | str) -> Path:
+    """A second name for the file as it is (a hard link: a publish replaces the name, never the old file's bytes),
+    named so a writer killed before cleaning it up leaves only what the next writer's clean-up removes."""
+    db_path = Path(db_path)
+    kept = db_path.with_name(f"{db_path.name}.{os.getpid()}.kept.tmp")
+    kept.unlink(missing_ok=True)
+    try:
+        os.link(db_path, kept)
+    except OSError:  # a file system without hard links: a copy does the same
+        shutil.copyfile(db_path, kept)
+    return kept
 
 
 def entries_of(snap: Snapshot, key: journal.Key | None) -> list[journal.Entry]:
