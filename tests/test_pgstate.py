@@ -5,6 +5,7 @@ started, every test here fails with the reason; none is skipped."""
 import io
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import time
@@ -327,3 +328,19 @@ def test_the_app_on_another_host_serves_a_load_on_its_next_click(hosts, tmp_path
     finally:
         server.terminate()
         server.wait(timeout=20)
+
+
+def test_a_write_when_the_shared_state_is_down_is_refused_in_one_sentence_and_changes_nothing(
+    hosts, tmp_path, monkeypatch
+):
+    a, _ = hosts
+    before = a.read_bytes()
+    with socket.socket() as s:  # a port with nothing listening on it
+        s.bind(("127.0.0.1", 0))
+        dead = s.getsockname()[1]
+    monkeypatch.setenv(state.URL_ENV, f"postgresql://dashboard:secret-pw@127.0.0.1:{dead}/nothing")
+    code, _, err = run(a, "load", str(figures(tmp_path, "feb24.csv", "CIN1,2024-02,301\n")))
+    assert code == 1
+    assert "refused: the shared state at postgresql://dashboard@127.0.0.1" in err and "cannot be reached" in err
+    assert "secret-pw" not in err and "Traceback" not in err
+    assert a.read_bytes() == before

@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from .. import access, audit, commentary, journal, lifecycle, loader, national, reading, reference
+from .. import access, audit, commentary, journal, lifecycle, loader, national, reading, reference, state
 from ..formatting import plain, shown
 from ..periods import iso, label, long_label, parse_period
 from ..vocabulary import service_areas
@@ -28,7 +28,7 @@ def attempt_write(write) -> tuple[str | None, str | None]:
         return write(), None
     except reading.LoadRejected as exc:
         return None, "; ".join(str(p) for p in exc.problems)
-    except journal.WriterBusy as exc:
+    except (journal.WriterBusy, state.StateError) as exc:  # another writer; the shared state unreachable
         return None, str(exc)
     except lifecycle.FAULTS as exc:
         return None, lifecycle.explain(exc)
