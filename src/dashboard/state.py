@@ -438,7 +438,6 @@ def catch_up(db_path: Path | str, sample_dir: Path | None = None, locked: bool =
 
 _follower: threading.Thread | None = None
 _follow_lock = threading.Lock()
-_wake_ups: dict[str, float] = {}  # db path -> time.monotonic() of the last catch-up, read by the benchmark
 
 
 def follow(db_path: Path | str) -> None:
@@ -483,7 +482,6 @@ def _follow_loop(db_path: Path) -> None:
 
 def _catch_up_logged(db_path: Path) -> None:
     done = catch_up(db_path, wait=2.0)
-    _wake_ups[str(db_path)] = time.monotonic()
     if done not in ("current", "files"):
         _log.info("caught up with the shared journal: %s", done)
 
