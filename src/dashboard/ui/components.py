@@ -290,15 +290,11 @@ def column_set_picker() -> str:
 NARROW = "_narrow"  # the key suffix of a grid drawn for windows under 1000 px (the overview's exceptions)
 
 
-def scorecard_markdown(rows: pd.DataFrame, columns: list[str], month: dt.date, vintage: str) -> str:
-    """The scorecard as one Markdown table: every cell escaped, each ref a link to its indicator at the month and
-    vintage in view, RAG on its coloured background, the sparkline as a small image with its trend in words."""
-    figures = {label(m) for m in panel.window(month)} | {panel.current_header(month), "Target"}
-    right = [c in figures or c.startswith(("Previous year", "GM", "NW", "SN", "England")) for c in columns]
-    lines = [
-        "| " + " | ".join(plain(SHORT_HEAD.get(c, c)) for c in columns) + " |",
-        "|" + "|".join("---:" if r else "---" for r in right) + "|",
-    ]
+def scorecard_cells(rows: pd.DataFrame, columns: list[str], month: dt.date, vintage: str) -> list[list[str]]:
+    """The scorecard's header and rows as Markdown cells: every text escaped, each ref a link to its indicator at
+    the month and vintage in view, RAG on its coloured background, the sparkline a small image with its trend in
+    words."""
+    out = [[plain(SHORT_HEAD.get(c, c)) for c in columns]]
     view = {"vintage": vintage, "month": iso(month)}
     for row in rows[columns].itertuples(index=False):
         cells = []
@@ -314,8 +310,17 @@ def scorecard_markdown(rows: pd.DataFrame, columns: list[str], month: dt.date, v
                 cells.append(text)  # built from numbers in _sparkline, its words already escaped
             else:
                 cells.append(plain(text))
-        lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines)
+        out.append(cells)
+    return out
+
+
+def scorecard_markdown(rows: pd.DataFrame, columns: list[str], month: dt.date, vintage: str) -> str:
+    """The scorecard as one Markdown table (an HTML table with header cells): figures right-aligned."""
+    figures = {label(m) for m in panel.window(month)} | {panel.current_header(month), "Target"}
+    right = [c in figures or c.startswith(("Previous year", "GM", "NW", "SN", "England")) for c in columns]
+    head, *body = scorecard_cells(rows, columns, month, vintage)
+    lines = ["| " + " | ".join(head) + " |", "|" + "|".join("---:" if r else "---" for r in right) + "|"]
+    return "\n".join([*lines, *("| " + " | ".join(cells) + " |" for cells in body)])
 
 
 # The indicator page's address relative to an area page's (both sit at the app's root, whatever its base path).
