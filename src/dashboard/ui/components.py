@@ -192,7 +192,7 @@ def _natural(ref: str) -> tuple:
 
 
 SPARK_W, SPARK_H, SPARK_PAD = 80, 24, 2
-SPARK_COLOUR = "#1d3f73"  # the theme's primary: 10.6:1 on white
+SPARK_COLOUR = "#1d3f73"  # the theme's primary (navy, 12.6:1 on white)
 
 
 def _sparkline(values, unit: str) -> str:
