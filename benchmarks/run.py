@@ -48,14 +48,15 @@ READY = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 
 # (url path, AppTest page file, what shows the page has rendered its main content, its link in the sidebar)
 FLOOR = "hello + one table and one chart"
+SCORECARD = '[class*="st-key-scorecard_table_"] table'  # an area page's scorecard (a Markdown table)
 PAGES = [
     ("", None, '[data-testid="stVegaLiteChart"]', "Overview"),  # the default page lives at /
-    ("front-door", "front_door", '[data-testid="stDataFrame"]', "Front Door"),
-    ("early-help", "early_help", '[data-testid="stDataFrame"]', "Early Help"),
-    ("child-in-need", "cin_cp", '[data-testid="stDataFrame"]', "Child in Need & Protection"),
-    ("cared-for", "cared_for", '[data-testid="stDataFrame"]', "Cared For"),
-    ("safeguarding", "safeguarding", '[data-testid="stDataFrame"]', "Safeguarding"),
-    ("workforce", "workforce", '[data-testid="stDataFrame"]', "Workforce"),
+    ("front-door", "front_door", SCORECARD, "Front Door"),
+    ("early-help", "early_help", SCORECARD, "Early Help"),
+    ("child-in-need", "cin_cp", SCORECARD, "Child in Need & Protection"),
+    ("cared-for", "cared_for", SCORECARD, "Cared For"),
+    ("safeguarding", "safeguarding", SCORECARD, "Safeguarding"),
+    ("workforce", "workforce", SCORECARD, "Workforce"),
     ("indicator", "indicator", '[data-testid="stVegaLiteChart"]', "Indicator detail"),
     ("improvement-plan", "improvement_plan", "h1", "Improvement plan"),
     ("weekly", "weekly", '[data-testid="stVegaLiteChart"]', "Weekly (Brilliant at the Basics)"),
@@ -374,12 +375,15 @@ def free_port() -> int:
 class Server:
     """A Streamlit server on loopback, started as the README says."""
 
-    def __init__(self, script: Path, db: Path | None = None):
+    def __init__(self, script: Path, db: Path | None = None, root: Path | None = None):
+        """`root`: serve another checkout of the app (its own code and settings), for a before/after comparison."""
         self.port = free_port()
         env = {k: v for k, v in os.environ.items() if k != "DASHBOARD_ADMIN_SECRET"}
         env["DASHBOARD_WARM_PAPERS"] = "0"  # drawing the month's charts ahead is measured in section 8, not here
         if db:
             env["DASHBOARD_DB"] = str(db)
+        if root:
+            env["PYTHONPATH"] = str(root / "src")
         self.proc = subprocess.Popen(
             [
                 sys.executable,
@@ -396,7 +400,7 @@ class Server:
                 "--server.fileWatcherType",
                 "none",
             ],
-            cwd=ROOT,
+            cwd=root or ROOT,
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -583,6 +587,112 @@ def bench_element_costs(repeat: int, kinds: int | None = None) -> None:
         )
 
 
+# The area page before the scorecard became one Markdown table: two canvas grids, one hidden by CSS.
+AREA_BEFORE = "9c91f4b"
+GRID = '[data-testid="stDataFrame"]'
+
+
+def _checkout(rev: str, work: Path) -> Path | None:
+    """This repository's files at `rev`, unpacked once under `work` (None when git or the commit is not there)."""
+    folder = work / f"checkout-{rev}"
+    if (folder / "app.py").exists():
+        return folder
+    try:
+        tree = subprocess.run(["git", "-C", str(ROOT), "archive", rev], capture_output=True, check=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    folder.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["tar", "-x", "-C", str(folder)], input=tree, check=True)
+    return folder
+
+
+async def _main_thread_cpu_ms(cdp) -> float:
+    """The renderer main thread's CPU time so far: unlike the task time it does not grow while the thread waits
+    for a core, so it holds steady on a shared, busy machine."""
+    metrics = {m["name"]: m["value"] for m in (await cdp.send("Performance.getMetrics"))["metrics"]}
+    return metrics["ThreadTime"] * 1000
+
+
+async def _paired_area(
+    urls: dict[str, str], selectors: dict[str, str], month: str, pairs: int
+) -> dict[str, dict[str, list]]:
+    """Main-thread milliseconds (task time and CPU time) to follow the sidebar link from About the data to Cared
+    For (the longest area), on each server in turn: one tab per server in one browser, the order swapped every
+    pair, so a busy spell on the shared machine falls on both sides alike."""
+    from playwright.async_api import async_playwright
+
+    area = next(p for p in PAGES if p[0] == "cared-for")
+    away = next(p for p in PAGES if p[0] == "about")
+    work: dict[str, dict[str, list]] = {"task": {n: [] for n in urls}, "cpu": {n: [] for n in urls}}
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        tabs = {}
+        for name, url in urls.items():
+            page = await browser.new_page(viewport={"width": 1440, "height": 900})
+            cdp = await page.context.new_cdp_session(page)
+            await cdp.send("Performance.enable")
+            await _load(page, f"{url}/{area[0]}?month={month}", selectors[name])  # warm: code and caches loaded
+            heading = (await page.locator("h1").first.inner_text()).strip()
+            await _follow(page, away[3], "About", away[2])
+            await _follow(page, area[3], heading, selectors[name])  # one untimed round trip each
+            tabs[name] = (page, cdp, heading)
+        for k in range(pairs):
+            for name in list(urls)[:: 1 if k % 2 == 0 else -1]:
+                page, cdp, heading = tabs[name]
+                await page.bring_to_front()
+                await _follow(page, away[3], "About", away[2])
+                await _painted(page)
+                task, cpu = await _main_thread_ms(cdp), await _main_thread_cpu_ms(cdp)
+                await _follow(page, area[3], heading, selectors[name])
+                await _painted(page)  # the grid's canvas paints after the script settles: counted
+                work["task"][name].append(await _main_thread_ms(cdp) - task)
+                work["cpu"][name].append(await _main_thread_cpu_ms(cdp) - cpu)
+        await browser.close()
+    return work
+
+
+def bench_area_before_after(db: Path, work: Path, pairs: int, rev: str = AREA_BEFORE) -> None:
+    """The area page's drawing cost against the same page at `rev`, measured as paired, alternated visits."""
+    before = _checkout(rev, work)
+    if before is None:
+        record("4c area before/after", f"Cared For at {rev}", float("nan"), "ms", note="no git checkout: not measured")
+        return
+    reader = store.ReadOnlyStore(db)
+    month = reader.months("latest", service.default_authority(reader))[0]
+    store.ReadOnlyStore.close_all()
+    servers = {"before": Server(before / "app.py", db, root=before), "after": Server(ROOT / "app.py", db, root=ROOT)}
+    try:
+        urls = {name: server.url for name, server in servers.items()}
+        work_ms = asyncio.run(_paired_area(urls, {"before": GRID, "after": SCORECARD}, f"{month:%Y-%m}", pairs))
+    finally:
+        for server in servers.values():
+            server.stop()
+    how = f"median of {pairs} visits each, alternated; 1440x900"
+    for kind, words in (("cpu", "main-thread CPU time"), ("task", "main-thread task time")):
+        runs = work_ms[kind]
+        b, a = statistics.median(runs["before"]), statistics.median(runs["after"])
+        per_pair = statistics.median(x / y for x, y in zip(runs["after"], runs["before"]))
+        record(
+            "4c area before/after",
+            f"Cared For by a sidebar link at {rev} (two grids, one hidden): {words}",
+            b,
+            "ms",
+            note=how,
+        )
+        record(
+            "4c area before/after",
+            f"Cared For by a sidebar link now (one Markdown table): {words}",
+            a,
+            "ms",
+            f"at {rev}",
+            b,
+            "no slower than before" if kind == "cpu" else "",
+            a <= b if kind == "cpu" else None,
+            note=f"{how}; median of the per-pair ratios {per_pair:.2f}"
+            + ("" if kind == "cpu" else " (task time grows while the thread waits for a core: noisy when busy)"),
+        )
+
+
 def bench_browser(db: Path, repeat: int) -> None:
     reader = store.ReadOnlyStore(db)
     authority = service.default_authority(reader)
@@ -673,7 +783,10 @@ def bench_sessions(db: Path, label: str, sessions: int, seconds: float) -> None:
     try:
         loadtest.run(server.url, sessions=2, seconds=3, think=(0.2, 0.5), months=months)  # caches filled once
         warmed = _until_idle(server.proc.pid)  # the server's own warm-up of every month (ui.data.warm_views)
-        result = loadtest.run(server.url, sessions=sessions, seconds=seconds, server_pid=server.proc.pid, months=months)
+        # At least one interaction a session: on a busy machine a few seconds' window can otherwise pass with none.
+        result = loadtest.run(
+            server.url, sessions=sessions, seconds=seconds, server_pid=server.proc.pid, months=months, at_least=1
+        )
     finally:
         server.stop()
     out = result.summary()
@@ -760,7 +873,7 @@ async def _month_changer(
     page = await context.new_page()
     page.on("pageerror", lambda exc: errors.append(f"worker {worker}: page error {exc}"))
     try:
-        await _load(page, f"{url}/{area}?month={months[0]}", '[data-testid="stDataFrame"]')
+        await _load(page, f"{url}/{area}?month={months[0]}", SCORECARD)
     except Exception as exc:
         errors.append(f"worker {worker}: first load: {type(exc).__name__}")
         await context.close()
@@ -1119,6 +1232,11 @@ def main(argv: list[str] | None = None) -> int:
         default="build,refusals,engine,apptest,browser,server,sessions,slow,state",
         help="comma-separated subset of build,refusals,engine,apptest,browser,server,sessions,slow,state",
     )
+    p.add_argument(
+        "--before",
+        default=AREA_BEFORE,
+        help="the commit whose area page section 4c compares against (default: the two-grid scorecard)",
+    )
     a = p.parse_args(argv)
     global _TINY
     _TINY = a.tiny
@@ -1156,6 +1274,8 @@ def main(argv: list[str] | None = None) -> int:
         print("4. browser: navigation to rendered page (sample store)", flush=True)
         bench_browser(sample_db, reps if a.quick else 5)
         bench_element_costs(reps if a.quick else 7, kinds=2 if a.tiny else None)
+        if not a.tiny:
+            bench_area_before_after(sample_db, work, 3 if a.quick else 11, a.before)
     if "server" in sections:
         print("5-6. server memory and concurrent pages (national-scale store)", flush=True)
         bench_server(

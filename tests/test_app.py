@@ -1,7 +1,7 @@
 """AppTest for every page at the three pack months: no exception, expected refs, month changes values."""
 
 import pytest
-from apptest import run_page, table_text
+from apptest import run_page, scorecard, table_text
 
 MONTHS = {"2023-01": "Jan-23", "2023-09": "Sep-23", "2024-01": "Jan-24"}
 AREAS = {
@@ -67,13 +67,13 @@ def test_weekly_and_about(month):
 
 def test_filters_narrow_the_table():
     at = run("cin_cp", "2024-01")
-    refs = set(at.dataframe[0].value["Ref"])
+    refs = set(scorecard(at)["Ref"])
     assert {"CIN1", "CIN20"} <= refs
     at.toggle(key="off").set_value(True).run()
-    refs = set(at.dataframe[0].value["Ref"])
+    refs = set(scorecard(at)["Ref"])
     assert "CIN20" in refs and "CIN1" not in refs
     at.text_input(key="q").input("visits").run()
-    assert set(at.dataframe[0].value["Ref"]) == {"CIN20"}
+    assert set(scorecard(at)["Ref"]) == {"CIN20"}
 
 
 def test_commentary_is_markdown_not_html(fresh_db, monkeypatch):

@@ -123,7 +123,9 @@ def test_a_viewer_is_told_why_a_page_is_not_theirs(prod_app, viewer, path, notic
 def test_row_selection_keeps_the_view_and_back_returns_to_it(prod_app, viewer):
     page = open_page(viewer, prod_app.url + "/child-in-need?month=2023-09&vintage=pack-2023-11")
     page.get_by_text("Current (Sep-23)").first.wait_for(state="attached", timeout=30_000)
-    go(page, lambda: select_first_row(page), "**/indicator?**")
+    # An area's scorecard is a table of links: its first ref opens the indicator (the overview's grid selects).
+    first_ref = page.locator('[class*="st-key-scorecard_table_"] tbody a').first
+    go(page, first_ref.click, "**/indicator?**")
     page.get_by_role("heading", name=re.compile(r"^CIN1 · ")).wait_for()
     assert "ref=CIN1" in page.url and "month=2023-09" in page.url and "vintage=pack-2023-11" in page.url
     assert month_shown(page) == "September 2023"

@@ -46,12 +46,7 @@ def area(area: str) -> None:
     if shown_sc.empty:
         st.info("No indicator matches the filters in the sidebar.")
     else:
-        rows = components.scorecard_table(shown_sc, ctx.month, ctx.vintage, key=f"table_{area}")
-        ref = components.selected_ref(f"table_{area}", rows) or components.selected_ref(
-            f"table_{area}{components.NARROW}", rows
-        )
-        if ref:
-            components.open_detail(ref)
+        components.scorecard_table(shown_sc, ctx.month, ctx.vintage, key=f"table_{area}")
         components.export_buttons(ctx, shown_sc, key=f"dl_{area}", area=area)
     components.commentary(ctx.vintage, area, ctx.month)
     drafting.section(ctx, area)

@@ -3,8 +3,11 @@ rendering with HTML disabled, so a commentary cannot inject markup."""
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import re
 from dataclasses import replace
+from urllib.parse import urlencode
 
 import pandas as pd
 import streamlit as st
@@ -13,9 +16,9 @@ from .. import charts, export, export_charts, export_pdf, panel
 from ..engine.spc import ASSURANCE_LABEL, VARIATION_LABEL
 from ..formatting import FREQUENCY_WORD, POLARITY_WORD, STATUS_TEXT, fmt_value, plain, rag_label, safe_commentary
 from ..periods import iso, label
-from ..vocabulary import COMPARATOR_NAME, COMPARATORS, RAG_CODES, RAG_TINT, RAG_WORDS
+from ..vocabulary import COMPARATOR_NAME, COMPARATORS, RAG_CODES, RAG_ORDER, RAG_WORDS
 from . import data
-from .context import current
+from .context import current, url_selectbox
 
 # Okabe-Ito derived tints under the theme's text colour (#1a1a1a): every pair is above 9:1 contrast
 # (WCAG 2.2 AA needs 4.5:1).
@@ -25,9 +28,11 @@ direction_label = panel.direction_label
 
 # Static CSS (no data in it). Wide windows: less side padding, so the scorecard fits beside the sidebar. Tiles and
 # buttons wrap their words instead of ending in "…"; below 1000 px four tiles become two a row; below 1400 px the
-# overview's chart and tables stack (the RAG counts table needs 510 px). Each scorecard is drawn twice, for
-# windows wider and narrower than 1000 px, and only the one for this window is shown (a canvas grid cannot reflow
-# its columns).
+# overview's chart and tables stack (the RAG counts table needs 510 px). The scorecard is one HTML table (from
+# Markdown) that reflows to the window: compact cells, ratings kept on one line, and its header row held below
+# Streamlit's 60 px top bar (made opaque, so rows pass under it unseen) while the page scrolls. The overview's
+# exceptions grid is still drawn twice, for windows wider and narrower than 1000 px, and only the one that fits is
+# shown (a canvas grid cannot reflow its columns).
 PAGE_CSS = """<style>
 [data-testid="stMainBlockContainer"] {padding-left: 1.5rem; padding-right: 1.5rem;}
 [data-testid="stMetric"] .stMarkdownEllipsis, [data-testid="stMetric"] .stMarkdownEllipsis p,
@@ -45,6 +50,13 @@ PAGE_CSS = """<style>
   .st-key-overview_top [data-testid="stColumn"] {min-width: 100%;}
 }
 @media (min-width: 1000px) {[class*="st-key-narrow_grid_"] {display: none;}}
+[data-testid="stHeader"] {background: #ffffff;}
+[class*="st-key-scorecard_table_"] table {width: 100%; font-size: 0.875rem; line-height: 1.35;}
+[class*="st-key-scorecard_table_"] th, [class*="st-key-scorecard_table_"] td {padding: 0.3rem 0.45rem;}
+[class*="st-key-scorecard_table_"] thead th {position: sticky; top: 3.75rem; z-index: 2; background: #ffffff;
+  box-shadow: inset 0 -2px 0 #8a8a8a, 0 -4px 0 #ffffff; vertical-align: bottom;}
+[class*="st-key-scorecard_table_"] .stMarkdownColoredBackground {white-space: nowrap;}
+[class*="st-key-scorecard_table_"] td img {display: block; max-width: none;}
 </style>"""
 
 # Below 1000 px the 300 px sidebar leaves the page too little room: start it collapsed (once per page load)
@@ -78,9 +90,32 @@ SIDEBAR_JS = """<script>
 </script>"""
 
 
+# A ref in the scorecard opens its indicator in this tab and this session, as a sidebar link does: the Markdown
+# renderer gives every link target="_blank" (a new tab, a new session). A plain click or Enter becomes a history
+# entry that Streamlit's own Back/Forward handler follows; a modified or middle click still opens a new tab.
+LINKS_JS = """<script>
+(() => {
+  if (window.__dashboardLinks) return;
+  window.__dashboardLinks = true;
+  document.addEventListener("click", (event) => {
+    if (event.defaultPrevented || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey
+        || event.altKey) return;
+    const link = event.target.closest && event.target.closest('[class*="st-key-scorecard_table_"] a[href]');
+    if (!link) return;
+    const url = new URL(link.getAttribute("href"), window.location.href);
+    if (url.origin !== window.location.origin) return;
+    event.preventDefault();
+    window.history.pushState({}, "", url);
+    window.dispatchEvent(new PopStateEvent("popstate"));
+  }, true);
+})();
+</script>"""
+
+
 def page_style() -> None:
-    """The layout's CSS and the narrow-window sidebar, once per run (static: no data in either)."""
-    st.html(PAGE_CSS + SIDEBAR_JS, unsafe_allow_javascript=True)
+    """The layout's CSS, the narrow-window sidebar and in-session scorecard links, once per run (static: no data
+    in any of them)."""
+    st.html(PAGE_CSS + SIDEBAR_JS + LINKS_JS, unsafe_allow_javascript=True)
 
 
 def static_table(frame: pd.DataFrame) -> None:
@@ -120,110 +155,106 @@ def _cell(value) -> str:
 @st.cache_data(show_spinner=False, max_entries=256)
 def _panel_rows(
     _sc: pd.DataFrame, refs: tuple[str, ...], month: dt.date, vintage: str, db_stamp: tuple
-) -> tuple[pd.DataFrame, str, str, list[str]]:
-    """The table's text cells and headers. A scorecard is fixed by (month, vintage, database), so those and the
-    refs shown are the key; the frame itself is left out of it (not hashed on every rerun)."""
+) -> tuple[pd.DataFrame, dict, pd.DataFrame]:
+    """The table's text cells, its headers and the keys it sorts on. A scorecard is fixed by (month, vintage,
+    database), so those and the refs shown are the key; the frame itself is left out of it (not hashed on every
+    rerun)."""
     years = panel.comparator_years(_sc)
-    rows = panel.panel_table(_sc, month, years)
+    rows = panel.panel_table(_sc, month, years).reset_index(drop=True)
     # The sparkline draws only numbers: a month not printed is left out (the line bridges it); its figure, or
     # what stands in its place, stays in the row's month cells.
-    rows.insert(rows.columns.get_loc("Direction") + 1, panel.SPARKLINE, [_sparkline(s) for s in _sc["spark"]])
-    rows["RAG"] = [[text] for text in rows["RAG"]]  # one coloured label per row (see RAG_PILLS)
+    rows.insert(
+        rows.columns.get_loc("Direction") + 1,
+        panel.SPARKLINE,
+        [_sparkline(s, u) for s, u in zip(_sc["spark"], _sc["unit"])],
+    )
     prev, _ = panel.previous_year_header(_sc)
-    return rows, prev, panel.comparators_header(years), list(panel.comparator_headers(years).values())
+    heads = {
+        "prev": prev,
+        "comparators": panel.comparators_header(years),
+        "figures": list(panel.comparator_headers(years).values()),
+    }
+    keys = pd.DataFrame(
+        {
+            "pack": range(len(_sc)),
+            "rating": [RAG_ORDER.get(c, len(RAG_ORDER)) for c in _sc["rag"]],
+            "direction": [DIRECTION_ORDER.get(d, len(DIRECTION_ORDER)) for d in _sc["direction"]],
+            "ref": [_natural(r) for r in _sc["ref"]],
+            "name": _sc["indicator"].str.lower().tolist(),
+        }
+    )
+    return rows, heads, keys
 
 
-def _sparkline(values) -> list[float] | None:
+def _natural(ref: str) -> tuple:
+    """CIN2 before CIN10."""
+    return tuple(int(part) if part.isdigit() else part for part in re.split(r"(\d+)", ref))
+
+
+SPARK_W, SPARK_H, SPARK_PAD = 80, 24, 2
+SPARK_COLOUR = "#1d3f73"  # the theme's primary (navy, 12.6:1 on white)
+
+
+def _sparkline(values, unit: str) -> str:
+    """The last 12 months as a small line drawn from the numbers alone (no text of anyone's in it), with the
+    trend in words as its alternative text for a screen reader. Empty under two figures."""
     points = [float(v) for v in values if v is not None and v == v]
-    return points if len(points) > 1 else None
+    if len(points) < 2:
+        return ""
+    lo, hi = min(points), max(points)
+    step = (SPARK_W - 2 * SPARK_PAD) / (len(points) - 1)
+    span = (hi - lo) or 1.0
+    xy = " ".join(
+        f"{SPARK_PAD + i * step:.1f},{SPARK_H - SPARK_PAD - (p - lo) / span * (SPARK_H - 2 * SPARK_PAD):.1f}"
+        for i, p in enumerate(points)
+    )
+    svg = (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{SPARK_W}" height="{SPARK_H}" '
+        f'viewBox="0 0 {SPARK_W} {SPARK_H}"><polyline fill="none" stroke="{SPARK_COLOUR}" stroke-width="1.6" '
+        f'stroke-linejoin="round" stroke-linecap="round" points="{xy}"/></svg>'
+    )
+    first, last = fmt_value(points[0], unit), fmt_value(points[-1], unit)
+    moved = "rose" if points[-1] > points[0] else "fell" if points[-1] < points[0] else "ended where it began"
+    words = f"{len(points)} figures: {moved}, {first} to {last}; low {fmt_value(lo, unit)}, high {fmt_value(hi, unit)}"
+    return f"![{plain(words)}](data:image/svg+xml;base64,{base64.b64encode(svg.encode()).decode()})"
 
 
-# The RAG cell as a coloured label that keeps its symbol and word. Streamlit colours it natively: a pandas
-# Styler fill made the browser re-parse CSS for every cell on each redraw (a third of the month changes under
-# load, measured in make bench).
-RAG_PILLS = [rag_label(code) for code in RAG_CODES]
-RAG_PILL_COLOURS = [RAG_TINT[code] for code in RAG_CODES]
+# RAG as Streamlit's own coloured Markdown background behind the symbol and word (no HTML): colour is never the
+# only signal.
+RAG_BADGE = {rag_label(code): colour for code, colour in zip(RAG_CODES, ("red", "orange", "green", "gray"))}
+DIRECTION_ORDER = {"Declining": 0, "No change": 1, "Improving": 2, "Up": 3, "Down": 3}
 
 # Column sets the reader switches between, kept in the URL (?columns=months). "At a glance" holds what the panel
-# reads in one view, comparators in one cell, in a 1280 px window beside the sidebar; below 1000 px the comparators
-# move to their own set (README, "The scorecard at a glance").
+# reads in one view, comparators in one cell (README, "The scorecard at a glance").
 COLUMN_SETS = {
     "glance": "At a glance",
     "months": "Months",
     "comparators": "Comparators",
     "reasons": "Ratings and reasons",
 }
-# Rows tall enough for three lines (four where an area has a long name): the grid wraps text only in rows over
-# 64 px, so names read in full.
-ROW_HEIGHT, TALL_ROW_HEIGHT, LONG_NAME = 66, 86, 75
+# How the rows are ordered, kept in the URL (?sort=rating): clicking a grid's header sorted it before.
+SORTS = {
+    "pack": "As in the pack",
+    "rating": "Rating: Red first",
+    "direction": "Direction: declining first",
+    "ref": "Ref",
+    "name": "Indicator name, A to Z",
+}
+# The sparkline's header as the screen shows it (the papers print the month figures instead).
+SHORT_HEAD = {panel.SPARKLINE: "12 months"}
 
 
-def _column_order(name: str, rows: pd.DataFrame, month: dt.date, heads: dict, narrow: bool) -> list[str]:
-    """The set's columns in the papers' order (panel.panel_table). Under 1000 px each set keeps to 768 px: the
-    comparators' summary leaves the glance set for the Comparators set, in place of the four figures (the papers
-    and the indicator page carry them), and the other sets drop what is shown elsewhere."""
+def _column_order(name: str, rows: pd.DataFrame, month: dt.date, heads: dict) -> list[str]:
+    """The set's columns in the papers' order (panel.panel_table)."""
     current, comparators = panel.current_header(month), heads["comparators"]
     months = [label(m) for m in panel.window(month)[:-1]]
-    if narrow:
-        chosen = {
-            "glance": [current, "Target", "RAG", "Direction", panel.SPARKLINE],
-            "months": [*months, current],
-            "comparators": [current, comparators, "Rank among councils"],
-            "reasons": ["RAG", "Direction", "Why this rating"],
-        }[name]
-    else:
-        chosen = {
-            "glance": [current, "Target", "RAG", "Direction", panel.SPARKLINE, comparators],
-            "months": [*months, current, panel.SPARKLINE, heads["prev"]],
-            "comparators": [current, *heads["figures"], "Rank among councils"],
-            "reasons": ["RAG", "As printed", "Direction", "Arrow as printed", "SPC", "Rated on", "Why this rating"],
-        }[name]
+    chosen = {
+        "glance": [current, "Target", "RAG", "Direction", panel.SPARKLINE, comparators],
+        "months": [*months, current, panel.SPARKLINE, heads["prev"]],
+        "comparators": [current, *heads["figures"], "Rank among councils"],
+        "reasons": ["RAG", "As printed", "Direction", "Arrow as printed", "SPC", "Rated on", "Why this rating"],
+    }[name]
     return ["Ref", "Indicator", *(c for c in chosen if c in rows)]
-
-
-def _column_config(month: dt.date, heads: dict, narrow: bool) -> dict:
-    """Widths in pixels: the glance set takes 904 px (a 1280 px window beside the sidebar has 932), 744 px when
-    narrow (768 in an 800 px window). Columns stretch to fill a wider table."""
-    current = panel.current_header(month)
-    return {
-        "Ref": st.column_config.TextColumn(width=60),
-        "Indicator": st.column_config.TextColumn(width=190),
-        **{label(m): st.column_config.TextColumn(width=70 if narrow else 76) for m in panel.window(month)[:-1]},
-        current: st.column_config.TextColumn(width=116, help="† revised since first published"),
-        heads["prev"]: st.column_config.TextColumn(
-            width=150,
-            help="The same month a year earlier where printed, otherwise the previous-year baseline the pack printed",
-        ),
-        "Target": st.column_config.TextColumn(width=62),
-        heads["comparators"]: st.column_config.TextColumn(
-            width=160,
-            help="Our figure against Greater Manchester (GM), North West (NW), statistical neighbours (SN) and "
-            "England: better or worse in the indicator's polarity, above or below for an activity measure; a "
-            "comparator of another year than the heading's names its own. Each figure: the Comparators set.",
-        ),
-        **{h: st.column_config.TextColumn(width=120 if h.startswith("England") else 92) for h in heads["figures"]},
-        "Rank among councils": st.column_config.TextColumn(
-            "Rank",
-            width=120,
-            help="Our rank among all councils in DfE's published figures for the year named: 1 is best, band A "
-            "the best quarter (DfE's LAIT convention); a measure with no better or worse is ranked from the highest",
-        ),
-        "Direction": st.column_config.TextColumn(
-            width=100, help="Arrow: how the figure moved. Word: what that means in the indicator's polarity."
-        ),
-        "SPC": st.column_config.TextColumn(width=150),
-        "Rated on": st.column_config.TextColumn(width=90),
-        panel.SPARKLINE: st.column_config.LineChartColumn(
-            "12 months", width=80, help="The last 12 months as a line (a month with no figure is left out)"
-        ),
-        "RAG": st.column_config.MultiselectColumn(
-            width=104,
-            options=RAG_PILLS,
-            color=RAG_PILL_COLOURS,
-            help="✔ Green meets target · ▲ Amber within tolerance · ✖ Red beyond · – not rated. See 'Why this rating'.",
-        ),
-        "Why this rating": st.column_config.TextColumn(width=220 if narrow else "large"),
-    }
 
 
 def column_set_picker() -> str:
@@ -256,35 +287,73 @@ def column_set_picker() -> str:
     return choice
 
 
-NARROW = "_narrow"  # the key suffix of the scorecard drawn for windows under 1000 px
+NARROW = "_narrow"  # the key suffix of a grid drawn for windows under 1000 px (the overview's exceptions)
 
 
-def scorecard_table(sc: pd.DataFrame, month: dt.date, vintage: str, key: str) -> pd.DataFrame:
-    """The scorecard as the panel knows it, in the column set the reader picked, once for a wide window (key) and
-    once for a narrow one (key + NARROW); the page's CSS shows the one that fits. Returns the frame behind both
-    (with refs, every column) for selection handling."""
-    rows, prev, comparators, figures = _panel_rows(sc, tuple(sc["ref"]), month, vintage, data.stamp())
-    heads = {"prev": prev, "comparators": comparators, "figures": figures}
-    chosen = column_set_picker()
-    for narrow in (False, True):
-        with st.container(key=f"{'narrow' if narrow else 'wide'}_grid_{key}"):
-            st.dataframe(
-                rows,
-                hide_index=True,
-                width="stretch",
-                height="content",  # the table reads with the page, not in an inner scroll box
-                key=key + NARROW if narrow else key,
-                on_select="rerun",
-                selection_mode="single-row",
-                row_height=TALL_ROW_HEIGHT if sc["indicator"].str.len().max() > LONG_NAME else ROW_HEIGHT,
-                column_order=_column_order(chosen, rows, month, heads, narrow),
-                column_config=_column_config(month, heads, narrow),
-            )
+def scorecard_cells(rows: pd.DataFrame, columns: list[str], month: dt.date, vintage: str) -> list[list[str]]:
+    """The scorecard's header and rows as Markdown cells: every text escaped, each ref a link to its indicator at
+    the month and vintage in view, RAG on its coloured background, the sparkline a small image with its trend in
+    words."""
+    out = [[plain(SHORT_HEAD.get(c, c)) for c in columns]]
+    view = {"vintage": vintage, "month": iso(month)}
+    for row in rows[columns].itertuples(index=False):
+        cells = []
+        for col, value in zip(columns, row):
+            text = "" if value is None or value != value else str(value)
+            if col == "Ref":
+                cells.append(f"[{plain(text)}]({INDICATOR_PATH}?{urlencode({**view, 'ref': text})})")
+            elif col == "RAG" and text in RAG_BADGE:
+                cells.append(f":{RAG_BADGE[text]}-background[{plain(text)}]")
+            elif col == "Direction":
+                cells.append(plain(text).replace(" ", "\u00a0"))  # "▲ Improving" on one line
+            elif col == panel.SPARKLINE:
+                cells.append(text)  # built from numbers in _sparkline, its words already escaped
+            else:
+                cells.append(plain(text))
+        out.append(cells)
+    return out
+
+
+def scorecard_markdown(rows: pd.DataFrame, columns: list[str], month: dt.date, vintage: str) -> str:
+    """The scorecard as one Markdown table (an HTML table with header cells): figures right-aligned."""
+    figures = {label(m) for m in panel.window(month)} | {panel.current_header(month), "Target"}
+    right = [c in figures or c.startswith(("Previous year", "GM", "NW", "SN", "England")) for c in columns]
+    head, *body = scorecard_cells(rows, columns, month, vintage)
+    lines = ["| " + " | ".join(head) + " |", "|" + "|".join("---:" if r else "---" for r in right) + "|"]
+    return "\n".join([*lines, *("| " + " | ".join(cells) + " |" for cells in body)])
+
+
+# The indicator page's address relative to an area page's (both sit at the app's root, whatever its base path).
+INDICATOR_PATH = "indicator"
+
+
+def scorecard_table(sc: pd.DataFrame, month: dt.date, vintage: str, key: str) -> None:
+    """The scorecard as the panel knows it, in the column set and order the reader picked: one Markdown table
+    that reads with the page, its header held at the top of the window while its rows scroll (PAGE_CSS), and
+    that reflows to the window's width (README, "The scorecard at a glance")."""
+    rows, heads, keys = _panel_rows(sc, tuple(sc["ref"]), month, vintage, data.stamp())
+    with st.container(horizontal=True, vertical_alignment="bottom", key=f"scorecard_controls_{key}"):
+        chosen = column_set_picker()
+        order = url_selectbox(
+            "Sort by",
+            list(SORTS),
+            key="sort",
+            format_func=SORTS.get,
+            default="pack",
+            width=260,
+            help="The order of the rows. Ref and indicator open the indicator's page.",
+        )
+    if order != "pack":
+        rows = rows.iloc[keys.sort_values([order, "pack"], kind="stable").index]
+    with st.container(key=f"scorecard_{key}"):
+        st.markdown(scorecard_markdown(rows, _column_order(chosen, rows, month, heads), month, vintage))
     st.caption(
         "† revised since first published. Blank month cells were not printed; 'Not yet available' and "
-        "'n/a' are shown as printed, never as zero. Select a row to open the indicator."
+        "'n/a' are shown as printed, never as zero. Comparators: our figure against Greater Manchester (GM), "
+        "North West (NW), statistical neighbours (SN) and England, better or worse in the indicator's polarity "
+        "(above or below for an activity measure); each figure is in the Comparators set. Rank: among all "
+        "councils in DfE's published figures, 1 is best. Select a ref to open its indicator."
     )
-    return rows
 
 
 def selected_ref(key: str, rows: pd.DataFrame) -> str | None:
