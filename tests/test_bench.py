@@ -198,7 +198,7 @@ def test_bench_pages_browser_and_load_sections_run(tmp_path):
                 "--out",
                 str(tmp_path / "o"),
                 "--sections",
-                "apptest,browser,server,sessions,slow",
+                "apptest,browser,server,sessions,papers,slow",
             ]
         )
         == 0
@@ -214,15 +214,9 @@ def test_bench_pages_browser_and_load_sections_run(tmp_path):
     assert next(r for r in rows if r["section"] == "5 memory")["value"] > 0
     sessions = next(r for r in rows if r["section"] == "7 sessions")
     assert ", 0 errors" in sessions["note"] and int(sessions["note"].split()[0]) > 0, sessions["note"]
-    slow = {r["measure"].split(",")[0]: r for r in rows if r["section"] == "8 slow paths"}
-    assert slow["PDF panel pack " + slow_month(rows)]["value"] > 0 and "first ever" in next(
-        r["note"] for r in rows if r["measure"].startswith("PDF")
-    )
+    pdf = next(r for r in rows if r["section"] == "8 papers" and r["measure"].startswith("PDF panel pack"))
+    assert pdf["value"] > 0 and pdf["reference_value"] > 0 and "drawn as PDF vectors" in pdf["note"]
     assert "revised cells" in next(r["note"] for r in rows if r["measure"].startswith("Revisions"))
-
-
-def slow_month(rows) -> str:
-    return next(r["measure"] for r in rows if r["measure"].startswith("PDF")).split(",")[0].split()[-1]
 
 
 def test_the_load_client_drives_the_app_and_notices_a_wrong_page(built_db):

@@ -7,18 +7,29 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from .engine import spc
+from .figures import (  # noqa: F401 (label_positions, series_summary: part of this module's interface)
+    ACTION,
+    ACTION_DASH,
+    BAND,
+    GREY,
+    INK,
+    LABEL_GAP,
+    POINT_COLOURS,
+    POINT_KINDS,
+    POINT_SHAPES,
+    SIGNAL,
+    IndicatorFigure,
+    indicator_figure,
+    label_positions,
+    ordered_labels,
+    series_summary,
+)
 from .formatting import fmt_value
-from .periods import label
-from .vocabulary import COMPARATOR_NAME, COMPARATOR_SHORT, COMPARATORS, RAG_CHART_COLOUR, RAG_WORDS
+from .vocabulary import COMPARATOR_NAME, RAG_CHART_COLOUR, RAG_WORDS
 
-INK = "#1d3f73"
-GREY = "#595959"
-SIGNAL = "#b35900"
 FONT_SIZE = 14
 LABEL_FONT = 13
 ACTION_ROW = 16  # px between the improvement plan's labels, one row each at the top of the plot
-LABEL_GAP = 18  # px between end-of-line labels' centres: a 13 px line of text (ascent and descent) and air
 
 
 def _base_config(chart: alt.Chart) -> alt.Chart:
@@ -28,51 +39,6 @@ def _base_config(chart: alt.Chart) -> alt.Chart:
         .configure_legend(labelFontSize=FONT_SIZE, titleFontSize=FONT_SIZE, orient="bottom")
         .configure_view(strokeWidth=0)
     )
-
-
-def series_summary(ref: str, name: str, unit: str, series: pd.DataFrame, target_text: str, rag_reason: str) -> str:
-    pts = series.dropna(subset=["value"]).sort_values("period")
-    if pts.empty:
-        return f"{ref} {name}: no figures to chart."
-    first, last = pts.iloc[0], pts.iloc[-1]
-    target = f" The target is {target_text}." if target_text else ""
-    if len(pts) == 1:
-        return (
-            f"{ref} {name}: {fmt_value(last['value'], unit)} in {label(last['period'])} is the only figure so far, "
-            f"so there is no trend yet.{target}"
-        )
-    hi = pts.loc[pts["value"].idxmax()]
-    lo = pts.loc[pts["value"].idxmin()]
-    move = "rose" if last["value"] > first["value"] else "fell" if last["value"] < first["value"] else "was unchanged"
-    return (
-        f"{ref} {name} {move} from {fmt_value(first['value'], unit)} in {label(first['period'])} to "
-        f"{fmt_value(last['value'], unit)} in {label(last['period'])} across {len(pts)} months with figures; "
-        f"highest {fmt_value(hi['value'], unit)} ({label(hi['period'])}), lowest {fmt_value(lo['value'], unit)} "
-        f"({label(lo['period'])}).{target}"
-    )
-
-
-def _runs(months: pd.Series) -> list[int]:
-    """Number each run of consecutive calendar months: the line joins a month only to the month before it, so a
-    month never printed (or printed blank) breaks the line rather than being drawn across."""
-    idx = [m.year * 12 + m.month for m in months]
-    runs, run = [], 0
-    for i, m in enumerate(idx):
-        if i and m - idx[i - 1] != 1:
-            run += 1
-        runs.append(run)
-    return runs
-
-
-def label_positions(fracs: list[float], height: float, gap: float = LABEL_GAP) -> list[float]:
-    """Pixel y of each end-of-line label (fracs: each line's height from the top as a fraction of the plot, sorted
-    top first): as near its line as it can be, never closer than `gap` to the next, kept inside the plot where
-    there is room. The same sums as `_label_y_expr`, which the browser works out for the height it draws."""
-    n = len(fracs)
-    down = []
-    for i in range(n):  # pushed down from the top, each at least a gap below the one above
-        down.append(max(*(height * fracs[j] + (i - j) * gap for j in range(i + 1)), i * gap))
-    return [min(d, height - (n - 1 - i) * gap) for i, d in enumerate(down)]  # then up from the bottom
 
 
 def _label_y_expr(fracs: list[float], gap: float = LABEL_GAP) -> str:
@@ -100,122 +66,43 @@ def indicator_chart(
     """row: one scorecard row (targets, comparators, SPC); series: period, value, vintage up to the month;
     actions: linked improvement-plan actions (action_ref, start_month, end_month) marked where they fall;
     height: the chart's height in pixels (labels are placed in the browser for the height finally drawn)."""
-    unit = row["unit"]
-    s = series.dropna(subset=["value"]).copy()
-    s["month"] = pd.to_datetime(s["period"])
-    s = s.sort_values("month")
-    s["run"] = _runs(s["month"])
-    s["shown"] = [fmt_value(v, unit) for v in s["value"]]
-    s["label"] = [label(p) for p in s["period"]]
-    s["revised"] = [("Revised after first publication" if (p in (revised or set())) else "") for p in s["period"]]
-    rebase, fixed = spc.settings_for(row)
-    pts = spc.points(s.assign(ref=row["ref"])[["ref", "period", "value"]], "ref", rebase=rebase, baseline=fixed)
-    if not pts.empty:
-        pts["period"] = pd.to_datetime(pts["period"])
-        s = s.merge(pts[["period", "rule", "signal"]].rename(columns={"period": "month"}), on="month", how="left")
-    else:
-        s["rule"], s["signal"] = "", ""
-    s["rule"] = s["rule"].fillna("")
-    s["point_kind"] = np.where(s["rule"] != "", "Special cause (SPC signal)", "Monthly figure")
-    s["point_kind"] = np.where(s["revised"] != "", s["point_kind"] + ", revised", s["point_kind"])
+    fig = indicator_figure(row, series, show_spc=show_spc, revised=revised, actions=actions)
+    return figure_chart(fig, height), fig.summary
 
-    x0, x1 = (s["month"].min(), s["month"].max()) if not s.empty else (pd.Timestamp.now(), pd.Timestamp.now())
+
+def figure_chart(fig: IndicatorFigure, height: int = 460) -> alt.Chart:
+    """The Altair drawing of an indicator's figure (figures.indicator_figure, which the papers draw as vectors)."""
+    s, x0, x1 = fig.points, fig.x0, fig.x1
     x_scale = alt.Undefined
-    if x0 == x1:  # one month: a month either side, so the point is not pinned to an edge
-        x_scale = alt.Scale(
-            domain=[(x0 - pd.DateOffset(months=1)).isoformat(), (x1 + pd.DateOffset(months=1)).isoformat()]
-        )
+    if fig.x_domain is not None:
+        x_scale = alt.Scale(domain=[t.isoformat() for t in fig.x_domain])
     x = alt.X("month:T", title="Month", axis=alt.Axis(format="%b-%y", labelAngle=0, tickCount="month"), scale=x_scale)
-    y_title = {
-        "percent": "Per cent",
-        "rate_per_10k": "Rate per 10,000 children",
-        "days": "Days",
-        "caseload_average": "Average caseload",
-    }.get(unit, "Number")
-    values = list(s["value"])
     layers = []
-
-    lines: list[dict] = []  # every labelled horizontal line, drawn as one rule layer per dash and colour
-    labels: list[dict] = []  # every end-of-line label, placed together so none overlaps another
-
-    def hline(value: float, text: str, dash: list[int], color: str = GREY, start=None) -> None:
-        """A labelled horizontal line; from `start` only when given (limits of the latest SPC segment)."""
-        if value is None or (isinstance(value, float) and np.isnan(value)):
-            return
-        values.append(value)
-        lines.append(
-            {"y": value, "text": text, "x": x1, "x0": start if start is not None else x0, "dash": dash, "color": color}
-        )  # dash and colour pick the layer; they are not drawn from the data
-        labels.append({"value": value, "text": text, "color": color})
-
-    kind = row.get("target_kind", "none")
-    if kind == "band":
-        band = pd.DataFrame(
-            {
-                "lo": [row["target_low"]],
-                "hi": [row["target_high"]],
-                "x0": [x0],
-                "x1": [x1],
-                "text": [f"Target band {row['target_text']}"],
-            }
-        )
-        values += [row["target_low"], row["target_high"]]
+    if fig.band is not None:
+        band = pd.DataFrame({k: [v] for k, v in fig.band.items()})[["lo", "hi", "x0", "x1", "text"]]
         layers.append(
             alt.Chart(band)
-            .mark_rect(opacity=0.18, color="#009E73")
+            .mark_rect(opacity=0.18, color=BAND)
             .encode(x="x0:T", x2="x1:T", y="lo:Q", y2="hi:Q", tooltip=[alt.Tooltip("text:N", title="Target")])
         )
-        labels.append({"value": row["target_high"], "text": f"Target band {row['target_text']}", "color": "#00523b"})
-    elif kind in ("minimum", "maximum"):
-        hline(
-            row["target_low"] if kind == "minimum" else row["target_high"],
-            f"Target {row['target_text']}",
-            [8, 4],
-            "#00523b",
+    if fig.brk is not None:
+        brk = pd.DataFrame({"month": [fig.brk["month"]], "text": [fig.brk["text"]]})
+        layers.append(
+            alt.Chart(brk)
+            .mark_rule(color=INK, strokeWidth=2, strokeDash=[1, 2])
+            .encode(x="month:T", tooltip=[alt.Tooltip("text:N", title="SPC")])
         )
-    for c in reversed(COMPARATORS):  # England first: the national line
-        v = row.get(c)
-        if v is not None and not (isinstance(v, float) and np.isnan(v)):
-            year = row.get(f"{c}_year") or "year not printed"
-            hline(float(v), f"{COMPARATOR_SHORT[c]} {year}", [2, 3])
-    if (
-        not (isinstance(row.get("baseline_value"), float) and np.isnan(row.get("baseline_value")))
-        and row.get("baseline_value") is not None
-    ):
-        hline(float(row["baseline_value"]), f"Previous year ({row.get('baseline_basis') or 'baseline'})", [1, 5])
-    if show_spc and not pts.empty and bool(pts["enough"].iloc[-1]):
-        last = pts.iloc[-1]
-        trial = " (trial)" if int(last["n"]) < spc.DEFAULT_RULES.trial_below else ""
-        start = pd.Timestamp(last["segment_start"]) if bool(last["rebased"]) else None
-        hline(float(last["mean"]), "Average", [6, 2], INK, start)
-        hline(float(last["ucl"]), f"Upper process limit{trial}", [3, 3], INK, start)
-        hline(float(last["lcl"]), f"Lower process limit{trial}", [3, 3], INK, start)
-        if start is not None:  # the break: limits recalculated where the definition changed
-            note = str(row.get("spc_rebase_note") or "").split(" (")[0]
-            brk = pd.DataFrame(
-                {
-                    "month": [start],
-                    "text": [f"Limits recalculated from {label(start.date())}" + (f", {note}" if note else "")],
-                }
-            )
-            layers.append(
-                alt.Chart(brk)
-                .mark_rule(color=INK, strokeWidth=2, strokeDash=[1, 2])
-                .encode(x="month:T", tooltip=[alt.Tooltip("text:N", title="SPC")])
-            )
-            layers.append(  # at the foot of the break: the top rows belong to the improvement plan's labels
-                alt.Chart(brk)
-                .transform_calculate(foot="height - 4")
-                .mark_text(align="left", baseline="bottom", dx=4, fontSize=12, color=INK)
-                .encode(x="month:T", y=alt.Y("foot:Q", scale=None, axis=None), text=alt.value("Limits recalculated"))
-            )
-
-    domain = _value_domain(values, unit)
+        layers.append(  # at the foot of the break: the top rows belong to the improvement plan's labels
+            alt.Chart(brk)
+            .transform_calculate(foot="height - 4")
+            .mark_text(align="left", baseline="bottom", dx=4, fontSize=12, color=INK)
+            .encode(x="month:T", y=alt.Y("foot:Q", scale=None, axis=None), text=alt.value("Limits recalculated"))
+        )
 
     # Lines drawn alike (the four comparators, the two limits) share one rule layer: layers, not lines, are what
     # a chart costs to draw. Dash and colour stay fixed marks, not data.
     groups: dict[tuple, list[dict]] = {}
-    for line in lines:
+    for line in fig.lines:
         groups.setdefault((tuple(line["dash"]), line["color"]), []).append(line)
     for (dash, color), group in groups.items():
         ref_df = pd.DataFrame(group)
@@ -224,20 +111,20 @@ def indicator_chart(
             .mark_rule(strokeDash=list(dash), color=color, strokeWidth=1.5)
             .encode(x="x0:T", x2="x:T", y="y:Q", tooltip=[alt.Tooltip("text:N", title="Line")])
         )
-    if labels:
-        layers.append(_end_labels(labels, domain, x1))
+    if fig.labels:
+        layers.append(_end_labels(fig.labels, fig.domain, x1))
 
-    marks = _action_marks(actions, x0, x1)
+    marks = fig.actions.copy()
     if not marks.empty:
         layers.append(
             alt.Chart(marks)
-            .mark_rule(color="#6a3d9a", strokeWidth=1.5)
+            .mark_rule(color=ACTION, strokeWidth=1.5)
             .encode(
                 x="month:T",
                 strokeDash=alt.StrokeDash(
                     "kind:N",
                     title="Improvement plan",
-                    scale=alt.Scale(domain=["Action starts", "Action due"], range=[[1, 0], [5, 3]]),
+                    scale=alt.Scale(domain=list(ACTION_DASH), range=list(ACTION_DASH.values())),
                 ),
                 tooltip=[alt.Tooltip("text:N", title="Improvement plan")],
             )
@@ -255,7 +142,7 @@ def indicator_chart(
                         x="month:T",
                         y=alt.Y("row_y:Q", scale=None, axis=None),
                         text="short:N",
-                        color=alt.value("#6a3d9a"),
+                        color=alt.value(ACTION),
                     )
                 )
 
@@ -265,13 +152,13 @@ def indicator_chart(
         alt.Tooltip("vintage:N", title="As printed in"),
         alt.Tooltip("point_kind:N", title="Point"),
     ]
-    y_axis = alt.Axis(format=",d", tickMinStep=1) if unit == "count" else alt.Undefined  # no 485.5 children
+    y_axis = alt.Axis(format=",d", tickMinStep=1) if fig.whole_numbers else alt.Undefined
     line = (
         alt.Chart(s)
         .mark_line(color=INK, strokeWidth=2.5)
         .encode(
             x=x,
-            y=alt.Y("value:Q", title=y_title, scale=alt.Scale(domain=domain, nice=False), axis=y_axis),
+            y=alt.Y("value:Q", title=fig.y_title, scale=alt.Scale(domain=fig.domain, nice=False), axis=y_axis),
             detail="run:N",  # one path per run of consecutive months: gaps stay gaps
         )
     )
@@ -282,65 +169,20 @@ def indicator_chart(
             x=x,
             y="value:Q",
             tooltip=tooltip,
-            shape=alt.Shape(
-                "point_kind:N",
-                title="Point",
-                scale=alt.Scale(
-                    domain=[
-                        "Monthly figure",
-                        "Special cause (SPC signal)",
-                        "Monthly figure, revised",
-                        "Special cause (SPC signal), revised",
-                    ],
-                    range=["circle", "diamond", "square", "triangle-up"],
-                ),
-            ),
-            color=alt.Color(
-                "point_kind:N",
-                title="Point",
-                scale=alt.Scale(
-                    domain=[
-                        "Monthly figure",
-                        "Special cause (SPC signal)",
-                        "Monthly figure, revised",
-                        "Special cause (SPC signal), revised",
-                    ],
-                    range=[INK, SIGNAL, INK, SIGNAL],
-                ),
-            ),
+            shape=alt.Shape("point_kind:N", title="Point", scale=alt.Scale(domain=POINT_KINDS, range=POINT_SHAPES)),
+            color=alt.Color("point_kind:N", title="Point", scale=alt.Scale(domain=POINT_KINDS, range=POINT_COLOURS)),
         )
     )
     chart = alt.layer(line, *layers, points).properties(
-        title=alt.TitleParams(f"{row['ref']} {row['indicator']}", subtitle=[y_title]), height=height
+        title=alt.TitleParams(fig.title, subtitle=[fig.y_title]), height=height
     )  # Streamlit fits title, axes and legend inside this
-    summary = series_summary(
-        row["ref"], row["indicator"], unit, s, row.get("target_text", ""), row.get("rag_reason", "")
-    )
-    if show_spc and not pts.empty and bool(pts["rebased"].iloc[-1]):
-        summary += f" SPC limits are recalculated from {label(pd.Timestamp(pts['segment_start'].iloc[-1]).date())}."
-    return _base_config(chart), summary
-
-
-def _value_domain(values: list[float], unit: str) -> list[float]:
-    """The value axis: every figure and line with a little room; from zero when there is only one level to show
-    (a single figure on a 485-487 axis says nothing)."""
-    lo_v, hi_v = (min(values), max(values)) if values else (0, 1)
-    if hi_v == lo_v:
-        domain = [0.0, hi_v * 1.25] if hi_v > 0 else [lo_v - 1, lo_v + 1]
-    else:
-        pad = (hi_v - lo_v) * 0.12
-        domain = [max(0, lo_v - pad) if lo_v >= 0 else lo_v - pad, hi_v + pad]
-    if unit == "percent" and hi_v <= 100:
-        domain[1] = min(100, domain[1])
-    return [float(domain[0]), float(domain[1])]
+    return _base_config(chart)
 
 
 def _end_labels(labels: list[dict], domain: list[float], x1) -> alt.Chart:
     """The lines' labels at the chart's right-hand end, top to bottom in the lines' order, each as near its line as
     the minimum gap allows (worked out in the browser for the height drawn)."""
-    d0, d1 = domain
-    ordered = sorted(labels, key=lambda lab: -lab["value"])
-    fracs = [min(1.0, max(0.0, (d1 - lab["value"]) / (d1 - d0))) for lab in ordered]
+    ordered, fracs = ordered_labels(labels, domain)
     df = pd.DataFrame(
         {
             "i": range(len(ordered)),
@@ -361,30 +203,6 @@ def _end_labels(labels: list[dict], domain: list[float], x1) -> alt.Chart:
             color=alt.Color("color:N", scale=None),
         )
     )
-
-
-def _action_marks(actions: pd.DataFrame | None, x0, x1) -> pd.DataFrame:
-    """Start and due months of linked actions that fall inside the chart's months (several actions in one
-    month share one label)."""
-    cols = ["month", "kind", "text", "short"]
-    if actions is None or actions.empty:
-        return pd.DataFrame(columns=cols)
-    rows = []
-    for kind, col in (("Action starts", "start_month"), ("Action due", "end_month")):
-        for m, g in actions.dropna(subset=[col]).groupby(col):
-            t = pd.Timestamp(m)
-            if x0 <= t <= x1:
-                refs = ", ".join(g["action_ref"])
-                rows.append(
-                    {
-                        "month": t,
-                        "kind": kind,
-                        "text": f"{kind.replace('Action', 'Action' + ('s' if len(g) > 1 else ''))}: "
-                        f"{refs} ({label(m)})",
-                        "short": ("▶ " if kind == "Action starts" else "⏹ ") + refs,
-                    }
-                )
-    return pd.DataFrame(rows, columns=cols).sort_values(["month", "kind"], ignore_index=True)
 
 
 def rag_counts_chart(counts: pd.DataFrame) -> tuple[alt.Chart, str]:
