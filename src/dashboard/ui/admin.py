@@ -67,6 +67,36 @@ def _show_result(key: str) -> None:
         (st.success if result[0] == "ok" else st.error)(result[1])
 
 
+HIDDEN_KEY = "include_hidden"
+
+
+def _hidden() -> bool:
+    """The load page's "Read hidden rows and columns" box (off unless ticked)."""
+    return bool(st.session_state.get(HIDDEN_KEY, False))
+
+
+def _hidden_box() -> None:
+    st.checkbox(
+        "Read hidden rows and columns",
+        value=False,
+        key=HIDDEN_KEY,
+        help="Off: a workbook whose hidden rows, columns or sheets hold anything is refused, naming them, so what "
+        "is loaded is what Excel shows. Tick it only after checking what is hidden; its use is recorded in the "
+        "audit trail.",
+    )
+
+
+def note_hidden(identity, what: str, vintage: str) -> None:
+    """The audit trail names every write that read hidden rows and columns."""
+    audit.record(
+        data.db_path(),
+        "hidden rows and columns read",
+        identity.who,
+        f"{what}, published as vintage {vintage}, read with “Read hidden rows and columns” ticked",
+        outcome="done",
+    )
+
+
 def _publish_upload(file_id: str) -> None:
     pending = st.session_state.get("_pending_upload")
     if pending is None or pending[0] != file_id:
@@ -80,6 +110,8 @@ def _publish_upload(file_id: str) -> None:
     if refused:
         st.session_state["_upload_result"] = ("error", f"Not published: {refused}")
         return
+    if pending[2]:
+        note_hidden(identity, f"figures from {pending[1].parsed.file}", vintage)
     st.session_state["_published"] = (file_id, vintage)
     st.session_state.pop("_pending_upload", None)
 
@@ -139,6 +171,7 @@ def _upload_section() -> None:
                 data.authority(),
                 week_ending_day=reader.week_ending_weekday(),
                 display_name=up.name,
+                include_hidden=_hidden(),
             )
         status.update(label=f"Comparing {up.name} with the figures held…")
         diff = loader.diff_upload(reader, parsed)
@@ -189,7 +222,7 @@ def _upload_section() -> None:
             hide_index=True,
             width="stretch",
         )
-    st.session_state["_pending_upload"] = (up.file_id, diff)
+    st.session_state["_pending_upload"] = (up.file_id, diff, _hidden())
     with st.form("publish_upload"):
         st.text_input("Name this vintage", value=f"Upload of {up.name}", max_chars=120, key="vintage_name")
         st.form_submit_button("Publish", type="primary", on_click=_publish_upload, args=(up.file_id,))
@@ -231,6 +264,8 @@ def _publish_reference(kind: str, file_id) -> None:
     if refused:
         st.session_state[f"_ref_{kind}_result"] = ("error", f"Not published: {refused}")
         return
+    if pending[2]:
+        note_hidden(identity, what, vintage)
     st.session_state[f"_ref_{kind}_result"] = ("ok", f"Published as vintage {vintage}.")
     st.session_state[f"_ref_{kind}_done"] = file_id
     st.session_state.pop(f"_ref_{kind}", None)
@@ -248,14 +283,16 @@ def _reference_section(kind: str) -> None:
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / ("upload" + Path(up.name).suffix.lower())
             path.write_bytes(up.getvalue())
-            upload = reference.PARSERS[kind](path, data.reader(), data.authority(), display_name=up.name)
+            upload = reference.PARSERS[kind](
+                path, data.reader(), data.authority(), display_name=up.name, include_hidden=_hidden()
+            )
         status.update(label=f"Read {up.name}", state="error" if upload.problems else "complete")
     if upload.problems:
         _rejected(upload.problems, f"in {up.name}", "the file and upload it")
         return
     st.markdown(f"**What publishing {up.name} will change** ({len(upload.rows)} {kind})")
     st.dataframe(upload.changes, hide_index=True, width="stretch")
-    st.session_state[f"_ref_{kind}"] = (up.file_id, upload)
+    st.session_state[f"_ref_{kind}"] = (up.file_id, upload, _hidden())
     st.button(
         f"Publish {kind}", type="primary", key=f"publish_{kind}", on_click=_publish_reference, args=(kind, up.file_id)
     )
@@ -293,7 +330,7 @@ def _national_section() -> None:
         f"**What publishing will change** ({len(upload.rows)} figures: {', '.join(sorted(set(upload.measures)))})"
     )
     st.dataframe(upload.changes, hide_index=True, width="stretch")
-    st.session_state["_ref_national"] = (files_id, upload)
+    st.session_state["_ref_national"] = (files_id, upload, False)  # CSV only: nothing can be hidden
     st.button(
         "Publish national statistics",
         type="primary",
@@ -360,6 +397,7 @@ def load_page() -> None:
         return
     wrote = False
     if signin.may(access.PUBLISH):
+        _hidden_box()
         _upload_section()
         st.divider()
         _reference_section("targets")
