@@ -885,12 +885,12 @@ def read_workbook(
     choose,
     include_hidden: bool = False,
     scale: int = 1,
-) -> tuple[list[str], dict[str, Sheet]] | None:
+) -> tuple[list[str], dict[str, Sheet], str] | None:
     """Several sheets of one workbook, by the same rules as every upload (a regular file, size and unpacked
-    limits, the rows that exist, formats as shown, a malformed part named): (every sheet title, {title: Sheet})
-    for the titles `choose([(title, hidden), ...])` returns, or None after recording why not. A chosen sheet
-    that is hidden is refused unless `include_hidden`. `scale` multiplies the size, row and cell limits (an
-    Annex A extract holds thousands of records, a scorecard a few hundred figures)."""
+    limits, the rows that exist, formats as shown, a malformed part named): (every sheet title, {title: Sheet},
+    the checksum of the bytes read) for the titles `choose([(title, hidden), ...])` returns, or None after
+    recording why not. A chosen sheet that is hidden is refused unless `include_hidden`. `scale` multiplies the
+    size, row and cell limits (an Annex A extract holds thousands of records, a scorecard a few hundred figures)."""
     raw = read_bytes(Path(path), name, problems, MAX_FILE_BYTES * scale)
     if raw is None:
         return None
@@ -952,7 +952,7 @@ def read_workbook(
             Problem(at, None, None, exc.detail if exc.readable else f"not a readable XLSX workbook ({exc.detail})")
         )
         return None
-    return titles, out
+    return titles, out, hashlib.sha256(raw).hexdigest()
 
 
 # ---------------------------------------------------------------- a cell

@@ -218,6 +218,7 @@ class Extract:
     lists: dict[str, pd.DataFrame]
     findings: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=FINDING_COLUMNS))
     synthetic: bool = False  # the workbook marks itself as synthetic (invented children)
+    sha256: str = ""  # of the file's bytes as read (the file itself is never kept)
 
 
 def norm(text: object) -> str:
@@ -346,7 +347,7 @@ def read(
     got = read_workbook(path, name, problems, choose, include_hidden=include_hidden, scale=SCALE)
     if got is None:
         raise LoadRejected(problems)
-    titles, sheets = got
+    titles, sheets, digest = got
     problems += [
         Problem(name, None, None, f"no sheet for List {spec.number} ({spec.title}): sheets are {', '.join(titles)}")
         for k, spec in LISTS.items()
@@ -391,7 +392,9 @@ def read(
         lists[k], found_ = _records(k, rows, cols, h, as_at, key)
         findings += found_
     synthetic = bool(marker) and _synthetic(sheets.get(marker[0]))
-    return Extract(name, as_at, lists, pd.DataFrame(findings, columns=FINDING_COLUMNS), synthetic=synthetic)
+    return Extract(
+        name, as_at, lists, pd.DataFrame(findings, columns=FINDING_COLUMNS), synthetic=synthetic, sha256=digest
+    )
 
 
 def _synthetic(sheet) -> bool:
