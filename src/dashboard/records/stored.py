@@ -196,18 +196,18 @@ def from_store(reader, ids: list[str] | None = None) -> list[Extract]:
                 {
                     "row": part["row"].astype(int).to_numpy(),
                     "child": part["child"].replace("", None).to_numpy(),
-                    "birth_month": pd.to_datetime(part["birth_month"]).to_numpy(),
+                    "birth_month": pd.to_datetime(part["birth_month"]).astype("datetime64[s]").to_numpy(),
                 },
                 columns=["row", "child", "birth_month"],
             )
             for c in names[3:]:
                 values = fields[c].to_numpy() if c in fields else [None] * len(part)
                 if kinds.get(c) == "date":
-                    frame[c] = pd.to_datetime(pd.Series(values, dtype=object))
+                    frame[c] = pd.to_datetime(pd.Series(values, dtype=object)).astype("datetime64[s]")  # as annex_a
                 elif kinds.get(c) == "count":
                     frame[c] = pd.Series(values, dtype=object).astype("Int64")
                 else:
-                    frame[c] = pd.Series(values, dtype=object)
+                    frame[c] = pd.Series(values)
             lists[key] = frame[names]
         f = finds[finds["extract"] == row.extract]
         findings = pd.DataFrame(
