@@ -42,6 +42,11 @@ def test_synthetic_mark_is_recorded(tmp_path):
     assert annex_a.read(standard(tmp_path), AS_AT, KEY).synthetic is False
     sheets = {t: [HEAD[t]] + r for t, r in ROWS.items()} | {"Synthetic data": [["Real records"]]}
     assert annex_a.read(workbook(tmp_path / "x.xlsx", sheets), AS_AT, KEY).synthetic is False
+    hidden = synthetic(tmp_path, "hidden_mark.xlsx")  # the mark holds no records: hidden, it still counts
+    wb = openpyxl.load_workbook(hidden)
+    wb["Synthetic data"].sheet_state = "hidden"
+    wb.save(hidden)
+    assert annex_a.read(hidden, AS_AT, KEY).synthetic is True
 
 
 def _hide(path: Path, row: int | None = None, column: str | None = None, sheet: str = "List 3") -> Path:

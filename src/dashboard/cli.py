@@ -363,7 +363,7 @@ def cmd_load_annex_a(args) -> int:
         return 2
     try:
         key = pseudonym.resolve_key(demo=args.demo_key)
-        vintage, extract, purged = stored.load(
+        vintage, extract, purged, note = stored.load(
             db_path(args.db),
             args.file,
             as_at,
@@ -384,6 +384,8 @@ def cmd_load_annex_a(args) -> int:
     )
     for name in purged:
         print(f"withdrawn by the retention setting: {name}", file=sys.stderr)
+    if note:
+        print(note, file=sys.stderr)
     return 0
 
 

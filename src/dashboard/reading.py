@@ -885,11 +885,13 @@ def read_workbook(
     choose,
     include_hidden: bool = False,
     scale: int = 1,
+    hidden_ok=None,
 ) -> tuple[list[str], dict[str, Sheet], str] | None:
     """Several sheets of one workbook, by the same rules as every upload (a regular file, size and unpacked
     limits, the rows that exist, formats as shown, a malformed part named): (every sheet title, {title: Sheet},
     the checksum of the bytes read) for the titles `choose([(title, hidden), ...])` returns, or None after
-    recording why not. A chosen sheet that is hidden is refused unless `include_hidden`. `scale` multiplies the
+    recording why not. A chosen sheet that is hidden is refused unless `include_hidden` (or `hidden_ok(title)`:
+    a sheet that holds no figures, such as a marker). `scale` multiplies the
     size, row and cell limits (an Annex A extract holds thousands of records, a scorecard a few hundred figures)."""
     raw = read_bytes(Path(path), name, problems, MAX_FILE_BYTES * scale)
     if raw is None:
@@ -922,7 +924,7 @@ def read_workbook(
             if title not in wanted or title in out:
                 continue
             where = f"{name}, sheet {title!r}"
-            if hidden and not include_hidden:
+            if hidden and not include_hidden and not (hidden_ok and hidden_ok(title)):
                 problems.append(
                     Problem(
                         where,

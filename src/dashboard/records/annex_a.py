@@ -344,7 +344,15 @@ def read(
                 marker.append(title)
         return [*found.values(), *marker]
 
-    got = read_workbook(path, name, problems, choose, include_hidden=include_hidden, scale=SCALE)
+    got = read_workbook(
+        path,
+        name,
+        problems,
+        choose,
+        include_hidden=include_hidden,
+        scale=SCALE,
+        hidden_ok=lambda title: norm(title) == SYNTHETIC_SHEET,  # the mark holds no records: hidden or not
+    )
     if got is None:
         raise LoadRejected(problems)
     titles, sheets, digest = got

@@ -351,10 +351,11 @@ def summary(extract: Extract) -> pd.DataFrame:
 
 def publish_extract(
     db_path: Path, extract: Extract, user: str = "", label: str | None = None, demo_key: bool = False
-) -> tuple[str, list[str]]:
-    """One journal entry holding the pseudonymised records and findings, then the retention purge. Refused
-    (nothing written) for an extract already held, or one the retention would withdraw at once."""
-    from .. import lifecycle, store
+) -> tuple[str, list[str], str]:
+    """One journal entry holding the pseudonymised records and findings, then the retention purge: (vintage,
+    extracts withdrawn, a note if the purge could not run). Refused (nothing written) for an extract already
+    held, or one the retention would withdraw at once."""
+    from .. import audit, journal, lifecycle, store
 
     name = extract.name
     if demo_key and not extract.synthetic:
@@ -410,7 +411,12 @@ def publish_extract(
     }
     who = user or lifecycle.cli_user()
     done = lifecycle.commit(db_path, LOAD_KIND, vintage, to_frames(extract, vintage_id), who, name, extract.sha256)
-    return done, purge(db_path, who, months)
+    try:
+        purged = purge(db_path, who, months)
+    except (journal.WriterBusy, journal.JournalError, *lifecycle.FAULTS) as exc:  # the load itself is kept
+        audit.record(db_path, "records retention", who, f"not applied after loading {name}: {exc}", outcome="failed")
+        return done, [], f"The retention setting was not applied ({exc}): run dashboard purge-extracts."
+    return done, purged, ""
 
 
 def load(
@@ -422,12 +428,12 @@ def load(
     label: str | None = None,
     include_hidden: bool = False,
     demo_key: bool = False,
-) -> tuple[str, Extract, list[str]]:
-    """dashboard load-annex-a: read, check and publish one extract. (vintage, extract, extracts withdrawn)."""
+) -> tuple[str, Extract, list[str], str]:
+    """dashboard load-annex-a: read, check and publish one extract. (vintage, extract, extracts withdrawn, note)."""
     path = Path(path)
     extract = preview(path, as_at, key, path.name, include_hidden)
-    vintage, purged = publish_extract(db_path, extract, user, label, demo_key)
-    return vintage, extract, purged
+    vintage, purged, note = publish_extract(db_path, extract, user, label, demo_key)
+    return vintage, extract, purged, note
 
 
 # ---------------------------------------------------------------- the computed figures as the month's figures

@@ -364,7 +364,7 @@ def _publish_annex(token: tuple) -> None:
     if refused:
         st.session_state["_annex_result"] = ("error", f"Not loaded: {refused}")
         return
-    vintage, purged = done
+    vintage, purged, note = done
     if hidden:
         note_hidden(identity, what, vintage)
     withdrawn = (
@@ -373,7 +373,7 @@ def _publish_annex(token: tuple) -> None:
     st.session_state["_annex_result"] = (
         "ok",
         f"Loaded {what} as vintage {vintage}: its pseudonymised records and findings are kept, the file is not. "
-        f"Computed vs loaded now uses it.{withdrawn}",
+        f"Computed vs loaded now uses it.{withdrawn}{' ' + note if note else ''}",
     )
     st.session_state["_annex_done"] = token
     st.session_state.pop("_pending_annex", None)
