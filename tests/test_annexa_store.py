@@ -307,7 +307,8 @@ def test_reconcile_reads_the_held_extracts(fresh_db, tmp_path, env, capsys):
     assert _load(fresh_db, path) == 0
     capsys.readouterr()
     assert cli.main(["--db", str(fresh_db), "reconcile", "--month", "2024-01"]) == 0
-    held = capsys.readouterr().out
+    held, err = capsys.readouterr()
+    assert stored.BANNER in err  # every view of synthetic records says so
     args = ["--db", str(fresh_db), "reconcile", "--month", "2024-01", "--extract", str(path), "--as-at", "2024-01-31"]
     assert cli.main(args) == 0
     assert capsys.readouterr().out == held

@@ -301,8 +301,8 @@ def _records(args) -> tuple:
     if not args.file:
         if args.as_at:
             raise UsageError("--as-at: give it with --extract (the extracts held carry their own dates)")
-        done, _ = stored.computed_for(store.ReadOnlyStore(db_path(args.db)))
-        return month, done
+        done, extracts = stored.computed_for(store.ReadOnlyStore(db_path(args.db)))
+        return month, done, any(e.synthetic for e in extracts)
     files, dates = list(args.file), list(args.as_at or [])
     if len(dates) == 1 and len(files) > 1:
         dates *= len(files)
@@ -313,20 +313,23 @@ def _records(args) -> tuple:
     except ValueError as exc:
         raise UsageError(f"--as-at: {exc} (use YYYY-MM-DD)") from exc
     key = pseudonym.resolve_key()
-    return month, compute.compute([annex_a.read(Path(f), d, key) for f, d in zip(files, as_at)])
+    extracts = [annex_a.read(Path(f), d, key) for f, d in zip(files, as_at)]
+    return month, compute.compute(extracts), any(e.synthetic for e in extracts)
 
 
 def cmd_records(args) -> int:
     """records-compute and reconcile: the extract's figures, alone or beside those loaded."""
-    from .records import pseudonym, reconcile, workdays
+    from .records import pseudonym, reconcile, stored, workdays
 
     try:
-        month, done = _records(args)
+        month, done, synthetic = _records(args)
     except UsageError as exc:
         print(exc, file=sys.stderr)
         return 2
     except (reading.LoadRejected, pseudonym.NoKey, workdays.CalendarUnavailable) as exc:
         return _refused(exc)
+    if synthetic:
+        print(stored.BANNER, file=sys.stderr)
     for note in done.notes:
         print(note, file=sys.stderr)
     figures = done.figures if month is None else done.figures[done.figures["month"] == month]
@@ -382,6 +385,8 @@ def cmd_load_annex_a(args) -> int:
         f"{len(extract.lists)} lists, {len(extract.findings)} data-quality findings; the file itself is not kept",
         file=sys.stderr,
     )
+    if extract.synthetic:
+        print(stored.BANNER, file=sys.stderr)
     for name in purged:
         print(f"withdrawn by the retention setting: {name}", file=sys.stderr)
     if note:

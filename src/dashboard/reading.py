@@ -873,6 +873,8 @@ class Sheet:
 
     def hidden_problems(self, header_row: int, columns: set[int] | None = None) -> list[Problem]:
         """Hidden rows below the header, and hidden columns (of `columns`, 1-based, if given), holding anything."""
+        if not self.hidden_rows and not self.hidden_cols:
+            return []
         cells = {r: {c: v for c, v in enumerate(row, start=1) if v != ""} for r, row in enumerate(self.rows, 1)}
         cols = self.hidden_cols if columns is None else self.hidden_cols & columns
         return _hidden_with_figures(cells, self.hidden_rows, cols, header_row, self.where)
