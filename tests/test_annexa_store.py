@@ -347,3 +347,35 @@ def test_publish_computed_is_a_new_vintage_of_figures(fresh_db, tmp_path, env, c
     capsys.readouterr()
     assert cli.main(["--db", str(fresh_db), "reconcile", "--month", "2024-01"]) == 0
     assert "CIN1,2024-01,2,2,0,2,,3,annex_a_synthetic.xlsx,2024-01-31" in capsys.readouterr().out.splitlines()
+
+
+def test_replay_checks_records_column_wise_as_the_model_does(fresh_db, tmp_path, env):
+    from pydantic import ValidationError
+
+    assert _load(fresh_db, synthetic(tmp_path)) == 0
+    raw = journal.entries(journal.journal_dir(fresh_db))[0].rows()["extract_records"]
+    fast, problems = stored.FAST["extract_records"](raw, "entry", "extract_records")
+    assert problems == []
+    slow = pd.DataFrame(
+        [
+            stored.ExtractRecord.model_validate({k: "" if v is None else v for k, v in r.items()}).model_dump()
+            for r in raw
+        ]
+    )
+    pd.testing.assert_frame_equal(fast.reset_index(drop=True), slow, check_dtype=False)
+    bad = [
+        dict(raw[0], child="SYN-R1"),  # a raw ID, never a pseudonym
+        dict(raw[1], birth_month="2012-03-17"),  # a full date of birth
+        dict(raw[2], row=0),
+        dict(raw[3], list="List 3"),
+    ]
+    _, problems = stored.FAST["extract_records"](bad, "journal entry X", "extract_records")
+    assert problems == [
+        "journal entry X, extract_records row 4, column 'list': not a list (list_N)",
+        "journal entry X, extract_records row 3, column 'row': not a row number",
+        "journal entry X, extract_records row 1, column 'child': not a keyed pseudonym",
+        "journal entry X, extract_records row 2, column 'birth_month': a date of birth is held only as its month",
+    ]
+    for record in bad:
+        with pytest.raises(ValidationError):
+            stored.ExtractRecord.model_validate(record)
