@@ -379,3 +379,35 @@ def test_replay_checks_records_column_wise_as_the_model_does(fresh_db, tmp_path,
     for record in bad:
         with pytest.raises(ValidationError):
             stored.ExtractRecord.model_validate(record)
+
+
+# --- the load page ---------------------------------------------------------------------------------------------
+
+
+def test_the_load_page_offers_hidden_rows_off_and_the_annex_a_section(fresh_db, monkeypatch):
+    from apptest import run_page
+
+    monkeypatch.setenv("DASHBOARD_DB", str(fresh_db))
+    monkeypatch.setenv("DASHBOARD_ADMIN_SECRET", "s3cret")
+    at = run_page("load", _admin_ok="s3cret")
+    box = at.checkbox(key="include_hidden")
+    assert box.label == "Read hidden rows and columns" and box.value is False
+    assert any(u.label == "Annex A workbook" for u in at.get("file_uploader"))
+    assert [d.label for d in at.date_input] == ["As at (the extract's date)"]
+    assert "Load an Annex A extract" in [h.value for h in at.header]
+
+
+def test_reading_hidden_rows_is_named_in_the_audit_trail(fresh_db, monkeypatch):
+    from types import SimpleNamespace
+
+    from dashboard.ui import admin
+
+    monkeypatch.setenv("DASHBOARD_DB", str(fresh_db))
+    admin.note_hidden(SimpleNamespace(who="pub@example.test"), "figures from pack.xlsx", "upload-20240301-1")
+    trail = audit.trail(fresh_db)
+    row = trail[trail["event"] == "hidden rows and columns read"].iloc[0]
+    assert row["who"] == "pub@example.test" and row["outcome"] == "done"
+    assert row["what"] == (
+        "figures from pack.xlsx, published as vintage upload-20240301-1, read with “Read hidden rows and columns” "
+        "ticked"
+    )
