@@ -377,6 +377,7 @@ def _publish_annex(token: tuple) -> None:
     )
     st.session_state["_annex_done"] = token
     st.session_state.pop("_pending_annex", None)
+    st.session_state.pop("_annex_preview", None)
 
 
 def _annex_section() -> None:
@@ -408,15 +409,20 @@ def _annex_section() -> None:
         key, demo = pseudonym.resolve_key(), False
     except pseudonym.NoKey:
         key, demo = pseudonym.DEMO_KEY, True  # only a synthetic extract is accepted with the public demo key
-    with st.status(f"Reading {up.name}…", expanded=False) as status:
-        with tempfile.TemporaryDirectory() as tmp:  # the upload is read from a private temp file, then deleted
-            path = Path(tmp) / "extract.xlsx"
-            path.write_bytes(up.getvalue())
-            try:
-                extract, problems = stored.preview(path, as_at, key, up.name, include_hidden=_hidden()), []
-            except reading.LoadRejected as exc:
-                extract, problems = None, exc.problems
-        status.update(label=f"Read {up.name}", state="error" if problems else "complete")
+    read = st.session_state.get("_annex_preview")
+    if read is not None and read[0] == token:
+        extract, problems = read[1], read[2]  # read once per file, date and box: a rerun never reads it again
+    else:
+        with st.status(f"Reading {up.name}…", expanded=False) as status:
+            with tempfile.TemporaryDirectory() as tmp:  # the upload is read from a private temp file, then deleted
+                path = Path(tmp) / "extract.xlsx"
+                path.write_bytes(up.getvalue())
+                try:
+                    extract, problems = stored.preview(path, as_at, key, up.name, include_hidden=_hidden()), []
+                except reading.LoadRejected as exc:
+                    extract, problems = None, exc.problems
+            status.update(label=f"Read {up.name}", state="error" if problems else "complete")
+        st.session_state["_annex_preview"] = (token, extract, problems)
     if problems:
         _rejected(problems, f"in {up.name}", "the workbook and upload it")
         return
