@@ -6,7 +6,7 @@ import pytest
 from prod import look, sign_in
 from test_accessibility import WCAG, _owner
 from test_annexa_store import synthetic
-from test_records import AS_AT
+from test_records import AS_AT, HEAD
 
 from dashboard import audit, journal, store
 from dashboard.records import pseudonym, stored
@@ -38,7 +38,17 @@ def test_a_publisher_loads_an_extract_reconciles_and_publishes(prod_app, browser
     look(page)
     for part, now in (("year", "2024"), ("month", "1"), ("day", "31")):
         assert page.get_by_role("spinbutton", name=f"{part}, {label}").get_attribute("aria-valuenow") == now
-    region.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(synthetic(tmp_path)))
+    dropzone = region.locator('[data-testid="stFileUploaderDropzoneInput"]')
+    head = [h for h in HEAD["List 4"] if h != "Continuous Assessment Date of Authorisation"]
+    bad = synthetic(tmp_path, "no_authorisation.xlsx", **{"List 4": [head, ["SYN-A1", None, "02/01/2024", "No"]]})
+    dropzone.set_input_files(str(bad))
+    _settled_text(page, "Rejected: 1 problem(s) in no_authorisation.xlsx")
+    # the problems table is a canvas grid: its cells are in the page for screen readers, not drawn as text
+    page.get_by_text("no_authorisation.xlsx, List 4 (sheet 'List 4')", exact=False).first.wait_for(state="attached")
+    page.get_by_text("required column not found", exact=False).first.wait_for(state="attached")
+    assert page.get_by_role("button", name="Load this extract").count() == 0
+    assert "records" not in _kinds(prod_app)
+    dropzone.set_input_files(str(synthetic(tmp_path)))
     _settled_text(page, "What loading annex_a_synthetic.xlsx as at 31 Jan 2024 will keep")
     assert page.get_by_text(stored.BANNER).count() == 1
     assert "records" not in _kinds(prod_app)  # the preview wrote nothing
