@@ -26,6 +26,7 @@ try:
         st.Page(
             P["printed"], title="Printed vs calculated RAG", icon=":material/compare:", url_path="printed-vs-calculated"
         ),
+        st.Page(P["computed"], title="Computed vs loaded", icon=":material/calculate:", url_path="computed-vs-loaded"),
     ]
     # Pages are offered by role; every write still re-checks the role in its own callback. A page the role does
     # not offer still answers its address, saying why.

@@ -1,7 +1,8 @@
 """dashboard build | load FILE | load-targets FILE | load-comparators FILE | load-national FILE... |
 load-plan FILE | backup OUT | restore ARCHIVE | migrate-state --to URL | catch-up | dump |
 scorecard --month YYYY-MM | benchmark --ref REF [--year Y] |
-export --month YYYY-MM --format F --out FILE | records-compute FILE --as-at D | reconcile --month M --extract FILE"""
+export --month YYYY-MM --format F --out FILE | records-compute FILE --as-at D | load-annex-a FILE --as-at D |
+reconcile --month M [--extract FILE --as-at D] | publish-computed --month M | purge-extracts"""
 
 from __future__ import annotations
 
@@ -316,14 +317,20 @@ def cmd_audit(args) -> int:
 
 
 def _records(args) -> tuple:
-    """Annex A extracts read and computed: (month or None, Computed). Raises the refusals cmd_records reports."""
-    from .records import annex_a, compute, pseudonym
+    """Annex A extracts read and computed: (month or None, Computed). Raises the refusals cmd_records reports.
+    reconcile without --extract computes from the extracts the database holds."""
+    from .records import annex_a, compute, pseudonym, stored
 
     try:
         month = parse_period(args.month) if args.month else None
     except ValueError as exc:
         raise UsageError(f"--month: {exc}") from exc
-    files, dates = list(args.file), list(args.as_at)
+    if not args.file:
+        if args.as_at:
+            raise UsageError("--as-at: give it with --extract (the extracts held carry their own dates)")
+        done, extracts = stored.computed_for(store.ReadOnlyStore(db_path(args.db)))
+        return month, done, any(e.synthetic for e in extracts)
+    files, dates = list(args.file), list(args.as_at or [])
     if len(dates) == 1 and len(files) > 1:
         dates *= len(files)
     if len(dates) != len(files):
@@ -333,20 +340,23 @@ def _records(args) -> tuple:
     except ValueError as exc:
         raise UsageError(f"--as-at: {exc} (use YYYY-MM-DD)") from exc
     key = pseudonym.resolve_key()
-    return month, compute.compute([annex_a.read(Path(f), d, key) for f, d in zip(files, as_at)])
+    extracts = [annex_a.read(Path(f), d, key) for f, d in zip(files, as_at)]
+    return month, compute.compute(extracts), any(e.synthetic for e in extracts)
 
 
 def cmd_records(args) -> int:
     """records-compute and reconcile: the extract's figures, alone or beside those loaded."""
-    from .records import pseudonym, reconcile, workdays
+    from .records import pseudonym, reconcile, stored, workdays
 
     try:
-        month, done = _records(args)
+        month, done, synthetic = _records(args)
     except UsageError as exc:
         print(exc, file=sys.stderr)
         return 2
     except (reading.LoadRejected, pseudonym.NoKey, workdays.CalendarUnavailable) as exc:
         return _refused(exc)
+    if synthetic:
+        print(stored.BANNER, file=sys.stderr)
     for note in done.notes:
         print(note, file=sys.stderr)
     figures = done.figures if month is None else done.figures[done.figures["month"] == month]
@@ -360,7 +370,86 @@ def cmd_records(args) -> int:
         if col in out:
             out[col] = out[col].map(fmt_plain)
     cols = ["ref", "month", "computed"] + (["loaded", "difference"] if args.command == "reconcile" else [])
-    out[cols + ["numerator", "denominator", "excluded", "extract"]].to_csv(sys.stdout, index=False, lineterminator="\n")
+    cols += ["numerator", "denominator", "excluded", "extract"] + (["as_at"] if args.command == "reconcile" else [])
+    out[cols].to_csv(sys.stdout, index=False, lineterminator="\n")
+    return 0
+
+
+def _as_at(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError as exc:
+        raise UsageError(f"--as-at: {exc} (use YYYY-MM-DD)") from exc
+
+
+def cmd_load_annex_a(args) -> int:
+    """One Annex A extract stored through the journal (pseudonymised rows only), then the retention purge."""
+    from .records import pseudonym, stored
+
+    try:
+        as_at = _as_at(args.as_at)
+    except UsageError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    try:
+        key = pseudonym.resolve_key(demo=args.demo_key)
+        vintage, extract, purged, note = stored.load(
+            db_path(args.db),
+            args.file,
+            as_at,
+            key,
+            label=args.label,
+            include_hidden=args.include_hidden,
+            demo_key=args.demo_key,
+        )
+    except (*REFUSALS, pseudonym.NoKey) as exc:
+        return _refused(exc)
+    stored.summary(extract).to_csv(sys.stdout, index=False, lineterminator="\n")
+    rows = sum(len(f) for f in extract.lists.values())
+    synthetic = " (synthetic records)" if extract.synthetic else ""
+    print(
+        f"loaded {args.file} as at {as_at} as vintage {vintage}{synthetic}: {rows} records in "
+        f"{len(extract.lists)} lists, {len(extract.findings)} data-quality findings; the file itself is not kept",
+        file=sys.stderr,
+    )
+    if extract.synthetic:
+        print(stored.BANNER, file=sys.stderr)
+    for name in purged:
+        print(f"withdrawn by the retention setting: {name}", file=sys.stderr)
+    if note:
+        print(note, file=sys.stderr)
+    return 0
+
+
+def cmd_purge_extracts(args) -> int:
+    from .records import stored
+
+    try:
+        purged = stored.purge(db_path(args.db))
+    except REFUSALS as exc:
+        return _refused(exc)
+    print(
+        f"{len(purged)} extract(s) withdrawn by the retention setting ({stored.retention_months()} months)"
+        + "".join(f"\n  {n}" for n in purged),
+        file=sys.stderr,
+    )
+    return 0
+
+
+def cmd_publish_computed(args) -> int:
+    """The month's figures computed from the held extracts, published as a new vintage."""
+    from .records import stored, workdays
+
+    try:
+        month = parse_period(args.month)
+    except ValueError as exc:
+        print(f"--month: {exc}", file=sys.stderr)
+        return 2
+    try:
+        vintage = stored.publish_computed(db_path(args.db), month, label=args.label)
+    except (*REFUSALS, workdays.CalendarUnavailable) as exc:
+        return _refused(exc)
+    print(f"published the figures computed for {iso(month)} as vintage {vintage}", file=sys.stderr)
     return 0
 
 
@@ -493,11 +582,38 @@ def parser() -> argparse.ArgumentParser:
     rc.add_argument("--month", help="YYYY-MM (default: every month the extracts cover)")
     rc.set_defaults(func=cmd_records)
 
-    rn = add("reconcile", help="figures computed from Annex A extract(s) beside those loaded, as CSV")
+    rn = add(
+        "reconcile",
+        help="figures computed from Annex A extracts beside those loaded, as CSV (the extracts held, or --extract)",
+    )
     rn.add_argument("--month", required=True, help="YYYY-MM")
-    rn.add_argument("--extract", dest="file", required=True, action="append", metavar="FILE")
-    rn.add_argument("--as-at", required=True, action="append", help="the extract's date, YYYY-MM-DD (one per FILE)")
+    rn.add_argument("--extract", dest="file", action="append", default=[], metavar="FILE")
+    rn.add_argument("--as-at", action="append", help="the extract's date, YYYY-MM-DD (one per FILE)")
     rn.set_defaults(func=cmd_records)
+
+    la = add(
+        "load-annex-a",
+        help="store an Annex A extract (pseudonymised records and data-quality findings, never the file) as a "
+        "new vintage, then apply the retention setting",
+    )
+    la.add_argument("file")
+    la.add_argument("--as-at", required=True, help="the extract's date, YYYY-MM-DD")
+    la.add_argument("--include-hidden", action="store_true", help=HIDDEN_HELP)
+    la.add_argument("--label", help="how the vintage is named in the app")
+    la.add_argument(
+        "--demo-key",
+        action="store_true",
+        help="pseudonymise with the public demo key: only for synthetic extracts (refused for any other)",
+    )
+    la.set_defaults(func=cmd_load_annex_a)
+
+    pc = add("publish-computed", help="publish the month's figures computed from the held Annex A extracts")
+    pc.add_argument("--month", required=True, help="YYYY-MM")
+    pc.add_argument("--label", help="how the vintage is named in the app")
+    pc.set_defaults(func=cmd_publish_computed)
+
+    pe = add("purge-extracts", help="withdraw the Annex A extracts older than the retention setting (journaled)")
+    pe.set_defaults(func=cmd_purge_extracts)
     return p
 
 

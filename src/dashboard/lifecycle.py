@@ -31,6 +31,7 @@ from pydantic import BaseModel, ValidationError
 
 from . import audit, ingest, journal, models, store
 from .journal import Entry, JournalError, WriterBusy  # noqa: F401  (re-exported for callers)
+from .records import stored
 
 BACKUP_ROOT = "dashboard-backup"
 BACKUP_FORMAT = "dashboard-backup/2"
@@ -43,6 +44,7 @@ MAX_MEMBERS = 200_000
 
 # The table a journal row lands in -> the model that validates it on replay (as in the sample build).
 MODELS: dict[str, type[BaseModel]] = {table: model for table, (_, model) in ingest.SAMPLE_FILES.items()}
+MODELS.update(stored.MODELS)  # Annex A extracts: only ever written through the journal
 # Tables a write may touch; reference tables (areas, authorities, indicators) come only from sample_data/.
 WRITABLE = (
     "observations",
@@ -53,6 +55,7 @@ WRITABLE = (
     "targets",
     "comparators",
     "national_values",
+    *stored.MODELS,
 )
 
 
@@ -112,6 +115,10 @@ def _replay_frames(entry: Entry, known: dict[str, set]) -> tuple[dict, dict[str,
         if table not in WRITABLE:
             problems.append(f"{where}: writes to table {table!r}, which only sample_data/ may fill")
             continue
+        if table in stored.FAST:  # an extract's thousands of records: checked column-wise, to the same rules
+            frames[table], found = stored.FAST[table](raw, where, table)
+            problems += found
+            continue
         rows = []
         for n, record in enumerate(raw, start=1):
             record = {
@@ -162,8 +169,9 @@ def read_all(sample_dir: Path, folder: Path, found: list[Entry] | None = None) -
         for table, parts in extra.items():
             parts = [p for p in parts if not p.empty]
             if parts:
-                base = frames[table]
-                frames[table] = pd.concat([base] + [p.reindex(columns=base.columns) for p in parts], ignore_index=True)
+                base = frames.get(table, pd.DataFrame(columns=store.columns(table)))
+                held = [base] if len(base) else []  # Annex A tables start empty: sample_data/ holds no records
+                frames[table] = pd.concat(held + [p.reindex(columns=base.columns) for p in parts], ignore_index=True)
     return frames
 
 
@@ -256,7 +264,8 @@ def commit(
             # ends, and then follow the stamp to the new one: nothing is closed under them.
             # An earlier write journaled but never published (a crash), or a file from an older release whose
             # tables lack a column: rebuild from the journal, which now holds this write too.
-            if behind or not store.schema_current(db_path):
+            # A withdrawal rebuilds: the withdrawn records leave no trace in the database file.
+            if behind or not store.schema_current(db_path) or "extract_withdrawals" in frames:
                 store.build(db_path, read_all(ingest.SAMPLE_DIR, folder))
             else:
                 store.publish(db_path, vintage, frames)

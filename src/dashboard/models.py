@@ -134,7 +134,9 @@ class Vintage(_Row):
     label: str
     published: dt.date
     source_file: str
-    kind: str = Field(pattern=r"^(pack|upload|commentary|plan|targets|comparators|national)$")
+    kind: str = Field(
+        pattern=r"^(pack|upload|commentary|plan|targets|comparators|national|records|records-withdrawal|computed)$"
+    )
     as_of_note: str = ""
     loaded_by: str = ""  # who wrote it (the sign-in email, or cli (login)); blank for the published packs
 

@@ -101,9 +101,11 @@ def _plain_number(v: float) -> str:
 # ---------------------------------------------------------------- the file
 
 
-def read_bytes(path: Path, name: str, problems: list[Problem]) -> bytes | None:
+def read_bytes(path: Path, name: str, problems: list[Problem], limit: int | None = None) -> bytes | None:
     """The file's bytes, or None after saying why not: only a regular file is read, a link is not followed,
-    and a pipe or device is never opened for reading (it could block or never end)."""
+    and a pipe or device is never opened for reading (it could block or never end). `limit`: bytes, if not
+    MAX_FILE_BYTES."""
+    limit = limit or MAX_FILE_BYTES
     try:
         st = os.lstat(path)
     except OSError as exc:
@@ -122,8 +124,8 @@ def read_bytes(path: Path, name: str, problems: list[Problem]) -> bytes | None:
     if kind:
         problems.append(Problem(name, None, None, f"this is {kind}, not a file: give a CSV or XLSX file"))
         return None
-    if st.st_size > MAX_FILE_BYTES:
-        problems.append(_too_big(name, st.st_size))
+    if st.st_size > limit:
+        problems.append(_too_big(name, st.st_size, limit))
         return None
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
@@ -136,7 +138,7 @@ def read_bytes(path: Path, name: str, problems: list[Problem]) -> bytes | None:
             problems.append(Problem(name, None, None, f"this is {kind}, not a file: give a CSV or XLSX file"))
             return None
         chunks, total = [], 0
-        while total <= MAX_FILE_BYTES:
+        while total <= limit:
             block = os.read(fd, 1 << 20)
             if not block:
                 break
@@ -147,8 +149,8 @@ def read_bytes(path: Path, name: str, problems: list[Problem]) -> bytes | None:
         return None
     finally:
         os.close(fd)
-    if total > MAX_FILE_BYTES:
-        problems.append(_too_big(name, total))
+    if total > limit:
+        problems.append(_too_big(name, total, limit))
         return None
     return b"".join(chunks)
 
@@ -167,14 +169,9 @@ def _not_a_file(mode: int) -> str:
     return "not a regular file"
 
 
-def _too_big(name: str, size: int) -> Problem:
-    return Problem(
-        name,
-        None,
-        None,
-        f"the file is {size / 1024**2:,.0f} MB; the limit is "
-        f"{MAX_FILE_BYTES // 1024**2} MB (a month of figures is a few kilobytes)",
-    )
+def _too_big(name: str, size: int, limit: int) -> Problem:
+    why = " (a month of figures is a few kilobytes)" if limit == MAX_FILE_BYTES else ""
+    return Problem(name, None, None, f"the file is {size / 1024**2:,.0f} MB; the limit is {limit // 1024**2} MB{why}")
 
 
 def file_sha256(path: Path) -> str:
@@ -474,6 +471,7 @@ class _Workbook:
         except (zipfile.BadZipFile, ValueError) as exc:
             raise _Unreadable("", "the file is damaged or not a workbook") from exc
         self.unpacked = sum(i.file_size for i in self.parts.values())
+        self.max_rows, self.max_cells = MAX_ROWS, MAX_CELLS  # a caller reading bigger sheets (Annex A) raises them
 
     def open(self):
         rels = self._rels("xl/_rels/workbook.xml.rels")
@@ -570,7 +568,8 @@ class _Workbook:
         rows = cells = 0
         tail = b""
         with self.zip.open(part) as fh:
-            while rows <= MAX_ROWS + HEADER_LOOK and cells <= MAX_CELLS:  # past a limit, counting more says nothing
+            # past a limit, counting more says nothing
+            while rows <= self.max_rows + HEADER_LOOK and cells <= self.max_cells:
                 chunk = fh.read(1 << 20)
                 buf = tail + chunk
                 cut = max(buf.rfind(b"<"), 0) if chunk else len(buf)  # no tag is split: the rest starts with "<"
@@ -587,10 +586,10 @@ class _Workbook:
         where = f"sheet {title!r}"
         if stop_after is None:
             rows, cells_in_part = self.count(part, where)
-            if rows > MAX_ROWS + HEADER_LOOK or cells_in_part > MAX_CELLS:
+            if rows > self.max_rows + HEADER_LOOK or cells_in_part > self.max_cells:
                 raise _Unreadable(
                     where,
-                    f"more than {MAX_ROWS:,} rows or {MAX_CELLS:,} cells (some perhaps formatted but empty): "
+                    f"more than {self.max_rows:,} rows or {self.max_cells:,} cells (some perhaps formatted but empty): "
                     "delete the rows below the figures, save, and load it again",
                     readable=True,
                 )
@@ -646,7 +645,7 @@ class _Workbook:
             if formula_without_value:
                 uncached.append((row_no, f"{_column_letters(col_no)}{row_no}"))
             elif value != "":
-                if row_no > MAX_ROWS + HEADER_LOOK:
+                if row_no > self.max_rows + HEADER_LOOK:
                     raise _TooLong(row_no)
                 cells.setdefault(row_no, {})[col_no] = value
 
@@ -842,7 +841,7 @@ def _hidden_with_figures(cells, hidden_rows, hidden_cols, start, where) -> list[
                     r,
                     None,
                     f"this row is hidden in Excel and holds {shown!s}: unhide it and check it, delete it, or load "
-                    "with --include-hidden (command line) to read it",
+                    "with --include-hidden (command line) or “Read hidden rows and columns” (load page) to read it",
                 )
             )
     for c in sorted(hidden_cols):
@@ -853,10 +852,111 @@ def _hidden_with_figures(cells, hidden_rows, hidden_cols, start, where) -> list[
                     start,
                     str(header.get(c, _column_letters(c))),
                     f"column {_column_letters(c)} is hidden in Excel and holds figures: unhide it and check it, "
-                    "delete it, or load with --include-hidden (command line) to read it",
+                    "delete it, or load with --include-hidden (command line) or “Read hidden rows and columns” "
+                    "(load page) to read it",
                 )
             )
     return out[:50]
+
+
+@dataclass
+class Sheet:
+    """One sheet as Excel shows it: `rows[0]` is row 1 (blank rows kept, so an index is a row number less one);
+    hidden rows and columns (1-based) and formulas with no stored value as (row, column, cell)."""
+
+    title: str
+    where: str
+    rows: list[list[object]]
+    hidden_rows: set[int]
+    hidden_cols: set[int]
+    uncached: list[tuple[int, int, str]]
+
+    def hidden_problems(self, header_row: int, columns: set[int] | None = None) -> list[Problem]:
+        """Hidden rows below the header, and hidden columns (of `columns`, 1-based, if given), holding anything."""
+        if not self.hidden_rows and not self.hidden_cols:
+            return []
+        cells = {r: {c: v for c, v in enumerate(row, start=1) if v != ""} for r, row in enumerate(self.rows, 1)}
+        cols = self.hidden_cols if columns is None else self.hidden_cols & columns
+        return _hidden_with_figures(cells, self.hidden_rows, cols, header_row, self.where)
+
+
+def read_workbook(
+    path: Path,
+    name: str,
+    problems: list[Problem],
+    choose,
+    include_hidden: bool = False,
+    scale: int = 1,
+    hidden_ok=None,
+) -> tuple[list[str], dict[str, Sheet], str] | None:
+    """Several sheets of one workbook, by the same rules as every upload (a regular file, size and unpacked
+    limits, the rows that exist, formats as shown, a malformed part named): (every sheet title, {title: Sheet},
+    the checksum of the bytes read) for the titles `choose([(title, hidden), ...])` returns, or None after
+    recording why not. A chosen sheet that is hidden is refused unless `include_hidden` (or `hidden_ok(title)`:
+    a sheet that holds no figures, such as a marker). `scale` multiplies the
+    size, row and cell limits (an Annex A extract holds thousands of records, a scorecard a few hundred figures)."""
+    raw = read_bytes(Path(path), name, problems, MAX_FILE_BYTES * scale)
+    if raw is None:
+        return None
+    if not raw.strip():
+        problems.append(Problem(name, None, None, "the file is empty"))
+        return None
+    if raw[:2] != b"PK":
+        problems.append(Problem(name, None, None, "not an Excel workbook (.xlsx): it cannot be opened as one"))
+        return None
+    try:
+        book = _Workbook(raw, name)
+        book.max_rows, book.max_cells = MAX_ROWS * scale, MAX_CELLS * scale
+        if book.unpacked > MAX_XLSX_UNPACKED * scale:
+            problems.append(
+                Problem(
+                    name,
+                    None,
+                    None,
+                    f"the workbook unpacks to {book.unpacked / 1024**2:,.0f} MB; the limit is "
+                    f"{MAX_XLSX_UNPACKED * scale // 1024**2} MB, so it was not opened",
+                )
+            )
+            return None
+        book.open()
+        titles = [t for t, _, _ in book.sheets]
+        wanted = set(choose([(t, hidden) for t, _, hidden in book.sheets]))
+        out: dict[str, Sheet] = {}
+        for title, part, hidden in book.sheets:
+            if title not in wanted or title in out:
+                continue
+            where = f"{name}, sheet {title!r}"
+            if hidden and not include_hidden and not (hidden_ok and hidden_ok(title)):
+                problems.append(
+                    Problem(
+                        where,
+                        None,
+                        None,
+                        "the sheet is hidden in Excel: unhide it and check it, or load with --include-hidden "
+                        "(command line) or “Read hidden rows and columns” (load page)",
+                    )
+                )
+                continue
+            try:
+                cells, hidden_rows, hidden_cols, uncached = book.read_sheet(title, part)
+            except _TooLong as exc:
+                problems.append(
+                    Problem(where, exc.row, None, f"this row holds a value; the limit is {book.max_rows:,} rows")
+                )
+                continue
+            width = max((c for r in cells.values() for c in r), default=0)
+            rows = [
+                [cells.get(r, {}).get(c, "") for c in range(1, width + 1)] for r in range(1, max(cells, default=0) + 1)
+            ]
+            unc = [(r, _column_index(_CELL_REF.match(ref).group(1)), ref) for r, ref in uncached]
+            out[title] = Sheet(title, where, rows, hidden_rows, hidden_cols, unc)
+    except _Unreadable as exc:
+        at = ", ".join(x for x in (name, exc.where) if x)
+        problems.append(
+            Problem(at, None, None, exc.detail if exc.readable else f"not a readable XLSX workbook ({exc.detail})")
+        )
+        return None
+    return titles, out, hashlib.sha256(raw).hexdigest()
 
 
 # ---------------------------------------------------------------- a cell

@@ -107,7 +107,22 @@ TABLES: dict[str, str] = {
         "grouping VARCHAR, la_code VARCHAR, la_name VARCHAR, rank INTEGER, neighbour_code VARCHAR,"
         " closeness VARCHAR, source_file VARCHAR, source_line INTEGER"
     ),
+    # Annex A extracts (dashboard.records), pseudonymised: one row per extract (its id is the vintage that loaded
+    # it), its records (child a keyed pseudonym, birth month only, the other columns read as JSON text), its
+    # data-quality findings, and the extracts withdrawn by the retention setting (gone from every table here).
+    "extracts": (
+        "extract VARCHAR, vintage VARCHAR, name VARCHAR, as_at DATE, synthetic BOOLEAN, source_sha256 VARCHAR,"
+        " records INTEGER, findings INTEGER"
+    ),
+    "extract_records": (
+        "extract VARCHAR, vintage VARCHAR, list VARCHAR, row INTEGER, child VARCHAR, birth_month DATE, fields VARCHAR"
+    ),
+    "extract_findings": (
+        "extract VARCHAR, vintage VARCHAR, list VARCHAR, row INTEGER, col VARCHAR, rule VARCHAR, detail VARCHAR"
+    ),
+    "extract_withdrawals": "extract VARCHAR, vintage VARCHAR, reason VARCHAR",
 }
+EXTRACT_TABLES = ("extracts", "extract_records", "extract_findings")
 # Rows are stored in this order so DuckDB's per-row-group min/max (zone maps) skip every other authority:
 # one council's scorecard reads 2 of 63 row groups at national scale. (An ART index is not used for
 # these filters, and building one cost seconds per million rows.)
@@ -200,9 +215,13 @@ def build(db_path: Path, frames: dict[str, pd.DataFrame]) -> None:
         authors = vintages["loaded_by"] if "loaded_by" in vintages else pd.Series("", index=vintages.index)
         vintages["loaded_by"] = authors.fillna("").where(~shipped | (authors.fillna("") != ""), SHIPPED)
         _insert(con, "vintages", vintages)
+        gone = set(frames["extract_withdrawals"]["extract"]) if "extract_withdrawals" in frames else set()
         for table in TABLES:
             if table != "vintages":
-                _insert(con, table, frames.get(table, pd.DataFrame()))
+                frame = frames.get(table, pd.DataFrame())
+                if table in EXTRACT_TABLES and gone and not frame.empty:
+                    frame = frame[~frame["extract"].isin(gone)]  # a withdrawn extract's rows never reach the file
+                _insert(con, table, frame)
         _renumber_vintages(con)
 
 
@@ -225,6 +244,9 @@ def publish(db_path: Path, vintage: dict, frames: dict[str, pd.DataFrame]) -> No
         _insert(con, "vintages", pd.DataFrame([{"loaded_at": dt.datetime.now(), "loaded_by": "", **vintage, "seq": 0}]))
         for table, frame in frames.items():
             _insert(con, table, frame)
+        if "extract_withdrawals" in frames:
+            for table in EXTRACT_TABLES:
+                con.execute(f"DELETE FROM {table} WHERE extract IN (SELECT extract FROM extract_withdrawals)")
         _renumber_vintages(con)
         con.execute("COMMIT")
 
@@ -668,6 +690,28 @@ class ReadOnlyStore:
                                                  ORDER BY (o.status <> 'missing') DESC, v.seq DESC) = 1
                       ORDER BY o.authority, o.ref, o.period"""
         return self.query(sql, params)
+
+    # -- Annex A extracts (dashboard.records)
+    def extracts(self) -> pd.DataFrame:
+        """Every extract held, in load order, with who loaded it and when (withdrawn ones are not held)."""
+        return self.query(
+            """SELECT e.*, v.label, v.loaded_at, v.loaded_by, v.seq FROM extracts e JOIN vintages v USING (vintage)
+               ORDER BY v.seq"""
+        )
+
+    def extract_records(self, extracts: list[str]) -> pd.DataFrame:
+        return self.query(
+            """SELECT extract, list, row, child, birth_month, fields FROM extract_records
+               WHERE list_contains(?, extract) ORDER BY extract, list, row""",
+            [list(extracts)],
+        )
+
+    def extract_findings(self, extracts: list[str]) -> pd.DataFrame:
+        return self.query(
+            """SELECT extract, list, row, col, rule, detail FROM extract_findings
+               WHERE list_contains(?, extract) ORDER BY extract, list, row, col, rule""",
+            [list(extracts)],
+        )
 
     def rows_of_vintage(self, table: str, vintage: str) -> pd.DataFrame:
         """Every row one vintage wrote to a table (the journal adopts a pre-journal upload this way)."""

@@ -36,7 +36,7 @@ def service_area_ids(areas: pd.DataFrame) -> set[str]:
 
 # Vintages. Each write is one vintage of a kind; only packs and figure uploads bring figures as reported, so the
 # figures' vintage (what "Latest" and "As reported" name) is the newest of those, whatever was written after.
-FIGURE_KINDS = ("pack", "upload")
+FIGURE_KINDS = ("pack", "upload", "computed")  # computed: a month's figures published from Annex A extracts
 VINTAGE_KIND_WORD = {
     "pack": "published pack",
     "upload": "figures upload",
@@ -45,6 +45,9 @@ VINTAGE_KIND_WORD = {
     "targets": "targets load",
     "comparators": "comparators load",
     "national": "DfE national statistics",
+    "records": "Annex A extract",
+    "records-withdrawal": "Annex A extracts withdrawn (retention)",
+    "computed": "figures computed from Annex A",
 }
 SHIPPED = "shipped with the app"  # the author of sample_data/'s vintages: nobody loaded them here
 

@@ -5,14 +5,13 @@ a record that is wrong but readable is a data-quality finding, left out of the f
 from __future__ import annotations
 
 import datetime as dt
-import io
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
-from ..reading import MAX_FILE_BYTES, MAX_XLSX_UNPACKED, LoadRejected, Problem
+from ..reading import LoadRejected, Problem, read_workbook
 from .pseudonym import pseudonym
 
 
@@ -218,6 +217,8 @@ class Extract:
     as_at: dt.date
     lists: dict[str, pd.DataFrame]
     findings: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=FINDING_COLUMNS))
+    synthetic: bool = False  # the workbook marks itself as synthetic (invented children)
+    sha256: str = ""  # of the file's bytes as read (the file itself is never kept)
 
 
 def norm(text: object) -> str:
@@ -311,7 +312,7 @@ def _match_columns(spec: ListSpec, header: list[object]) -> tuple[dict[str, int]
     return where, missing
 
 
-def _header_index(rows: list[tuple]) -> int | None:
+def _header_index(rows: list[list]) -> int | None:
     """The header row: the first of the top rows naming the Child Unique ID (title rows above it are skipped)."""
     for i, row in enumerate(rows[:10]):
         if any(norm(c) in CHILD.names for c in row if c is not None):
@@ -319,35 +320,54 @@ def _header_index(rows: list[tuple]) -> int | None:
     return None
 
 
-def read(path: Path | str, as_at: dt.date, key: bytes, name: str | None = None) -> Extract:
-    """The workbook's lists, pseudonymised, and its findings; LoadRejected (nothing kept) when it cannot be read."""
+SYNTHETIC_SHEET = "synthetic data"  # a synthetic extract says so: a sheet of this name whose A1 begins SYNTHETIC
+SCALE = 5  # an extract may be five times the reading layer's limits for a scorecard (100 MB, 1,000,000 rows)
+
+
+def read(
+    path: Path | str, as_at: dt.date, key: bytes, name: str | None = None, include_hidden: bool = False
+) -> Extract:
+    """The workbook's lists, pseudonymised, and its findings; LoadRejected (nothing kept) when it cannot be read.
+    Read through the one reading layer (dashboard.reading), as every upload is."""
     path = Path(path)
     name = name or path.name
-    raw = _open(path, name)
-    import openpyxl
-    from openpyxl.utils import get_column_letter
-
-    # One pass over the sheets as written (a formula reads as its text); the stored values are read only for a sheet
-    # whose columns hold formulas, which a workbook saved by Excel seldom has.
-    book = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=False)
-    stored = None
+    problems: list[Problem] = []
     found: dict[str, str] = {}
-    for title in book.sheetnames:
-        key_ = _sheet_list(title)
-        if key_ and key_ not in found:
-            found[key_] = title
-    problems = [
-        Problem(
-            name, None, None, f"no sheet for List {spec.number} ({spec.title}): sheets are {', '.join(book.sheetnames)}"
-        )
+    marker: list[str] = []
+
+    def choose(sheets: list[tuple[str, bool]]) -> list[str]:
+        for title, _hidden in sheets:
+            key_ = _sheet_list(title)
+            if key_ and key_ not in found:
+                found[key_] = title
+            if norm(title) == SYNTHETIC_SHEET and not marker:
+                marker.append(title)
+        return [*found.values(), *marker]
+
+    got = read_workbook(
+        path,
+        name,
+        problems,
+        choose,
+        include_hidden=include_hidden,
+        scale=SCALE,
+        hidden_ok=lambda title: norm(title) == SYNTHETIC_SHEET,  # the mark holds no records: hidden or not
+    )
+    if got is None:
+        raise LoadRejected(problems)
+    titles, sheets, digest = got
+    problems += [
+        Problem(name, None, None, f"no sheet for List {spec.number} ({spec.title}): sheets are {', '.join(titles)}")
         for k, spec in LISTS.items()
         if k not in found
     ]
-    tables: dict[str, tuple[list[tuple], dict[str, int], int]] = {}
+    tables: dict[str, tuple[list[list], dict[str, int], int]] = {}
     for k, title in found.items():
-        spec = LISTS[k]
+        if title not in sheets:
+            continue  # refused by the reading layer (hidden, too long): already a problem
+        spec, sheet = LISTS[k], sheets[title]
         where_ = f"{name}, List {spec.number} (sheet {title!r})"
-        rows = list(book[title].iter_rows(values_only=True))
+        rows = sheet.rows
         h = _header_index(rows)
         if h is None:
             problems.append(
@@ -358,31 +378,20 @@ def read(path: Path | str, as_at: dt.date, key: bytes, name: str | None = None) 
         problems += [Problem(where_, h + 1, m, "required column not found") for m in missing]
         if missing:
             continue
-        formulas = [
-            (r, c)
-            for r in range(h + 1, len(rows))
-            for c in cols.values()
-            if c < len(rows[r]) and isinstance(rows[r][c], str) and rows[r][c].startswith("=")
-        ]
-        if formulas:
-            if stored is None:
-                stored = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
-            values = list(stored[title].iter_rows(values_only=True))
-            rows = [list(row) for row in rows]
-            for r, c in formulas:
-                value = values[r][c] if r < len(values) and c < len(values[r]) else None
-                if value is None:
-                    cell = f"{get_column_letter(c + 1)}{r + 1}"
-                    problems.append(
-                        Problem(
-                            where_,
-                            r + 1,
-                            str(rows[h][c]),
-                            f"a formula with no stored value ({cell}): open and save the file in Excel so the values "
-                            "are stored, then load it again",
-                        )
+        read_cols = {c + 1 for c in cols.values()}
+        for r, c, cell in sheet.uncached:
+            if r > h + 1 and c in read_cols:
+                problems.append(
+                    Problem(
+                        where_,
+                        r,
+                        str(rows[h][c - 1]),
+                        f"a formula with no stored value ({cell}): open and save the file in Excel so the values "
+                        "are stored, then load it again",
                     )
-                rows[r][c] = value
+                )
+        if not include_hidden:
+            problems += [Problem(where_, p.row, p.column, p.message) for p in sheet.hidden_problems(h + 1, read_cols)]
         tables[k] = (rows, cols, h)
     if problems:
         raise LoadRejected(problems)
@@ -390,46 +399,21 @@ def read(path: Path | str, as_at: dt.date, key: bytes, name: str | None = None) 
     for k, (rows, cols, h) in tables.items():
         lists[k], found_ = _records(k, rows, cols, h, as_at, key)
         findings += found_
-    return Extract(name, as_at, lists, pd.DataFrame(findings, columns=FINDING_COLUMNS))
+    synthetic = bool(marker) and _synthetic(sheets.get(marker[0]))
+    return Extract(
+        name, as_at, lists, pd.DataFrame(findings, columns=FINDING_COLUMNS), synthetic=synthetic, sha256=digest
+    )
 
 
-def _open(path: Path, name: str) -> bytes:
-    import zipfile
-
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise LoadRejected(
-            [Problem(name, None, None, f"cannot be read ({exc.strerror or type(exc).__name__})")]
-        ) from exc
-    if len(raw) > MAX_FILE_BYTES * 5:
-        raise LoadRejected(
-            [Problem(name, None, None, f"{len(raw) / 1024**2:,.0f} MB is over the limit for an extract")]
-        )
-    try:
-        with zipfile.ZipFile(io.BytesIO(raw)) as z:
-            unpacked = sum(i.file_size for i in z.infolist())
-    except zipfile.BadZipFile:
-        raise LoadRejected(
-            [Problem(name, None, None, "not an Excel workbook (.xlsx): it cannot be opened as one")]
-        ) from None
-    if unpacked > MAX_XLSX_UNPACKED * 5:
-        raise LoadRejected(
-            [Problem(name, None, None, "the workbook unpacks to more than the limit; it was not opened")]
-        )
-    import openpyxl
-
-    try:
-        openpyxl.load_workbook(io.BytesIO(raw), read_only=True)
-    except Exception as exc:  # openpyxl raises many types for a damaged file
-        raise LoadRejected(
-            [Problem(name, None, None, f"not a readable Excel workbook ({type(exc).__name__})")]
-        ) from None
-    return raw
+def _synthetic(sheet) -> bool:
+    """The generator marks its workbooks: a sheet `Synthetic data` whose A1 begins with SYNTHETIC."""
+    if sheet is None or not sheet.rows or not sheet.rows[0]:
+        return False
+    return str(sheet.rows[0][0]).strip().upper().startswith("SYNTHETIC")
 
 
 def _records(
-    k: str, rows: list[tuple], cols: dict[str, int], h: int, as_at: dt.date, key: bytes
+    k: str, rows: list[list], cols: dict[str, int], h: int, as_at: dt.date, key: bytes
 ) -> tuple[pd.DataFrame, list[tuple]]:
     """One list's rows, keeping only the pseudonym, the birth month and the dates and codes the figures use."""
     spec = LISTS[k]

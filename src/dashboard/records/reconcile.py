@@ -9,7 +9,18 @@ import pandas as pd
 from .. import service, store
 from .measures import REGISTRY
 
-COLUMNS = ["ref", "month", "computed", "loaded", "difference", "numerator", "denominator", "excluded", "extract"]
+COLUMNS = [
+    "ref",
+    "month",
+    "computed",
+    "loaded",
+    "difference",
+    "numerator",
+    "denominator",
+    "excluded",
+    "extract",
+    "as_at",
+]
 
 
 def loaded_figures(reader: store.ReadOnlyStore, month: dt.date, authority: str | None = None) -> pd.DataFrame:

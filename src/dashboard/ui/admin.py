@@ -4,6 +4,7 @@ editors), and the audit trail (admins). Every write runs in a button callback th
 
 from __future__ import annotations
 
+import datetime as dt
 import tempfile
 from pathlib import Path
 
@@ -13,8 +14,10 @@ import streamlit as st
 from .. import access, audit, commentary, journal, lifecycle, loader, national, reading, reference, state
 from ..formatting import plain, shown
 from ..periods import iso, label, long_label, parse_period
+from ..records import pseudonym, stored
+from ..records.annex_a import RULES
 from ..vocabulary import service_areas
-from . import components, data, signin
+from . import components, computed, data, signin
 from .context import current
 from .routing import routed
 
@@ -67,6 +70,36 @@ def _show_result(key: str) -> None:
         (st.success if result[0] == "ok" else st.error)(result[1])
 
 
+HIDDEN_KEY = "include_hidden"
+
+
+def _hidden() -> bool:
+    """The load page's "Read hidden rows and columns" box (off unless ticked)."""
+    return bool(st.session_state.get(HIDDEN_KEY, False))
+
+
+def _hidden_box() -> None:
+    st.checkbox(
+        "Read hidden rows and columns",
+        value=False,
+        key=HIDDEN_KEY,
+        help="Off: a workbook whose hidden rows, columns or sheets hold anything is refused, naming them, so what "
+        "is loaded is what Excel shows. Tick it only after checking what is hidden; its use is recorded in the "
+        "audit trail.",
+    )
+
+
+def note_hidden(identity, what: str, vintage: str) -> None:
+    """The audit trail names every write that read hidden rows and columns."""
+    audit.record(
+        data.db_path(),
+        "hidden rows and columns read",
+        identity.who,
+        f"{what}, published as vintage {vintage}, read with “Read hidden rows and columns” ticked",
+        outcome="done",
+    )
+
+
 def _publish_upload(file_id: str) -> None:
     pending = st.session_state.get("_pending_upload")
     if pending is None or pending[0] != file_id:
@@ -80,6 +113,8 @@ def _publish_upload(file_id: str) -> None:
     if refused:
         st.session_state["_upload_result"] = ("error", f"Not published: {refused}")
         return
+    if pending[2]:
+        note_hidden(identity, f"figures from {pending[1].parsed.file}", vintage)
     st.session_state["_published"] = (file_id, vintage)
     st.session_state.pop("_pending_upload", None)
 
@@ -139,6 +174,7 @@ def _upload_section() -> None:
                 data.authority(),
                 week_ending_day=reader.week_ending_weekday(),
                 display_name=up.name,
+                include_hidden=_hidden(),
             )
         status.update(label=f"Comparing {up.name} with the figures held…")
         diff = loader.diff_upload(reader, parsed)
@@ -189,7 +225,7 @@ def _upload_section() -> None:
             hide_index=True,
             width="stretch",
         )
-    st.session_state["_pending_upload"] = (up.file_id, diff)
+    st.session_state["_pending_upload"] = (up.file_id, diff, _hidden())
     with st.form("publish_upload"):
         st.text_input("Name this vintage", value=f"Upload of {up.name}", max_chars=120, key="vintage_name")
         st.form_submit_button("Publish", type="primary", on_click=_publish_upload, args=(up.file_id,))
@@ -231,6 +267,8 @@ def _publish_reference(kind: str, file_id) -> None:
     if refused:
         st.session_state[f"_ref_{kind}_result"] = ("error", f"Not published: {refused}")
         return
+    if pending[2]:
+        note_hidden(identity, what, vintage)
     st.session_state[f"_ref_{kind}_result"] = ("ok", f"Published as vintage {vintage}.")
     st.session_state[f"_ref_{kind}_done"] = file_id
     st.session_state.pop(f"_ref_{kind}", None)
@@ -248,14 +286,16 @@ def _reference_section(kind: str) -> None:
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / ("upload" + Path(up.name).suffix.lower())
             path.write_bytes(up.getvalue())
-            upload = reference.PARSERS[kind](path, data.reader(), data.authority(), display_name=up.name)
+            upload = reference.PARSERS[kind](
+                path, data.reader(), data.authority(), display_name=up.name, include_hidden=_hidden()
+            )
         status.update(label=f"Read {up.name}", state="error" if upload.problems else "complete")
     if upload.problems:
         _rejected(upload.problems, f"in {up.name}", "the file and upload it")
         return
     st.markdown(f"**What publishing {up.name} will change** ({len(upload.rows)} {kind})")
     st.dataframe(upload.changes, hide_index=True, width="stretch")
-    st.session_state[f"_ref_{kind}"] = (up.file_id, upload)
+    st.session_state[f"_ref_{kind}"] = (up.file_id, upload, _hidden())
     st.button(
         f"Publish {kind}", type="primary", key=f"publish_{kind}", on_click=_publish_reference, args=(kind, up.file_id)
     )
@@ -293,7 +333,7 @@ def _national_section() -> None:
         f"**What publishing will change** ({len(upload.rows)} figures: {', '.join(sorted(set(upload.measures)))})"
     )
     st.dataframe(upload.changes, hide_index=True, width="stretch")
-    st.session_state["_ref_national"] = (files_id, upload)
+    st.session_state["_ref_national"] = (files_id, upload, False)  # CSV only: nothing can be hidden
     st.button(
         "Publish national statistics",
         type="primary",
@@ -301,6 +341,113 @@ def _national_section() -> None:
         on_click=_publish_reference,
         args=("national", files_id),
     )
+
+
+def _month_end_before(day: dt.date) -> dt.date:
+    return day.replace(day=1) - dt.timedelta(days=1)
+
+
+def _publish_annex(token: tuple) -> None:
+    """Store the previewed extract through the journal: the publisher role checked now, at the write."""
+    pending = st.session_state.get("_pending_annex")
+    if pending is None or pending[0] != token:
+        st.session_state["_annex_result"] = ("error", "The preview is out of date: upload the file again.")
+        return
+    _, extract, demo, hidden = pending
+    what = f"Annex A extract {extract.name} as at {extract.as_at:%d %b %Y}"
+    identity = _authorised(access.PUBLISH, None, what, "_annex_result")
+    if identity is None:
+        return
+    done, refused = attempt_write(
+        lambda: stored.publish_extract(data.db_path(), extract, user=identity.who, demo_key=demo)
+    )
+    if refused:
+        st.session_state["_annex_result"] = ("error", f"Not loaded: {refused}")
+        return
+    vintage, purged, note = done
+    if hidden:
+        note_hidden(identity, what, vintage)
+    withdrawn = (
+        f" The retention setting withdrew {len(purged)} older extract(s): {'; '.join(purged)}." if purged else ""
+    )
+    st.session_state["_annex_result"] = (
+        "ok",
+        f"Loaded {what} as vintage {vintage}: its pseudonymised records and findings are kept, the file is not. "
+        f"Computed vs loaded now uses it.{withdrawn}{' ' + note if note else ''}",
+    )
+    st.session_state["_annex_done"] = token
+    st.session_state.pop("_pending_annex", None)
+    st.session_state.pop("_annex_preview", None)
+
+
+def _annex_section() -> None:
+    """An Annex A extract: read and checked (a preview of counts only), then stored through the journal."""
+    st.header("Load an Annex A extract")
+    st.markdown(
+        "Ofsted's Annex A workbook (one sheet per list). Each child's ID is replaced by a keyed pseudonym on the "
+        "way in, a date of birth becomes its month, and columns the figures do not use are never read; the file "
+        "itself is not kept. The preview shows the lists found, the records in each and the data-quality "
+        "findings by rule, never a record. *Computed vs loaded* then sets the figures computed from it beside "
+        f"those loaded. {computed.retention_text()}"
+    )
+    c1, c2 = st.columns([2, 1])
+    up = c1.file_uploader("Annex A workbook", type=["xlsx"], key="upload_annex")
+    as_at = c2.date_input(
+        "As at (the extract's date)",
+        value=_month_end_before(dt.date.today()),
+        max_value=dt.date.today(),
+        format="DD/MM/YYYY",
+        key="annex_as_at",
+    )
+    _show_result("_annex_result")
+    if up is None:
+        return
+    token = (up.file_id, as_at.isoformat(), _hidden())
+    if st.session_state.get("_annex_done") == token:
+        return
+    try:
+        key, demo = pseudonym.resolve_key(), False
+    except pseudonym.NoKey:
+        key, demo = pseudonym.DEMO_KEY, True  # only a synthetic extract is accepted with the public demo key
+    read = st.session_state.get("_annex_preview")
+    if read is not None and read[0] == token:
+        extract, problems = read[1], read[2]  # read once per file, date and box: a rerun never reads it again
+    else:
+        with st.status(f"Reading {up.name}…", expanded=False) as status:
+            with tempfile.TemporaryDirectory() as tmp:  # the upload is read from a private temp file, then deleted
+                path = Path(tmp) / "extract.xlsx"
+                path.write_bytes(up.getvalue())
+                try:
+                    extract, problems = stored.preview(path, as_at, key, up.name, include_hidden=_hidden()), []
+                except reading.LoadRejected as exc:
+                    extract, problems = None, exc.problems
+            status.update(label=f"Read {up.name}", state="error" if problems else "complete")
+        st.session_state["_annex_preview"] = (token, extract, problems)
+    if problems:
+        _rejected(problems, f"in {up.name}", "the workbook and upload it")
+        return
+    if demo and not extract.synthetic:
+        st.error(
+            "No records key is set for this dashboard, so only a synthetic extract (a 'Synthetic data' sheet whose "
+            "A1 begins SYNTHETIC) can be loaded. Ask the administrator to set the council's records key.",
+            icon="✖",
+        )
+        return
+    computed.synthetic_banner(extract.synthetic)
+    summary = stored.summary(extract)
+    m1, m2, m3 = st.columns(3)
+    m1.metric("Lists found", len(summary))
+    m2.metric("Records", int(summary["records"].sum()))
+    m3.metric("Data-quality findings", int(summary["findings"].sum()))
+    st.markdown(f"**What loading {plain(up.name)} as at {as_at:%d %b %Y} will keep** (counts only)")
+    st.dataframe(
+        summary.rename(columns={"list": "List", "records": "Records", "findings": "Findings"}),
+        hide_index=True,
+        width="stretch",
+    )
+    st.caption("Rules: " + "; ".join(f"{rule}: {text}" for rule, text in RULES.items()) + ".")
+    st.session_state["_pending_annex"] = (token, extract, demo, _hidden())
+    st.button("Load this extract", type="primary", key="publish_annex", on_click=_publish_annex, args=(token,))
 
 
 def _commentary_section(areas: dict[str, str]) -> None:
@@ -360,6 +507,7 @@ def load_page() -> None:
         return
     wrote = False
     if signin.may(access.PUBLISH):
+        _hidden_box()
         _upload_section()
         st.divider()
         _reference_section("targets")
@@ -367,6 +515,8 @@ def load_page() -> None:
         _reference_section("comparators")
         st.divider()
         _national_section()
+        st.divider()
+        _annex_section()
         wrote = True
     areas = editable_areas()
     if areas:

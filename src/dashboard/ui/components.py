@@ -596,6 +596,7 @@ PAGE_PATHS = {
     "plan": "pages/improvement-plan.py",
     "data_quality": "pages/data-quality.py",
     "printed": "pages/printed-vs-calculated.py",
+    "computed": "pages/computed-vs-loaded.py",
     "load": "pages/load.py",
     "audit": "pages/audit.py",
 }

@@ -1,0 +1,3 @@
+from dashboard.ui import computed
+
+computed.computed_vs_loaded()

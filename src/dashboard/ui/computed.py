@@ -1,0 +1,192 @@
+"""The Computed vs loaded page: each month's figures computed from the Annex A extracts held beside the figures
+loaded, the difference, the extract each came from and the data-quality findings touching it. Aggregates only:
+no pseudonym and no record is ever shown here. A publisher can publish the computed figures as the month's."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from .. import access
+from ..formatting import fmt_value, plain
+from ..periods import long_label
+from ..records import reconcile, stored
+from ..records.annex_a import LISTS, RULES
+from ..records.measures import REGISTRY
+from . import admin, data, signin
+from .context import current
+from .routing import routed
+
+RESULT = "_computed_result"
+
+
+@data.per_database(max_entries=4)
+def computed_figures() -> tuple[pd.DataFrame, list[str], pd.DataFrame, pd.DataFrame]:
+    """(figures, notes, extracts held, findings per extract, list and rule): one compute over every held extract,
+    cached per database file."""
+    reader = data.reader()
+    head = stored.held(reader)
+    if head.empty:
+        return pd.DataFrame(), [], head, pd.DataFrame()
+    done, _ = stored.computed_for(reader)
+    found = reader.extract_findings(head["extract"].tolist())
+    counts = found.groupby(["extract", "list", "rule"]).size().rename("findings").reset_index()
+    return done.figures, done.notes, head, counts
+
+
+def retention_text() -> str:
+    try:
+        return f"Extracts are kept for {stored.retention_months()} months, counted back from the newest."
+    except stored.LoadRejected as exc:  # a bad setting is said once here and refused at the write
+        return f"The retention setting cannot be used: {exc.problems[0].message}."
+
+
+def synthetic_banner(synthetic: bool) -> None:
+    """Every view of records says so when the children are invented."""
+    if synthetic:
+        st.warning(stored.BANNER, icon="ℹ")
+
+
+def _publish(month) -> None:
+    """Publish the month's computed figures: the publisher role checked now, at the write, on the server."""
+    try:
+        identity = signin.authorise(access.PUBLISH, None, f"the figures computed for {long_label(month)}")
+    except access.Refused as exc:
+        st.session_state[RESULT] = ("error", f"Not published: {exc}")
+        return
+    vintage, refused = admin.attempt_write(lambda: stored.publish_computed(data.db_path(), month, user=identity.who))
+    if refused:
+        st.session_state[RESULT] = ("error", f"Not published: {refused}")
+        return
+    st.session_state[RESULT] = (
+        "ok",
+        f"Published the figures computed for {long_label(month)} as vintage {vintage}. The scorecard now shows "
+        "them; a figure that changed is marked † (revised).",
+    )
+
+
+def _difference(computed: float, loaded: float, unit: str) -> str:
+    if pd.isna(computed):
+        return "No figure computed (no cases)"
+    if pd.isna(loaded):
+        return "Nothing loaded to compare"
+    diff = computed - loaded
+    if abs(diff) < 1e-9:
+        return "Agrees"
+    sign = "+" if diff > 0 else "−"
+    shown = fmt_value(abs(diff), unit).removesuffix("%")
+    return f"Differs: {sign}{shown}{' points' if unit == 'percent' else ''}"
+
+
+@routed
+def computed_vs_loaded() -> None:
+    st.title("Computed vs loaded")
+    month = current().month
+    st.caption(
+        "Each figure computed from the Annex A extracts held (docs/annex-a.md gives every definition) beside the "
+        "figure loaded for the month in the latest vintage, the difference, the extract it came from and how "
+        "many records were left out for a data-quality finding. Only counts and percentages are shown here, "
+        "never a record. The month is the one chosen in the sidebar."
+    )
+    figures, notes, head, counts = computed_figures()
+    if head.empty:
+        st.info(
+            "No Annex A extract is held yet. A publisher loads one on the Load figures and commentary page "
+            "(Load an Annex A extract), or with the command dashboard load-annex-a."
+        )
+        return
+    mine = figures[figures["month"] == month] if not figures.empty else figures
+    keys = {(n, pd.Timestamp(d).date()) for n, d in zip(mine.get("extract", []), mine.get("as_at", []))}
+    used = head[[(n, pd.Timestamp(d).date()) in keys for n, d in zip(head["name"], head["as_at"])]]
+    synthetic_banner(bool(head["synthetic"].any()))
+    st.markdown(
+        f"**{len(head)} extract(s) held**, as at "
+        + ", ".join(f"{pd.Timestamp(d):%d %b %Y}" for d in head["as_at"])
+        + f". {retention_text()}"
+    )
+    for note in notes:
+        st.caption(plain(note))
+    _show_result()
+    if mine.empty:
+        st.info(
+            f"No figure is computed for {long_label(month)}: the extracts held cover other months. Choose another "
+            "month in the sidebar."
+        )
+        return
+    reader = data.reader()
+    table = reconcile.reconcile(mine, reconcile.loaded_figures(reader, month, data.authority()), month)
+    ind = data.table("indicators").set_index("ref")
+    names = data.area_names()
+    lists = {m.ref: m.list for m in REGISTRY}
+    table = table.assign(
+        area=table["ref"].map(ind["area"]),
+        indicator=table["ref"].map(ind["name"]).fillna(table["ref"].map({m.ref: m.title for m in REGISTRY})),
+        unit=table["ref"].map(ind["unit"]).fillna("count"),
+        list=table["ref"].map(lists),
+    )
+    agree = sum(1 for c, lo in zip(table["computed"], table["loaded"]) if pd.notna(c) and pd.notna(lo) and c == lo)
+    st.header(f"{long_label(month)}: {len(table)} figures computed, {agree} agree with the figure loaded")
+    for area, part in table.groupby(table["area"].fillna("other"), sort=False):
+        st.subheader(names.get(area, "Other"))
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    "Ref": part["ref"],
+                    "Indicator": part["indicator"],
+                    "Computed": [
+                        fmt_value(v, u) if pd.notna(v) else "No cases" for v, u in zip(part["computed"], part["unit"])
+                    ],
+                    "Loaded": [
+                        fmt_value(v, u) if pd.notna(v) else "Not loaded" for v, u in zip(part["loaded"], part["unit"])
+                    ],
+                    "Difference": [
+                        _difference(c, lo, u) for c, lo, u in zip(part["computed"], part["loaded"], part["unit"])
+                    ],
+                    "From extract": [
+                        f"{n} as at {pd.Timestamp(d):%d %b %Y}" for n, d in zip(part["extract"], part["as_at"])
+                    ],
+                    "Records left out (findings)": part["excluded"].astype(int),
+                }
+            ),
+            hide_index=True,
+            width="stretch",
+        )
+    st.header("Data-quality findings in the extracts used")
+    st.caption("Counts by list and rule; a record with a finding is left out of the figures that use the column.")
+    used_counts = counts[counts["extract"].isin(used["extract"])]
+    if used_counts.empty:
+        st.success("No data-quality finding in the extracts used for this month.")
+    else:
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    "List": [f"List {LISTS[k].number}: {LISTS[k].title}" for k in used_counts["list"]],
+                    "Rule": used_counts["rule"],
+                    "What is wrong": used_counts["rule"].map(RULES),
+                    "Records": used_counts["findings"].astype(int),
+                }
+            ),
+            hide_index=True,
+            width="stretch",
+        )
+    st.header("Publish the computed figures")
+    st.markdown(
+        f"Publishing makes the {len(table.dropna(subset=['computed']))} figures computed for {long_label(month)} the "
+        "month's figures: a new vintage (what the panel was shown before stays available), named after the "
+        "extract it was computed from. Figures with no cases are not published."
+    )
+    if not signin.may(access.PUBLISH):
+        st.caption("Only a publisher can publish; your role is checked when the button is pressed.")
+    st.button(
+        f"Publish as the figures for {long_label(month)}",
+        type="primary",
+        key="publish_computed",
+        on_click=_publish,
+        args=(month,),
+    )
+
+
+def _show_result() -> None:
+    result = st.session_state.pop(RESULT, None)
+    if result:
+        (st.success if result[0] == "ok" else st.error)(result[1])
