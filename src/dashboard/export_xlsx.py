@@ -92,6 +92,9 @@ def to_xlsx(pack: Pack) -> bytes:
         prev, common = panel.previous_year_header(sc)
         comp_headers = {h: c for c, h in panel.comparator_headers(pack.years).items()}
         comparators = panel.comparators_header(pack.years)
+        # each month's figures and statuses as plain lists, read once (a pandas lookup per cell cost more)
+        figures = {m: (list(sc[f"m_{m.isoformat()}"]), list(sc[f"s_{m.isoformat()}"])) for m in months.values()}
+        figures[pack.month] = (list(sc[f"m_{pack.month.isoformat()}"]), list(sc[f"s_{pack.month.isoformat()}"]))
         for i, (text_row, row) in enumerate(zip(table.itertuples(index=False), sc.itertuples(index=False)), start=2):
             unit = row.unit
             fmt = NUMBER_FORMAT.get(unit)
@@ -99,7 +102,7 @@ def to_xlsx(pack: Pack) -> bytes:
                 value, number_format = text, None
                 if col in months or col == cur:
                     m = pack.month if col == cur else months[col]
-                    v, status = sc[f"m_{m.isoformat()}"].iloc[i - 2], sc[f"s_{m.isoformat()}"].iloc[i - 2]
+                    v, status = figures[m][0][i - 2], figures[m][1][i - 2]
                     if status == "value" and not is_missing(v):
                         value, number_format = float(v), fmt
                 elif col == prev:

@@ -190,7 +190,11 @@ def indicator_figure(
         pts = spc_points.reset_index(drop=True)
     if not pts.empty:
         pts["period"] = pd.to_datetime(pts["period"])
-        s = s.merge(pts[["period", "rule", "signal"]].rename(columns={"period": "month"}), on="month", how="left")
+        if len(pts) == len(s) and (pts["period"].to_numpy() == s["month"].to_numpy()).all():
+            # one SPC point per plotted month, in the same order (the usual case): no merge needed
+            s = s.assign(rule=pts["rule"].to_numpy(), signal=pts["signal"].to_numpy()).reset_index(drop=True)
+        else:
+            s = s.merge(pts[["period", "rule", "signal"]].rename(columns={"period": "month"}), on="month", how="left")
     else:
         s["rule"], s["signal"] = "", ""
     s["rule"] = s["rule"].fillna("")
