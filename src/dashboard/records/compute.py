@@ -101,7 +101,13 @@ def _sql(m: Measure, findings: bool = True) -> str:
     uses = ", ".join(f"'{c}'" for c in m.uses)
     touching = f"f.list = '{m.list}' AND (f.col IN ({uses}) OR f.rule IN ('duplicate', 'missing_id'))"
     # a list with no findings needs no look-up per row (the national bench's 15M rows have none)
-    clean = f"NOT EXISTS (SELECT 1 FROM f WHERE f.x = t.x AND f.row = t.row AND {touching})" if findings else "TRUE"
+    # rows with a finding touching the measure, left out by an anti-join (a correlated NOT EXISTS was 2-3x slower)
+    flagged = (
+        f"LEFT JOIN (SELECT DISTINCT f.x, f.row FROM f WHERE {touching}) fx ON fx.x = t.x AND fx.row = t.row"
+        if findings
+        else ""
+    )
+    clean = "fx.row IS NULL" if findings else "TRUE"
     # a row is in a month once (rows are unique), so only children need DISTINCT
     count, count_ok = (
         ("count(DISTINCT h.unit)", "count(DISTINCT CASE WHEN h.ok THEN h.unit END)")
@@ -117,7 +123,7 @@ def _sql(m: Measure, findings: bool = True) -> str:
         FROM (SELECT * FROM d WHERE basis = '{m.basis}' AND x IN (SELECT x FROM l_{m.list})) d
         LEFT JOIN (
             SELECT d.x, d.month, t.{m.per} AS who, count(DISTINCT {unit}) AS n
-            FROM d JOIN l_{m.list} t ON t.x = d.x AND d.basis = '{m.basis}' AND {" AND ".join(conds)}
+            FROM d JOIN l_{m.list} t ON t.x = d.x AND d.basis = '{m.basis}' AND {" AND ".join(conds)} {flagged}
             WHERE {clean}
             GROUP BY d.x, d.month, t.{m.per}
         ) w ON w.x = d.x AND w.month = d.month
@@ -128,7 +134,7 @@ def _sql(m: Measure, findings: bool = True) -> str:
         FROM (SELECT * FROM d WHERE basis = '{m.basis}' AND x IN (SELECT x FROM l_{m.list})) d
         LEFT JOIN (
             SELECT d.x, d.month, {unit} AS unit, {ok} AS ok
-            FROM d JOIN l_{m.list} t ON t.x = d.x AND d.basis = '{m.basis}' AND {" AND ".join(conds)} {joins}
+            FROM d JOIN l_{m.list} t ON t.x = d.x AND d.basis = '{m.basis}' AND {" AND ".join(conds)} {joins} {flagged}
             WHERE {clean}
         ) h ON h.x = d.x AND h.month = d.month
         GROUP BY d.x, d.month"""
