@@ -1238,6 +1238,45 @@ def bench_state(work: Path, quick: bool) -> None:
                 os.environ[k] = v
 
 
+def bench_records(work: Path, repeat: int, councils: int, contacts: int, months: int) -> None:
+    """Annex A records: importing a Tameside-size six-month extract (read + pseudonymise), computing every ref for
+    `months` extracts, and at national scale (SYNTHETIC councils, one extract each, frames straight to the compute
+    step) every ref by DuckDB beside the plain-pandas baseline written from docs/annex-a.md."""
+    import records_bench
+
+    from dashboard.records import annex_a, compute, pseudonym, synth
+
+    as_at = dt.date(2024, 1, 31)
+    folder = work / f"records-synthetic-{months}"
+    plan = synth.simulate(as_at, months, 1)
+    newest = folder / synth.file_name(as_at)
+    if not newest.exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        synth.write_workbook(synth.rows_as_at(plan, as_at), as_at, newest)
+    one = annex_a.read(newest, as_at, pseudonym.DEMO_KEY)
+    n = sum(len(f) for f in one.lists.values())
+    took = median_time(lambda: annex_a.read(newest, as_at, pseudonym.DEMO_KEY), repeat, warmup=0)
+    record("10 records", f"import one extract ({n:,} rows, read + pseudonymise)", took, "s", "goal", 2.0,
+           "<= 2 s", took <= 2.0, "synthetic council (synth-annex-a), as at 31 Jan 2024")  # fmt: skip
+    extracts = [synth.extract(synth.rows_as_at(plan, d), d, pseudonym.DEMO_KEY) for d in plan.as_ats]
+    rows = records_bench.rows(extracts)
+    took = median_time(lambda: compute.compute(extracts), repeat)
+    record("10 records", f"compute every ref for {months} extracts ({rows:,} rows)", took, "s", "goal", 1.0,
+           "<= 1 s", took <= 1.0, "the synthetic council's month-end extracts")  # fmt: skip
+    nat = records_bench.cached(
+        work / f"records-national-{councils}x{contacts}.pickle",
+        lambda: records_bench.national_extracts(councils, contacts),
+    )
+    rows = records_bench.rows(nat)
+    duck = median_time(lambda: compute.compute(nat, newest=False), max(1, repeat // 2), warmup=0)
+    pandas_s = median_time(lambda: records_bench.baseline(nat), 1, warmup=0)
+    label = f"national scale: {councils} councils, {rows:,} rows"
+    record("10 records", f"{label}, DuckDB", duck, "s", "goal", 30.0, "<= 30 s", duck <= 30.0,
+           "SYNTHETIC lean frames, no workbooks")  # fmt: skip
+    record("10 records", f"{label}, pandas baseline / DuckDB", pandas_s / duck, "x", "goal", 20.0, ">= 20x",
+           pandas_s / duck >= 20, f"baseline {pandas_s:.1f} s")  # fmt: skip
+
+
 def report(out_dir: Path, started: float, quick: bool) -> str:
     out_dir.mkdir(parents=True, exist_ok=True)
     lines = [
@@ -1308,6 +1347,13 @@ def summary_line() -> str:
         slow = find(section, start)
         if slow:
             parts.append(f"{word} {slow.value:.2f} s")
+    records = [r for r in ROWS if r.section == "10 records"]
+    if len(records) == 4:
+        imp, many, nat, ratio = records
+        parts.append(
+            f"records import {imp.value:.1f} s, {many.measure.split()[3]} extracts {many.value:.2f} s, "
+            f"national {nat.value:.1f} s = {ratio.value:.0f}x pandas"
+        )
     goals = [r for r in ROWS if r.met is not None]
     parts.append(f"goals met {sum(r.met for r in goals)}/{len(goals)}")
     return "Summary: " + " · ".join(parts)
@@ -1321,8 +1367,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", type=Path, default=ROOT / "bench-results")
     p.add_argument(
         "--sections",
-        default="build,refusals,engine,apptest,browser,server,sessions,papers,slow,state",
-        help="comma-separated subset of build,refusals,engine,apptest,browser,server,sessions,papers,slow,state",
+        default="build,refusals,engine,apptest,browser,server,sessions,papers,slow,state,records",
+        help="comma-separated subset of build,refusals,engine,apptest,browser,server,sessions,papers,slow,state,"
+        "records",
     )
     p.add_argument(
         "--before",
@@ -1388,6 +1435,13 @@ def main(argv: list[str] | None = None) -> int:
     if "state" in sections:
         print("9. shared state on PostgreSQL: replicas on two hosts, many councils' journals", flush=True)
         bench_state(work, a.quick)
+
+    if "records" in sections:
+        print("10. Annex A records: import, compute, national scale vs plain pandas", flush=True)
+        if a.quick:
+            bench_records(work, 1, councils=3, contacts=300, months=2)
+        else:
+            bench_records(work, 3, councils=150, contacts=38_000, months=24)
 
     text = report(a.out, started, a.quick)
     print("\n" + text)

@@ -2,7 +2,8 @@
 load-plan FILE | backup OUT | restore ARCHIVE | migrate-state --to URL | catch-up | dump |
 scorecard --month YYYY-MM | benchmark --ref REF [--year Y] |
 export --month YYYY-MM --format F --out FILE | records-compute FILE --as-at D | load-annex-a FILE --as-at D |
-reconcile --month M [--extract FILE --as-at D] | publish-computed --month M | purge-extracts"""
+reconcile --month M [--extract FILE --as-at D] | publish-computed --month M | purge-extracts |
+synth-annex-a --as-at D --out DIR"""
 
 from __future__ import annotations
 
@@ -453,6 +454,26 @@ def cmd_publish_computed(args) -> int:
     return 0
 
 
+def cmd_synth(args) -> int:
+    """synth-annex-a: the synthetic council's extracts, one workbook per month end (file names only are printed)."""
+    from .records import synth
+
+    try:
+        as_at = dt.date.fromisoformat(args.as_at)
+        paths, plan = synth.generate(as_at, args.months, args.seed, Path(args.out))
+    except ValueError as exc:
+        print(f"synth-annex-a: {exc}", file=sys.stderr)
+        return 2
+    for path in paths:
+        print(path)
+    if plan.misses:
+        print(
+            f"{len(plan.misses)} published figure(s) cannot be reproduced exactly (docs/annex-a.md says which)",
+            file=sys.stderr,
+        )
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="dashboard", description="Children's Services performance dashboard")
     p.add_argument("--db", help="database file (default $DASHBOARD_DB or data/dashboard.duckdb)")
@@ -614,6 +635,13 @@ def parser() -> argparse.ArgumentParser:
 
     pe = add("purge-extracts", help="withdraw the Annex A extracts older than the retention setting (journaled)")
     pe.set_defaults(func=cmd_purge_extracts)
+
+    sy = add("synth-annex-a", help="a synthetic council's Annex A extracts, calibrated to the published figures")
+    sy.add_argument("--as-at", required=True, help="the last extract's date, a month end (YYYY-MM-DD)")
+    sy.add_argument("--months", type=int, default=24, help="how many month-end extracts (default 24)")
+    sy.add_argument("--seed", type=int, default=1, help="the same seed gives the same bytes")
+    sy.add_argument("--out", required=True, help="folder to write synthetic-annex-a-YYYY-MM-DD.xlsx into")
+    sy.set_defaults(func=cmd_synth)
     return p
 
 

@@ -32,12 +32,18 @@ class ListSpec:
     columns: tuple[Column, ...]
     event: str | None = None  # the date one row records (a duplicate child on the same date is a finding)
     order: tuple[tuple[str, str], ...] = ()  # (earlier, later): the later may not come before the earlier
+    optional: bool = False  # a workbook without this list is read (its refs are then not computed)
 
 
 CHILD = Column(
     "child", ("child unique id", "child id", "unique child id", "child unique identifier", "child identifier"), "id"
 )
 DOB = Column("dob", ("date of birth", "dob", "child date of birth"), "date", required=False)
+# Who holds the case at the extract date (WF8-WF13). Optional: an extract without them is read, caseloads not computed.
+TEAM = Column("team_type", ("allocated team", "team", "allocated team name"), "code", required=False, codes="team")
+WORKER = Column(
+    "worker", ("allocated worker", "allocated social worker", "worker", "social worker"), "code", False, "as_given"
+)
 
 # Our own table for the lists the computed refs use (the public liia-tools-pipeline schema, MIT, was the guide to
 # the variants councils send). Columns not listed here (names, postcodes, ethnicity...) are never read.
@@ -53,7 +59,22 @@ LISTS: dict[str, ListSpec] = {
         3,
         "Referrals",
         ("referrals",),
-        (CHILD, DOB, Column("referral_date", ("date of referral", "referral date"), "date")),
+        (
+            CHILD,
+            DOB,
+            Column("referral_date", ("date of referral", "referral date"), "date"),
+            Column(
+                "referrals_12m",
+                (
+                    "number of referrals in last 12 months",
+                    "number of referrals in the last 12 months",
+                    "referrals in last 12 months",
+                    "no of referrals in last 12 months",
+                ),
+                "count",
+                required=False,
+            ),
+        ),
         event="referral_date",
     ),
     "list_4": ListSpec(
@@ -120,6 +141,8 @@ LISTS: dict[str, ListSpec] = {
             Column("cin_start", ("cin start date", "child in need start date"), "date"),
             Column("cin_closure", ("cin closure date", "child in need closure date"), "date"),
             Column("case_status", ("case status",), "code", codes="case_status"),
+            TEAM,
+            WORKER,
         ),
         event="cin_start",
         order=(("cin_start", "cin_closure"),),
@@ -138,6 +161,8 @@ LISTS: dict[str, ListSpec] = {
                 ("date of the last statutory visit", "date of last statutory visit"),
                 "date",
             ),
+            TEAM,
+            WORKER,
         ),
         event="cp_start",
         order=(("cp_start", "cp_end"),),
@@ -158,9 +183,57 @@ LISTS: dict[str, ListSpec] = {
                 ("number of placements in the last 12 months", "number of placements in last 12 months"),
                 "count",
             ),
+            Column(
+                "cla_last_visit",
+                (
+                    "date of last social work visit",
+                    "date of the last social work visit",
+                    "date of last statutory visit",
+                    "date of the last statutory visit",
+                    "last social work visit date",
+                ),
+                "date",
+                required=False,
+            ),
+            Column(
+                "placement_type",
+                ("placement type", "type of placement", "current placement type", "latest placement type"),
+                "code",
+                required=False,
+                codes="placement",
+            ),
+            TEAM,
+            WORKER,
         ),
         event="cla_start",
         order=(("cla_start", "cla_ceased"),),
+    ),
+    # List 9 is optional: many workbooks sent for the other lists leave it out, and only CF30 and WF13 need it.
+    "list_9": ListSpec(
+        9,
+        "Care leavers",
+        ("care leavers", "careleavers", "care leaver", "leaving care"),
+        (
+            CHILD,
+            DOB,
+            Column(
+                "in_touch",
+                ("la in touch", "in touch", "local authority in touch", "in touch with the la", "la in touch?"),
+                "code",
+                required=False,
+                codes="in_touch",
+            ),
+            Column(
+                "adviser",
+                ("allocated personal advisor", "allocated personal adviser", "personal advisor", "personal adviser"),
+                "code",
+                required=False,
+                codes="as_given",
+            ),
+            TEAM,
+            WORKER,
+        ),
+        optional=True,
     ),
 }
 
@@ -191,7 +264,93 @@ CASE_STATUS = {
     "closed case": "closed",
 }
 
-CODES = {"case_status": CASE_STATUS, "not_in_need": NOT_IN_NEED}
+
+class Keywords:
+    """A code for free text councils word their own way (team names, placement types): the first rule whose word
+    the text contains, else the default. Looked up as the code tables are (`.get` of the normalised text)."""
+
+    def __init__(self, rules: tuple[tuple[str, tuple[str, ...]], ...], default: str | None):
+        self.rules, self.default = rules, default
+
+    def get(self, text: str) -> str | None:
+        words = f" {text} "
+        for code, keys in self.rules:
+            if any(k in words for k in keys):
+                return code
+        return self.default
+
+
+class AsGiven:
+    """A name kept as written (case and spacing aside), e.g. the allocated worker: never a finding."""
+
+    @staticmethod
+    def get(text: str) -> str | None:
+        return text or None
+
+
+# Allocated Team -> team type (WF9-WF13); any other team is a children's social work team.
+TEAM_TYPES = Keywords(
+    (
+        ("leavingcare", ("leaving care", "care leaver", "personal adviser", "personal advisor", " 16 ", " pa ")),
+        ("cwd", ("disabilit", " cwd ", "iscan", "disabled")),
+        ("adoption", ("adopt",)),
+        ("caredfor", ("cared for", "looked after", " cla ", " lac ", "children in care", "permanence")),
+    ),
+    "socialwork",
+)
+# Placement Type -> foster or other (CF8, CF9): U1-U6 and F1-F6 and any wording naming fostering, except a
+# placement for adoption (which the schema's variants sometimes word with "foster carer").
+PLACEMENTS = Keywords(
+    (
+        ("other", ("placed for adoption", " a3 ", " a4 ", " a5 ", " a6 ")),
+        ("foster", ("foster",) + tuple(f" {c}{n} " for c in "uf" for n in range(1, 7))),
+    ),
+    "other",
+)
+# List 9's "LA in touch": refusing contact, no longer wanting services and not recorded all count as not in touch.
+IN_TOUCH = {
+    "yes": "yes",
+    "y": "yes",
+    "1": "yes",
+    "1 yes": "yes",
+    "in touch": "yes",
+    "yes resident in the uk": "yes",
+    "1 yes resident in the uk": "yes",
+    "01 yes resident in the uk": "yes",
+    "1 yes resident abroad": "yes",
+    "yes resident abroad": "yes",
+    "no": "no",
+    "n": "no",
+    "0": "no",
+    "2": "no",
+    "3": "no",
+    "0 no": "no",
+    "2 no": "no",
+    "not in touch": "no",
+    "no resident in the uk": "no",
+    "2 no resident in the uk": "no",
+    "02 no resident in the uk": "no",
+    "refu": "no",
+    "refused": "no",
+    "nreq": "no",
+    "young person refuses contact": "no",
+    "3 young person refuses contact": "no",
+    "08 young person refuses contact": "no",
+    "young person no longer requires services": "no",
+    "10 young person no longer requires services": "no",
+    "not recorded": "no",
+    "no contact recorded": "no",
+    "unknown": "no",
+}
+
+CODES = {
+    "case_status": CASE_STATUS,
+    "not_in_need": NOT_IN_NEED,
+    "team": TEAM_TYPES,
+    "placement": PLACEMENTS,
+    "in_touch": IN_TOUCH,
+    "as_given": AsGiven,
+}
 
 FINDING_COLUMNS = ["list", "row", "column", "rule", "detail"]
 RULES = {
@@ -359,7 +518,7 @@ def read(
     problems += [
         Problem(name, None, None, f"no sheet for List {spec.number} ({spec.title}): sheets are {', '.join(titles)}")
         for k, spec in LISTS.items()
-        if k not in found
+        if k not in found and not spec.optional
     ]
     tables: dict[str, tuple[list[list], dict[str, int], int]] = {}
     for k, title in found.items():

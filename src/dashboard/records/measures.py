@@ -29,7 +29,7 @@ class Measure:
     list: str
     # "event": rows whose `date` falls in the month; "snapshot": open at the month end; "as_at": open at the as-at date
     basis: str
-    date: str  # event: the date that places a row in a month; snapshot/as_at: the start date
+    date: str | None  # event: the date that places a row in a month; snapshot/as_at: the start (None: on the list)
     end: str | None = None  # snapshot/as_at: open while this is blank or after the day
     count: str = "rows"  # "rows" or "children" (each pseudonymised child once)
     where: tuple[tuple[str, str], ...] = ()  # (column, code) the denominator's rows must have
@@ -37,6 +37,14 @@ class Measure:
     match: tuple[tuple[str, str], ...] = ()  # a percentage whose numerator has these codes (of rows where known)
     at_least: tuple[tuple[str, int], ...] = ()  # a percentage whose numerator has counts this high (of those known)
     min_months: int = 0  # the denominator only counts what has been open at least this many months at the day
+    age: tuple[int, int] | None = None  # only children this old (whole years, from the birth month) at the day
+    per: str | None = None  # a caseload: children counted per value of this column (the allocated worker)...
+    stat: str = ""  # ...and the figure is their "mean" (children per worker) or "max" (the highest caseload)
+
+    @property
+    def kind(self) -> str:
+        """percent, count, mean or max: how the figure is made from the numerator and denominator."""
+        return self.stat if self.per else ("percent" if self.percent else "count")
 
     @property
     def percent(self) -> bool:
@@ -44,15 +52,30 @@ class Measure:
 
     @property
     def uses(self) -> tuple[str, ...]:
-        cols = [self.date] + ([self.end] if self.end else []) + [c for c, _ in self.where + self.match + self.at_least]
+        cols = [self.date] if self.date else []
+        cols += ([self.end] if self.end else []) + [c for c, _ in self.where + self.match + self.at_least]
         if self.within:
             cols += [c for c in (self.within.start, self.within.to) if c != DAY]
+        cols += (["dob"] if self.age else []) + ([self.per] if self.per else [])
         return tuple(dict.fromkeys(cols))
+
+    @property
+    def needs(self) -> tuple[str, ...]:
+        """The columns an extract must have filled in for this figure (an end date may be blank in every row)."""
+        return tuple(c for c in self.uses if c not in (self.end, "dob"))
 
 
 REGISTRY: tuple[Measure, ...] = (
     Measure("FD1", "Contacts in the month", "list_1", "event", "contact_date"),
     Measure("CIN1", "Referrals in the month", "list_3", "event", "referral_date"),
+    Measure(
+        "CIN4",
+        "Referrals in the month that were re-referrals within 12 months of a previous referral (%)",
+        "list_3",
+        "event",
+        "referral_date",
+        at_least=(("referrals_12m", 2),),
+    ),
     Measure("CIN6", "Assessments completed in the month", "list_4", "event", "assessment_authorised"),
     Measure(
         "CIN8",
@@ -131,6 +154,16 @@ REGISTRY: tuple[Measure, ...] = (
     ),
     Measure("CF1", "Children looked after at month end", "list_8", "snapshot", "cla_start", "cla_ceased", "children"),
     Measure(
+        "CF3",
+        "Children looked after visited by their social worker within the last 6 weeks (%)",
+        "list_8",
+        "as_at",
+        "cla_start",
+        "cla_ceased",
+        count="children",
+        within=Within("cla_last_visit", DAY, 42, "days"),
+    ),
+    Measure(
         "CF4",
         "Children looked after with three or more placements in the last 12 months (%)",
         "list_8",
@@ -162,6 +195,78 @@ REGISTRY: tuple[Measure, ...] = (
         min_months=12,
         within=Within("dental_check", DAY, 12, "months"),
     ),
+    Measure(
+        "CF8",
+        "Children looked after in a foster placement",
+        "list_8",
+        "as_at",
+        "cla_start",
+        "cla_ceased",
+        count="children",
+        where=(("placement_type", "foster"),),
+    ),
+    Measure(
+        "CF9",
+        "Children looked after in a foster placement (%)",
+        "list_8",
+        "as_at",
+        "cla_start",
+        "cla_ceased",
+        count="children",
+        match=(("placement_type", "foster"),),
+    ),
+    Measure(
+        "CF30",
+        "Care leavers aged 17 to 21 the council is in touch with (%)",
+        "list_9",
+        "as_at",
+        None,
+        count="children",
+        age=(17, 21),
+        match=(("in_touch", "yes"),),
+    ),
+    Measure(
+        "WF8",
+        "Highest number of children allocated to one worker",
+        "list_6",
+        "as_at",
+        "cin_start",
+        "cin_closure",
+        count="children",
+        per="worker",
+        stat="max",
+    ),
+    *(
+        Measure(
+            ref,
+            f"Children allocated per worker: {title}",
+            "list_6",
+            "as_at",
+            "cin_start",
+            "cin_closure",
+            count="children",
+            where=(("team_type", team),),
+            per="worker",
+            stat="mean",
+        )
+        for ref, team, title in (
+            ("WF9", "socialwork", "children's social work teams"),
+            ("WF10", "cwd", "children with disabilities team"),
+            ("WF11", "caredfor", "cared for children team"),
+            ("WF12", "adoption", "adoption team"),
+        )
+    ),
+    Measure(
+        "WF13",
+        "Care leavers aged 18 or over per personal adviser",
+        "list_9",
+        "as_at",
+        None,
+        count="children",
+        age=(18, 25),
+        per="adviser",
+        stat="mean",
+    ),
 )
 
 
@@ -172,6 +277,10 @@ def _check() -> None:
         bad = [c for c in m.uses if c not in known]
         if bad or m.basis not in ("event", "snapshot", "as_at") or m.count not in ("rows", "children"):
             raise ValueError(f"registry row {m.ref}: unknown {bad or m.basis}")
+        if (m.date is None and m.basis != "as_at") or (m.per and (m.stat not in ("mean", "max") or m.percent)):
+            raise ValueError(f"registry row {m.ref}: a caseload is a mean or max of counts; only as-at may be undated")
+        if m.age and not (type(m.age[0]) is int and type(m.age[1]) is int and m.age[0] <= m.age[1]):
+            raise ValueError(f"registry row {m.ref}: an age range is two whole numbers of years")
         codes = [code for _, code in m.where + m.match]
         numerators = sum(map(bool, (m.within, m.match, m.at_least)))
         if (
