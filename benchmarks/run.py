@@ -772,8 +772,10 @@ def _until_idle(pid: int, quiet: float = 0.05, limit: float = 120.0) -> float:
     return time.monotonic() - start
 
 
-def bench_sessions(db: Path, label: str, sessions: int, seconds: float) -> None:
-    """The protocol-level load test (benchmarks/loadtest.py): no browser per user, so the server is measured."""
+def bench_sessions(db: Path, label: str, sessions: int, seconds: float, each: int = 0) -> None:
+    """The protocol-level load test (benchmarks/loadtest.py): no browser per user, so the server is measured.
+    With `each` (--tiny) every session makes exactly that many interactions, however long they take, instead of
+    running for `seconds`: a count, so the test suite's run never depends on how busy the machine is."""
     import loadtest
 
     reader = store.ReadOnlyStore(db)
@@ -781,20 +783,30 @@ def bench_sessions(db: Path, label: str, sessions: int, seconds: float) -> None:
     store.ReadOnlyStore.close_all()
     server = Server(ROOT / "app.py", db)
     try:
-        loadtest.run(server.url, sessions=2, seconds=3, think=(0.2, 0.5), months=months)  # caches filled once
+        # caches filled once
+        loadtest.run(server.url, sessions=2, seconds=0 if each else 3, think=(0.2, 0.5), months=months, at_least=each)
         warmed = _until_idle(server.proc.pid)  # the server's own warm-up of every month (ui.data.warm_views)
-        # At least one interaction a session: on a busy machine a few seconds' window can otherwise pass with none.
+        think = {"think": (0.05, 0.1)} if each else {}
+        started = time.monotonic()
         result = loadtest.run(
-            server.url, sessions=sessions, seconds=seconds, server_pid=server.proc.pid, months=months, at_least=1
+            server.url,
+            sessions=sessions,
+            seconds=0 if each else seconds,
+            server_pid=server.proc.pid,
+            months=months,
+            at_least=each,
+            **think,
         )
+        wall = time.monotonic() - started
     finally:
         server.stop()
     out = result.summary()
     cores = os.cpu_count() or 1
-    busy = out["server_cpu_seconds"] / seconds
+    busy = out["server_cpu_seconds"] / max(wall, 1e-9)
+    how_long = f"{each} times each" if each else f"for {seconds:.0f} s"
     record(
         "7 sessions",
-        f"{sessions} sessions changing month and page for {seconds:.0f} s, {label} store: p95",
+        f"{sessions} sessions changing month and page {how_long}, {label} store: p95",
         out["p95_ms"],
         "ms",
         "p50",
@@ -952,7 +964,15 @@ def bench_slow_paths(sample_db: Path, nat_db: Path) -> None:
 
 
 async def _month_changer(
-    browser, url: str, area: str, months: list[str], deadline: float, worker: int, times: list[float], errors: list[str]
+    browser,
+    url: str,
+    area: str,
+    months: list[str],
+    deadline: float,
+    worker: int,
+    times: list[float],
+    errors: list[str],
+    at_least: int = 0,
 ) -> None:
     from dashboard.periods import label, long_label, parse_period
 
@@ -966,7 +986,7 @@ async def _month_changer(
         await context.close()
         return
     k = worker
-    while time.time() < deadline:
+    while time.time() < deadline or k - worker < at_least:  # each attempt is bounded by its 30 s wait
         k += 1
         month = parse_period(months[k % len(months)])
         t = time.perf_counter()
@@ -994,7 +1014,7 @@ AREA_PATHS = {
 
 
 async def _concurrent(
-    url: str, months: list[str], pages: int, seconds: float, areas: list[str]
+    url: str, months: list[str], pages: int, seconds: float, areas: list[str], at_least: int = 0
 ) -> tuple[list[float], list[str]]:
     from playwright.async_api import async_playwright
 
@@ -1005,7 +1025,7 @@ async def _concurrent(
         deadline = time.time() + seconds
         await asyncio.gather(
             *[
-                _month_changer(browser, url, areas[w % len(areas)], months, deadline, w, times, errors)
+                _month_changer(browser, url, areas[w % len(areas)], months, deadline, w, times, errors, at_least)
                 for w in range(pages)
             ]
         )
@@ -1031,7 +1051,9 @@ async def _visit_all(url: str, month: str, ref: str) -> None:
         await browser.close()
 
 
-def bench_server(db: Path, label: str, pages: int, seconds: float) -> None:
+def bench_server(db: Path, label: str, pages: int, seconds: float, each: int = 0) -> None:
+    """Memory after every page, and `pages` browser pages changing months for `seconds` together (or, with `each`
+    for --tiny, exactly `each` month changes per page, however long they take)."""
     reader = store.ReadOnlyStore(db)
     authority = service.default_authority(reader)
     months = [f"{m:%Y-%m}" for m in reader.months("latest", authority)[:12]]
@@ -1043,9 +1065,9 @@ def bench_server(db: Path, label: str, pages: int, seconds: float) -> None:
         idle, _ = server.memory_mb()
         asyncio.run(_visit_all(server.url, months[0], ref))
         # one page alone first: the uncontended month change is the reference for the concurrent p95
-        solo_times, solo_errors = asyncio.run(_concurrent(server.url, months, 1, min(15.0, seconds), areas))
+        solo_times, solo_errors = asyncio.run(_concurrent(server.url, months, 1, min(15.0, seconds), areas, each))
         cpu0, busy0, wall0 = server.cpu_seconds(), machine_busy(), time.time()
-        times, errors = asyncio.run(_concurrent(server.url, months, pages, seconds, areas))
+        times, errors = asyncio.run(_concurrent(server.url, months, pages, seconds, areas, each))
         cpu1, busy1, wall1 = server.cpu_seconds(), machine_busy(), time.time()
         now, peak = server.memory_mb()
     finally:
@@ -1066,7 +1088,8 @@ def bench_server(db: Path, label: str, pages: int, seconds: float) -> None:
     errors = solo_errors + errors
     record(
         "6 concurrency",
-        f"{pages} browser pages changing months for {seconds:.0f} s, {label} store: p95 month change",
+        f"{pages} browser pages changing months {f'{each} times each' if each else f'for {seconds:.0f} s'}, "
+        f"{label} store: p95 month change",
         p95,
         "s",
         "one page alone (median)",
@@ -1417,14 +1440,19 @@ def main(argv: list[str] | None = None) -> int:
             bench_area_before_after(sample_db, work, 3 if a.quick else 11, a.before)
     if "server" in sections:
         print("5-6. server memory and concurrent pages (national-scale store)", flush=True)
+        # --tiny counts month changes (two per page) instead of timing a stretch of load
         bench_server(
-            nat_db, "national-scale", 2 if a.tiny else 3 if a.quick else 10, 3 if a.tiny else 8 if a.quick else 60
+            nat_db,
+            "national-scale",
+            2 if a.tiny else 3 if a.quick else 10,
+            0 if a.tiny else 8 if a.quick else 60,
+            each=2 if a.tiny else 0,
         )
 
     if "sessions" in sections:
         print("7. many sessions over Streamlit's protocol (sample store)", flush=True)
         bench_sessions(
-            sample_db, "sample", 2 if a.tiny else 3 if a.quick else 30, 3 if a.tiny else 5 if a.quick else 60
+            sample_db, "sample", 2 if a.tiny else 3 if a.quick else 30, 5 if a.quick else 60, each=2 if a.tiny else 0
         )
     if "papers" in sections:
         print("8. papers: the PDF panel pack, XLSX and CSV, each in a fresh process", flush=True)

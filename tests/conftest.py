@@ -3,6 +3,12 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# Hypothesis's default 200 ms deadline per example is a timing assertion: on a busy machine (or beside another
+# xdist worker) it fails tests whose answers are right. Examples are judged by what they return, never by time.
+settings.register_profile("suite", deadline=None)
+settings.load_profile("suite")
 
 # The app draws the default month's paper charts in the background (worker processes); the tests that
 # need it call chartpool directly, so no test run pays for it by accident.

@@ -3,10 +3,15 @@
 Sign-in on through a local OpenID Connect provider (oidc-provider-mock), a roles file, the background warm-up of
 every month's views and the paper-chart workers on, error details off as in the served configuration. Every
 `look` fails the test if Streamlit drew an exception anywhere on the page.
+
+`prod_app` is one server per test module, so a module may write to its copy. A module that only reads sets
+`PROD_SHARED = True` and gets the one session-wide server instead (no start-up of its own); when the module ends
+its database and journal must be byte-identical, or the module fails, naming itself.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -14,7 +19,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -76,6 +81,8 @@ class ProdApp:
     home: Path
     log: Path
     proc: subprocess.Popen
+    # Cookies left by the first walk through the provider, per user: later sign-ins on this server start from them.
+    signed_in: dict = field(default_factory=dict, repr=False)
 
     @property
     def data_dir(self) -> Path:
@@ -140,9 +147,36 @@ def provider():
     proc.wait(timeout=20)
 
 
+def written_state(app: ProdApp) -> tuple[str, list[tuple[str, str]]]:
+    """What a write changes: the database's bytes and every journal file's (audit refusals are not a write)."""
+
+    def digest(path: Path) -> str:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+
+    journal = app.data_dir / "journal"
+    files = sorted(p for p in journal.rglob("*") if p.is_file()) if journal.exists() else []
+    return digest(app.db), [(str(p.relative_to(app.data_dir)), digest(p)) for p in files]
+
+
+@pytest.fixture(scope="session")
+def shared_prod_app(provider, built_db, tmp_path_factory):
+    """One app as deployed for the whole session, for the modules that only read (PROD_SHARED = True)."""
+    app = start_prod_app(provider, built_db, tmp_path_factory.mktemp("prod-shared"))
+    yield app
+    stop(app)
+
+
 @pytest.fixture(scope="module")
-def prod_app(provider, built_db, tmp_path_factory):
-    """The app as deployed, one per test module (each module may write to its own copy)."""
+def prod_app(request, provider, built_db, tmp_path_factory):
+    """The app as deployed: one per test module (each module may write to its own copy), or the session's
+    shared one for a module that says it only reads (PROD_SHARED = True), checked unchanged when it ends."""
+    if getattr(request.module, "PROD_SHARED", False):
+        app = request.getfixturevalue("shared_prod_app")
+        before = written_state(app)
+        yield app
+        if written_state(app) != before:
+            pytest.fail(f"{request.module.__name__} wrote to the shared app's database or journal: it needs its own")
+        return
     app = start_prod_app(provider, built_db, tmp_path_factory.mktemp("prod"))
     yield app
     stop(app)
@@ -161,15 +195,21 @@ def look(page) -> None:
     no_exception(page)
 
 
-def sign_in(browser, app: ProdApp, who: str, path: str = "/", viewport=(1440, 900)):
-    """A fresh browser context (no cookies) signs in as `who` through the provider and lands on `path`."""
-    context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]})
+def sign_in(browser, app: ProdApp, who: str, path: str = "/", viewport=(1440, 900), fresh: bool = False):
+    """A new browser context signed in as `who`, landing on `path`. The first sign-in per server and user (and
+    every one with `fresh=True`) starts with no cookies and walks the provider's pages; later ones start from
+    the cookies that walk left, as a returning browser would, and open `path` directly."""
+    saved = None if fresh else app.signed_in.get(who)
+    context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]}, storage_state=saved)
     page = context.new_page()
     page.goto(app.url + path)
     look(page)
+    if saved is not None:
+        return page
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url("**/oauth2/authorize**", timeout=30_000)
     page.get_by_role("button", name=who, exact=True).click()
     page.wait_for_url(app.url + "/**", timeout=30_000)
     look(page)
+    app.signed_in[who] = context.storage_state()
     return page

@@ -6,6 +6,7 @@ import pytest
 from prod import look, sign_in
 
 pytestmark = pytest.mark.browser
+PROD_SHARED = True  # reads only: the session's shared app (prod.prod_app checks nothing was written)
 
 VIEWPORT = (1280, 720)
 BUTTONS = ("◀ Previous", "Next ▶", "Leave presenter mode")

@@ -14,6 +14,7 @@ from prod import look, sign_in
 from test_browser import ART
 
 pytestmark = pytest.mark.browser
+PROD_SHARED = True  # reads only: the session's shared app (prod.prod_app checks nothing was written)
 
 AREAS = ["/front-door", "/early-help", "/child-in-need", "/cared-for", "/safeguarding", "/workforce"]
 WIDTHS = [(1440, 900), (1280, 720), (800, 1000)]

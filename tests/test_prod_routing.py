@@ -7,6 +7,7 @@ import pytest
 from prod import look, sign_in
 
 pytestmark = pytest.mark.browser
+PROD_SHARED = True  # reads only: the session's shared app (prod.prod_app checks nothing was written)
 
 ALERT = '[data-testid="stAlert"]'
 
@@ -51,7 +52,9 @@ def select_first_row(page, grid_index: int = 0) -> None:
 
 
 def test_a_deep_link_survives_sign_in(prod_app, browser):
-    page = sign_in(browser, prod_app, "viewer@example.test", "/indicator?ref=CIN20&month=2023-09&vintage=pack-2023-11")
+    page = sign_in(
+        browser, prod_app, "viewer@example.test", "/indicator?ref=CIN20&month=2023-09&vintage=pack-2023-11", fresh=True
+    )  # the walk through the provider itself, never a returning browser's cookies
     page.wait_for_url("**/indicator?**", timeout=30_000)
     look(page)
     page.get_by_role("heading", name=re.compile(r"^CIN20 · Child Protection - Statutory visits")).wait_for()
