@@ -105,15 +105,7 @@ def merge(db_path: Path | str, restored: bytes) -> int:
         fcntl.flock(fh, fcntl.LOCK_EX)
         fh.seek(0)
         current = fh.read()
-        have = collections.Counter(current.splitlines())
-        missing = []
-        for item in restored.splitlines():
-            if not item.strip():
-                continue
-            if have[item] > 0:
-                have[item] -= 1
-            else:
-                missing.append(item)
+        missing = _not_in(current, restored)
         if missing:
             lead = b"\n" if current and not current.endswith(b"\n") else b""
             fh.write(lead + b"".join(m + b"\n" for m in missing))
@@ -122,18 +114,26 @@ def merge(db_path: Path | str, restored: bytes) -> int:
     return len(missing)
 
 
-def _merge_shared(pg, restored: bytes) -> int:
-    """merge() into the shared events, counted the same way (inside the restore's transaction when there is one)."""
-    have = collections.Counter(pg.events().splitlines())
-    missing = 0
+def _not_in(current: bytes, restored: bytes) -> list[bytes]:
+    """The restored event lines the current trail lacks, a repeated line counted as often as it stands."""
+    have = collections.Counter(current.splitlines())
+    missing = []
     for item in restored.splitlines():
         if not item.strip():
             continue
         if have[item] > 0:
             have[item] -= 1
         else:
-            pg.append_event(item + b"\n", with_write=True)
-            missing += 1
+            missing.append(item)
+    return missing
+
+
+def _merge_shared(pg, restored: bytes) -> int:
+    """merge() into the shared events, counted the same way (inside the restore's transaction when there is one)."""
+    missing = 0
+    for item in _not_in(pg.events(), restored):
+        pg.append_event(item + b"\n", with_write=True)
+        missing += 1
     return missing
 
 

@@ -709,6 +709,22 @@ class _Workbook:
         return (int(number) if number == int(number) and abs(number) < 2**53 else number), False
 
 
+def _unpacks_too_big(book: _Workbook, name: str, limit: int, problems: list[Problem]) -> bool:
+    """A zip bomb is refused before any part is parsed."""
+    if book.unpacked <= limit:
+        return False
+    problems.append(
+        Problem(
+            name,
+            None,
+            None,
+            f"the workbook unpacks to {book.unpacked / 1024**2:,.0f} MB; the limit is {limit // 1024**2} MB, "
+            "so it was not opened",
+        )
+    )
+    return True
+
+
 class _TooLong(Exception):
     def __init__(self, row: int):
         super().__init__(row)
@@ -722,16 +738,7 @@ def _read_xlsx(
     header; title rows above the header skipped; what is hidden, unreadable or never calculated refused."""
     try:
         book = _Workbook(raw, name)
-        if book.unpacked > MAX_XLSX_UNPACKED:
-            problems.append(
-                Problem(
-                    name,
-                    None,
-                    None,
-                    f"the workbook unpacks to {book.unpacked / 1024**2:,.0f} MB; the limit is "
-                    f"{MAX_XLSX_UNPACKED // 1024**2} MB, so it was not opened",
-                )
-            )
+        if _unpacks_too_big(book, name, MAX_XLSX_UNPACKED, problems):
             return None
         book.open()
         titles = [t for t, _, _ in book.sheets]
@@ -907,16 +914,7 @@ def read_workbook(
     try:
         book = _Workbook(raw, name)
         book.max_rows, book.max_cells = MAX_ROWS * scale, MAX_CELLS * scale
-        if book.unpacked > MAX_XLSX_UNPACKED * scale:
-            problems.append(
-                Problem(
-                    name,
-                    None,
-                    None,
-                    f"the workbook unpacks to {book.unpacked / 1024**2:,.0f} MB; the limit is "
-                    f"{MAX_XLSX_UNPACKED * scale // 1024**2} MB, so it was not opened",
-                )
-            )
+        if _unpacks_too_big(book, name, MAX_XLSX_UNPACKED * scale, problems):
             return None
         book.open()
         titles = [t for t, _, _ in book.sheets]
