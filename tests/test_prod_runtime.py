@@ -2,6 +2,7 @@
 across a database replaced by a publish and by a CLI load, two commentary publishes in quick succession, and a
 server that stops promptly while a pack is being made. Any traceback on any page fails (prod.look)."""
 
+import datetime as dt
 import json
 import re
 import subprocess
@@ -33,8 +34,12 @@ def month_options(page) -> list[str]:
 
 
 def pick_month(page, name: str) -> None:
+    """Pick a month and wait for the run it starts: that run puts the month in the URL, so waiting for the URL
+    cannot see the finished state of the run before (two frames were not always enough under load)."""
+    param = dt.datetime.strptime(name, "%B %Y").strftime("month=%Y-%m")
     page.locator('[data-testid="stSelectbox"]').filter(has_text="Month").locator("input").click()
     page.get_by_role("option", name=name).click()
+    page.wait_for_url(re.compile(re.escape(param)), timeout=60_000)
     look(page)
 
 
@@ -95,6 +100,7 @@ def test_a_viewers_open_page_survives_a_publish_and_a_cli_load(prod_app, browser
     )
     assert done.returncode == 0, done.stderr
     viewer.get_by_role("link", name="Front Door").first.click()
+    viewer.wait_for_url("**/front-door**", timeout=60_000)  # the page changes once the link's run has started
     look(viewer)
     assert "March 2024" in month_options(viewer)
     pick_month(viewer, "March 2024")
