@@ -333,30 +333,29 @@ def test_published_count_and_rate_pairs_agree_with_population(built_db):
     assert v["CF1"] * 10_000 / 50_900 == pytest.approx(v["CF2"], abs=0.5)
 
 
-@pytest.mark.parametrize(
-    "month",
-    [
-        "2022-01",
-        "2023-01",
-        "2023-04",
-        "2023-05",
-        "2023-06",
-        "2023-07",
-        "2023-08",
-        "2023-09",
-        "2023-10",
-        "2023-11",
-        "2023-12",
-        "2024-01",
-    ],
-)
-def test_scorecard_cli_runs_for_every_month(month, built_db):
+@pytest.mark.parametrize("month", ["2022-01", "2024-01"])  # the oldest and newest months, through the CLI
+def test_scorecard_cli_runs(month, built_db):
     out = io.StringIO()
     with redirect_stdout(out):
         assert cli.main(["--db", str(built_db), "scorecard", "--month", month]) == 0
     df = pd.read_csv(io.StringIO(out.getvalue()))
     assert list(df.columns[:3]) == ["ref", "indicator", "area"] and len(df) > 50
     assert df["rag"].isin(["Red", "Amber", "Green", "Not rated"]).all()
+
+
+def test_the_cli_csv_is_made_for_every_month_with_figures(built_db):
+    """Every month from Jan-22 to Jan-24 the packs print, as the CLI writes it (one set of inputs for all months:
+    the CLI path itself is run above; building the inputs per month cost most of a second each)."""
+    from dashboard import service, store
+    from dashboard.engine import scorecard
+
+    reader = store.ReadOnlyStore(built_db)
+    months = [dt.date(2022, 1, 1), *(dt.date(2023, m, 1) for m in range(1, 13)), dt.date(2024, 1, 1)]
+    inputs = service.inputs(reader, "latest", "tameside")
+    for month in months:
+        df = scorecard.to_csv_frame(scorecard.build(inputs, month))
+        assert list(df.columns[:3]) == ["ref", "indicator", "area"] and len(df) > 50, month
+        assert df["rag"].isin(["Red", "Amber", "Green", "Not rated"]).all(), month
 
 
 def test_scorecard_as_reported_in_november(built_db):

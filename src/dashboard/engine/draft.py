@@ -57,6 +57,13 @@ def _name(row) -> str:
 
 # The scorecard's direction of travel (engine.trend: one rule for what counts as a change, used by the table,
 # the papers and these words), as a verb for the month and a comparison for the same month last year.
+# Every scorecard column a draft reads (the sentences below, and scorecard.exceptions' triage).
+SCORECARD_COLUMNS = (
+    "ref", "indicator", "area", "sort_order", "unit", "polarity", "status", "value", "current_text", "rag",
+    "rag_reason", "triage", "direction", "prev_month_value", "dir_month_direction", "last_year_value",
+    "dir_year_direction", "spc_variation", "spc_reason", "comparator_summary",
+    *COMPARATOR_NAME, *(f"{c}_year" for c in COMPARATOR_NAME),
+)  # fmt: skip
 MOVED_VERB = {"Improving": "improved", "Declining": "worsened", "Up": "rose", "Down": "fell"}
 COMPARED = {"Improving": "better", "Declining": "worse", "Up": "higher", "Down": "lower"}
 
@@ -201,14 +208,17 @@ def draft(
     history = history if history is not None else pd.DataFrame(columns=["ref", "period", "value"])
     if sc.empty:
         return Draft(area_title, month, ((Sentence(f"No {area_title} figures for {long_label(month)}.", ()),),))
+    # The columns the sentences read, first: filtering the scorecard's hundred columns cost most of a draft.
+    sc = sc[sc.columns.intersection(SCORECARD_COLUMNS, sort=False)]
     sc = sc[sc["status"] == "value"].sort_values("sort_order", kind="stable")
     used: set[str] = set()
     opening = [_opening(sc, area_title, month)]
 
-    off = exceptions(sc).head(MAX_EXCEPTIONS)
+    discuss = exceptions(sc)
+    off = discuss.head(MAX_EXCEPTIONS)
     off_sentences = [_exception(r, month) for _, r in off.iterrows()]
-    if len(exceptions(sc)) > MAX_EXCEPTIONS:
-        rest = exceptions(sc).iloc[MAX_EXCEPTIONS:]
+    if len(discuss) > MAX_EXCEPTIONS:
+        rest = discuss.iloc[MAX_EXCEPTIONS:]
         off_sentences.append(Sentence(f"Also off target or unusual: {', '.join(rest['ref'])}.", tuple(rest["ref"])))
     used |= set(off["ref"])
 
