@@ -1,0 +1,398 @@
+"""The indicator page's Breakdown, for a figure computed from the children's records (Annex A): the month's figure
+by team, by worker within a team, the trend per team, the spread of a timescale, and the children to discuss.
+
+Who may see what is decided here, on the server, at every read (README, "Drill-down"): without record-level access
+for the figure's area, team aggregates only with counts below 5 shown as "fewer than 5"; worker names and the list
+of children need it. Every view and download of record-level rows, and every refusal, goes to the audit trail. In
+the demo without sign-in, record-level views are on only when the records are synthetic, and the page says so."""
+
+from __future__ import annotations
+
+import io
+
+import pandas as pd
+import streamlit as st
+
+from .. import access, audit
+from ..formatting import fmt_value
+from ..periods import iso, long_label
+from ..records import breakdown as bd
+from ..records import compute, stored
+from ..records.measures import REGISTRY, Measure
+from . import components, data, signin
+from .computed import synthetic_banner
+
+MEASURES = {m.ref: m for m in REGISTRY}
+SENSITIVE = "OFFICIAL-SENSITIVE"
+
+
+@data.per_database(max_entries=1, resource=True)
+def _held() -> tuple[list, pd.DataFrame]:
+    """Every held extract as compute reads it, and the extracts table (cached per database file)."""
+    reader = data.reader()
+    return stored.from_store(reader), stored.held(reader)
+
+
+@data.per_database(max_entries=8, resource=True)
+def _counted(ref: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    extracts, _ = _held()
+    return compute.counted_rows(extracts, MEASURES[ref])
+
+
+def computed_ref(ref: str) -> bool:
+    return ref in MEASURES
+
+
+class Access:
+    """What this request may see of one area's records: every team (teams None), some, or none."""
+
+    def __init__(self, identity: access.Identity | None, area: str, synthetic: bool):
+        self.identity, self.demo = identity, False
+        if identity is not None and not identity.signed_in:
+            self.demo = synthetic  # the demo without sign-in: synthetic records only
+            self.teams = None if synthetic else frozenset()
+        else:
+            self.teams = access.record_teams(identity, area)
+
+    @property
+    def any(self) -> bool:
+        return self.teams is None or bool(self.teams)
+
+    def team(self, name: str) -> bool:
+        return self.teams is None or str(name).lower() in self.teams
+
+    @property
+    def who(self) -> str:
+        return self.identity.who if self.identity else "nobody signed in"
+
+
+def _audit_once(event: str, who: str, what: str, outcome: str) -> None:
+    """One line per view: a rerun of the same view (a sort, a chart toggle) is not a new view."""
+    seen = st.session_state.setdefault("_records_audited", set())
+    if (event, what) in seen:
+        return
+    seen.add((event, what))
+    audit.record(data.db_path(), event, who, what, outcome=outcome)
+
+
+def section(ref: str, ctx, area: str, unit: str) -> None:
+    """The Breakdown section of the indicator page (nothing in presenter mode)."""
+    if st.query_params.get("present") == "1":
+        return
+    m = MEASURES[ref]
+    st.header("Breakdown", anchor="breakdown")
+    extracts, head = _held()
+    if not extracts:
+        st.info("No Annex A extract is held, so this figure cannot be broken down by team.")
+        return
+    figures, rows = _counted(ref)
+    month = ctx.month
+    fig = figures[figures["month"] == month]
+    if fig.empty:
+        st.info(f"{ref} is not computed for {long_label(month)} from the extracts held: choose another month.")
+        return
+    used = fig.iloc[0]
+    synthetic = bool(head.loc[(head["name"] == used["extract"]), "synthetic"].any())
+    synthetic_banner(synthetic)
+    try:
+        identity = signin.current()
+    except access.RolesError:
+        identity = None
+    may = Access(identity, area, synthetic)
+    if may.demo:
+        st.caption(
+            "Demo without sign-in: the children's pseudonyms and workers' names are shown because these records are "
+            "synthetic. With real records they are shown only to those granted record-level access."
+        )
+    mine = rows[rows["month"] == month]
+    if not mine.empty and not mine["team"].notna().any():
+        st.info(f"The extract gives no allocated team for {ref}'s records, so it cannot be broken down by team.")
+        return
+    st.caption(
+        f"{long_label(month)}, computed from {used['extract']} as at {pd.Timestamp(used['as_at']):%d %b %Y}: "
+        f"the council figure is {_value(used['computed'], unit)}. Each team's figure uses the same definition "
+        "(docs/annex-a.md), so the teams add up to it; a record's team is its allocated team in the extract."
+    )
+    _by_team(m, mine, unit, may, month)
+    if may.any:
+        _by_worker(m, mine, unit, may, ref, month)
+    _trend(m, rows, unit, may)
+    _spread(m, mine, may)
+    _children(m, mine, may, ref, month, area)
+
+
+def _value(v, unit: str) -> str:
+    return fmt_value(v, unit) if pd.notna(v) else "no cases"
+
+
+def _labels(m: Measure) -> tuple[str, str]:
+    """(numerator, denominator) in words: due / done for a measure judged on the day, else met / cases."""
+    if m.per:
+        return "Children", "Workers"
+    if m.kind == "count":
+        return "Count", ""
+    if m.within is not None and m.basis != "event" and not m.within.over:
+        return "Done in time", "Due"
+    return "Meeting the measure", "Cases"
+
+
+def _team_table(m: Measure, table: pd.DataFrame, unit: str, may: Access) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(shown, drawn): the table as this viewer may see it, and the rows the bar chart may draw."""
+    raw = table.copy()
+    raw["team"] = raw["team"].map(bd.shown_name)
+    shown = raw if may.teams is None else bd.suppress(raw, m)
+    num, den = _labels(m)
+    out = pd.DataFrame({"Team": shown["team"]})
+    if m.kind == "count":
+        out[num] = shown["numerator"].map(_cell)
+    else:
+        out[num] = shown["numerator"].map(_cell)
+        out[den] = shown["denominator"].map(_cell)
+        if den == "Due":
+            out["Overdue"] = [
+                _cell(d - n) if isinstance(n, (int, float)) and isinstance(d, (int, float)) else bd.WITHHELD
+                for n, d in zip(shown["numerator"], shown["denominator"])
+            ]
+        out["Figure"] = [v if isinstance(v, str) else _value(v, unit) for v in shown["value"]]
+    drawn = raw[[not isinstance(v, str) and pd.notna(v) for v in shown["value"]]]
+    return out, drawn
+
+
+def _cell(v) -> str:
+    if isinstance(v, str):
+        return v
+    return "–" if pd.isna(v) else f"{int(v):,}"
+
+
+def _by_team(m: Measure, mine: pd.DataFrame, unit: str, may: Access, month) -> None:
+    st.subheader(f"By team, {long_label(month)}")
+    table = bd.by_group(mine, m, ("team",))
+    if table.empty:
+        st.info("No record counts towards this figure this month.")
+        return
+    shown, drawn = _team_table(m, table, unit, may)
+    if may.teams is not None:
+        st.caption(
+            "Team figures only: counts from 1 to 4 are shown as 'fewer than 5', and where one team's count is "
+            "hidden the next smallest is withheld, so no child can be singled out (README, Drill-down)."
+        )
+    components.static_table(shown)
+    if drawn.empty:
+        return
+    best = drawn.loc[drawn["value"].idxmax()]
+    low = drawn.loc[drawn["value"].idxmin()]
+    title = f"{m.ref} by team, {long_label(month)}"
+    summary = (
+        f"{len(drawn)} team(s) drawn; the highest is {best['team']} at {_value(best['value'], unit)} and the lowest "
+        f"{low['team']} at {_value(low['value'], unit)}"
+        + (f"; {len(table) - len(drawn)} team(s) not drawn (fewer than 5)" if len(drawn) < len(table) else "")
+        + "."
+    )
+    spec = {
+        "title": title,
+        "data": {"values": [{"team": t, "value": float(v)} for t, v in zip(drawn["team"], drawn["value"])]},
+        "layer": [
+            {"mark": {"type": "bar", "color": "#1d70b8"}},
+            {"mark": {"type": "text", "align": "left", "dx": 4}, "encoding": {"text": {"field": "value"}}},
+        ],
+        "encoding": {
+            "y": {"field": "team", "type": "nominal", "sort": "-x", "title": None, "axis": {"labelLimit": 260}},
+            "x": {"field": "value", "type": "quantitative", "title": unit_title(m, unit)},
+        },
+        "height": {"step": 28},
+    }
+    components.show_chart(spec, summary)
+    st.caption(f"Chart summary: {summary}")
+
+
+def unit_title(m: Measure, unit: str) -> str:
+    return {"percent": "Per cent", "count": "Number", "mean": "Children per worker", "max": "Children"}.get(
+        m.kind, unit
+    )
+
+
+def _by_worker(m: Measure, mine: pd.DataFrame, unit: str, may: Access, ref: str, month) -> None:
+    teams = sorted(t for t in mine["team"].dropna().unique() if may.team(t))
+    if not teams:
+        return
+    st.subheader("By worker within a team")
+    team = st.selectbox("Team", teams, format_func=bd.shown_name, key=f"bd_team_{ref}")
+    part = mine[mine["team"] == team]
+    table = bd.by_group(part.assign(worker=part["who"]) if m.per else part, m, ("team", "worker"))
+    num, den = _labels(m)
+    out = pd.DataFrame({"Worker": table["worker"].map(bd.shown_name), num: table["numerator"].map(_cell)})
+    if m.kind != "count":
+        out[den] = table["denominator"].map(_cell)
+        out["Figure"] = table["value"].map(lambda v: _value(v, unit))
+    _audit_once(
+        "records viewed",
+        may.who,
+        f"{ref} {iso(month)}: workers of {bd.shown_name(team)} ({len(out)} rows)",
+        "shown",
+    )
+    components.static_table(out)
+
+
+def _trend(m: Measure, rows: pd.DataFrame, unit: str, may: Access) -> None:
+    table = bd.by_group(rows, m, ("team",))
+    if table["month"].nunique() < 2:
+        return
+    st.subheader("Trend per team")
+    parts = []
+    for _, g in table.groupby("month"):
+        g = g.assign(team=g["team"].map(bd.shown_name))
+        shown = g if may.teams is None else bd.suppress(g, m)
+        parts.append(g[[not isinstance(v, str) and pd.notna(v) for v in shown["value"]]])
+    drawn = pd.concat(parts) if parts else table.iloc[:0]
+    whole = bd.council(rows, m).assign(team="Council")
+    drawn = pd.concat([drawn, whole])
+    values = [
+        {"month": pd.Timestamp(mo).strftime("%Y-%m-01"), "team": t, "value": float(v)}
+        for mo, t, v in zip(drawn["month"], drawn["team"], drawn["value"])
+        if pd.notna(v)
+    ]
+    last = drawn["month"].max()
+    summary = (
+        f"{m.ref} for {drawn['team'].nunique() - 1} team(s) and the council over {table['month'].nunique()} months "
+        f"to {long_label(last)}; each line is named at its right-hand end."
+    )
+    spec = {
+        "title": f"{m.ref} per team over the months the extracts cover",
+        "data": {"values": values},
+        "encoding": {
+            "x": {"field": "month", "type": "temporal", "title": None, "axis": {"format": "%b %y"}},
+            "y": {"field": "value", "type": "quantitative", "title": unit_title(m, unit)},
+            "color": {"field": "team", "type": "nominal", "title": "Team"},
+            "strokeDash": {"condition": {"test": "datum.team === 'Council'", "value": [6, 3]}, "value": [1, 0]},
+        },
+        "layer": [
+            {"mark": {"type": "line", "point": True}},
+            {
+                "transform": [{"filter": f"datum.month === '{pd.Timestamp(last).strftime('%Y-%m-01')}'"}],
+                "mark": {"type": "text", "align": "left", "dx": 6},
+                "encoding": {"text": {"field": "team"}},
+            },
+        ],
+        "height": 320,
+    }
+    components.show_chart(spec, summary)
+    st.caption(f"Chart summary: {summary} The council line is dashed.")
+
+
+def _spread(m: Measure, mine: pd.DataFrame, may: Access) -> None:
+    words = bd.measured_in(m)
+    if not words or mine.empty:
+        return
+    st.subheader(f"How long it took: {words} against the limit of {m.within.limit}")
+    gaps = mine[mine["gap"].notna()]
+    if may.teams is not None:
+        gaps = gaps.assign(team=gaps["team"].fillna(bd.NO_TEAM))
+    stats = bd.spread(mine, m)
+    stats["team"] = stats["team"].map(bd.shown_name)
+    if may.teams is not None:  # a median of fewer than 5 cases is all but a record
+        small = stats["cases"] < bd.SMALL
+        stats = stats.astype({"median": object, "p90": object})
+        stats.loc[small, ["median", "p90"]] = bd.FEWER
+    components.static_table(
+        pd.DataFrame(
+            {
+                "Team": stats["team"],
+                "Cases": stats["cases"].map(_cell),
+                f"Median ({words})": stats["median"].map(lambda v: v if isinstance(v, str) else f"{v:g}"),
+                f"90th percentile ({words})": stats["p90"].map(lambda v: v if isinstance(v, str) else f"{v:g}"),
+            }
+        )
+    )
+    width = 5
+    bins = (gaps["gap"].astype(float) // width * width).value_counts().sort_index()
+    if may.teams is not None:
+        bins = bins[bins >= bd.SMALL]
+    within = int((gaps["gap"] <= m.within.limit).sum())
+    summary = (
+        f"{len(gaps)} cases by {words} taken in bands of {width}; {within} within the limit of {m.within.limit} "
+        f"(dashed line); median {stats['median'].iloc[0]}, 90th percentile {stats['p90'].iloc[0]}"
+        + ("; bands with fewer than 5 cases are not drawn" if may.teams is not None else "")
+        + "."
+    )
+    spec = {
+        "title": f"{m.ref}: {words} taken, all teams",
+        "layer": [
+            {
+                "data": {
+                    "values": [{"from": float(b), "to": float(b) + width, "cases": int(n)} for b, n in bins.items()]
+                },
+                "mark": {"type": "bar", "color": "#1d70b8"},
+                "encoding": {
+                    "x": {
+                        "field": "from",
+                        "type": "quantitative",
+                        "bin": {"binned": True},
+                        "title": words.capitalize(),
+                    },
+                    "x2": {"field": "to"},
+                    "y": {"field": "cases", "type": "quantitative", "title": "Cases"},
+                },
+            },
+            {
+                "data": {"values": [{"limit": m.within.limit}]},
+                "mark": {"type": "rule", "strokeDash": [6, 3], "color": "#d4351c", "size": 2},
+                "encoding": {"x": {"field": "limit", "type": "quantitative"}},
+            },
+        ],
+        "height": 260,
+    }
+    components.show_chart(spec, summary)
+    st.caption(f"Chart summary: {summary}")
+
+
+def _children(m: Measure, mine: pd.DataFrame, may: Access, ref: str, month, area: str) -> None:
+    if bd.to_discuss_when(m) is None:
+        return
+    st.subheader("The children to discuss")
+    if not may.any:
+        st.info(
+            "The list of children needs record-level access for this area, which your role does not include. "
+            "Ask the dashboard's admin if you need it; this request has been recorded."
+        )
+        _audit_once("refused: records", may.who, f"{ref} {iso(month)}: children to discuss for {area}", "refused")
+        return
+    kids = bd.children(mine, m)
+    kids = kids[[may.team(t) for t in kids["team"]]]
+    words = bd.measured_in(m)
+    table = pd.DataFrame(
+        {
+            "Pseudonym": kids["pseudonym"],
+            "Team": kids["team"].map(bd.shown_name),
+            "Worker": kids["worker"].map(bd.shown_name),
+            **{c.replace("_", " ").capitalize(): kids[c] for c in kids.columns if c in m.uses},
+        }
+    )
+    if words:
+        table[f"Measured ({words})"] = kids["measured"]
+        table[f"Over the limit by ({words})"] = kids["over_by"]
+    scope = "every team" if may.teams is None else ", ".join(sorted(map(bd.shown_name, may.teams)))
+    _audit_once(
+        "records viewed", may.who, f"{ref} {iso(month)}: children to discuss, {scope} ({len(table)} rows)", "shown"
+    )
+    st.caption(
+        f"{len(table)} record(s) for {long_label(month)} ({scope}). Pseudonyms are keyed: the case system's "
+        "performance officer can match them; nobody else can. Viewing and downloading are recorded."
+    )
+    st.dataframe(table, hide_index=True, width="stretch")
+    name = f"{SENSITIVE}-children-to-discuss-{ref}-{iso(month)}.csv"
+    st.download_button(
+        "Download the list (CSV, OFFICIAL-SENSITIVE)",
+        data=_csv(table, ref, month),
+        file_name=name,
+        mime="text/csv",
+        key=f"bd_csv_{ref}",
+        on_click=audit.record,
+        args=(data.db_path(), "records downloaded", may.who, f"{ref} {iso(month)}: {name} ({len(table)} rows)", "done"),
+    )
+
+
+def _csv(table: pd.DataFrame, ref: str, month) -> bytes:
+    buf = io.StringIO()
+    buf.write(f"{SENSITIVE}: children's records (pseudonymised) for {ref}, {long_label(month)}. Do not share.\n")
+    table.to_csv(buf, index=False, lineterminator="\n")
+    return buf.getvalue().encode("utf-8")
