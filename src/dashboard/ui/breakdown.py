@@ -246,37 +246,38 @@ def _trend(m: Measure, rows: pd.DataFrame, unit: str, may: Access) -> None:
     drawn = pd.concat(parts) if parts else table.iloc[:0]
     whole = bd.council(rows, m).assign(team="Council")
     drawn = pd.concat([drawn, whole])
+    months = sorted(drawn["month"].unique())
+    names = [f"{pd.Timestamp(mo):%b %y}" for mo in months]
     values = [
-        {"month": pd.Timestamp(mo).strftime("%Y-%m-01"), "team": t, "value": float(v)}
+        {"month": f"{pd.Timestamp(mo):%b %y}", "team": t, "value": float(v)}
         for mo, t, v in zip(drawn["month"], drawn["team"], drawn["value"])
         if pd.notna(v)
     ]
-    last = drawn["month"].max()
     summary = (
-        f"{m.ref} for {drawn['team'].nunique() - 1} team(s) and the council over {table['month'].nunique()} months "
-        f"to {long_label(last)}; each line is named at its right-hand end."
+        f"{m.ref} for {drawn['team'].nunique() - 1} team(s) and the council over {len(months)} months "
+        f"to {long_label(months[-1])}; each line is named at its right-hand end, the council's dashed."
     )
     spec = {
         "title": f"{m.ref} per team over the months the extracts cover",
         "data": {"values": values},
         "encoding": {
-            "x": {"field": "month", "type": "temporal", "title": None, "axis": {"format": "%b %y"}},
-            "y": {"field": "value", "type": "quantitative", "title": unit_title(m, unit)},
-            "color": {"field": "team", "type": "nominal", "title": "Team"},
+            "x": {"field": "month", "type": "ordinal", "sort": names, "title": None, "axis": {"labelAngle": 0}},
+            "y": {"field": "value", "type": "quantitative", "title": unit_title(m, unit), "scale": {"zero": False}},
+            "color": {"field": "team", "type": "nominal", "title": "Team", "legend": {"labelLimit": 320}},
             "strokeDash": {"condition": {"test": "datum.team === 'Council'", "value": [6, 3]}, "value": [1, 0]},
         },
         "layer": [
             {"mark": {"type": "line", "point": True}},
             {
-                "transform": [{"filter": f"datum.month === '{pd.Timestamp(last).strftime('%Y-%m-01')}'"}],
-                "mark": {"type": "text", "align": "left", "dx": 6},
+                "transform": [{"filter": f"datum.month === '{names[-1]}'"}],
+                "mark": {"type": "text", "align": "left", "dx": 6, "limit": 220},
                 "encoding": {"text": {"field": "team"}},
             },
         ],
         "height": 320,
     }
     components.show_chart(spec, summary)
-    st.caption(f"Chart summary: {summary} The council line is dashed.")
+    st.caption(f"Chart summary: {summary}")
 
 
 def _spread(m: Measure, mine: pd.DataFrame, may: Access) -> None:
