@@ -516,7 +516,14 @@ def cmd_children(args) -> int:
     trail. Pseudonyms only; OFFICIAL-SENSITIVE."""
     from . import audit
     from .records import breakdown, workdays
+    from .records.measures import REGISTRY
 
+    m = next((m for m in REGISTRY if m.ref == args.ref), None)
+    if m is not None and breakdown.to_discuss_when(m) is None:
+        print(
+            f"children: {m.ref} has no list of children to discuss (it is a count, caseload or share)", file=sys.stderr
+        )
+        return 2
     try:
         m, month, figures, rows = _counted(args)
     except UsageError as exc:
@@ -524,11 +531,6 @@ def cmd_children(args) -> int:
         return 2
     except (*REFUSALS, workdays.CalendarUnavailable) as exc:
         return _refused(exc)
-    if breakdown.to_discuss_when(m) is None:
-        print(
-            f"children: {m.ref} has no list of children to discuss (it is a count, caseload or share)", file=sys.stderr
-        )
-        return 2
     if figures.empty:
         print(f"children: {m.ref} is not computed for {iso(month)} from the extracts held", file=sys.stderr)
         return 1
