@@ -107,6 +107,9 @@ def suppress(table: pd.DataFrame, m: Measure) -> pd.DataFrame:
     else:  # a caseload: fewer than 5 workers in a team would all but name them
         hide = {"numerator": [_small(b) for b in d], "denominator": [_small(b) for b in d]}
     why = {c: [FEWER if h else "" for h in hide[c]] for c in hide}
+    if kind == "percent":  # the number meeting it is hidden for a small number missing it: say which is small
+        why["numerator"] = [FEWER if _small(a) or _small(b) else (WITHHELD if h else "") for a, b, h in
+                            zip(n, d, hide["numerator"])]  # fmt: skip
     for col, values in (("numerator", n), ("denominator", d)):
         if sum(hide[col]) == 1 and len(table) > 1:
             others = sorted((v, i) for i, v in enumerate(values) if not hide[col][i] and pd.notna(v) and v > 0)
@@ -117,9 +120,16 @@ def suppress(table: pd.DataFrame, m: Measure) -> pd.DataFrame:
     for col in ("numerator", "denominator"):
         out[col] = [why[col][i] if hide[col][i] else out[col].iat[i] for i in rows]
     out["value"] = [
-        (why["numerator"][i] or why["denominator"][i]) if hide["numerator"][i] or hide["denominator"][i] else v
+        (FEWER if FEWER in (why["numerator"][i], why["denominator"][i]) or kind == "percent" else WITHHELD)
+        if hide["numerator"][i] or hide["denominator"][i]
+        else v
         for i, v in zip(rows, out["value"])
     ]
+    if kind == "percent":  # missing the measure: due less done, hidden whenever the number meeting it is
+        out["outside"] = [
+            (FEWER if _small(b - a) or _small(b) else WITHHELD) if hide["numerator"][i] else b - a
+            for i, a, b in zip(rows, n, d)
+        ]
     return out
 
 

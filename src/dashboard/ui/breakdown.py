@@ -149,10 +149,8 @@ def _team_table(m: Measure, table: pd.DataFrame, unit: str, may: Access) -> tupl
         out[num] = shown["numerator"].map(_cell)
         out[den] = shown["denominator"].map(_cell)
         if den == "Due":
-            out["Overdue"] = [
-                _cell(d - n) if isinstance(n, (int, float)) and isinstance(d, (int, float)) else bd.WITHHELD
-                for n, d in zip(shown["numerator"], shown["denominator"])
-            ]
+            outside = shown["outside"] if "outside" in shown else shown["denominator"] - shown["numerator"]
+            out["Overdue"] = outside.map(_cell)
         out["Figure"] = [v if isinstance(v, str) else _value(v, unit) for v in shown["value"]]
     drawn = raw[[not isinstance(v, str) and pd.notna(v) for v in shown["value"]]]
     return out, drawn
