@@ -108,7 +108,8 @@ def test_suppression_below_five():
 
     pct = MEASURES["CIN8"]
     s = bd.suppress(_table([100, 18, 30, 50], [110, 20, 40, 60]), pct)  # b: 2 outside timescale
-    assert s.loc[1, "numerator"] == bd.FEWER and s.loc[1, "value"] == bd.FEWER and s.loc[1, "denominator"] == 20
+    assert s.loc[1, "outside"] == bd.FEWER and s.loc[1, "value"] == bd.FEWER and s.loc[1, "denominator"] == 20
+    assert s.loc[1, "numerator"] == bd.WITHHELD  # 18 is not small, but would give the 2 away
     assert s.loc[2, "numerator"] == bd.WITHHELD  # the next smallest numerator: b's cannot be worked out
     assert s.loc[0, "numerator"] == 100 and s.loc[0, "value"] == 90.9
     s = bd.suppress(_table([3, 30], [4, 40]), pct)  # a denominator under 5 hides everything of the team
@@ -210,3 +211,15 @@ def test_the_papers_hold_no_pseudonym_and_no_worker(held_db, extracts, tmp_path)
     for secret in children | {n.lower() for n in names}:
         assert secret not in text and secret not in book
     assert "locality team" not in book and "locality team" not in text
+
+
+def test_caseloads_per_worker(counted):
+    m = MEASURES["WF8"]
+    figures, rows = counted["WF8"]
+    loads = bd.caseloads(rows, m)
+    for fig in figures.itertuples():
+        mine = loads[loads["month"] == fig.month]
+        assert mine["children"].iloc[0] == fig.computed  # highest first: WF8 itself
+        assert mine["worker"].is_unique
+        assert (bd.above(mine, 20)["children"] > 20).all()
+    assert bd.caseloads(rows, MEASURES["CIN8"]).empty

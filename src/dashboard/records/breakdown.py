@@ -215,3 +215,21 @@ def shown_name(name: object) -> str:
     """The reader keeps names in lower case (case aside); shown with capitals as a name would be written."""
     text = str(name)
     return text if text in (NO_TEAM, NO_WORKER, "All teams") or not text.islower() else text.title()
+
+
+def caseloads(rows: pd.DataFrame, m: Measure) -> pd.DataFrame:
+    """For a caseload ref (WF8-WF13): each worker's children at the extract date (team, worker, children), highest
+    first. A worker's team is the team of their latest row, as by_group has it."""
+    cols = ["month", "team", "worker", "children"]
+    if not m.per or rows.empty:
+        return pd.DataFrame(columns=cols)
+    loads = by_group(rows.assign(worker=rows["who"]), m, ("team", "worker"))
+    out = loads.assign(children=loads["numerator"].astype(int))[cols]
+    return out.sort_values(["month", "children", "team", "worker"], ascending=[True, False, True, True]).reset_index(
+        drop=True
+    )
+
+
+def above(loads: pd.DataFrame, threshold: int) -> pd.DataFrame:
+    """The workers holding more children than the threshold the admin sets."""
+    return loads[loads["children"] > threshold]

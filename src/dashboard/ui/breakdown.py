@@ -9,6 +9,7 @@ the demo without sign-in, record-level views are on only when the records are sy
 from __future__ import annotations
 
 import io
+import os
 
 import pandas as pd
 import streamlit as st
@@ -118,6 +119,7 @@ def section(ref: str, ctx, area: str, unit: str) -> None:
         _by_worker(m, mine, unit, may, ref, month)
     _trend(m, rows, unit, may)
     _spread(m, mine, may)
+    _caseloads(m, mine, may, ref, month)
     _children(m, mine, may, ref, month, area)
 
 
@@ -395,3 +397,77 @@ def _csv(table: pd.DataFrame, ref: str, month) -> bytes:
     buf.write(f"{SENSITIVE}: children's records (pseudonymised) for {ref}, {long_label(month)}. Do not share.\n")
     table.to_csv(buf, index=False, lineterminator="\n")
     return buf.getvalue().encode("utf-8")
+
+
+THRESHOLD_ENV = "DASHBOARD_CASELOAD_THRESHOLD"
+DEFAULT_THRESHOLD = 20
+
+
+def caseload_threshold() -> tuple[int, str]:
+    """The caseload above which a worker is named here: $DASHBOARD_CASELOAD_THRESHOLD, else `[records]
+    caseload_threshold` in the app's secrets, else 20. (threshold, a note if the setting could not be used)"""
+    raw = os.environ.get(THRESHOLD_ENV)
+    if raw in (None, ""):
+        try:
+            raw = (st.secrets.get("records") or {}).get("caseload_threshold")
+        except Exception:  # no secrets file: the demo
+            raw = None
+    if raw in (None, ""):
+        return DEFAULT_THRESHOLD, ""
+    text = str(raw).strip()
+    if text.isdigit() and 1 <= int(text) <= 200:
+        return int(text), ""
+    return (
+        DEFAULT_THRESHOLD,
+        f"The caseload threshold setting {text!r} is not a whole number from 1 to 200, so 20 is used.",
+    )
+
+
+def _caseloads(m: Measure, mine: pd.DataFrame, may: Access, ref: str, month) -> None:
+    """Caseloads at the extract date: the spread per team, the highest, and the workers above the threshold."""
+    loads = bd.caseloads(mine, m)
+    if loads.empty:
+        return
+    threshold, note = caseload_threshold()
+    st.subheader("Caseloads at the extract date")
+    rows = []
+    for team, g in loads.groupby("team"):
+        few = may.teams is not None and len(g) < bd.SMALL
+        over = int((g["children"] > threshold).sum())
+        rows.append(
+            {
+                "Team": bd.shown_name(team),
+                "Workers": _cell(len(g)) if not few else bd.FEWER,
+                "Median caseload": f"{g['children'].median():g}" if not few else bd.WITHHELD,
+                "Highest": _cell(g["children"].max()) if not few else bd.WITHHELD,
+                f"Above {threshold}": (bd.FEWER if may.teams is not None and 0 < over < bd.SMALL else _cell(over))
+                if not few
+                else bd.WITHHELD,
+            }
+        )
+    components.static_table(pd.DataFrame(rows))
+    st.caption(
+        f"Children allocated to each worker at the extract date; the threshold ({threshold}) is set by the admin "
+        f"({THRESHOLD_ENV}, or caseload_threshold under [records] in the secrets)." + (f" {note}" if note else "")
+    )
+    if not may.any:
+        return
+    named = loads[[may.team(t) for t in loads["team"]]]
+    top = pd.concat([named.head(10), bd.above(named, threshold)]).drop_duplicates()
+    _audit_once(
+        "records viewed",
+        may.who,
+        f"{ref} {iso(month)}: highest caseloads and those above {threshold} ({len(top)} rows)",
+        "shown",
+    )
+    st.markdown(f"**Highest caseloads, and every worker above {threshold}**")
+    components.static_table(
+        pd.DataFrame(
+            {
+                "Worker": top["worker"].map(bd.shown_name),
+                "Team": top["team"].map(bd.shown_name),
+                "Children": top["children"].map(_cell),
+                f"Above {threshold}": ["yes" if c > threshold else "no" for c in top["children"]],
+            }
+        )
+    )
