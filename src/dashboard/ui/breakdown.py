@@ -130,7 +130,7 @@ def _value(v, unit: str) -> str:
 def _labels(m: Measure) -> tuple[str, str]:
     """(numerator, denominator) in words: due / done for a measure judged on the day, else met / cases."""
     if m.per:
-        return "Children", "Workers"
+        return ("Highest caseload" if m.kind == "max" else "Children"), "Workers"
     if m.kind == "count":
         return "Count", ""
     if m.within is not None and m.basis != "event" and not m.within.over:
@@ -220,8 +220,10 @@ def _by_worker(m: Measure, mine: pd.DataFrame, unit: str, may: Access, ref: str,
     part = mine[mine["team"] == team]
     table = bd.by_group(part.assign(worker=part["who"]) if m.per else part, m, ("team", "worker"))
     num, den = _labels(m)
+    if m.per:  # a worker's own caseload
+        num = "Children"
     out = pd.DataFrame({"Worker": table["worker"].map(bd.shown_name), num: table["numerator"].map(_cell)})
-    if m.kind != "count":
+    if m.kind != "count" and not m.per:
         out[den] = table["denominator"].map(_cell)
         out["Figure"] = table["value"].map(lambda v: _value(v, unit))
     _audit_once(
