@@ -40,6 +40,13 @@ def _counted(ref: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     return compute.counted_rows(extracts, MEASURES[ref])
 
 
+@data.per_database(max_entries=8, resource=True)
+def _teams(ref: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Every month's figure by team, and the council's from the same rows (cached: a rerun only draws)."""
+    _, rows = _counted(ref)
+    return bd.by_group(rows, MEASURES[ref], ("team",)), bd.council(rows, MEASURES[ref])
+
+
 def computed_ref(ref: str) -> bool:
     return ref in MEASURES
 
@@ -114,10 +121,11 @@ def section(ref: str, ctx, area: str, unit: str) -> None:
         f"the council figure is {_value(used['computed'], unit)}. Each team's figure uses the same definition "
         "(docs/annex-a.md), so the teams add up to it; a record's team is its allocated team in the extract."
     )
-    _by_team(m, mine, unit, may, month)
+    teams, whole = _teams(ref)
+    _by_team(m, teams[teams["month"] == month].reset_index(drop=True), unit, may, month)
     if may.any:
         _by_worker(m, mine, unit, may, ref, month)
-    _trend(m, rows, unit, may)
+    _trend(m, teams, whole, unit, may)
     _spread(m, mine, may)
     _caseloads(m, mine, may, ref, month)
     _children(m, mine, may, ref, month, area)
@@ -164,9 +172,8 @@ def _cell(v) -> str:
     return "–" if pd.isna(v) else f"{int(v):,}"
 
 
-def _by_team(m: Measure, mine: pd.DataFrame, unit: str, may: Access, month) -> None:
+def _by_team(m: Measure, table: pd.DataFrame, unit: str, may: Access, month) -> None:
     st.subheader(f"By team, {long_label(month)}")
-    table = bd.by_group(mine, m, ("team",))
     if table.empty:
         st.info("No record counts towards this figure this month.")
         return
@@ -235,8 +242,7 @@ def _by_worker(m: Measure, mine: pd.DataFrame, unit: str, may: Access, ref: str,
     components.static_table(out)
 
 
-def _trend(m: Measure, rows: pd.DataFrame, unit: str, may: Access) -> None:
-    table = bd.by_group(rows, m, ("team",))
+def _trend(m: Measure, table: pd.DataFrame, whole: pd.DataFrame, unit: str, may: Access) -> None:
     if table["month"].nunique() < 2:
         return
     st.subheader("Trend per team")
@@ -246,7 +252,7 @@ def _trend(m: Measure, rows: pd.DataFrame, unit: str, may: Access) -> None:
         shown = g if may.teams is None else bd.suppress(g, m)
         parts.append(g[[not isinstance(v, str) and pd.notna(v) for v in shown["value"]]])
     drawn = pd.concat(parts) if parts else table.iloc[:0]
-    whole = bd.council(rows, m).assign(team="Council")
+    whole = whole.assign(team="Council")
     drawn = pd.concat([drawn, whole])
     months = sorted(drawn["month"].unique())
     names = [f"{pd.Timestamp(mo):%b %y}" for mo in months]
