@@ -1316,6 +1316,9 @@ def bench_drill(sample_db: Path, work: Path, repeat: int, months: int) -> None:
     extract.synthetic = True
     stored.publish_extract(held, extract, user="bench", demo_key=True)
 
+    # no background warm-up while the two databases take turns (the app's warm-up thread would outlive its store)
+    os.environ["DASHBOARD_WARM_VIEWS"] = os.environ["DASHBOARD_WARM_PAPERS"] = "0"
+
     def page_seconds(db: Path, ref: str) -> float:
         previous = os.environ.get("DASHBOARD_DB")
         os.environ["DASHBOARD_DB"] = str(db)

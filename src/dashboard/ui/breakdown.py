@@ -19,7 +19,7 @@ from ..formatting import fmt_value
 from ..periods import iso, long_label
 from ..records import breakdown as bd
 from ..records import compute, stored
-from ..records.measures import REGISTRY, Measure
+from ..records.measures import DAY, REGISTRY, Measure
 from . import components, data, signin
 from .computed import synthetic_banner
 
@@ -292,7 +292,8 @@ def _spread(m: Measure, mine: pd.DataFrame, may: Access) -> None:
     words = bd.measured_in(m)
     if not words or mine.empty:
         return
-    st.subheader(f"How long it took: {words} against the limit of {m.within.limit}")
+    since = m.within.to == DAY  # judged on the day: how long since the last visit, not how long it took
+    st.subheader(f"{'How long since' if since else 'How long it took'}: {words} against the limit of {m.within.limit}")
     gaps = mine[mine["gap"].notna()]
     if may.teams is not None:
         gaps = gaps.assign(team=gaps["team"].fillna(bd.NO_TEAM))
@@ -318,13 +319,14 @@ def _spread(m: Measure, mine: pd.DataFrame, may: Access) -> None:
         bins = bins[bins >= bd.SMALL]
     within = int((gaps["gap"] <= m.within.limit).sum())
     summary = (
-        f"{len(gaps)} cases by {words} taken in bands of {width}; {within} within the limit of {m.within.limit} "
+        f"{len(gaps)} cases by {words} {'since' if since else 'taken'} in bands of {width}; "
+        f"{within} within the limit of {m.within.limit} "
         f"(dashed line); median {stats['median'].iloc[0]}, 90th percentile {stats['p90'].iloc[0]}"
         + ("; bands with fewer than 5 cases are not drawn" if may.teams is not None else "")
         + "."
     )
     spec = {
-        "title": f"{m.ref}: {words} taken, all teams",
+        "title": f"{m.ref}: {words} {'since' if since else 'taken'}, all teams",
         "layer": [
             {
                 "data": {
