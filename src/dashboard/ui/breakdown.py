@@ -88,11 +88,10 @@ def section(ref: str, ctx, area: str, unit: str) -> None:
     if st.query_params.get("present") == "1":
         return
     m = MEASURES[ref]
-    st.header("Breakdown", anchor="breakdown")
     extracts, head = _held()
-    if not extracts:
-        st.info("No Annex A extract is held, so this figure cannot be broken down by team.")
+    if not extracts:  # nothing to break down: the page stays as it is without records
         return
+    st.header("Breakdown", anchor="breakdown")
     figures, rows = _counted(ref)
     month = ctx.month
     fig = figures[figures["month"] == month]
