@@ -223,3 +223,23 @@ def test_caseloads_per_worker(counted):
         assert mine["worker"].is_unique
         assert (bd.above(mine, 20)["children"] > 20).all()
     assert bd.caseloads(rows, MEASURES["CIN8"]).empty
+
+
+def test_the_area_pages_team_view(held_db, monkeypatch):
+    """The CIN area page recomputes its computed refs for one team: CIN8 for a locality team is that team's
+    figure from the breakdown (the demo without sign-in, synthetic records)."""
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("DASHBOARD_DB", str(held_db))
+    at = AppTest.from_file("../app.py", default_timeout=300)
+    at.run()
+    at.switch_page("pages/child-in-need.py")
+    at.query_params.update({"month": "2024-01"})
+    at.run()
+    (box,) = [s for s in at.selectbox if s.key == "team_view_cin_cp"]
+    box.set_value("synthetic locality team west").run()
+    assert not at.exception
+    (table,) = [md.value for md in at.markdown if "This team" in md.value]
+    cin8 = next(line for line in table.splitlines() if line.startswith("| CIN8 "))
+    assert "87\\.3%" in cin8 and "86\\.3%" in cin8  # the team's figure beside the council's
+    store.ReadOnlyStore.close_all()

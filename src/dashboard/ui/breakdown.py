@@ -480,3 +480,79 @@ def _caseloads(m: Measure, mine: pd.DataFrame, may: Access, ref: str, month) -> 
             }
         )
     )
+
+
+def team_view(ctx, area: str) -> None:
+    """The area page's team view: the area's computed refs recomputed for one allocated team (the same
+    definitions over that team's records), beside the council figure; suppressed as the Breakdown is."""
+    ind = data.table("indicators")
+    refs = [(r, n, u) for r, a, n, u in zip(ind["ref"], ind["area"], ind["name"], ind["unit"]) if a == area]
+    refs = [(r, n, u) for r, n, u in refs if r in MEASURES]
+    if not refs:
+        return
+    extracts, head = _held()
+    if not extracts:
+        return
+    newest = extracts[-1]
+    lists = {MEASURES[r].list for r, _, _ in refs}
+    teams = sorted(
+        {
+            str(t)
+            for key in lists
+            if key in newest.lists and "team" in newest.lists[key]
+            for t in newest.lists[key]["team"].dropna()
+        }
+    )
+    if not teams:
+        return
+    st.header("Team view")
+    whole = "The whole council"
+    team = st.selectbox(
+        "Team view: the computed figures for one allocated team",
+        [whole, *teams],
+        format_func=lambda t: t if t == whole else bd.shown_name(t),
+        key=f"team_view_{area}",
+    )
+    if team == whole:
+        st.caption(
+            "Pick a team to see this area's figures computed from the Annex A records for that team alone, by "
+            "the same definitions (docs/annex-a.md)."
+        )
+        return
+    try:
+        identity = signin.current()
+    except access.RolesError:
+        identity = None
+    synthetic = bool(head["synthetic"].any())
+    synthetic_banner(synthetic)
+    may = Access(identity, area, synthetic)
+    out = []
+    for ref, name, unit in refs:
+        m = MEASURES[ref]
+        table, council = _teams(ref)
+        month = table[table["month"] == ctx.month].reset_index(drop=True)
+        here = council[council["month"] == ctx.month]
+        if month.empty or here.empty:
+            continue
+        shown = month if may.teams is None else bd.suppress(month, m)
+        mine = shown[month["team"] == team]
+        value = mine["value"].iloc[0] if len(mine) else None
+        out.append(
+            {
+                "Ref": ref,
+                "Indicator": name,
+                "This team": value
+                if isinstance(value, str)
+                else ("no cases" if value is None else _value(value, unit)),
+                "Council (computed)": _value(here["value"].iloc[0], unit),
+            }
+        )
+    if not out:
+        st.info(f"No figure is computed from the records for {long_label(ctx.month)}.")
+        return
+    components.static_table(pd.DataFrame(out))
+    st.caption(
+        f"{bd.shown_name(team)}, {long_label(ctx.month)}: each figure computed from this team's records in the "
+        "extract the council figure comes from. "
+        + ("" if may.teams is None else "Counts below 5 are shown as 'fewer than 5' (README, Drill-down).")
+    )
