@@ -43,10 +43,6 @@ role = "viewer"
 email = "cin-editor@example.test"
 role = "area_editor"
 areas = ["cin_cp"]
-
-[[grant]]
-email = "cin-editor@example.test"
-role = "viewer"
 records = ["cin_cp"]
 
 [[grant]]
