@@ -1300,6 +1300,70 @@ def bench_records(work: Path, repeat: int, councils: int, contacts: int, months:
            pandas_s / duck >= 20, f"baseline {pandas_s:.1f} s")  # fmt: skip
 
 
+def bench_drill(sample_db: Path, work: Path, repeat: int, months: int) -> None:
+    """The indicator page with its Breakdown (issue 31) against the same page for the same ref with no extract held
+    (so no breakdown), server time of a warm AppTest rerun, for the refs with the most rows behind them."""
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    from dashboard.records import pseudonym, stored, synth
+
+    as_at = dt.date(2024, 1, 31)
+    held = work / "drill.duckdb"
+    shutil.copyfile(sample_db, held)
+    plan = synth.simulate(as_at, months, 1)
+    extract = synth.extract(synth.rows_as_at(plan, as_at), as_at, pseudonym.DEMO_KEY)
+    extract.synthetic = True
+    stored.publish_extract(held, extract, user="bench", demo_key=True)
+
+    # no background warm-up while the two databases take turns (the app's warm-up thread would outlive its store)
+    os.environ["DASHBOARD_WARM_VIEWS"] = os.environ["DASHBOARD_WARM_PAPERS"] = "0"
+
+    def page_seconds(db: Path, ref: str) -> float:
+        previous = os.environ.get("DASHBOARD_DB")
+        os.environ["DASHBOARD_DB"] = str(db)
+        try:
+            st.cache_data.clear()
+            at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
+            at.run()
+            at.switch_page("pages/indicator.py")
+            at.session_state["ref"] = ref
+            at.query_params.update({"ref": ref, "month": "2024-01"})
+            at.run()
+            if at.exception:
+                raise SystemExit(f"AppTest indicator {ref}: {[e.value for e in at.exception]}")
+            drawn = any(h.value == f"By team, {as_at:%B %Y}" for h in at.subheader)
+            if drawn != (db == held):
+                raise SystemExit(f"AppTest indicator {ref}: the breakdown was {'' if drawn else 'not '}drawn")
+            return median_time(at.run, repeat)
+        finally:
+            store.ReadOnlyStore.close_all()
+            st.cache_resource.clear()
+            if previous is None:
+                os.environ.pop("DASHBOARD_DB", None)
+            else:
+                os.environ["DASHBOARD_DB"] = previous
+
+    refs = ["CIN8", "CF1", "CIN18", "WF8"]
+    with_it = {ref: page_seconds(held, ref) for ref in refs}
+    heaviest = max(with_it, key=with_it.get)
+    without = page_seconds(sample_db, heaviest)
+    ratio = with_it[heaviest] / without
+    for ref in refs:
+        record("11 drill-down", f"indicator page {ref} with its breakdown, warm rerun", with_it[ref] * 1000, "ms")
+    record(
+        "11 drill-down",
+        f"heaviest ({heaviest}): with the breakdown / the same page without it",
+        ratio,
+        "x",
+        "goal",
+        1.5,
+        "<= 1.5x",
+        ratio <= 1.5,
+        f"without: {without * 1000:.0f} ms; the synthetic council's Jan-24 extract ({months}-month simulation)",
+    )
+
+
 def report(out_dir: Path, started: float, quick: bool) -> str:
     out_dir.mkdir(parents=True, exist_ok=True)
     lines = [
@@ -1390,9 +1454,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", type=Path, default=ROOT / "bench-results")
     p.add_argument(
         "--sections",
-        default="build,refusals,engine,apptest,browser,server,sessions,papers,slow,state,records",
+        default="build,refusals,engine,apptest,browser,server,sessions,papers,slow,state,records,drill",
         help="comma-separated subset of build,refusals,engine,apptest,browser,server,sessions,papers,slow,state,"
-        "records",
+        "records,drill",
     )
     p.add_argument(
         "--before",
@@ -1470,6 +1534,10 @@ def main(argv: list[str] | None = None) -> int:
             bench_records(work, 1, councils=3, contacts=300, months=2)
         else:
             bench_records(work, 3, councils=150, contacts=38_000, months=24)
+
+    if "drill" in sections:
+        print("11. drill-down: the indicator page with its breakdown vs without", flush=True)
+        bench_drill(sample_db, work, reps, 2 if a.quick else 25)
 
     text = report(a.out, started, a.quick)
     print("\n" + text)

@@ -43,6 +43,7 @@ role = "viewer"
 email = "cin-editor@example.test"
 role = "area_editor"
 areas = ["cin_cp"]
+records = ["cin_cp"]
 
 [[grant]]
 group = "performance-team"

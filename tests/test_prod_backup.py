@@ -14,7 +14,9 @@ pytestmark = pytest.mark.browser
 
 # As a council would: the journal key in the deployment's secrets, so a rebuilt server verifies its own backups.
 KEY = "a-council-journal-key-kept-in-its-secrets-0123456789"
-EDITOR_GRANT = '[[grant]]\nemail = "cin-editor@example.test"\nrole = "area_editor"\nareas = ["cin_cp"]\n'
+EDITOR_GRANT = (
+    '[[grant]]\nemail = "cin-editor@example.test"\nrole = "area_editor"\nareas = ["cin_cp"]\nrecords = ["cin_cp"]\n'
+)
 
 
 @pytest.fixture(scope="module")

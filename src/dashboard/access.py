@@ -13,6 +13,12 @@ The file is read again whenever it changes, so a role taken away stops the next 
     [[grant]]
     group = "performance-team"
     role = "publisher"
+
+    [[grant]]
+    email = "team.manager@example.gov.uk"
+    role = "viewer"
+    records = ["cin_cp"]            # may see the children's records and workers' names behind CIN's figures
+    teams = ["Locality Team North"] # optional: only that team's records
 """
 
 from __future__ import annotations
@@ -34,11 +40,13 @@ ROLE_ORDER = ("viewer", "area_editor", "publisher", "admin")
 ROLE_WORD = {"viewer": "viewer", "area_editor": "area editor", "publisher": "publisher", "admin": "admin"}
 
 READ, COMMENTARY, PUBLISH, MANAGE = "read", "commentary", "publish", "manage"
+RECORDS = "records"  # see the children's records behind an area's figures (records = [...] on a grant)
 ACTION_WORD = {
     READ: "read the dashboard",
     COMMENTARY: "publish commentary",
     PUBLISH: "load figures, targets and comparators",
     MANAGE: "manage access",
+    RECORDS: "see children's records and workers' names",
 }
 
 
@@ -48,6 +56,8 @@ class Grant(BaseModel):
     group: str | None = None
     role: Literal["viewer", "area_editor", "publisher", "admin"]
     areas: list[str] = []
+    records: list[str] = []  # areas whose children's records (and workers' names) this grant may see
+    teams: list[str] = []  # with records: only these allocated teams' records (blank: every team)
 
     @model_validator(mode="after")
     def _one_subject(self) -> Grant:
@@ -55,6 +65,8 @@ class Grant(BaseModel):
             raise ValueError("give exactly one of email or group")
         if self.role == "area_editor" and not self.areas:
             raise ValueError("an area_editor grant needs areas = [...]")
+        if self.teams and not self.records:
+            raise ValueError("teams = [...] limits record-level access: give records = [...] too")
         return self
 
 
@@ -77,6 +89,7 @@ class Identity:
     areas: frozenset[str] = frozenset()
     groups: tuple[str, ...] = ()
     signed_in: bool = True
+    records: frozenset[tuple[str, str]] = frozenset()  # (area, team or "*"): record-level access
 
     @property
     def role(self) -> str | None:
@@ -104,6 +117,8 @@ def permits(identity: Identity | None, action: str, area: str | None = None) -> 
         return level >= ROLE_ORDER.index("publisher")
     if action == MANAGE:
         return identity.role == "admin"
+    if action == RECORDS:
+        return any(a == area for a, _ in identity.records)
     raise ValueError(f"unknown action {action!r}")
 
 
@@ -127,7 +142,7 @@ def parse_roles(text: str, where: str, known_areas: set[str] | None = None) -> R
         raise RolesError("; ".join(problems)) from None
     if known_areas is not None:
         for n, grant in enumerate(roles.grant, start=1):
-            unknown = sorted(set(grant.areas) - known_areas)
+            unknown = sorted((set(grant.areas) | set(grant.records)) - known_areas)
             if unknown:
                 raise RolesError(
                     f"{where}, grant {n}: unknown area {', '.join(unknown)}; use {', '.join(sorted(known_areas))}"
@@ -163,12 +178,21 @@ def resolve(roles: RolesFile, claims: dict) -> Identity:
     who = email or str(claims.get("preferred_username") or claims.get("sub") or "unknown").strip()
     raw_groups = claims.get(roles.group_claim) or []
     groups = tuple(str(g) for g in (raw_groups if isinstance(raw_groups, list | tuple) else [raw_groups]))
-    held, areas = set(), set()
+    held, areas, records = set(), set(), set()
     for grant in roles.grant:
         if (grant.email and email and grant.email.strip().lower() == email) or (grant.group and grant.group in groups):
             held.add(grant.role)
             areas.update(grant.areas)
-    return Identity(who=who, roles=frozenset(held), areas=frozenset(areas), groups=groups)
+            records.update((a, t.strip().lower()) for a in grant.records for t in (grant.teams or ["*"]))
+    return Identity(who=who, roles=frozenset(held), areas=frozenset(areas), groups=groups, records=frozenset(records))
+
+
+def record_teams(identity: Identity | None, area: str) -> frozenset[str] | None:
+    """The teams whose records the identity may see in an area: None for every team, an empty set for none."""
+    if identity is None or identity.role is None:
+        return frozenset()
+    teams = {t for a, t in identity.records if a == area}
+    return None if "*" in teams else frozenset(teams)
 
 
 DEMO_VIEWER = Identity(who="anyone (sign-in not configured)", roles=frozenset({"viewer"}), signed_in=False)

@@ -454,6 +454,104 @@ def cmd_publish_computed(args) -> int:
     return 0
 
 
+def _counted(args):
+    """(measure, month, figures, rows) for breakdown and children: the held extracts' rows behind one ref."""
+    from .records import compute, stored
+    from .records.measures import REGISTRY
+
+    measures = {m.ref: m for m in REGISTRY}
+    if args.ref not in measures:
+        raise UsageError(f"--ref: {args.ref} is not computed from records; use one of {', '.join(measures)}")
+    try:
+        month = parse_period(args.month)
+    except ValueError as exc:
+        raise UsageError(f"--month: {exc}") from exc
+    m = measures[args.ref]
+    extracts = stored.from_store(store.ReadOnlyStore(db_path(args.db)))
+    figures, rows = compute.counted_rows(extracts, m)
+    if any(e.synthetic for e in extracts):
+        print(stored.BANNER, file=sys.stderr)
+    return m, month, figures[figures["month"] == month], rows[rows["month"] == month]
+
+
+def cmd_breakdown(args) -> int:
+    """breakdown: a computed ref's month by team or by worker (CSV), written to the audit trail."""
+    from . import audit
+    from .records import breakdown, workdays
+
+    try:
+        m, month, figures, rows = _counted(args)
+    except UsageError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    except (*REFUSALS, workdays.CalendarUnavailable) as exc:
+        return _refused(exc)
+    if figures.empty:
+        print(f"breakdown: {m.ref} is not computed for {iso(month)} from the extracts held", file=sys.stderr)
+        return 1
+    by = ("team",) if args.by == "team" else ("team", "worker")
+    table = breakdown.by_group(rows.assign(worker=rows["who"]) if m.per else rows, m, by)
+    group = table["team"] if args.by == "team" else table["team"] + " / " + table["worker"]
+    out = pd.DataFrame(
+        {
+            "group": group.map(breakdown.shown_name),
+            "numerator": table["numerator"].map(fmt_plain),
+            "denominator": table["denominator"].map(fmt_plain),
+            "value": table["value"].map(fmt_plain),
+        }
+    )
+    out.to_csv(sys.stdout, index=False, lineterminator="\n")
+    audit.record(
+        db_path(args.db),
+        "records viewed" if args.by == "worker" else "breakdown viewed",
+        lifecycle.cli_user(),
+        f"{m.ref} {iso(month)}: by {args.by}, command line ({len(out)} rows)",
+        outcome="shown",
+    )
+    return 0
+
+
+def cmd_children(args) -> int:
+    """children: a computed ref's records outside timescale or overdue for a month (CSV), written to the audit
+    trail. Pseudonyms only; OFFICIAL-SENSITIVE."""
+    from . import audit
+    from .records import breakdown, workdays
+    from .records.measures import REGISTRY
+
+    m = next((m for m in REGISTRY if m.ref == args.ref), None)
+    if m is not None and breakdown.to_discuss_when(m) is None:
+        print(
+            f"children: {m.ref} has no list of children to discuss (it is a count, caseload or share)", file=sys.stderr
+        )
+        return 2
+    try:
+        m, month, figures, rows = _counted(args)
+    except UsageError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    except (*REFUSALS, workdays.CalendarUnavailable) as exc:
+        return _refused(exc)
+    if figures.empty:
+        print(f"children: {m.ref} is not computed for {iso(month)} from the extracts held", file=sys.stderr)
+        return 1
+    kids = breakdown.children(rows, m)
+    kids = kids.assign(
+        month=kids["month"].map(iso),
+        team=kids["team"].map(breakdown.shown_name),
+        worker=kids["worker"].map(breakdown.shown_name),
+    )
+    print(f"OFFICIAL-SENSITIVE: children's records (pseudonymised) for {m.ref}, {iso(month)}. Do not share.")
+    kids.to_csv(sys.stdout, index=False, lineterminator="\n")
+    audit.record(
+        db_path(args.db),
+        "records viewed",
+        lifecycle.cli_user(),
+        f"{m.ref} {iso(month)}: children to discuss, command line ({len(kids)} rows)",
+        outcome="shown",
+    )
+    return 0
+
+
 def cmd_synth(args) -> int:
     """synth-annex-a: the synthetic council's extracts, one workbook per month end (file names only are printed)."""
     from .records import synth
@@ -635,6 +733,21 @@ def parser() -> argparse.ArgumentParser:
 
     pe = add("purge-extracts", help="withdraw the Annex A extracts older than the retention setting (journaled)")
     pe.set_defaults(func=cmd_purge_extracts)
+
+    bk = add("breakdown", help="a figure computed from the held Annex A extracts, by team or worker, as CSV (audited)")
+    bk.add_argument("--ref", required=True, help="a computed ref such as CIN8")
+    bk.add_argument("--month", required=True, help="YYYY-MM")
+    bk.add_argument("--by", choices=["team", "worker"], default="team")
+    bk.set_defaults(func=cmd_breakdown)
+
+    ch = add(
+        "children",
+        help="the records outside timescale or overdue for a computed ref and month, as CSV (OFFICIAL-SENSITIVE, "
+        "pseudonyms only, audited)",
+    )
+    ch.add_argument("--ref", required=True, help="a computed ref such as CIN8")
+    ch.add_argument("--month", required=True, help="YYYY-MM")
+    ch.set_defaults(func=cmd_children)
 
     sy = add("synth-annex-a", help="a synthetic council's Annex A extracts, calibrated to the published figures")
     sy.add_argument("--as-at", required=True, help="the last extract's date, a month end (YYYY-MM-DD)")

@@ -44,6 +44,8 @@ TEAM = Column("team_type", ("allocated team", "team", "allocated team name"), "c
 WORKER = Column(
     "worker", ("allocated worker", "allocated social worker", "worker", "social worker"), "code", False, "as_given"
 )
+# The allocated team's own name (the drill-down's teams, records/breakdown.py); TEAM above keeps only its type.
+TEAM_NAME = Column("team", TEAM.names, "code", required=False, codes="as_given")
 
 # Our own table for the lists the computed refs use (the public liia-tools-pipeline schema, MIT, was the guide to
 # the variants councils send). Columns not listed here (names, postcodes, ethnicity...) are never read.
@@ -74,6 +76,8 @@ LISTS: dict[str, ListSpec] = {
                 "count",
                 required=False,
             ),
+            TEAM_NAME,
+            WORKER,
         ),
         event="referral_date",
     ),
@@ -105,6 +109,8 @@ LISTS: dict[str, ListSpec] = {
                 "code",
                 codes="not_in_need",
             ),
+            TEAM_NAME,
+            WORKER,
         ),
         event="assessment_start",
         order=(("assessment_start", "assessment_authorised"),),
@@ -127,6 +133,8 @@ LISTS: dict[str, ListSpec] = {
                 "date",
             ),
             Column("icpc_date", ("date of initial child protection conference", "icpc date", "date of icpc"), "date"),
+            TEAM_NAME,
+            WORKER,
         ),
         event="strategy_date",
         order=(("strategy_date", "icpc_date"),),
@@ -142,6 +150,7 @@ LISTS: dict[str, ListSpec] = {
             Column("cin_closure", ("cin closure date", "child in need closure date"), "date"),
             Column("case_status", ("case status",), "code", codes="case_status"),
             TEAM,
+            TEAM_NAME,
             WORKER,
         ),
         event="cin_start",
@@ -162,6 +171,7 @@ LISTS: dict[str, ListSpec] = {
                 "date",
             ),
             TEAM,
+            TEAM_NAME,
             WORKER,
         ),
         event="cp_start",
@@ -203,6 +213,7 @@ LISTS: dict[str, ListSpec] = {
                 codes="placement",
             ),
             TEAM,
+            TEAM_NAME,
             WORKER,
         ),
         event="cla_start",
@@ -231,6 +242,7 @@ LISTS: dict[str, ListSpec] = {
                 codes="as_given",
             ),
             TEAM,
+            TEAM_NAME,
             WORKER,
         ),
         optional=True,

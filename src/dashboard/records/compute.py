@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from dataclasses import replace as dc_replace
 
 import duckdb
 import numpy as np
@@ -57,10 +58,10 @@ def months_for(basis: str, as_at: dt.date) -> list[tuple[dt.date, dt.date]]:
     return out
 
 
-def _sql(m: Measure, findings: bool = True) -> str:
+def _sql(m: Measure, findings: bool = True, rows: str = "") -> str:
     """One measure's SQL over every extract at once: its list (l_<list>), d (each extract's months and the day each
     is judged on), wd (working-day index) and f (findings: a row with a finding on a column the measure uses is left
-    out). x is the extract."""
+    out). x is the extract. With `rows` (columns of t), the rows it counts instead, each with ok and gap."""
     if m.basis == "event":
         conds = [f"t.{m.date} BETWEEN d.month AND d.last"]
     else:  # open on the day (a list with no dates, such as care leavers, holds only those open at the as-at date)
@@ -75,6 +76,7 @@ def _sql(m: Measure, findings: bool = True) -> str:
         conds.append(f"t.{m.date} <= d.day - INTERVAL ({m.min_months}) MONTH")
     unit = "t._" if m.count == "rows" else "t.child"
     joins, ok = "", "NULL"
+    gap = "NULL"  # the days or working days a timescale measures, for the breakdown's rows
     if m.within:
         w = m.within
         start = f"t.{w.start}"
@@ -114,8 +116,14 @@ def _sql(m: Measure, findings: bool = True) -> str:
         if m.count == "children"
         else ("count(h.unit)", "count(CASE WHEN h.ok THEN h.unit END)")
     )
-    if m.per:  # a caseload: each worker's distinct children, then their mean (children / workers) or the highest
+    if m.per:
         conds.append(f"t.{m.per} IS NOT NULL")
+    if rows:  # the breakdown (records/breakdown.py): these very rows, so a team's figures add up to the council's
+        return f"""
+        SELECT d.x, d.month, d.day, {unit} AS unit, {ok} AS ok, {gap} AS gap, {rows}
+        FROM d JOIN l_{m.list} t ON t.x = d.x AND d.basis = '{m.basis}' AND {" AND ".join(conds)} {joins} {flagged}
+        WHERE {clean}"""
+    if m.per:  # a caseload: each worker's distinct children, then their mean (children / workers) or the highest
         numerator = "coalesce(sum(w.n), 0)" if m.stat == "mean" else "max(w.n)"
         return f"""
         SELECT '{m.ref}' AS ref, d.x, d.month, count(w.who) AS denominator, {numerator} AS numerator,
@@ -285,3 +293,51 @@ def compute(
     order = {m.ref: i for i, m in enumerate(registry)}
     out = out.assign(_r=out["ref"].map(order)).sort_values(["_r", "month"], kind="stable")
     return Computed(out[COLUMNS].reset_index(drop=True), notes)
+
+
+# ---------------------------------------------------------------- the rows behind a figure (the drill-down)
+
+ROW_COLUMNS = ["month", "day", "extract", "as_at", "unit", "ok", "gap", "row", "child", "team", "worker", "who"]
+
+
+def counted_rows(
+    extracts: Sequence[Extract], m: Measure, bank_holidays: Iterable[dt.date] | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(figures, rows): compute's figures for one measure, and for each month the rows (or children) that figure
+    counts, from the extract it comes from, by the same SQL (_sql). Each row says whether it meets the numerator
+    (ok), the days or working days its timescale measures (gap), its team and worker, and the measure's dates."""
+    only = [dc_replace(e, lists={m.list: e.lists[m.list]} if m.list in e.lists else {}) for e in extracts]
+    figures = compute(only, [m], bank_holidays).figures
+    dates = [c for c in m.uses if c != "dob" and _kind(m.list, c) == "date"]
+    keys = {c.key for c in LISTS[m.list].columns}
+    extra = [f"t.{c} AS {c}" if c in keys else f"NULL AS {c}" for c in ("team", "worker")]
+    extra += ["t.row AS row", "t.child AS child", f"t.{m.per} AS who" if m.per else "NULL AS who"]
+    extra += [f"t.{c} AS {c}" for c in dates]
+    empty = pd.DataFrame(columns=ROW_COLUMNS + dates)
+    if figures.empty:
+        return figures, empty
+    con = duckdb.connect(":memory:")
+    try:
+        con.execute("SET enable_progress_bar = false")
+        _load(con, only)
+        if m.within and m.within.unit == "working_days":
+            _calendar(con, only, [m], bank_holidays)
+        flagged = bool(con.execute("SELECT count(*) FROM f WHERE list = ?", [m.list]).fetchone()[0])
+        got = con.execute(_sql(m, flagged, ", ".join(extra))).df()
+    finally:
+        con.close()
+    # the extract each month's figure comes from (compute's newest rule): the last loaded of that name and date
+    meta = pd.DataFrame({"x": range(len(only)), "extract": [e.name for e in only], "as_at": [e.as_at for e in only]})
+    chosen = figures[["month", "extract", "as_at"]].merge(meta, on=["extract", "as_at"])
+    chosen = chosen.sort_values("x").drop_duplicates("month", keep="last")[["month", "x", "extract", "as_at"]]
+    got["month"] = pd.to_datetime(got["month"]).dt.date
+    got["day"] = pd.to_datetime(got["day"]).dt.date
+    rows = got.merge(chosen, on=["x", "month"])
+    for c in dates:
+        rows[c] = pd.to_datetime(rows[c]).dt.date
+    rows["ok"] = rows["ok"].astype("boolean")
+    return figures, rows[ROW_COLUMNS + dates].sort_values(["month", "row"]).reset_index(drop=True)
+
+
+def _kind(key: str, col: str) -> str:
+    return next((c.kind for c in LISTS[key].columns if c.key == col), "")

@@ -791,16 +791,17 @@ HEADERS = {
     "List 1": ["Child Unique ID", "Date of Birth", "Date of Contact"],
     "List 3": [
         "Child Unique ID", "Date of Birth", "Date of Referral",
-        "Number of Referrals in Last 12 Months",
+        "Number of Referrals in Last 12 Months", "Allocated Team", "Allocated Worker",
     ],
     "List 4": [
         "Child Unique ID", "Date of Birth", "Continuous Assessment Start Date",
         "Continuous Assessment Date of Authorisation",
-        "Was the child assessed as requiring LA children's social care support?",
+        "Was the child assessed as requiring LA children's social care support?", "Allocated Team", "Allocated Worker",
     ],
     "List 5": [
         "Child Unique ID", "Date of Birth",
         "Strategy discussion initiating Section 47 Enquiry Start Date", "Date of Initial Child Protection Conference",
+        "Allocated Team", "Allocated Worker",
     ],
     "List 6": [
         "Child Unique ID", "Date of Birth", "CIN Start Date", "CIN Closure Date",
@@ -855,15 +856,23 @@ def rows_as_at(plan: Plan, as_at: dt.date) -> dict[str, list[list]]:
     def opt(d):
         return d if d is not None and d <= as_at else None
 
+    def worked(cid):  # Lists 3-5: who holds the child now, else a locality worker fixed by the child's number
+        if cid in alloc:
+            return list(alloc[cid])
+        n = int(cid[3:])
+        return [f"Synthetic Locality Team {LOCALITIES[n % 4]}", f"Synthetic Social Worker {WORKERS[n % len(WORKERS)]}"]
+
     out: dict[str, list[list]] = {}
     out["List 1"] = [who(c, b) + [d] for c, b, d in plan.contacts if lo <= d <= hi]
-    out["List 3"] = [who(c, b) + [d, n] for c, b, d, n in plan.referrals if lo <= d <= hi]
+    out["List 3"] = [who(c, b) + [d, n] + worked(c) for c, b, d, n in plan.referrals if lo <= d <= hi]
     out["List 4"] = [
-        who(c, b) + [s, opt(a), ("b) No" if nn else "a) Yes") if a <= as_at else None]
+        who(c, b) + [s, opt(a), ("b) No" if nn else "a) Yes") if a <= as_at else None] + worked(c)
         for c, b, s, a, nn in plan.assessments
         if s <= hi and a >= lo
     ]
-    out["List 5"] = [who(c, b) + [s, opt(i)] for c, b, s, i in plan.s47 if s <= hi and (s >= lo or (i and i >= lo))]
+    out["List 5"] = [
+        who(c, b) + [s, opt(i)] + worked(c) for c, b, s, i in plan.s47 if s <= hi and (s >= lo or (i and i >= lo))
+    ]
     l6 = [
         who(c, b) + [s, opt(e), "c) Child in need plan" if opt(e) is None else "e) Closed episode"] + held(c)
         for c, b, s, e in plan.cin

@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from ..periods import long_label
-from . import components, data, drafting
+from . import breakdown, components, data, drafting
 from .context import current
 from .routing import routed
 
@@ -48,5 +48,6 @@ def area(area: str) -> None:
     else:
         components.scorecard_table(shown_sc, ctx.month, ctx.vintage, key=f"table_{area}")
         components.export_buttons(ctx, shown_sc, key=f"dl_{area}", area=area)
+    breakdown.team_view(ctx, area)  # the area's computed refs for one team (issue 31)
     components.commentary(ctx.vintage, area, ctx.month)
     drafting.section(ctx, area)

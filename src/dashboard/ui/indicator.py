@@ -10,7 +10,7 @@ from ..engine import plan as plan_engine
 from ..engine import spc
 from ..formatting import fmt_value, plain, rag_label, shown
 from ..periods import label, long_label
-from . import components, data
+from . import breakdown, components, data
 from .compare import how_we_compare
 from .context import current, pick_indicator
 from .routing import routed
@@ -35,6 +35,10 @@ def indicator() -> None:
         return
     row = match.iloc[0]
     components.judgement_block(row)
+    area = every.set_index("ref")["area"].get(ref)
+    drill = breakdown.computed_ref(ref) and st.query_params.get("view") == "breakdown"
+    if drill:  # opened from an exception on the overview: figure -> team -> children
+        breakdown.section(ref, ctx, area, row["unit"])
     if row.get("printed_rag"):
         agrees = "agrees with" if row["printed_rag"] == row["rag"] else "differs from"
         arrow = f" and the arrow {row['printed_direction']}" if row.get("printed_direction") else ""
@@ -133,6 +137,8 @@ def indicator() -> None:
             height=320,
         )
     how_we_compare(ref, ctx, row["unit"])
+    if breakdown.computed_ref(ref) and not drill:
+        breakdown.section(ref, ctx, area, row["unit"])
 
 
 def _target_history(ref: str, ctx) -> None:

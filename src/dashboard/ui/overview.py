@@ -9,9 +9,10 @@ import streamlit as st
 from ..engine import scorecard as scorecard_engine
 from ..engine.spc import VARIATION_LABEL
 from ..formatting import fmt_change, fmt_value, rag_label, shown
-from ..periods import add_months, label, long_label
+from ..periods import add_months, iso, label, long_label
 from ..vocabulary import RAG_CODES, RAG_WORDS, service_areas
-from . import components, data
+from . import breakdown, components, data
+from .components import PAGE_PATHS
 from .context import current
 from .routing import routed
 
@@ -133,7 +134,7 @@ def overview() -> None:
     st.caption(
         "Red and Amber indicators in triage order: Red first, then those also declining or showing an SPC "
         "concern; then activity measures (not rated) whose figure is unusually high or low by SPC. Select a row "
-        "to open the indicator."
+        "to open the indicator; one computed from the children's records opens at its breakdown by team."
     )
     rows = model["exceptions"]
     if rows.empty:
@@ -157,7 +158,10 @@ def overview() -> None:
         ref = components.selected_ref("exceptions", rows) or components.selected_ref(
             "exceptions" + components.NARROW, rows
         )
-        if ref:
+        if ref and breakdown.computed_ref(ref):  # computed from the records: straight to its breakdown by team
+            view = {"vintage": ctx.vintage, "month": iso(ctx.month), "ref": ref, "view": "breakdown"}
+            st.switch_page(PAGE_PATHS["indicator"], query_params=view)
+        elif ref:
             components.open_detail(ref)
 
     st.header("Papers for the panel")

@@ -1,0 +1,558 @@
+"""The indicator page's Breakdown, for a figure computed from the children's records (Annex A): the month's figure
+by team, by worker within a team, the trend per team, the spread of a timescale, and the children to discuss.
+
+Who may see what is decided here, on the server, at every read (README, "Drill-down"): without record-level access
+for the figure's area, team aggregates only with counts below 5 shown as "fewer than 5"; worker names and the list
+of children need it. Every view and download of record-level rows, and every refusal, goes to the audit trail. In
+the demo without sign-in, record-level views are on only when the records are synthetic, and the page says so."""
+
+from __future__ import annotations
+
+import io
+import os
+
+import pandas as pd
+import streamlit as st
+
+from .. import access, audit
+from ..formatting import fmt_value
+from ..periods import iso, long_label
+from ..records import breakdown as bd
+from ..records import compute, stored
+from ..records.measures import DAY, REGISTRY, Measure
+from . import components, data, signin
+from .computed import synthetic_banner
+
+MEASURES = {m.ref: m for m in REGISTRY}
+SENSITIVE = "OFFICIAL-SENSITIVE"
+
+
+@data.per_database(max_entries=1, resource=True)
+def _held() -> tuple[list, pd.DataFrame]:
+    """Every held extract as compute reads it, and the extracts table (cached per database file)."""
+    reader = data.reader()
+    return stored.from_store(reader), stored.held(reader)
+
+
+@data.per_database(max_entries=8, resource=True)
+def _counted(ref: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    extracts, _ = _held()
+    return compute.counted_rows(extracts, MEASURES[ref])
+
+
+@data.per_database(max_entries=8, resource=True)
+def _teams(ref: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Every month's figure by team, and the council's from the same rows (cached: a rerun only draws)."""
+    _, rows = _counted(ref)
+    return bd.by_group(rows, MEASURES[ref], ("team",)), bd.council(rows, MEASURES[ref])
+
+
+def computed_ref(ref: str) -> bool:
+    return ref in MEASURES
+
+
+class Access:
+    """What this request may see of one area's records: every team (teams None), some, or none."""
+
+    def __init__(self, identity: access.Identity | None, area: str, synthetic: bool):
+        self.identity, self.demo = identity, False
+        if identity is not None and not identity.signed_in:
+            self.demo = synthetic  # the demo without sign-in: synthetic records only
+            self.teams = None if synthetic else frozenset()
+        else:
+            self.teams = access.record_teams(identity, area)
+
+    @property
+    def any(self) -> bool:
+        return self.teams is None or bool(self.teams)
+
+    def team(self, name: str) -> bool:
+        return self.teams is None or str(name).lower() in self.teams
+
+    @property
+    def who(self) -> str:
+        return self.identity.who if self.identity else "nobody signed in"
+
+
+def _audit_once(event: str, who: str, what: str, outcome: str) -> None:
+    """One line per view: a rerun of the same view (a sort, a chart toggle) is not a new view."""
+    seen = st.session_state.setdefault("_records_audited", set())
+    if (event, what) in seen:
+        return
+    seen.add((event, what))
+    audit.record(data.db_path(), event, who, what, outcome=outcome)
+
+
+def section(ref: str, ctx, area: str, unit: str) -> None:
+    """The Breakdown section of the indicator page (nothing in presenter mode)."""
+    if st.query_params.get("present") == "1":
+        return
+    m = MEASURES[ref]
+    extracts, head = _held()
+    if not extracts:  # nothing to break down: the page stays as it is without records
+        return
+    st.header("Breakdown", anchor="breakdown")
+    figures, rows = _counted(ref)
+    month = ctx.month
+    fig = figures[figures["month"] == month]
+    if fig.empty:
+        st.info(f"{ref} is not computed for {long_label(month)} from the extracts held: choose another month.")
+        return
+    used = fig.iloc[0]
+    synthetic = bool(head.loc[(head["name"] == used["extract"]), "synthetic"].any())
+    synthetic_banner(synthetic)
+    try:
+        identity = signin.current()
+    except access.RolesError:
+        identity = None
+    may = Access(identity, area, synthetic)
+    if may.demo:
+        st.caption(
+            "Demo without sign-in: the children's pseudonyms and workers' names are shown because these records are "
+            "synthetic. With real records they are shown only to those granted record-level access."
+        )
+    mine = rows[rows["month"] == month]
+    if not mine.empty and not mine["team"].notna().any():
+        st.info(f"The extract gives no allocated team for {ref}'s records, so it cannot be broken down by team.")
+        return
+    st.caption(
+        f"{long_label(month)}, computed from {used['extract']} as at {pd.Timestamp(used['as_at']):%d %b %Y}: "
+        f"the council figure is {_value(used['computed'], unit)}. Each team's figure uses the same definition "
+        "(docs/annex-a.md), so the teams add up to it; a record's team is its allocated team in the extract."
+    )
+    teams, whole = _teams(ref)
+    _by_team(m, teams[teams["month"] == month].reset_index(drop=True), unit, may, month)
+    if may.any:
+        _by_worker(m, mine, unit, may, ref, month)
+    _trend(m, teams, whole, unit, may)
+    _spread(m, mine, may)
+    _caseloads(m, mine, may, ref, month)
+    _children(m, mine, may, ref, month, area)
+
+
+def _value(v, unit: str) -> str:
+    return fmt_value(v, unit) if pd.notna(v) else "no cases"
+
+
+def _labels(m: Measure) -> tuple[str, str]:
+    """(numerator, denominator) in words: due / done for a measure judged on the day, else met / cases."""
+    if m.per:
+        return ("Highest caseload" if m.kind == "max" else "Children"), "Workers"
+    if m.kind == "count":
+        return "Count", ""
+    if m.within is not None and m.basis != "event" and not m.within.over:
+        return "Done in time", "Due"
+    return "Meeting the measure", "Cases"
+
+
+def _team_table(m: Measure, table: pd.DataFrame, unit: str, may: Access) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(shown, drawn): the table as this viewer may see it, and the rows the bar chart may draw."""
+    raw = table.copy()
+    raw["team"] = raw["team"].map(bd.shown_name)
+    shown = raw if may.teams is None else bd.suppress(raw, m)
+    num, den = _labels(m)
+    out = pd.DataFrame({"Team": shown["team"]})
+    if m.kind == "count":
+        out[num] = shown["numerator"].map(_cell)
+    else:
+        out[num] = shown["numerator"].map(_cell)
+        out[den] = shown["denominator"].map(_cell)
+        if den == "Due":
+            outside = shown["outside"] if "outside" in shown else shown["denominator"] - shown["numerator"]
+            out["Overdue"] = outside.map(_cell)
+        out["Figure"] = [v if isinstance(v, str) else _value(v, unit) for v in shown["value"]]
+    drawn = raw[[not isinstance(v, str) and pd.notna(v) for v in shown["value"]]]
+    return out, drawn
+
+
+def _cell(v) -> str:
+    if isinstance(v, str):
+        return v
+    return "–" if pd.isna(v) else f"{int(v):,}"
+
+
+def _by_team(m: Measure, table: pd.DataFrame, unit: str, may: Access, month) -> None:
+    st.subheader(f"By team, {long_label(month)}")
+    if table.empty:
+        st.info("No record counts towards this figure this month.")
+        return
+    shown, drawn = _team_table(m, table, unit, may)
+    if may.teams is not None:
+        st.caption(
+            "Team figures only: counts from 1 to 4 are shown as 'fewer than 5', and where one team's count is "
+            "hidden the next smallest is withheld, so no child can be singled out (README, Drill-down)."
+        )
+    components.static_table(shown)
+    if drawn.empty:
+        return
+    best = drawn.loc[drawn["value"].idxmax()]
+    low = drawn.loc[drawn["value"].idxmin()]
+    title = f"{m.ref} by team, {long_label(month)}"
+    summary = (
+        f"{len(drawn)} team(s) drawn; the highest is {best['team']} at {_value(best['value'], unit)} and the lowest "
+        f"{low['team']} at {_value(low['value'], unit)}"
+        + (f"; {len(table) - len(drawn)} team(s) not drawn (fewer than 5)" if len(drawn) < len(table) else "")
+        + "."
+    )
+    spec = {
+        "title": title,
+        "data": {"values": [{"team": t, "value": float(v)} for t, v in zip(drawn["team"], drawn["value"])]},
+        "layer": [
+            {"mark": {"type": "bar", "color": "#1d70b8"}},
+            {"mark": {"type": "text", "align": "left", "dx": 4}, "encoding": {"text": {"field": "value"}}},
+        ],
+        "encoding": {
+            "y": {"field": "team", "type": "nominal", "sort": "-x", "title": None, "axis": {"labelLimit": 260}},
+            "x": {"field": "value", "type": "quantitative", "title": unit_title(m, unit)},
+        },
+        "height": {"step": 28},
+    }
+    components.show_chart(spec, summary)
+    st.caption(f"Chart summary: {summary}")
+
+
+def unit_title(m: Measure, unit: str) -> str:
+    return {"percent": "Per cent", "count": "Number", "mean": "Children per worker", "max": "Children"}.get(
+        m.kind, unit
+    )
+
+
+def _by_worker(m: Measure, mine: pd.DataFrame, unit: str, may: Access, ref: str, month) -> None:
+    teams = sorted(t for t in mine["team"].dropna().unique() if may.team(t))
+    if not teams:
+        return
+    st.subheader("By worker within a team")
+    team = st.selectbox("Team", teams, format_func=bd.shown_name, key=f"bd_team_{ref}")
+    part = mine[mine["team"] == team]
+    table = bd.by_group(part.assign(worker=part["who"]) if m.per else part, m, ("team", "worker"))
+    num, den = _labels(m)
+    if m.per:  # a worker's own caseload
+        num = "Children"
+    out = pd.DataFrame({"Worker": table["worker"].map(bd.shown_name), num: table["numerator"].map(_cell)})
+    if m.kind != "count" and not m.per:
+        out[den] = table["denominator"].map(_cell)
+        out["Figure"] = table["value"].map(lambda v: _value(v, unit))
+    _audit_once(
+        "records viewed",
+        may.who,
+        f"{ref} {iso(month)}: workers of {bd.shown_name(team)} ({len(out)} rows)",
+        "shown",
+    )
+    components.static_table(out)
+
+
+def _trend(m: Measure, table: pd.DataFrame, whole: pd.DataFrame, unit: str, may: Access) -> None:
+    if table["month"].nunique() < 2:
+        return
+    st.subheader("Trend per team")
+    parts = []
+    for _, g in table.groupby("month"):
+        g = g.assign(team=g["team"].map(bd.shown_name))
+        shown = g if may.teams is None else bd.suppress(g, m)
+        parts.append(g[[not isinstance(v, str) and pd.notna(v) for v in shown["value"]]])
+    drawn = pd.concat(parts) if parts else table.iloc[:0]
+    whole = whole.assign(team="Council")
+    drawn = pd.concat([drawn, whole])
+    months = sorted(drawn["month"].unique())
+    names = [f"{pd.Timestamp(mo):%b %y}" for mo in months]
+    values = [
+        {"month": f"{pd.Timestamp(mo):%b %y}", "team": t, "value": float(v)}
+        for mo, t, v in zip(drawn["month"], drawn["team"], drawn["value"])
+        if pd.notna(v)
+    ]
+    summary = (
+        f"{m.ref} for {drawn['team'].nunique() - 1} team(s) and the council over {len(months)} months "
+        f"to {long_label(months[-1])}; each line is named at its right-hand end, the council's dashed."
+    )
+    spec = {
+        "title": f"{m.ref} per team over the months the extracts cover",
+        "data": {"values": values},
+        "encoding": {
+            "x": {"field": "month", "type": "ordinal", "sort": names, "title": None, "axis": {"labelAngle": 0}},
+            "y": {"field": "value", "type": "quantitative", "title": unit_title(m, unit), "scale": {"zero": False}},
+            "color": {"field": "team", "type": "nominal", "title": "Team", "legend": {"labelLimit": 320}},
+            "strokeDash": {"condition": {"test": "datum.team === 'Council'", "value": [6, 3]}, "value": [1, 0]},
+        },
+        "layer": [
+            {"mark": {"type": "line", "point": True}},
+            {
+                "transform": [{"filter": f"datum.month === '{names[-1]}'"}],
+                "mark": {"type": "text", "align": "left", "dx": 6, "limit": 220},
+                "encoding": {"text": {"field": "team"}},
+            },
+        ],
+        "height": 320,
+    }
+    components.show_chart(spec, summary)
+    st.caption(f"Chart summary: {summary}")
+
+
+def _spread(m: Measure, mine: pd.DataFrame, may: Access) -> None:
+    words = bd.measured_in(m)
+    if not words or mine.empty:
+        return
+    since = m.within.to == DAY  # judged on the day: how long since the last visit, not how long it took
+    st.subheader(f"{'How long since' if since else 'How long it took'}: {words} against the limit of {m.within.limit}")
+    gaps = mine[mine["gap"].notna()]
+    if may.teams is not None:
+        gaps = gaps.assign(team=gaps["team"].fillna(bd.NO_TEAM))
+    stats = bd.spread(mine, m)
+    stats["team"] = stats["team"].map(bd.shown_name)
+    if may.teams is not None:  # a median of fewer than 5 cases is all but a record
+        small = stats["cases"] < bd.SMALL
+        stats = stats.astype({"median": object, "p90": object})
+        stats.loc[small, ["median", "p90"]] = bd.FEWER
+    components.static_table(
+        pd.DataFrame(
+            {
+                "Team": stats["team"],
+                "Cases": stats["cases"].map(_cell),
+                f"Median ({words})": stats["median"].map(lambda v: v if isinstance(v, str) else f"{v:g}"),
+                f"90th percentile ({words})": stats["p90"].map(lambda v: v if isinstance(v, str) else f"{v:g}"),
+            }
+        )
+    )
+    width = 5
+    bins = (gaps["gap"].astype(float) // width * width).value_counts().sort_index()
+    if may.teams is not None:
+        bins = bins[bins >= bd.SMALL]
+    within = int((gaps["gap"] <= m.within.limit).sum())
+    summary = (
+        f"{len(gaps)} cases by {words} {'since' if since else 'taken'} in bands of {width}; "
+        f"{within} within the limit of {m.within.limit} "
+        f"(dashed line); median {stats['median'].iloc[0]}, 90th percentile {stats['p90'].iloc[0]}"
+        + ("; bands with fewer than 5 cases are not drawn" if may.teams is not None else "")
+        + "."
+    )
+    spec = {
+        "title": f"{m.ref}: {words} {'since' if since else 'taken'}, all teams",
+        "layer": [
+            {
+                "data": {
+                    "values": [{"from": float(b), "to": float(b) + width, "cases": int(n)} for b, n in bins.items()]
+                },
+                "mark": {"type": "bar", "color": "#1d70b8"},
+                "encoding": {
+                    "x": {
+                        "field": "from",
+                        "type": "quantitative",
+                        "bin": {"binned": True},
+                        "title": words.capitalize(),
+                    },
+                    "x2": {"field": "to"},
+                    "y": {"field": "cases", "type": "quantitative", "title": "Cases"},
+                },
+            },
+            {
+                "data": {"values": [{"limit": m.within.limit}]},
+                "mark": {"type": "rule", "strokeDash": [6, 3], "color": "#d4351c", "size": 2},
+                "encoding": {"x": {"field": "limit", "type": "quantitative"}},
+            },
+        ],
+        "height": 260,
+    }
+    components.show_chart(spec, summary)
+    st.caption(f"Chart summary: {summary}")
+
+
+def _children(m: Measure, mine: pd.DataFrame, may: Access, ref: str, month, area: str) -> None:
+    if bd.to_discuss_when(m) is None:
+        return
+    st.subheader("The children to discuss")
+    if not may.any:
+        st.info(
+            "The list of children needs record-level access for this area, which your role does not include. "
+            "Ask the dashboard's admin if you need it; this request has been recorded."
+        )
+        _audit_once("refused: records", may.who, f"{ref} {iso(month)}: children to discuss for {area}", "refused")
+        return
+    kids = bd.children(mine, m)
+    kids = kids[[may.team(t) for t in kids["team"]]]
+    words = bd.measured_in(m)
+    table = pd.DataFrame(
+        {
+            "Pseudonym": kids["pseudonym"],
+            "Team": kids["team"].map(bd.shown_name),
+            "Worker": kids["worker"].map(bd.shown_name),
+            **{c.replace("_", " ").capitalize(): kids[c] for c in kids.columns if c in m.uses},
+        }
+    )
+    if words:
+        table[f"Measured ({words})"] = kids["measured"]
+        table[f"Over the limit by ({words})"] = kids["over_by"]
+    scope = "every team" if may.teams is None else ", ".join(sorted(map(bd.shown_name, may.teams)))
+    _audit_once(
+        "records viewed", may.who, f"{ref} {iso(month)}: children to discuss, {scope} ({len(table)} rows)", "shown"
+    )
+    st.caption(
+        f"{len(table)} record(s) for {long_label(month)} ({scope}). Pseudonyms are keyed: the case system's "
+        "performance officer can match them; nobody else can. Viewing and downloading are recorded."
+    )
+    st.dataframe(table, hide_index=True, width="stretch")
+    name = f"{SENSITIVE}-children-to-discuss-{ref}-{iso(month)}.csv"
+    st.download_button(
+        "Download the list (CSV, OFFICIAL-SENSITIVE)",
+        data=_csv(table, ref, month),
+        file_name=name,
+        mime="text/csv",
+        key=f"bd_csv_{ref}",
+        on_click=audit.record,
+        args=(data.db_path(), "records downloaded", may.who, f"{ref} {iso(month)}: {name} ({len(table)} rows)", "done"),
+    )
+
+
+def _csv(table: pd.DataFrame, ref: str, month) -> bytes:
+    buf = io.StringIO()
+    buf.write(f"{SENSITIVE}: children's records (pseudonymised) for {ref}, {long_label(month)}. Do not share.\n")
+    table.to_csv(buf, index=False, lineterminator="\n")
+    return buf.getvalue().encode("utf-8")
+
+
+THRESHOLD_ENV = "DASHBOARD_CASELOAD_THRESHOLD"
+DEFAULT_THRESHOLD = 20
+
+
+def caseload_threshold() -> tuple[int, str]:
+    """The caseload above which a worker is named here: $DASHBOARD_CASELOAD_THRESHOLD, else `[records]
+    caseload_threshold` in the app's secrets, else 20. (threshold, a note if the setting could not be used)"""
+    raw = os.environ.get(THRESHOLD_ENV)
+    if raw in (None, ""):
+        try:
+            raw = (st.secrets.get("records") or {}).get("caseload_threshold")
+        except Exception:  # no secrets file: the demo
+            raw = None
+    if raw in (None, ""):
+        return DEFAULT_THRESHOLD, ""
+    text = str(raw).strip()
+    if text.isdigit() and 1 <= int(text) <= 200:
+        return int(text), ""
+    return (
+        DEFAULT_THRESHOLD,
+        f"The caseload threshold setting {text!r} is not a whole number from 1 to 200, so 20 is used.",
+    )
+
+
+def _caseloads(m: Measure, mine: pd.DataFrame, may: Access, ref: str, month) -> None:
+    """Caseloads at the extract date: the spread per team, the highest, and the workers above the threshold."""
+    loads = bd.caseloads(mine, m)
+    if loads.empty:
+        return
+    threshold, note = caseload_threshold()
+    st.subheader("Caseloads at the extract date")
+    rows = []
+    for team, g in loads.groupby("team"):
+        few = may.teams is not None and len(g) < bd.SMALL
+        over = int((g["children"] > threshold).sum())
+        rows.append(
+            {
+                "Team": bd.shown_name(team),
+                "Workers": _cell(len(g)) if not few else bd.FEWER,
+                "Median caseload": f"{g['children'].median():g}" if not few else bd.WITHHELD,
+                "Highest": _cell(g["children"].max()) if not few else bd.WITHHELD,
+                f"Above {threshold}": (bd.FEWER if may.teams is not None and 0 < over < bd.SMALL else _cell(over))
+                if not few
+                else bd.WITHHELD,
+            }
+        )
+    components.static_table(pd.DataFrame(rows))
+    st.caption(
+        f"Children allocated to each worker at the extract date; the threshold ({threshold}) is set by the admin "
+        f"({THRESHOLD_ENV}, or caseload_threshold under [records] in the secrets)." + (f" {note}" if note else "")
+    )
+    if not may.any:
+        return
+    named = loads[[may.team(t) for t in loads["team"]]]
+    top = pd.concat([named.head(10), bd.above(named, threshold)]).drop_duplicates()
+    _audit_once(
+        "records viewed",
+        may.who,
+        f"{ref} {iso(month)}: highest caseloads and those above {threshold} ({len(top)} rows)",
+        "shown",
+    )
+    st.markdown(f"**Highest caseloads, and every worker above {threshold}**")
+    components.static_table(
+        pd.DataFrame(
+            {
+                "Worker": top["worker"].map(bd.shown_name),
+                "Team": top["team"].map(bd.shown_name),
+                "Children": top["children"].map(_cell),
+                f"Above {threshold}": ["yes" if c > threshold else "no" for c in top["children"]],
+            }
+        )
+    )
+
+
+def team_view(ctx, area: str) -> None:
+    """The area page's team view: the area's computed refs recomputed for one allocated team (the same
+    definitions over that team's records), beside the council figure; suppressed as the Breakdown is."""
+    ind = data.table("indicators")
+    refs = [(r, n, u) for r, a, n, u in zip(ind["ref"], ind["area"], ind["name"], ind["unit"]) if a == area]
+    refs = [(r, n, u) for r, n, u in refs if r in MEASURES]
+    if not refs:
+        return
+    extracts, head = _held()
+    if not extracts:
+        return
+    newest = extracts[-1]
+    lists = {MEASURES[r].list for r, _, _ in refs}
+    teams = sorted(
+        {
+            str(t)
+            for key in lists
+            if key in newest.lists and "team" in newest.lists[key]
+            for t in newest.lists[key]["team"].dropna()
+        }
+    )
+    if not teams:
+        return
+    st.header("Team view")
+    whole = "The whole council"
+    team = st.selectbox(
+        "Team view: the computed figures for one allocated team",
+        [whole, *teams],
+        format_func=lambda t: t if t == whole else bd.shown_name(t),
+        key=f"team_view_{area}",
+    )
+    if team == whole:
+        st.caption(
+            "Pick a team to see this area's figures computed from the Annex A records for that team alone, by "
+            "the same definitions (docs/annex-a.md)."
+        )
+        return
+    try:
+        identity = signin.current()
+    except access.RolesError:
+        identity = None
+    synthetic = bool(head["synthetic"].any())
+    synthetic_banner(synthetic)
+    may = Access(identity, area, synthetic)
+    out = []
+    for ref, name, unit in refs:
+        m = MEASURES[ref]
+        table, council = _teams(ref)
+        month = table[table["month"] == ctx.month].reset_index(drop=True)
+        here = council[council["month"] == ctx.month]
+        if month.empty or here.empty:
+            continue
+        shown = month if may.teams is None else bd.suppress(month, m)
+        mine = shown[month["team"] == team]
+        value = mine["value"].iloc[0] if len(mine) else None
+        out.append(
+            {
+                "Ref": ref,
+                "Indicator": name,
+                "This team": value
+                if isinstance(value, str)
+                else ("no cases" if value is None else _value(value, unit)),
+                "Council (computed)": _value(here["value"].iloc[0], unit),
+            }
+        )
+    if not out:
+        st.info(f"No figure is computed from the records for {long_label(ctx.month)}.")
+        return
+    components.static_table(pd.DataFrame(out))
+    st.caption(
+        f"{bd.shown_name(team)}, {long_label(ctx.month)}: each figure computed from this team's records in the "
+        "extract the council figure comes from. "
+        + ("" if may.teams is None else "Counts below 5 are shown as 'fewer than 5' (README, Drill-down).")
+    )

@@ -1,0 +1,245 @@
+"""The drill-down (issue 31): every computed ref's breakdown by team and by worker adds up to the council figure for
+every month of a small synthetic council; small counts are suppressed for those without record-level access; the
+roles file's record-level grants; the CLI's breakdown and children, audited; the papers hold no record."""
+
+import datetime as dt
+import io
+import subprocess
+import zipfile
+
+import pandas as pd
+import pytest
+
+from dashboard import access, audit, cli, export, papers, store
+from dashboard.records import breakdown as bd
+from dashboard.records import compute, pseudonym, stored, synth
+from dashboard.records.measures import REGISTRY
+
+AS_AT = dt.date(2024, 1, 31)
+MEASURES = {m.ref: m for m in REGISTRY}
+
+
+@pytest.fixture(scope="module")
+def extracts():
+    """Two month-end extracts of the synthetic council (Dec-23, Jan-24): seven event months, seven month ends."""
+    plan = synth.simulate(AS_AT, 2, 1)
+    made = [synth.extract(synth.rows_as_at(plan, d), d, pseudonym.DEMO_KEY) for d in plan.as_ats]
+    for e in made:
+        e.synthetic = True
+    return made
+
+
+@pytest.fixture(scope="module")
+def counted(extracts):
+    return {m.ref: compute.counted_rows(extracts, m) for m in REGISTRY}
+
+
+def test_the_reader_keeps_the_allocated_team_and_worker(extracts):
+    for key in ("list_3", "list_4", "list_5", "list_6", "list_7", "list_8"):
+        frame = extracts[-1].lists[key]
+        assert frame["team"].notna().any() and frame["worker"].notna().any(), key
+        assert frame["team"].dropna().str.startswith("synthetic").all()
+    assert "team" not in extracts[-1].lists["list_1"]  # contacts carry no allocation in the template
+
+
+@pytest.mark.parametrize("ref", [m.ref for m in REGISTRY])
+def test_every_breakdown_adds_up_to_the_council_figure(counted, ref):
+    m = MEASURES[ref]
+    figures, rows = counted[ref]
+    assert not figures.empty
+    assert set(rows["month"]) <= set(figures["month"])
+    whole = bd.council(rows, m).set_index("month")
+    for by in (("team",), ("team", "worker")):
+        parts = bd.by_group(rows.assign(worker=rows["who"]) if m.per else rows, m, by)
+        for fig in figures.itertuples():
+            mine = parts[parts["month"] == fig.month]
+            got = whole.loc[fig.month] if fig.month in whole.index else None
+            if got is None:  # no record counted in the month: a count of 0 or no cases
+                assert fig.computed in (0,) or pd.isna(fig.computed), (ref, fig.month)
+                continue
+            assert got["value"] == fig.computed or (pd.isna(got["value"]) and pd.isna(fig.computed)), (ref, fig.month)
+            if m.kind == "max":
+                assert mine["numerator"].max() == fig.numerator, (ref, fig.month, by)
+            elif m.kind == "count":
+                assert mine["numerator"].sum() == fig.computed, (ref, fig.month, by)
+            else:
+                assert mine["numerator"].sum() == fig.numerator, (ref, fig.month, by)
+                assert mine["denominator"].sum() == fig.denominator, (ref, fig.month, by)
+
+
+def test_the_children_to_discuss_are_those_outside_timescale(counted):
+    m = MEASURES["CIN8"]
+    figures, rows = counted["CIN8"]
+    kids = bd.children(rows, m)
+    for fig in figures.itertuples():
+        mine = kids[kids["month"] == fig.month]
+        assert len(mine) == fig.denominator - fig.numerator
+        assert (mine["measured"] > 45).all() and (mine["over_by"] == mine["measured"] - 45).all()
+        assert mine["pseudonym"].str.fullmatch(r"[0-9a-f]{64}").all()
+    assert bd.children(counted["CIN1"][1], MEASURES["CIN1"]).empty  # a count has no such list
+    sg13 = bd.children(counted["SG13"][1], MEASURES["SG13"])  # open over 18 months is the numerator itself
+    last = counted["SG13"][0].iloc[-1]
+    assert len(sg13[sg13["month"] == last["month"]]) == last["numerator"]
+
+
+def test_the_spread_per_team_and_overall(counted):
+    m = MEASURES["CIN8"]
+    rows = counted["CIN8"][1]
+    rows = rows[rows["month"] == rows["month"].max()]
+    stats = bd.spread(rows, m).set_index("team")
+    assert stats.loc["All teams", "cases"] == len(rows)
+    assert stats.drop("All teams")["cases"].sum() == len(rows)
+    assert stats.loc["All teams", "median"] == rows["gap"].median()
+
+
+def _table(nums, dens):
+    return pd.DataFrame({"team": [f"t{i}" for i in range(len(nums))], "numerator": nums, "denominator": dens}).assign(
+        value=[bd.figure("percent", n, d) for n, d in zip(nums, dens)]
+    )
+
+
+def test_suppression_below_five():
+    count = MEASURES["CIN1"]
+    t = pd.DataFrame({"team": ["a", "b", "c", "d"], "numerator": [3, 40, 12, 0], "denominator": [None] * 4})
+    t["value"] = t["numerator"].astype(float)
+    s = bd.suppress(t, count)
+    assert s["numerator"].tolist() == [bd.FEWER, 40, bd.WITHHELD, 0]  # the next smallest is withheld; 0 is shown
+    assert s["value"].tolist()[0] == bd.FEWER
+
+    pct = MEASURES["CIN8"]
+    s = bd.suppress(_table([100, 18, 30, 50], [110, 20, 40, 60]), pct)  # b: 2 outside timescale
+    assert s.loc[1, "outside"] == bd.FEWER and s.loc[1, "value"] == bd.FEWER and s.loc[1, "denominator"] == 20
+    assert s.loc[1, "numerator"] == bd.WITHHELD  # 18 is not small, but would give the 2 away
+    assert s.loc[2, "numerator"] == bd.WITHHELD  # the next smallest numerator: b's cannot be worked out
+    assert s.loc[0, "numerator"] == 100 and s.loc[0, "value"] == 90.9
+    s = bd.suppress(_table([3, 30], [4, 40]), pct)  # a denominator under 5 hides everything of the team
+    assert s.loc[0, ["numerator", "denominator", "value"]].tolist() == [bd.FEWER] * 3
+    s = bd.suppress(_table([30, 40], [40, 50]), pct)  # nothing small: nothing hidden
+    assert s["numerator"].tolist() == [30, 40] and s["value"].tolist() == [75.0, 80.0]
+
+
+ROLES = """
+[[grant]]
+email = "cin@example.test"
+role = "area_editor"
+areas = ["cin_cp"]
+records = ["cin_cp"]
+
+[[grant]]
+email = "north@example.test"
+role = "viewer"
+records = ["cin_cp"]
+teams = ["Synthetic Locality Team North"]
+
+[[grant]]
+email = "pub@example.test"
+role = "publisher"
+"""
+
+
+def test_record_level_grants():
+    known = {"cin_cp", "cared_for"}
+    roles = access.parse_roles(ROLES, "roles.toml", known)
+    cin = access.resolve(roles, {"email": "cin@example.test"})
+    north = access.resolve(roles, {"email": "north@example.test"})
+    pub = access.resolve(roles, {"email": "pub@example.test"})
+    assert access.permits(cin, access.RECORDS, "cin_cp") and not access.permits(cin, access.RECORDS, "cared_for")
+    assert access.record_teams(cin, "cin_cp") is None and access.record_teams(cin, "cared_for") == frozenset()
+    assert access.record_teams(north, "cin_cp") == {"synthetic locality team north"}
+    assert not access.permits(pub, access.RECORDS, "cin_cp") and access.record_teams(pub, "cin_cp") == frozenset()
+    assert access.record_teams(None, "cin_cp") == frozenset()
+    with pytest.raises(access.RolesError, match="records"):
+        access.parse_roles('[[grant]]\nemail = "a@b"\nrole = "viewer"\nteams = ["x"]\n', "r.toml", known)
+    with pytest.raises(access.RolesError, match="unknown area nowhere"):
+        access.parse_roles('[[grant]]\nemail = "a@b"\nrole = "viewer"\nrecords = ["nowhere"]\n', "r.toml", known)
+
+
+@pytest.fixture(scope="module")
+def held_db(built_db, extracts, tmp_path_factory):
+    """The sample database with the synthetic Jan-24 extract loaded through the journal."""
+    path = tmp_path_factory.mktemp("drill") / "dashboard.duckdb"
+    path.write_bytes(built_db.read_bytes())
+    stored.publish_extract(path, extracts[-1], user="test", demo_key=True)  # Jan-24 only: one load, one rebuild
+    store.ReadOnlyStore.close_all()
+    return path
+
+
+def _run(capsys, *argv) -> tuple[int, str, str]:
+    code = cli.main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_cli_breakdown_and_children_are_audited(held_db, counted, capsys):
+    code, out, err = _run(capsys, "breakdown", "--db", str(held_db), "--ref", "CIN8", "--month", "2024-01")
+    assert code == 0 and stored.BANNER in err
+    got = pd.read_csv(io.StringIO(out))
+    assert list(got.columns) == ["group", "numerator", "denominator", "value"]
+    fig = counted["CIN8"][0].iloc[-1]
+    assert got["numerator"].sum() == fig.numerator and got["denominator"].sum() == fig.denominator
+    code, out, _ = _run(capsys, "children", "--db", str(held_db), "--ref", "CIN8", "--month", "2024-01")
+    assert code == 0 and out.startswith("OFFICIAL-SENSITIVE")
+    assert len(pd.read_csv(io.StringIO(out), skiprows=1)) == fig.denominator - fig.numerator
+    code, _, err = _run(capsys, "children", "--db", str(held_db), "--ref", "CIN1", "--month", "2024-01")
+    assert code == 2 and "no list" in err
+    code, _, err = _run(capsys, "breakdown", "--db", str(held_db), "--ref", "XX1", "--month", "2024-01")
+    assert code == 2 and "not computed from records" in err
+    trail = audit.trail(held_db)
+    lines = trail[trail["event"].isin(["records viewed", "breakdown viewed"])]["what"].tolist()
+    assert any(w.startswith("CIN8 2024-01: by team") for w in lines)
+    assert any(w.startswith("CIN8 2024-01: children to discuss, command line") for w in lines)
+
+
+def test_the_papers_hold_no_pseudonym_and_no_worker(held_db, extracts, tmp_path):
+    names, children = set(), set()
+    for e in extracts:
+        for frame in e.lists.values():
+            children |= set(frame["child"].dropna())
+            for col in ("worker", "adviser"):
+                if col in frame:
+                    names |= set(frame[col].dropna())
+    reader = store.ReadOnlyStore(held_db)
+    pack = papers.gather(reader, dt.date(2024, 1, 1), areas=["cin_cp"])
+    pdf = tmp_path / "pack.pdf"
+    pdf.write_bytes(export.render(pack, "pdf"))
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout.lower()
+    xlsx = export.render(pack, "xlsx")
+    book = " ".join(
+        zipfile.ZipFile(io.BytesIO(xlsx)).read(n).decode("utf-8", "replace").lower()
+        for n in zipfile.ZipFile(io.BytesIO(xlsx)).namelist()
+    )
+    for secret in children | {n.lower() for n in names}:
+        assert secret not in text and secret not in book
+    assert "locality team" not in book and "locality team" not in text
+
+
+def test_caseloads_per_worker(counted):
+    m = MEASURES["WF8"]
+    figures, rows = counted["WF8"]
+    loads = bd.caseloads(rows, m)
+    for fig in figures.itertuples():
+        mine = loads[loads["month"] == fig.month]
+        assert mine["children"].iloc[0] == fig.computed  # highest first: WF8 itself
+        assert mine["worker"].is_unique
+        assert (bd.above(mine, 20)["children"] > 20).all()
+    assert bd.caseloads(rows, MEASURES["CIN8"]).empty
+
+
+def test_the_area_pages_team_view(held_db, monkeypatch):
+    """The CIN area page recomputes its computed refs for one team: CIN8 for a locality team is that team's
+    figure from the breakdown (the demo without sign-in, synthetic records)."""
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("DASHBOARD_DB", str(held_db))
+    at = AppTest.from_file("../app.py", default_timeout=300)
+    at.run()
+    at.switch_page("pages/child-in-need.py")
+    at.query_params.update({"month": "2024-01"})
+    at.run()
+    (box,) = [s for s in at.selectbox if s.key == "team_view_cin_cp"]
+    box.set_value("synthetic locality team west").run()
+    assert not at.exception
+    (table,) = [md.value for md in at.markdown if "This team" in md.value]
+    cin8 = next(line for line in table.splitlines() if line.startswith("| CIN8 "))
+    assert "87\\.3%" in cin8 and "86\\.3%" in cin8  # the team's figure beside the council's
+    store.ReadOnlyStore.close_all()
