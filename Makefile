@@ -64,7 +64,7 @@ format: $(STAMP)
 # Two workers (pytest-xdist), each taking whole test modules so a module's server and browser start once; the
 # browser tests spend much of their time waiting on the app, which the other worker fills.
 test: $(STAMP) browser-deps postgres-deps lint
-	$(BIN)/python -m pytest -q -n 2 --dist loadscope
+	$(BIN)/python -m pytest -q -n 2 --dist loadscope --no-loadscope-reorder
 
 # Measurements in one run, each with the ratio to its reference (README, Performance). National-scale data is
 # synthetic, generated on first use into bench-data/ (about 1 GB); results go to bench-results/.

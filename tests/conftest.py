@@ -65,3 +65,32 @@ def browser():
         b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         yield b
         b.close()
+
+
+# The longest modules first: `make test` hands whole modules to two workers in collection order
+# (--no-loadscope-reorder), so a long browser module started last cannot leave one worker running it alone.
+LONGEST_FIRST = (
+    "test_bench.py",
+    "test_prod_runtime.py",
+    "test_journal_signing.py",
+    "test_pgstate.py",
+    "test_accessibility.py",
+    "test_browser.py",
+    "test_prod_breakdown.py",
+    "test_replicas.py",
+    "test_lifecycle.py",
+    "test_app.py",
+    "test_trust.py",
+    "test_prod_layout.py",
+    "test_prod_charts.py",
+    "test_prod_routing.py",
+)
+
+
+def pytest_collection_modifyitems(items):
+    rank = {name: i for i, name in enumerate(LONGEST_FIRST)}
+    count: dict[str, int] = {}
+    for item in items:
+        count[item.path.name] = count.get(item.path.name, 0) + 1
+    # then the rest by how many tests they hold, as xdist's own reordering would; stable within a module
+    items.sort(key=lambda item: (rank.get(item.path.name, len(rank)), -count[item.path.name], item.path.name))
