@@ -379,7 +379,6 @@ class Server:
         """`root`: serve another checkout of the app (its own code and settings), for a before/after comparison."""
         self.port = free_port()
         env = {k: v for k, v in os.environ.items() if k != "DASHBOARD_ADMIN_SECRET"}
-        env["DASHBOARD_WARM_PAPERS"] = "0"  # drawing the month's charts ahead is measured in section 8, not here
         if db:
             env["DASHBOARD_DB"] = str(db)
         if root:

@@ -239,26 +239,6 @@ def test_cli_export(built_db, tmp_path, capsys):
     assert "unknown area" in capsys.readouterr().err
 
 
-def test_paper_charts_are_drawn_once_and_reused_and_a_changed_figure_redraws(pack):
-    from dashboard import chartpool
-    from dashboard.engine.scorecard import exceptions
-
-    refs = list(exceptions(pack.scorecard)["ref"])[:3]
-    jobs = {ref: export_charts.chart_job(pack, ref) for ref in refs}
-    first = chartpool.Batch(jobs)
-    pictures = {ref: first.get(ref) for ref in refs}
-    assert all(
-        Image.open(io.BytesIO(png)).format == "PNG" and summary.startswith(ref)
-        for ref, (png, summary) in pictures.items()
-    )
-    again = chartpool.Batch(jobs)
-    assert again.reused == len(refs) and again.get(refs[0]) == pictures[refs[0]]
-    row, series, revised = jobs[refs[0]]
-    changed = series.assign(value=series["value"] + 1)
-    assert chartpool.key((row, changed, revised)) != chartpool.key(jobs[refs[0]])
-    assert chartpool.Batch({refs[0]: (row, changed, revised)}).reused == 0
-
-
 def test_the_pdf_reports_each_step_while_it_is_built(pack):
     steps = []
     pdf = export_pdf.to_pdf(replace(pack, areas=pack.areas[pack.areas["area"] == "cin_cp"]), progress=steps.append)
@@ -266,20 +246,6 @@ def test_the_pdf_reports_each_step_while_it_is_built(pack):
     assert steps[0].startswith("Drawing ") and "charts" in steps[0]
     assert "Laying out Child in Need and Child Protection" in steps
     assert any(s.startswith("Placing charts: 1 of ") for s in steps) and steps[-1] == "Writing the PDF"
-
-
-def test_warming_a_month_draws_its_charts_in_the_background(pack, monkeypatch):
-    from dashboard import chartpool
-    from dashboard.engine.scorecard import exceptions
-
-    monkeypatch.setattr(chartpool, "CHART_VERSION", "warm-test")  # keys no earlier test has drawn
-    refs = list(exceptions(pack.area_rows("cared_for"))["ref"])
-    jobs = {ref: export_charts.chart_job(pack, ref) for ref in refs}
-    assert chartpool.warm(jobs) == len(refs)
-    batch = chartpool.Batch(jobs)  # waits for the same drawings, never starts them twice
-    assert batch.reused + len(batch._futures) == len(refs)
-    assert all(batch.get(ref)[0] for ref in refs)
-    assert chartpool.Batch(jobs).reused == len(refs)
 
 
 @pytest.mark.parametrize(
