@@ -10,10 +10,9 @@ from hypothesis import settings
 settings.register_profile("suite", deadline=None)
 settings.load_profile("suite")
 
-# The app draws the default month's paper charts in the background (worker processes); the tests that
-# need it call chartpool directly, so no test run pays for it by accident.
-os.environ.setdefault("DASHBOARD_WARM_PAPERS", "0")
-os.environ.setdefault("DASHBOARD_WARM_VIEWS", "0")  # likewise the background warm-up of every month's scorecard
+# The app works out every month's views in a background thread; the tests that need it turn it on, so no test
+# run pays for it by accident.
+os.environ.setdefault("DASHBOARD_WARM_VIEWS", "0")
 
 from dashboard import ingest, store
 

@@ -1,7 +1,7 @@
 """The app as a council serves it, for the production-mode browser suite (tests/test_prod_*.py).
 
 Sign-in on through a local OpenID Connect provider (oidc-provider-mock), a roles file, the background warm-up of
-every month's views and the paper-chart workers on, error details off as in the served configuration. Every
+every month's views on, error details off as in the served configuration. Every
 `look` fails the test if Streamlit drew an exception anywhere on the page.
 
 `prod_app` is one server per test module, so a module may write to its copy. A module that only reads sets
@@ -120,7 +120,6 @@ def start_prod_app(provider_url: str, built_db: Path, home: Path, **env: str) ->
             port=port,
             DASHBOARD_ROLES=str(home / "roles.toml"),
             DASHBOARD_WARM_VIEWS="1",
-            DASHBOARD_WARM_PAPERS="1",
             **env,
         )
     finally:

@@ -5,6 +5,7 @@ import csv
 import io
 import shutil
 import subprocess
+import sys
 from dataclasses import replace
 
 import openpyxl
@@ -239,26 +240,6 @@ def test_cli_export(built_db, tmp_path, capsys):
     assert "unknown area" in capsys.readouterr().err
 
 
-def test_paper_charts_are_drawn_once_and_reused_and_a_changed_figure_redraws(pack):
-    from dashboard import chartpool
-    from dashboard.engine.scorecard import exceptions
-
-    refs = list(exceptions(pack.scorecard)["ref"])[:3]
-    jobs = {ref: export_charts.chart_job(pack, ref) for ref in refs}
-    first = chartpool.Batch(jobs)
-    pictures = {ref: first.get(ref) for ref in refs}
-    assert all(
-        Image.open(io.BytesIO(png)).format == "PNG" and summary.startswith(ref)
-        for ref, (png, summary) in pictures.items()
-    )
-    again = chartpool.Batch(jobs)
-    assert again.reused == len(refs) and again.get(refs[0]) == pictures[refs[0]]
-    row, series, revised = jobs[refs[0]]
-    changed = series.assign(value=series["value"] + 1)
-    assert chartpool.key((row, changed, revised)) != chartpool.key(jobs[refs[0]])
-    assert chartpool.Batch({refs[0]: (row, changed, revised)}).reused == 0
-
-
 def test_the_pdf_reports_each_step_while_it_is_built(pack):
     steps = []
     pdf = export_pdf.to_pdf(replace(pack, areas=pack.areas[pack.areas["area"] == "cin_cp"]), progress=steps.append)
@@ -266,20 +247,6 @@ def test_the_pdf_reports_each_step_while_it_is_built(pack):
     assert steps[0].startswith("Drawing ") and "charts" in steps[0]
     assert "Laying out Child in Need and Child Protection" in steps
     assert any(s.startswith("Placing charts: 1 of ") for s in steps) and steps[-1] == "Writing the PDF"
-
-
-def test_warming_a_month_draws_its_charts_in_the_background(pack, monkeypatch):
-    from dashboard import chartpool
-    from dashboard.engine.scorecard import exceptions
-
-    monkeypatch.setattr(chartpool, "CHART_VERSION", "warm-test")  # keys no earlier test has drawn
-    refs = list(exceptions(pack.area_rows("cared_for"))["ref"])
-    jobs = {ref: export_charts.chart_job(pack, ref) for ref in refs}
-    assert chartpool.warm(jobs) == len(refs)
-    batch = chartpool.Batch(jobs)  # waits for the same drawings, never starts them twice
-    assert batch.reused + len(batch._futures) == len(refs)
-    assert all(batch.get(ref)[0] for ref in refs)
-    assert chartpool.Batch(jobs).reused == len(refs)
 
 
 @pytest.mark.parametrize(
@@ -309,3 +276,37 @@ def test_the_pdf_prints_commentary_emphasis_without_its_markers(pack, tmp_path):
         ["pdftotext", str(tmp_path / "c.pdf"), "-"], capture_output=True, text=True, check=True
     ).stdout
     assert "Contacts fell in January; caseloads 18--20 (snake__case)." in " ".join(text.split())
+
+
+# Modules a paper never needs, and the one each format does: a fresh CLI process loads nothing else heavy.
+WRITER = {"csv": set(), "xlsx": {"openpyxl"}, "pdf": {"fpdf"}}
+_IMPORTED = """
+import sys
+from dashboard import cli
+code = cli.main(sys.argv[1:])
+heavy = ("streamlit", "altair", "vl_convert", "psycopg", "pydantic", "openpyxl", "fpdf")
+print(code, *sorted(m for m in heavy if m in sys.modules))
+"""
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_the_cli_export_imports_only_what_its_format_needs(built_db, tmp_path, fmt):
+    out = tmp_path / f"paper.{fmt}"
+    args = ["--db", str(built_db), "export", "--month", "2024-01", "--format", fmt, "--out", str(out)]
+    done = subprocess.run([sys.executable, "-c", _IMPORTED, *args], capture_output=True, text=True, check=True)
+    code, *loaded = done.stdout.split()
+    assert code == "0" and out.stat().st_size > 0
+    assert set(loaded) == WRITER[fmt], done.stdout  # never streamlit, altair, vl-convert, psycopg or pydantic
+
+
+def test_the_tables_papers_are_the_same_without_the_charts_series(built_db, pack):
+    """The CLI gathers no series for XLSX and CSV (only charts read them): the same bytes either way."""
+    bare = papers.gather(store.ReadOnlyStore(built_db), parse_period("2024-01"), series=False)
+    assert bare.observations.empty and not bare.revised and len(pack.observations) and pack.revised
+    assert export_csv.to_csv(bare) == export_csv.to_csv(pack)
+    a, b = (openpyxl.load_workbook(io.BytesIO(export_xlsx.to_xlsx(p))) for p in (bare, pack))
+    assert a.sheetnames == b.sheetnames
+    for name in a.sheetnames:
+        assert [[c.value for c in r] for r in a[name].iter_rows()] == [
+            [c.value for c in r] for r in b[name].iter_rows()
+        ]

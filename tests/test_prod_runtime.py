@@ -1,4 +1,4 @@
-"""Production mode, the runtime: the PDF pack with sign-in on and the chart workers running, a viewer's open page
+"""Production mode, the runtime: the PDF pack with sign-in on, a viewer's open page
 across a database replaced by a publish and by a CLI load, two commentary publishes in quick succession, and a
 server that stops promptly while a pack is being made. Any traceback on any page fails (prod.look)."""
 
@@ -14,6 +14,9 @@ import pytest
 from prod import look, sign_in, start_prod_app, stop
 
 pytestmark = pytest.mark.browser
+# Issue 32 asks for 5 s: 0.9-2.2 s seen at load 6-10, but over 5 s once at load 19-24 (Streamlit's own shutdown
+# on a starved machine), so the bound stays generous; the time is printed.
+STOP_SECONDS = 30
 
 
 def open_as(browser, app, who: str, path: str):
@@ -86,7 +89,7 @@ def test_a_viewers_open_page_survives_a_publish_and_a_cli_load(prod_app, browser
     assert "February 2024" in month_options(viewer)
     pick_month(viewer, "February 2024")
     viewer.get_by_text("1,432").first.wait_for(state="attached", timeout=60_000)
-    viewer.get_by_role("link", name="Overview").first.click()  # the overview draws paper charts ahead
+    viewer.get_by_role("link", name="Overview").first.click()
     look(viewer)
 
     # A CLI load replaces it again while the viewer's overview is open.
@@ -137,7 +140,7 @@ def test_two_commentary_publishes_in_quick_succession_both_land(prod_app, browse
 
 
 def test_the_server_stops_promptly_while_a_pack_is_being_made(provider, built_db, browser, tmp_path):
-    # A fresh server: the workers are drawing the default month's charts ahead, and the pack is for another month.
+    # A fresh server (its background warm-up of every month running), and a pack for a month other than the default.
     app = start_prod_app(provider, built_db, tmp_path / "stopping")
     try:
         page = open_as(browser, app, "pub@example.test", "/?month=2023-11")
@@ -149,9 +152,9 @@ def test_the_server_stops_promptly_while_a_pack_is_being_made(provider, built_db
         app.proc.terminate()
         started = time.monotonic()
         try:
-            app.proc.wait(timeout=30)  # generous: it used to take ~50 s, waiting for every queued chart
+            app.proc.wait(timeout=STOP_SECONDS)
         except subprocess.TimeoutExpired:
-            pytest.fail("the server did not stop within 30 s of SIGTERM while a pack was being made")
+            pytest.fail(f"the server did not stop within {STOP_SECONDS} s of SIGTERM while a pack was being made")
         print(f"stopped {time.monotonic() - started:.1f} s after SIGTERM")
     finally:
         stop(app)

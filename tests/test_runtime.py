@@ -1,84 +1,15 @@
-"""The runtime under a served app's conditions, unit by unit: chart workers that never import the app, a broken
-pool replaced, a database replaced (or let go of) while other threads read it, and the error boundary."""
+"""The runtime under a served app's conditions, unit by unit: a database replaced (or let go of) while other
+threads read it, and the error boundary."""
 
 import logging
 import os
 import shutil
-import signal
-import sys
 import threading
 import time
-import types
-from concurrent.futures import Future
-from concurrent.futures.process import BrokenProcessPool
 
-import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboard import chartpool, export_charts, papers, store
-from dashboard.engine.scorecard import exceptions
-from dashboard.periods import parse_period
-
-
-@pytest.fixture(scope="module")
-def jobs(built_db):
-    pack = papers.gather(store.ReadOnlyStore(built_db), parse_period("2024-01"))
-    refs = list(exceptions(pack.area_rows("cin_cp"))["ref"])[:3]
-    return {ref: export_charts.chart_job(pack, ref) for ref in refs}
-
-
-@pytest.fixture()
-def fresh_pool(monkeypatch):
-    """Charts not yet drawn (a version no other test used) and no pool yet: each test starts its own workers."""
-    monkeypatch.setattr(chartpool, "CHART_VERSION", f"runtime-{time.monotonic_ns()}")
-    if chartpool._pool:
-        chartpool._replace(chartpool._pool)
-    yield
-    if chartpool._pool:
-        chartpool._replace(chartpool._pool)
-
-
-def test_chart_workers_never_run_the_apps_main_script(jobs, fresh_pool, tmp_path, monkeypatch):
-    # Under Streamlit, __main__ is app.py; a worker that re-ran it died in the sign-in gate.
-    marker = tmp_path / "main-ran"
-    script = tmp_path / "app.py"
-    script.write_text(f"open({str(marker)!r}, 'w').close()\nraise SystemExit(3)\n")
-    fake_main = types.ModuleType("__main__")
-    fake_main.__file__ = str(script)
-    monkeypatch.setitem(sys.modules, "__main__", fake_main)
-    batch = chartpool.Batch(jobs)
-    assert len(batch._futures) == len(jobs)  # drawn by the workers, not here
-    assert all(batch._futures[ref].result(timeout=120)[0].startswith(b"\x89PNG") for ref in jobs)
-    assert not marker.exists()
-
-
-def test_a_broken_pool_is_replaced_and_the_pack_still_gets_every_chart(jobs, fresh_pool):
-    pool = chartpool._workers()
-    pool.submit(os.getpid).result(timeout=120)  # workers running
-    for proc in list(pool._processes.values()):
-        os.kill(proc.pid, signal.SIGKILL)
-    deadline = time.monotonic() + 60
-    while not pool._broken and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert pool._broken
-    batch = chartpool.Batch(jobs)
-    assert chartpool._pool is not pool  # a broken pool is never reused
-    assert all(batch.get(ref)[0].startswith(b"\x89PNG") for ref in jobs)
-
-
-def test_a_chart_whose_worker_died_is_drawn_in_the_caller(jobs, fresh_pool, monkeypatch):
-    pool = chartpool._workers()
-
-    def died(k, job):
-        future = Future()
-        future._chart_pool = pool
-        future.set_exception(BrokenProcessPool("a worker died"))
-        return future
-
-    monkeypatch.setattr(chartpool, "_submit", died)
-    batch = chartpool.Batch(jobs)
-    assert all(batch.get(ref)[0].startswith(b"\x89PNG") for ref in jobs)
-    assert chartpool._pool is not pool
+from dashboard import store
 
 
 def _vintage(name: str) -> dict:

@@ -12,23 +12,29 @@ import datetime as dt
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
-
-from . import ingest, journal, lifecycle, loader, national, papers, plan_updates, reading, reference, service, store
-from .engine.scorecard import fmt_plain, to_csv_frame
 from .periods import iso, parse_period
-from .vocabulary import service_area_ids
+
+if TYPE_CHECKING:
+    from . import store
+
+# Each command imports what it needs when it runs: `export --format csv` never pays for the loaders' validation
+# models, the workbook reader or the PDF's fonts, and `--help` starts no pandas at all.
 
 HIDDEN_HELP = "read rows and columns hidden in an XLSX sheet (refused by default, naming them)"
 
 
 def db_path(arg: str | None) -> Path:
+    from . import store
+
     return Path(arg or os.environ.get("DASHBOARD_DB") or store.DEFAULT_DB)
 
 
 def _refused(exc: Exception) -> int:
     """A write that was refused: what was wrong, and that nothing changed."""
+    from . import reading
+
     if isinstance(exc, reading.LoadRejected):
         for problem in exc.problems:
             print(problem, file=sys.stderr)
@@ -38,19 +44,25 @@ def _refused(exc: Exception) -> int:
     return 1
 
 
-REFUSALS = (
-    reading.LoadRejected,
-    journal.WriterBusy,
-    journal.JournalError,
-    lifecycle.RestoreRefused,
-    ingest.SampleDataError,
-)
+def refusals() -> tuple[type[Exception], ...]:
+    """The refusals a write can meet (each printed as what was wrong, and that nothing changed)."""
+    from . import ingest, journal, lifecycle, reading
+
+    return (
+        reading.LoadRejected,
+        journal.WriterBusy,
+        journal.JournalError,
+        lifecycle.RestoreRefused,
+        ingest.SampleDataError,
+    )
 
 
 def cmd_build(args) -> int:
+    from . import ingest, lifecycle
+
     try:
         counts = lifecycle.build(db_path(args.db), Path(args.sample_dir) if args.sample_dir else ingest.SAMPLE_DIR)
-    except REFUSALS as exc:
+    except refusals() as exc:
         print(f"build stopped, nothing was published:\n{exc}", file=sys.stderr)
         return 1
     print(
@@ -62,6 +74,8 @@ def cmd_build(args) -> int:
 
 
 def cmd_load(args) -> int:
+    from . import loader
+
     try:
         vintage, diff = loader.load_file(
             db_path(args.db),
@@ -71,7 +85,7 @@ def cmd_load(args) -> int:
             label=args.label,
             include_hidden=args.include_hidden,
         )
-    except REFUSALS as exc:
+    except refusals() as exc:
         return _refused(exc)
     weekly = len(diff.parsed.weekly)
     for header, month in diff.parsed.month_columns:
@@ -84,11 +98,13 @@ def cmd_load(args) -> int:
 
 
 def cmd_load_plan(args) -> int:
+    from . import plan_updates
+
     try:
         vintage = plan_updates.load(
             db_path(args.db), args.file, label=args.label, sheet=args.sheet, include_hidden=args.include_hidden
         )
-    except REFUSALS as exc:
+    except refusals() as exc:
         return _refused(exc)
     print(f"loaded {args.file} as vintage {vintage}")
     return 0
@@ -96,6 +112,8 @@ def cmd_load_plan(args) -> int:
 
 def _load_reference(kind: str):
     def run(args) -> int:
+        from . import reference
+
         try:
             vintage, upload = reference.load(
                 kind,
@@ -106,7 +124,7 @@ def _load_reference(kind: str):
                 sheet=args.sheet,
                 include_hidden=args.include_hidden,
             )
-        except REFUSALS as exc:
+        except refusals() as exc:
             return _refused(exc)
         upload.changes.to_csv(sys.stdout, index=False, lineterminator="\n")
         print(f"loaded {args.file} as vintage {vintage}: {len(upload.rows)} {kind}", file=sys.stderr)
@@ -116,11 +134,13 @@ def _load_reference(kind: str):
 
 
 def cmd_load_national(args) -> int:
+    from . import national
+
     try:
         vintage, upload = national.load(
             db_path(args.db), [Path(f) for f in args.files], label=args.label, include_hidden=args.include_hidden
         )
-    except REFUSALS as exc:
+    except refusals() as exc:
         return _refused(exc)
     upload.changes.to_csv(sys.stdout, index=False, lineterminator="\n")
     print(
@@ -132,6 +152,8 @@ def cmd_load_national(args) -> int:
 
 
 def cmd_benchmark(args) -> int:
+    from . import service, store
+
     reader = store.ReadOnlyStore(db_path(args.db))
     try:
         table, measure, year = service.benchmark(reader, args.ref, args.year, args.vintage)
@@ -145,9 +167,11 @@ def cmd_benchmark(args) -> int:
 
 
 def cmd_backup(args) -> int:
+    from . import lifecycle
+
     try:
         done = lifecycle.backup(db_path(args.db), Path(args.out))
-    except REFUSALS as exc:
+    except refusals() as exc:
         return _refused(exc)
     print(
         f"wrote {args.out}: {done['entries']} journal entries and the audit events, {done['bytes']:,} bytes, "
@@ -158,11 +182,13 @@ def cmd_backup(args) -> int:
 
 
 def cmd_restore(args) -> int:
+    from . import lifecycle
+
     try:
         done = lifecycle.restore(
             db_path(args.db), Path(args.archive), trust_key=args.trust_key, trust_unsigned=args.trust_unsigned
         )
-    except REFUSALS as exc:
+    except refusals() as exc:
         return _refused(exc)
     kept = f"; the journal it replaced is kept in {done['kept']}" if done["kept"] else ""
     print(
@@ -184,6 +210,10 @@ def _dump_everything(reader: store.ReadOnlyStore) -> int:
 
 
 def _dump_text(v: object) -> str:
+    import pandas as pd
+
+    from .engine.scorecard import fmt_plain
+
     if v is None or v is pd.NaT or (isinstance(v, float) and v != v):
         return ""
     if isinstance(v, float):
@@ -194,6 +224,9 @@ def _dump_text(v: object) -> str:
 
 
 def cmd_dump(args) -> int:
+    from . import store
+    from .engine.scorecard import fmt_plain
+
     reader = store.ReadOnlyStore(db_path(args.db))
     if args.all:
         return _dump_everything(reader)
@@ -214,6 +247,8 @@ class UsageError(Exception):
 
 def _month_and_areas(args, reader: store.ReadOnlyStore) -> tuple:
     """--month and --area checked against the store: (month, [area] or None)."""
+    from .vocabulary import service_area_ids
+
     try:
         month = parse_period(args.month)
     except ValueError as exc:
@@ -226,6 +261,8 @@ def _month_and_areas(args, reader: store.ReadOnlyStore) -> tuple:
 
 def _built(args, build) -> tuple:
     """Check --month/--area, then build(reader, month, areas). -> (month, result, exit code or None)."""
+    from . import store
+
     reader = store.ReadOnlyStore(db_path(args.db))
     try:
         month, areas = _month_and_areas(args, reader)
@@ -239,6 +276,7 @@ def _built(args, build) -> tuple:
 
 def cmd_scorecard(args) -> int:
     from . import service
+    from .engine.scorecard import to_csv_frame
 
     month, sc, code = _built(args, lambda r, m, a: service.build_scorecard(r, m, args.vintage, areas=a))
     if code is not None:
@@ -265,9 +303,10 @@ def cmd_draft(args) -> int:
 
 
 def cmd_export(args) -> int:
-    from . import export
+    from . import export, papers
 
-    month, pack, code = _built(args, lambda r, m, a: papers.gather(r, m, args.vintage, areas=a))
+    series = args.format == "pdf"  # only the PDF draws charts
+    month, pack, code = _built(args, lambda r, m, a: papers.gather(r, m, args.vintage, areas=a, series=series))
     if code is not None:
         return code
     if pack.scorecard.empty:
@@ -285,11 +324,11 @@ def cmd_export(args) -> int:
 
 
 def cmd_migrate_state(args) -> int:
-    from . import state
+    from . import journal, lifecycle, state
 
     try:
         done = state.migrate(db_path(args.db), args.to, lifecycle.cli_user())
-    except REFUSALS as exc:
+    except refusals() as exc:
         return _refused(exc)
     print(
         f"moved {done['entries']} journal entries and {done['events']} audit events to {state.redact(args.to)} "
@@ -301,11 +340,11 @@ def cmd_migrate_state(args) -> int:
 
 
 def cmd_follow(args) -> int:
-    from . import state
+    from . import journal, state
 
     try:
         print(state.catch_up(db_path(args.db), wait=journal.wait_seconds()), file=sys.stderr)
-    except REFUSALS as exc:
+    except refusals() as exc:
         return _refused(exc)
     return 0
 
@@ -320,6 +359,7 @@ def cmd_audit(args) -> int:
 def _records(args) -> tuple:
     """Annex A extracts read and computed: (month or None, Computed). Raises the refusals cmd_records reports.
     reconcile without --extract computes from the extracts the database holds."""
+    from . import store
     from .records import annex_a, compute, pseudonym, stored
 
     try:
@@ -347,6 +387,8 @@ def _records(args) -> tuple:
 
 def cmd_records(args) -> int:
     """records-compute and reconcile: the extract's figures, alone or beside those loaded."""
+    from . import reading, store
+    from .engine.scorecard import fmt_plain
     from .records import pseudonym, reconcile, stored, workdays
 
     try:
@@ -403,7 +445,7 @@ def cmd_load_annex_a(args) -> int:
             include_hidden=args.include_hidden,
             demo_key=args.demo_key,
         )
-    except (*REFUSALS, pseudonym.NoKey) as exc:
+    except (*refusals(), pseudonym.NoKey) as exc:
         return _refused(exc)
     stored.summary(extract).to_csv(sys.stdout, index=False, lineterminator="\n")
     rows = sum(len(f) for f in extract.lists.values())
@@ -427,7 +469,7 @@ def cmd_purge_extracts(args) -> int:
 
     try:
         purged = stored.purge(db_path(args.db))
-    except REFUSALS as exc:
+    except refusals() as exc:
         return _refused(exc)
     print(
         f"{len(purged)} extract(s) withdrawn by the retention setting ({stored.retention_months()} months)"
@@ -448,7 +490,7 @@ def cmd_publish_computed(args) -> int:
         return 2
     try:
         vintage = stored.publish_computed(db_path(args.db), month, label=args.label)
-    except (*REFUSALS, workdays.CalendarUnavailable) as exc:
+    except (*refusals(), workdays.CalendarUnavailable) as exc:
         return _refused(exc)
     print(f"published the figures computed for {iso(month)} as vintage {vintage}", file=sys.stderr)
     return 0
@@ -767,8 +809,12 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # the reader (head, a closed pager) stopped reading: any write was already made
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
-    except lifecycle.FAULTS as exc:  # a read-only or full disk, a missing or damaged database: one sentence
-        print(lifecycle.explain(exc), file=sys.stderr)
+    except Exception as exc:
+        from . import lifecycle
+
+        if not isinstance(exc, lifecycle.FAULTS):
+            raise
+        print(lifecycle.explain(exc), file=sys.stderr)  # a read-only or full disk, a missing or damaged database
         return 1
 
 

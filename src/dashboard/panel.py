@@ -71,24 +71,28 @@ def comparator_summary(sc: pd.DataFrame, years: dict[str, str]) -> list[str]:
     ('Better than GM, NW; worse than SN, England'), above or below for a measure with no better; a comparator
     whose year differs from years[c] names its own. No figure of ours, or none of theirs, says so in words."""
     position = comparator_position(sc)  # +1 better, -1 worse, 0 level; NaN without a polarity
+    # Columns as plain lists, read once: a pandas row per indicator cost more than the words.
+    theirs = {c: sc[c].tolist() for c in COMPARATORS}
+    their_years = {c: sc[f"{c}_year"].tolist() for c in COMPARATORS}
+    sides = {c: position[c].tolist() for c in COMPARATORS}
     out = []
-    for (_, row), (_, side) in zip(sc.iterrows(), position.iterrows()):
+    for i, (value, status) in enumerate(zip(sc["value"].tolist(), sc["status"].tolist())):
         named = {
-            c: COMPARATOR_SHORT[c] + (f" ({row[f'{c}_year']})" if row[f"{c}_year"] not in ("", years.get(c)) else "")
+            c: COMPARATOR_SHORT[c] + (f" ({their_years[c][i]})" if their_years[c][i] not in ("", years.get(c)) else "")
             for c in COMPARATORS
-            if pd.notna(row[c])
+            if pd.notna(theirs[c][i])
         }
         if not named:
             out.append(NO_COMPARATORS)
             continue
-        if row["status"] != "value" or pd.isna(row["value"]):
+        if status != "value" or pd.isna(value):
             out.append("No figure of ours to compare")
             continue
-        rated = side.notna().any()
+        rated = any(pd.notna(sides[c][i]) for c in COMPARATORS)
         words = ("better than", "level with", "worse than") if rated else ("above", "level with", "below")
         groups: dict[str, list[str]] = {w: [] for w in words}
         for c, name in named.items():
-            sign = side[c] if rated else float(row["value"] > row[c]) - float(row["value"] < row[c])
+            sign = sides[c][i] if rated else float(value > theirs[c][i]) - float(value < theirs[c][i])
             groups[words[0] if sign > 0 else words[2] if sign < 0 else words[1]].append(name)
         text = "; ".join(f"{w} {', '.join(names)}" for w, names in groups.items() if names)
         out.append(text[0].upper() + text[1:])
@@ -100,15 +104,17 @@ def panel_table(sc: pd.DataFrame, month: dt.date, years: dict[str, str]) -> pd.D
     earlier months, Current (with † if revised), Target, RAG (and the pack's own where printed), Direction, the
     comparators in one cell, then the figures behind it: previous year, GM, NW, SN and England with their years,
     rank among councils, SPC, what the rating rests on and why."""
-    rows = pd.DataFrame({"Ref": sc["ref"].values, "Indicator": sc["indicator"].values})
+    # Built as plain columns and made a frame once: a pandas column insert per heading cost more than the cells.
+    units = sc["unit"].tolist()
+    rows: dict[str, object] = {"Ref": sc["ref"].values, "Indicator": sc["indicator"].values}
     for m in window(month)[:-1]:
         revised = sc[f"r_{m.isoformat()}"] if f"r_{m.isoformat()}" in sc else [False] * len(sc)
         rows[label(m)] = [
             (shown(v, s, u) + (" †" if r else "")) if s != "missing" or pd.notna(v) else ""
-            for v, s, u, r in zip(sc[f"m_{m.isoformat()}"], sc[f"s_{m.isoformat()}"], sc["unit"], revised)
+            for v, s, u, r in zip(sc[f"m_{m.isoformat()}"], sc[f"s_{m.isoformat()}"], units, revised)
         ]
     rows[current_header(month)] = [
-        shown(v, s, u) + (" †" if r else "") for v, s, u, r in zip(sc["value"], sc["status"], sc["unit"], sc["revised"])
+        shown(v, s, u) + (" †" if r else "") for v, s, u, r in zip(sc["value"], sc["status"], units, sc["revised"])
     ]
     rows["Target"] = sc["target_text"].fillna("").values
     rows["RAG"] = sc["rag"].map(rag_label).values
@@ -121,12 +127,12 @@ def panel_table(sc: pd.DataFrame, month: dt.date, years: dict[str, str]) -> pd.D
     prev, common = previous_year_header(sc)
     rows[prev] = [
         fmt_value(v, u) + (f" ({b})" if b and b != common else "") if pd.notna(v) else ""
-        for v, u, b in zip(sc["previous_year"], sc["unit"], sc["previous_year_basis"])
+        for v, u, b in zip(sc["previous_year"], units, sc["previous_year_basis"])
     ]
     for c, header in comparator_headers(years).items():
         rows[header] = [
             fmt_number(v, u) + (f" ({y})" if y and y != years.get(c) and pd.notna(v) else "")
-            for v, u, y in zip(sc[c], sc["unit"], sc[f"{c}_year"])
+            for v, u, y in zip(sc[c], units, sc[f"{c}_year"])
         ]
     if "rank_text" in sc:
         notes = sc["rank_note"] if "rank_note" in sc else [""] * len(sc)
@@ -135,6 +141,6 @@ def panel_table(sc: pd.DataFrame, month: dt.date, years: dict[str, str]) -> pd.D
             for t, y, n in zip(sc["rank_text"], sc["rank_year"], notes)
         ]
     rows["SPC"] = sc["spc_variation"].map(VARIATION_LABEL).fillna("").values
-    rows["Rated on"] = sc["rag_basis"].map(BASIS_WORD).fillna("").values if "rag_basis" in sc else ""
+    rows["Rated on"] = sc["rag_basis"].map(BASIS_WORD).fillna("").values if "rag_basis" in sc else [""] * len(sc)
     rows["Why this rating"] = sc["rag_reason"].values
-    return rows
+    return pd.DataFrame(rows)

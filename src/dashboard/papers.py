@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from . import panel, service
+from .engine import scorecard
 from .engine.scorecard import exceptions as scorecard_exceptions
 from .engine.scorecard import rag_counts
 from .engine.spc import VARIATION_LABEL
@@ -54,11 +55,19 @@ class Pack:
         return scorecard_exceptions(self.scorecard)
 
 
-def gather(reader: ReadOnlyStore, month: dt.date, vintage: str = "latest", areas: list[str] | None = None) -> Pack:
-    """A Pack straight from the store (the CLI's path; the app builds one from its cached frames)."""
+def gather(
+    reader: ReadOnlyStore,
+    month: dt.date,
+    vintage: str = "latest",
+    areas: list[str] | None = None,
+    series: bool = True,
+) -> Pack:
+    """A Pack straight from the store (the CLI's path; the app builds one from its cached frames). series=False
+    leaves out what only charts need (each indicator's figures and revised months): the tables never read them."""
     authority = service.default_authority(reader)
     auth = reader.table("authorities").set_index("authority")
-    sc = service.build_scorecard(reader, month, vintage, authority, areas=areas)
+    inputs = service.inputs(reader, vintage, authority)
+    sc = scorecard.build(inputs, month, areas)
     area_meta = reader.table("areas")
     area_meta = service_areas(area_meta)
     if areas:
@@ -68,10 +77,12 @@ def gather(reader: ReadOnlyStore, month: dt.date, vintage: str = "latest", areas
         c = reader.commentary_as_of(vintage, authority, a, month)
         if not c.empty:
             commentary[a] = c.iloc[0]["text"]
-    obs = reader.observations_as_of(vintage, authority, until=month)
-    obs["period"] = pd.to_datetime(obs["period"]).dt.date
-    rev = reader.revised_as_of(vintage, authority)
-    revised = {(r, pd.Timestamp(p).date()) for r, p in zip(rev["ref"], rev["period"])}
+    obs, revised = pd.DataFrame(), set()
+    if series:  # the engine's own read of the vintage, to the month: the figures the scorecard was judged on
+        obs = inputs.observations[inputs.observations["period"] <= pd.Timestamp(month)].reset_index(drop=True)
+        obs["period"] = pd.to_datetime(obs["period"]).dt.date
+        rev = inputs.revised
+        revised = {(r, pd.Timestamp(p).date()) for r, p in zip(rev["ref"], rev["period"])}
     return Pack(
         authority_name=str(auth.loc[authority, "name"]),
         month=month,

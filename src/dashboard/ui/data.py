@@ -18,7 +18,7 @@ import pandas as pd
 import streamlit as st
 from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ctx
 
-from .. import chartpool, export_charts, papers, service, state
+from .. import papers, service, state
 from ..engine import plan as plan_engine
 from ..engine import quality
 from ..engine import scorecard as scorecard_engine
@@ -339,9 +339,6 @@ def pack(month: dt.date, vintage: str) -> papers.Pack:
     return papers.gather(reader(), month, vintage)
 
 
-_warmed: set[tuple] = set()
-
-
 _views_warmed: set[tuple] = set()
 WARM_DRAFT_MONTHS = 12  # the newest year: what a panel pages through
 _views_lock = threading.Lock()
@@ -381,20 +378,6 @@ def warm_views(vintage: str = "latest") -> None:
     thread = threading.Thread(target=work, name="warm-views", daemon=True)
     add_script_run_ctx(thread, get_script_run_ctx())  # the caches it fills are the app's own
     thread.start()
-
-
-def warm_papers(month: dt.date, vintage: str) -> None:
-    """Start drawing the month's paper charts in the background, once per month, vintage and database file,
-    so the panel pack a head of service prepares reuses them. DASHBOARD_WARM_PAPERS=0 switches it off."""
-    if os.environ.get("DASHBOARD_WARM_PAPERS", "1") == "0":
-        return
-    wanted = (month, vintage, stamp())
-    if wanted in _warmed:
-        return
-    _warmed.add(wanted)
-    full = pack(month, vintage)
-    refs = full.exceptions()["ref"]
-    chartpool.warm({ref: export_charts.chart_job(full, ref) for ref in refs})
 
 
 @per_database(max_entries=8)

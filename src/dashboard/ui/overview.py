@@ -115,8 +115,6 @@ def overview() -> None:
     if model is None:
         st.info(f"No figures for {long_label(ctx.month)}.")
         return
-    if ctx.vintage == "latest" and ctx.month == data.default_month_for("latest"):
-        data.warm_papers(ctx.month, ctx.vintage)  # the month the panel will print: its charts, drawn ahead
 
     left, right = st.container(key="overview_top").columns([3, 2])  # stacked below 1400 px (components.PAGE_CSS)
     with left:
