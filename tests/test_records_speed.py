@@ -17,7 +17,7 @@ from dashboard.records import annex_a, compute, pseudonym, synth
 from dashboard.records.measures import REGISTRY
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
-import records_bench  # noqa: E402
+import records_bench
 
 BANK = {dt.date(2023, 8, 28), dt.date(2023, 12, 25), dt.date(2023, 12, 26), dt.date(2024, 1, 1)}
 
