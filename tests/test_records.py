@@ -503,3 +503,45 @@ def test_reconcile_cli_against_the_loaded_figures(tmp_path, monkeypatch, capsys,
     row = out.set_index("ref").loc["CIN1"]
     assert (row["month"], row["computed"], row["loaded"], row["difference"]) == ("2024-01", 2, 318, -316)
     assert built_db.read_bytes() == before  # read only
+
+
+def test_reconcile_compares_at_the_printed_precision(reader):
+    """A percentage printed as a whole number (CIN4 19%, CIN5 26%, CIN20 71% in Jan-24) is compared with the
+    computed figure rounded the same way; one printed to one place (CIN8 86.3%) at one place."""
+    from dashboard.records import reconcile
+
+    month = D(2024, 1, 1)
+    loaded = reconcile.loaded_figures(reader, month).set_index("ref")
+    assert loaded.loc[["CIN4", "CIN5", "CIN20", "CIN8", "CIN1"], "decimals"].tolist() == [0, 0, 0, 1, 0]
+    computed = pd.DataFrame(
+        {
+            "ref": ["CIN4", "CIN5", "CIN20", "CIN8", "CIN1", "WF9"],
+            "month": [month] * 6,
+            # 19.4 prints as 19 (agrees); 26.5 as 27 (halves up: differs by 1); 70.6 as 71; 86.4 differs by 0.1
+            "computed": [19.4, 26.5, 70.6, 86.4, 318.0, None],
+            "numerator": [1.0] * 6,
+            "denominator": [1.0] * 6,
+            "excluded": [0] * 6,
+            "extract": ["SYNTHETIC.xlsx"] * 6,
+            "as_at": [AS_AT] * 6,
+        }
+    )
+    got = reconcile.reconcile(computed, loaded.reset_index(), month).set_index("ref")
+    assert got["difference"].loc[["CIN4", "CIN5", "CIN20", "CIN8", "CIN1"]].tolist() == [0, 1, 0, 0.1, 0]
+    assert pd.isna(got.loc["WF9", "difference"])  # no cases: blank, never 0
+    assert got.loc["CIN4", "computed"] == 19.4  # the computed figure itself is kept as computed
+
+
+def test_a_series_printed_to_one_place_keeps_it_in_a_whole_month():
+    from dashboard.records import reconcile
+
+    assert [reconcile.decimals(v) for v in (26.0, 86.3, 3.25, 318.0)] == [0, 1, 2, 0]
+    month = D(2024, 1, 1)
+    loaded = pd.DataFrame({"ref": ["CF3", "CF9"], "loaded": [87.0, 3.25], "decimals": [1.0, 2.0]})
+    computed = pd.DataFrame(
+        {"ref": ["CF3", "CF9"], "month": [month] * 2, "computed": [87.1, 3.3], "numerator": [1, 1]}
+        | {"denominator": [1, 1], "excluded": [0, 0], "extract": ["x", "x"], "as_at": [AS_AT] * 2}
+    )
+    got = reconcile.reconcile(computed, loaded, month).set_index("ref")["difference"]
+    # 87.0 in a series printed to one place differs from 87.1; 3.25 is compared at the computed figure's one place
+    assert got.tolist() == [0.1, 0]

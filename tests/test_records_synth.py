@@ -5,6 +5,7 @@ same bytes; every file, sheet and row says it is synthetic."""
 
 import datetime as dt
 import re
+from collections import defaultdict
 
 import openpyxl
 import pytest
@@ -123,11 +124,12 @@ def test_every_file_sheet_and_row_says_synthetic(made):
     book = openpyxl.load_workbook(paths[-1], read_only=True)
     assert book.sheetnames[0] == "Synthetic data"
     assert str(book["Synthetic data"]["A1"].value).startswith("SYNTHETIC")
+    assert book.sheetnames[1:] == [f"List {n}" for n in range(1, 12)]  # the Ofsted template's eleven lists
     for title in book.sheetnames[1:]:
         rows = list(book[title].iter_rows(values_only=True))
         assert str(rows[0][0]).startswith("SYNTHETIC"), title
         head = [str(h) for h in rows[1]]
-        assert head[0] == "Child Unique ID"
+        assert head[0] == ("Individual adopter identifier" if title == "List 11" else "Child Unique ID")
         assert len(rows) > 2, title
         for row in rows[2:]:
             assert re.fullmatch(r"SYN\d{6}", row[0]), (title, row[0])
@@ -185,3 +187,49 @@ def test_bench_records_section_at_tiny_scale(tmp_path):
     assert (both["_merge"] == "both").all()
     assert len(both) == 3 * (9 * 6 + 5 * 6 + 14)  # 9 event refs and 5 snapshot refs over 6 months, 14 at the day
     assert both["computed"].fillna(-1).tolist() == both["computed_pandas"].astype(float).fillna(-1).tolist()
+
+
+def test_lists_the_figures_do_not_use_are_written_and_left_out_by_the_reader(made):
+    """Lists 2 (early help), 10 (adoption) and 11 (adopters) are in every workbook with the template's columns; the
+    reader reads only the lists the figures use, so they add no records and no findings."""
+    paths, plan, extracts, _, _ = made
+    book = openpyxl.load_workbook(paths[-1], read_only=True)
+    for title, first_dates in (("List 2", "Assessment start date"), ("List 10", "Date the Child Entered Care"),
+                               ("List 11", "Date enquiry received")):  # fmt: skip
+        rows = list(book[title].iter_rows(values_only=True))
+        assert list(rows[1]) == synth.HEADERS[title] and first_dates in rows[1]
+        assert len(rows) > 12, title
+    assert set(extracts[-1].lists) == {f"list_{n}" for n in (1, 3, 4, 5, 6, 7, 8, 9)}
+    assert plan.early_help and plan.adoption and plan.adopters
+
+
+def test_journeys_link_across_lists(made):
+    """The same child's ID links the lists as a journey does: a referred child has a contact on or before the
+    referral; an assessed child a referral on or before the assessment began; a child in a Section 47 enquiry a
+    referral in the 90 days before the strategy discussion; and each month's child protection plans start at their
+    children's ICPCs, as many as that month's ICPCs allow (a plan may also start at a transfer-in conference)."""
+    _, plan, _, _, _ = made
+    contacts, referrals = defaultdict(list), defaultdict(list)
+    for cid, _, day in plan.contacts:
+        contacts[cid].append(day)
+    for cid, _, day, _ in plan.referrals:
+        referrals[cid].append(day)
+    assert all(any(c <= day for c in contacts[cid]) for cid, _, day, _ in plan.referrals)
+    assert all(any(r <= start for r in referrals[cid]) for cid, _, start, _, _ in plan.assessments)
+    linked = [any(strategy - dt.timedelta(days=90) <= r <= strategy for r in referrals[cid])
+              for cid, _, strategy, _ in plan.s47]  # fmt: skip
+    assert len(linked) > 1000 and all(linked)
+    first_month = synth.mi_of(plan.as_ats[0]) - 5
+    icpcs = defaultdict(set)
+    for cid, _, _, icpc in plan.s47:
+        if icpc:
+            icpcs[synth.mi_of(icpc)].add((cid, icpc))
+    started = defaultdict(list)
+    for r in plan.cp:
+        if synth.mi_of(r["start"]) >= first_month:
+            started[synth.mi_of(r["start"])].append(r)
+    assert len(started) >= 24
+    for mi, plans in started.items():
+        held = {cid for cid, _ in icpcs[mi]}  # (a plan due to last 18 months starts by the 27th, so at most days early)
+        at_icpc = [r for r in plans if r["id"] in held]
+        assert len(at_icpc) == min(len(plans), len(icpcs[mi])), synth.first(mi)

@@ -583,74 +583,110 @@ def _synthetic(sheet) -> bool:
     return str(sheet.rows[0][0]).strip().upper().startswith("SYNTHETIC")
 
 
+def _blank(value: object) -> bool:
+    """As `_text(value) is None`, faster: a blank spelling has no inner space, so stripping and lowering is enough."""
+    return value is None or (isinstance(value, str) and value.strip().lower() in _BLANKS)
+
+
+def _each(values: list, read) -> list:
+    """read(value) for every value, worked out once per distinct value (an extract repeats its dates, codes and
+    children: thousands of rows, a few hundred distinct values). Keyed by type too, as 1, 1.0 and True are equal."""
+    seen: dict = {}
+    out = []
+    for v in values:
+        k = (type(v), v)
+        got = seen.get(k, seen)
+        if got is seen:
+            got = seen[k] = read(v)
+        out.append(got)
+    return out
+
+
 def _records(
     k: str, rows: list[list], cols: dict[str, int], h: int, as_at: dt.date, key: bytes
 ) -> tuple[pd.DataFrame, list[tuple]]:
-    """One list's rows, keeping only the pseudonym, the birth month and the dates and codes the figures use."""
+    """One list's rows, keeping only the pseudonym, the birth month and the dates and codes the figures use. Read
+    column by column, each distinct value once (the pseudonym is one HMAC per child, not per row)."""
     spec = LISTS[k]
-    kinds = {c.key: c for c in spec.columns}
-    out, findings = [], []
-    seen_events: set[tuple[str, dt.date]] = set()
-    for i in range(h + 1, len(rows)):
-        row = rows[i]
-        cell = {c: (row[p] if p < len(row) else None) for c, p in cols.items()}
-        if all(_text(v) is None for v in row):
-            continue  # blank lines between or after the records
-        line = i + 1
-        rec: dict[str, object] = {"row": line}
+    lines = [i + 1 for i in range(h + 1, len(rows)) if not all(map(_blank, rows[i]))]  # blank lines skipped
+    kept = [rows[line - 1] for line in lines]
 
-        def flag(column: str, rule: str, detail: str, line: int = line) -> None:
-            findings.append((k, line, column, rule, detail))
+    def column(key_: str) -> list:
+        p = cols.get(key_)
+        if p is None:
+            return [None] * len(lines)
+        return [row[p] if p < len(row) else None for row in kept]
 
-        raw_id = _text(cell["child"])
-        if raw_id is None:
-            rec["child"] = None
-            flag("child", "missing_id", "Child Unique ID is blank")
-        else:
-            rec["child"] = pseudonym(key, cell["child"])
-        for c in kinds.values():
-            if c.key == "child":
+    found: list[tuple] = []  # (line, phase, order within the row, finding): sorted into row order at the end
+
+    def flag(line: int, phase: int, sub: int, column_: str, rule: str, detail: str) -> None:
+        found.append((line, phase, sub, (k, line, column_, rule, detail)))
+
+    out: dict[str, list] = {"row": lines}
+    ids = _each(column("child"), lambda v: None if _text(v) is None else pseudonym(key, v))
+    out["child"] = ids
+    for line, child in zip(lines, ids):
+        if child is None:
+            flag(line, 0, 0, "child", "missing_id", "Child Unique ID is blank")
+    dates: dict[str, list] = {}
+    for n, c in enumerate(spec.columns):
+        if c.key == "child":
+            continue
+        raw = column(c.key)
+        if c.kind == "date":
+            read = _each(raw, read_date)
+            values = [v for v, _ in read]
+            if c.key == "dob":
+                out["birth_month"] = _each(values, lambda v: v.replace(day=1) if v else None)  # month and year only
                 continue
-            if c.kind == "date":
-                value, ok = read_date(cell.get(c.key))
-                if c.key == "dob":
-                    rec["birth_month"] = value.replace(day=1) if value else None  # month and year only
-                    continue
-                rec[c.key] = value
+            out[c.key] = dates[c.key] = values
+            for line, (value, ok) in zip(lines, read):
                 if not ok:
-                    flag(c.key, "unreadable_date", "not a date")  # the text itself is not kept: it could be anything
+                    flag(line, 1, n, c.key, "unreadable_date", "not a date")  # the text is not kept: could be anything
                 elif value is None and c.key == spec.event:
-                    flag(c.key, "missing_date", "blank")
+                    flag(line, 1, n, c.key, "missing_date", "blank")
                 elif value is not None and value > as_at:
-                    flag(c.key, "future_date", f"{value.isoformat()} is after {as_at.isoformat()}")
-            elif c.kind == "count":
-                rec[c.key], ok = read_count(cell.get(c.key))
+                    flag(line, 1, n, c.key, "future_date", f"{value.isoformat()} is after {as_at.isoformat()}")
+        elif c.kind == "count":
+            read = _each(raw, read_count)
+            out[c.key] = [v for v, _ in read]
+            for line, (_, ok) in zip(lines, read):
                 if not ok:
-                    flag(c.key, "unreadable_number", "not a whole number")
-            elif c.kind == "code":
-                text = read_code(cell.get(c.key))
-                code = CODES[c.codes].get(norm(text)) if text is not None else None
-                rec[c.key] = code
-                if text is not None and code is None:
-                    flag(c.key, "unknown_code", f"not a known answer to {c.names[0]!r}")
-        for early, late in spec.order:
-            a, b = rec.get(early), rec.get(late)
+                    flag(line, 1, n, c.key, "unreadable_number", "not a whole number")
+        elif c.kind == "code":
+            table = CODES[c.codes]
+
+            def code(value, table=table):
+                text = read_code(value)
+                return (None, False) if text is None else (table.get(norm(text)), True)
+
+            read = _each(raw, code)
+            out[c.key] = [v for v, _ in read]
+            for line, (value, given) in zip(lines, read):
+                if given and value is None:
+                    flag(line, 1, n, c.key, "unknown_code", f"not a known answer to {c.names[0]!r}")
+    for n, (early, late) in enumerate(spec.order):
+        for line, a, b in zip(lines, dates[early], dates[late]):
             if a is not None and b is not None and b < a:
                 detail = f"{late} {b.isoformat()} is before {early} {a.isoformat()}"
-                flag(early, "date_order", detail)
-                flag(late, "date_order", detail)
-        if spec.event and rec["child"] is not None and rec.get(spec.event) is not None:
-            event = (rec["child"], rec[spec.event])
-            if event in seen_events:
-                flag(spec.event, "duplicate", f"the same child on {rec[spec.event].isoformat()} earlier in the list")
-            seen_events.add(event)
-        out.append(rec)
+                flag(line, 2, 2 * n, early, "date_order", detail)
+                flag(line, 2, 2 * n + 1, late, "date_order", detail)
+    if spec.event:
+        seen_events: set[tuple[str, dt.date]] = set()
+        for line, child, day in zip(lines, ids, dates[spec.event]):
+            if child is not None and day is not None:
+                if (child, day) in seen_events:
+                    flag(
+                        line, 3, 0, spec.event, "duplicate", f"the same child on {day.isoformat()} earlier in the list"
+                    )
+                seen_events.add((child, day))
     names = ["row", "child", "birth_month"] + [c.key for c in spec.columns if c.key not in ("child", "dob")]
-    frame = pd.DataFrame(out, columns=names)
+    frame = pd.DataFrame({c: out.get(c, [None] * len(lines)) for c in names} if lines else [], columns=names)
+    kinds = {c.key: c for c in spec.columns}
     for c in names:
         if c in kinds and kinds[c].kind == "count":
             frame[c] = frame[c].astype("Int64")
     for c in names:
         if c == "birth_month" or (c in kinds and kinds[c].kind == "date"):
             frame[c] = pd.to_datetime(frame[c])
-    return frame, findings
+    return frame, [f for *_, f in sorted(found, key=lambda f: f[:3])]

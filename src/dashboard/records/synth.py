@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import heapq
 import io
 import math
 import random
@@ -171,6 +172,9 @@ class Plan:
     alloc: dict = field(default_factory=dict)  # as-at month index -> {child id: (team, worker)}
     advisers: dict = field(default_factory=dict)  # as-at month index -> {care leaver id: adviser}
     misses: list[Miss] = field(default_factory=list)
+    early_help: list = field(default_factory=list)  # (id, dob, start, completed or None, organisation)
+    adoption: list = field(default_factory=list)  # dicts: id, family, dob, entered, and the milestones' dates
+    adopters: list = field(default_factory=list)  # dicts: id, family, the stages' dates, children placed
 
 
 class _Ids:
@@ -256,6 +260,7 @@ def simulate(as_at: dt.date, months: int, seed: int, sample_dir: Path | None = N
     _cla(plan, tg, ids, rng, t0, end_mi)
     _leavers(plan, tg, ids, rng, as_at_mis)
     _caseloads(plan, tg, rng, as_at_mis)
+    _early_help_and_adoption(plan, random.Random(seed * 7919 + 1), t0, mi_of(as_at))  # figures untouched
     return plan
 
 
@@ -269,6 +274,20 @@ def _front_door(plan, tg, cal, ids, rng, t0, end_mi) -> None:
         day = first(t0) - dt.timedelta(days=rng.randint(1, 330))
         history[cid].append(day)
         recent.append((day, cid, dob))
+        plan.referrals.append((cid, dob, day, 1))  # before every window: in no list, but part of the journey
+        plan.contacts.append((cid, dob, day))
+    # and the six months before it, each referral with its contact (before every extract's window, so in no list),
+    # so the first months' assessments and S47 enquiries are of children referred before them
+    for mi in range(t0 - 6, t0):
+        for _ in range(tg.count("CIN1", t0, 300)):
+            cid, dob = ids.new(on=first(mi))
+            day = day_in(mi, rng)
+            history[cid].append(day)
+            recent.append((day, cid, dob))
+            plan.referrals.append((cid, dob, day, 1))
+            plan.contacts.append((cid, dob, day))
+    in_s47: set[str] = set()
+    done: list[tuple[dt.date, str, dt.date]] = []  # (authorised, id, dob): children whose assessment is complete
     for mi in range(t0, end_mi + 4):  # three months on, so the last extracts hold open assessments and S47s
         n_ref = tg.count("CIN1", mi, 300)
         n_re = tg.numerator("CIN4", mi, n_ref, 21, plan) if mi <= end_mi else n_ref // 5
@@ -299,34 +318,63 @@ def _front_door(plan, tg, cal, ids, rng, t0, end_mi) -> None:
         n_nn = tg.numerator("CIN5", mi, n_as, 20, plan) if mi <= end_mi else n_as // 5
         days = cal.in_month(mi)
         lo_as, hi_as = first(mi) - dt.timedelta(days=140), first(mi) - dt.timedelta(days=100)
-        cands = [(c, d) for day, c, d in recent if lo_as <= day < hi_as and c not in assessed]  # before any start
+        cands = [(day, c, d) for day, c, d in recent if lo_as <= day < hi_as and c not in assessed]
+        older = [(day, c, d) for day, c, d in recent if day < lo_as and c not in assessed]  # before any start
         rng.shuffle(cands)
+        older.sort(reverse=True)
         for i in range(n_as):
             auth = rng.choice(days)
             dur = rng.randint(12, 45) if i < n_in else rng.randint(46, 70)
             start = cal.back(auth, dur)
-            who = cands.pop() if cands else ids.new(on=start)
-            assessed.add(who[0])
-            plan.assessments.append((who[0], who[1], start, auth, i < n_nn))
+            # an assessed child was referred on or before the assessment started
+            k = next((k for k in range(len(cands) - 1, -1, -1) if cands[k][0] <= start), None)
+            if k is not None or older:
+                _, cid, dob = cands.pop(k) if k is not None else older.pop(0)
+            elif done and done[0][0] < start:  # more assessments than referrals: a child assessed before, again
+                _, cid, dob = heapq.heappop(done)
+                ids.new(on=start)  # drawn as before, so the random stream (and the calibration on it) is unchanged
+            else:
+                cid, dob = ids.new(on=start)
+            assessed.add(cid)
+            heapq.heappush(done, (auth, cid, dob))
+            plan.assessments.append((cid, dob, start, auth, i < n_nn))
         # ICPCs held this month (SG7), SG6's share within 15 working days of their strategy discussion
         n_icpc = tg.count("SG7", mi, 20)
         n_ok = tg.numerator("SG6", mi, n_icpc, 90, plan) if mi <= end_mi else n_icpc
+        referred = sorted(recent)
         for i in range(n_icpc):
             icpc = rng.choice(days)
             strategy = cal.back(icpc, rng.randint(5, 15) if i < n_ok else rng.randint(16, 25))
-            cid, dob = ids.new(on=icpc)
+            cid, dob = _referred(referred, strategy, in_s47, rng) or ids.new(on=icpc)
             plan.s47.append((cid, dob, strategy, icpc))
     by_month = defaultdict(int)
     for _, _, strategy, _ in plan.s47:
         by_month[mi_of(strategy)] += 1
+    referred = sorted(recent)
     for mi in range(t0, end_mi + 4):
         n = tg.count("CIN9", mi, 150) - by_month[mi]
         if n < 0:
             plan.misses.append(Miss("CIN9", first(mi), tg.count("CIN9", mi, 150), None, "fewer than its ICPCs"))
         for _ in range(max(0, n)):
             day = rng.choice(cal.in_month(mi))
-            cid, dob = ids.new(on=day)
+            cid, dob = _referred(referred, day, in_s47, rng) or ids.new(on=day)
             plan.s47.append((cid, dob, day, None))
+
+
+def _referred(referred: list, day: dt.date, used: set, rng: random.Random) -> tuple[str, dt.date] | None:
+    """A child referred in the 90 days up to `day` and in no S47 enquiry yet (a strategy discussion follows a
+    referral); None when there is none. `referred` is sorted by referral date."""
+    lo = bisect_left(referred, (day - dt.timedelta(days=90),))
+    hi = bisect_right(referred, (day, "~"))
+    if hi <= lo:
+        return None
+    k0 = rng.randrange(lo, hi)
+    for k in [*range(k0, hi), *range(lo, k0)]:
+        _, cid, dob = referred[k]
+        if cid not in used:
+            used.add(cid)
+            return cid, dob
+    return None
 
 
 def _close(rec: dict, mi: int, rng: random.Random) -> None:
@@ -349,8 +397,10 @@ def _cp(plan, tg, ids, rng, t0, end_mi) -> None:
             icpcs[mi_of(icpc)].append((cid, dob, icpc))
 
     def new(start_mi: int, long: bool = False) -> dict:
-        if icpcs.get(start_mi):
-            cid, dob, start = icpcs[start_mi].pop()
+        if icpcs.get(start_mi):  # a plan starts at its child's ICPC (a long one on or before the 27th where it can)
+            held = icpcs[start_mi]
+            k = next((k for k in range(len(held) - 1, -1, -1) if held[k][2].day <= 27), len(held) - 1) if long else -1
+            cid, dob, start = held.pop(k)
             if long and start.day > 27:
                 start = start.replace(day=27)
         else:
@@ -789,6 +839,10 @@ def _split(n_cla: int, n_oth: int, p: dict, top: int, exact: bool = True):
 
 HEADERS = {
     "List 1": ["Child Unique ID", "Date of Birth", "Date of Contact"],
+    "List 2": [
+        "Child Unique ID", "Gender", "Ethnicity", "Date of Birth", "Age of Child (Years)", "Assessment start date",
+        "Assessment completion date", "Organisation completing assessment",
+    ],
     "List 3": [
         "Child Unique ID", "Date of Birth", "Date of Referral",
         "Number of Referrals in Last 12 Months", "Allocated Team", "Allocated Worker",
@@ -821,9 +875,27 @@ HEADERS = {
         "Child Unique ID", "Date of Birth", "Allocated Team", "Allocated Worker",
         "Allocated Personal Advisor", "LA in Touch",
     ],
+    "List 10": [
+        "Child Unique ID", "Family identifier", "Gender", "Ethnicity", "Date of Birth", "Age of Child (Years)",
+        "Does the Child have a Disability", "Date the Child Entered Care",
+        "Date of Decision that Child Should be Placed for Adoption", "Date of Placement Order",
+        "Date of Matching Child and Prospective Adopters", "Date Placed for Adoption", "Date of Adoption Order",
+        "Date of Decision that Child Should No Longer be Placed for Adoption",
+        "Reason Why Child No Longer Placed for Adoption",
+        "Date the child was placed for fostering in FFA or concurrent planning placement",
+    ],
+    "List 11": [
+        "Individual adopter identifier", "Family identifier", "Gender", "Ethnicity", "Disability",
+        "Is the (prospective) adopter fostering for adoption?", "Date enquiry received", "Date Stage 1 started",
+        "Date Stage 1 ended", "Date Stage 2 started", "Date Stage 2 ended", "Date application submitted",
+        "Date application approved", "Date adopter matched with child(ren)",
+        "Date child/children placed with adopter(s)", "No. of children placed", "Date of Adoption Order",
+        "Date of leaving adoption process", "Reason for leaving adoption process",
+    ],
 }  # fmt: skip
 TITLES = {
     "List 1": "Contacts",
+    "List 2": "Early help",
     "List 3": "Referrals",
     "List 4": "Assessments",
     "List 5": "Section 47 enquiries and ICPCs",
@@ -831,6 +903,8 @@ TITLES = {
     "List 7": "Child protection",
     "List 8": "Children looked after",
     "List 9": "Care leavers",
+    "List 10": "Adoption",
+    "List 11": "Adopters",
 }
 
 
@@ -910,6 +984,8 @@ def rows_as_at(plan: Plan, as_at: dt.date) -> dict[str, list[list]]:
     for c, b, s, a, _ in plan.assessments:
         if s <= as_at < a:
             l6.append(who(c, b) + [s, None, "a) Open assessment"] + held(c))
+    seen6: set = set()  # a child open in two roles (an assessment and a plan) is listed once per start date
+    l6 = [r for r in l6 if not ((r[0], r[2]) in seen6 or seen6.add((r[0], r[2])))]
     out["List 6"], out["List 7"], out["List 8"] = l6, l7, l8
     on9, touch, pas = plan.on_list9.get(mi, set()), plan.in_touch.get(mi, set()), plan.advisers.get(mi, {})
     out["List 9"] = [
@@ -917,7 +993,103 @@ def rows_as_at(plan: Plan, as_at: dt.date) -> dict[str, list[list]]:
         for c, b in plan.leavers
         if c in on9
     ]
+    out["List 2"] = [
+        [c, None, None, b, _years(b, as_at), s, opt(done), org]
+        for c, b, s, done, org in plan.early_help
+        if s <= hi and (done is None or done >= lo)
+    ]
+    out["List 10"] = [_adoption_row(r, as_at, lo) for r in plan.adoption if r["decision"] <= hi]
+    out["List 10"] = [r for r in out["List 10"] if r is not None]
+    out["List 11"] = [_adopter_row(r, as_at, lo) for r in plan.adopters if r["enquiry"] <= hi]
+    out["List 11"] = [r for r in out["List 11"] if r is not None]
     return out
+
+
+_ADOPTION = ("decision", "placement_order", "matched", "placed", "adoption_order", "stopped")
+_ADOPTER = ("enquiry", "stage1", "stage1_end", "stage2", "stage2_end", "applied", "approved", "matched", "placed")
+
+
+def _adoption_row(r: dict, as_at: dt.date, lo: dt.date) -> list | None:
+    """List 10 as at a day: the child's milestones up to it; None once adopted or no longer planned before `lo`."""
+    done = [d for d in (r["adoption_order"], r["stopped"]) if d is not None]
+    if done and done[0] < lo:
+        return None
+    when = {k: (r[k] if r[k] is not None and r[k] <= as_at else None) for k in _ADOPTION}
+    reason = "SYNTHETIC: the plan for adoption changed" if when["stopped"] else None
+    return (
+        [r["id"], r["family"], None, None, r["dob"], _years(r["dob"], as_at), None, r["entered"]]
+        + [when[k] for k in _ADOPTION]
+        + [reason, None]
+    )
+
+
+def _adopter_row(r: dict, as_at: dt.date, lo: dt.date) -> list | None:
+    """List 11 as at a day: the household's stages up to it; None once adopted or left before `lo`."""
+    done = [d for d in (r["adoption_order"], r["left"]) if d is not None]
+    if done and done[0] < lo:
+        return None
+    when = {k: (r[k] if r[k] is not None and r[k] <= as_at else None) for k in (*_ADOPTER, "adoption_order", "left")}
+    placed = r["children"] if when["placed"] else None
+    reason = "SYNTHETIC: withdrew from the process" if when["left"] else None
+    return (
+        [r["id"], r["family"], None, None, None, "b) No"]
+        + [when[k] for k in _ADOPTER]
+        + [
+            placed,
+            when["adoption_order"],
+            when["left"],
+            reason,
+        ]
+    )
+
+
+def _early_help_and_adoption(plan: Plan, rng: random.Random, t0: int, end_mi: int) -> None:
+    """Lists 2, 10 and 11, which no computed figure reads: early help assessments of children whose contact was
+    not referred; adoption milestones of young children looked after (adopted on the day their care ended, or the
+    plan changed); adopters' households through the stages. Their own random stream, so the figures' records are
+    the same with or without them."""
+    referred = {c for c, _, _, _ in plan.referrals}
+    orgs = ("Synthetic Early Help Team", "Synthetic Family Hub", "Synthetic School Partnership")
+    for cid, dob, day in plan.contacts:
+        if cid not in referred and mi_of(day) >= t0 and rng.random() < 0.08:
+            start = day + dt.timedelta(days=rng.randint(1, 20))
+            done = start + dt.timedelta(days=rng.randint(10, 60))
+            plan.early_help.append((cid, dob, start, done if rng.random() < 0.9 else None, rng.choice(orgs)))
+    for n, r in enumerate(plan.cla):
+        if _years(r["dob"], r["start"]) >= 5 or rng.random() > 0.4:
+            continue
+        dates = {"decision": r["start"] + dt.timedelta(days=rng.randint(90, 180))}
+        for k, prev, lo_, hi_ in (("placement_order", "decision", 60, 120), ("matched", "placement_order", 60, 180),
+                                  ("placed", "matched", 7, 30)):  # fmt: skip
+            dates[k] = dates[prev] + dt.timedelta(days=rng.randint(lo_, hi_))
+        end = r["end"]
+        if end is not None and end < dates["decision"]:
+            continue  # left care before adoption was the plan
+        cut = end if end is not None and end < dates["placed"] else None  # care ended before the placement
+        for k in ("placement_order", "matched", "placed"):
+            dates[k] = None if cut is not None and dates[k] > cut else dates[k]
+        dates["adoption_order"] = end if end is not None and cut is None else None
+        dates["stopped"] = cut
+        plan.adoption.append({"id": r["id"], "family": f"SYN-FAMILY-C{n:05d}", "dob": r["dob"], "entered": r["start"]}
+                             | dates)  # fmt: skip
+    for k in range(3 * (end_mi - t0 + 12)):
+        enquiry = first(t0 - 12) + dt.timedelta(days=rng.randint(0, 30 * (end_mi - t0 + 12)))
+        d = {"enquiry": enquiry}
+        for key, prev, lo_, hi_ in (("stage1", "enquiry", 7, 30), ("stage1_end", "stage1", 40, 70),
+                                    ("stage2", "stage1_end", 1, 14), ("stage2_end", "stage2", 90, 130),
+                                    ("approved", "stage2_end", 0, 10), ("matched", "approved", 30, 200),
+                                    ("placed", "matched", 14, 40), ("adoption_order", "placed", 180, 300)):  # fmt: skip
+            d[key] = d[prev] + dt.timedelta(days=rng.randint(lo_, hi_))
+        d["applied"] = d["stage2"]
+        d["left"] = None
+        if rng.random() < 0.2:  # leaves at a stage: nothing after it
+            stage = rng.choice(_ADOPTER[1:])
+            d["left"] = d[stage]
+            for key in (*_ADOPTER, "adoption_order"):
+                if d[key] is not None and d[key] > d["left"]:
+                    d[key] = None
+        plan.adopters.append(d | {"id": f"SYN{900001 + k:06d}", "family": f"SYN-FAMILY-A{k:05d}",
+                                  "children": rng.choice((1, 1, 1, 2))})  # fmt: skip
 
 
 def file_name(as_at: dt.date) -> str:
@@ -1070,6 +1242,8 @@ def extract(rows: dict[str, list[list]], as_at: dt.date, key: bytes, name: str |
     lists, findings = {}, []
     for title, table in rows.items():
         k = annex_a._sheet_list(title)
+        if k is None:
+            continue  # Lists 2, 10 and 11: the reader leaves them out too (no figure uses them)
         spec = annex_a.LISTS[k]
         head = HEADERS[title]
         cols, _ = annex_a._match_columns(spec, head)

@@ -65,16 +65,23 @@ def _publish(month) -> None:
     )
 
 
-def _difference(computed: float, loaded: float, unit: str) -> str:
+def _loaded(value: float, unit: str, places: float) -> str:
+    """The loaded figure as printed (26%, 86.3%), never padded to a precision it was not printed to."""
+    if unit == "percent":
+        return f"{reconcile.printed(value, places)}%"
+    return fmt_value(value, unit)
+
+
+def _difference(computed: float, loaded: float, difference: float, unit: str, places: float) -> str:
+    """In words, at the precision the loaded figure is printed to: a computed 26.1% agrees with a printed 26%."""
     if pd.isna(computed):
         return "No figure computed (no cases)"
     if pd.isna(loaded):
         return "Nothing loaded to compare"
-    diff = computed - loaded
-    if abs(diff) < 1e-9:
-        return "Agrees"
-    sign = "+" if diff > 0 else "−"
-    shown = fmt_value(abs(diff), unit).removesuffix("%")
+    if abs(difference) < 1e-9:
+        return "Agrees" if abs(computed - loaded) < 1e-9 else f"Agrees as printed ({_loaded(loaded, unit, places)})"
+    sign = "+" if difference > 0 else "−"
+    shown = reconcile.printed(abs(difference), places) if unit == "percent" else fmt_value(abs(difference), unit)
     return f"Differs: {sign}{shown}{' points' if unit == 'percent' else ''}"
 
 
@@ -124,8 +131,8 @@ def computed_vs_loaded() -> None:
         unit=table["ref"].map(ind["unit"]).fillna("count"),
         list=table["ref"].map(lists),
     )
-    agree = sum(1 for c, lo in zip(table["computed"], table["loaded"]) if pd.notna(c) and pd.notna(lo) and c == lo)
-    st.header(f"{long_label(month)}: {len(table)} figures computed, {agree} agree with the figure loaded")
+    agree = int((table["difference"].abs() < 1e-9).sum())  # at the printed precision, as the Difference column
+    st.header(f"{long_label(month)}: {len(table)} figures computed, {agree} agree with the figure loaded, as printed")
     for area, part in table.groupby(table["area"].fillna("other"), sort=False):
         st.subheader(names.get(area, "Other"))
         st.dataframe(
@@ -137,10 +144,14 @@ def computed_vs_loaded() -> None:
                         fmt_value(v, u) if pd.notna(v) else "No cases" for v, u in zip(part["computed"], part["unit"])
                     ],
                     "Loaded": [
-                        fmt_value(v, u) if pd.notna(v) else "Not loaded" for v, u in zip(part["loaded"], part["unit"])
+                        _loaded(v, u, d) if pd.notna(v) else "Not loaded"
+                        for v, u, d in zip(part["loaded"], part["unit"], part["decimals"])
                     ],
                     "Difference": [
-                        _difference(c, lo, u) for c, lo, u in zip(part["computed"], part["loaded"], part["unit"])
+                        _difference(c, lo, diff, u, d)
+                        for c, lo, diff, u, d in zip(
+                            part["computed"], part["loaded"], part["difference"], part["unit"], part["decimals"]
+                        )
                     ],
                     "From extract": [
                         f"{n} as at {pd.Timestamp(d):%d %b %Y}" for n, d in zip(part["extract"], part["as_at"])
