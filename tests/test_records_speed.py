@@ -97,8 +97,8 @@ def test_national_frames_with_problems_agree():
 
 @pytest.fixture(scope="module")
 def synthetic():
-    """Three month-end extracts of the synthetic council (overlapping windows, the same children in each)."""
-    plan = synth.simulate(dt.date(2024, 1, 31), 3, 2)
+    """Two month-end extracts of the synthetic council (overlapping windows, the same children in each)."""
+    plan = synth.simulate(dt.date(2024, 1, 31), 2, 2)
     return [synth.extract(synth.rows_as_at(plan, d), d, pseudonym.DEMO_KEY) for d in plan.as_ats]
 
 
@@ -106,7 +106,7 @@ def test_synthetic_extracts_with_problems_agree(synthetic):
     broken = _with_problems(synthetic, seed=2)
     broken[0].lists["list_8"]["placement_type"] = None  # filled in by no row: CF8, CF9 not computed from it
     broken[1].lists["list_5"] = broken[1].lists["list_5"].iloc[0:0]  # an empty list: its refs not from it
-    assert _check(broken) > 250
+    assert _check(broken) > 150
 
 
 def test_the_same_extract_twice_takes_the_one_loaded_last(synthetic):
