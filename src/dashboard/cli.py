@@ -498,6 +498,7 @@ def cmd_publish_computed(args) -> int:
 
 def _counted(args):
     """(measure, month, figures, rows) for breakdown and children: the held extracts' rows behind one ref."""
+    from . import store
     from .records import compute, stored
     from .records.measures import REGISTRY
 
@@ -518,7 +519,10 @@ def _counted(args):
 
 def cmd_breakdown(args) -> int:
     """breakdown: a computed ref's month by team or by worker (CSV), written to the audit trail."""
-    from . import audit
+    import pandas as pd
+
+    from . import audit, lifecycle
+    from .engine.scorecard import fmt_plain
     from .records import breakdown, workdays
 
     try:
@@ -526,7 +530,7 @@ def cmd_breakdown(args) -> int:
     except UsageError as exc:
         print(exc, file=sys.stderr)
         return 2
-    except (*REFUSALS, workdays.CalendarUnavailable) as exc:
+    except (*refusals(), workdays.CalendarUnavailable) as exc:
         return _refused(exc)
     if figures.empty:
         print(f"breakdown: {m.ref} is not computed for {iso(month)} from the extracts held", file=sys.stderr)
@@ -556,7 +560,8 @@ def cmd_breakdown(args) -> int:
 def cmd_children(args) -> int:
     """children: a computed ref's records outside timescale or overdue for a month (CSV), written to the audit
     trail. Pseudonyms only; OFFICIAL-SENSITIVE."""
-    from . import audit
+
+    from . import audit, lifecycle
     from .records import breakdown, workdays
     from .records.measures import REGISTRY
 
@@ -571,7 +576,7 @@ def cmd_children(args) -> int:
     except UsageError as exc:
         print(exc, file=sys.stderr)
         return 2
-    except (*REFUSALS, workdays.CalendarUnavailable) as exc:
+    except (*refusals(), workdays.CalendarUnavailable) as exc:
         return _refused(exc)
     if figures.empty:
         print(f"children: {m.ref} is not computed for {iso(month)} from the extracts held", file=sys.stderr)
