@@ -14,8 +14,8 @@ import pytest
 from prod import look, sign_in, start_prod_app, stop
 
 pytestmark = pytest.mark.browser
-# Issue 32 asks for 5 s: 0.9-2.2 s seen at load 6-10, but over 5 s once at load 19-24 (Streamlit's own shutdown
-# on a starved machine), so the bound stays generous; the time is printed.
+# Issue 32 asks for 5 s: 0.9-2.2 s seen at load 6-10, 3.3 s at 14-20, but over 5 s once at load 19-24 (Streamlit's
+# own shutdown on a starved machine), so the bound stays generous; the time is printed.
 STOP_SECONDS = 30
 
 
