@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from dashboard import access, audit, cli, export, papers, store
+from dashboard.formatting import fmt_value
 from dashboard.records import breakdown as bd
 from dashboard.records import compute, pseudonym, stored, synth
 from dashboard.records.measures import REGISTRY
@@ -225,7 +226,7 @@ def test_caseloads_per_worker(counted):
     assert bd.caseloads(rows, MEASURES["CIN8"]).empty
 
 
-def test_the_area_pages_team_view(held_db, monkeypatch):
+def test_the_area_pages_team_view(held_db, counted, monkeypatch):
     """The CIN area page recomputes its computed refs for one team: CIN8 for a locality team is that team's
     figure from the breakdown (the demo without sign-in, synthetic records)."""
     from streamlit.testing.v1 import AppTest
@@ -241,5 +242,9 @@ def test_the_area_pages_team_view(held_db, monkeypatch):
     assert not at.exception
     (table,) = [md.value for md in at.markdown if "This team" in md.value]
     cin8 = next(line for line in table.splitlines() if line.startswith("| CIN8 "))
-    assert "87\\.3%" in cin8 and "86\\.3%" in cin8  # the team's figure beside the council's
+    figures, rows = counted["CIN8"]
+    teams = bd.by_group(rows, MEASURES["CIN8"], ("team",))
+    team = teams[(teams["month"] == dt.date(2024, 1, 1)) & (teams["team"] == "synthetic locality team west")]
+    expected = fmt_value(float(team["value"].iloc[0]), "percent").replace(".", "\\.")
+    assert expected in cin8 and "86\\.3%" in cin8  # the team's figure (from the breakdown) beside the council's
     store.ReadOnlyStore.close_all()
