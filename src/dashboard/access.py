@@ -13,6 +13,8 @@ The file is read again whenever it changes, so a role taken away stops the next 
     [[grant]]
     group = "performance-team"
     role = "publisher"
+    councils = ["tameside"]         # optional: the grant holds for these councils only; without it, for every
+                                    # council in the deployment (one council: today's meaning)
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ class Grant(BaseModel):
     group: str | None = None
     role: Literal["viewer", "area_editor", "publisher", "admin"]
     areas: list[str] = []
+    councils: list[str] = []  # empty: every council in the deployment
 
     @model_validator(mode="after")
     def _one_subject(self) -> Grant:
@@ -77,6 +80,22 @@ class Identity:
     areas: frozenset[str] = frozenset()
     groups: tuple[str, ...] = ()
     signed_in: bool = True
+    # Each matching grant as (councils, role, areas); () for councils means every council. No scopes at all (the
+    # demo identities) means the roles above hold for every council.
+    scopes: tuple[tuple[frozenset[str], str, frozenset[str]], ...] = ()
+
+    def within(self, council: str) -> Identity:
+        """The same person as they stand for one council: only the grants that name it (or name none)."""
+        if not self.scopes:
+            return self
+        held = [(role, areas) for councils, role, areas in self.scopes if not councils or council in councils]
+        return Identity(
+            who=self.who,
+            roles=frozenset(r for r, _ in held),
+            areas=frozenset(a for _, areas in held for a in areas),
+            groups=self.groups,
+            signed_in=self.signed_in,
+        )
 
     @property
     def role(self) -> str | None:
@@ -91,8 +110,11 @@ class Identity:
         return f"{self.who} ({ROLE_WORD[self.role]}{areas})"
 
 
-def permits(identity: Identity | None, action: str, area: str | None = None) -> bool:
-    """The one permission rule, checked on the server at the moment of each write."""
+def permits(identity: Identity | None, action: str, area: str | None = None, council: str | None = None) -> bool:
+    """The one permission rule, checked on the server at the moment of each write. With `council`, only the grants
+    that hold for that council count (a Tameside publisher may not load Bury's figures)."""
+    if identity is not None and council is not None:
+        identity = identity.within(council)
     if identity is None or identity.role is None:
         return False
     level = ROLE_ORDER.index(identity.role)
@@ -107,11 +129,18 @@ def permits(identity: Identity | None, action: str, area: str | None = None) -> 
     raise ValueError(f"unknown action {action!r}")
 
 
+def readable_councils(identity: Identity | None, councils: list[str]) -> list[str]:
+    """The councils, in the order given, whose figures the identity may read."""
+    return [c for c in councils if permits(identity, READ, council=c)]
+
+
 def roles_path() -> Path:
     return Path(os.environ.get(ROLES_ENV) or DEFAULT_ROLES_FILE)
 
 
-def parse_roles(text: str, where: str, known_areas: set[str] | None = None) -> RolesFile:
+def parse_roles(
+    text: str, where: str, known_areas: set[str] | None = None, known_councils: set[str] | None = None
+) -> RolesFile:
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -132,6 +161,13 @@ def parse_roles(text: str, where: str, known_areas: set[str] | None = None) -> R
                 raise RolesError(
                     f"{where}, grant {n}: unknown area {', '.join(unknown)}; use {', '.join(sorted(known_areas))}"
                 )
+    if known_councils is not None:
+        for n, grant in enumerate(roles.grant, start=1):
+            unknown = sorted(set(grant.councils) - known_councils)
+            if unknown:
+                raise RolesError(
+                    f"{where}, grant {n}: unknown council {', '.join(unknown)}; use {', '.join(sorted(known_councils))}"
+                )
     return roles
 
 
@@ -139,19 +175,21 @@ _cache: dict[Path, tuple[tuple, RolesFile]] = {}
 _cache_lock = threading.Lock()
 
 
-def load_roles(path: Path | None = None, known_areas: set[str] | None = None) -> RolesFile:
+def load_roles(
+    path: Path | None = None, known_areas: set[str] | None = None, known_councils: set[str] | None = None
+) -> RolesFile:
     """The roles file, re-read when its size or modification time changes. A missing file grants nothing."""
     path = Path(path or roles_path())
     try:
         stat = path.stat()
     except FileNotFoundError:
         return RolesFile()
-    stamp = (stat.st_mtime_ns, stat.st_size, tuple(sorted(known_areas or ())))
+    stamp = (stat.st_mtime_ns, stat.st_size, tuple(sorted(known_areas or ())), tuple(sorted(known_councils or ())))
     with _cache_lock:
         cached = _cache.get(path)
         if cached and cached[0] == stamp:
             return cached[1]
-    roles = parse_roles(path.read_text(encoding="utf-8"), str(path), known_areas)
+    roles = parse_roles(path.read_text(encoding="utf-8"), str(path), known_areas, known_councils)
     with _cache_lock:
         _cache[path] = (stamp, roles)
     return roles
@@ -163,12 +201,13 @@ def resolve(roles: RolesFile, claims: dict) -> Identity:
     who = email or str(claims.get("preferred_username") or claims.get("sub") or "unknown").strip()
     raw_groups = claims.get(roles.group_claim) or []
     groups = tuple(str(g) for g in (raw_groups if isinstance(raw_groups, list | tuple) else [raw_groups]))
-    held, areas = set(), set()
+    held, areas, scopes = set(), set(), []
     for grant in roles.grant:
         if (grant.email and email and grant.email.strip().lower() == email) or (grant.group and grant.group in groups):
             held.add(grant.role)
             areas.update(grant.areas)
-    return Identity(who=who, roles=frozenset(held), areas=frozenset(areas), groups=groups)
+            scopes.append((frozenset(grant.councils), grant.role, frozenset(grant.areas)))
+    return Identity(who=who, roles=frozenset(held), areas=frozenset(areas), groups=groups, scopes=tuple(scopes))
 
 
 DEMO_VIEWER = Identity(who="anyone (sign-in not configured)", roles=frozenset({"viewer"}), signed_in=False)
@@ -183,14 +222,16 @@ class Refused(Exception):
     action: str
     area: str | None = None
     detail: str = field(default="")
+    council: str | None = None
 
     def __str__(self) -> str:
         who = self.identity.describe() if self.identity else "nobody signed in"
         scope = f" for {self.area}" if self.area else ""
-        return f"Refused: {who} may not {ACTION_WORD.get(self.action, self.action)}{scope}."
+        where = f" for council {self.council}" if self.council else ""
+        return f"Refused: {who} may not {ACTION_WORD.get(self.action, self.action)}{scope}{where}."
 
 
-def require(identity: Identity | None, action: str, area: str | None = None) -> Identity:
-    if not permits(identity, action, area):
-        raise Refused(identity, action, area)
+def require(identity: Identity | None, action: str, area: str | None = None, council: str | None = None) -> Identity:
+    if not permits(identity, action, area, council):
+        raise Refused(identity, action, area, council=council)
     return identity

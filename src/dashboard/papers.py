@@ -54,9 +54,16 @@ class Pack:
         return scorecard_exceptions(self.scorecard)
 
 
-def gather(reader: ReadOnlyStore, month: dt.date, vintage: str = "latest", areas: list[str] | None = None) -> Pack:
-    """A Pack straight from the store (the CLI's path; the app builds one from its cached frames)."""
-    authority = service.default_authority(reader)
+def gather(
+    reader: ReadOnlyStore,
+    month: dt.date,
+    vintage: str = "latest",
+    areas: list[str] | None = None,
+    authority: str | None = None,
+) -> Pack:
+    """A Pack straight from the store (the CLI's path; the app builds one from its cached frames), for the council
+    named (the app's council in view), else the deployment's own."""
+    authority = authority or service.default_authority(reader)
     auth = reader.table("authorities").set_index("authority")
     sc = service.build_scorecard(reader, month, vintage, authority, areas=areas)
     area_meta = reader.table("areas")

@@ -9,10 +9,11 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
+from .. import access
 from ..formatting import plain
 from ..periods import iso, long_label, parse_period
 from ..vocabulary import RAG_WORD, RAG_WORDS
-from . import data, routing
+from . import data, routing, signin
 
 RAG_CHOICES = list(RAG_WORDS)
 
@@ -100,7 +101,7 @@ def month_notice(raw: str, vintage: str, shown: dt.date) -> str:
         return f"{quoted(raw)} is not a month; {instead}"
     everything = data.months("latest")
     if vintage != "latest" and asked in everything:
-        labels = data.table("vintages").set_index("vintage")["label"]
+        labels = data.vintages().set_index("vintage")["label"]
         pack = plain(labels.get(vintage, vintage))
         return f"The figures as reported in {pack} have no {long_label(asked)}; {instead}"
     first, last = min(everything), max(everything)
@@ -108,6 +109,48 @@ def month_notice(raw: str, vintage: str, shown: dt.date) -> str:
         f"{long_label(asked)} is not in the scorecard (it runs from {long_label(first)} to {long_label(last)}, "
         f"and only months with figures are listed); {instead}"
     )
+
+
+def visible_councils() -> list[str]:
+    """The councils with figures that the person asking may read, worked out afresh on every run (a grant taken
+    away hides its council on the next click)."""
+    return access.readable_councils(signin.current(), data.councils())
+
+
+def choose_council(picker: bool) -> str:
+    """The council in view, kept in the URL (?council=tameside) and in the session for every read (data.authority).
+    A picker only where the reader may see more than one council with figures; an address naming a council they
+    may not see (or none that exists: the notice is the same, so it tells nothing) shows their first."""
+    visible = visible_councils()
+    if not visible:
+        st.error("Your access names no council whose figures this dashboard holds. Ask your performance team.")
+        st.stop()
+    names = data.council_names()
+    bad = unknown("council", visible)
+    if picker and len(visible) > 1:
+        council = url_selectbox(
+            "Council",
+            visible,
+            key="council",
+            format_func=lambda c: names.get(c, c),
+            help="The council whose figures every page shows. Only councils you have access to are listed.",
+        )
+    else:
+        raw = st.query_params.get("council")
+        held = st.session_state.get(data.COUNCIL_KEY)
+        council = raw if raw in visible else held if held in visible else visible[0]
+    st.session_state[data.COUNCIL_KEY] = council
+    if bad is not None and st.query_params.get("council") == bad:
+        st.session_state["_council_notice"] = (
+            f"There is no council called {quoted(bad)} that you have access to; showing {plain(names[council])}."
+        )
+    return council
+
+
+def _council_notice() -> None:
+    notice = st.session_state.pop("_council_notice", None)
+    if notice:
+        st.warning(notice, icon="⚠")
 
 
 def sidebar(pages: dict[str, list] | None = None) -> Context:
@@ -124,6 +167,7 @@ def sidebar(pages: dict[str, list] | None = None) -> Context:
         st.session_state["vintage"] = picked
     with st.sidebar:
         st.markdown("## View")
+        choose_council(picker=True)
         bad_vintage = unknown("vintage", options)
         vintage = url_selectbox(
             "Figures as reported",
@@ -173,6 +217,7 @@ def sidebar(pages: dict[str, list] | None = None) -> Context:
             help="Full-screen step-through of this month's Red and Amber indicators, one per screen.",
         )
     # Outside the sidebar: the notices head the page, in words, with what the reader asked for as plain text.
+    _council_notice()
     if bad_vintage is not None and "vintage" not in writes:
         st.warning(f"There is no version of the figures called {quoted(bad_vintage)}; showing the latest.", icon="⚠")
     if bad_month is not None and "month" not in writes:
@@ -193,7 +238,7 @@ def sidebar(pages: dict[str, list] | None = None) -> Context:
 def link_params(vintage: str, month: str) -> dict[str, str]:
     """The view a link to another page carries: the month and vintage shown, where the address names them (an
     address without them keeps the defaults). Never the indicator: `ref` belongs to the indicator page."""
-    shown = {"vintage": vintage, "month": month}
+    shown = {"vintage": vintage, "month": month, **data.council_param()}
     return {k: v for k, v in shown.items() if k in st.query_params}
 
 
@@ -206,6 +251,7 @@ def _present() -> None:
 def from_url() -> Context:
     """The view from the URL alone, for presenter mode (no sidebar widgets). A value that names nothing falls back
     to the latest figures and the default month, and says so, as the sidebar does."""
+    choose_council(picker=False)
     options, labels = data.vintage_choices()
     bad_vintage = unknown("vintage", options)
     vintage = st.query_params.get("vintage", "latest")
@@ -216,6 +262,7 @@ def from_url() -> Context:
         st.stop()
     wanted = st.query_params.get("month")
     month = next((m for m in months if iso(m) == wanted), data.default_month_for(vintage) or months[0])
+    _council_notice()
     if bad_vintage is not None:
         st.warning(f"There is no version of the figures called {quoted(bad_vintage)}; showing the latest.", icon="⚠")
     if wanted is not None and iso(month) != wanted:

@@ -13,6 +13,7 @@ from ..periods import label, long_label
 from . import components, data
 from .compare import how_we_compare
 from .context import current, pick_indicator
+from .regional import regional_note
 from .routing import routed
 
 
@@ -35,6 +36,7 @@ def indicator() -> None:
         return
     row = match.iloc[0]
     components.judgement_block(row)
+    regional_note(ref, ctx.month, ctx.vintage, row)  # "GM this month", where the region's councils share
     if row.get("printed_rag"):
         agrees = "agrees with" if row["printed_rag"] == row["rag"] else "differs from"
         arrow = f" and the arrow {row['printed_direction']}" if row.get("printed_direction") else ""
