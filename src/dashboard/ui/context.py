@@ -157,17 +157,17 @@ def sidebar(pages: dict[str, list] | None = None) -> Context:
     """The shared sidebar: the view (vintage and month), then the links to every page (when given: the router's
     pages by section), then the scorecard filters. The view comes first so its pickers are in sight on every
     page, above the long list of links."""
-    options, labels = data.vintage_choices()
     writes: dict[str, str] = {}
-    # The browser keeps showing the label a selectbox was drawn with when only the label changes (a new figures
-    # load renames Latest); setting its value again makes it redraw with the new one.
-    picked = st.session_state.get("vintage")
-    shown = st.session_state.get("_vintage_shown")
-    if picked in options and isinstance(shown, tuple) and shown[0] == picked and shown[1] != labels[picked]:
-        st.session_state["vintage"] = picked
     with st.sidebar:
         st.markdown("## View")
-        choose_council(picker=True)
+        choose_council(picker=True)  # first: every read below is the chosen council's
+        options, labels = data.vintage_choices()
+        # The browser keeps showing the label a selectbox was drawn with when only the label changes (a new figures
+        # load renames Latest); setting its value again makes it redraw with the new one.
+        picked = st.session_state.get("vintage")
+        shown = st.session_state.get("_vintage_shown")
+        if picked in options and isinstance(shown, tuple) and shown[0] == picked and shown[1] != labels[picked]:
+            st.session_state["vintage"] = picked
         bad_vintage = unknown("vintage", options)
         vintage = url_selectbox(
             "Figures as reported",
