@@ -47,13 +47,13 @@ def comparator(figures: pd.DataFrame, sharing: pd.DataFrame, region: str) -> pd.
     return out[COLUMNS].sort_values("ref").reset_index(drop=True)
 
 
-def describe(row: dict | pd.Series, region: str, fmt=str) -> str:
-    """'GM this month: mean 61.2, range 55.0 to 70.1, from 3 councils sharing' (fmt formats a figure)."""
+def describe(row: dict | pd.Series, region: str, fmt=str, when: str = "") -> str:
+    """'GM this month (January 2024): mean 61.2, range 55.0 to 70.1, from 3 councils sharing' (fmt formats a
+    figure)."""
     short = REGION_SHORT.get(region, region.upper())
+    head = f"{short} this month" + (f" ({when})" if when else "")
     n = int(row["councils"])
     councils = f"{n} council{'s' if n != 1 else ''} sharing"
     if n == 1:
-        return f"{short} this month: {fmt(row['mean'])}, from {councils}"
-    return (
-        f"{short} this month: mean {fmt(row['mean'])}, range {fmt(row['low'])} to {fmt(row['high'])}, from {councils}"
-    )
+        return f"{head}: {fmt(row['mean'])}, from {councils}"
+    return f"{head}: mean {fmt(row['mean'])}, range {fmt(row['low'])} to {fmt(row['high'])}, from {councils}"

@@ -23,7 +23,7 @@ def regional_note(ref: str, month, vintage: str, row: pd.Series) -> None:
     if mine.empty:
         now = f"{short} this month ({long_label(month)}): no council in the region shares a figure for {ref} yet."
     else:
-        now = regional.describe(mine.iloc[0], region, lambda v: fmt_value(v, unit)) + f" ({long_label(month)})."
+        now = regional.describe(mine.iloc[0], region, lambda v: fmt_value(v, unit), long_label(month)) + "."
     published = row.get("gm")
     year = row.get("gm_year")
     annual = (
