@@ -152,7 +152,7 @@ def _sign_in() -> None:
 # its token stays the same while its mask changes, so the key is a hash of the unmasked token.
 RETURN_SECONDS = 600
 RETURN_LIMIT = 5000  # pending sign-ins kept at once; the oldest go first
-RETURN_PARAMS = ("ref", "month", "vintage")
+RETURN_PARAMS = ("ref", "month", "vintage", "council")
 _VALUE = re.compile(r"[A-Za-z0-9_-]{1,40}")
 _returns: dict[str, tuple[float, str, tuple[tuple[str, str], ...]]] = {}
 _returns_lock = threading.Lock()
