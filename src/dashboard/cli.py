@@ -100,7 +100,12 @@ def cmd_load(args) -> int:
 def cmd_load_plan(args) -> int:
     try:
         vintage = plan_updates.load(
-            db_path(args.db), args.file, label=args.label, sheet=args.sheet, include_hidden=args.include_hidden
+            db_path(args.db),
+            args.file,
+            authority=args.authority,
+            label=args.label,
+            sheet=args.sheet,
+            include_hidden=args.include_hidden,
         )
     except REFUSALS as exc:
         return _refused(exc)
@@ -566,6 +571,7 @@ def parser() -> argparse.ArgumentParser:
     lp.add_argument("file")
     lp.add_argument("--sheet", help="XLSX sheet (default: the one with an action_ref header)")
     lp.add_argument("--include-hidden", action="store_true", help=HIDDEN_HELP)
+    lp.add_argument("--authority", help="the council whose plan it is (default: the deployment's own)")
     lp.add_argument("--label", help="how the vintage is named in the app")
     lp.set_defaults(func=cmd_load_plan)
 
