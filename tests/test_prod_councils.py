@@ -6,6 +6,7 @@ that has not shared, set and unset by a council's admin. The other councils are 
 import datetime as dt
 import re
 
+import pandas as pd
 import pytest
 from prod import look, sign_in
 
@@ -36,11 +37,13 @@ def app(prod_app, tmp_path_factory):
     """The deployed app with two SYNTHETIC GM councils added through the journal (both share their monthly
     figures; Tameside does not), and a roles file with a grant per council. The running server follows both."""
     tmp = tmp_path_factory.mktemp("councils-files")
-    for authority, name, seed in ((SECOND, councils.SYNTHETIC_NAME, 1), (THIRD, "Synthetic Vale (SYNTHETIC)", 2)):
+    for authority, name in ((SECOND, councils.SYNTHETIC_NAME), (THIRD, "Synthetic Vale (SYNTHETIC)")):
         councils.add_council(prod_app.db, authority, name, 40000, region="gm", note=councils.SYNTHETIC_NOTE)
-        path = tmp / f"{authority}.csv"
-        councils.write_synthetic_csv(store.ReadOnlyStore(prod_app.db), path, authority, seed)
-        loader.load_file(prod_app.db, path, label=f"SYNTHETIC figures for {authority}")
+    reader = store.ReadOnlyStore(prod_app.db)
+    both = [councils.synthetic_figures(reader, SECOND, 1), councils.synthetic_figures(reader, THIRD, 2)]
+    pd.concat(both).to_csv(tmp / "synthetic.csv", index=False)
+    loader.load_file(prod_app.db, tmp / "synthetic.csv", label=f"SYNTHETIC figures for {SECOND} and {THIRD}")
+    for authority in (SECOND, THIRD):
         councils.set_sharing(prod_app.db, authority, True)
     commentary.publish(prod_app.db, "cin_cp", dt.date(2023, 1, 1), SECOND_WORDS, authority=SECOND, user="cli (test)")
     (prod_app.home / "roles.toml").write_text(ROLES)
