@@ -37,6 +37,11 @@ councils = ["{THIRD}"]
 [[grant]]
 email = "regional.admin@example.test"
 role = "admin"
+
+[[grant]]
+email = "vale.admin@example.test"
+role = "admin"
+councils = ["{THIRD}"]
 """
 SECOND_WORDS = "SYNTHETIC commentary for Synthetic Borough: invented for the tests."
 
@@ -304,3 +309,19 @@ def test_an_area_editor_of_one_council_cannot_write_anothers_commentary(signed_i
     assert "may not publish commentary for cin_cp for council tameside" in at.markdown[0].value
     assert len(journal.entries(journal.journal_dir(db))) == before
     assert audit.trail(db).iloc[-1]["what"].endswith("for council tameside")
+
+
+def test_a_councils_admin_sees_its_own_councils_writes_in_the_audit_trail_not_anothers(signed_in):
+    claims, db = signed_in
+    claims["email"] = "vale.admin@example.test"
+    kinds = {
+        e.manifest["vintage"]["vintage"]: (e.manifest["kind"], e.manifest.get("councils"))
+        for e in journal.entries(journal.journal_dir(db))
+    }
+    at = AppTest.from_file("../app.py", default_timeout=90)
+    at.run()
+    at.switch_page("pages/audit.py").run()
+    assert not at.exception
+    shown = set(at.dataframe[0].value["Vintage"])
+    assert {v for v, (k, c) in kinds.items() if k == "sharing" and c == [THIRD]} <= shown
+    assert not {v for v, (k, c) in kinds.items() if c == [SECOND]} & shown  # Synthetic Borough's own writes

@@ -595,11 +595,18 @@ def audit_trail() -> None:
         "give the same rows as CSV, oldest first."
     )
     try:
-        signin.authorise(access.MANAGE, None, "open the audit trail")
+        identity = signin.authorise(access.MANAGE, None, "open the audit trail")
     except access.Refused as exc:
         st.error(str(exc))
         return
     trail = audit.trail(data.db_path())
+    everyone = list(data.table("authorities")["authority"])
+    managed = [c for c in everyone if access.permits(identity, access.MANAGE, council=c)]
+    if len(managed) < len(everyone):  # a council's admin: its councils' writes (and the national ones), and events
+        theirs = set().union(*(data.reader().vintages_of(c) for c in managed))
+        theirs |= set(data.table("vintages").query("kind == 'national'")["vintage"])
+        trail = trail[(trail["vintage"].fillna("") == "") | trail["vintage"].isin(theirs)].reset_index(drop=True)
+        st.caption(f"Writes for {', '.join(plain(data.council_names()[c]) for c in managed)} only.")
     refused = trail[trail["outcome"] != "published"]
     m1, m2 = st.columns(2)
     m1.metric("Writes", int((trail["outcome"] == "published").sum()))
@@ -640,6 +647,7 @@ def audit_trail() -> None:
                 "Email or group": [g.email or f"group: {g.group}" for g in roles.grant],
                 "Role": [access.ROLE_WORD[g.role] for g in roles.grant],
                 "Areas": [", ".join(g.areas) for g in roles.grant],
+                "Councils": [", ".join(g.councils) or "every council" for g in roles.grant],
             }
         ),
         hide_index=True,
