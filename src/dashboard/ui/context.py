@@ -64,12 +64,19 @@ def url_selectbox(
     raw = st.query_params.get(key)
     seen = st.session_state.get(f"_{key}_url")  # (the URL's value, the value shown for it) at the last run
     held = st.session_state.get(key)
+    assigned = False
     if not (isinstance(seen, tuple) and seen[0] == raw and held in options):
         # A session's first look at an address without the value keeps a value it already holds (a reconnect).
         if not (raw is None and seen is None and held in options):
             st.session_state[key] = raw if raw in options else default if default in options else options[0]
+            assigned = True
         seen = (raw, st.session_state[key])
-    value = st.selectbox(label, options, format_func=format_func, key=key, **kwargs)
+    # A page change can reach the server without the browser's widget values (a link followed in a page); the
+    # browser then redraws the box at its default and the next run (Back) reads that back as the reader's pick.
+    # So the default is the value held here, never the first option. (A value assigned above is sent to the
+    # browser anyway, and Streamlit wants no default beside it.)
+    index = 0 if assigned else options.index(st.session_state[key])
+    value = st.selectbox(label, options, index=index, format_func=format_func, key=key, **kwargs)
     if value != seen[1]:
         if writes is None:
             st.query_params[key] = value
