@@ -6,7 +6,7 @@ DB ?= data/dashboard.duckdb
 PORT ?= 8501
 STAMP := $(VENV)/.installed
 
-.PHONY: run signin-demo test bench build clean browser-deps postgres-deps image lint format
+.PHONY: run run-councils signin-demo test bench build clean browser-deps postgres-deps image lint format
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -33,6 +33,21 @@ $(DEMO_RECORDS): | $(DB)
 	touch $@
 
 run: $(DB) $(DEMO_RECORDS)
+	DASHBOARD_DB=$(DB) $(BIN)/streamlit run app.py --server.headless true --server.address 127.0.0.1 --server.port $(PORT)
+
+# Several councils in one deployment (README, Several councils): a SYNTHETIC second council (its figures invented
+# from Tameside's by councils.py) added, loaded and sharing with GM through the journal, once; then `make run`.
+# The journal keeps it: `make run` shows it from then on too.
+DEMO_COUNCILS := $(dir $(DB)).demo-councils
+$(DEMO_COUNCILS): | $(DB)
+	$(BIN)/dashboard add-council synthetic-borough --db $(DB) --name "Synthetic Borough (SYNTHETIC figures, not a real council)" \
+	  --population 40000 --region gm --note "SYNTHETIC: invented for the demo"
+	$(BIN)/dashboard synth-council --db $(DB) --out $(dir $(DB))synthetic-borough.csv
+	$(BIN)/dashboard load --db $(DB) $(dir $(DB))synthetic-borough.csv --label "SYNTHETIC figures for Synthetic Borough"
+	$(BIN)/dashboard share-region --db $(DB) --council synthetic-borough
+	touch $@
+
+run-councils: $(DB) $(DEMO_RECORDS) $(DEMO_COUNCILS)
 	DASHBOARD_DB=$(DB) $(BIN)/streamlit run app.py --server.headless true --server.address 127.0.0.1 --server.port $(PORT)
 
 # The app with sign-in on against a local OpenID Connect provider and an example roles file (one user per role),

@@ -3,6 +3,7 @@ unprivileged user): two "hosts" are two data directories sharing only the databa
 started, every test here fails with the reason; none is skipped."""
 
 import io
+import json
 import os
 import shutil
 import socket
@@ -344,3 +345,34 @@ def test_a_write_when_the_shared_state_is_down_is_refused_in_one_sentence_and_ch
     assert "refused: the shared state at postgresql://dashboard@127.0.0.1" in err and "cannot be reached" in err
     assert "secret-pw" not in err and "Traceback" not in err
     assert a.read_bytes() == before
+
+
+def test_a_council_added_and_sharing_on_one_host_reach_the_other_and_only_what_was_shared(hosts, tmp_path):
+    """Several councils over the shared state: a SYNTHETIC council added, loaded and sharing through host A is
+    served by host B after catch-up; its commentary is its own, and Tameside (not sharing) is in no comparator."""
+    from dashboard import commentary, councils
+
+    a, b = hosts
+    second = councils.SYNTHETIC_ID
+    assert (
+        run(a, "add-council", second, "--name", councils.SYNTHETIC_NAME, "--population", "40000", "--region", "gm")[0]
+        == 0
+    )
+    rows = f"ref,period,value,authority\nCF1,2023-09,600,{second}\nCIN1,2023-09,250,{second}\n"
+    (tmp_path / "synthetic.csv").write_text(rows, encoding="utf-8")
+    assert run(a, "load", str(tmp_path / "synthetic.csv"), "--label", "SYNTHETIC figures")[0] == 0
+    assert run(a, "share-region", "--council", second)[0] == 0
+    words = "SYNTHETIC commentary: invented for the test."
+    commentary.publish(a, "cin_cp", pd.Timestamp("2023-09-01").date(), words, authority=second, user="cli (test)")
+    state.catch_up(b)
+    assert dump_all(b) == dump_all(a)
+    reader = store.ReadOnlyStore(b)
+    month = pd.Timestamp("2023-09-01").date()
+    region, table = councils.regional_comparator(reader, "tameside", "latest", month)
+    cf1 = table.set_index("ref").loc["CF1"]
+    assert region == "gm" and cf1["councils"] == 1 and cf1["mean"] == 600  # Tameside's 660 is not in it
+    assert list(reader.commentary_as_of("latest", second, "cin_cp", month)["text"]) == [words]
+    assert words not in set(reader.commentary_as_of("latest", "tameside", "cin_cp", month)["text"])
+    with psycopg.connect(os.environ[state.URL_ENV]) as conn:
+        manifests = [r[0] for r in conn.execute("SELECT manifest FROM dashboard_journal ORDER BY seq").fetchall()]
+    assert [json.loads(bytes(m))["councils"] for m in manifests] == [[second]] * 4  # each names its council

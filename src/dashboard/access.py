@@ -19,6 +19,8 @@ The file is read again whenever it changes, so a role taken away stops the next 
     role = "viewer"
     records = ["cin_cp"]            # may see the children's records and workers' names behind CIN's figures
     teams = ["Locality Team North"] # optional: only that team's records
+    councils = ["tameside"]         # optional: the grant holds for these councils only; without it, for every
+                                    # council in the deployment (one council: today's meaning)
 """
 
 from __future__ import annotations
@@ -58,6 +60,7 @@ class Grant(BaseModel):
     areas: list[str] = []
     records: list[str] = []  # areas whose children's records (and workers' names) this grant may see
     teams: list[str] = []  # with records: only these allocated teams' records (blank: every team)
+    councils: list[str] = []  # empty: every council in the deployment
 
     @model_validator(mode="after")
     def _one_subject(self) -> Grant:
@@ -90,6 +93,27 @@ class Identity:
     groups: tuple[str, ...] = ()
     signed_in: bool = True
     records: frozenset[tuple[str, str]] = frozenset()  # (area, team or "*"): record-level access
+    # Each matching grant as (councils, role, areas, records); () for councils means every council. No scopes at
+    # all (the demo identities) means the roles above hold for every council.
+    scopes: tuple[tuple[frozenset[str], str, frozenset[str], frozenset[tuple[str, str]]], ...] = ()
+
+    def within(self, council: str) -> Identity:
+        """The same person as they stand for one council: only the grants that name it (or name none)."""
+        if not self.scopes:
+            return self
+        held = [
+            (role, areas, records)
+            for councils, role, areas, records in self.scopes
+            if not councils or council in councils
+        ]
+        return Identity(
+            who=self.who,
+            roles=frozenset(r for r, _, _ in held),
+            areas=frozenset(a for _, areas, _ in held for a in areas),
+            groups=self.groups,
+            signed_in=self.signed_in,
+            records=frozenset(x for _, _, records in held for x in records),
+        )
 
     @property
     def role(self) -> str | None:
@@ -104,8 +128,11 @@ class Identity:
         return f"{self.who} ({ROLE_WORD[self.role]}{areas})"
 
 
-def permits(identity: Identity | None, action: str, area: str | None = None) -> bool:
-    """The one permission rule, checked on the server at the moment of each write."""
+def permits(identity: Identity | None, action: str, area: str | None = None, council: str | None = None) -> bool:
+    """The one permission rule, checked on the server at the moment of each write. With `council`, only the grants
+    that hold for that council count (a Tameside publisher may not load Bury's figures)."""
+    if identity is not None and council is not None:
+        identity = identity.within(council)
     if identity is None or identity.role is None:
         return False
     level = ROLE_ORDER.index(identity.role)
@@ -122,11 +149,18 @@ def permits(identity: Identity | None, action: str, area: str | None = None) -> 
     raise ValueError(f"unknown action {action!r}")
 
 
+def readable_councils(identity: Identity | None, councils: list[str]) -> list[str]:
+    """The councils, in the order given, whose figures the identity may read."""
+    return [c for c in councils if permits(identity, READ, council=c)]
+
+
 def roles_path() -> Path:
     return Path(os.environ.get(ROLES_ENV) or DEFAULT_ROLES_FILE)
 
 
-def parse_roles(text: str, where: str, known_areas: set[str] | None = None) -> RolesFile:
+def parse_roles(
+    text: str, where: str, known_areas: set[str] | None = None, known_councils: set[str] | None = None
+) -> RolesFile:
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -147,6 +181,13 @@ def parse_roles(text: str, where: str, known_areas: set[str] | None = None) -> R
                 raise RolesError(
                     f"{where}, grant {n}: unknown area {', '.join(unknown)}; use {', '.join(sorted(known_areas))}"
                 )
+    if known_councils is not None:
+        for n, grant in enumerate(roles.grant, start=1):
+            unknown = sorted(set(grant.councils) - known_councils)
+            if unknown:
+                raise RolesError(
+                    f"{where}, grant {n}: unknown council {', '.join(unknown)}; use {', '.join(sorted(known_councils))}"
+                )
     return roles
 
 
@@ -154,19 +195,21 @@ _cache: dict[Path, tuple[tuple, RolesFile]] = {}
 _cache_lock = threading.Lock()
 
 
-def load_roles(path: Path | None = None, known_areas: set[str] | None = None) -> RolesFile:
+def load_roles(
+    path: Path | None = None, known_areas: set[str] | None = None, known_councils: set[str] | None = None
+) -> RolesFile:
     """The roles file, re-read when its size or modification time changes. A missing file grants nothing."""
     path = Path(path or roles_path())
     try:
         stat = path.stat()
     except FileNotFoundError:
         return RolesFile()
-    stamp = (stat.st_mtime_ns, stat.st_size, tuple(sorted(known_areas or ())))
+    stamp = (stat.st_mtime_ns, stat.st_size, tuple(sorted(known_areas or ())), tuple(sorted(known_councils or ())))
     with _cache_lock:
         cached = _cache.get(path)
         if cached and cached[0] == stamp:
             return cached[1]
-    roles = parse_roles(path.read_text(encoding="utf-8"), str(path), known_areas)
+    roles = parse_roles(path.read_text(encoding="utf-8"), str(path), known_areas, known_councils)
     with _cache_lock:
         _cache[path] = (stamp, roles)
     return roles
@@ -178,13 +221,22 @@ def resolve(roles: RolesFile, claims: dict) -> Identity:
     who = email or str(claims.get("preferred_username") or claims.get("sub") or "unknown").strip()
     raw_groups = claims.get(roles.group_claim) or []
     groups = tuple(str(g) for g in (raw_groups if isinstance(raw_groups, list | tuple) else [raw_groups]))
-    held, areas, records = set(), set(), set()
+    held, areas, records, scopes = set(), set(), set(), []
     for grant in roles.grant:
         if (grant.email and email and grant.email.strip().lower() == email) or (grant.group and grant.group in groups):
             held.add(grant.role)
             areas.update(grant.areas)
-            records.update((a, t.strip().lower()) for a in grant.records for t in (grant.teams or ["*"]))
-    return Identity(who=who, roles=frozenset(held), areas=frozenset(areas), groups=groups, records=frozenset(records))
+            granted = {(a, t.strip().lower()) for a in grant.records for t in (grant.teams or ["*"])}
+            records.update(granted)
+            scopes.append((frozenset(grant.councils), grant.role, frozenset(grant.areas), frozenset(granted)))
+    return Identity(
+        who=who,
+        roles=frozenset(held),
+        areas=frozenset(areas),
+        groups=groups,
+        records=frozenset(records),
+        scopes=tuple(scopes),
+    )
 
 
 def record_teams(identity: Identity | None, area: str) -> frozenset[str] | None:
@@ -207,14 +259,16 @@ class Refused(Exception):
     action: str
     area: str | None = None
     detail: str = field(default="")
+    council: str | None = None
 
     def __str__(self) -> str:
         who = self.identity.describe() if self.identity else "nobody signed in"
         scope = f" for {self.area}" if self.area else ""
-        return f"Refused: {who} may not {ACTION_WORD.get(self.action, self.action)}{scope}."
+        where = f" for council {self.council}" if self.council else ""
+        return f"Refused: {who} may not {ACTION_WORD.get(self.action, self.action)}{scope}{where}."
 
 
-def require(identity: Identity | None, action: str, area: str | None = None) -> Identity:
-    if not permits(identity, action, area):
-        raise Refused(identity, action, area)
+def require(identity: Identity | None, action: str, area: str | None = None, council: str | None = None) -> Identity:
+    if not permits(identity, action, area, council):
+        raise Refused(identity, action, area, council=council)
     return identity

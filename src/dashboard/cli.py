@@ -3,7 +3,8 @@ load-plan FILE | backup OUT | restore ARCHIVE | migrate-state --to URL | catch-u
 scorecard --month YYYY-MM | benchmark --ref REF [--year Y] |
 export --month YYYY-MM --format F --out FILE | records-compute FILE --as-at D | load-annex-a FILE --as-at D |
 reconcile --month M [--extract FILE --as-at D] | publish-computed --month M | purge-extracts |
-synth-annex-a --as-at D --out DIR"""
+synth-annex-a --as-at D --out DIR | add-council ID --name N | share-region --council ID [--stop] |
+synth-council --out FILE"""
 
 from __future__ import annotations
 
@@ -102,7 +103,12 @@ def cmd_load_plan(args) -> int:
 
     try:
         vintage = plan_updates.load(
-            db_path(args.db), args.file, label=args.label, sheet=args.sheet, include_hidden=args.include_hidden
+            db_path(args.db),
+            args.file,
+            authority=args.authority,
+            label=args.label,
+            sheet=args.sheet,
+            include_hidden=args.include_hidden,
         )
     except refusals() as exc:
         return _refused(exc)
@@ -697,6 +703,7 @@ def parser() -> argparse.ArgumentParser:
     lp.add_argument("file")
     lp.add_argument("--sheet", help="XLSX sheet (default: the one with an action_ref header)")
     lp.add_argument("--include-hidden", action="store_true", help=HIDDEN_HELP)
+    lp.add_argument("--authority", help="the council whose plan it is (default: the deployment's own)")
     lp.add_argument("--label", help="how the vintage is named in the app")
     lp.set_defaults(func=cmd_load_plan)
 
@@ -802,7 +809,69 @@ def parser() -> argparse.ArgumentParser:
     sy.add_argument("--seed", type=int, default=1, help="the same seed gives the same bytes")
     sy.add_argument("--out", required=True, help="folder to write synthetic-annex-a-YYYY-MM-DD.xlsx into")
     sy.set_defaults(func=cmd_synth)
+    _council_commands(add)
     return p
+
+
+def cmd_add_council(args) -> int:
+    from . import councils
+
+    try:
+        vintage = councils.add_council(
+            db_path(args.db),
+            args.authority,
+            args.name,
+            args.population,
+            region=args.region or "",
+            la_code=args.la_code or "",
+            note=args.note or "",
+        )
+    except refusals() as exc:
+        return _refused(exc)
+    print(f"added council {args.authority} as vintage {vintage}")
+    return 0
+
+
+def cmd_share_region(args) -> int:
+    from . import councils
+
+    try:
+        vintage = councils.set_sharing(db_path(args.db), args.council, not args.stop)
+    except refusals() as exc:
+        return _refused(exc)
+    print(f"{args.council} {'stopped sharing' if args.stop else 'shares'} its monthly figures: vintage {vintage}")
+    return 0
+
+
+def cmd_synth_council(args) -> int:
+    from . import councils, store
+
+    reader = store.ReadOnlyStore(db_path(args.db))
+    n = councils.write_synthetic_csv(reader, args.out, args.authority or councils.SYNTHETIC_ID, args.seed)
+    print(f"wrote {n} SYNTHETIC figures for {args.authority} to {args.out}")
+    return 0
+
+
+def _council_commands(add) -> None:
+    ac = add("add-council", help="add a council to the deployment (journaled); its figures are then loaded as usual")
+    ac.add_argument("authority", help="its id in files and the URL, e.g. bury")
+    ac.add_argument("--name", required=True)
+    ac.add_argument("--population", type=int, required=True, help="children aged 0-17 (for rates)")
+    ac.add_argument("--region", help="the region it may share monthly figures with (default: gm for GM's codes)")
+    ac.add_argument("--la-code", help="DfE's three-digit code: its published national figures")
+    ac.add_argument("--note", help="where the population figure comes from")
+    ac.set_defaults(func=cmd_add_council)
+
+    sr = add("share-region", help="a council shares its monthly figures with its region before DfE publishes")
+    sr.add_argument("--council", required=True)
+    sr.add_argument("--stop", action="store_true", help="stop sharing: its figures leave the comparator at once")
+    sr.set_defaults(func=cmd_share_region)
+
+    sc = add("synth-council", help="a SYNTHETIC second council's monthly figures as a long CSV (tests and demo)")
+    sc.add_argument("--out", required=True)
+    sc.add_argument("--authority", help="its id (default: synthetic-borough)")
+    sc.add_argument("--seed", type=int, default=1, help="the same seed gives the same figures")
+    sc.set_defaults(func=cmd_synth_council)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -35,7 +35,7 @@ def publish(
     where = "commentary"
     areas = service_area_ids(reader.table("areas"))
     authorities = set(reader.table("authorities")["authority"])
-    authority = authority or sorted(authorities)[0]
+    authority = authority or store.home_authority(reader)
     problems = []
     if area not in areas:
         problems.append(Problem(where, None, "area", f"unknown area {area!r}; choose from {', '.join(sorted(areas))}"))

@@ -526,6 +526,9 @@ def record(
         "row_counts": counts,
         "rows_sha256": sha256(rows),
     }
+    councils = sorted({str(a) for f in frames.values() if "authority" in f for a in f["authority"].dropna()})
+    if councils:  # which council's record this is (README, Several councils); national figures name none
+        manifest["councils"] = councils
     manifest = signed(manifest, key)
     final = folder / f"{seq:06d}-{vintage['vintage']}"
     if pg is not None:

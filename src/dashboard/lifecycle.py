@@ -45,8 +45,12 @@ MAX_MEMBERS = 200_000
 # The table a journal row lands in -> the model that validates it on replay (as in the sample build).
 MODELS: dict[str, type[BaseModel]] = {table: model for table, (_, model) in ingest.SAMPLE_FILES.items()}
 MODELS.update(stored.MODELS)  # Annex A extracts: only ever written through the journal
-# Tables a write may touch; reference tables (areas, authorities, indicators) come only from sample_data/.
+MODELS["regional_sharing"] = models.RegionalSharing
+# Tables a write may touch; reference tables (areas, indicators) come only from sample_data/. A council joins a
+# deployment through the journal (kind "council": one authorities row, never one sample_data/ already has).
 WRITABLE = (
+    "authorities",
+    "regional_sharing",
     "observations",
     "weekly",
     "commentary",
@@ -111,7 +115,13 @@ def _replay_frames(entry: Entry, known: dict[str, set]) -> tuple[dict, dict[str,
     vintage["loaded_at"] = pd.Timestamp(stamp) if stamp else None
     vintage["loaded_by"] = vintage.get("loaded_by") or entry.manifest.get("user", "")  # entries before loaded_by
     frames = {}
-    for table, raw in entry.rows().items():
+    by_table = entry.rows()
+    for record in by_table.get("authorities", []):  # a council added here: the rest of the journal may name it
+        name = str(record.get("authority", ""))
+        if name in known["authorities"]:
+            problems.append(f"{where}: adds council {name!r}, which the deployment already has")
+        known["authorities"].add(name)
+    for table, raw in by_table.items():
         if table not in WRITABLE:
             problems.append(f"{where}: writes to table {table!r}, which only sample_data/ may fill")
             continue
@@ -200,7 +210,7 @@ def _adopt_unjournaled(db_path: Path, sample_dir: Path = ingest.SAMPLE_DIR) -> l
     for row in vintages.sort_values("seq").to_dict("records"):
         if row["kind"] == "pack" or row["vintage"] in journaled:
             continue
-        frames = {t: reader.rows_of_vintage(t, row["vintage"]) for t in WRITABLE}
+        frames = {t: reader.rows_of_vintage(t, row["vintage"]) for t in WRITABLE if "vintage" in store.columns(t)}
         frames = {t: f for t, f in frames.items() if not f.empty}
         vintage = {
             k: row[k] for k in ("vintage", "label", "published", "source_file", "kind", "as_of_note", "loaded_at")

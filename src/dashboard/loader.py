@@ -532,7 +532,7 @@ def load_file(
     """Validate, compare and publish; raises LoadRejected (database untouched) on any problem."""
     reader = store.ReadOnlyStore(db_path)
     authorities = set(reader.table("authorities")["authority"])
-    default = authority or sorted(authorities)[0]
+    default = authority or store.home_authority(reader)
     parsed = parse_upload(
         path,
         catalogue_of(reader),

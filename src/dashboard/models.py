@@ -81,6 +81,8 @@ class Authority(_Row):
     population_0_17: int = Field(gt=0)
     population_note: str = ""
     la_code: str = Field(default="", pattern=r"^(\d{3})?$")  # DfE's old three-digit code: the national files' key
+    # The region it may share monthly figures with (blank: from la_code, so Greater Manchester's councils are "gm")
+    region: str = Field(default="", pattern=r"^([a-z0-9_-]+)?$")
 
 
 class Indicator(_Row):
@@ -135,7 +137,7 @@ class Vintage(_Row):
     published: dt.date
     source_file: str
     kind: str = Field(
-        pattern=r"^(pack|upload|commentary|plan|targets|comparators|national|records|records-withdrawal|computed)$"
+        pattern=r"^(pack|upload|commentary|plan|targets|comparators|national|records|records-withdrawal|computed|council|sharing)$"
     )
     as_of_note: str = ""
     loaded_by: str = ""  # who wrote it (the sign-in email, or cli (login)); blank for the published packs
@@ -239,6 +241,16 @@ class Commentary(_Row):
     source_file: str = ""
     source_line: BlankInt = None
     source_last_line: BlankInt = None
+
+
+class RegionalSharing(_Row):
+    """An admin's choice to share (or stop sharing) the council's monthly figures with its region."""
+
+    authority: str
+    region: str = Field(pattern=r"^[a-z0-9_-]+$")
+    shared: bool
+    vintage: str
+    note: str = ""
 
 
 BRAG_WORDS = ("Blue", "Red", "Amber", "Green")

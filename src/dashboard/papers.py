@@ -61,10 +61,12 @@ def gather(
     vintage: str = "latest",
     areas: list[str] | None = None,
     series: bool = True,
+    authority: str | None = None,
 ) -> Pack:
-    """A Pack straight from the store (the CLI's path; the app builds one from its cached frames). series=False
-    leaves out what only charts need (each indicator's figures and revised months): the tables never read them."""
-    authority = service.default_authority(reader)
+    """A Pack straight from the store (the CLI's path; the app builds one from its cached frames), for the council
+    named (the app's council in view), else the deployment's own. series=False leaves out what only charts need
+    (each indicator's figures and revised months): the tables never read them."""
+    authority = authority or service.default_authority(reader)
     auth = reader.table("authorities").set_index("authority")
     inputs = service.inputs(reader, vintage, authority)
     sc = scorecard.build(inputs, month, areas)

@@ -34,7 +34,7 @@ def load(
     path = Path(path)
     name = display_name or path.name
     reader = store.ReadOnlyStore(db_path)
-    authority = authority or sorted(set(reader.table("authorities")["authority"]))[0]
+    authority = authority or store.home_authority(reader)
     problems: list[Problem] = []
     table = read_table(path, name, sheet, problems, key="action_ref", include_hidden=include_hidden)
     if table is None:

@@ -445,7 +445,7 @@ def load(
 ) -> tuple[str, ReferenceUpload]:
     """Validate and publish a targets or comparators file; raises LoadRejected (nothing written) on any problem."""
     reader = store.ReadOnlyStore(db_path)
-    default = authority or sorted(set(reader.table("authorities")["authority"]))[0]
+    default = authority or store.home_authority(reader)
     upload = PARSERS[kind](path, reader, default, sheet=sheet, include_hidden=include_hidden)
     if not upload.ok:
         raise LoadRejected(upload.problems or [Problem(upload.file, None, None, "nothing to load")])

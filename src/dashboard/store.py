@@ -27,7 +27,8 @@ DEFAULT_DB = Path("data/dashboard.duckdb")
 # Table name -> column DDL. Order matters for inserts from frames.
 TABLES: dict[str, str] = {
     "authorities": (
-        "authority VARCHAR PRIMARY KEY, name VARCHAR, population_0_17 INTEGER, population_note VARCHAR, la_code VARCHAR"
+        "authority VARCHAR PRIMARY KEY, name VARCHAR, population_0_17 INTEGER, population_note VARCHAR,"
+        " la_code VARCHAR, region VARCHAR"
     ),
     "areas": (
         "area VARCHAR PRIMARY KEY, title VARCHAR, short_title VARCHAR, ref_prefix VARCHAR, head_of_service VARCHAR,"
@@ -121,6 +122,9 @@ TABLES: dict[str, str] = {
         "extract VARCHAR, vintage VARCHAR, list VARCHAR, row INTEGER, col VARCHAR, rule VARCHAR, detail VARCHAR"
     ),
     "extract_withdrawals": "extract VARCHAR, vintage VARCHAR, reason VARCHAR",
+    # Several councils (README, Several councils): whether a council shares its monthly figures with its region
+    # before DfE publishes them; the newest row per council holds.
+    "regional_sharing": "authority VARCHAR, region VARCHAR, shared BOOLEAN, vintage VARCHAR, note VARCHAR",
 }
 EXTRACT_TABLES = ("extracts", "extract_records", "extract_findings")
 # Rows are stored in this order so DuckDB's per-row-group min/max (zone maps) skip every other authority:
@@ -252,6 +256,11 @@ def publish(db_path: Path, vintage: dict, frames: dict[str, pd.DataFrame]) -> No
 
 
 # ---------------------------------------------------------------- reading
+
+
+def home_authority(reader: ReadOnlyStore) -> str:
+    """The council a write that names none is for: sample_data/'s first (a council added later must be named)."""
+    return str(reader.table("authorities")["authority"].iloc[0])
 
 
 class StoreUnavailable(RuntimeError):
@@ -403,7 +412,7 @@ class ReadOnlyStore:
             "areas": "sort_order",
             "indicators": "sort_order",
             "vintages": "seq",
-            "authorities": "authority",
+            "authorities": "rowid",  # sample_data/'s council first (the default), then councils added since
             "plan_priorities": "priority",
         }
         return self.query(f"SELECT * FROM {_allow(name)} ORDER BY {order.get(name, '1')}")
@@ -711,6 +720,44 @@ class ReadOnlyStore:
             """SELECT extract, list, row, col, rule, detail FROM extract_findings
                WHERE list_contains(?, extract) ORDER BY extract, list, row, col, rule""",
             [list(extracts)],
+        )
+
+    def vintages_of(self, authority: str) -> list[str]:
+        """Every vintage that wrote a row for the council (its figures, targets, commentary, plan, sharing)."""
+        tables = [t for t in TABLES if {"authority", "vintage"} <= set(columns(t))]
+        union = " UNION ".join(f"SELECT vintage FROM {_allow(t)} WHERE authority = ?" for t in tables)
+        found = self.query(f"SELECT DISTINCT vintage FROM ({union}) ORDER BY 1", [authority] * len(tables))
+        return list(found["vintage"])
+
+    def councils_with_figures(self) -> list[str]:
+        """The councils that have at least one monthly figure, in the authorities table's order."""
+        found = self.query(
+            """SELECT a.authority FROM authorities a
+               WHERE EXISTS (SELECT 1 FROM observations o WHERE o.authority = a.authority) ORDER BY a.rowid"""
+        )
+        return list(found["authority"])
+
+    def regional_sharing_as_of(self, vintage: str | None) -> pd.DataFrame:
+        """Each council's newest sharing choice as of the vintage (no row: never shared)."""
+        return self.query(
+            """SELECT s.authority, s.region, s.shared, s.vintage, v.loaded_at, v.loaded_by
+               FROM regional_sharing s JOIN vintages v USING (vintage) WHERE v.seq <= ?
+               QUALIFY row_number() OVER (PARTITION BY s.authority ORDER BY v.seq DESC) = 1
+               ORDER BY s.authority""",
+            [self.vintage_seq(vintage)],
+        )
+
+    def figures_for_month(self, vintage: str | None, authorities: list[str], period: dt.date) -> pd.DataFrame:
+        """Every council's newest figure for one month as of the vintage (the regional comparator's input)."""
+        if not authorities:
+            return pd.DataFrame(columns=["authority", "ref", "value", "status"])
+        return self.query(
+            """SELECT o.authority, o.ref, CAST(o.value AS DOUBLE) AS value, o.status
+               FROM observations o JOIN vintages v USING (vintage)
+               WHERE v.seq <= ? AND o.period = ? AND list_contains(?, o.authority)
+               QUALIFY row_number() OVER (PARTITION BY o.authority, o.ref ORDER BY v.seq DESC) = 1
+               ORDER BY o.ref, o.authority""",
+            [self.vintage_seq(vintage), period, list(authorities)],
         )
 
     def rows_of_vintage(self, table: str, vintage: str) -> pd.DataFrame:

@@ -48,6 +48,8 @@ VINTAGE_KIND_WORD = {
     "records": "Annex A extract",
     "records-withdrawal": "Annex A extracts withdrawn (retention)",
     "computed": "figures computed from Annex A",
+    "council": "council added",
+    "sharing": "regional sharing",
 }
 SHIPPED = "shipped with the app"  # the author of sample_data/'s vintages: nobody loaded them here
 

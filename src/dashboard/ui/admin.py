@@ -11,7 +11,8 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from .. import access, audit, commentary, journal, lifecycle, loader, national, reading, reference, state
+from .. import access, audit, commentary, councils, journal, lifecycle, loader, national, reading, reference, state
+from ..engine import regional
 from ..formatting import plain, shown
 from ..periods import iso, label, long_label, parse_period
 from ..records import pseudonym, stored
@@ -37,10 +38,15 @@ def attempt_write(write) -> tuple[str | None, str | None]:
         return None, lifecycle.explain(exc)
 
 
-def _authorised(action: str, area: str | None, what: str, result_key: str):
+def councils_in(rows: list[dict]) -> list[str]:
+    """The councils a write's rows belong to: each must be one the writer holds the role for."""
+    return sorted({str(r["authority"]) for r in rows if r.get("authority")})
+
+
+def _authorised(action: str, area: str | None, what: str, result_key: str, councils=()):
     """The identity, or None with the refusal put where the page shows it."""
     try:
-        return signin.authorise(action, area, what)
+        return signin.authorise(action, area, what, councils)
     except access.Refused as exc:
         st.session_state[result_key] = ("error", str(exc))
         return None
@@ -50,12 +56,14 @@ def publish_commentary(
     area: str, period, text: str, author: str, result_key: str, done: str, verb: str = "Saved", drafted: bool = False
 ) -> None:
     """The one commentary write (admin page and the area page's draft): permission for *this* area, now."""
-    identity = _authorised(access.COMMENTARY, area, f"commentary for {long_label(period)}", result_key)
+    council = data.authority()  # the council on screen when the button was pressed
+    what = f"commentary for {long_label(period)}"
+    identity = _authorised(access.COMMENTARY, area, what, result_key, [council])
     if identity is None:
         return
     vintage, refused = attempt_write(
         lambda: commentary.publish(
-            data.db_path(), area, period, text, author=author, user=identity.who, drafted=drafted
+            data.db_path(), area, period, text, author=author, authority=council, user=identity.who, drafted=drafted
         )
     )
     if refused:
@@ -105,7 +113,9 @@ def _publish_upload(file_id: str) -> None:
     if pending is None or pending[0] != file_id:
         st.session_state["_upload_result"] = ("error", "The preview is out of date: upload the file again.")
         return
-    identity = _authorised(access.PUBLISH, None, f"figures from {pending[1].parsed.file}", "_upload_result")
+    parsed = pending[1].parsed
+    councils = councils_in(parsed.monthly + parsed.weekly)
+    identity = _authorised(access.PUBLISH, None, f"figures from {parsed.file}", "_upload_result", councils)
     if identity is None:
         return
     name = st.session_state.get("vintage_name", "").strip() or None
@@ -259,7 +269,9 @@ def _publish_reference(kind: str, file_id) -> None:
         st.session_state[f"_ref_{kind}_result"] = ("error", "The preview is out of date: upload the file again.")
         return
     what = f"{REFERENCE_WHAT[kind]} from {pending[1].file}"
-    identity = _authorised(access.PUBLISH, None, what, f"_ref_{kind}_result")
+    # National statistics are every council's comparators: only a grant that holds for every council loads them.
+    councils = councils_in(pending[1].rows) if kind != "national" else data.table("authorities")["authority"]
+    identity = _authorised(access.PUBLISH, None, what, f"_ref_{kind}_result", list(councils))
     if identity is None:
         return
     publish = REFERENCE_PUBLISH[kind]
@@ -355,7 +367,8 @@ def _publish_annex(token: tuple) -> None:
         return
     _, extract, demo, hidden = pending
     what = f"Annex A extract {extract.name} as at {extract.as_at:%d %b %Y}"
-    identity = _authorised(access.PUBLISH, None, what, "_annex_result")
+    # Extracts are held for the deployment's own council (README, Several councils: not yet per council).
+    identity = _authorised(access.PUBLISH, None, what, "_annex_result", [data.home_council()])
     if identity is None:
         return
     done, refused = attempt_write(
@@ -491,14 +504,14 @@ def editable_areas() -> dict[str, str]:
     """Service areas whose commentary this person may publish (weekly is a table, not a service area)."""
     areas = service_areas(data.table("areas").sort_values("sort_order"))
     names = dict(zip(areas["area"], areas["title"]))
-    return {a: t for a, t in names.items() if signin.may(access.COMMENTARY, a)}
+    return {a: t for a, t in names.items() if signin.may(access.COMMENTARY, a, data.authority())}
 
 
 @routed
 def load_page() -> None:
     st.title("Load figures and commentary")
     ctx = current()
-    v = data.table("vintages")
+    v = data.vintages()
     st.caption(
         f"The dashboard holds {len(v)} vintages; the newest is {plain(v.sort_values('seq')['label'].iloc[-1])}. "
         f"Viewing {ctx.vintage_label}."
@@ -506,7 +519,7 @@ def load_page() -> None:
     if not signin.auth_configured() and not signin.demo_unlock_form():
         return
     wrote = False
-    if signin.may(access.PUBLISH):
+    if signin.may(access.PUBLISH, council=data.authority()):
         _hidden_box()
         _upload_section()
         st.divider()
@@ -515,8 +528,14 @@ def load_page() -> None:
         _reference_section("comparators")
         st.divider()
         _national_section()
-        st.divider()
-        _annex_section()
+        if data.authority() == data.home_council():  # extracts are held for the deployment's own council only
+            st.divider()
+            _annex_section()
+        wrote = True
+    if signin.may(access.MANAGE, council=data.authority()) and data.region():
+        if wrote:
+            st.divider()
+        _sharing_section()
         wrote = True
     areas = editable_areas()
     if areas:
@@ -531,6 +550,42 @@ def load_page() -> None:
         )
 
 
+def _set_sharing(council: str, shared: bool) -> None:
+    """The council's admin shares (or stops sharing) its monthly figures: permission for this council, now."""
+    word = "share monthly figures with the region" if shared else "stop sharing monthly figures"
+    identity = _authorised(access.MANAGE, None, word, "_sharing_result", [council])
+    if identity is None:
+        return
+    vintage, refused = attempt_write(lambda: councils.set_sharing(data.db_path(), council, shared, user=identity.who))
+    if refused:
+        st.session_state["_sharing_result"] = ("error", f"Not changed: {refused}")
+        return
+    st.session_state["_sharing_result"] = ("ok", f"Saved as vintage {vintage}.")
+
+
+def _sharing_section() -> None:
+    """Admins: share this council's monthly figures with its region before DfE publishes them (README, Several
+    councils). The region's councils then see the mean and range of those sharing; nobody sees one that has not."""
+    council, region = data.authority(), data.region()
+    region_name = regional.REGION_NAME.get(region, region)
+    st.header(f"Share monthly figures with {region_name}")
+    shared = council in data.sharing_councils()
+    st.markdown(
+        f"**{plain(data.authority_name())} {'shares' if shared else 'does not share'}** its monthly figures with "
+        f"{region_name}. Sharing puts them, unnamed, into the “{regional.REGION_SHORT.get(region, region)} this "
+        "month” comparator (mean, range and how many councils share) that the region's councils see beside the "
+        "annual published one. Stopping takes them out at once. Each change is kept in the journal and the audit "
+        "trail."
+    )
+    _show_result("_sharing_result")
+    st.button(
+        "Stop sharing" if shared else f"Share with {region_name}",
+        key="sharing_toggle",
+        on_click=_set_sharing,
+        args=(council, not shared),
+    )
+
+
 @routed
 def audit_trail() -> None:
     st.title("Audit trail")
@@ -540,11 +595,18 @@ def audit_trail() -> None:
         "give the same rows as CSV, oldest first."
     )
     try:
-        signin.authorise(access.MANAGE, None, "open the audit trail")
+        identity = signin.authorise(access.MANAGE, None, "open the audit trail")
     except access.Refused as exc:
         st.error(str(exc))
         return
     trail = audit.trail(data.db_path())
+    everyone = list(data.table("authorities")["authority"])
+    managed = [c for c in everyone if access.permits(identity, access.MANAGE, council=c)]
+    if len(managed) < len(everyone):  # a council's admin: its councils' writes (and the national ones), and events
+        theirs = set().union(*(data.reader().vintages_of(c) for c in managed))
+        theirs |= set(data.table("vintages").query("kind == 'national'")["vintage"])
+        trail = trail[(trail["vintage"].fillna("") == "") | trail["vintage"].isin(theirs)].reset_index(drop=True)
+        st.caption(f"Writes for {', '.join(plain(data.council_names()[c]) for c in managed)} only.")
     refused = trail[trail["outcome"] != "published"]
     m1, m2 = st.columns(2)
     m1.metric("Writes", int((trail["outcome"] == "published").sum()))
@@ -585,6 +647,7 @@ def audit_trail() -> None:
                 "Email or group": [g.email or f"group: {g.group}" for g in roles.grant],
                 "Role": [access.ROLE_WORD[g.role] for g in roles.grant],
                 "Areas": [", ".join(g.areas) for g in roles.grant],
+                "Councils": [", ".join(g.councils) or "every council" for g in roles.grant],
             }
         ),
         hide_index=True,

@@ -137,7 +137,7 @@ def static_table(frame: pd.DataFrame) -> None:
 
 def vintages_table(with_kind: bool = False) -> None:
     """Every vintage in the order loaded: what it was reported in, when, from which file, and its note."""
-    v = data.table("vintages").sort_values("seq")
+    v = data.vintages().sort_values("seq")
     columns = {"Vintage": v["vintage"], "Reported in": v["label"], "Date": pd.to_datetime(v["published"]).dt.date}
     if with_kind:
         columns["Kind"] = v["kind"]
@@ -295,7 +295,7 @@ def scorecard_cells(rows: pd.DataFrame, columns: list[str], month: dt.date, vint
     the month and vintage in view, RAG on its coloured background, the sparkline a small image with its trend in
     words."""
     out = [[plain(SHORT_HEAD.get(c, c)) for c in columns]]
-    view = {"vintage": vintage, "month": iso(month)}
+    view = {"vintage": vintage, "month": iso(month), **data.council_param()}
     for row in rows[columns].itertuples(index=False):
         cells = []
         for col, value in zip(columns, row):
@@ -331,7 +331,7 @@ def scorecard_table(sc: pd.DataFrame, month: dt.date, vintage: str, key: str) ->
     """The scorecard as the panel knows it, in the column set and order the reader picked: one Markdown table
     that reads with the page, its header held at the top of the window while its rows scroll (PAGE_CSS), and
     that reflows to the window's width (README, "The scorecard at a glance")."""
-    rows, heads, keys = _panel_rows(sc, tuple(sc["ref"]), month, vintage, data.stamp())
+    rows, heads, keys = _panel_rows(sc, tuple(sc["ref"]), month, vintage, data.view_stamp())
     with st.container(horizontal=True, vertical_alignment="bottom", key=f"scorecard_controls_{key}"):
         chosen = column_set_picker()
         order = url_selectbox(
@@ -372,7 +372,7 @@ def open_detail(ref: str) -> None:
     """Open the indicator at the month and vintage in view. `ref` goes only into the indicator's address: the page
     left keeps its own, so Back returns to it as it was."""
     ctx = current()
-    view = {"vintage": ctx.vintage, "month": iso(ctx.month), "ref": ref}
+    view = {"vintage": ctx.vintage, "month": iso(ctx.month), **data.council_param(), "ref": ref}
     st.switch_page(PAGE_PATHS["indicator"], query_params=view)
 
 
@@ -479,10 +479,12 @@ def export_buttons(ctx, sc: pd.DataFrame | None = None, *, key: str, area: str |
         bits.append("off target only")
     note = ("Filtered: " + "; ".join(bits) + ".") if bits else ""
 
+    council = data.authority()  # the council on screen now: the papers are made later, when a button is pressed
+
     def paper(fmt: str, progress=None) -> bytes:
-        full = data.pack(ctx.month, ctx.vintage)
+        full = data.pack(ctx.month, ctx.vintage, authority=council)
         areas = full.areas[full.areas["area"] == area] if area else full.areas
-        rows = sc if sc is not None else ctx.filter(data.scorecard(ctx.month, ctx.vintage))
+        rows = sc if sc is not None else ctx.filter(data.scorecard(ctx.month, ctx.vintage, authority=council))
         pack = replace(full, scorecard=rows, areas=areas, filters_note=note)
         return export_pdf.to_pdf(pack, progress=progress) if fmt == "pdf" else export.render(pack, fmt)
 
@@ -499,7 +501,7 @@ def export_buttons(ctx, sc: pd.DataFrame | None = None, *, key: str, area: str |
                 on_click="ignore",
             )
     # The PDF takes seconds (charts), so it is built in the page with a status naming each step, then offered.
-    wanted = (ctx.month, ctx.vintage, note, area, data.stamp(), None if sc is None else tuple(sc["ref"]))
+    wanted = (ctx.month, ctx.vintage, note, area, data.view_stamp(), None if sc is None else tuple(sc["ref"]))
     ready = st.session_state.get(f"{key}_pdf_ready")
     with row:
         if ready and ready[0] == wanted:

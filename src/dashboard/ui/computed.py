@@ -50,7 +50,9 @@ def synthetic_banner(synthetic: bool) -> None:
 def _publish(month) -> None:
     """Publish the month's computed figures: the publisher role checked now, at the write, on the server."""
     try:
-        identity = signin.authorise(access.PUBLISH, None, f"the figures computed for {long_label(month)}")
+        identity = signin.authorise(
+            access.PUBLISH, None, f"the figures computed for {long_label(month)}", [data.home_council()]
+        )
     except access.Refused as exc:
         st.session_state[RESULT] = ("error", f"Not published: {exc}")
         return
@@ -95,6 +97,12 @@ def computed_vs_loaded() -> None:
         "many records were left out for a data-quality finding. Only counts and percentages are shown here, "
         "never a record. The month is the one chosen in the sidebar."
     )
+    if data.authority() != data.home_council():  # extracts are the deployment's own council's (Several councils)
+        st.info(
+            f"Annex A extracts are held for {plain(data.council_names()[data.home_council()])} only; "
+            f"nothing is computed for {plain(data.authority_name())}."
+        )
+        return
     figures, notes, head, counts = computed_figures()
     if head.empty:
         st.info(
@@ -186,7 +194,7 @@ def computed_vs_loaded() -> None:
         "month's figures: a new vintage (what the panel was shown before stays available), named after the "
         "extract it was computed from. Figures with no cases are not published."
     )
-    if not signin.may(access.PUBLISH):
+    if not signin.may(access.PUBLISH, council=data.home_council()):
         st.caption("Only a publisher can publish; your role is checked when the button is pressed.")
     st.button(
         f"Publish as the figures for {long_label(month)}",

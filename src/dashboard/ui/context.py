@@ -9,10 +9,11 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
+from .. import access
 from ..formatting import plain
 from ..periods import iso, long_label, parse_period
 from ..vocabulary import RAG_WORD, RAG_WORDS
-from . import data, routing
+from . import data, routing, signin
 
 RAG_CHOICES = list(RAG_WORDS)
 
@@ -63,12 +64,19 @@ def url_selectbox(
     raw = st.query_params.get(key)
     seen = st.session_state.get(f"_{key}_url")  # (the URL's value, the value shown for it) at the last run
     held = st.session_state.get(key)
+    assigned = False
     if not (isinstance(seen, tuple) and seen[0] == raw and held in options):
         # A session's first look at an address without the value keeps a value it already holds (a reconnect).
         if not (raw is None and seen is None and held in options):
             st.session_state[key] = raw if raw in options else default if default in options else options[0]
+            assigned = True
         seen = (raw, st.session_state[key])
-    value = st.selectbox(label, options, format_func=format_func, key=key, **kwargs)
+    # A page change can reach the server without the browser's widget values (a link followed in a page); the
+    # browser then redraws the box at its default and the next run (Back) reads that back as the reader's pick.
+    # So the default is the value held here, never the first option. (A value assigned above is sent to the
+    # browser anyway, and Streamlit wants no default beside it.)
+    index = 0 if assigned else options.index(st.session_state[key])
+    value = st.selectbox(label, options, index=index, format_func=format_func, key=key, **kwargs)
     if value != seen[1]:
         if writes is None:
             st.query_params[key] = value
@@ -100,7 +108,7 @@ def month_notice(raw: str, vintage: str, shown: dt.date) -> str:
         return f"{quoted(raw)} is not a month; {instead}"
     everything = data.months("latest")
     if vintage != "latest" and asked in everything:
-        labels = data.table("vintages").set_index("vintage")["label"]
+        labels = data.vintages().set_index("vintage")["label"]
         pack = plain(labels.get(vintage, vintage))
         return f"The figures as reported in {pack} have no {long_label(asked)}; {instead}"
     first, last = min(everything), max(everything)
@@ -110,20 +118,63 @@ def month_notice(raw: str, vintage: str, shown: dt.date) -> str:
     )
 
 
+def visible_councils() -> list[str]:
+    """The councils with figures that the person asking may read, worked out afresh on every run (a grant taken
+    away hides its council on the next click)."""
+    return access.readable_councils(signin.current(), data.councils())
+
+
+def choose_council(picker: bool) -> str:
+    """The council in view, kept in the URL (?council=tameside) and in the session for every read (data.authority).
+    A picker only where the reader may see more than one council with figures; an address naming a council they
+    may not see (or none that exists: the notice is the same, so it tells nothing) shows their first."""
+    visible = visible_councils()
+    if not visible:
+        st.error("Your access names no council whose figures this dashboard holds. Ask your performance team.")
+        st.stop()
+    names = data.council_names()
+    bad = unknown("council", visible)
+    if picker and len(visible) > 1:
+        council = url_selectbox(
+            "Council",
+            visible,
+            key="council",
+            format_func=lambda c: names.get(c, c),
+            help="The council whose figures every page shows. Only councils you have access to are listed.",
+        )
+    else:
+        raw = st.query_params.get("council")
+        held = st.session_state.get(data.COUNCIL_KEY)
+        council = raw if raw in visible else held if held in visible else visible[0]
+    st.session_state[data.COUNCIL_KEY] = council
+    if bad is not None and st.query_params.get("council") == bad:
+        st.session_state["_council_notice"] = (
+            f"There is no council called {quoted(bad)} that you have access to; showing {plain(names[council])}."
+        )
+    return council
+
+
+def _council_notice() -> None:
+    notice = st.session_state.pop("_council_notice", None)
+    if notice:
+        st.warning(notice, icon="⚠")
+
+
 def sidebar(pages: dict[str, list] | None = None) -> Context:
     """The shared sidebar: the view (vintage and month), then the links to every page (when given: the router's
     pages by section), then the scorecard filters. The view comes first so its pickers are in sight on every
     page, above the long list of links."""
-    options, labels = data.vintage_choices()
     writes: dict[str, str] = {}
-    # The browser keeps showing the label a selectbox was drawn with when only the label changes (a new figures
-    # load renames Latest); setting its value again makes it redraw with the new one.
-    picked = st.session_state.get("vintage")
-    shown = st.session_state.get("_vintage_shown")
-    if picked in options and isinstance(shown, tuple) and shown[0] == picked and shown[1] != labels[picked]:
-        st.session_state["vintage"] = picked
     with st.sidebar:
         st.markdown("## View")
+        choose_council(picker=True)  # first: every read below is the chosen council's
+        options, labels = data.vintage_choices()
+        # The browser keeps showing the label a selectbox was drawn with when only the label changes (a new figures
+        # load renames Latest); setting its value again makes it redraw with the new one.
+        picked = st.session_state.get("vintage")
+        shown = st.session_state.get("_vintage_shown")
+        if picked in options and isinstance(shown, tuple) and shown[0] == picked and shown[1] != labels[picked]:
+            st.session_state["vintage"] = picked
         bad_vintage = unknown("vintage", options)
         vintage = url_selectbox(
             "Figures as reported",
@@ -173,6 +224,7 @@ def sidebar(pages: dict[str, list] | None = None) -> Context:
             help="Full-screen step-through of this month's Red and Amber indicators, one per screen.",
         )
     # Outside the sidebar: the notices head the page, in words, with what the reader asked for as plain text.
+    _council_notice()
     if bad_vintage is not None and "vintage" not in writes:
         st.warning(f"There is no version of the figures called {quoted(bad_vintage)}; showing the latest.", icon="⚠")
     if bad_month is not None and "month" not in writes:
@@ -193,7 +245,7 @@ def sidebar(pages: dict[str, list] | None = None) -> Context:
 def link_params(vintage: str, month: str) -> dict[str, str]:
     """The view a link to another page carries: the month and vintage shown, where the address names them (an
     address without them keeps the defaults). Never the indicator: `ref` belongs to the indicator page."""
-    shown = {"vintage": vintage, "month": month}
+    shown = {"vintage": vintage, "month": month, **data.council_param()}
     return {k: v for k, v in shown.items() if k in st.query_params}
 
 
@@ -206,6 +258,7 @@ def _present() -> None:
 def from_url() -> Context:
     """The view from the URL alone, for presenter mode (no sidebar widgets). A value that names nothing falls back
     to the latest figures and the default month, and says so, as the sidebar does."""
+    choose_council(picker=False)
     options, labels = data.vintage_choices()
     bad_vintage = unknown("vintage", options)
     vintage = st.query_params.get("vintage", "latest")
@@ -216,6 +269,7 @@ def from_url() -> Context:
         st.stop()
     wanted = st.query_params.get("month")
     month = next((m for m in months if iso(m) == wanted), data.default_month_for(vintage) or months[0])
+    _council_notice()
     if bad_vintage is not None:
         st.warning(f"There is no version of the figures called {quoted(bad_vintage)}; showing the latest.", icon="⚠")
     if wanted is not None and iso(month) != wanted:

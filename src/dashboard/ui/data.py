@@ -18,9 +18,10 @@ import pandas as pd
 import streamlit as st
 from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ctx
 
-from .. import papers, service, state
+from .. import access, papers, service, state
+from .. import councils as councils_module
 from ..engine import plan as plan_engine
-from ..engine import quality
+from ..engine import quality, regional
 from ..engine import scorecard as scorecard_engine
 from ..periods import default_month
 from ..store import DEFAULT_DB, ReadOnlyStore
@@ -47,6 +48,11 @@ def _reader_at(path: str) -> ReadOnlyStore:
 
 def stamp() -> tuple[int, int]:
     return reader().stamp
+
+
+def view_stamp() -> tuple:
+    """The database's stamp and the council in view: the key for a page's own caches of what it shows."""
+    return (*stamp(), authority())
 
 
 class _Replaced(Exception):
@@ -121,29 +127,96 @@ def area_names() -> dict[str, str]:
     return dict(zip(areas["area"], areas["short_title"]))
 
 
-@per_database(max_entries=8, resource=True)
+COUNCIL_KEY = "_council"  # the council in view, set by the sidebar (context.choose_council) on every run
+
+
+@per_database(max_entries=8)
+def councils() -> list[str]:
+    """The councils with monthly figures, the deployment's own first."""
+    return reader().councils_with_figures()
+
+
 def authority() -> str:
-    """The authority in view; every read that takes one asks for it, so it is a cached string, not a table."""
+    """The council in view: the one this run's sidebar chose among those the reader may see (context), else the
+    first of those. Never a council the reader has no grant for."""
+    chosen = st.session_state.get(COUNCIL_KEY)
+    if isinstance(chosen, str) and chosen in councils():
+        return chosen
+    from . import signin  # signin reads tables through this module
+
+    visible = access.readable_councils(signin.current(), councils())
+    if not visible:
+        raise access.Refused(signin.current(), access.READ, detail="no council's figures are granted")
+    return visible[0]
+
+
+def home_council() -> str:
+    """The deployment's own council (sample_data/'s): a write that names no council is for it."""
     return str(table("authorities")["authority"].iloc[0])
 
 
+def region() -> str:
+    """The region of the council in view ("" when none): whose shared monthly figures it may compare with."""
+    return _regions().get(authority(), "")
+
+
+@per_database(max_entries=4)
+def _regions() -> dict[str, str]:
+    return councils_module.regions(reader())
+
+
 @per_database(max_entries=8)
-def vintage_choices() -> tuple[list[str], dict[str, str]]:
+def sharing_councils(*, authority: str) -> list[str]:
+    """The councils sharing monthly figures with the region of the council in view now (their newest choice)."""
+    return regional.sharing_councils(reader().regional_sharing_as_of("latest"), _regions().get(authority, ""))
+
+
+@per_database(max_entries=64)
+def regional_comparator(month: dt.date, vintage: str, *, authority: str) -> tuple[str, pd.DataFrame]:
+    """(region, per ref: mean, low, high, councils) of the councils sharing with the region of the council in view;
+    a council that has not shared is never in it."""
+    return councils_module.regional_comparator(reader(), authority, vintage, month)
+
+
+def council_param() -> dict[str, str]:
+    """What a link carries of the council in view: `council` when the address names one (as month and vintage)."""
+    return {"council": authority()} if "council" in st.query_params else {}
+
+
+@per_database(max_entries=8)
+def council_names() -> dict[str, str]:
+    """council id -> its name as pages show it."""
+    auth = table("authorities")
+    return {a: str(n).removesuffix(" Metropolitan Borough Council") for a, n in zip(auth["authority"], auth["name"])}
+
+
+@per_database(max_entries=8)
+def vintages(*, authority: str) -> pd.DataFrame:
+    """The vintages of the council in view: those that wrote its rows, and the national statistics all share.
+    Another council's loads, labels and loaders are never listed."""
+    v = table("vintages")
+    mine = reader().vintages_of(authority)
+    records = ("records", "records-withdrawal") if authority == home_council() else ()
+    return v[v["vintage"].isin(mine) | v["kind"].isin(("national", *records))].reset_index(drop=True)
+
+
+@per_database(max_entries=8)
+def vintage_choices(*, authority: str) -> tuple[list[str], dict[str, str]]:
     """The sidebar's 'Figures as reported' options grouped by kind (vocabulary.vintage_options), with their
     labels; keyed by the database's stamp, so the labels follow a replaced file."""
-    return vintage_options(table("vintages"))
+    return vintage_options(vintages(authority=authority))
 
 
 @per_database(max_entries=32)
-def vintage_name(vintage: str) -> str:
+def vintage_name(vintage: str, *, authority: str) -> str:
     """The vintage in view as pages and papers name it: always the figures' vintage (vocabulary.vintage_label)."""
-    return vintage_label(table("vintages"), vintage)
+    return vintage_label(vintages(authority=authority), vintage)
 
 
 @per_database(max_entries=8)
-def later_writes_note(vintage: str) -> str:
+def later_writes_note(vintage: str, *, authority: str) -> str:
     """What applies on top of the figures' vintage in view: '2 later writes apply: commentary edit, targets load'."""
-    later = later_writes(table("vintages"), vintage)
+    later = later_writes(vintages(authority=authority), vintage)
     if later.empty:
         return ""
     kinds = ", ".join(dict.fromkeys(kind_word(k) for k in later["kind"]))
@@ -294,9 +367,7 @@ def benchmark(ref: str, year: str, vintage: str) -> tuple[pd.DataFrame, str, str
 
 
 def authority_name() -> str:
-    return str(table("authorities").set_index("authority").loc[authority(), "name"]).removesuffix(
-        " Metropolitan Borough Council"
-    )
+    return council_names()[authority()]
 
 
 def la_code() -> str:
@@ -334,9 +405,9 @@ def printed_vs_calculated(*, authority: str) -> pd.DataFrame:
 
 
 @per_database(max_entries=16)
-def pack(month: dt.date, vintage: str) -> papers.Pack:
+def pack(month: dt.date, vintage: str, *, authority: str) -> papers.Pack:
     """Everything the month's papers need (scorecard, commentary, series for charts)."""
-    return papers.gather(reader(), month, vintage)
+    return papers.gather(reader(), month, vintage, authority=authority)
 
 
 _views_warmed: set[tuple] = set()

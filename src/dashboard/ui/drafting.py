@@ -28,7 +28,7 @@ def section(ctx: Context, area: str) -> None:
         if ctx.vintage != "latest":
             st.caption("Viewing an earlier vintage: drafts can be published only from the latest figures.")
             return
-        if not signin.may(access.COMMENTARY, area):
+        if not signin.may(access.COMMENTARY, area, data.authority()):
             st.caption(
                 "Publishing it as this area's commentary needs this area's editor role"
                 + ("" if signin.auth_configured() else ": unlock *Load figures and commentary* first")

@@ -13,6 +13,7 @@ from ..periods import label, long_label
 from . import breakdown, components, data
 from .compare import how_we_compare
 from .context import current, pick_indicator
+from .regional import regional_note
 from .routing import routed
 
 
@@ -35,6 +36,7 @@ def indicator() -> None:
         return
     row = match.iloc[0]
     components.judgement_block(row)
+    regional_note(ref, ctx.month, ctx.vintage, row)  # "GM this month", where the region's councils share
     area = every.set_index("ref")["area"].get(ref)
     drill = breakdown.computed_ref(ref) and st.query_params.get("view") == "breakdown"
     if drill:  # opened from an exception on the overview: figure -> team -> children

@@ -111,7 +111,7 @@ def overview() -> None:
     st.title("Children's Services performance")
     st.caption(f"{long_label(ctx.month)} · {ctx.vintage_label}")
     components.as_of_note(ctx)
-    model = _overview_model(ctx, data.stamp())
+    model = _overview_model(ctx, data.view_stamp())
     if model is None:
         st.info(f"No figures for {long_label(ctx.month)}.")
         return

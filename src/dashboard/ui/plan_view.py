@@ -157,7 +157,7 @@ def _plan_model(month, vintage: str, db_stamp: tuple) -> dict | None:
 def improvement_plan() -> None:
     ctx = current()
     st.title("Improvement plan")
-    model = _plan_model(ctx.month, ctx.vintage, data.stamp())
+    model = _plan_model(ctx.month, ctx.vintage, data.view_stamp())
     if model is None:
         st.info(
             "No improvement plan had been published by this vintage. The plan first appears in the "

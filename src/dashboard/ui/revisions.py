@@ -107,12 +107,12 @@ def revisions() -> None:
 def _loaded_by() -> dict[str, str]:
     """vintage -> who wrote it and when (vocabulary.loaded_phrase: the journal's user and moment, or shipped with
     the app for sample_data/'s packs and DfE release)."""
-    v = data.table("vintages")
+    v = data.vintages()
     return {row["vintage"]: loaded_phrase(row) for row in v.to_dict("records")}
 
 
 def _who_loaded_what(loaded_by: dict[str, str]) -> None:
-    v = data.table("vintages")
+    v = data.vintages()
     v = v.sort_values("seq", ascending=False)  # every vintage, the shipped packs too: each has its author
     st.header("Who loaded what")
     st.dataframe(

@@ -53,31 +53,40 @@ def current() -> access.Identity | None:
     claims = _claims()
     if claims is None:
         return None
-    return access.resolve(access.load_roles(known_areas=_known_areas()), claims)
+    known_councils = set(data.table("authorities")["authority"])
+    return access.resolve(access.load_roles(known_areas=_known_areas(), known_councils=known_councils), claims)
 
 
-def authorise(action: str, area: str | None = None, what: str = "") -> access.Identity:
-    """At the moment of a write: the identity if it may, else the refusal is audited and access.Refused raised."""
+def authorise(
+    action: str, area: str | None = None, what: str = "", councils: list[str] | tuple[str, ...] = ()
+) -> access.Identity:
+    """At the moment of a write: the identity if it may (for every council the write touches), else the refusal is
+    audited and access.Refused raised."""
     try:
         identity = current()
     except access.RolesError as exc:
         identity = None
         what = f"{what} (roles file unusable: {exc})"
-    if access.permits(identity, action, area):
+    allowed = access.permits(identity, action, area)
+    # Named only when the role is held, just not for this council (a Tameside publisher loading Bury's figures).
+    refused_for = (
+        next((c for c in councils if not access.permits(identity, action, area, c)), None) if allowed else None
+    )
+    if allowed and refused_for is None:
         return identity
     audit.record(
         data.db_path(),
         f"refused: {action}",
         identity.who if identity else "nobody signed in",
-        f"{what}{' for ' + area if area else ''}",
+        f"{what}{' for ' + area if area else ''}{' for council ' + refused_for if refused_for else ''}",
     )
-    raise access.Refused(identity, action, area)
+    raise access.Refused(identity, action, area, council=refused_for)
 
 
-def may(action: str, area: str | None = None) -> bool:
+def may(action: str, area: str | None = None, council: str | None = None) -> bool:
     """For drawing: whether to offer a control. Never a substitute for `authorise` in the write itself."""
     try:
-        return access.permits(current(), action, area)
+        return access.permits(current(), action, area, council)
     except access.RolesError:
         return False
 
@@ -143,7 +152,7 @@ def _sign_in() -> None:
 # its token stays the same while its mask changes, so the key is a hash of the unmasked token.
 RETURN_SECONDS = 600
 RETURN_LIMIT = 5000  # pending sign-ins kept at once; the oldest go first
-RETURN_PARAMS = ("ref", "month", "vintage", "view")  # view=breakdown: the overview's drill link
+RETURN_PARAMS = ("ref", "month", "vintage", "view", "council")  # view=breakdown: the overview's drill link
 _VALUE = re.compile(r"[A-Za-z0-9_-]{1,40}")
 _returns: dict[str, tuple[float, str, tuple[tuple[str, str], ...]]] = {}
 _returns_lock = threading.Lock()
