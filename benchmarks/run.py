@@ -1343,7 +1343,7 @@ def bench_drill(sample_db: Path, work: Path, repeat: int, months: int) -> None:
     stored.publish_extract(held, extract, user="bench", demo_key=True)
 
     # no background warm-up while the two databases take turns (the app's warm-up thread would outlive its store)
-    os.environ["DASHBOARD_WARM_VIEWS"] = os.environ["DASHBOARD_WARM_PAPERS"] = "0"
+    os.environ["DASHBOARD_WARM_VIEWS"] = "0"
 
     def page_seconds(db: Path, ref: str) -> float:
         previous = os.environ.get("DASHBOARD_DB")
