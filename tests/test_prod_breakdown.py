@@ -60,6 +60,12 @@ def test_the_cin_editor_sees_cins_children_and_not_cared_fors(app, browser):
     page = _open(browser, app, "cin-editor@example.test", CIN8)
     page.get_by_role("heading", name="The children to discuss").wait_for()
     page.get_by_role("button", name="Download the list (CSV, OFFICIAL-SENSITIVE)").wait_for()
+    # The list is a grid drawn after the script finishes: its cells reach the page a moment later (wait, not sleep)
+    page.wait_for_function(
+        """() => /\\b[0-9a-f]{64}\\b/.test(document.documentElement.innerHTML)
+            && document.documentElement.innerHTML.includes("Synthetic Social Worker")""",
+        timeout=60_000,
+    )
     text = page.content()
     assert PSEUDONYM.search(text) and "Synthetic Social Worker" in text
     from axe_playwright_python.sync_playwright import Axe
