@@ -523,13 +523,9 @@ def _counted(args):
     return m, month, figures[figures["month"] == month], rows[rows["month"] == month]
 
 
-def cmd_breakdown(args) -> int:
-    """breakdown: a computed ref's month by team or by worker (CSV), written to the audit trail."""
-    import pandas as pd
-
-    from . import audit, lifecycle
-    from .engine.scorecard import fmt_plain
-    from .records import breakdown, workdays
+def _counted_or_exit(args, command: str):
+    """(measure, month, rows) for breakdown and children, or the exit code once what was wrong is printed."""
+    from .records import workdays
 
     try:
         m, month, figures, rows = _counted(args)
@@ -539,8 +535,23 @@ def cmd_breakdown(args) -> int:
     except (*refusals(), workdays.CalendarUnavailable) as exc:
         return _refused(exc)
     if figures.empty:
-        print(f"breakdown: {m.ref} is not computed for {iso(month)} from the extracts held", file=sys.stderr)
+        print(f"{command}: {m.ref} is not computed for {iso(month)} from the extracts held", file=sys.stderr)
         return 1
+    return m, month, rows
+
+
+def cmd_breakdown(args) -> int:
+    """breakdown: a computed ref's month by team or by worker (CSV), written to the audit trail."""
+    import pandas as pd
+
+    from . import audit, lifecycle
+    from .engine.scorecard import fmt_plain
+    from .records import breakdown
+
+    counted = _counted_or_exit(args, "breakdown")
+    if isinstance(counted, int):
+        return counted
+    m, month, rows = counted
     by = ("team",) if args.by == "team" else ("team", "worker")
     table = breakdown.by_group(rows.assign(worker=rows["who"]) if m.per else rows, m, by)
     group = table["team"] if args.by == "team" else table["team"] + " / " + table["worker"]
@@ -568,7 +579,7 @@ def cmd_children(args) -> int:
     trail. Pseudonyms only; OFFICIAL-SENSITIVE."""
 
     from . import audit, lifecycle
-    from .records import breakdown, workdays
+    from .records import breakdown
     from .records.measures import REGISTRY
 
     m = next((m for m in REGISTRY if m.ref == args.ref), None)
@@ -577,16 +588,10 @@ def cmd_children(args) -> int:
             f"children: {m.ref} has no list of children to discuss (it is a count, caseload or share)", file=sys.stderr
         )
         return 2
-    try:
-        m, month, figures, rows = _counted(args)
-    except UsageError as exc:
-        print(exc, file=sys.stderr)
-        return 2
-    except (*refusals(), workdays.CalendarUnavailable) as exc:
-        return _refused(exc)
-    if figures.empty:
-        print(f"children: {m.ref} is not computed for {iso(month)} from the extracts held", file=sys.stderr)
-        return 1
+    counted = _counted_or_exit(args, "children")
+    if isinstance(counted, int):
+        return counted
+    m, month, rows = counted
     kids = breakdown.children(rows, m)
     kids = kids.assign(
         month=kids["month"].map(iso),
