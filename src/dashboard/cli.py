@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 # models, the workbook reader or the PDF's fonts, and `--help` starts no pandas at all.
 
 HIDDEN_HELP = "read rows and columns hidden in an XLSX sheet (refused by default, naming them)"
+COUNCIL_HELP = "the council (default: the deployment's own)"
 
 
 def db_path(arg: str | None) -> Path:
@@ -251,6 +252,18 @@ class UsageError(Exception):
     """A bad option value: printed as '--option: why' with exit code 2."""
 
 
+def _council(args, reader: store.ReadOnlyStore) -> str:
+    """--authority checked against the deployment's councils; without it, the home council (one council: as
+    before)."""
+    from . import store as store_module
+
+    known = list(reader.table("authorities")["authority"])
+    chosen = getattr(args, "authority", None) or store_module.home_authority(reader)
+    if chosen not in known:
+        raise UsageError(f"--authority: unknown council {chosen!r}; choose from {', '.join(known)}")
+    return chosen
+
+
 def _month_and_areas(args, reader: store.ReadOnlyStore) -> tuple:
     """--month and --area checked against the store: (month, [area] or None)."""
     from .vocabulary import service_area_ids
@@ -266,13 +279,14 @@ def _month_and_areas(args, reader: store.ReadOnlyStore) -> tuple:
 
 
 def _built(args, build) -> tuple:
-    """Check --month/--area, then build(reader, month, areas). -> (month, result, exit code or None)."""
+    """Check --month/--area (and --authority where the command has it), then build(reader, month, areas, council).
+    -> (month, result, exit code or None)."""
     from . import store
 
     reader = store.ReadOnlyStore(db_path(args.db))
     try:
         month, areas = _month_and_areas(args, reader)
-        return month, build(reader, month, areas), None
+        return month, build(reader, month, areas, _council(args, reader)), None
     except UsageError as exc:
         print(exc, file=sys.stderr)
     except KeyError as exc:
@@ -284,7 +298,7 @@ def cmd_scorecard(args) -> int:
     from . import service
     from .engine.scorecard import to_csv_frame
 
-    month, sc, code = _built(args, lambda r, m, a: service.build_scorecard(r, m, args.vintage, areas=a))
+    month, sc, code = _built(args, lambda r, m, a, c: service.build_scorecard(r, m, args.vintage, areas=a, authority=c))
     if code is not None:
         return code
     if sc.empty:
@@ -300,7 +314,7 @@ def cmd_draft(args) -> int:
     if not args.area:
         print("--area: required (e.g. cin_cp)", file=sys.stderr)
         return 2
-    month, drafted, code = _built(args, lambda r, m, a: service.draft(r, m, a[0], args.vintage))
+    month, drafted, code = _built(args, lambda r, m, a, c: service.draft(r, m, a[0], args.vintage))
     if code is not None:
         return code
     print(f"## {drafted.area_title}: draft commentary, {iso(month)}\n")
@@ -312,7 +326,9 @@ def cmd_export(args) -> int:
     from . import export, papers
 
     series = args.format == "pdf"  # only the PDF draws charts
-    month, pack, code = _built(args, lambda r, m, a: papers.gather(r, m, args.vintage, areas=a, series=series))
+    month, pack, code = _built(
+        args, lambda r, m, a, c: papers.gather(r, m, args.vintage, areas=a, series=series, authority=c)
+    )
     if code is not None:
         return code
     if pack.scorecard.empty:
@@ -372,10 +388,13 @@ def _records(args) -> tuple:
         month = parse_period(args.month) if args.month else None
     except ValueError as exc:
         raise UsageError(f"--month: {exc}") from exc
+    # The council's own records key (the home council's when none is named and there is a database to name it).
+    named = args.authority or (args.command == "reconcile" or db_path(args.db).exists())
+    council = _council(args, store.ReadOnlyStore(db_path(args.db))) if named else None
     if not args.file:
         if args.as_at:
             raise UsageError("--as-at: give it with --extract (the extracts held carry their own dates)")
-        done, extracts = stored.computed_for(store.ReadOnlyStore(db_path(args.db)))
+        done, extracts = stored.computed_for(store.ReadOnlyStore(db_path(args.db)), authority=council)
         return month, done, any(e.synthetic for e in extracts)
     files, dates = list(args.file), list(args.as_at or [])
     if len(dates) == 1 and len(files) > 1:
@@ -386,7 +405,7 @@ def _records(args) -> tuple:
         as_at = [dt.date.fromisoformat(d) for d in dates]
     except ValueError as exc:
         raise UsageError(f"--as-at: {exc} (use YYYY-MM-DD)") from exc
-    key = pseudonym.resolve_key()
+    key = pseudonym.resolve_key(council=council)
     extracts = [annex_a.read(Path(f), d, key) for f, d in zip(files, as_at)]
     return month, compute.compute(extracts), any(e.synthetic for e in extracts)
 
@@ -411,7 +430,7 @@ def cmd_records(args) -> int:
     figures = done.figures if month is None else done.figures[done.figures["month"] == month]
     if args.command == "reconcile":
         figures = reconcile.reconcile(
-            figures, reconcile.loaded_figures(store.ReadOnlyStore(db_path(args.db)), month), month
+            figures, reconcile.loaded_figures(store.ReadOnlyStore(db_path(args.db)), month, args.authority), month
         )
     out = figures.copy()
     out["month"] = out["month"].map(lambda d: d.strftime("%Y-%m"))
@@ -433,15 +452,17 @@ def _as_at(text: str) -> dt.date:
 
 def cmd_load_annex_a(args) -> int:
     """One Annex A extract stored through the journal (pseudonymised rows only), then the retention purge."""
+    from . import store
     from .records import pseudonym, stored
 
     try:
         as_at = _as_at(args.as_at)
+        council = _council(args, store.ReadOnlyStore(db_path(args.db)))
     except UsageError as exc:
         print(exc, file=sys.stderr)
         return 2
     try:
-        key = pseudonym.resolve_key(demo=args.demo_key)
+        key = pseudonym.resolve_key(demo=args.demo_key, council=council)
         vintage, extract, purged, note = stored.load(
             db_path(args.db),
             args.file,
@@ -450,6 +471,7 @@ def cmd_load_annex_a(args) -> int:
             label=args.label,
             include_hidden=args.include_hidden,
             demo_key=args.demo_key,
+            authority=council,
         )
     except (*refusals(), pseudonym.NoKey) as exc:
         return _refused(exc)
@@ -457,7 +479,7 @@ def cmd_load_annex_a(args) -> int:
     rows = sum(len(f) for f in extract.lists.values())
     synthetic = " (synthetic records)" if extract.synthetic else ""
     print(
-        f"loaded {args.file} as at {as_at} as vintage {vintage}{synthetic}: {rows} records in "
+        f"loaded {args.file} as at {as_at} for council {council} as vintage {vintage}{synthetic}: {rows} records in "
         f"{len(extract.lists)} lists, {len(extract.findings)} data-quality findings; the file itself is not kept",
         file=sys.stderr,
     )
@@ -471,10 +493,18 @@ def cmd_load_annex_a(args) -> int:
 
 
 def cmd_purge_extracts(args) -> int:
+    from . import store
     from .records import stored
 
     try:
-        purged = stored.purge(db_path(args.db))
+        # The council's own records key (the home council's when none is named and there is a database to name it).
+    named = args.authority or (args.command == "reconcile" or db_path(args.db).exists())
+    council = _council(args, store.ReadOnlyStore(db_path(args.db))) if named else None
+    except UsageError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    try:
+        purged = stored.purge(db_path(args.db), authority=council)
     except refusals() as exc:
         return _refused(exc)
     print(
@@ -487,18 +517,23 @@ def cmd_purge_extracts(args) -> int:
 
 def cmd_publish_computed(args) -> int:
     """The month's figures computed from the held extracts, published as a new vintage."""
+    from . import store
     from .records import stored, workdays
 
     try:
         month = parse_period(args.month)
+        council = _council(args, store.ReadOnlyStore(db_path(args.db)))
     except ValueError as exc:
         print(f"--month: {exc}", file=sys.stderr)
         return 2
+    except UsageError as exc:
+        print(exc, file=sys.stderr)
+        return 2
     try:
-        vintage = stored.publish_computed(db_path(args.db), month, label=args.label)
+        vintage = stored.publish_computed(db_path(args.db), month, label=args.label, authority=council)
     except (*refusals(), workdays.CalendarUnavailable) as exc:
         return _refused(exc)
-    print(f"published the figures computed for {iso(month)} as vintage {vintage}", file=sys.stderr)
+    print(f"published the figures computed for {iso(month)} for {council} as vintage {vintage}", file=sys.stderr)
     return 0
 
 
@@ -516,7 +551,9 @@ def _counted(args):
     except ValueError as exc:
         raise UsageError(f"--month: {exc}") from exc
     m = measures[args.ref]
-    extracts = stored.from_store(store.ReadOnlyStore(db_path(args.db)))
+    reader = store.ReadOnlyStore(db_path(args.db))
+    args.authority = _council(args, reader)  # named in the audit line
+    extracts = stored.from_store(reader, authority=args.authority)
     figures, rows = compute.counted_rows(extracts, m)
     if any(e.synthetic for e in extracts):
         print(stored.BANNER, file=sys.stderr)
@@ -535,7 +572,10 @@ def _counted_or_exit(args, command: str):
     except (*refusals(), workdays.CalendarUnavailable) as exc:
         return _refused(exc)
     if figures.empty:
-        print(f"{command}: {m.ref} is not computed for {iso(month)} from the extracts held", file=sys.stderr)
+        print(
+            f"{command}: {m.ref} is not computed for {iso(month)} from the extracts held for council {args.authority}",
+            file=sys.stderr,
+        )
         return 1
     return m, month, rows
 
@@ -568,7 +608,7 @@ def cmd_breakdown(args) -> int:
         db_path(args.db),
         "records viewed" if args.by == "worker" else "breakdown viewed",
         lifecycle.cli_user(),
-        f"{m.ref} {iso(month)}: by {args.by}, command line ({len(out)} rows)",
+        f"council {args.authority}, {m.ref} {iso(month)}: by {args.by}, command line ({len(out)} rows)",
         outcome="shown",
     )
     return 0
@@ -598,13 +638,16 @@ def cmd_children(args) -> int:
         team=kids["team"].map(breakdown.shown_name),
         worker=kids["worker"].map(breakdown.shown_name),
     )
-    print(f"OFFICIAL-SENSITIVE: children's records (pseudonymised) for {m.ref}, {iso(month)}. Do not share.")
+    print(
+        f"OFFICIAL-SENSITIVE: children's records (pseudonymised) for {m.ref}, {iso(month)}, council "
+        f"{args.authority}. Do not share."
+    )
     kids.to_csv(sys.stdout, index=False, lineterminator="\n")
     audit.record(
         db_path(args.db),
         "records viewed",
         lifecycle.cli_user(),
-        f"{m.ref} {iso(month)}: children to discuss, command line ({len(kids)} rows)",
+        f"council {args.authority}, {m.ref} {iso(month)}: children to discuss, command line ({len(kids)} rows)",
         outcome="shown",
     )
     return 0
@@ -738,6 +781,7 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--month", required=True, help="YYYY-MM")
     s.add_argument("--area")
     s.add_argument("--vintage", default="latest", help="latest or a vintage id such as pack-2023-11")
+    s.add_argument("--authority", help=COUNCIL_HELP)
     s.set_defaults(func=cmd_scorecard)
 
     dr = add("draft", help="an area's month as drafted commentary (Markdown), written from the figures")
@@ -752,12 +796,14 @@ def parser() -> argparse.ArgumentParser:
     e.add_argument("--out", required=True, help="file to write")
     e.add_argument("--area", help="one service area (default: all)")
     e.add_argument("--vintage", default="latest", help="latest or a vintage id such as pack-2023-11")
+    e.add_argument("--authority", help=COUNCIL_HELP)
     e.set_defaults(func=cmd_export)
 
     rc = add("records-compute", help="the month's figures computed from Annex A extract(s), as CSV")
     rc.add_argument("file", nargs="+", metavar="FILE")
     rc.add_argument("--as-at", required=True, action="append", help="the extract's date, YYYY-MM-DD (one per FILE)")
     rc.add_argument("--month", help="YYYY-MM (default: every month the extracts cover)")
+    rc.add_argument("--authority", help="the council whose records key pseudonymises (default: the deployment's)")
     rc.set_defaults(func=cmd_records)
 
     rn = add(
@@ -767,6 +813,7 @@ def parser() -> argparse.ArgumentParser:
     rn.add_argument("--month", required=True, help="YYYY-MM")
     rn.add_argument("--extract", dest="file", action="append", default=[], metavar="FILE")
     rn.add_argument("--as-at", action="append", help="the extract's date, YYYY-MM-DD (one per FILE)")
+    rn.add_argument("--authority", help="the council: its extracts and its loaded figures (default: the deployment's)")
     rn.set_defaults(func=cmd_records)
 
     la = add(
@@ -778,6 +825,7 @@ def parser() -> argparse.ArgumentParser:
     la.add_argument("--as-at", required=True, help="the extract's date, YYYY-MM-DD")
     la.add_argument("--include-hidden", action="store_true", help=HIDDEN_HELP)
     la.add_argument("--label", help="how the vintage is named in the app")
+    la.add_argument("--authority", help="the council whose extract it is (default: the deployment's own)")
     la.add_argument(
         "--demo-key",
         action="store_true",
@@ -788,15 +836,18 @@ def parser() -> argparse.ArgumentParser:
     pc = add("publish-computed", help="publish the month's figures computed from the held Annex A extracts")
     pc.add_argument("--month", required=True, help="YYYY-MM")
     pc.add_argument("--label", help="how the vintage is named in the app")
+    pc.add_argument("--authority", help="the council: computed from its extracts, as its figures (default: own)")
     pc.set_defaults(func=cmd_publish_computed)
 
     pe = add("purge-extracts", help="withdraw the Annex A extracts older than the retention setting (journaled)")
+    pe.add_argument("--authority", help="one council's extracts (default: every council's, each by its own newest)")
     pe.set_defaults(func=cmd_purge_extracts)
 
     bk = add("breakdown", help="a figure computed from the held Annex A extracts, by team or worker, as CSV (audited)")
     bk.add_argument("--ref", required=True, help="a computed ref such as CIN8")
     bk.add_argument("--month", required=True, help="YYYY-MM")
     bk.add_argument("--by", choices=["team", "worker"], default="team")
+    bk.add_argument("--authority", help=COUNCIL_HELP)
     bk.set_defaults(func=cmd_breakdown)
 
     ch = add(
@@ -806,6 +857,7 @@ def parser() -> argparse.ArgumentParser:
     )
     ch.add_argument("--ref", required=True, help="a computed ref such as CIN8")
     ch.add_argument("--month", required=True, help="YYYY-MM")
+    ch.add_argument("--authority", help=COUNCIL_HELP)
     ch.set_defaults(func=cmd_children)
 
     sy = add("synth-annex-a", help="a synthetic council's Annex A extracts, calibrated to the published figures")

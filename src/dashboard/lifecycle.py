@@ -141,6 +141,8 @@ def _replay_frames(entry: Entry, known: dict[str, set]) -> tuple[dict, dict[str,
                     col = ".".join(str(p) for p in err["loc"]) or "row"
                     problems.append(f"{where}, {table} row {n}, column {col!r}: {err['msg']}")
         frame = pd.DataFrame(rows)
+        if table in stored.COUNCIL_TABLES and not frame.empty:  # an extract from before councils: the home council's
+            frame["authority"] = frame["authority"].replace("", known["home"])
         for col, universe in (("ref", known["refs"]), ("area", known["areas"]), ("authority", known["authorities"])):
             if col in frame and not frame.empty:
                 unknown = sorted(set(frame[col]) - universe)
@@ -160,6 +162,7 @@ def read_all(sample_dir: Path, folder: Path, found: list[Entry] | None = None) -
         "refs": set(frames["indicators"]["ref"]),
         "areas": set(frames["areas"]["area"]),
         "authorities": set(frames["authorities"]["authority"]),
+        "home": str(frames["authorities"]["authority"].iloc[0]),  # as store.home_authority
     }
     seen = set(frames["vintages"]["vintage"])
     vintages, extra, problems = [], {t: [] for t in WRITABLE}, []

@@ -410,6 +410,7 @@ def catch_up(db_path: Path | str, sample_dir: Path | None = None, locked: bool =
             "refs": set(reader.table("indicators")["ref"]),
             "areas": set(reader.table("areas")["area"]),
             "authorities": set(reader.table("authorities")["authority"]),
+            "home": store.home_authority(reader),
         }
         have = set(reader.table("vintages")["vintage"])
         fresh = found[len(held) :]

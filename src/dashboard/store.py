@@ -111,9 +111,10 @@ TABLES: dict[str, str] = {
     # Annex A extracts (dashboard.records), pseudonymised: one row per extract (its id is the vintage that loaded
     # it), its records (child a keyed pseudonym, birth month only, the other columns read as JSON text), its
     # data-quality findings, and the extracts withdrawn by the retention setting (gone from every table here).
+    # An extract is one council's (`authority`); its records and findings are keyed to it through `extract`.
     "extracts": (
         "extract VARCHAR, vintage VARCHAR, name VARCHAR, as_at DATE, synthetic BOOLEAN, source_sha256 VARCHAR,"
-        " records INTEGER, findings INTEGER"
+        " records INTEGER, findings INTEGER, authority VARCHAR"
     ),
     "extract_records": (
         "extract VARCHAR, vintage VARCHAR, list VARCHAR, row INTEGER, child VARCHAR, birth_month DATE, fields VARCHAR"
@@ -121,7 +122,7 @@ TABLES: dict[str, str] = {
     "extract_findings": (
         "extract VARCHAR, vintage VARCHAR, list VARCHAR, row INTEGER, col VARCHAR, rule VARCHAR, detail VARCHAR"
     ),
-    "extract_withdrawals": "extract VARCHAR, vintage VARCHAR, reason VARCHAR",
+    "extract_withdrawals": "extract VARCHAR, vintage VARCHAR, reason VARCHAR, authority VARCHAR",
     # Several councils (README, Several councils): whether a council shares its monthly figures with its region
     # before DfE publishes them; the newest row per council holds.
     "regional_sharing": "authority VARCHAR, region VARCHAR, shared BOOLEAN, vintage VARCHAR, note VARCHAR",
@@ -701,11 +702,14 @@ class ReadOnlyStore:
         return self.query(sql, params)
 
     # -- Annex A extracts (dashboard.records)
-    def extracts(self) -> pd.DataFrame:
-        """Every extract held, in load order, with who loaded it and when (withdrawn ones are not held)."""
+    def extracts(self, authority: str | None = None) -> pd.DataFrame:
+        """Every extract held (or one council's), in load order, with who loaded it and when (withdrawn ones are
+        not held)."""
+        where = "WHERE e.authority = ?" if authority is not None else ""
         return self.query(
-            """SELECT e.*, v.label, v.loaded_at, v.loaded_by, v.seq FROM extracts e JOIN vintages v USING (vintage)
-               ORDER BY v.seq"""
+            f"""SELECT e.*, v.label, v.loaded_at, v.loaded_by, v.seq FROM extracts e JOIN vintages v USING (vintage)
+                {where} ORDER BY v.seq""",
+            [authority] if authority is not None else [],
         )
 
     def extract_records(self, extracts: list[str]) -> pd.DataFrame:

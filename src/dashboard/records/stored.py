@@ -41,6 +41,7 @@ class ExtractRow(_Row):
     source_sha256: str = ""
     records: int = Field(ge=0)
     findings: int = Field(ge=0)
+    authority: str = ""  # the council whose extract it is; blank in entries from before councils: the home council
 
 
 class ExtractRecord(_Row):
@@ -95,6 +96,11 @@ class ExtractWithdrawal(_Row):
     extract: str = _ID
     vintage: str = _ID
     reason: str
+    authority: str = ""  # as ExtractRow: blank is the home council
+
+
+# Entries written before extracts named a council are the deployment's own council's (lifecycle's replay fills it).
+COUNCIL_TABLES = ("extracts", "extract_withdrawals")
 
 
 def _fast_records(raw: list[dict], where: str, table: str) -> tuple[pd.DataFrame, list[str]]:
@@ -168,8 +174,9 @@ def _plain(value: object) -> object:
     return value
 
 
-def to_frames(extract: Extract, vintage: str) -> dict[str, pd.DataFrame]:
-    """The journal rows of one extract: what annex_a kept (pseudonym, birth month, the columns the figures use)."""
+def to_frames(extract: Extract, vintage: str, authority: str) -> dict[str, pd.DataFrame]:
+    """The journal rows of one council's extract: what annex_a kept (pseudonym, birth month, the columns the
+    figures use)."""
     records = []
     for key, frame in extract.lists.items():
         others = [c for c in frame.columns if c not in ("row", "child", "birth_month")]
@@ -206,6 +213,7 @@ def to_frames(extract: Extract, vintage: str) -> dict[str, pd.DataFrame]:
         "source_sha256": extract.sha256,
         "records": len(records),
         "findings": len(findings),
+        "authority": authority,
     }
     return {
         "extracts": pd.DataFrame([head]),
@@ -214,14 +222,22 @@ def to_frames(extract: Extract, vintage: str) -> dict[str, pd.DataFrame]:
     }
 
 
-def held(reader) -> pd.DataFrame:
-    """The extracts the database holds, in load order (withdrawn ones are gone)."""
-    return reader.extracts()
+def council_of(reader, authority: str | None) -> str:
+    """The council named, else the deployment's own (a command or page that names none means it)."""
+    from .. import store
+
+    return authority or store.home_authority(reader)
 
 
-def from_store(reader, ids: list[str] | None = None) -> list[Extract]:
-    """The held extracts (all, or `ids`) as annex_a gave them, in load order, for compute."""
-    head = held(reader)
+def held(reader, authority: str | None = None) -> pd.DataFrame:
+    """One council's extracts (the home council's unless named), in load order (withdrawn ones are gone)."""
+    return reader.extracts(council_of(reader, authority))
+
+
+def from_store(reader, ids: list[str] | None = None, authority: str | None = None) -> list[Extract]:
+    """One council's held extracts (all, or `ids`) as annex_a gave them, in load order, for compute: a council's
+    figures are computed from its own extracts only."""
+    head = held(reader, authority)
     if ids is not None:
         head = head[head["extract"].isin(ids)]
     if head.empty:
@@ -322,13 +338,26 @@ def cutoff(newest: dt.date, months: int) -> dt.date:
     return _months_before(newest, months)
 
 
-def purge(db_path: Path, user: str = "", months: int | None = None) -> list[str]:
-    """Withdraw every extract older than the retention allows (one journal entry, so a rebuild and a restore keep
-    the withdrawal), and say so in the audit trail. Returns the names of the extracts withdrawn."""
-    from .. import audit, lifecycle, store
+def purge(db_path: Path, user: str = "", months: int | None = None, authority: str | None = None) -> list[str]:
+    """Withdraw every extract older than the retention allows, council by council (each counted back from its own
+    newest extract; every council, or the one named): one journal entry per council, so a rebuild and a restore
+    keep the withdrawal, and an audit line naming the council. Returns the names of the extracts withdrawn."""
+    from .. import store
 
     months = months or retention_months()
-    head = held(store.ReadOnlyStore(db_path))
+    reader = store.ReadOnlyStore(db_path)
+    every = reader.extracts()
+    chosen = [authority] if authority else list(dict.fromkeys(every["authority"]))
+    withdrawn: list[str] = []
+    for council in chosen:
+        withdrawn += _purge_council(db_path, user, months, council)
+    return withdrawn
+
+
+def _purge_council(db_path: Path, user: str, months: int, authority: str) -> list[str]:
+    from .. import audit, lifecycle, store
+
+    head = held(store.ReadOnlyStore(db_path), authority)
     if head.empty:
         return []
     as_at = pd.to_datetime(head["as_at"]).dt.date
@@ -342,12 +371,12 @@ def purge(db_path: Path, user: str = "", months: int | None = None) -> list[str]
     reason = f"retention: {months} months of extracts, so those as at before {limit:%d %b %Y} are withdrawn"
     frames = {
         "extract_withdrawals": pd.DataFrame(
-            {"extract": old["extract"].to_numpy(), "vintage": vintage_id, "reason": reason}
+            {"extract": old["extract"].to_numpy(), "vintage": vintage_id, "reason": reason, "authority": authority}
         )
     }
     vintage = {
         "vintage": vintage_id,
-        "label": f"Annex A extracts withdrawn by the retention setting ({len(old)}), {now:%d %b %Y %H:%M}",
+        "label": f"Annex A extracts withdrawn by the retention setting ({len(old)}, {authority}), {now:%d %b %Y %H:%M}",
         "published": now.date(),
         "source_file": "",
         "as_of_note": reason,
@@ -358,8 +387,8 @@ def purge(db_path: Path, user: str = "", months: int | None = None) -> list[str]
         db_path,
         "records retention",
         who,
-        f"{len(old)} Annex A extract(s) withdrawn ({'; '.join(names)}): {reason}; their records are no longer in "
-        f"the database (vintage {vintage_id})",
+        f"council {authority}: {len(old)} Annex A extract(s) withdrawn ({'; '.join(names)}): {reason}; their "
+        f"records are no longer in the database (vintage {vintage_id})",
         outcome="done",
     )
     return names
@@ -396,14 +425,33 @@ def summary(extract: Extract) -> pd.DataFrame:
 
 
 def publish_extract(
-    db_path: Path, extract: Extract, user: str = "", label: str | None = None, demo_key: bool = False
+    db_path: Path,
+    extract: Extract,
+    user: str = "",
+    label: str | None = None,
+    demo_key: bool = False,
+    authority: str | None = None,
+    identity=None,
 ) -> tuple[str, list[str], str]:
-    """One journal entry holding the pseudonymised records and findings, then the retention purge: (vintage,
-    extracts withdrawn, a note if the purge could not run). Refused (nothing written) for an extract already
-    held, or one the retention would withdraw at once."""
-    from .. import audit, journal, lifecycle, store
+    """One journal entry holding one council's pseudonymised records and findings (the home council's unless
+    named), then that council's retention purge: (vintage, extracts withdrawn, a note if the purge could not run).
+    Refused (nothing written) for a council the deployment lacks, an extract the council already holds, or one the
+    retention would withdraw at once; with `identity` (the app's signed-in publisher), also refused and audited
+    unless their grant holds for that council, checked here, at the write."""
+    from .. import access, audit, journal, lifecycle, store
 
     name = extract.name
+    reader = store.ReadOnlyStore(db_path)
+    authority = council_of(reader, authority)
+    known = list(reader.table("authorities")["authority"])
+    if authority not in known:
+        raise LoadRejected(
+            [Problem(name, None, None, f"unknown council {authority!r}: the deployment has {', '.join(known)}")]
+        )
+    if identity is not None and not access.permits(identity, access.PUBLISH, council=authority):
+        what = f"Annex A extract {name} as at {extract.as_at:%d %b %Y} for council {authority}"
+        audit.record(db_path, f"refused: {access.PUBLISH}", identity.who, what)
+        raise access.Refused(identity, access.PUBLISH, council=authority)
     if demo_key and not extract.synthetic:
         raise LoadRejected(
             [
@@ -417,7 +465,7 @@ def publish_extract(
             ]
         )
     months = retention_months()
-    head = held(store.ReadOnlyStore(db_path))
+    head = held(reader, authority)
     same = head[(head["source_sha256"] == extract.sha256) & (pd.to_datetime(head["as_at"]).dt.date == extract.as_at)]
     if extract.sha256 and not same.empty:
         first = same.iloc[0]
@@ -427,7 +475,8 @@ def publish_extract(
                     name,
                     None,
                     None,
-                    f"this extract (the same file, as at {extract.as_at:%d %b %Y}) is already held: loaded as "
+                    f"this extract (the same file, as at {extract.as_at:%d %b %Y}) is already held for council "
+                    f"{authority}: loaded as "
                     f"vintage {first['vintage']} by {first['loaded_by']}",
                 )
             ]
@@ -440,8 +489,8 @@ def publish_extract(
                     name,
                     None,
                     None,
-                    f"as at {extract.as_at:%d %b %Y} is more than {months} months before the newest extract "
-                    f"({newest:%d %b %Y}), so the retention setting would withdraw it at once",
+                    f"as at {extract.as_at:%d %b %Y} is more than {months} months before {authority}'s newest "
+                    f"extract ({newest:%d %b %Y}), so the retention setting would withdraw it at once",
                 )
             ]
         )
@@ -453,14 +502,21 @@ def publish_extract(
         "label": label or f"Annex A extract {name} as at {extract.as_at:%d %b %Y}{tag}",
         "published": now.date(),
         "source_file": name,
-        "as_of_note": f"as at {extract.as_at.isoformat()}",
+        "as_of_note": f"as at {extract.as_at.isoformat()}, council {authority}",
     }
     who = user or lifecycle.cli_user()
-    done = lifecycle.commit(db_path, LOAD_KIND, vintage, to_frames(extract, vintage_id), who, name, extract.sha256)
+    frames = to_frames(extract, vintage_id, authority)
+    done = lifecycle.commit(db_path, LOAD_KIND, vintage, frames, who, name, extract.sha256)
     try:
-        purged = purge(db_path, who, months)
+        purged = purge(db_path, who, months, authority)
     except (journal.WriterBusy, journal.JournalError, *lifecycle.FAULTS) as exc:  # the load itself is kept
-        audit.record(db_path, "records retention", who, f"not applied after loading {name}: {exc}", outcome="failed")
+        audit.record(
+            db_path,
+            "records retention",
+            who,
+            f"council {authority}: not applied after loading {name}: {exc}",
+            outcome="failed",
+        )
         return done, [], f"The retention setting was not applied ({exc}): run dashboard purge-extracts."
     return done, purged, ""
 
@@ -474,39 +530,52 @@ def load(
     label: str | None = None,
     include_hidden: bool = False,
     demo_key: bool = False,
+    authority: str | None = None,
 ) -> tuple[str, Extract, list[str], str]:
-    """dashboard load-annex-a: read, check and publish one extract. (vintage, extract, extracts withdrawn, note)."""
+    """dashboard load-annex-a: read, check and publish one council's extract (the home council's unless named).
+    (vintage, extract, extracts withdrawn, note)."""
     path = Path(path)
     extract = preview(path, as_at, key, path.name, include_hidden)
-    vintage, purged, note = publish_extract(db_path, extract, user, label, demo_key)
+    vintage, purged, note = publish_extract(db_path, extract, user, label, demo_key, authority)
     return vintage, extract, purged, note
 
 
 # ---------------------------------------------------------------- the computed figures as the month's figures
 
 
-def computed_for(reader, month: dt.date | None = None):
-    """compute over every held extract: (Computed, {extract name: synthetic})."""
+def computed_for(reader, month: dt.date | None = None, authority: str | None = None):
+    """compute over every extract one council holds (the home council's unless named): (Computed, extracts)."""
     from . import compute
 
-    extracts = from_store(reader)
+    extracts = from_store(reader, authority=authority)
     return compute.compute(extracts), extracts
 
 
-def publish_computed(db_path: Path, month: dt.date, user: str = "", label: str | None = None) -> str:
-    """The month's computed figures as a new vintage of figures (the scorecard shows them; † where they revise
-    the previous vintage). Blank figures (no cases) are not published: a blank is never a zero."""
-    from .. import lifecycle, service, store
+def publish_computed(
+    db_path: Path, month: dt.date, user: str = "", label: str | None = None, authority: str | None = None
+) -> str:
+    """The month's figures computed from one council's extracts (the home council's unless named) as a new vintage
+    of that council's figures (the scorecard shows them; † where they revise the previous vintage). Blank figures
+    (no cases) are not published: a blank is never a zero."""
+    from .. import lifecycle, store
 
     reader = store.ReadOnlyStore(db_path)
-    done, extracts = computed_for(reader)
+    authority = council_of(reader, authority)
+    done, extracts = computed_for(reader, authority=authority)
     figs = done.figures[done.figures["month"] == month]
     figs = figs[figs["computed"].notna()]
     known = set(reader.table("indicators")["ref"])
     figs = figs[figs["ref"].isin(known)]
     if figs.empty:
         raise LoadRejected(
-            [Problem("Annex A extracts", None, None, f"no figure is computed for {month:%b %Y} from the extracts held")]
+            [
+                Problem(
+                    "Annex A extracts",
+                    None,
+                    None,
+                    f"no figure is computed for {month:%b %Y} from the extracts held for council {authority}",
+                )
+            ]
         )
     now = dt.datetime.now()
     vintage_id = lifecycle.new_vintage_id(COMPUTED_KIND, now)
@@ -515,7 +584,7 @@ def publish_computed(db_path: Path, month: dt.date, user: str = "", label: str |
     )
     frame = pd.DataFrame(
         {
-            "authority": service.default_authority(reader),
+            "authority": authority,
             "ref": figs["ref"].to_numpy(),
             "period": month,
             "vintage": vintage_id,

@@ -366,13 +366,15 @@ def _publish_annex(token: tuple) -> None:
         st.session_state["_annex_result"] = ("error", "The preview is out of date: upload the file again.")
         return
     _, extract, demo, hidden = pending
+    council = token[-1]  # the council the preview was read (and pseudonymised) for
     what = f"Annex A extract {extract.name} as at {extract.as_at:%d %b %Y}"
-    # Extracts are held for the deployment's own council (README, Several councils: not yet per council).
-    identity = _authorised(access.PUBLISH, None, what, "_annex_result", [data.home_council()])
+    identity = _authorised(access.PUBLISH, None, what, "_annex_result", [council])
     if identity is None:
         return
     done, refused = attempt_write(
-        lambda: stored.publish_extract(data.db_path(), extract, user=identity.who, demo_key=demo)
+        lambda: stored.publish_extract(
+            data.db_path(), extract, user=identity.who, demo_key=demo, authority=council, identity=identity
+        )
     )
     if refused:
         st.session_state["_annex_result"] = ("error", f"Not loaded: {refused}")
@@ -385,7 +387,8 @@ def _publish_annex(token: tuple) -> None:
     )
     st.session_state["_annex_result"] = (
         "ok",
-        f"Loaded {what} as vintage {vintage}: its pseudonymised records and findings are kept, the file is not. "
+        f"Loaded {what} for {data.council_names().get(council, council)} as vintage {vintage}: its pseudonymised "
+        "records and findings are kept, the file is not. "
         f"Computed vs loaded now uses it.{withdrawn}{' ' + note if note else ''}",
     )
     st.session_state["_annex_done"] = token
@@ -415,11 +418,12 @@ def _annex_section() -> None:
     _show_result("_annex_result")
     if up is None:
         return
-    token = (up.file_id, as_at.isoformat(), _hidden())
+    council = data.authority()  # each council's extracts are its own, under its own records key
+    token = (up.file_id, as_at.isoformat(), _hidden(), council)
     if st.session_state.get("_annex_done") == token:
         return
     try:
-        key, demo = pseudonym.resolve_key(), False
+        key, demo = pseudonym.resolve_key(council=council), False
     except pseudonym.NoKey:
         key, demo = pseudonym.DEMO_KEY, True  # only a synthetic extract is accepted with the public demo key
     read = st.session_state.get("_annex_preview")
@@ -452,7 +456,10 @@ def _annex_section() -> None:
     m1.metric("Lists found", len(summary))
     m2.metric("Records", int(summary["records"].sum()))
     m3.metric("Data-quality findings", int(summary["findings"].sum()))
-    st.markdown(f"**What loading {plain(up.name)} as at {as_at:%d %b %Y} will keep** (counts only)")
+    st.markdown(
+        f"**What loading {plain(up.name)} as at {as_at:%d %b %Y} for {plain(data.authority_name())} will keep** "
+        "(counts only)"
+    )
     st.dataframe(
         summary.rename(columns={"list": "List", "records": "Records", "findings": "Findings"}),
         hide_index=True,
@@ -528,9 +535,8 @@ def load_page() -> None:
         _reference_section("comparators")
         st.divider()
         _national_section()
-        if data.authority() == data.home_council():  # extracts are held for the deployment's own council only
-            st.divider()
-            _annex_section()
+        st.divider()
+        _annex_section()
         wrote = True
     if signin.may(access.MANAGE, council=data.authority()) and data.region():
         if wrote:

@@ -27,23 +27,24 @@ MEASURES = {m.ref: m for m in REGISTRY}
 SENSITIVE = "OFFICIAL-SENSITIVE"
 
 
-@data.per_database(max_entries=1, resource=True)
-def _held() -> tuple[list, pd.DataFrame]:
-    """Every held extract as compute reads it, and the extracts table (cached per database file)."""
+@data.per_database(max_entries=2, resource=True)
+def _held(*, authority: str) -> tuple[list, pd.DataFrame]:
+    """The council in view's held extracts as compute reads them, and its extracts table (cached per database
+    file and council): another council's records never reach its pages."""
     reader = data.reader()
-    return stored.from_store(reader), stored.held(reader)
+    return stored.from_store(reader, authority=authority), stored.held(reader, authority)
 
 
 @data.per_database(max_entries=8, resource=True)
-def _counted(ref: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    extracts, _ = _held()
+def _counted(ref: str, *, authority: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    extracts, _ = _held(authority=authority)
     return compute.counted_rows(extracts, MEASURES[ref])
 
 
 @data.per_database(max_entries=8, resource=True)
-def _teams(ref: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _teams(ref: str, *, authority: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Every month's figure by team, and the council's from the same rows (cached: a rerun only draws)."""
-    _, rows = _counted(ref)
+    _, rows = _counted(ref, authority=authority)
     return bd.by_group(rows, MEASURES[ref], ("team",)), bd.council(rows, MEASURES[ref])
 
 
@@ -52,15 +53,16 @@ def computed_ref(ref: str) -> bool:
 
 
 class Access:
-    """What this request may see of one area's records: every team (teams None), some, or none."""
+    """What this request may see of one area's records in one council: every team (teams None), some, or none.
+    Only the grants that hold for the council count: a Bury records grant opens none of Tameside's children."""
 
-    def __init__(self, identity: access.Identity | None, area: str, synthetic: bool):
+    def __init__(self, identity: access.Identity | None, area: str, synthetic: bool, council: str):
         self.identity, self.demo = identity, False
         if identity is not None and not identity.signed_in:
             self.demo = synthetic  # the demo without sign-in: synthetic records only
             self.teams = None if synthetic else frozenset()
         else:
-            self.teams = access.record_teams(identity, area)
+            self.teams = access.record_teams(identity.within(council) if identity else None, area)
 
     @property
     def any(self) -> bool:
@@ -75,7 +77,8 @@ class Access:
 
 
 def _audit_once(event: str, who: str, what: str, outcome: str) -> None:
-    """One line per view: a rerun of the same view (a sort, a chart toggle) is not a new view."""
+    """One line per view, naming the council: a rerun of the same view (a sort, a chart toggle) is not a new view."""
+    what = f"council {data.authority()}, {what}"
     seen = st.session_state.setdefault("_records_audited", set())
     if (event, what) in seen:
         return
@@ -88,7 +91,7 @@ def section(ref: str, ctx, area: str, unit: str) -> None:
     if st.query_params.get("present") == "1":
         return
     m = MEASURES[ref]
-    extracts, head = _held()
+    extracts, head = _held()  # the council in view's
     if not extracts:  # nothing to break down: the page stays as it is without records
         return
     st.header("Breakdown", anchor="breakdown")
@@ -105,7 +108,7 @@ def section(ref: str, ctx, area: str, unit: str) -> None:
         identity = signin.current()
     except access.RolesError:
         identity = None
-    may = Access(identity, area, synthetic)
+    may = Access(identity, area, synthetic, data.authority())
     if may.demo:
         st.caption(
             "Demo without sign-in: the children's pseudonyms and workers' names are shown because these records are "
@@ -397,7 +400,13 @@ def _children(m: Measure, mine: pd.DataFrame, may: Access, ref: str, month, area
         mime="text/csv",
         key=f"bd_csv_{ref}",
         on_click=audit.record,
-        args=(data.db_path(), "records downloaded", may.who, f"{ref} {iso(month)}: {name} ({len(table)} rows)", "done"),
+        args=(
+            data.db_path(),
+            "records downloaded",
+            may.who,
+            f"council {data.authority()}, {ref} {iso(month)}: {name} ({len(table)} rows)",
+            "done",
+        ),
     )
 
 
@@ -525,7 +534,7 @@ def team_view(ctx, area: str) -> None:
         identity = None
     synthetic = bool(head["synthetic"].any())
     synthetic_banner(synthetic)
-    may = Access(identity, area, synthetic)
+    may = Access(identity, area, synthetic, data.authority())
     out = []
     for ref, name, unit in refs:
         m = MEASURES[ref]

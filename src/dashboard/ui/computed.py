@@ -21,14 +21,14 @@ RESULT = "_computed_result"
 
 
 @data.per_database(max_entries=4)
-def computed_figures() -> tuple[pd.DataFrame, list[str], pd.DataFrame, pd.DataFrame]:
-    """(figures, notes, extracts held, findings per extract, list and rule): one compute over every held extract,
-    cached per database file."""
+def computed_figures(*, authority: str) -> tuple[pd.DataFrame, list[str], pd.DataFrame, pd.DataFrame]:
+    """(figures, notes, extracts held, findings per extract, list and rule): one compute over every extract the
+    council holds, cached per database file and council."""
     reader = data.reader()
-    head = stored.held(reader)
+    head = stored.held(reader, authority)
     if head.empty:
         return pd.DataFrame(), [], head, pd.DataFrame()
-    done, _ = stored.computed_for(reader)
+    done, _ = stored.computed_for(reader, authority=authority)
     found = reader.extract_findings(head["extract"].tolist())
     counts = found.groupby(["extract", "list", "rule"]).size().rename("findings").reset_index()
     return done.figures, done.notes, head, counts
@@ -47,16 +47,17 @@ def synthetic_banner(synthetic: bool) -> None:
         st.warning(stored.BANNER, icon="ℹ")
 
 
-def _publish(month) -> None:
-    """Publish the month's computed figures: the publisher role checked now, at the write, on the server."""
+def _publish(month, council: str) -> None:
+    """Publish the month's figures computed from the council's extracts as its figures: the publisher's grant for
+    that council checked now, at the write, on the server."""
     try:
-        identity = signin.authorise(
-            access.PUBLISH, None, f"the figures computed for {long_label(month)}", [data.home_council()]
-        )
+        identity = signin.authorise(access.PUBLISH, None, f"the figures computed for {long_label(month)}", [council])
     except access.Refused as exc:
         st.session_state[RESULT] = ("error", f"Not published: {exc}")
         return
-    vintage, refused = admin.attempt_write(lambda: stored.publish_computed(data.db_path(), month, user=identity.who))
+    vintage, refused = admin.attempt_write(
+        lambda: stored.publish_computed(data.db_path(), month, user=identity.who, authority=council)
+    )
     if refused:
         st.session_state[RESULT] = ("error", f"Not published: {refused}")
         return
@@ -97,17 +98,12 @@ def computed_vs_loaded() -> None:
         "many records were left out for a data-quality finding. Only counts and percentages are shown here, "
         "never a record. The month is the one chosen in the sidebar."
     )
-    if data.authority() != data.home_council():  # extracts are the deployment's own council's (Several councils)
-        st.info(
-            f"Annex A extracts are held for {plain(data.council_names()[data.home_council()])} only; "
-            f"nothing is computed for {plain(data.authority_name())}."
-        )
-        return
-    figures, notes, head, counts = computed_figures()
+    council = data.authority()  # each council's figures are computed from its own extracts only
+    figures, notes, head, counts = computed_figures(authority=council)
     if head.empty:
         st.info(
-            "No Annex A extract is held yet. A publisher loads one on the Load figures and commentary page "
-            "(Load an Annex A extract), or with the command dashboard load-annex-a."
+            f"No Annex A extract is held for {plain(data.authority_name())} yet. A publisher loads one on the Load "
+            "figures and commentary page (Load an Annex A extract), or with the command dashboard load-annex-a."
         )
         return
     mine = figures[figures["month"] == month] if not figures.empty else figures
@@ -129,7 +125,7 @@ def computed_vs_loaded() -> None:
         )
         return
     reader = data.reader()
-    table = reconcile.reconcile(mine, reconcile.loaded_figures(reader, month, data.authority()), month)
+    table = reconcile.reconcile(mine, reconcile.loaded_figures(reader, month, council), month)
     ind = data.table("indicators").set_index("ref")
     names = data.area_names()
     lists = {m.ref: m.list for m in REGISTRY}
@@ -194,14 +190,14 @@ def computed_vs_loaded() -> None:
         "month's figures: a new vintage (what the panel was shown before stays available), named after the "
         "extract it was computed from. Figures with no cases are not published."
     )
-    if not signin.may(access.PUBLISH, council=data.home_council()):
+    if not signin.may(access.PUBLISH, council=council):
         st.caption("Only a publisher can publish; your role is checked when the button is pressed.")
     st.button(
         f"Publish as the figures for {long_label(month)}",
         type="primary",
         key="publish_computed",
         on_click=_publish,
-        args=(month,),
+        args=(month, council),
     )
 
 

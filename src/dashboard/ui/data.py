@@ -195,9 +195,8 @@ def vintages(*, authority: str) -> pd.DataFrame:
     """The vintages of the council in view: those that wrote its rows, and the national statistics all share.
     Another council's loads, labels and loaders are never listed."""
     v = table("vintages")
-    mine = reader().vintages_of(authority)
-    records = ("records", "records-withdrawal") if authority == home_council() else ()
-    return v[v["vintage"].isin(mine) | v["kind"].isin(("national", *records))].reset_index(drop=True)
+    mine = reader().vintages_of(authority)  # its Annex A loads and withdrawals too: extracts name their council
+    return v[v["vintage"].isin(mine) | v["kind"].isin(("national",))].reset_index(drop=True)
 
 
 @per_database(max_entries=8)
