@@ -497,9 +497,7 @@ def cmd_purge_extracts(args) -> int:
     from .records import stored
 
     try:
-        # The council's own records key (the home council's when none is named and there is a database to name it).
-    named = args.authority or (args.command == "reconcile" or db_path(args.db).exists())
-    council = _council(args, store.ReadOnlyStore(db_path(args.db))) if named else None
+        council = _council(args, store.ReadOnlyStore(db_path(args.db))) if args.authority else None
     except UsageError as exc:
         print(exc, file=sys.stderr)
         return 2
