@@ -325,3 +325,304 @@ def test_a_councils_admin_sees_its_own_councils_writes_in_the_audit_trail_not_an
     shown = set(at.dataframe[0].value["Vintage"])
     assert {v for v, (k, c) in kinds.items() if k == "sharing" and c == [THIRD]} <= shown
     assert not {v for v, (k, c) in kinds.items() if c == [SECOND]} & shown  # Synthetic Borough's own writes
+
+
+# ---------------------------------------------------------------- Annex A extracts per council (SYNTHETIC records)
+
+SECOND_KEY = "synthetic-borough-own-key-0002"  # Synthetic Borough's own records key; Tameside's is the deployment's
+
+
+def _records_env(mp) -> None:
+    from test_records import BANK, KEY
+
+    from dashboard.records import pseudonym, stored, workdays
+
+    mp.setenv(pseudonym.KEY_ENV, KEY.decode())
+    mp.setenv(pseudonym.council_env(SECOND), SECOND_KEY)
+    mp.delenv(stored.RETENTION_ENV, raising=False)
+    mp.setattr(workdays, "bank_holidays", lambda years: frozenset(BANK))
+
+
+@pytest.fixture()
+def records_env(monkeypatch, tmp_path):
+    monkeypatch.setenv(journal.SECRETS_ENV, str(tmp_path / "no-secrets.toml"))
+    _records_env(monkeypatch)
+
+
+def _second_workbook(folder):
+    """Synthetic Borough's extract: the test lists with only two January assessments, one late (CIN8 50%)."""
+    from test_records import HEAD, ROWS, standard
+
+    return standard(folder, "borough_annex_a.xlsx", **{"List 4": [HEAD["List 4"]] + ROWS["List 4"][:2]})
+
+
+def _annex(db, *args: str) -> int:
+    from dashboard import cli
+
+    return cli.main(["--db", str(db), *args])
+
+
+@pytest.fixture(scope="module")
+def records_councils(built_db, tmp_path_factory):
+    """Tameside and Synthetic Borough, each holding one SYNTHETIC Annex A extract as at 31 Jan 2024, each
+    pseudonymised under its own key."""
+    from test_records import standard
+
+    tmp = tmp_path_factory.mktemp("records_councils")
+    db = tmp / "data" / "dashboard.duckdb"
+    db.parent.mkdir()
+    shutil.copyfile(built_db, db)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv(journal.SECRETS_ENV, str(tmp / "no-secrets.toml"))
+        _records_env(mp)
+        councils.add_council(db, SECOND, councils.SYNTHETIC_NAME, 40000, region="gm", note=councils.SYNTHETIC_NOTE)
+        assert _annex(db, "load-annex-a", str(standard(tmp)), "--as-at", "2024-01-31") == 0
+        assert (
+            _annex(db, "load-annex-a", str(_second_workbook(tmp)), "--as-at", "2024-01-31", "--authority", SECOND) == 0
+        )
+    store.ReadOnlyStore.close_all()
+    yield db
+    store.ReadOnlyStore.close_all()
+
+
+def _copy(db, tmp_path):
+    """A private copy of a deployment's data directory (database, journal, key) for a test that writes."""
+    store.ReadOnlyStore.close_all()
+    shutil.copytree(db.parent, tmp_path / "data")
+    return tmp_path / "data" / db.name
+
+
+def _cin8(done, month=dt.date(2024, 1, 1)) -> float:
+    f = done.figures
+    return float(f[(f["ref"] == "CIN8") & (f["month"] == month)]["computed"].iloc[0])
+
+
+def test_each_council_holds_and_computes_from_its_own_extracts_only(records_councils, records_env):
+    from dashboard.records import stored
+
+    reader = store.ReadOnlyStore(records_councils)
+    ours, theirs = stored.held(reader), stored.held(reader, SECOND)
+    assert list(ours["name"]) == ["annex_a_synthetic.xlsx"] and list(theirs["name"]) == ["borough_annex_a.xlsx"]
+    assert set(ours["authority"]) == {"tameside"} and set(theirs["authority"]) == {SECOND}
+    assert _cin8(stored.computed_for(reader)[0]) == 75.0  # 3 of 4 in time
+    assert _cin8(stored.computed_for(reader, authority=SECOND)[0]) == 50.0  # 1 of 2
+    loads = [
+        e.manifest for e in journal.entries(journal.journal_dir(records_councils)) if e.manifest["kind"] == "records"
+    ]
+    assert [m["councils"] for m in loads] == [["tameside"], [SECOND]]  # each entry names its council
+    # Each council's own key: the same child ID is a different pseudonym in each, so nothing links across them.
+    a = reader.extract_records(list(ours["extract"]))
+    b = reader.extract_records(list(theirs["extract"]))
+    named = lambda f: set(f["child"].dropna()) - {""}  # noqa: E731  (a record with no ID has no pseudonym)
+    assert named(a) and named(a) & named(b) == set()
+    vintages = set(reader.vintages_of(SECOND))
+    assert set(theirs["vintage"]) <= vintages and not set(ours["vintage"]) & vintages
+
+
+def test_a_councils_own_key_falls_back_to_the_deployments(tmp_path):
+    from dashboard.records import pseudonym
+
+    none = [tmp_path / "none.toml"]
+    env = {pseudonym.KEY_ENV: "deployment-key-0123456789", pseudonym.council_env("bury"): "bury-own-key-0123456789"}
+    assert pseudonym.council_env("synthetic-borough") == "DASHBOARD_RECORDS_KEY_SYNTHETIC_BOROUGH"
+    assert pseudonym.resolve_key(env=env, secrets_paths=none, council="bury") == b"bury-own-key-0123456789"
+    assert pseudonym.resolve_key(env=env, secrets_paths=none, council="tameside") == b"deployment-key-0123456789"
+    secrets = tmp_path / "secrets.toml"
+    secrets.write_text('records_key = "file-deployment-key-01"\n[records_keys]\nwigan = "wigan-file-key-0123456"\n')
+    assert pseudonym.resolve_key(env={}, secrets_paths=[secrets], council="wigan") == b"wigan-file-key-0123456"
+    assert pseudonym.resolve_key(env={}, secrets_paths=[secrets], council="bury") == b"file-deployment-key-01"
+    with pytest.raises(pseudonym.NoKey, match="DASHBOARD_RECORDS_KEY_BURY or DASHBOARD_RECORDS_KEY"):
+        pseudonym.resolve_key(env={}, secrets_paths=none, council="bury")
+
+
+def test_reconcile_and_publish_computed_are_per_council(records_councils, records_env, tmp_path, capsys):
+    db = _copy(records_councils, tmp_path)
+    capsys.readouterr()
+    assert _annex(db, "reconcile", "--month", "2024-01", "--authority", SECOND) == 0
+    rows = {line.split(",")[0]: line for line in capsys.readouterr().out.splitlines()}
+    assert rows["CIN8"].startswith("CIN8,2024-01,50,,,1,2,") and rows["CIN8"].endswith(
+        "borough_annex_a.xlsx,2024-01-31"
+    )
+    assert _annex(db, "reconcile", "--month", "2024-01") == 0
+    assert "CIN8,2024-01,75,86.3,-11.3,3,4,2,annex_a_synthetic.xlsx,2024-01-31" in capsys.readouterr().out
+    assert _annex(db, "reconcile", "--month", "2024-01", "--authority", "nowhere") == 2
+    assert "--authority: unknown council 'nowhere'" in capsys.readouterr().err
+    tameside_before = store.ReadOnlyStore(db).observations_as_of("latest", "tameside")
+    assert _annex(db, "publish-computed", "--month", "2024-01", "--authority", SECOND) == 0
+    store.ReadOnlyStore.close_all()
+    reader = store.ReadOnlyStore(db)
+    obs = reader.observations_as_of("latest", SECOND)
+    cin8 = obs[(obs["ref"] == "CIN8") & (pd.to_datetime(obs["period"]) == "2024-01-01")]
+    assert list(cin8["value"]) == [50.0]
+    assert "borough_annex_a.xlsx" in reader.table("vintages").set_index("vintage").loc[cin8["vintage"].iloc[0], "label"]
+    pd.testing.assert_frame_equal(reader.observations_as_of("latest", "tameside"), tameside_before)
+
+
+def test_a_publisher_of_one_council_cannot_load_anothers_extract(records_councils, records_env, tmp_path):
+    from test_records import AS_AT
+
+    from dashboard.records import annex_a, pseudonym, stored
+
+    db = _copy(records_councils, tmp_path)
+    before = (db.read_bytes(), len(journal.entries(journal.journal_dir(db))))
+    extract = annex_a.read(_second_workbook(tmp_path), AS_AT, pseudonym.resolve_key(council=SECOND))
+    publisher = identity("tameside.pub@example.test")
+    with pytest.raises(access.Refused, match=f"may not load figures, targets and comparators for council {SECOND}"):
+        stored.publish_extract(db, extract, user=publisher.who, authority=SECOND, identity=publisher)
+    last = audit.trail(db).iloc[-1]
+    assert last["event"] == "refused: publish" and last["who"] == "tameside.pub@example.test"
+    assert last["what"].endswith(f"for council {SECOND}")
+    assert (db.read_bytes(), len(journal.entries(journal.journal_dir(db)))) == before
+    with pytest.raises(LoadRejected, match="unknown council 'nowhere'"):
+        stored.publish_extract(db, extract, authority="nowhere")
+    # The same file for Tameside is not "already held": each council's extracts are its own.
+    vintage, _, _ = stored.publish_extract(db, extract, user=publisher.who, identity=publisher)
+    assert vintage in set(stored.held(store.ReadOnlyStore(db))["vintage"])
+
+
+def test_a_records_grant_for_one_council_does_not_open_anothers_children(records_councils):
+    from dashboard.ui import breakdown as ui_breakdown
+
+    roles = access.parse_roles(
+        f'[[grant]]\nemail = "borough.sw@example.test"\nrole = "viewer"\nrecords = ["cin_cp"]\n'
+        f'councils = ["{SECOND}"]\n',
+        "roles.toml",
+        AREAS,
+        {"tameside", SECOND},
+    )
+    worker = access.resolve(roles, {"email": "borough.sw@example.test"})
+    assert ui_breakdown.Access(worker, "cin_cp", False, SECOND).teams is None  # every team of its own council
+    assert ui_breakdown.Access(worker, "cin_cp", False, "tameside").teams == frozenset()  # none of Tameside's
+    assert not ui_breakdown.Access(worker, "cin_cp", False, "tameside").any
+
+
+def test_children_and_breakdown_on_the_command_line_are_per_council_and_audited(
+    records_councils, records_env, tmp_path, capsys
+):
+    from dashboard.records import stored
+
+    db = _copy(records_councils, tmp_path)
+    capsys.readouterr()
+    assert _annex(db, "children", "--ref", "CIN8", "--month", "2024-01", "--authority", SECOND) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].endswith(f"council {SECOND}. Do not share.") and len(out) == 3  # one late assessment
+    theirs = store.ReadOnlyStore(db).extract_records(list(stored.held(store.ReadOnlyStore(db), SECOND)["extract"]))
+    assert out[2].split(",")[1] in set(theirs["child"])  # Synthetic Borough's pseudonym, not Tameside's
+    last = audit.trail(db).iloc[-1]
+    assert last["event"] == "records viewed" and last["what"].startswith(f"council {SECOND}, CIN8 2024-01")
+    assert _annex(db, "breakdown", "--ref", "CIN8", "--month", "2024-01") == 0
+    assert audit.trail(db).iloc[-1]["what"].startswith("council tameside, CIN8 2024-01: by team")
+
+
+def test_retention_withdraws_each_councils_extracts_by_its_own_newest(records_councils, records_env, tmp_path, capsys):
+    from test_records import standard
+
+    from dashboard.records import stored
+
+    db = _copy(records_councils, tmp_path)
+    later = standard(tmp_path, "borough_june.xlsx")
+    # 3 months' retention: Synthetic Borough's June extract withdraws its own January one, never Tameside's.
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv(stored.RETENTION_ENV, "3")
+        assert _annex(db, "load-annex-a", str(later), "--as-at", "2024-06-30", "--authority", SECOND) == 0
+    assert "withdrawn by the retention setting: borough_annex_a.xlsx as at 31 Jan 2024" in capsys.readouterr().err
+    reader = store.ReadOnlyStore(db)
+    assert list(stored.held(reader, SECOND)["name"]) == ["borough_june.xlsx"]
+    assert list(stored.held(reader)["name"]) == ["annex_a_synthetic.xlsx"]
+    last = journal.entries(journal.journal_dir(db))[-1].manifest
+    assert last["kind"] == "records-withdrawal" and last["councils"] == [SECOND]
+    event = audit.trail(db).query("event == 'records retention'").iloc[-1]
+    assert event["what"].startswith(f"council {SECOND}: 1 Annex A extract(s) withdrawn (borough_annex_a.xlsx")
+    # purge-extracts with no council applies each council's retention from its own newest: Tameside's January
+    # extract is its newest, so it stays.
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv(stored.RETENTION_ENV, "3")
+        assert _annex(db, "purge-extracts") == 0
+    assert list(stored.held(store.ReadOnlyStore(db))["name"]) == ["annex_a_synthetic.xlsx"]
+
+
+def test_a_journal_from_before_councils_replays_to_the_same_figures(fresh_db, records_env, tmp_path):
+    """Entries written before extracts named a council (no authority column) are the home council's."""
+    from test_records import AS_AT, KEY, standard
+
+    from dashboard.records import annex_a, compute, stored
+
+    now = dt.datetime(2024, 2, 1, 9, 0)
+    old = annex_a.read(standard(tmp_path, "old.xlsx"), dt.date(2021, 12, 31), KEY)
+    kept = annex_a.read(standard(tmp_path), AS_AT, KEY)
+    with journal.writer_lock(fresh_db, "an older release's writes"):
+        for n, extract in enumerate((old, kept)):
+            vintage_id = f"records-20240201-09000{n}-000000"
+            frames = {
+                t: f.drop(columns="authority", errors="ignore")
+                for t, f in stored.to_frames(extract, vintage_id, "").items()
+            }
+            vintage = {
+                "vintage": vintage_id,
+                "label": extract.name,
+                "published": now.date(),
+                "source_file": extract.name,
+                "as_of_note": "",
+                "kind": "records",
+                "loaded_at": now,
+                "loaded_by": "cli (old)",
+            }
+            journal.record(fresh_db, "records", vintage, frames, "cli (old)", extract.name, extract.sha256)
+        gone = pd.DataFrame(
+            {"extract": ["records-20240201-090000-000000"], "vintage": "records-withdrawal-old", "reason": "retention"}
+        )
+        vintage = {
+            "vintage": "records-withdrawal-old",
+            "label": "withdrawn",
+            "published": now.date(),
+            "source_file": "",
+            "as_of_note": "",
+            "kind": "records-withdrawal",
+            "loaded_at": now,
+            "loaded_by": "cli (old)",
+        }
+        journal.record(fresh_db, "records-withdrawal", vintage, {"extract_withdrawals": gone}, "cli (old)", "", "")
+    store.ReadOnlyStore.close_all()
+    lifecycle.build(fresh_db)
+    reader = store.ReadOnlyStore(fresh_db)
+    held = stored.held(reader)
+    assert list(held["name"]) == ["annex_a_synthetic.xlsx"] and list(held["authority"]) == ["tameside"]
+    assert list(reader.query("SELECT authority FROM extract_withdrawals")["authority"]) == ["tameside"]
+    replayed, _ = stored.computed_for(reader)
+    direct = compute.compute([kept])
+    pd.testing.assert_frame_equal(replayed.figures, direct.figures, check_dtype=False)
+
+
+def test_scorecard_and_export_take_the_council(three_councils, tmp_path, capsys):
+    from dashboard import service
+    from dashboard.engine.scorecard import to_csv_frame
+
+    db = three_councils
+    capsys.readouterr()
+    assert _annex(db, "scorecard", "--month", "2023-01", "--authority", SECOND) == 0
+    theirs = capsys.readouterr().out
+    want = to_csv_frame(service.build_scorecard(store.ReadOnlyStore(db), dt.date(2023, 1, 1), authority=SECOND))
+    assert theirs == want.to_csv(index=False, lineterminator="\n")
+    assert _annex(db, "scorecard", "--month", "2023-01") == 0
+    assert capsys.readouterr().out != theirs  # the default is still the home council's
+    for council, name in ((SECOND, "borough.csv"), (None, "home.csv")):
+        extra = ["--authority", council] if council else []
+        assert _annex(db, "export", "--month", "2023-01", "--format", "csv", "--out", str(tmp_path / name), *extra) == 0
+    assert (tmp_path / "borough.csv").read_bytes() != (tmp_path / "home.csv").read_bytes()
+    assert (
+        _annex(
+            db,
+            "export",
+            "--month",
+            "2023-01",
+            "--format",
+            "csv",
+            "--out",
+            str(tmp_path / "x.csv"),
+            "--authority",
+            "nowhere",
+        )
+        == 2
+    )
+    assert "--authority: unknown council 'nowhere'" in capsys.readouterr().err
+    assert not (tmp_path / "x.csv").exists()

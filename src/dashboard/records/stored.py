@@ -489,8 +489,9 @@ def publish_extract(
                     name,
                     None,
                     None,
-                    f"as at {extract.as_at:%d %b %Y} is more than {months} months before {authority}'s newest "
-                    f"extract ({newest:%d %b %Y}), so the retention setting would withdraw it at once",
+                    f"as at {extract.as_at:%d %b %Y} is more than {months} months before the newest extract "
+                    f"({newest:%d %b %Y}) held for council {authority}, so the retention setting would withdraw it "
+                    "at once",
                 )
             ]
         )
