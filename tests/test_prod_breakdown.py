@@ -102,5 +102,5 @@ def test_a_publisher_without_record_access_is_refused_and_audited(app, browser):
     page = _open(browser, app, "pub@example.test", CIN8)
     page.get_by_text("needs record-level access for this area").wait_for()
     assert not PSEUDONYM.search(page.content())
-    assert _refusals(app, "pub@example.test") == ["CIN8 2024-01: children to discuss for cin_cp"]
+    assert _refusals(app, "pub@example.test") == ["CIN8 2024-01: children to discuss for cin_cp; council tameside"]
     page.context.close()

@@ -606,7 +606,7 @@ def cmd_breakdown(args) -> int:
         db_path(args.db),
         "records viewed" if args.by == "worker" else "breakdown viewed",
         lifecycle.cli_user(),
-        f"council {args.authority}, {m.ref} {iso(month)}: by {args.by}, command line ({len(out)} rows)",
+        f"{m.ref} {iso(month)}: by {args.by}, command line ({len(out)} rows); council {args.authority}",
         outcome="shown",
     )
     return 0
@@ -645,7 +645,7 @@ def cmd_children(args) -> int:
         db_path(args.db),
         "records viewed",
         lifecycle.cli_user(),
-        f"council {args.authority}, {m.ref} {iso(month)}: children to discuss, command line ({len(kids)} rows)",
+        f"{m.ref} {iso(month)}: children to discuss, command line ({len(kids)} rows); council {args.authority}",
         outcome="shown",
     )
     return 0

@@ -78,7 +78,7 @@ class Access:
 
 def _audit_once(event: str, who: str, what: str, outcome: str) -> None:
     """One line per view, naming the council: a rerun of the same view (a sort, a chart toggle) is not a new view."""
-    what = f"council {data.authority()}, {what}"
+    what = f"{what}; council {data.authority()}"
     seen = st.session_state.setdefault("_records_audited", set())
     if (event, what) in seen:
         return
@@ -404,7 +404,7 @@ def _children(m: Measure, mine: pd.DataFrame, may: Access, ref: str, month, area
             data.db_path(),
             "records downloaded",
             may.who,
-            f"council {data.authority()}, {ref} {iso(month)}: {name} ({len(table)} rows)",
+            f"{ref} {iso(month)}: {name} ({len(table)} rows); council {data.authority()}",
             "done",
         ),
     )
