@@ -406,6 +406,10 @@ def _annex_section() -> None:
         "findings by rule, never a record. *Computed vs loaded* then sets the figures computed from it beside "
         f"those loaded. {computed.retention_text()}"
     )
+    st.caption(
+        f"The extract is held for {plain(data.authority_name())}, the council in view: its figures are computed "
+        "from its own extracts only, and its children are pseudonymised under its own records key."
+    )
     c1, c2 = st.columns([2, 1])
     up = c1.file_uploader("Annex A workbook", type=["xlsx"], key="upload_annex")
     as_at = c2.date_input(
@@ -456,10 +460,7 @@ def _annex_section() -> None:
     m1.metric("Lists found", len(summary))
     m2.metric("Records", int(summary["records"].sum()))
     m3.metric("Data-quality findings", int(summary["findings"].sum()))
-    st.markdown(
-        f"**What loading {plain(up.name)} as at {as_at:%d %b %Y} for {plain(data.authority_name())} will keep** "
-        "(counts only)"
-    )
+    st.markdown(f"**What loading {plain(up.name)} as at {as_at:%d %b %Y} will keep** (counts only)")
     st.dataframe(
         summary.rename(columns={"list": "List", "records": "Records", "findings": "Findings"}),
         hide_index=True,
