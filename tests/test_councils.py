@@ -376,6 +376,7 @@ def records_councils(built_db, tmp_path_factory):
         mp.setenv(journal.SECRETS_ENV, str(tmp / "no-secrets.toml"))
         _records_env(mp)
         councils.add_council(db, SECOND, councils.SYNTHETIC_NAME, 40000, region="gm", note=councils.SYNTHETIC_NOTE)
+        _load_synthetic(db, tmp, {SECOND: 1})  # its monthly figures: a council with none is not offered to view
         assert _annex(db, "load-annex-a", str(standard(tmp)), "--as-at", "2024-01-31") == 0
         assert (
             _annex(db, "load-annex-a", str(_second_workbook(tmp)), "--as-at", "2024-01-31", "--authority", SECOND) == 0
@@ -439,10 +440,11 @@ def test_reconcile_and_publish_computed_are_per_council(records_councils, record
     db = _copy(records_councils, tmp_path)
     capsys.readouterr()
     assert _annex(db, "reconcile", "--month", "2024-01", "--authority", SECOND) == 0
-    rows = {line.split(",")[0]: line for line in capsys.readouterr().out.splitlines()}
-    assert rows["CIN8"].startswith("CIN8,2024-01,50,,,1,2,") and rows["CIN8"].endswith(
-        "borough_annex_a.xlsx,2024-01-31"
-    )
+    rows = {line.split(",")[0]: line.split(",") for line in capsys.readouterr().out.splitlines()}
+    theirs = store.ReadOnlyStore(db).figures_for_month("latest", [SECOND], dt.date(2024, 1, 1)).set_index("ref")
+    assert rows["CIN8"][:3] == ["CIN8", "2024-01", "50"]
+    assert rows["CIN8"][-2:] == ["borough_annex_a.xlsx", "2024-01-31"]
+    assert float(rows["CIN8"][3]) == theirs.loc["CIN8", "value"]  # beside Synthetic Borough's loaded figure
     assert _annex(db, "reconcile", "--month", "2024-01") == 0
     assert "CIN8,2024-01,75,86.3,-11.3,3,4,2,annex_a_synthetic.xlsx,2024-01-31" in capsys.readouterr().out
     assert _annex(db, "reconcile", "--month", "2024-01", "--authority", "nowhere") == 2
@@ -627,3 +629,18 @@ def test_scorecard_and_export_take_the_council(three_councils, tmp_path, capsys)
     )
     assert "--authority: unknown council 'nowhere'" in capsys.readouterr().err
     assert not (tmp_path / "x.csv").exists()
+
+
+def test_computed_vs_loaded_shows_the_council_in_views_extracts_only(records_councils, records_env, monkeypatch):
+    roles = records_councils.parent / "roles.toml"
+    roles.write_text(f'[[grant]]\nemail = "borough.viewer@example.test"\nrole = "viewer"\ncouncils = ["{SECOND}"]\n')
+    monkeypatch.setenv(access.ROLES_ENV, str(roles))
+    monkeypatch.setenv("DASHBOARD_DB", str(records_councils))
+    monkeypatch.setattr(signin, "auth_configured", lambda: True)
+    monkeypatch.setattr(signin, "_claims", lambda: {"email": "borough.viewer@example.test"})
+    at = run_page("computed", month="2024-01")
+    text = _shown_text(at)
+    assert "1 extract(s) held" in text and "borough_annex_a.xlsx" not in text  # names are in the table, not prose
+    shown = pd.concat([d.value for d in at.dataframe if "Ref" in d.value])  # the figures, not the findings
+    assert set(shown["From extract"]) == {"borough_annex_a.xlsx as at 31 Jan 2024"}
+    assert shown.set_index("Ref").loc["CIN8", "Computed"] == "50.0%"
