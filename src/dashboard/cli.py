@@ -902,8 +902,9 @@ def cmd_synth_council(args) -> int:
     from . import councils, store
 
     reader = store.ReadOnlyStore(db_path(args.db))
-    n = councils.write_synthetic_csv(reader, args.out, args.authority or councils.SYNTHETIC_ID, args.seed)
-    print(f"wrote {n} SYNTHETIC figures for {args.authority} to {args.out}")
+    authority = args.authority or councils.SYNTHETIC_ID
+    n = councils.write_synthetic_csv(reader, args.out, authority, args.seed)
+    print(f"wrote {n} SYNTHETIC figures for {authority} to {args.out}")
     return 0
 
 

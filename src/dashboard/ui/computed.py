@@ -111,7 +111,7 @@ def computed_vs_loaded() -> None:
     used = head[[(n, pd.Timestamp(d).date()) in keys for n, d in zip(head["name"], head["as_at"])]]
     synthetic_banner(bool(head["synthetic"].any()))
     st.markdown(
-        f"**{len(head)} extract(s) held**, as at "
+        f"**{len(head)} extract(s) held** for {plain(data.authority_name())}, as at "
         + ", ".join(f"{pd.Timestamp(d):%d %b %Y}" for d in head["as_at"])
         + f". {retention_text()}"
     )
