@@ -14,10 +14,10 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install -q -c constraints.txt -e '.[dev]'
 	touch $(STAMP)
 
-# Rebuild the store when any sample CSV or journal entry is newer than it. A build replays every journal
-# entry (what users loaded and edited), so it never discards one.
+# Rebuild the store when any sample CSV or journal entry is newer than it, or the tables' definitions (store.py)
+# changed in an upgrade. A build replays every journal entry (what users loaded and edited), so it never discards one.
 JOURNAL := $(dir $(DB))journal
-$(DB): $(STAMP) $(wildcard sample_data/*.csv) $(wildcard $(JOURNAL)/*/manifest.json)
+$(DB): $(STAMP) src/dashboard/store.py $(wildcard sample_data/*.csv) $(wildcard $(JOURNAL)/*/manifest.json)
 	$(BIN)/dashboard build --db $(DB)
 
 build: $(DB)
