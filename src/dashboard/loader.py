@@ -26,6 +26,7 @@ from .reading import (
     read_cell,
     read_table,
 )
+from .writing import Write, new_vintage
 
 LONG_REQUIRED = ("ref", "period", "value")
 LONG_OPTIONAL = ("status", "authority")
@@ -490,29 +491,21 @@ def publish_upload(db_path: Path, diff: UploadDiff, label: str | None = None, us
     """Write the upload as a new vintage (journal first, then the database). Returns the vintage id."""
     if not diff.ok:
         raise LoadRejected(diff.parsed.problems or [Problem(diff.parsed.file, None, None, "nothing to load")])
-    now = dt.datetime.now()
-    vintage_id = lifecycle.new_vintage_id("upload", now)
-    vintage = {
-        "vintage": vintage_id,
-        "label": label or f"Upload of {diff.parsed.file}, {now:%d %b %Y %H:%M}",
-        "published": now.date(),
-        "source_file": diff.parsed.file,
-        "as_of_note": "",
-    }
-    frames = {}
-    for table, rows, period_col in (
+    file = diff.parsed.file
+    vintage = new_vintage("upload", file, f"Upload of {file}", label)
+    rows = {}
+    for table, found, period_col in (
         ("observations", diff.parsed.monthly, "period"),
         ("weekly", diff.parsed.weekly, "week_ending"),
     ):
-        if rows:
-            frame = pd.DataFrame(rows).rename(columns={"period": period_col})
-            frame["vintage"] = vintage_id
-            frame["note"] = ""
-            frame["source_file"] = diff.parsed.file
-            frames[table] = frame
-    return lifecycle.commit(
-        db_path, "upload", vintage, frames, user or lifecycle.cli_user(), diff.parsed.file, diff.parsed.source_sha256
-    )
+        if found:
+            rows[table] = [{**_renamed(r, "period", period_col), "note": "", "source_file": file} for r in found]
+    write = Write.of_rows("upload", vintage, rows, user, diff.parsed.source_sha256)
+    return lifecycle.commit_write(db_path, write)
+
+
+def _renamed(row: dict, old: str, new: str) -> dict:
+    return {(new if k == old else k): v for k, v in row.items()}
 
 
 def catalogue_of(reader: store.ReadOnlyStore) -> dict[str, dict]:

@@ -21,11 +21,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
-from pydantic import ValidationError
 
 from . import lifecycle, store
 from .models import NationalValue
 from .reading import MAX_PROBLEMS, LoadRejected, Problem, read_cell, read_table
+from .writing import Write, new_vintage, validated
 
 # Geography columns every EES file has, with the names earlier releases used.
 GEOGRAPHY = {
@@ -241,7 +241,7 @@ def parse_file(
                 problems.append(Problem(name, r["source_line"], None, f"{key} is given twice (row {first_row[key]})"))
                 continue
             first_row[key] = r["source_line"]
-            row = _validated(r, name, problems)
+            row = validated(NationalValue, r, name, r["source_line"], problems)
             if row:
                 upload.rows.append(row)
         if len(problems) >= MAX_PROBLEMS:
@@ -426,16 +426,6 @@ def _total(rows, columns, idx, statuses: list[str], name: str, problems: list[Pr
     return s if rows else None
 
 
-def _validated(row: dict, name: str, problems: list[Problem]) -> dict | None:
-    try:
-        return NationalValue.model_validate(row).model_dump(mode="python")
-    except ValidationError as exc:
-        for err in exc.errors():
-            col = ".".join(str(p) for p in err["loc"]) or None
-            problems.append(Problem(name, row["source_line"], col, err["msg"].removeprefix("Value error, ")))
-        return None
-
-
 # ---------------------------------------------------------------- the preview and the write
 
 
@@ -503,17 +493,10 @@ def _distinct_names(paths: list[Path], names: list[str] | None) -> list[str]:
 def publish(db_path: Path, upload: NationalUpload, label: str | None = None, user: str = "") -> str:
     if not upload.ok:
         raise LoadRejected(upload.problems or [Problem(upload.file, None, None, "nothing to load")])
-    return lifecycle.commit_load(
-        db_path,
-        "national",
-        "National statistics",
-        upload.file,
-        f"{len(upload.rows)} national figures: {', '.join(sorted(set(upload.measures)))}",
-        {"national_values": upload.rows},
-        user,
-        upload.source_sha256,
-        label,
-    )
+    note = f"{len(upload.rows)} national figures: {', '.join(sorted(set(upload.measures)))}"
+    vintage = new_vintage("national", upload.file, f"National statistics from {upload.file}", label, note)
+    write = Write.of_rows("national", vintage, {"national_values": upload.rows}, user, upload.source_sha256)
+    return lifecycle.commit_write(db_path, write)
 
 
 def load(
