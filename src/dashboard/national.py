@@ -173,16 +173,35 @@ def parse_file(
 ) -> NationalUpload:
     """Rows of every mapped measure the file carries. Problems name the file, the row and the column."""
     path = Path(path)
-    name = display_name or path.name
-    upload = NationalUpload(name)
+    upload = NationalUpload(display_name or path.name)
     problems = upload.problems
-    table = read_table(path, name, None, problems, key="time_period", include_hidden=include_hidden)
+    table = read_table(path, upload.file, None, problems, key="time_period", include_hidden=include_hidden)
     if table is None:
         return upload
     upload.source_sha256 = table.sha256
     name, first = table.where, table.header_row
     upload.file = name
     header = [str(h).strip().lower() for h in table.rows[0]]
+    geo = _geography_columns(header, name, first, problems)
+    if problems:
+        return upload
+    usable = _usable(measures, header, name, first, problems)
+    if not usable:
+        return upload
+    body = _body(table, header, geo, problems)
+    if problems:
+        return upload
+    _repeated_rows(body, header, geo, usable, name, problems)
+    if problems:
+        return upload
+    _add_measures(upload, usable, header, body, geo)
+    if not problems and not upload.rows:
+        problems.append(Problem(name, None, None, "the file has the measures' columns but no rows for them"))
+    return upload
+
+
+def _geography_columns(header: list[str], name: str, first: int, problems: list[Problem]) -> dict[str, int | None]:
+    """Where each geography column is; a column named twice or a geography missing is a problem."""
     dupes = sorted({h for h in header if h and header.count(h) > 1})
     for h in dupes:
         problems.append(Problem(name, first, h, "this column appears more than once"))
@@ -191,12 +210,13 @@ def parse_file(
         geo[key] = _find(header, names)
         if geo[key] is None and key in GEOGRAPHY:
             problems.append(Problem(name, first, key, "missing: an EES file names its geography in this column"))
-    if problems:
-        return upload
+    return geo
 
-    specs = [Measure.of(r) for r in measures.to_dict("records")]
+
+def _usable(measures: pd.DataFrame, header: list[str], name: str, first: int, problems: list[Problem]) -> list:
+    """The mapped measures whose every column the file has; none is a problem naming the columns it has."""
     usable = []
-    for spec in specs:
+    for spec in (Measure.of(r) for r in measures.to_dict("records")):
         needed = list(spec.numerator) + list(spec.denominator) + [(c,) for c in spec.match_columns()]
         if all(_find(header, names) is not None for names in needed):
             usable.append(spec)
@@ -211,12 +231,14 @@ def parse_file(
                 + " (sample_data/national_measures.csv lists the measures and the columns each needs)",
             )
         )
-        return upload
+    return usable
 
-    width = len(header)
+
+def _body(table, header: list[str], geo: dict, problems: list[Problem]) -> list[tuple[int, list[str]]]:
+    """(row number, cells) of each row with any cell, its geography checked."""
+    name, width = table.where, len(header)
     body: list[tuple[int, list[str]]] = []
-    first_row: dict[str, int] = {}  # each figure's key -> the row that gave it
-    for n, raw in enumerate(table.rows[1:], start=first + 1):
+    for n, raw in enumerate(table.rows[1:], start=table.header_row + 1):
         cells = [str(c).strip() for c in raw][:width]
         if not any(cells):
             continue
@@ -225,12 +247,13 @@ def parse_file(
         body.append((n, cells))
         if len(problems) >= MAX_PROBLEMS:
             break
-    if problems:
-        return upload
-    _repeated_rows(body, header, geo, usable, name, problems)
-    if problems:
-        return upload
+    return body
 
+
+def _add_measures(upload: NationalUpload, usable: list[Measure], header, body, geo) -> None:
+    """Each usable measure's figures, validated, into the upload; a figure given twice is a problem."""
+    name, problems = upload.file, upload.problems
+    first_row: dict[str, int] = {}  # each figure's key -> the row that gave it
     for spec in usable:
         rows = _measure_rows(spec, header, body, geo, name, problems)
         if rows:
@@ -246,9 +269,6 @@ def parse_file(
                 upload.rows.append(row)
         if len(problems) >= MAX_PROBLEMS:
             break
-    if not problems and not upload.rows:
-        problems.append(Problem(name, None, None, "the file has the measures' columns but no rows for them"))
-    return upload
 
 
 def _repeated_rows(body, header, geo, usable: list[Measure], name: str, problems: list[Problem]) -> None:
