@@ -1,4 +1,4 @@
-"""The writing pages: load figures, targets and comparators (publishers), edit commentary (each area's
+"""The writing pages: load figures, targets, comparators and plan BRAG (publishers), edit commentary (each area's
 editors), and the audit trail (admins). Every write runs in a button callback that first calls
 `signin.authorise` (the role as it is at that moment), then goes through lifecycle.commit via the loaders."""
 
