@@ -154,16 +154,16 @@ def test_plan_update_preview_says_what_changes_and_writes_nothing(fresh_db, tmp_
 def test_a_refused_plan_update_shows_its_problems_and_writes_nothing(fresh_db, tmp_path):
     before = _written(fresh_db)
     bad = tmp_path / "bad.csv"
-    bad.write_text("action_ref,action_brag\n2.1,Purple\n2.1,Blue\n")
+    bad.write_text("action_ref,action_brag\n2.1,Blue\n2.1,Green\n1.1,Purple\n")
     update = plan_updates.parse(bad, store.ReadOnlyStore(fresh_db), "tameside")
     assert not update.ok and update.changes.empty
-    assert [(p.row, p.column) for p in update.problems] == [(2, "action_brag"), (3, "action_ref")]
-    assert "Purple" in update.problems[0].message and "given twice" in update.problems[1].message
+    assert [(p.row, p.column) for p in update.problems] == [(3, "action_ref"), (4, "action_brag")]
+    assert "given twice" in update.problems[0].message and "Purple" in update.problems[1].message
     with pytest.raises(reading.LoadRejected):
         plan_updates.publish(fresh_db, update, user="pub@example.test")
     assert _written(fresh_db) == before
     code, out, err = cli_run(fresh_db, "load-plan", str(bad), "--preview")
-    assert code == 1 and "bad.csv, row 2, column 'action_brag'" in err and out == ""
+    assert code == 1 and "bad.csv, row 4, column 'action_brag'" in err and out == ""
     assert _written(fresh_db) == before
 
 
