@@ -175,31 +175,40 @@ def _spc(series: pd.DataFrame, polarity: str, target, rebase_from=None, baseline
     if not signal and side != 0 and trailing(lambda i: side_of(values[i]) == side) >= 7:  # 4: a run of seven
         signal = "high" if side > 0 else "low"
 
-    if not signal:
-        variation = "common_cause"
-    elif signal == "high":
-        variation = {"higher_better": "improvement_high", "lower_better": "concern_high"}.get(polarity, "neutral_high")
-    else:
-        variation = {"higher_better": "concern_low", "lower_better": "improvement_low"}.get(polarity, "neutral_low")
+    return {
+        "spc_variation": _variation(signal, polarity),
+        "spc_assurance": _assurance(polarity, target, ucl, lcl),
+        "spc_mean": mean,
+        "spc_ucl": ucl,
+        "spc_lcl": lcl,
+    }
 
+
+def _variation(signal: str, polarity: str) -> str:
+    if not signal:
+        return "common_cause"
+    if signal == "high":
+        return {"higher_better": "improvement_high", "lower_better": "concern_high"}.get(polarity, "neutral_high")
+    return {"higher_better": "concern_low", "lower_better": "improvement_low"}.get(polarity, "neutral_low")
+
+
+def _assurance(polarity: str, target, ucl: float, lcl: float) -> str:
     kind = target.kind
     if kind == "band" and polarity == "higher_better":
         kind = "minimum"
     elif kind == "band" and polarity == "lower_better":
         kind = "maximum"
     if polarity == "neutral":
-        assurance = "none"
-    elif kind == "minimum":
-        assurance = "pass" if lcl > target.low else "fail" if ucl < target.low else "hit_and_miss"
-    elif kind == "maximum":
-        assurance = "pass" if ucl < target.high else "fail" if lcl > target.high else "hit_and_miss"
-    elif kind == "band":
+        return "none"
+    if kind == "minimum":
+        return "pass" if lcl > target.low else "fail" if ucl < target.low else "hit_and_miss"
+    if kind == "maximum":
+        return "pass" if ucl < target.high else "fail" if lcl > target.high else "hit_and_miss"
+    if kind == "band":
         inside = lcl > target.low and ucl < target.high
         outside = ucl < target.low or lcl > target.high
-        assurance = "pass" if inside else "fail" if outside else "hit_and_miss"
-    else:
-        assurance = "none"
-    return {"spc_variation": variation, "spc_assurance": assurance, "spc_mean": mean, "spc_ucl": ucl, "spc_lcl": lcl}
+        return "pass" if inside else "fail" if outside else "hit_and_miss"
+    return "none"
 
 
 def _rebase_for(meta, month: dt.date):

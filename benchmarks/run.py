@@ -1195,7 +1195,7 @@ def bench_state(work: Path, quick: bool) -> None:
     import psycopg
     from pgserver import NoPostgres, postgres_server
 
-    from dashboard import lifecycle, state
+    from dashboard import lifecycle, state, writing
 
     folder = work / "state"
     shutil.rmtree(folder, ignore_errors=True)
@@ -1226,7 +1226,9 @@ def bench_state(work: Path, quick: bool) -> None:
                     t0 = time.perf_counter()
                     row = {"authority": "tameside", "ref": "CIN1", "period": dt.date(2024, 2, 1), "value": 300.0 + n}
                     row |= {"status": "value", "note": "", "source_file": "bench.csv", "source_line": 2}
-                    lifecycle.commit_load(a, "upload", "Figures", "bench.csv", "", {"observations": [row]}, "bench", "")
+                    vintage = writing.new_vintage("upload", "bench.csv", "Figures from bench.csv")
+                    write = writing.Write.of_rows("upload", vintage, {"observations": [row]}, "bench")
+                    lifecycle.commit_write(a, write)
                     t1 = time.perf_counter()
                     deadline = t1 + 60
                     while (os.stat(b).st_mtime_ns, os.stat(b).st_ino) == before and time.perf_counter() < deadline:

@@ -167,6 +167,14 @@ def test_the_demo_without_sign_in_still_unlocks_with_the_shared_secret(fresh_db,
     assert any("Sign-in is not configured: this is the embedded demo" in w.value for w in at.warning)
     at = run_page("load", _admin_ok="s3cret")
     assert any(u.label == "Figures file" for u in at.get("file_uploader"))
+    assert [u.label for u in at.get("file_uploader")][:5] == [  # the plan's BRAG has its preview too
+        "Figures file",
+        "Targets file",
+        "Comparators file",
+        "National statistics files",
+        "Plan update file",
+    ]
+    assert "Load improvement-plan BRAG and commentary" in [h.value for h in at.header]
 
 
 # ---------------------------------------------------------------- the trail

@@ -266,6 +266,18 @@ def test_admin_upload_preview_publish_and_view(admin_server, browser, tmp_path):
     )
     row.first.wait_for(state="attached", timeout=30_000)
 
+    # The month's plan BRAG, through the same page: its preview, then the publish.
+    brag = tmp_path / "brag.csv"
+    brag.write_text("action_ref,action_brag,impact_brag,commentary\n2.1,Blue,Green,MASH meetings in place\n")
+    page.get_by_role("region", name="Plan update file").locator(dropzone).set_input_files(str(brag))
+    page.get_by_text("What publishing brag.csv will change (1 actions named)").wait_for(timeout=30_000)
+    settle(page)
+    shot(page, "05c-plan-update-preview")
+    page.get_by_role("button", name="Publish plan update").click()
+    page.get_by_text("Published as vintage plan-").wait_for(timeout=30_000)
+    kinds = [json.loads((e / "manifest.json").read_text())["kind"] for e in sorted((db.parent / "journal").iterdir())]
+    assert kinds == ["upload", "targets", "national", "plan"]
+
 
 def test_presenter_mode_steps_through_three_slides(server, browser):
     page = browser.new_page(viewport={"width": 1280, "height": 720})  # a projector

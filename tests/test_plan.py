@@ -1,9 +1,11 @@
 """Improvement plan: extraction is reproducible, Appendix B refs resolve or say why not, overdue is judged
 against the month, plan rows are validated like any load, and the page and detail chart show the links."""
 
+import contextlib
 import csv
 import hashlib
 import importlib.util
+import io
 import shutil
 from pathlib import Path
 
@@ -11,7 +13,7 @@ import pandas as pd
 import pytest
 from apptest import run_page
 
-from dashboard import ingest, plan_updates, reading, store
+from dashboard import cli, ingest, journal, plan_updates, reading, store
 from dashboard.engine import plan as plan_engine
 from dashboard.periods import parse_period
 
@@ -106,6 +108,86 @@ def test_plan_update_loads_brag_and_rejects_bad_rows(fresh_db, tmp_path):
     assert (a.at["2.1", "action_brag"], a.at["2.1", "impact_brag"]) == ("Blue", "Green") and len(a) == 32
     assert a.at["1.1", "commentary"].startswith("The consistency")  # untouched actions carried forward
     assert len(r.plan_as_of("plan_actions", "pack-2024-03", "tameside")) == 32  # the pack's version is kept
+
+
+def _written(db: Path) -> tuple[str, list[str]]:
+    """The database's checksum and the journal's entries: what a write would change."""
+    folder = journal.journal_dir(db)
+    return hashlib.sha256(db.read_bytes()).hexdigest(), sorted(
+        p.name for p in folder.iterdir()
+    ) if folder.exists() else []
+
+
+def test_plan_update_preview_says_what_changes_and_writes_nothing(fresh_db, tmp_path):
+    before = _written(fresh_db)
+    f = tmp_path / "brag.csv"
+    f.write_text("action_ref,action_brag,impact_brag,commentary\n2.1,blue,Green,MASH meetings in place\n1.2,,,\n")
+    update = plan_updates.parse(f, store.ReadOnlyStore(fresh_db), "tameside")
+    assert update.ok and update.problems == [] and [r["action_ref"] for r in update.rows] == ["2.1", "1.2"]
+    assert update.changes.to_dict("records") == [
+        {
+            "Action": "2.1",
+            "Action BRAG now": "– Not printed",
+            "Action BRAG will be": "◆ Blue (completed)",
+            "Impact BRAG now": "– Not printed",
+            "Impact BRAG will be": "✔ Green (on track)",
+            "Commentary": "replaced",
+            "Effect": "changes the plan",
+        },
+        {
+            "Action": "1.2",
+            "Action BRAG now": "– Not printed",
+            "Action BRAG will be": "– Not printed",
+            "Impact BRAG now": "– Not printed",
+            "Impact BRAG will be": "– Not printed",
+            "Commentary": "removed",
+            "Effect": "changes the plan",
+        },
+    ]
+    assert _written(fresh_db) == before  # a preview is a read
+    same = tmp_path / "same.csv"
+    same.write_text("action_ref,action_brag\n1.1,\n")
+    unchanged = plan_updates.parse(same, store.ReadOnlyStore(fresh_db), "tameside").changes
+    assert unchanged[["Action", "Commentary", "Effect"]].values.tolist() == [["1.1", "unchanged", "no change"]]
+
+
+def test_a_refused_plan_update_shows_its_problems_and_writes_nothing(fresh_db, tmp_path):
+    before = _written(fresh_db)
+    bad = tmp_path / "bad.csv"
+    bad.write_text("action_ref,action_brag\n2.1,Blue\n2.1,Green\n1.1,Purple\n")
+    update = plan_updates.parse(bad, store.ReadOnlyStore(fresh_db), "tameside")
+    assert not update.ok and update.changes.empty
+    assert [(p.row, p.column) for p in update.problems] == [(3, "action_ref"), (4, "action_brag")]
+    assert "given twice" in update.problems[0].message and "Purple" in update.problems[1].message
+    with pytest.raises(reading.LoadRejected):
+        plan_updates.publish(fresh_db, update, user="pub@example.test")
+    assert _written(fresh_db) == before
+    code, out, err = cli_run(fresh_db, "load-plan", str(bad), "--preview")
+    assert code == 1 and "bad.csv, row 4, column 'action_brag'" in err and out == ""
+    assert _written(fresh_db) == before
+
+
+def test_load_plan_preview_prints_the_changes_and_writes_nothing(fresh_db, tmp_path):
+    before = _written(fresh_db)
+    f = tmp_path / "brag.csv"
+    f.write_text("action_ref,impact_brag\n3.2,Amber\n")
+    code, out, err = cli_run(fresh_db, "load-plan", str(f), "--preview")
+    assert code == 0, err
+    assert out.splitlines() == [
+        "Action,Action BRAG now,Action BRAG will be,Impact BRAG now,Impact BRAG will be,Commentary,Effect",
+        "3.2,– Not printed,– Not printed,– Not printed,▲ Amber (not fully on track),unchanged,changes the plan",
+    ]
+    assert "nothing was written" in err and _written(fresh_db) == before
+    code, out, err = cli_run(fresh_db, "load-plan", str(f))  # without --preview: the same lines, then written
+    assert code == 0 and out.splitlines()[1].startswith("3.2,") and _written(fresh_db) != before
+
+
+def cli_run(db: Path, *args: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = cli.main(["--db", str(db), *args])
+    store.ReadOnlyStore.close_all()
+    return code, out.getvalue(), err.getvalue()
 
 
 run = run_page

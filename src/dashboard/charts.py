@@ -71,81 +71,24 @@ def indicator_chart(
 
 
 def figure_chart(fig: IndicatorFigure, height: int = 460) -> alt.Chart:
-    """The Altair drawing of an indicator's figure (figures.indicator_figure, which the papers draw as vectors)."""
-    s, x0, x1 = fig.points, fig.x0, fig.x1
+    """The Altair drawing of an indicator's figure (figures.indicator_figure, which the papers draw as vectors):
+    the series' line under the target band, the SPC break, the reference lines and the plan's actions, its points
+    on top."""
+    line, points = _series(fig)
+    layers = [*_target_band(fig), *_spc_break(fig), *_reference_lines(fig), *_plan_actions(fig)]
+    chart = alt.layer(line, *layers, points).properties(
+        title=alt.TitleParams(fig.title, subtitle=[fig.y_title]), height=height
+    )  # Streamlit fits title, axes and legend inside this
+    return _base_config(chart)
+
+
+def _series(fig: IndicatorFigure) -> tuple[alt.Chart, alt.Chart]:
+    """The series as a line (one path per run of consecutive months) and as points told apart by shape."""
+    s = fig.points
     x_scale = alt.Undefined
     if fig.x_domain is not None:
         x_scale = alt.Scale(domain=[t.isoformat() for t in fig.x_domain])
     x = alt.X("month:T", title="Month", axis=alt.Axis(format="%b-%y", labelAngle=0, tickCount="month"), scale=x_scale)
-    layers = []
-    if fig.band is not None:
-        band = pd.DataFrame({k: [v] for k, v in fig.band.items()})[["lo", "hi", "x0", "x1", "text"]]
-        layers.append(
-            alt.Chart(band)
-            .mark_rect(opacity=0.18, color=BAND)
-            .encode(x="x0:T", x2="x1:T", y="lo:Q", y2="hi:Q", tooltip=[alt.Tooltip("text:N", title="Target")])
-        )
-    if fig.brk is not None:
-        brk = pd.DataFrame({"month": [fig.brk["month"]], "text": [fig.brk["text"]]})
-        layers.append(
-            alt.Chart(brk)
-            .mark_rule(color=INK, strokeWidth=2, strokeDash=[1, 2])
-            .encode(x="month:T", tooltip=[alt.Tooltip("text:N", title="SPC")])
-        )
-        layers.append(  # at the foot of the break: the top rows belong to the improvement plan's labels
-            alt.Chart(brk)
-            .transform_calculate(foot="height - 4")
-            .mark_text(align="left", baseline="bottom", dx=4, fontSize=12, color=INK)
-            .encode(x="month:T", y=alt.Y("foot:Q", scale=None, axis=None), text=alt.value("Limits recalculated"))
-        )
-
-    # Lines drawn alike (the four comparators, the two limits) share one rule layer: layers, not lines, are what
-    # a chart costs to draw. Dash and colour stay fixed marks, not data.
-    groups: dict[tuple, list[dict]] = {}
-    for line in fig.lines:
-        groups.setdefault((tuple(line["dash"]), line["color"]), []).append(line)
-    for (dash, color), group in groups.items():
-        ref_df = pd.DataFrame(group)
-        layers.append(
-            alt.Chart(ref_df)
-            .mark_rule(strokeDash=list(dash), color=color, strokeWidth=1.5)
-            .encode(x="x0:T", x2="x:T", y="y:Q", tooltip=[alt.Tooltip("text:N", title="Line")])
-        )
-    if fig.labels:
-        layers.append(_end_labels(fig.labels, fig.domain, x1))
-
-    marks = fig.actions.copy()
-    if not marks.empty:
-        layers.append(
-            alt.Chart(marks)
-            .mark_rule(color=ACTION, strokeWidth=1.5)
-            .encode(
-                x="month:T",
-                strokeDash=alt.StrokeDash(
-                    "kind:N",
-                    title="Improvement plan",
-                    scale=alt.Scale(domain=list(ACTION_DASH), range=list(ACTION_DASH.values())),
-                ),
-                tooltip=[alt.Tooltip("text:N", title="Improvement plan")],
-            )
-        )
-        # One row each, from the top; those in the right half read leftwards from their line, so no label runs
-        # into another or past the plot into the end-of-line labels.
-        marks["row_y"] = [4 + ACTION_ROW * i for i in range(len(marks))]
-        middle = x0 + (x1 - x0) / 2
-        for align, part in (("left", marks[marks["month"] <= middle]), ("right", marks[marks["month"] > middle])):
-            if not part.empty:
-                layers.append(
-                    alt.Chart(part)
-                    .mark_text(align=align, baseline="top", dx=3 if align == "left" else -3, fontSize=12)
-                    .encode(
-                        x="month:T",
-                        y=alt.Y("row_y:Q", scale=None, axis=None),
-                        text="short:N",
-                        color=alt.value(ACTION),
-                    )
-                )
-
     tooltip = [
         alt.Tooltip("label:N", title="Month"),
         alt.Tooltip("shown:N", title="Value"),
@@ -173,10 +116,91 @@ def figure_chart(fig: IndicatorFigure, height: int = 460) -> alt.Chart:
             color=alt.Color("point_kind:N", title="Point", scale=alt.Scale(domain=POINT_KINDS, range=POINT_COLOURS)),
         )
     )
-    chart = alt.layer(line, *layers, points).properties(
-        title=alt.TitleParams(fig.title, subtitle=[fig.y_title]), height=height
-    )  # Streamlit fits title, axes and legend inside this
-    return _base_config(chart)
+    return line, points
+
+
+def _target_band(fig: IndicatorFigure) -> list[alt.Chart]:
+    if fig.band is None:
+        return []
+    band = pd.DataFrame({k: [v] for k, v in fig.band.items()})[["lo", "hi", "x0", "x1", "text"]]
+    return [
+        alt.Chart(band)
+        .mark_rect(opacity=0.18, color=BAND)
+        .encode(x="x0:T", x2="x1:T", y="lo:Q", y2="hi:Q", tooltip=[alt.Tooltip("text:N", title="Target")])
+    ]
+
+
+def _spc_break(fig: IndicatorFigure) -> list[alt.Chart]:
+    """Where the SPC limits were recalculated: a dotted rule, named at its foot."""
+    if fig.brk is None:
+        return []
+    brk = pd.DataFrame({"month": [fig.brk["month"]], "text": [fig.brk["text"]]})
+    return [
+        alt.Chart(brk)
+        .mark_rule(color=INK, strokeWidth=2, strokeDash=[1, 2])
+        .encode(x="month:T", tooltip=[alt.Tooltip("text:N", title="SPC")]),
+        # at the foot of the break: the top rows belong to the improvement plan's labels
+        alt.Chart(brk)
+        .transform_calculate(foot="height - 4")
+        .mark_text(align="left", baseline="bottom", dx=4, fontSize=12, color=INK)
+        .encode(x="month:T", y=alt.Y("foot:Q", scale=None, axis=None), text=alt.value("Limits recalculated")),
+    ]
+
+
+def _reference_lines(fig: IndicatorFigure) -> list[alt.Chart]:
+    """Comparators, target and limits as rules, with their labels at the right-hand end.
+
+    Lines drawn alike (the four comparators, the two limits) share one rule layer: layers, not lines, are what
+    a chart costs to draw. Dash and colour stay fixed marks, not data."""
+    groups: dict[tuple, list[dict]] = {}
+    for line in fig.lines:
+        groups.setdefault((tuple(line["dash"]), line["color"]), []).append(line)
+    layers = [
+        alt.Chart(pd.DataFrame(group))
+        .mark_rule(strokeDash=list(dash), color=color, strokeWidth=1.5)
+        .encode(x="x0:T", x2="x:T", y="y:Q", tooltip=[alt.Tooltip("text:N", title="Line")])
+        for (dash, color), group in groups.items()
+    ]
+    if fig.labels:
+        layers.append(_end_labels(fig.labels, fig.domain, fig.x1))
+    return layers
+
+
+def _plan_actions(fig: IndicatorFigure) -> list[alt.Chart]:
+    """The linked improvement-plan actions: a rule where each starts or ends, dashed by which, and its label."""
+    marks = fig.actions.copy()
+    if marks.empty:
+        return []
+    layers = [
+        alt.Chart(marks)
+        .mark_rule(color=ACTION, strokeWidth=1.5)
+        .encode(
+            x="month:T",
+            strokeDash=alt.StrokeDash(
+                "kind:N",
+                title="Improvement plan",
+                scale=alt.Scale(domain=list(ACTION_DASH), range=list(ACTION_DASH.values())),
+            ),
+            tooltip=[alt.Tooltip("text:N", title="Improvement plan")],
+        )
+    ]
+    # One row each, from the top; those in the right half read leftwards from their line, so no label runs
+    # into another or past the plot into the end-of-line labels.
+    marks["row_y"] = [4 + ACTION_ROW * i for i in range(len(marks))]
+    middle = fig.x0 + (fig.x1 - fig.x0) / 2
+    for align, part in (("left", marks[marks["month"] <= middle]), ("right", marks[marks["month"] > middle])):
+        if not part.empty:
+            layers.append(
+                alt.Chart(part)
+                .mark_text(align=align, baseline="top", dx=3 if align == "left" else -3, fontSize=12)
+                .encode(
+                    x="month:T",
+                    y=alt.Y("row_y:Q", scale=None, axis=None),
+                    text="short:N",
+                    color=alt.value(ACTION),
+                )
+            )
+    return layers
 
 
 def _end_labels(labels: list[dict], domain: list[float], x1) -> alt.Chart:

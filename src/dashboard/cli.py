@@ -100,10 +100,24 @@ def cmd_load(args) -> int:
 
 
 def cmd_load_plan(args) -> int:
-    from . import plan_updates
+    from . import plan_updates, reading, store
 
+    if args.preview:  # what the update would change, with its problems; nothing is written
+        reader = store.ReadOnlyStore(db_path(args.db))
+        update = plan_updates.parse(
+            args.file,
+            reader,
+            args.authority or store.home_authority(reader),
+            sheet=args.sheet,
+            include_hidden=args.include_hidden,
+        )
+        if not update.ok:
+            return _refused(reading.LoadRejected(update.problems))
+        update.changes.to_csv(sys.stdout, index=False, lineterminator="\n")
+        print(f"{args.file}: {len(update.rows)} actions checked; nothing was written (--preview)", file=sys.stderr)
+        return 0
     try:
-        vintage = plan_updates.load(
+        vintage, update = plan_updates.load(
             db_path(args.db),
             args.file,
             authority=args.authority,
@@ -113,6 +127,7 @@ def cmd_load_plan(args) -> int:
         )
     except refusals() as exc:
         return _refused(exc)
+    update.changes.to_csv(sys.stdout, index=False, lineterminator="\n")
     print(f"loaded {args.file} as vintage {vintage}")
     return 0
 
@@ -751,6 +766,7 @@ def parser() -> argparse.ArgumentParser:
     lp.add_argument("--include-hidden", action="store_true", help=HIDDEN_HELP)
     lp.add_argument("--authority", help="the council whose plan it is (default: the deployment's own)")
     lp.add_argument("--label", help="how the vintage is named in the app")
+    lp.add_argument("--preview", action="store_true", help="show what the update would change; write nothing")
     lp.set_defaults(func=cmd_load_plan)
 
     d = add("dump", help="every stored observation as CSV (--all: every table, everything stored)")

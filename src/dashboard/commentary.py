@@ -14,6 +14,7 @@ from .models import Commentary
 from .periods import iso, this_month
 from .reading import LoadRejected, Problem
 from .vocabulary import service_area_ids
+from .writing import Write, new_vintage
 
 MAX_CHARS = 8000
 
@@ -32,50 +33,40 @@ def publish(
     Validated like any upload: an unknown area, a future month or an over-long text is rejected.
     author: the name the writer gave (else the signed-in user); drafted: it began as the figures' draft."""
     reader = store.ReadOnlyStore(db_path)
+    authority = authority or store.home_authority(reader)
+    body = text.strip()
+    problems = check(reader, area, period, body, authority)
+    if problems:
+        raise LoadRejected(problems)
+    source = source_phrase(author.strip() or user.strip(), drafted)
+    vintage = new_vintage("commentary", source, "Commentary edit", note=f"{area} commentary for {iso(period)}")
+    row = Commentary(
+        authority=authority, area=area, period=period, vintage=vintage["vintage"], text=body, source_file=source
+    )
+    digest = hashlib.sha256(body.encode("utf-8")).hexdigest()
+    frames = {"commentary": pd.DataFrame([row.model_dump(mode="python")])}
+    return lifecycle.commit_write(
+        db_path, Write("commentary", vintage, frames, user or author.strip() or "app", digest)
+    )
+
+
+def check(reader: store.ReadOnlyStore, area: str, period: dt.date, body: str, authority: str) -> list[Problem]:
+    """What is wrong with a commentary before it is written: an unknown area or council, a future month, no
+    words or too many."""
     where = "commentary"
     areas = service_area_ids(reader.table("areas"))
-    authorities = set(reader.table("authorities")["authority"])
-    authority = authority or store.home_authority(reader)
     problems = []
     if area not in areas:
         problems.append(Problem(where, None, "area", f"unknown area {area!r}; choose from {', '.join(sorted(areas))}"))
-    if authority not in authorities:
+    if authority not in set(reader.table("authorities")["authority"]):
         problems.append(Problem(where, None, "authority", f"unknown authority {authority!r}"))
     if period > this_month():
         problems.append(Problem(where, None, "month", f"{iso(period)} is in the future"))
-    body = text.strip()
     if not body:
         problems.append(Problem(where, None, "text", "the commentary is empty"))
     elif len(body) > MAX_CHARS:
         problems.append(Problem(where, None, "text", f"{len(body):,} characters; the limit is {MAX_CHARS:,}"))
-    if problems:
-        raise LoadRejected(problems)
-    now = dt.datetime.now()
-    vintage_id = lifecycle.new_vintage_id("commentary", now)
-    row = Commentary(
-        authority=authority,
-        area=area,
-        period=period,
-        vintage=vintage_id,
-        text=body,
-        source_file=source_phrase(author.strip() or user.strip(), drafted),
-    )
-    vintage = {
-        "vintage": vintage_id,
-        "label": f"Commentary edit, {now:%d %b %Y %H:%M}",
-        "published": now.date(),
-        "source_file": row.source_file,
-        "as_of_note": f"{area} commentary for {iso(period)}",
-    }
-    return lifecycle.commit(
-        db_path,
-        "commentary",
-        vintage,
-        {"commentary": pd.DataFrame([row.model_dump(mode="python")])},
-        user or author.strip() or "app",
-        row.source_file,
-        hashlib.sha256(body.encode("utf-8")).hexdigest(),
-    )
+    return problems
 
 
 def source_phrase(who: str, drafted: bool = False) -> str:

@@ -32,6 +32,7 @@ from pydantic import BaseModel, ValidationError
 from . import audit, ingest, journal, models, store
 from .journal import Entry, JournalError, WriterBusy  # noqa: F401  (re-exported for callers)
 from .records import stored
+from .writing import Write, new_vintage_id  # noqa: F401  (new_vintage_id: re-exported)
 
 BACKUP_ROOT = "dashboard-backup"
 BACKUP_FORMAT = "dashboard-backup/2"
@@ -288,43 +289,23 @@ def commit(
     return vintage["vintage"]
 
 
-def commit_load(
-    db_path: Path,
-    kind: str,
-    what: str,
-    source_file: str,
-    note: str,
-    rows: dict[str, list[dict]],
-    user: str,
-    source_sha256: str,
-    label: str | None = None,
-) -> str:
-    """A loaded file as one new vintage: its id and date now, each table's rows stamped with it, then commit.
-    Named `label`, or "<what> from <file>, <when>"."""
-    now = dt.datetime.now()
-    vintage_id = new_vintage_id(kind, now)
-    vintage = {
-        "vintage": vintage_id,
-        "label": label or f"{what} from {source_file}, {now:%d %b %Y %H:%M}",
-        "published": now.date(),
-        "source_file": source_file,
-        "as_of_note": note,
-    }
-    frames = {
-        table: pd.DataFrame([{**r, "vintage": vintage_id} for r in table_rows]) for table, table_rows in rows.items()
-    }
-    return commit(db_path, kind, vintage, frames, user or cli_user(), source_file, source_sha256)
+def commit_write(db_path: Path, write: Write) -> str:
+    """Commit one write of the shape every write takes (writing.Write); by the CLI's user if it names none."""
+    return commit(
+        db_path,
+        write.kind,
+        write.vintage,
+        write.frames,
+        write.user or cli_user(),
+        write.source_file,
+        write.source_sha256,
+    )
 
 
 def _stored_vintages(db_path: Path) -> set[str]:
     if not Path(db_path).exists():
         return set()
     return set(store.ReadOnlyStore(db_path).table("vintages")["vintage"])
-
-
-def new_vintage_id(prefix: str, now: dt.datetime | None = None) -> str:
-    now = now or dt.datetime.now()
-    return f"{prefix}-{now:%Y%m%d-%H%M%S-%f}"
 
 
 # ---------------------------------------------------------------- backup and restore

@@ -26,6 +26,7 @@ from .reading import (
     read_cell,
     read_table,
 )
+from .writing import Write, new_vintage
 
 LONG_REQUIRED = ("ref", "period", "value")
 LONG_OPTIONAL = ("status", "authority")
@@ -350,6 +351,33 @@ def _parse_long(name, header, body, catalogue, authorities, default_authority, f
 def _parse_wide(name, header, raw_header, body, catalogue, default_authority, first=1) -> Parsed:
     parsed = Parsed(name, "wide")
     ref_col = [h.lower() for h in header].index("ref")
+    month_cols = _month_columns(parsed, header, raw_header, body, ref_col, first)
+    same_as = _same_month_columns(month_cols, raw_header)
+    _check_months(parsed, header, month_cols, first)
+    parsed.month_columns = [(header[i], iso(m)) for i, m in month_cols.items()]
+    if parsed.problems:
+        return parsed
+    seen: dict[str, int] = {}
+    for offset, raw in enumerate(body):
+        if _too_many(parsed):
+            break
+        row = offset + first + 1
+        cells = list(raw) + [""] * (len(header) - len(raw))
+        if all(str(cells[i]).strip() == "" for i in month_cols):
+            continue  # section headings ("Caseloads") and blank lines in the team's sheet carry no figures
+        ref = str(cells[ref_col]).strip()
+        meta = _wide_ref(parsed, header[ref_col], ref, row, catalogue, seen)
+        if meta is None:
+            continue
+        _disagreements(parsed, header, cells, same_as, meta, row)
+        _wide_figures(parsed, header, cells, month_cols, ref, meta, row, default_authority)
+    return parsed
+
+
+def _month_columns(parsed: Parsed, header, raw_header, body, ref_col: int, first: int) -> dict[int, dt.date]:
+    """Each column that holds a month's figures -> that month; a column that is neither a month nor a known column
+    (nor a blank one with nothing in it) is a problem."""
+    name = parsed.file
     month_cols: dict[int, dt.date] = {}
     for i, (h, raw) in enumerate(zip(header, raw_header)):
         if i == ref_col:
@@ -381,11 +409,23 @@ def _parse_wide(name, header, raw_header, body, catalogue, default_authority, fi
                     "Previous Year…); nothing was loaded",
                 )
             )
+    return month_cols
+
+
+def _same_month_columns(month_cols: dict[int, dt.date], raw_header) -> dict[int, int]:
+    """ "Current (Feb-24)" beside "Feb-24": the bracketed column leaves month_cols, and the two must agree, row by
+    row (bracketed column -> plain column)."""
     plain_cols = {m: i for i, m in month_cols.items() if is_period_label(raw_header[i])}
-    same_as: dict[int, int] = {}  # "Current (Feb-24)" beside "Feb-24": the two must agree, row by row
+    same_as: dict[int, int] = {}
     for i in [i for i in month_cols if not is_period_label(raw_header[i])]:
         if month_cols[i] in plain_cols:
             same_as[i] = plain_cols[month_cols.pop(i)]
+    return same_as
+
+
+def _check_months(parsed: Parsed, header, month_cols: dict[int, dt.date], first: int) -> None:
+    """A month with two columns, in the future or before the scorecard began is a problem."""
+    name = parsed.file
     dup_months = {m for m in month_cols.values() if list(month_cols.values()).count(m) > 1}
     for i, m in month_cols.items():
         if m in dup_months:
@@ -394,65 +434,55 @@ def _parse_wide(name, header, raw_header, body, catalogue, default_authority, fi
             parsed.problems.append(Problem(name, first, header[i], f"{iso(m)} is in the future"))
         elif m.year < EARLIEST_YEAR:
             parsed.problems.append(Problem(name, first, header[i], f"{iso(m)} is before {EARLIEST_YEAR}"))
-    parsed.month_columns = [(header[i], iso(m)) for i, m in month_cols.items()]
-    if parsed.problems:
-        return parsed
-    seen: dict[str, int] = {}
-    for offset, raw in enumerate(body):
-        if _too_many(parsed):
-            break
-        row = offset + first + 1
-        cells = list(raw) + [""] * (len(header) - len(raw))
-        ref = str(cells[ref_col]).strip()
-        if all(str(cells[i]).strip() == "" for i in month_cols):
-            continue  # section headings ("Caseloads") and blank lines in the team's sheet carry no figures
-        meta = catalogue.get(ref)
-        if meta is None:
-            parsed.problems.append(
-                Problem(name, row, header[ref_col], f"unknown ref {ref!r}" if ref else "ref is blank")
-            )
-            continue
-        if meta["frequency"] == "week":
+
+
+def _wide_ref(parsed: Parsed, ref_header: str, ref: str, row: int, catalogue, seen: dict[str, int]) -> dict | None:
+    """The row's indicator, or None with the problem: an unknown or blank ref, a weekly one, one given twice."""
+    name = parsed.file
+    meta = catalogue.get(ref)
+    if meta is None:
+        parsed.problems.append(Problem(name, row, ref_header, f"unknown ref {ref!r}" if ref else "ref is blank"))
+        return None
+    if meta["frequency"] == "week":
+        parsed.problems.append(
+            Problem(name, row, ref_header, f"{ref} is weekly: load it in the long layout with week-ending dates")
+        )
+        return None
+    if ref in seen:
+        parsed.problems.append(Problem(name, row, ref_header, f"{ref} already given on row {seen[ref]}"))
+        return None
+    seen[ref] = row
+    return meta
+
+
+def _disagreements(parsed: Parsed, header, cells, same_as: dict[int, int], meta: dict, row: int) -> None:
+    """A bracketed month column that shows another figure than the month's own column is a problem."""
+    for i, j in same_as.items():
+        if read_cell(cells[i], meta["unit"])[:2] != read_cell(cells[j], meta["unit"])[:2]:
             parsed.problems.append(
                 Problem(
-                    name, row, header[ref_col], f"{ref} is weekly: load it in the long layout with week-ending dates"
+                    parsed.file,
+                    row,
+                    header[i],
+                    f"shows {str(cells[i]).strip() or 'nothing'} but column {header[j]!r} shows "
+                    f"{str(cells[j]).strip() or 'nothing'} for the same month: make them agree",
                 )
             )
+
+
+def _wide_figures(parsed: Parsed, header, cells, month_cols, ref: str, meta: dict, row: int, authority: str) -> None:
+    """The row's figure for each month column, checked; a blank month reports nothing."""
+    for i, period in month_cols.items():
+        value, status, err = read_cell(cells[i], meta["unit"])
+        if err:
+            parsed.problems.append(Problem(parsed.file, row, header[i], err))
             continue
-        if ref in seen:
-            parsed.problems.append(Problem(name, row, header[ref_col], f"{ref} already given on row {seen[ref]}"))
-            continue
-        seen[ref] = row
-        for i, j in same_as.items():
-            if read_cell(cells[i], meta["unit"])[:2] != read_cell(cells[j], meta["unit"])[:2]:
-                parsed.problems.append(
-                    Problem(
-                        name,
-                        row,
-                        header[i],
-                        f"shows {str(cells[i]).strip() or 'nothing'} but column {header[j]!r} shows "
-                        f"{str(cells[j]).strip() or 'nothing'} for the same month: make them agree",
-                    )
-                )
-        for i, period in month_cols.items():
-            value, status, err = read_cell(cells[i], meta["unit"])
-            if err:
-                parsed.problems.append(Problem(name, row, header[i], err))
-                continue
-            if status is None:
-                continue  # a blank month in the wide sheet reports nothing
-            check_value(name, row, header[i], ref, value, status, meta, parsed.problems)
-            parsed.monthly.append(
-                {
-                    "authority": default_authority,
-                    "ref": ref,
-                    "period": period,
-                    "value": value,
-                    "status": status,
-                    "source_line": row,
-                }
-            )
-    return parsed
+        if status is None:
+            continue  # a blank month in the wide sheet reports nothing
+        check_value(parsed.file, row, header[i], ref, value, status, meta, parsed.problems)
+        parsed.monthly.append(
+            {"authority": authority, "ref": ref, "period": period, "value": value, "status": status, "source_line": row}
+        )
 
 
 # ---------------------------------------------------------------- comparing and publishing
@@ -490,29 +520,21 @@ def publish_upload(db_path: Path, diff: UploadDiff, label: str | None = None, us
     """Write the upload as a new vintage (journal first, then the database). Returns the vintage id."""
     if not diff.ok:
         raise LoadRejected(diff.parsed.problems or [Problem(diff.parsed.file, None, None, "nothing to load")])
-    now = dt.datetime.now()
-    vintage_id = lifecycle.new_vintage_id("upload", now)
-    vintage = {
-        "vintage": vintage_id,
-        "label": label or f"Upload of {diff.parsed.file}, {now:%d %b %Y %H:%M}",
-        "published": now.date(),
-        "source_file": diff.parsed.file,
-        "as_of_note": "",
-    }
-    frames = {}
-    for table, rows, period_col in (
+    file = diff.parsed.file
+    vintage = new_vintage("upload", file, f"Upload of {file}", label)
+    rows = {}
+    for table, found, period_col in (
         ("observations", diff.parsed.monthly, "period"),
         ("weekly", diff.parsed.weekly, "week_ending"),
     ):
-        if rows:
-            frame = pd.DataFrame(rows).rename(columns={"period": period_col})
-            frame["vintage"] = vintage_id
-            frame["note"] = ""
-            frame["source_file"] = diff.parsed.file
-            frames[table] = frame
-    return lifecycle.commit(
-        db_path, "upload", vintage, frames, user or lifecycle.cli_user(), diff.parsed.file, diff.parsed.source_sha256
-    )
+        if found:
+            rows[table] = [{**_renamed(r, "period", period_col), "note": "", "source_file": file} for r in found]
+    write = Write.of_rows("upload", vintage, rows, user, diff.parsed.source_sha256)
+    return lifecycle.commit_write(db_path, write)
+
+
+def _renamed(row: dict, old: str, new: str) -> dict:
+    return {(new if k == old else k): v for k, v in row.items()}
 
 
 def catalogue_of(reader: store.ReadOnlyStore) -> dict[str, dict]:

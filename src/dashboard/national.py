@@ -21,11 +21,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
-from pydantic import ValidationError
 
 from . import lifecycle, store
 from .models import NationalValue
 from .reading import MAX_PROBLEMS, LoadRejected, Problem, read_cell, read_table
+from .writing import Write, new_vintage, validated
 
 # Geography columns every EES file has, with the names earlier releases used.
 GEOGRAPHY = {
@@ -173,16 +173,35 @@ def parse_file(
 ) -> NationalUpload:
     """Rows of every mapped measure the file carries. Problems name the file, the row and the column."""
     path = Path(path)
-    name = display_name or path.name
-    upload = NationalUpload(name)
+    upload = NationalUpload(display_name or path.name)
     problems = upload.problems
-    table = read_table(path, name, None, problems, key="time_period", include_hidden=include_hidden)
+    table = read_table(path, upload.file, None, problems, key="time_period", include_hidden=include_hidden)
     if table is None:
         return upload
     upload.source_sha256 = table.sha256
     name, first = table.where, table.header_row
     upload.file = name
     header = [str(h).strip().lower() for h in table.rows[0]]
+    geo = _geography_columns(header, name, first, problems)
+    if problems:
+        return upload
+    usable = _usable(measures, header, name, first, problems)
+    if not usable:
+        return upload
+    body = _body(table, header, geo, problems)
+    if problems:
+        return upload
+    _repeated_rows(body, header, geo, usable, name, problems)
+    if problems:
+        return upload
+    _add_measures(upload, usable, header, body, geo)
+    if not problems and not upload.rows:
+        problems.append(Problem(name, None, None, "the file has the measures' columns but no rows for them"))
+    return upload
+
+
+def _geography_columns(header: list[str], name: str, first: int, problems: list[Problem]) -> dict[str, int | None]:
+    """Where each geography column is; a column named twice or a geography missing is a problem."""
     dupes = sorted({h for h in header if h and header.count(h) > 1})
     for h in dupes:
         problems.append(Problem(name, first, h, "this column appears more than once"))
@@ -191,12 +210,13 @@ def parse_file(
         geo[key] = _find(header, names)
         if geo[key] is None and key in GEOGRAPHY:
             problems.append(Problem(name, first, key, "missing: an EES file names its geography in this column"))
-    if problems:
-        return upload
+    return geo
 
-    specs = [Measure.of(r) for r in measures.to_dict("records")]
+
+def _usable(measures: pd.DataFrame, header: list[str], name: str, first: int, problems: list[Problem]) -> list:
+    """The mapped measures whose every column the file has; none is a problem naming the columns it has."""
     usable = []
-    for spec in specs:
+    for spec in (Measure.of(r) for r in measures.to_dict("records")):
         needed = list(spec.numerator) + list(spec.denominator) + [(c,) for c in spec.match_columns()]
         if all(_find(header, names) is not None for names in needed):
             usable.append(spec)
@@ -211,12 +231,14 @@ def parse_file(
                 + " (sample_data/national_measures.csv lists the measures and the columns each needs)",
             )
         )
-        return upload
+    return usable
 
-    width = len(header)
+
+def _body(table, header: list[str], geo: dict, problems: list[Problem]) -> list[tuple[int, list[str]]]:
+    """(row number, cells) of each row with any cell, its geography checked."""
+    name, width = table.where, len(header)
     body: list[tuple[int, list[str]]] = []
-    first_row: dict[str, int] = {}  # each figure's key -> the row that gave it
-    for n, raw in enumerate(table.rows[1:], start=first + 1):
+    for n, raw in enumerate(table.rows[1:], start=table.header_row + 1):
         cells = [str(c).strip() for c in raw][:width]
         if not any(cells):
             continue
@@ -225,12 +247,13 @@ def parse_file(
         body.append((n, cells))
         if len(problems) >= MAX_PROBLEMS:
             break
-    if problems:
-        return upload
-    _repeated_rows(body, header, geo, usable, name, problems)
-    if problems:
-        return upload
+    return body
 
+
+def _add_measures(upload: NationalUpload, usable: list[Measure], header, body, geo) -> None:
+    """Each usable measure's figures, validated, into the upload; a figure given twice is a problem."""
+    name, problems = upload.file, upload.problems
+    first_row: dict[str, int] = {}  # each figure's key -> the row that gave it
     for spec in usable:
         rows = _measure_rows(spec, header, body, geo, name, problems)
         if rows:
@@ -241,14 +264,11 @@ def parse_file(
                 problems.append(Problem(name, r["source_line"], None, f"{key} is given twice (row {first_row[key]})"))
                 continue
             first_row[key] = r["source_line"]
-            row = _validated(r, name, problems)
+            row = validated(NationalValue, r, name, r["source_line"], problems)
             if row:
                 upload.rows.append(row)
         if len(problems) >= MAX_PROBLEMS:
             break
-    if not problems and not upload.rows:
-        problems.append(Problem(name, None, None, "the file has the measures' columns but no rows for them"))
-    return upload
 
 
 def _repeated_rows(body, header, geo, usable: list[Measure], name: str, problems: list[Problem]) -> None:
@@ -426,16 +446,6 @@ def _total(rows, columns, idx, statuses: list[str], name: str, problems: list[Pr
     return s if rows else None
 
 
-def _validated(row: dict, name: str, problems: list[Problem]) -> dict | None:
-    try:
-        return NationalValue.model_validate(row).model_dump(mode="python")
-    except ValidationError as exc:
-        for err in exc.errors():
-            col = ".".join(str(p) for p in err["loc"]) or None
-            problems.append(Problem(name, row["source_line"], col, err["msg"].removeprefix("Value error, ")))
-        return None
-
-
 # ---------------------------------------------------------------- the preview and the write
 
 
@@ -503,17 +513,10 @@ def _distinct_names(paths: list[Path], names: list[str] | None) -> list[str]:
 def publish(db_path: Path, upload: NationalUpload, label: str | None = None, user: str = "") -> str:
     if not upload.ok:
         raise LoadRejected(upload.problems or [Problem(upload.file, None, None, "nothing to load")])
-    return lifecycle.commit_load(
-        db_path,
-        "national",
-        "National statistics",
-        upload.file,
-        f"{len(upload.rows)} national figures: {', '.join(sorted(set(upload.measures)))}",
-        {"national_values": upload.rows},
-        user,
-        upload.source_sha256,
-        label,
-    )
+    note = f"{len(upload.rows)} national figures: {', '.join(sorted(set(upload.measures)))}"
+    vintage = new_vintage("national", upload.file, f"National statistics from {upload.file}", label, note)
+    write = Write.of_rows("national", vintage, {"national_values": upload.rows}, user, upload.source_sha256)
+    return lifecycle.commit_write(db_path, write)
 
 
 def load(

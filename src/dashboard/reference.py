@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
-from pydantic import ValidationError
 
 from . import lifecycle, store
 from .engine.targets import TargetError, in_force, parse_target
@@ -26,6 +25,7 @@ from .models import Comparator, TargetRow
 from .periods import EARLIEST_START, financial_year_label, iso, parse_start
 from .reading import LoadRejected, Problem, Table, check_value, read_cell, read_table
 from .vocabulary import COMPARATOR_NAME, COMPARATOR_SHORT, COMPARATORS
+from .writing import Write, new_vintage, validated
 
 TARGET_COLUMNS = {
     "ref": "ref",
@@ -146,17 +146,6 @@ def _finish(upload: ReferenceUpload, name: str, changes) -> ReferenceUpload:
     return upload
 
 
-def _validated(model, row: dict, name: str, n: int, problems: list[Problem]) -> dict | None:
-    try:
-        return model.model_validate(row).model_dump(mode="python")
-    except ValidationError as exc:
-        for err in exc.errors():
-            problems.append(
-                Problem(name, n, ".".join(str(p) for p in err["loc"]) or None, err["msg"].removeprefix("Value error, "))
-            )
-        return None
-
-
 # ---------------------------------------------------------------- targets
 
 
@@ -250,7 +239,7 @@ def parse_targets(
             )
             continue
         seen[key] = n
-        row = _validated(
+        row = validated(
             TargetRow,
             {
                 "authority": authority,
@@ -368,7 +357,7 @@ def parse_comparators(
             continue
         seen[key] = n
         source = str(cells[idx["source"]]).strip() if "source" in idx else ""
-        row = _validated(
+        row = validated(
             Comparator,
             {
                 "authority": authority,
@@ -417,17 +406,12 @@ def _comparator_changes(rows: list[dict], reader: store.ReadOnlyStore, catalogue
 def publish(db_path: Path, upload: ReferenceUpload, label: str | None = None, user: str = "") -> str:
     if not upload.ok:
         raise LoadRejected(upload.problems or [Problem(upload.file, None, None, "nothing to load")])
-    return lifecycle.commit_load(
-        db_path,
-        upload.kind,
-        "Targets" if upload.kind == "targets" else "Comparators",
-        upload.file,
-        f"{len(upload.rows)} {upload.kind} loaded",
-        {upload.kind: upload.rows},
-        user,
-        upload.source_sha256,
-        label,
+    what = "Targets" if upload.kind == "targets" else "Comparators"
+    vintage = new_vintage(
+        upload.kind, upload.file, f"{what} from {upload.file}", label, f"{len(upload.rows)} {upload.kind} loaded"
     )
+    write = Write.of_rows(upload.kind, vintage, {upload.kind: upload.rows}, user, upload.source_sha256)
+    return lifecycle.commit_write(db_path, write)
 
 
 PARSERS = {"targets": parse_targets, "comparators": parse_comparators}

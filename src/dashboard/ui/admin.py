@@ -1,4 +1,4 @@
-"""The writing pages: load figures, targets and comparators (publishers), edit commentary (each area's
+"""The writing pages: load figures, targets, comparators and plan BRAG (publishers), edit commentary (each area's
 editors), and the audit trail (admins). Every write runs in a button callback that first calls
 `signin.authorise` (the role as it is at that moment), then goes through lifecycle.commit via the loaders."""
 
@@ -11,7 +11,20 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from .. import access, audit, commentary, councils, journal, lifecycle, loader, national, reading, reference, state
+from .. import (
+    access,
+    audit,
+    commentary,
+    councils,
+    journal,
+    lifecycle,
+    loader,
+    national,
+    plan_updates,
+    reading,
+    reference,
+    state,
+)
 from ..engine import regional
 from ..formatting import plain, shown
 from ..periods import iso, label, long_label, parse_period
@@ -254,12 +267,35 @@ REFERENCE_HELP = {
         "published year (2022/23) and where it was published. A newer year replaces the one shown from "
         "now on; what earlier vintages showed the panel is kept.",
     ),
+    "plan": (
+        "Load improvement-plan BRAG and commentary",
+        "`action_ref[,action_brag][,impact_brag][,commentary]`: the month's Action and Impact BRAG (Blue, Red, "
+        "Amber, Green) and commentary for the plan's actions; a column left out keeps what the action has. The "
+        "whole plan becomes a new vintage; what earlier vintages showed the panel is kept.",
+    ),
+}
+# The file box's label, what a preview compares with, what its rows are, and the button, for each reference load.
+REFERENCE_WORDS = {
+    "targets": ("Targets file", "the targets held", "targets", "Publish targets"),
+    "comparators": ("Comparators file", "the comparators held", "comparators", "Publish comparators"),
+    "plan": ("Plan update file", "the plan held", "actions named", "Publish plan update"),
 }
 
 
 # What publishes each reference load, and what the audit trail calls it.
-REFERENCE_PUBLISH = {"targets": reference.publish, "comparators": reference.publish, "national": national.publish}
-REFERENCE_WHAT = {"targets": "targets", "comparators": "comparators", "national": "national statistics"}
+REFERENCE_PARSE = {**reference.PARSERS, "plan": plan_updates.parse}
+REFERENCE_PUBLISH = {
+    "targets": reference.publish,
+    "comparators": reference.publish,
+    "national": national.publish,
+    "plan": plan_updates.publish,
+}
+REFERENCE_WHAT = {
+    "targets": "targets",
+    "comparators": "comparators",
+    "national": "national statistics",
+    "plan": "improvement-plan BRAG and commentary",
+}
 
 
 def _publish_reference(kind: str, file_id) -> None:
@@ -288,29 +324,28 @@ def _publish_reference(kind: str, file_id) -> None:
 
 def _reference_section(kind: str) -> None:
     title, help_text = REFERENCE_HELP[kind]
+    file_label, held, rows_are, button = REFERENCE_WORDS[kind]
     st.header(title)
     st.markdown(help_text)  # holds inline code: see _upload_section
-    up = st.file_uploader(f"{kind.title()} file", type=["csv", "xlsx"], key=f"upload_{kind}")
+    up = st.file_uploader(file_label, type=["csv", "xlsx"], key=f"upload_{kind}")
     _show_result(f"_ref_{kind}_result")
     if up is None or st.session_state.get(f"_ref_{kind}_done") == up.file_id:
         return
-    with st.status(f"Reading {up.name} and comparing it with the {kind} held…", expanded=False) as status:
+    with st.status(f"Reading {up.name} and comparing it with {held}…", expanded=False) as status:
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / ("upload" + Path(up.name).suffix.lower())
             path.write_bytes(up.getvalue())
-            upload = reference.PARSERS[kind](
+            upload = REFERENCE_PARSE[kind](
                 path, data.reader(), data.authority(), display_name=up.name, include_hidden=_hidden()
             )
         status.update(label=f"Read {up.name}", state="error" if upload.problems else "complete")
     if upload.problems:
         _rejected(upload.problems, f"in {up.name}", "the file and upload it")
         return
-    st.markdown(f"**What publishing {up.name} will change** ({len(upload.rows)} {kind})")
+    st.markdown(f"**What publishing {up.name} will change** ({len(upload.rows)} {rows_are})")
     st.dataframe(upload.changes, hide_index=True, width="stretch")
     st.session_state[f"_ref_{kind}"] = (up.file_id, upload, _hidden())
-    st.button(
-        f"Publish {kind}", type="primary", key=f"publish_{kind}", on_click=_publish_reference, args=(kind, up.file_id)
-    )
+    st.button(button, type="primary", key=f"publish_{kind}", on_click=_publish_reference, args=(kind, up.file_id))
 
 
 def _national_section() -> None:
@@ -536,6 +571,8 @@ def load_page() -> None:
         _reference_section("comparators")
         st.divider()
         _national_section()
+        st.divider()
+        _reference_section("plan")
         st.divider()
         _annex_section()
         wrote = True
