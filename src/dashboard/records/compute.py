@@ -291,8 +291,10 @@ def _stacked(key: str, extracts: Sequence[Extract], columns: list[str], children
     cols = {"x": pa.array(np.repeat(np.array(xs, dtype=np.int32), sizes))}
     filled: dict[int, set[str]] = {i: set() for i in xs}
     for c in columns:
-        cols[c] = _column([f[c] if c in f.columns else None for f in frames], sizes, kinds[c])
-        valid = np.add.reduceat(np.asarray(pc.is_valid(cols[c])), starts)
+        col = cols[c] = _column([f[c] if c in f.columns else None for f in frames], sizes, kinds[c])
+        if col.null_count == len(col):
+            continue
+        valid = np.add.reduceat(np.asarray(pc.is_valid(col)), starts) if col.null_count else [True] * len(xs)
         for i, n in zip(xs, valid):
             if n:
                 filled[i].add(c)
