@@ -1,7 +1,8 @@
 """The fast computation (`compute`: every measure of a list counted in one scan over the stacked extracts) gives
 the same figures as counting, in pandas, the rows each measure counts (`compute._rows`, the rows the drill-down
-lists), on SYNTHETIC extracts with data-quality findings, a child on several rows, blank IDs, a column no row fills in and an
-empty list; and `newest` picks the same extract for each month as computing every extract and keeping the newest."""
+lists), on SYNTHETIC extracts with data-quality findings, a child on several rows, blank IDs, a column no row fills
+in and an empty list; and `newest` picks the same extract for each month as computing every extract and keeping the
+newest."""
 
 import copy
 import datetime as dt
