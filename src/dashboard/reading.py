@@ -398,6 +398,9 @@ _BUILTIN_PERCENT = {9, 10}
 _BUILTIN_DATE = set(range(14, 23)) | {45, 46, 47}
 
 
+_CELL_PARTS = frozenset({"c", "v", "f", "is", "t", "r", "rPh", "rPr", "phoneticPr"})
+
+
 class _Unreadable(Exception):
     """A malformed cell or part (or, `readable`, a sheet too big to read): `where` names the sheet and cell."""
 
@@ -472,6 +475,9 @@ class _Workbook:
             raise _Unreadable("", "the file is damaged or not a workbook") from exc
         self.unpacked = sum(i.file_size for i in self.parts.values())
         self.max_rows, self.max_cells = MAX_ROWS, MAX_CELLS  # a caller reading bigger sheets (Annex A) raises them
+        self._letters: dict[str, int] = {}  # a cell name's column letters already checked -> column number
+        self._values: dict[tuple, object] = {}  # (type, style, stored text) -> the value shown
+        self._local_names: dict[str, str] = {}  # a tag with its namespace -> its local name
 
     def open(self):
         rels = self._rels("xl/_rels/workbook.xml.rels")
@@ -602,9 +608,15 @@ class _Workbook:
         try:
             with self.zip.open(part) as fh:
                 # end events only, a row handled whole when it closes: a cell costs one pass, no more
+                local = self._local_names
                 for _, elem in ElementTree.iterparse(fh, events=("end",)):
                     tag = elem.tag
-                    if tag.endswith("}row") or tag == "row":
+                    name = local.get(tag)
+                    if name is None:
+                        name = local[tag] = tag[tag.rfind("}") + 1 :]
+                    if name in _CELL_PARTS:  # handled with their row
+                        continue
+                    if name == "row":
                         r = elem.get("r")
                         if r is not None and not (r.isdigit() and 0 < int(r) <= 1_048_576):
                             raise _Unreadable(where, f"a row is numbered {r!r}")
@@ -615,7 +627,7 @@ class _Workbook:
                             hidden_rows.add(row_no)
                         self._row(elem, row_no, where, cells, uncached)
                         elem.clear()
-                    elif (tag.endswith("}col") or tag == "col") and elem.get("hidden") in ("1", "true"):
+                    elif name == "col" and elem.get("hidden") in ("1", "true"):
                         lo, hi = int(elem.get("min") or 0), int(elem.get("max") or 0)
                         hidden_cols.update(range(max(lo, 1), min(hi, MAX_COLUMNS) + 1))
         except ElementTree.ParseError as exc:
@@ -627,48 +639,86 @@ class _Workbook:
 
     def _row(self, elem, row_no: int, where: str, cells: dict, uncached: list) -> None:
         col_no = 0
+        row_text = str(row_no)
+        letters_seen, values_seen, local = self._letters, self._values, self._local_names
+        row_cells = None
         for c in elem:
             tag = c.tag
-            if not (tag.endswith("}c") or tag == "c"):
+            name = local.get(tag)
+            if name is None:
+                name = local[tag] = tag[tag.rfind("}") + 1 :]
+            if name != "c":
                 continue
             ref = c.get("r")
             if ref:
-                m = _CELL_REF.match(ref)
-                if not m or _column_index(m.group(1)) > MAX_COLUMNS:
-                    raise _Unreadable(where, f"a cell is named {ref!r}")
-                col_no = _column_index(m.group(1))
-                if int(m.group(2)) != row_no:
-                    raise _Unreadable(f"{where}, cell {ref}", f"the cell sits in row {row_no}")
+                # the common case (C12 in row 12) without a regular expression; anything else by the full rules
+                letters = ref.rstrip("0123456789")
+                col = letters_seen.get(letters)
+                if col is not None and ref[len(letters) :] == row_text:
+                    col_no = col
+                else:
+                    col_no = self._cell_column(ref, row_no, where)
             else:
                 col_no += 1
-            value, formula_without_value = self._value(c, where, col_no, row_no)
+            t, s, v, formula, inline = c.get("t"), c.get("s"), None, False, None
+            for child in c:
+                tag = child.tag
+                name = local.get(tag)
+                if name is None:
+                    name = local[tag] = tag[tag.rfind("}") + 1 :]
+                if name == "v":
+                    v = child.text or ""
+                elif name == "f":
+                    formula = True
+                elif name == "is":
+                    only = child[0] if len(child) == 1 else None
+                    if only is not None and not len(only) and local.get(only.tag) == "t":
+                        inline = [only.text or ""]  # the usual <is><t>text</t></is>
+                    else:
+                        inline = [x.text or "" for x in child.iter() if _local(x.tag) == "t"]
+            if inline is not None and t == "inlineStr":
+                value, formula_without_value = "".join(inline), False
+            elif formula or inline is not None:
+                value, formula_without_value = self._value(t, s, v, formula, inline, where, col_no, row_no)
+            else:
+                # a cell's value depends only on its type, style and stored text: worked out once per distinct one
+                key = (t, s, v)
+                value = values_seen.get(key, values_seen)
+                if value is values_seen:
+                    value = values_seen[key] = self._value(t, s, v, False, None, where, col_no, row_no)[0]
+                formula_without_value = False
             if formula_without_value:
                 uncached.append((row_no, f"{_column_letters(col_no)}{row_no}"))
             elif value != "":
                 if row_no > self.max_rows + HEADER_LOOK:
                     raise _TooLong(row_no)
-                cells.setdefault(row_no, {})[col_no] = value
+                if row_cells is None:
+                    row_cells = cells.setdefault(row_no, {})
+                row_cells[col_no] = value
 
-    def _value(self, c, sheet: str, col_no: int, row_no: int) -> tuple[object, bool]:
-        where = f"{sheet}, cell {_column_letters(col_no)}{row_no}"  # only in a message: cheap enough
-        t = c.get("t") or "n"
-        v = f = None
-        inline = []
-        for child in c:
-            tag = child.tag
-            tag = tag[tag.rfind("}") + 1 :]
-            if tag == "v":
-                v = child.text or ""
-            elif tag == "f":
-                f = child
-            elif tag == "is":
-                inline = [x.text or "" for x in child.iter() if _local(x.tag) == "t"]
-        if f is not None and (v is None or v == "") and t != "inlineStr":
+    def _cell_column(self, ref: str, row_no: int, where: str) -> int:
+        """The column of a cell named `ref` in row `row_no`, or _Unreadable."""
+        m = _CELL_REF.match(ref)
+        if not m or _column_index(m.group(1)) > MAX_COLUMNS:
+            raise _Unreadable(where, f"a cell is named {ref!r}")
+        col_no = _column_index(m.group(1))
+        if int(m.group(2)) != row_no:
+            raise _Unreadable(f"{where}, cell {ref}", f"the cell sits in row {row_no}")
+        if m.group(1).isascii() and m.group(2).isascii():
+            self._letters[m.group(1)] = col_no
+        return col_no
+
+    def _value(self, t, s, v, formula: bool, inline, sheet: str, col_no: int, row_no: int) -> tuple[object, bool]:
+        """(what the cell shows, a formula with no stored value) from its type t, style s, stored text v, whether it
+        has a formula, and its inline string's texts (None: none)."""
+        t = t or "n"
+        if formula and (v is None or v == "") and t != "inlineStr":
             return "", True  # a formula (array formulas too) whose value Excel never stored
         if t == "inlineStr":
-            return "".join(inline), False
+            return "".join(inline or []), False
         if v is None or (v == "" and t in ("n", "s")):
             return "", False
+        where = f"{sheet}, cell {_column_letters(col_no)}{row_no}"  # only in a message
         if t == "s":
             if not v.strip().isdigit() or int(v) >= len(self.strings):
                 raise _Unreadable(where, f"shared string {v!r} is not in the workbook's {len(self.strings)} strings")
@@ -691,7 +741,6 @@ class _Workbook:
         number = float(v)
         if not math.isfinite(number):
             raise _Unreadable(where, f"{v!r} is not a finite number")
-        s = c.get("s")
         kind = "number"
         if s:
             if not s.isdigit() or (self.formats and int(s) >= len(self.formats)):
@@ -942,10 +991,12 @@ def read_workbook(
                     Problem(where, exc.row, None, f"this row holds a value; the limit is {book.max_rows:,} rows")
                 )
                 continue
-            width = max((c for r in cells.values() for c in r), default=0)
-            rows = [
-                [cells.get(r, {}).get(c, "") for c in range(1, width + 1)] for r in range(1, max(cells, default=0) + 1)
-            ]
+            width = max((max(r) for r in cells.values() if r), default=0)
+            rows = [[""] * width for _ in range(max(cells, default=0))]
+            for r, held in cells.items():
+                row = rows[r - 1]
+                for c, value in held.items():
+                    row[c - 1] = value
             unc = [(r, _column_index(_CELL_REF.match(ref).group(1)), ref) for r, ref in uncached]
             out[title] = Sheet(title, where, rows, hidden_rows, hidden_cols, unc)
     except _Unreadable as exc:

@@ -3,9 +3,11 @@ extracts. Month rules (docs/annex-a.md): event measures for every whole month in
 snapshot measures for every month end it covers, as-at measures for the as-at date's month; a month covered by
 several extracts takes the newest (by as-at date, then load order).
 
-Two renderings of one registry: `compute` counts every measure of a list, for every month, in one scan (_family_sql,
-over the lists stacked as Arrow); `_sql` is one measure's SQL row by row (_load's tables), for the rows behind a
-figure. tests/test_records_speed.py checks that the two agree, findings and duplicates included."""
+One rendering of the registry (_terms: each measure's conditions as SQL) over one scan per family of measures
+(_scan: a list's rows joined to the days they are judged on, over the lists stacked as Arrow): `compute` counts
+every measure of a family, for every month, in that scan (_family_sql); `counted_rows` lists the rows one measure
+counts from the same scan (_rows_sql), for the drill-down. tests/test_records_speed.py checks that counting those
+rows gives compute's figures, findings and duplicates included."""
 
 from __future__ import annotations
 
@@ -64,157 +66,6 @@ def months_for(basis: str, as_at: dt.date) -> list[tuple[dt.date, dt.date]]:
     return out
 
 
-def _sql(m: Measure, findings: bool = True, rows: str = "") -> str:
-    """One measure's SQL over every extract at once: its list (l_<list>), d (each extract's months and the day each
-    is judged on), wd (working-day index) and f (findings: a row with a finding on a column the measure uses is left
-    out). x is the extract. With `rows` (columns of t), the rows it counts instead, each with ok and gap."""
-    if m.basis == "event":
-        conds = [f"t.{m.date} BETWEEN d.month AND d.last"]
-    else:  # open on the day (a list with no dates, such as care leavers, holds only those open at the as-at date)
-        conds = [f"t.{m.date} <= d.day"] if m.date else ["TRUE"]
-        conds += [f"(t.{m.end} IS NULL OR t.{m.end} > d.day)"] if m.end else []
-    if m.age:  # whole years from the birth month (the day of birth is not kept)
-        lo, hi = m.age
-        born = "t.birth_month + INTERVAL"
-        conds.append(f"{born} ({int(lo)}) YEAR <= d.day AND d.day < {born} ({int(hi) + 1}) YEAR")
-    conds += [f"t.{col} = '{code}'" for col, code in m.where]
-    if m.min_months:
-        conds.append(f"t.{m.date} <= d.day - INTERVAL ({m.min_months}) MONTH")
-    unit = "t._" if m.count == "rows" else "t.child"
-    joins, ok = "", "NULL"
-    gap = "NULL"  # the days or working days a timescale measures, for the breakdown's rows
-    if m.within:
-        w = m.within
-        start = f"t.{w.start}"
-        to = "d.day" if w.to == DAY else f"t.{w.to}"
-        if w.unit == "months":
-            ok = (
-                f"({to} > {start} + INTERVAL ({w.limit}) MONTH)"
-                if w.over
-                else f"({start} <= {to} AND {to} <= {start} + INTERVAL ({w.limit}) MONTH)"
-            )
-        else:
-            if w.unit == "days":
-                gap = f"date_diff('day', {start}, {to})"
-            else:
-                joins = f"LEFT JOIN wd ws ON ws.day = {start} LEFT JOIN wd we ON we.day = {to}"
-                gap = "we.n - ws.n"
-            ok = f"({gap} > {w.limit})" if w.over else f"({start} <= {to} AND {gap} <= {w.limit})"
-    elif m.at_least:
-        conds += [f"t.{col} IS NOT NULL" for col, _ in m.at_least]  # a percentage of the counts known
-        ok = "(" + " AND ".join(f"t.{col} >= {int(n)}" for col, n in m.at_least) + ")"
-    elif m.match:
-        conds += [f"t.{col} IS NOT NULL" for col, _ in m.match]  # a percentage of the answers known
-        ok = "(" + " AND ".join(f"t.{col} = '{code}'" for col, code in m.match) + ")"
-    uses = ", ".join(f"'{c}'" for c in m.uses)
-    touching = f"f.list = '{m.list}' AND (f.col IN ({uses}) OR f.rule IN ('duplicate', 'missing_id'))"
-    # a list with no findings needs no look-up per row (the national bench's 15M rows have none)
-    # rows with a finding touching the measure, left out by an anti-join (a correlated NOT EXISTS was 2-3x slower)
-    flagged = (
-        f"LEFT JOIN (SELECT DISTINCT f.x, f.row FROM f WHERE {touching}) fx ON fx.x = t.x AND fx.row = t.row"
-        if findings
-        else ""
-    )
-    clean = "fx.row IS NULL" if findings else "TRUE"
-    # a row is in a month once (rows are unique), so only children need DISTINCT
-    count, count_ok = (
-        ("count(DISTINCT h.unit)", "count(DISTINCT CASE WHEN h.ok THEN h.unit END)")
-        if m.count == "children"
-        else ("count(h.unit)", "count(CASE WHEN h.ok THEN h.unit END)")
-    )
-    if m.per:
-        conds.append(f"t.{m.per} IS NOT NULL")
-    if rows:  # the breakdown (records/breakdown.py): these very rows, so a team's figures add up to the council's
-        return f"""
-        SELECT d.x, d.month, d.day, {unit} AS unit, {ok} AS ok, {gap} AS gap, {rows}
-        FROM d JOIN l_{m.list} t ON t.x = d.x AND d.basis = '{m.basis}' AND {" AND ".join(conds)} {joins} {flagged}
-        WHERE {clean}"""
-    if m.per:  # a caseload: each worker's distinct children, then their mean (children / workers) or the highest
-        numerator = "coalesce(sum(w.n), 0)" if m.stat == "mean" else "max(w.n)"
-        return f"""
-        SELECT '{m.ref}' AS ref, d.x, d.month, count(w.who) AS denominator, {numerator} AS numerator,
-               (SELECT count(DISTINCT f.row) FROM f WHERE f.x = d.x AND {touching}) AS excluded
-        FROM (SELECT * FROM d WHERE basis = '{m.basis}' AND x IN (SELECT x FROM l_{m.list})) d
-        LEFT JOIN (
-            SELECT d.x, d.month, t.{m.per} AS who, count(DISTINCT {unit}) AS n
-            FROM d JOIN l_{m.list} t ON t.x = d.x AND d.basis = '{m.basis}' AND {" AND ".join(conds)} {flagged}
-            WHERE {clean}
-            GROUP BY d.x, d.month, t.{m.per}
-        ) w ON w.x = d.x AND w.month = d.month
-        GROUP BY d.x, d.month"""
-    return f"""
-        SELECT '{m.ref}' AS ref, d.x, d.month, {count} AS denominator, {count_ok} AS numerator,
-               (SELECT count(DISTINCT f.row) FROM f WHERE f.x = d.x AND {touching}) AS excluded
-        FROM (SELECT * FROM d WHERE basis = '{m.basis}' AND x IN (SELECT x FROM l_{m.list})) d
-        LEFT JOIN (
-            SELECT d.x, d.month, {unit} AS unit, {ok} AS ok
-            FROM d JOIN l_{m.list} t ON t.x = d.x AND d.basis = '{m.basis}' AND {" AND ".join(conds)} {joins} {flagged}
-            WHERE {clean}
-        ) h ON h.x = d.x AND h.month = d.month
-        GROUP BY d.x, d.month"""
-
-
-def _load(con: duckdb.DuckDBPyConnection, extracts: Sequence[Extract]) -> None:
-    """Every extract's lists stacked in one table per list (x: the extract), its findings in f, its months in d."""
-    for key in LISTS:
-        # an empty list is not a month of zeros: its refs are not computed from that extract (compute says so)
-        frames = [e.lists[key].assign(x=i) for i, e in enumerate(extracts) if key in e.lists and len(e.lists[key])]
-        if not frames:
-            continue
-        t = pd.concat(frames, ignore_index=True)
-        t.insert(0, "_", range(len(t)))  # a unit per row, for row counts
-        con.register(f"_{key}", t)
-        # text columns stay text even where no extract filled them in (a blank column must not become a number)
-        cols = [
-            f"CAST({c} AS DATE) AS {c}"
-            if pd.api.types.is_datetime64_any_dtype(t[c])
-            else (f"CAST({c} AS VARCHAR) AS {c}" if t[c].dtype == object else c)
-            for c in t.columns
-        ]
-        con.execute(f"CREATE TABLE l_{key} AS SELECT {', '.join(cols)} FROM _{key}")
-        con.unregister(f"_{key}")
-    f = pd.concat(
-        [
-            e.findings.rename(columns={"column": "col"})[["list", "row", "col", "rule"]].assign(x=i)
-            for i, e in enumerate(extracts)
-        ],
-        ignore_index=True,
-    )
-    con.register("_f", f)
-    con.execute(
-        "CREATE TABLE f AS SELECT list::VARCHAR AS list, row::BIGINT AS row, col::VARCHAR AS col,"
-        " rule::VARCHAR AS rule, x::INTEGER AS x FROM _f"
-    )
-    days = [
-        (i, basis, month, day, _month_end(month))
-        for i, e in enumerate(extracts)
-        for basis in ("event", "snapshot", "as_at")
-        for month, day in months_for(basis, e.as_at)
-    ]
-    con.register("_d", pd.DataFrame(days, columns=["x", "basis", "month", "day", "last"]))
-    con.execute(
-        "CREATE TABLE d AS SELECT x::INTEGER AS x, basis::VARCHAR AS basis, CAST(month AS DATE) AS month,"
-        " CAST(day AS DATE) AS day, CAST(last AS DATE) AS last FROM _d"
-    )
-
-
-def _calendar(con, extracts: Sequence[Extract], wanted: Sequence[Measure], bank_holidays) -> None:
-    """wd: for every day the working-day measures touch, the working days since the first (n(end) - n(start) counts
-    the working days after a start up to and including an end)."""
-    days = []
-    for m in wanted:
-        if m.within and m.within.unit == "working_days":
-            for e in extracts:
-                for c in (m.within.start, m.within.to):
-                    if c != DAY and m.list in e.lists:
-                        dates = pd.to_datetime(e.lists[m.list][c]).dropna()
-                        days += [dates.min().date(), dates.max().date()] if len(dates) else []
-    days += [d for e in extracts for d in window(e.as_at)]  # the days a snapshot is judged on lie in the windows
-    cal = pd.DataFrame(workdays.calendar(min(days), max(days), bank_holidays), columns=["day", "n"])
-    con.register("_wd", cal)
-    con.execute("CREATE TABLE wd AS SELECT CAST(day AS DATE) AS day, n::INTEGER AS n FROM _wd")
-
-
 # Rows with a finding on a column a measure uses are left out of it; these rules touch every measure of the list.
 EVERY_COLUMN_RULES = ("duplicate", "missing_id")
 
@@ -241,10 +92,11 @@ def _wd(col: str) -> str:
     return "wd_day" if col == DAY else f"wd_{col}"
 
 
-def _terms(m: Measure, bit: int | None) -> tuple[str, str | None, set[str]]:
+def _terms(m: Measure, bit: int | None) -> tuple[str, str | None, set[str], str]:
     """(the row counts in the denominator on d's day, the row meets the numerator (None: a count), the columns whose
-    working-day index is joined): the registry row as SQL over t (its list), d (the day it is judged on),
-    wd_<column> (working-day index) and b (the row's findings, one bit per measure)."""
+    working-day index is joined, the days or working days its timescale measures, for the rows behind a figure): the
+    registry row as SQL over t (its list), d (the day it is judged on), wd_<column> (working-day index) and b (the
+    row's findings, one bit per measure)."""
     conds = [f"d.basis = '{m.basis}'"]
     if m.basis != "event":  # an event row is placed in its month by the join
         conds += [f"t.{m.date} <= d.day"] if m.date else []
@@ -256,7 +108,7 @@ def _terms(m: Measure, bit: int | None) -> tuple[str, str | None, set[str]]:
     conds += [f"t.{col} = '{code}'" for col, code in m.where]
     if m.min_months:
         conds.append(f"t.{m.date} <= d.day - INTERVAL ({m.min_months}) MONTH")
-    ok, wd = None, set()
+    ok, wd, gap = None, set(), "NULL"
     if m.within:
         w = m.within
         start = f"t.{w.start}"
@@ -284,15 +136,12 @@ def _terms(m: Measure, bit: int | None) -> tuple[str, str | None, set[str]]:
         conds.append(f"t.{m.per} IS NOT NULL")
     if bit is not None:
         conds.append(f"(coalesce(b.bad, 0) & {bit}) = 0")
-    return "(" + " AND ".join(conds) + ")", ok, wd
+    return "(" + " AND ".join(conds) + ")", ok, wd, gap
 
 
-def _family_sql(fam: _Family, n: int, bits: dict[str, int] | None) -> str:
-    """One scan of the family's list joined to its days (d rows with fam = n), every measure's denominator and
-    numerator counted at once, then one row per measure and (extract, month) it is wanted for (d.want, a bit per
-    measure). A month with no rows is a zero, from d. Children are counted once each by grouping on the child first
-    (count(DISTINCT child) without a distinct per measure)."""
-    terms = [_terms(m, bits[m.ref] if bits else None) for m in fam.measures]
+def _scan(fam: _Family, n: int, terms: list[tuple], flagged: bool) -> str:
+    """FROM the family's list joined to its days (d rows with fam = n): an event row to its month, an open record to
+    each day it is open on; with the working-day index of the dates a timescale counts, and the rows' findings."""
     if fam.kind == "event":
         on = f"d.x = t.x AND d.month = CAST(date_trunc('month', t.{fam.date}) AS DATE)"
     else:
@@ -301,17 +150,37 @@ def _family_sql(fam: _Family, n: int, bits: dict[str, int] | None) -> str:
         on += f" AND (t.{fam.end} IS NULL OR t.{fam.end} > d.day)" if fam.end else ""
     joins = "".join(
         f" LEFT JOIN wd {_wd(c)} ON {_wd(c)}.day = {'d.day' if c == DAY else f't.{c}'}"
-        for c in sorted(set().union(*(w for _, _, w in terms)))
+        for c in sorted(set().union(*(w for _, _, w, _ in terms)))
     )
-    joins += f" LEFT JOIN bad_{fam.list} b ON b.x = t.x AND b.row = t.row" if bits else ""
+    joins += f" LEFT JOIN bad_{fam.list} b ON b.x = t.x AND b.row = t.row" if flagged else ""
+    return f"FROM l_{fam.list} t JOIN (SELECT * FROM d WHERE fam = {n}) d ON {on}{joins}"
+
+
+def _rows_sql(fam: _Family, n: int, bits: dict[str, int] | None, extra: str) -> str:
+    """The rows (or children) the family's one measure counts, by the same scan and terms as its figure: each with
+    its extract and day, whether it meets the numerator (ok), its gap, and `extra` (columns of t)."""
+    (m,) = fam.measures
+    den, ok, _, gap = terms = _terms(m, bits[m.ref] if bits else None)
+    unit = "t.row" if m.count == "rows" else "t.child"  # a month's rows are from one extract: its row is unique
+    return f"""
+        SELECT d.x, d.month, d.day, {unit} AS unit, {ok or "NULL"} AS ok, {gap} AS gap, {extra}
+        {_scan(fam, n, [terms], bool(bits))} WHERE {den}"""
+
+
+def _family_sql(fam: _Family, n: int, bits: dict[str, int] | None) -> str:
+    """One scan of the family's list joined to its days (d rows with fam = n), every measure's denominator and
+    numerator counted at once, then one row per measure and (extract, month) it is wanted for (d.want, a bit per
+    measure). A month with no rows is a zero, from d. Children are counted once each by grouping on the child first
+    (count(DISTINCT child) without a distinct per measure)."""
+    terms = [_terms(m, bits[m.ref] if bits else None) for m in fam.measures]
     flags = ", ".join(
-        f"{den} AS den_{k}" + (f", {den} AND {ok} AS num_{k}" if ok else "") for k, (den, ok, _) in enumerate(terms)
+        f"{den} AS den_{k}" + (f", {den} AND {ok} AS num_{k}" if ok else "") for k, (den, ok, _, _) in enumerate(terms)
     )
     who = f", t.{fam.per} AS who" if fam.per else ""
     days = f"(SELECT * FROM d WHERE fam = {n})"
     dup = ", t.dup" if any(m.count == "children" for m in fam.measures) else ""
-    rows = f"SELECT d.slot, t.child{dup}{who}, {flags} FROM l_{fam.list} t JOIN {days} d ON {on}{joins}"
-    outs = [("den", k) for k in range(len(terms))] + [("num", k) for k, (_, ok, _) in enumerate(terms) if ok]
+    rows = f"SELECT d.slot, t.child{dup}{who}, {flags} {_scan(fam, n, terms, bool(bits))}"
+    outs = [("den", k) for k in range(len(terms))] + [("num", k) for k, (_, ok, _, _) in enumerate(terms) if ok]
     if fam.per:  # a caseload: each worker's children (each once), then the workers' mean or highest
         per_worker = _counted(
             "slot, who",
@@ -381,56 +250,55 @@ def _columns(key: str, registry: Sequence[Measure]) -> list[str]:
 _TYPES = {"date": pa.date32(), "count": pa.int64(), "code": pa.string(), "id": pa.string()}
 
 
-def _arrow(values: pd.Series, kind: str) -> pa.Array | pa.ChunkedArray:
-    """A column as the SQL reads it, without a pass through Python objects where pandas holds it as Arrow or
-    numpy: dates as dates, counts as whole numbers, codes as text (a blank column is never a number)."""
-    array = values.array
+def _arrow(values, kind: str) -> pa.Array | pa.ChunkedArray:
+    """A column (a Series or a numpy array) as the SQL reads it, without a pass through Python objects where pandas
+    holds it as Arrow or numpy: dates as dates, counts as whole numbers, codes as text (a blank column is never a
+    number)."""
+    array = values.array if isinstance(values, pd.Series) else values
     if hasattr(array, "__arrow_array__"):  # text and nullable whole numbers
         col = pa.array(array)
-    elif values.dtype.kind in "iu" and kind == "id":
-        return pa.array(values.to_numpy())  # the national bench's whole-number IDs stay numbers
+    elif array.dtype.kind in "iu" and kind == "id":
+        return pa.array(np.asarray(array))  # the national bench's whole-number IDs stay numbers
     else:
-        col = pa.array(values.to_numpy(), from_pandas=True)
+        col = pa.array(np.asarray(array), from_pandas=True)
     return col.cast(_TYPES[kind])
+
+
+def _column(parts: list, sizes: list[int], kind: str) -> pa.Array | pa.ChunkedArray:
+    """One column of several extracts' frames (None: a frame without it) as one Arrow column: frames holding it as
+    the same numpy type are joined in numpy and converted once; others are converted frame by frame."""
+    types = {p.dtype for p in parts if p is not None}
+    if all(p is not None for p in parts) and len(types) == 1 and isinstance(next(iter(types)), np.dtype):
+        return _arrow(np.concatenate([p.to_numpy() for p in parts]), kind)
+    chunks = [pa.nulls(n, _TYPES[kind]) if p is None else _arrow(p, kind) for p, n in zip(parts, sizes)]
+    chunks = [c for part in chunks for c in (part.chunks if isinstance(part, pa.ChunkedArray) else [part])]
+    if len({c.type for c in chunks}) > 1:  # a child ID a number in one extract and text in another: text
+        chunks = [c.cast(pa.string()) for c in chunks]
+    return pa.chunked_array(chunks, chunks[0].type)
 
 
 def _stacked(key: str, extracts: Sequence[Extract], columns: list[str], children: bool) -> tuple:
     """(Every extract's rows of one list as one Arrow table, which DuckDB scans without a copy; per extract, the
     columns some row fills in). x is the extract; dup, where a measure counts children, says the child is on more
-    than one row of the list in that extract. Frames with the same columns and types are stacked in one go."""
+    than one row of the list in that extract. Column by column, never through a pandas concat."""
     kinds = {c.key: c.kind for c in LISTS[key].columns} | {"row": "count", "birth_month": "date", "child": "id"}
-    groups: dict[tuple, list[int]] = {}
-    for i, e in enumerate(extracts):
-        frame = e.lists.get(key)
-        if frame is not None and len(frame):
-            groups.setdefault(tuple((c, str(t)) for c, t in frame.dtypes.items() if c in columns), []).append(i)
-    if not groups:
+    xs = [i for i, e in enumerate(extracts) if key in e.lists and len(e.lists[key])]
+    if not xs:
         return None, {}
-    tables, filled = [], {}
-    for signature, xs in groups.items():
-        frames = [extracts[i].lists[key] for i in xs]
-        stacked = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
-        sizes = np.array([len(f) for f in frames])
-        starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
-        have = {c for c, _ in signature}
-        cols = {"x": pa.array(np.repeat(np.array(xs, dtype=np.int32), sizes))}
-        for i in xs:
-            filled[i] = set()
-        for c in columns:
-            if c not in have:
-                cols[c] = pa.nulls(len(stacked), _TYPES[kinds[c]])
-                continue
-            cols[c] = _arrow(stacked[c], kinds[c])
-            valid = np.add.reduceat(np.asarray(pc.is_valid(cols[c])), starts)
-            for i, n in zip(xs, valid):
-                if n:
-                    filled[i].add(c)
-        tables.append(pa.table(cols))
-    if len({t.schema for t in tables}) > 1:  # a child ID a number in one extract and text in another: text
-        tables = [
-            t.set_column(t.column_names.index("child"), "child", t.column("child").cast(pa.string())) for t in tables
-        ]
-    table = pa.concat_tables(tables)
+    frames = [extracts[i].lists[key] for i in xs]
+    sizes = [len(f) for f in frames]
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    cols = {"x": pa.array(np.repeat(np.array(xs, dtype=np.int32), sizes))}
+    filled: dict[int, set[str]] = {i: set() for i in xs}
+    for c in columns:
+        col = cols[c] = _column([f[c] if c in f.columns else None for f in frames], sizes, kinds[c])
+        if col.null_count == len(col):
+            continue
+        valid = np.add.reduceat(np.asarray(pc.is_valid(col)), starts) if col.null_count else [True] * len(xs)
+        for i, n in zip(xs, valid):
+            if n:
+                filled[i].add(c)
+    table = pa.table(cols)
     if not children:
         return table, filled
     # a child on one row of its extract's list is counted by its row; only the others need counting once
@@ -482,8 +350,9 @@ def _pairs(extracts: Sequence[Extract], wanted: list[Measure], eligible: dict, n
     return pairs
 
 
-def _evaluate(con, extracts, tables: dict[str, pa.Table], wanted: list[Measure], eligible, newest):
-    """ref, x, month, denominator, numerator, excluded for every measure and the (extract, month) it is wanted for."""
+def _setup(con, extracts, tables: dict[str, pa.Table], wanted: list[Measure], eligible, newest) -> tuple:
+    """(the families, each list's bit per measure, the rows left out per measure and extract), with the lists
+    (l_<list>), each list's rows with findings (bad_<list>) and the days (d) registered for the scans."""
     pairs = _pairs(extracts, wanted, eligible, newest)
     findings = pd.concat(
         [e.findings[["list", "row", "column", "rule"]].assign(x=i) for i, e in enumerate(extracts) if len(e.findings)]
@@ -532,7 +401,13 @@ def _evaluate(con, extracts, tables: dict[str, pa.Table], wanted: list[Measure],
             }
         ),
     )
-    sql = " UNION ALL ".join(_family_sql(fam, n, bits_of.get(fam.list)) for n, fam in enumerate(families.values()))
+    return list(families.values()), bits_of, excluded
+
+
+def _evaluate(con, extracts, tables: dict[str, pa.Table], wanted: list[Measure], eligible, newest):
+    """ref, x, month, denominator, numerator, excluded for every measure and the (extract, month) it is wanted for."""
+    families, bits_of, excluded = _setup(con, extracts, tables, wanted, eligible, newest)
+    sql = " UNION ALL ".join(_family_sql(fam, n, bits_of.get(fam.list)) for n, fam in enumerate(families))
     got = con.execute(sql).df()
     got["excluded"] = 0
     if excluded:
@@ -542,32 +417,20 @@ def _evaluate(con, extracts, tables: dict[str, pa.Table], wanted: list[Measure],
     return got
 
 
-def compute(
-    extracts: Sequence[Extract],
-    registry: Sequence[Measure] = REGISTRY,
-    bank_holidays: Iterable[dt.date] | None = None,
-    newest: bool = True,
-) -> Computed:
-    """Every registry row over every extract in one DuckDB query: one scan per list and date counts all its
-    measures for all its months. Where several extracts cover a ref's month, the newest by as-at date, then load
-    order (the order given). newest=False keeps every extract's figures (extracts of different councils, as the
-    national bench has)."""
-    notes: list[str] = []
-    if not extracts:
-        return Computed(pd.DataFrame(columns=COLUMNS), notes)
-    for e in extracts:
-        for key, frame in e.lists.items():
-            refs = [m.ref for m in registry if m.list == key]
-            if not len(frame) and refs:
-                notes.append(
-                    f"{e.name}: List {LISTS[key].number} has no records, so {', '.join(refs)} are not computed from it"
-                )
+def _prepared(
+    extracts: Sequence[Extract], registry: Sequence[Measure], bank_holidays, notes: list[str], also: Sequence[str] = ()
+) -> tuple:
+    """(a DuckDB connection with the working-day index, each list as one Arrow table of the columns the registry
+    reads and `also`, the measures wanted, the extracts each may be computed from), or (None, ...) when nothing can
+    be computed; notes say what is not and why."""
     # each list of every extract as one Arrow table; an empty list is not a month of zeros
     tables: dict[str, pa.Table] = {}
     filled: dict[tuple[str, int], set[str]] = {}
     for key in dict.fromkeys(m.list for m in registry):
         children = any(m.count == "children" for m in registry if m.list == key)
-        table, cols = _stacked(key, extracts, _columns(key, registry), children)
+        columns = _columns(key, registry)
+        columns += [c for c in also if c not in columns and c in {k.key for k in LISTS[key].columns}]
+        table, cols = _stacked(key, extracts, columns, children)
         if table is not None:
             tables[key] = table
             filled.update({(key, i): c for i, c in cols.items()})
@@ -597,8 +460,39 @@ def compute(
                 notes.append(f"{', '.join(skipped)} not computed: {exc}")
                 wanted = [m for m in wanted if m.ref not in skipped]
         wanted = [m for m in wanted if eligible[m.ref]]
-        if not wanted:
-            return Computed(pd.DataFrame(columns=COLUMNS), notes)
+    except BaseException:
+        con.close()
+        raise
+    if not wanted:
+        con.close()
+        return None, tables, wanted, eligible
+    return con, tables, wanted, eligible
+
+
+def compute(
+    extracts: Sequence[Extract],
+    registry: Sequence[Measure] = REGISTRY,
+    bank_holidays: Iterable[dt.date] | None = None,
+    newest: bool = True,
+) -> Computed:
+    """Every registry row over every extract in one DuckDB query: one scan per list and date counts all its
+    measures for all its months. Where several extracts cover a ref's month, the newest by as-at date, then load
+    order (the order given). newest=False keeps every extract's figures (extracts of different councils, as the
+    national bench has)."""
+    notes: list[str] = []
+    if not extracts:
+        return Computed(pd.DataFrame(columns=COLUMNS), notes)
+    for e in extracts:
+        for key, frame in e.lists.items():
+            refs = [m.ref for m in registry if m.list == key]
+            if not len(frame) and refs:
+                notes.append(
+                    f"{e.name}: List {LISTS[key].number} has no records, so {', '.join(refs)} are not computed from it"
+                )
+    con, tables, wanted, eligible = _prepared(extracts, registry, bank_holidays, notes)
+    if con is None:
+        return Computed(pd.DataFrame(columns=COLUMNS), notes)
+    try:
         got = _evaluate(con, extracts, tables, wanted, eligible, newest)
     finally:
         con.close()
@@ -642,8 +536,9 @@ def counted_rows(
     extracts: Sequence[Extract], m: Measure, bank_holidays: Iterable[dt.date] | None = None
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(figures, rows): compute's figures for one measure, and for each month the rows (or children) that figure
-    counts, from the extract it comes from, by the same SQL (_sql). Each row says whether it meets the numerator
-    (ok), the days or working days its timescale measures (gap), its team and worker, and the measure's dates."""
+    counts, from the extract it comes from, by the same scan and terms (_rows_sql). Each row says whether it meets
+    the numerator (ok), the days or working days its timescale measures (gap), its team and worker, and the
+    measure's dates."""
     only = [dc_replace(e, lists={m.list: e.lists[m.list]} if m.list in e.lists else {}) for e in extracts]
     figures = compute(only, [m], bank_holidays).figures
     dates = [c for c in m.uses if c != "dob" and _kind(m.list, c) == "date"]
@@ -654,27 +549,34 @@ def counted_rows(
     empty = pd.DataFrame(columns=ROW_COLUMNS + dates)
     if figures.empty:
         return figures, empty
-    con = duckdb.connect(":memory:")
-    try:
-        con.execute("SET enable_progress_bar = false")
-        _load(con, only)
-        if m.within and m.within.unit == "working_days":
-            _calendar(con, only, [m], bank_holidays)
-        flagged = bool(con.execute("SELECT count(*) FROM f WHERE list = ?", [m.list]).fetchone()[0])
-        got = con.execute(_sql(m, flagged, ", ".join(extra))).df()
-    finally:
-        con.close()
+    got = _rows(only, m, ", ".join(extra), bank_holidays, newest=True, also=("team", "worker"))
     # the extract each month's figure comes from (compute's newest rule): the last loaded of that name and date
     meta = pd.DataFrame({"x": range(len(only)), "extract": [e.name for e in only], "as_at": [e.as_at for e in only]})
     chosen = figures[["month", "extract", "as_at"]].merge(meta, on=["extract", "as_at"])
     chosen = chosen.sort_values("x").drop_duplicates("month", keep="last")[["month", "x", "extract", "as_at"]]
-    got["month"] = pd.to_datetime(got["month"]).dt.date
-    got["day"] = pd.to_datetime(got["day"]).dt.date
     rows = got.merge(chosen, on=["x", "month"])
     for c in dates:
         rows[c] = pd.to_datetime(rows[c]).dt.date
     rows["ok"] = rows["ok"].astype("boolean")
     return figures, rows[ROW_COLUMNS + dates].sort_values(["month", "row"]).reset_index(drop=True)
+
+
+def _rows(
+    extracts: Sequence[Extract], m: Measure, extra: str, bank_holidays, newest: bool, also: Sequence[str] = ()
+) -> pd.DataFrame:
+    """x, month, day, unit, ok, gap and `extra` (columns of t: those the measure reads, and `also`) for every row
+    one measure counts: in each month's newest extract, or (newest=False) in every extract's months."""
+    con, tables, wanted, eligible = _prepared(extracts, [m], bank_holidays, [], also)
+    if con is None:
+        return pd.DataFrame(columns=["x", "month", "day", "unit", "ok", "gap"])
+    try:
+        families, bits_of, _ = _setup(con, extracts, tables, wanted, eligible, newest)
+        got = con.execute(_rows_sql(families[0], 0, bits_of.get(m.list), extra)).df()
+    finally:
+        con.close()
+    got["month"] = pd.to_datetime(got["month"]).dt.date
+    got["day"] = pd.to_datetime(got["day"]).dt.date
+    return got
 
 
 def _kind(key: str, col: str) -> str:

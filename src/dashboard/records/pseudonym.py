@@ -3,7 +3,6 @@ next under the council's key and to nothing else."""
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import os
 import tomllib
@@ -88,4 +87,4 @@ def normalise_id(value: object) -> str:
 
 
 def pseudonym(key: bytes, child_id: object) -> str:
-    return hmac.new(key, normalise_id(child_id).encode(), hashlib.sha256).hexdigest()
+    return hmac.digest(key, normalise_id(child_id).encode(), "sha256").hex()  # one C call: the same digest
