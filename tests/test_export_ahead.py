@@ -129,7 +129,14 @@ def test_every_write_remakes_the_newest_months_and_a_month_without_them_is_made_
     # a publish (here a commentary edit as a new vintage) puts the newest months back, under the new latest
     store.publish(
         db,
-        {"vintage": "edit-1", "label": "An edit", "published": parse_period("2026-04"), "source_file": "", "kind": "commentary", "as_of_note": ""},
+        {
+            "vintage": "edit-1",
+            "label": "An edit",
+            "published": parse_period("2026-04"),
+            "source_file": "",
+            "kind": "commentary",
+            "as_of_note": "",
+        },
         {},
     )
     assert reader.papers_csv("latest", newest[0]) is not None
@@ -149,3 +156,23 @@ def test_the_csv_from_the_table_needs_no_pandas(built_db, tmp_path):
     reader = store.ReadOnlyStore(built_db)
     pack = papers.gather(reader, parse_period("2024-01"), series=False)
     assert out.read_bytes() == engines_csv_before_the_papers_table(pack).encode("utf-8-sig")
+
+
+# ---------------------------------------------------------------- the formats registry
+
+
+def test_the_cli_choices_and_the_pages_buttons_come_from_the_formats_registry(monkeypatch):
+    from apptest import run_page
+
+    plain = export.Format("Plain text", "text/plain", "txt", "export_csv", "to_bytes", slow=False)
+    monkeypatch.setitem(export.FORMATS, "txt", plain)
+    sub = next(a for a in cli.parser()._actions if a.dest == "command").choices["export"]
+    fmt = next(a for a in sub._actions if a.dest == "format")
+    assert fmt.choices == ["xlsx", "csv", "pdf", "txt"]
+    assert export.file_name(parse_period("2024-01"), "txt") == "scorecard-2024-01.txt"
+    assert export.writer("txt") is export_csv.to_bytes
+
+    at = run_page("overview", "2024-01")
+    offered = [b.proto.label for b in at.get("download_button")]
+    assert offered == ["Download Excel", "Download CSV", "Download Plain text"]
+    assert [b.label for b in at.button if b.label.startswith("Prepare")] == ["Prepare PDF panel pack"]

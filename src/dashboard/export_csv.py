@@ -32,31 +32,40 @@ def _text(value: object) -> str:
     return repr(value) if isinstance(value, float) else str(value)
 
 
-def csv_lines(pack: Pack) -> list[list[str]]:
-    """The header, then one line per indicator in every area of the pack, text cells neutralised for
-    spreadsheets: what to_csv writes."""
-    import pandas as pd
-
+def area_tables(pack: Pack) -> dict:
+    """Area -> its panel table (panel.panel_table) with an Area column, for each area of the pack with rows."""
     from . import panel
 
     short = pack.areas.set_index("area")["short_title"]
-    frames = []
+    tables = {}
     for a in pack.areas["area"]:
         sc = pack.area_rows(a)
         if sc.empty:
             continue
         t = panel.panel_table(sc, pack.month, pack.years)
         t.insert(2, "Area", short[a])
-        frames.append(t)
+        tables[a] = t
+    return tables
+
+
+def lines_of(tables: list) -> list[list[str]]:
+    """The header, then one line per indicator of the tables in order, text cells neutralised for spreadsheets."""
+    import pandas as pd
+
     # Areas can head a column differently (e.g. the previous-year basis): a cell an area lacks is blank, never "nan".
     table = (
-        pd.concat(frames, ignore_index=True).fillna("")
-        if frames
+        pd.concat(tables, ignore_index=True).fillna("")
+        if tables
         else pd.DataFrame(columns=["Ref", "Indicator", "Area"])
     )
     lines = [[_text(c) for c in table.columns]]
     lines += [[_text(neutralise(v)) for v in row] for row in table.itertuples(index=False)]
     return lines
+
+
+def csv_lines(pack: Pack) -> list[list[str]]:
+    """What to_csv writes: every area of the pack in one table."""
+    return lines_of(list(area_tables(pack).values()))
 
 
 def write(lines: list[list[str]]) -> str:

@@ -14,10 +14,10 @@ from .engine import scorecard
 from .engine.scorecard import exceptions as scorecard_exceptions
 from .engine.scorecard import rag_counts
 from .engine.spc import VARIATION_LABEL
+from .export_csv import neutralise  # noqa: F401  (the papers' one rule for text a spreadsheet would run)
 from .formatting import rag_label, shown
 from .periods import long_label
 from .store import ReadOnlyStore
-from .export_csv import neutralise  # noqa: F401  (the papers' one rule for text a spreadsheet would run)
 from .vocabulary import RAG_TINT, service_areas, vintage_label
 
 # Fills match the app's RAG tints; the word is always in the cell, so a black-and-white print still reads.
@@ -42,8 +42,12 @@ class Pack:
     revised: set = field(default_factory=set)  # (ref, period)
     filters_note: str = ""
 
+    _by_area: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+
     def area_rows(self, area: str) -> pd.DataFrame:
-        return self.scorecard[self.scorecard["area"] == area]
+        if not self._by_area and not self.scorecard.empty:  # split once: a mask per area copies every column
+            self._by_area.update(dict(iter(self.scorecard.groupby("area", sort=False))))
+        return self._by_area.get(area, self.scorecard.iloc[0:0])
 
     def exceptions(self) -> pd.DataFrame:
         return scorecard_exceptions(self.scorecard)
@@ -128,9 +132,14 @@ def csv_ahead(
             continue
         as_latest = vintage_label(vintages, "latest") if vintage == newest else ""
         as_named = vintage_label(vintages, vintage)
-        scopes = [("", pack)] + [(a, pack.only(a)) for a in pack.areas["area"] if not pack.area_rows(a).empty]
-        for scope, p in scopes:
-            lines = [[as_latest, as_named, str(len(p.scorecard))], *export_csv.csv_lines(p)]
+        tables = export_csv.area_tables(pack)
+        scopes = [("", pack, list(tables.values()))]
+        for a, table in tables.items():  # an area alone: its own table, unless its comparator years differ
+            alone = pack.only(a)
+            same = alone.years == pack.years
+            scopes.append((a, alone, [table] if same else list(export_csv.area_tables(alone).values())))
+        for scope, p, these in scopes:
+            lines = [[as_latest, as_named, str(len(p.scorecard))], *export_csv.lines_of(these)]
             rows += [(authority, vintage, month, scope, k - 1, cells) for k, cells in enumerate(lines)]
     return rows
 
