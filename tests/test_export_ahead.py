@@ -141,6 +141,16 @@ def test_every_write_remakes_the_newest_months_and_a_month_without_them_is_made_
     )
     assert reader.papers_csv("latest", newest[0]) is not None
     assert reader.papers_csv("pack-2023-01", old) is None
+    # a second such write carries those lines over to itself (no engine), named as the engine would name them
+    edit = {"vintage": "edit-2", "label": "Another edit", "published": parse_period("2026-05"), "source_file": ""}
+    store.publish(db, {**edit, "kind": "commentary", "as_of_note": ""}, {})
+    for month in newest:
+        lines = reader.papers_csv("edit-2", month)
+        pack = papers.gather(reader, month, "edit-2", series=False)
+        assert export_csv.file_bytes(lines[1:]) == export.render(pack, "csv")
+        assert lines[0] == [*papers.csv_labels(reader, "edit-2"), str(len(pack.scorecard))]
+        assert lines[0][1].startswith("As of Another edit") and reader.papers_csv("latest", month) == lines
+    assert reader.papers_csv("edit-1", newest[0]) is None
     store.ReadOnlyStore.close_all()
 
 

@@ -130,8 +130,8 @@ def csv_ahead(
         pack = gather(reader, month, vintage, series=False, authority=authority, inputs=read[vintage])
         if pack.scorecard.empty:
             continue
-        as_latest = vintage_label(vintages, "latest") if vintage == newest else ""
-        as_named = vintage_label(vintages, vintage)
+        as_latest, as_named = csv_labels(reader, vintage, vintages)
+        as_latest = as_latest if vintage == newest else ""
         tables = export_csv.area_tables(pack)
         scopes = [("", pack, list(tables.values()))]
         for a, table in tables.items():  # an area alone: its own table, unless its comparator years differ
@@ -142,6 +142,12 @@ def csv_ahead(
             lines = [[as_latest, as_named, str(len(p.scorecard))], *export_csv.lines_of(these)]
             rows += [(authority, vintage, month, scope, k - 1, cells) for k, cells in enumerate(lines)]
     return rows
+
+
+def csv_labels(reader: ReadOnlyStore, vintage: str, vintages: pd.DataFrame | None = None) -> tuple[str, str]:
+    """What the CLI names the figures by, asked for as latest and by the vintage's id."""
+    vintages = reader.table("vintages") if vintages is None else vintages
+    return vintage_label(vintages, "latest"), vintage_label(vintages, vintage)
 
 
 def title(pack: Pack) -> str:

@@ -248,9 +248,44 @@ def build(db_path: Path, frames: dict[str, pd.DataFrame]) -> None:
 PAPERS_CSV = "authority VARCHAR, vintage VARCHAR, month DATE, scope VARCHAR, line INTEGER, cells VARCHAR[]"
 
 
-def _refresh_papers(con: duckdb.DuckDBPyConnection, pairs: list | None = None) -> None:
+PAPERS_UNREAD = {
+    "commentary",
+    "plan_priorities",
+    "plan_actions",
+    "plan_measures",
+    "extracts",
+    "extract_records",
+    "extract_findings",
+    "extract_withdrawals",
+}
+
+
+def _carry_papers(con: duckdb.DuckDBPyConnection, vintage: str) -> bool:
+    """The previous newest vintage's lines, now under `vintage` (just written, newest, changing nothing the CSV
+    reads), with its labels. False where there is nothing to carry: make them afresh then."""
+    from . import papers
+
+    newest = [v for (v,) in con.execute("SELECT vintage FROM vintages ORDER BY seq DESC LIMIT 2").fetchall()]
+    try:
+        held = len(newest) == 2 and con.execute("SELECT count(*) FROM papers_csv WHERE vintage = ?", [newest[1]])
+    except duckdb.CatalogException:  # a file from before the table
+        return False
+    if newest[0] != vintage or not held or not held.fetchone()[0]:
+        return False
+    as_latest, as_named = papers.csv_labels(_Writing(con), vintage)
+    con.execute("DELETE FROM papers_csv WHERE vintage <> ?", [newest[1]])
+    con.execute(
+        "UPDATE papers_csv SET vintage = ?, cells = CASE WHEN line = -1 THEN [?, ?, cells[3]] ELSE cells END",
+        [vintage, as_latest, as_named],
+    )
+    return True
+
+
+def _refresh_papers(con: duckdb.DuckDBPyConnection, pairs: list | None = None, carried: str | None = None) -> None:
     from . import papers  # the engine, needed only by a write
 
+    if carried and pairs is None and _carry_papers(con, carried):
+        return
     con.execute("DROP TABLE IF EXISTS papers_csv")
     con.execute(f"CREATE TABLE papers_csv ({PAPERS_CSV})")
     rows = papers.csv_ahead(_Writing(con), pairs)
@@ -292,7 +327,9 @@ def publish(db_path: Path, vintage: dict, frames: dict[str, pd.DataFrame]) -> No
                 con.execute(f"DELETE FROM {table} WHERE extract IN (SELECT extract FROM extract_withdrawals)")
         _renumber_vintages(con)
         con.execute("COMMIT")
-        _refresh_papers(con)
+        # A write the CSV never reads (commentary, the plan, Annex A extracts) carries the newest months' lines over
+        # to the new vintage instead of making them again with the engine.
+        _refresh_papers(con, carried=None if set(frames) - PAPERS_UNREAD else vintage["vintage"])
 
 
 # ---------------------------------------------------------------- reading
