@@ -115,10 +115,10 @@ def csv_ahead(
     """Rows for the store's papers table (store.PAPERS_CSV): for each (vintage, month), by default the newest
     vintage's AHEAD_MONTHS newest months, the CSV lines of the whole month and of each area alone, with the labels
     and count the CLI prints. Made by the engine exactly as `export --format csv` would make them."""
-    authority = authority or service.default_authority(reader)
     vintages = reader.table("vintages")
-    if vintages.empty:
-        return []
+    if vintages.empty or (authority is None and reader.table("authorities").empty):
+        return []  # nothing loaded yet: nothing to make
+    authority = authority or service.default_authority(reader)
     newest = str(vintages["vintage"].iloc[-1])  # ordered by seq
     if pairs is None:
         pairs = [(newest, m) for m in reader.months(newest, authority)[:AHEAD_MONTHS]]
