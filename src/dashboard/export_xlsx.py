@@ -95,7 +95,11 @@ def to_xlsx(pack: Pack) -> bytes:
         # each month's figures and statuses as plain lists, read once (a pandas lookup per cell cost more)
         figures = {m: (list(sc[f"m_{m.isoformat()}"]), list(sc[f"s_{m.isoformat()}"])) for m in months.values()}
         figures[pack.month] = (list(sc[f"m_{pack.month.isoformat()}"]), list(sc[f"s_{pack.month.isoformat()}"]))
-        for i, (text_row, row) in enumerate(zip(table.itertuples(index=False), sc.itertuples(index=False)), start=2):
+        # only the columns read below: a tuple of every scorecard column per row cost more than the cells
+        behind = sc[["unit", "previous_year", "previous_year_basis", "rag", *comp_headers.values()]]
+        for i, (text_row, row) in enumerate(
+            zip(table.itertuples(index=False), behind.itertuples(index=False)), start=2
+        ):
             unit = row.unit
             fmt = NUMBER_FORMAT.get(unit)
             for j, (col, text) in enumerate(zip(table.columns, text_row), start=1):

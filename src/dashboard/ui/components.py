@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 import pandas as pd
 import streamlit as st
 
-from .. import charts, export, export_charts, export_pdf, panel
+from .. import charts, export, export_charts, panel
 from ..engine.spc import ASSURANCE_LABEL, VARIATION_LABEL
 from ..formatting import FREQUENCY_WORD, POLARITY_WORD, STATUS_TEXT, fmt_value, plain, rag_label, safe_commentary
 from ..periods import iso, label
@@ -486,41 +486,32 @@ def export_buttons(ctx, sc: pd.DataFrame | None = None, *, key: str, area: str |
         areas = full.areas[full.areas["area"] == area] if area else full.areas
         rows = sc if sc is not None else ctx.filter(data.scorecard(ctx.month, ctx.vintage, authority=council))
         pack = replace(full, scorecard=rows, areas=areas, filters_note=note)
-        return export_pdf.to_pdf(pack, progress=progress) if fmt == "pdf" else export.render(pack, fmt)
+        return export.render(pack, fmt, progress=progress)
 
-    row = st.container(horizontal=True)  # each button as wide as its words, wrapping in a narrow window
-    for fmt, word in (("xlsx", "Excel"), ("csv", "CSV")):
-        with row:
-            st.download_button(
-                f"Download {word}",
-                data=lambda fmt=fmt: paper(fmt),
-                file_name=export.file_name(ctx.month, fmt, area),
-                mime=export.FORMATS[fmt][1],
-                key=f"{key}_{fmt}",
-                icon=":material/download:",
-                on_click="ignore",
-            )
-    # The PDF takes seconds (charts), so it is built in the page with a status naming each step, then offered.
+    # One button per format in export.FORMATS; a slow one (the PDF: seconds, for its charts) is built in the page
+    # with a status naming each step, then offered.
     wanted = (ctx.month, ctx.vintage, note, area, data.view_stamp(), None if sc is None else tuple(sc["ref"]))
-    ready = st.session_state.get(f"{key}_pdf_ready")
-    with row:
-        if ready and ready[0] == wanted:
-            st.download_button(
-                "Download PDF panel pack",
-                data=ready[1],
-                file_name=export.file_name(ctx.month, "pdf", area),
-                mime=export.FORMATS["pdf"][1],
-                key=f"{key}_pdf",
-                icon=":material/download:",
-                on_click="ignore",
-                type="primary",
-            )
-        elif st.button("Prepare PDF panel pack", key=f"{key}_pdf_prepare", icon=":material/picture_as_pdf:"):
-            with st.status("Preparing the PDF panel pack…", expanded=False) as status:
-                pdf = paper("pdf", progress=lambda text: status.update(label=f"PDF panel pack: {text}…"))
-                status.update(label=f"PDF panel pack ready ({len(pdf) // 1024:,} KB)", state="complete")
-            st.session_state[f"{key}_pdf_ready"] = (wanted, pdf)
-            st.rerun()
+    row = st.container(horizontal=True)  # each button as wide as its words, wrapping in a narrow window
+    for fmt, f in export.FORMATS.items():
+        offer = {
+            "file_name": export.file_name(ctx.month, fmt, area),
+            "mime": f.mime,
+            "key": f"{key}_{fmt}",
+            "icon": ":material/download:",
+            "on_click": "ignore",
+        }
+        ready = st.session_state.get(f"{key}_{fmt}_ready") if f.slow else None
+        with row:
+            if not f.slow:
+                st.download_button(f"Download {f.label}", data=lambda fmt=fmt: paper(fmt), **offer)
+            elif ready and ready[0] == wanted:
+                st.download_button(f"Download {f.label}", data=ready[1], type="primary", **offer)
+            elif st.button(f"Prepare {f.label}", key=f"{key}_{fmt}_prepare", icon=":material/picture_as_pdf:"):
+                with st.status(f"Preparing the {f.label}…", expanded=False) as status:
+                    made = paper(fmt, progress=lambda text, f=f: status.update(label=f"{f.label}: {text}…"))
+                    status.update(label=f"{f.label} ready ({len(made) // 1024:,} KB)", state="complete")
+                st.session_state[f"{key}_{fmt}_ready"] = (wanted, made)
+                st.rerun()
     st.caption(
         "Downloads hold the rows shown here"
         + (f" ({note.lower()})" if bits else "")
