@@ -279,13 +279,12 @@ def test_the_pdf_prints_commentary_emphasis_without_its_markers(pack, tmp_path):
 
 
 # Modules a paper never needs, and the one each format does: a fresh CLI process loads nothing else heavy.
-# (The CSV of one of the newest months is read from the papers table: not even pandas.)
-WRITER = {"csv": set(), "xlsx": {"openpyxl", "pandas"}, "pdf": {"fpdf", "pandas"}}
+WRITER = {"csv": set(), "xlsx": {"openpyxl"}, "pdf": {"fpdf"}}
 _IMPORTED = """
 import sys
 from dashboard import cli
 code = cli.main(sys.argv[1:])
-heavy = ("streamlit", "altair", "vl_convert", "psycopg", "pydantic", "openpyxl", "fpdf", "pandas")
+heavy = ("streamlit", "altair", "vl_convert", "psycopg", "pydantic", "openpyxl", "fpdf")
 print(code, *sorted(m for m in heavy if m in sys.modules))
 """
 

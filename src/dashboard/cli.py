@@ -346,29 +346,7 @@ def _write_paper(args, data: bytes, indicators: int, month: dt.date, vintage_lab
     return 0
 
 
-def _csv_made_ahead(args) -> int | None:
-    """The CSV the database was written with (store.papers_csv), read with duckdb and the csv module alone;
-    None where the month, vintage, area or council has none (the engine makes it then)."""
-    from . import export_csv, store
-
-    try:
-        month = parse_period(args.month)
-        reader = store.ReadOnlyStore(db_path(args.db))
-    except (ValueError, store.StoreUnavailable):
-        return None  # the engine's path says what is wrong
-    lines = reader.papers_csv(args.vintage, month, args.area or "", getattr(args, "council", None))
-    if lines is None:
-        return None
-    (as_latest, as_named, indicators), table = lines[0], lines[1:]
-    label = as_latest if args.vintage in ("", "latest") else as_named
-    return _write_paper(args, export_csv.file_bytes(table), int(indicators), month, label)
-
-
 def cmd_export(args) -> int:
-    if args.format == "csv":
-        done = _csv_made_ahead(args)
-        if done is not None:
-            return done
     from . import export, papers
 
     series = args.format == "pdf"  # only the PDF draws charts

@@ -1,8 +1,7 @@
 """The month's papers as CSV: the same rows as the screen, one table with an Area column.
 
-One rule for the cells (csv_lines) whether the table comes from the engine now or from the papers table made when
-the database was written (store.papers_csv, papers.csv_ahead); this module imports no pandas, so that second way
-runs on duckdb and the csv module alone."""
+One rule for the cells (csv_lines), for the whole month and for an area alone. No pandas at import: the frames it
+is given already hold it."""
 
 from __future__ import annotations
 

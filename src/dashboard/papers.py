@@ -5,11 +5,11 @@ spreadsheets). No streamlit here: the CLI and the app's download buttons build t
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import pandas as pd
 
-from . import export_csv, panel, service
+from . import panel, service
 from .engine import scorecard
 from .engine.scorecard import exceptions as scorecard_exceptions
 from .engine.scorecard import rag_counts
@@ -22,9 +22,6 @@ from .vocabulary import RAG_TINT, service_areas, vintage_label
 
 # Fills match the app's RAG tints; the word is always in the cell, so a black-and-white print still reads.
 RAG_FILL = {code: tint.lstrip("#").upper() for code, tint in RAG_TINT.items()}  # openpyxl and fpdf2 take hex
-# How many of the newest vintage's newest months have their CSV made when the database is written (csv_ahead):
-# each costs one scorecard (about 0.3 s of CPU) on every write, so the months a panel meets on, not all of them.
-AHEAD_MONTHS = 3
 
 
 @dataclass
@@ -52,17 +49,6 @@ class Pack:
     def exceptions(self) -> pd.DataFrame:
         return scorecard_exceptions(self.scorecard)
 
-    def only(self, area: str) -> Pack:
-        """The pack as gather(areas=[area]) makes it: that area's rows, and comparator years from them alone."""
-        sc = self.area_rows(area)
-        return replace(
-            self,
-            scorecard=sc,
-            areas=self.areas[self.areas["area"] == area],
-            years=panel.comparator_years(sc),
-            commentary={a: t for a, t in self.commentary.items() if a == area},
-        )
-
 
 def gather(
     reader: ReadOnlyStore,
@@ -71,15 +57,13 @@ def gather(
     areas: list[str] | None = None,
     series: bool = True,
     authority: str | None = None,
-    inputs: scorecard.Inputs | None = None,
 ) -> Pack:
     """A Pack straight from the store (the CLI's path; the app builds one from its cached frames), for the council
     named (the app's council in view), else the deployment's own. series=False leaves out what only charts need
     (each indicator's figures and revised months): the tables never read them."""
     authority = authority or service.default_authority(reader)
     auth = reader.table("authorities").set_index("authority")
-    if inputs is None:  # given: the vintage's, read once for many months (csv_ahead)
-        inputs = service.inputs(reader, vintage, authority)
+    inputs = service.inputs(reader, vintage, authority)
     sc = scorecard.build(inputs, month, areas)
     area_meta = reader.table("areas")
     area_meta = service_areas(area_meta)
@@ -107,47 +91,6 @@ def gather(
         observations=obs,
         revised=revised,
     )
-
-
-def csv_ahead(
-    reader: ReadOnlyStore, pairs: list[tuple[str, dt.date]] | None = None, authority: str | None = None
-) -> list[tuple]:
-    """Rows for the store's papers table (store.PAPERS_CSV): for each (vintage, month), by default the newest
-    vintage's AHEAD_MONTHS newest months, the CSV lines of the whole month and of each area alone, with the labels
-    and count the CLI prints. Made by the engine exactly as `export --format csv` would make them."""
-    vintages = reader.table("vintages")
-    if vintages.empty or (authority is None and reader.table("authorities").empty):
-        return []  # nothing loaded yet: nothing to make
-    authority = authority or service.default_authority(reader)
-    newest = str(vintages["vintage"].iloc[-1])  # ordered by seq
-    if pairs is None:
-        pairs = [(newest, m) for m in reader.months(newest, authority)[:AHEAD_MONTHS]]
-    rows: list[tuple] = []
-    read: dict[str, scorecard.Inputs] = {}
-    for vintage, month in pairs:
-        if vintage not in read:
-            read[vintage] = service.inputs(reader, vintage, authority)
-        pack = gather(reader, month, vintage, series=False, authority=authority, inputs=read[vintage])
-        if pack.scorecard.empty:
-            continue
-        as_latest, as_named = csv_labels(reader, vintage, vintages)
-        as_latest = as_latest if vintage == newest else ""
-        tables = export_csv.area_tables(pack)
-        scopes = [("", pack, list(tables.values()))]
-        for a, table in tables.items():  # an area alone: its own table, unless its comparator years differ
-            alone = pack.only(a)
-            same = alone.years == pack.years
-            scopes.append((a, alone, [table] if same else list(export_csv.area_tables(alone).values())))
-        for scope, p, these in scopes:
-            lines = [[as_latest, as_named, str(len(p.scorecard))], *export_csv.lines_of(these)]
-            rows += [(authority, vintage, month, scope, k - 1, cells) for k, cells in enumerate(lines)]
-    return rows
-
-
-def csv_labels(reader: ReadOnlyStore, vintage: str, vintages: pd.DataFrame | None = None) -> tuple[str, str]:
-    """What the CLI names the figures by, asked for as latest and by the vintage's id."""
-    vintages = reader.table("vintages") if vintages is None else vintages
-    return vintage_label(vintages, "latest"), vintage_label(vintages, vintage)
 
 
 def title(pack: Pack) -> str:

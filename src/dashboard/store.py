@@ -18,18 +18,9 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 
-
-class _Pandas:
-    """pandas, imported on first use: a CSV read from the papers table (papers_csv) never pays for its import."""
-
-    def __getattr__(self, name: str):
-        import pandas
-
-        return getattr(pandas, name)
-
-
-pd = _Pandas()
+from .vocabulary import SHIPPED
 
 DEFAULT_DB = Path("data/dashboard.duckdb")
 
@@ -217,8 +208,6 @@ def _atomic_write(db_path: Path, start_from_live: bool):
 
 def build(db_path: Path, frames: dict[str, pd.DataFrame]) -> None:
     """Write a fresh database from validated frames, atomically replacing db_path."""
-    from .vocabulary import SHIPPED
-
     with _atomic_write(db_path, start_from_live=False) as con:
         for table, ddl in TABLES.items():
             con.execute(f"CREATE TABLE {table} ({ddl})")
@@ -239,69 +228,6 @@ def build(db_path: Path, frames: dict[str, pd.DataFrame]) -> None:
                     frame = frame[~frame["extract"].isin(gone)]  # a withdrawn extract's rows never reach the file
                 _insert(con, table, frame)
         _renumber_vintages(con)
-        _refresh_papers(con)
-
-
-# The month's CSV as the papers print it (papers.csv_ahead), made while the file is written so that
-# `export --format csv` reads it with duckdb alone: no pandas, no engine. Every write replaces the whole table, so
-# it always says what the engine would; a month or vintage not in it is made by the engine as before.
-# line -1 holds [label asked as latest, label asked by id, indicator count], line 0 the header, then the rows.
-PAPERS_CSV = "authority VARCHAR, vintage VARCHAR, month DATE, scope VARCHAR, line INTEGER, cells VARCHAR[]"
-
-
-PAPERS_UNREAD = {
-    "commentary",
-    "plan_priorities",
-    "plan_actions",
-    "plan_measures",
-    "extracts",
-    "extract_records",
-    "extract_findings",
-    "extract_withdrawals",
-}
-
-
-def _carry_papers(con: duckdb.DuckDBPyConnection, vintage: str) -> bool:
-    """The previous newest vintage's lines, now under `vintage` (just written, newest, changing nothing the CSV
-    reads), with its labels. False where there is nothing to carry: make them afresh then."""
-    from . import papers
-
-    newest = [v for (v,) in con.execute("SELECT vintage FROM vintages ORDER BY seq DESC LIMIT 2").fetchall()]
-    try:
-        held = len(newest) == 2 and con.execute("SELECT count(*) FROM papers_csv WHERE vintage = ?", [newest[1]])
-    except duckdb.CatalogException:  # a file from before the table
-        return False
-    if newest[0] != vintage or not held or not held.fetchone()[0]:
-        return False
-    as_latest, as_named = papers.csv_labels(_Writing(con), vintage)
-    con.execute("DELETE FROM papers_csv WHERE vintage <> ?", [newest[1]])
-    con.execute(
-        "UPDATE papers_csv SET vintage = ?, cells = CASE WHEN line = -1 THEN [?, ?, cells[3]] ELSE cells END",
-        [vintage, as_latest, as_named],
-    )
-    return True
-
-
-def _refresh_papers(con: duckdb.DuckDBPyConnection, pairs: list | None = None, carried: str | None = None) -> None:
-    from . import papers  # the engine, needed only by a write
-
-    if carried and pairs is None and _carry_papers(con, carried):
-        return
-    con.execute("DROP TABLE IF EXISTS papers_csv")
-    con.execute(f"CREATE TABLE papers_csv ({PAPERS_CSV})")
-    rows = papers.csv_ahead(_Writing(con), pairs)
-    if rows:
-        con.execute(
-            "INSERT INTO papers_csv SELECT unnest(?), unnest(?), unnest(?), unnest(?), unnest(?), unnest(?)",
-            [list(col) for col in zip(*rows)],
-        )
-
-
-def make_papers_ahead(db_path: Path, pairs: list[tuple[str, dt.date]]) -> None:
-    """The papers table remade for these (vintage, month) pairs instead of the newest months (a test's or an
-    operator's choice), atomically like every write; the next write goes back to the newest months."""
-    with _atomic_write(db_path, start_from_live=True) as con:
-        _refresh_papers(con, pairs)
 
 
 def schema_current(db_path: Path) -> bool:
@@ -328,9 +254,6 @@ def publish(db_path: Path, vintage: dict, frames: dict[str, pd.DataFrame]) -> No
                 con.execute(f"DELETE FROM {table} WHERE extract IN (SELECT extract FROM extract_withdrawals)")
         _renumber_vintages(con)
         con.execute("COMMIT")
-        # A write the CSV never reads (commentary, the plan, Annex A extracts) carries the newest months' lines over
-        # to the new vintage instead of making them again with the engine.
-        _refresh_papers(con, carried=None if set(frames) - PAPERS_UNREAD else vintage["vintage"])
 
 
 # ---------------------------------------------------------------- reading
@@ -845,23 +768,6 @@ class ReadOnlyStore:
         """Every row one vintage wrote to a table (the journal adopts a pre-journal upload this way)."""
         return self.query(f"SELECT * FROM {_allow(table)} WHERE vintage = ?", [vintage])
 
-    def papers_csv(
-        self, vintage: str, month: dt.date, scope: str = "", authority: str | None = None
-    ) -> list[list[str]] | None:
-        """The CSV lines made ahead for the month (see PAPERS_CSV), or None where none were: pandas-free."""
-        sql = """SELECT p.cells FROM papers_csv p JOIN vintages v USING (vintage)
-                 WHERE p.authority = coalesce(?, (SELECT authority FROM authorities ORDER BY rowid LIMIT 1))
-                   AND p.month = ? AND p.scope = ?
-                   AND v.seq = CASE WHEN ? IN ('', 'latest') THEN (SELECT max(seq) FROM vintages)
-                                    ELSE (SELECT seq FROM vintages WHERE vintage = ?) END
-                 ORDER BY p.line"""
-        try:
-            with self._borrow() as cur:
-                found = cur.execute(sql, [authority, month, scope, vintage, vintage]).fetchall()
-        except duckdb.CatalogException:  # a file written before the table existed
-            return None
-        return [list(cells) for (cells,) in found] or None
-
     def dump_all(self) -> dict[str, pd.DataFrame]:
         """Everything stored, each table in a total order: two stores hold the same record iff these are equal."""
         out = {}
@@ -876,18 +782,3 @@ class ReadOnlyStore:
             """SELECT w.authority, w.ref, w.week_ending, CAST(w.value AS DOUBLE) AS value, w.status, w.vintage
                FROM weekly w ORDER BY w.authority, w.ref, w.week_ending, w.vintage"""
         )
-
-
-class _Writing(ReadOnlyStore):
-    """The file being written, read through its own connection (the papers table is made from it)."""
-
-    def __init__(self, con: duckdb.DuckDBPyConnection):
-        self.path, self._con = "", con
-
-    @contextlib.contextmanager
-    def _borrow(self):
-        cur = self._con.cursor()
-        try:
-            yield cur
-        finally:
-            cur.close()
