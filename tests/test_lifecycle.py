@@ -105,7 +105,8 @@ def dump_all(db: Path) -> str:
 
 
 def test_the_scenario_from_the_issue_load_touch_a_sample_file_make_build(tmp_path):
-    """dashboard load feb24.csv; touch a file in sample_data/; make build: the uploaded month is still there."""
+    """dashboard load feb24.csv; touch a file in sample_data/ (then the tables' definitions); make build: the
+    uploaded month is still there."""
     # In a copy of the project (the Makefile and sample_data/, the same virtualenv), so the repository's own
     # files are never touched by the test.
     project = tmp_path / "project"
@@ -113,6 +114,8 @@ def test_the_scenario_from_the_issue_load_touch_a_sample_file_make_build(tmp_pat
     for name in ("Makefile", "pyproject.toml", "constraints.txt"):
         shutil.copy2(ROOT / name, project / name)
     shutil.copytree(ROOT / "sample_data", project / "sample_data", copy_function=shutil.copy2)
+    (project / "src" / "dashboard").mkdir(parents=True)  # the tables' definitions: a change to them rebuilds
+    shutil.copy2(ROOT / "src" / "dashboard" / "store.py", project / "src" / "dashboard" / "store.py")
     (project / ".venv").symlink_to(sys.prefix)  # the virtualenv running the tests, already set up:
     installed = (project / ".venv" / ".installed").stat().st_mtime if (project / ".venv" / ".installed").exists() else 0
     for name in ("pyproject.toml", "constraints.txt"):  # so make does not install it again
@@ -128,6 +131,10 @@ def test_the_scenario_from_the_issue_load_touch_a_sample_file_make_build(tmp_pat
     done = subprocess.run(make, cwd=project, env=env, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert "1 from the journal" in done.stderr  # it really rebuilt
+    newer = db.stat().st_mtime + 5  # an upgrade that changes the tables' definitions rebuilds too
+    os.utime(project / "src" / "dashboard" / "store.py", (newer, newer))
+    done = subprocess.run(make, cwd=project, env=env, capture_output=True, text=True)
+    assert done.returncode == 0 and "1 from the journal" in done.stderr, done.stderr
     rows = store.ReadOnlyStore(db).dump(False)
     store.ReadOnlyStore.close_all()
     feb_rows = rows[(rows["ref"] == "CIN1") & (pd.to_datetime(rows["period"]) == "2024-02-01")]
