@@ -8,6 +8,7 @@ and the database file is left byte-identical. A good file becomes one new vintag
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +27,7 @@ from .reading import (
     read_cell,
     read_table,
 )
+from .vocabulary import comparator_by_name
 
 LONG_REQUIRED = ("ref", "period", "value")
 LONG_OPTIONAL = ("status", "authority")
@@ -53,15 +55,6 @@ _NON_MONTH_PREFIXES = (
     "direction",
     "trend",
     "sparkline",
-    "gm",
-    "greater manchester",
-    "nw",
-    "north west",
-    "sn",
-    "stat neighbour",
-    "statistical neighbour",
-    "england",
-    "national",
     "comment",
     "commentary",
     "note",
@@ -83,7 +76,20 @@ _NON_MONTH_PREFIXES = (
     "polarity",
 )
 _FINANCIAL_YEAR = re.compile(r"^(\d{4})\s*/\s*(\d{2})\b")
-_NON_MONTH = re.compile("^(" + "|".join(re.escape(p) for p in _NON_MONTH_PREFIXES) + r")s?( |$)")
+
+
+@functools.lru_cache(maxsize=4)
+def _non_month(comparator_names: tuple[str, ...]) -> re.Pattern:
+    names = _NON_MONTH_PREFIXES + comparator_names
+    return re.compile("^(" + "|".join(re.escape(p) for p in names) + r")s?( |$)")
+
+
+def non_month_headers() -> tuple[str, ...]:
+    """The headers (lower case, a trailing 's' allowed) the wide layout reads as not a month: its own, and every
+    comparator's names from the registry."""
+    return _NON_MONTH_PREFIXES + tuple(comparator_by_name())
+
+
 MONTH_FORMS = "Sep-23, Sept-23, Sep 23, September 2023, 2023-09 or 09/2023"
 
 
@@ -97,7 +103,7 @@ def is_known_non_month(header: str) -> bool:
     fy = _FINANCIAL_YEAR.match(h)
     if fy:
         return int(fy.group(2)) == (int(fy.group(1)) + 1) % 100
-    return bool(_NON_MONTH.match(h))
+    return bool(_non_month(tuple(comparator_by_name())).match(h))
 
 
 def month_in_brackets(header: str) -> dt.date | None:

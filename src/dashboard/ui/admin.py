@@ -17,7 +17,7 @@ from ..formatting import plain, shown
 from ..periods import iso, label, long_label, parse_period
 from ..records import pseudonym, stored
 from ..records.annex_a import RULES
-from ..vocabulary import service_areas
+from ..vocabulary import comparator_choices, service_areas
 from . import components, computed, data, signin
 from .context import current
 from .routing import routed
@@ -250,7 +250,7 @@ REFERENCE_HELP = {
     ),
     "comparators": (
         "Load comparators",
-        "`ref,comparator,value,year[,source]`: comparator gm, nw, sn or england, the "
+        f"`ref,comparator,value,year[,source]`: comparator {comparator_choices()}, the "
         "published year (2022/23) and where it was published. A newer year replaces the one shown from "
         "now on; what earlier vintages showed the panel is kept.",
     ),

@@ -10,7 +10,7 @@ from ..engine import national as national_engine
 from ..formatting import fmt_value, plain
 from ..national import STATUS_WORD
 from ..periods import long_label
-from ..vocabulary import COMPARATOR_NAME
+from ..vocabulary import comparator, comparator_codes
 from . import components, data
 
 
@@ -90,8 +90,8 @@ def _years_table(mine: pd.DataFrame, unit: str, polarity: str, ours_name: str) -
             for v, s in zip(latest_first["ours"], latest_first["ours_status"])
         ],
     }
-    for c in ("england", "nw", "gm", "sn"):
-        rows[COMPARATOR_NAME[c]] = [fmt_value(v, unit) if pd.notna(v) else "" for v in latest_first[c]]
+    for c in (c for c in comparator_codes() if c in latest_first):
+        rows[comparator(c).name] = [fmt_value(v, unit) if pd.notna(v) else "" for v in latest_first[c]]
     rows["SN median"] = [fmt_value(v, unit) if pd.notna(v) else "" for v in latest_first["sn_median"]]
     rows["Rank among councils"] = [
         national_engine.rank_text(r, o, b, polarity)
