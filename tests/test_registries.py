@@ -78,3 +78,21 @@ def test_the_codes_are_spelled_only_in_the_registry():
         if p.name != "vocabulary.py" and listing.search(p.read_text())
     ]
     assert offenders == []
+
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_every_page_is_one_row_and_its_file_only_names_itself():
+    """pages/ holds one file per row of ui.page_registry, each named as its address and saying only that."""
+    from dashboard.ui import page_registry
+
+    files = sorted(p.name for p in (ROOT / "pages").glob("*.py"))
+    assert files == sorted(f"{row.url_path}.py" for row in page_registry.PAGES)
+    for name in files:
+        assert (ROOT / "pages" / name).read_text() == "from dashboard.ui.routing import serve\n\nserve(__file__)\n"
+    assert len(page_registry.BY_KEY) == len(page_registry.PAGES) == len(page_registry.BY_URL)
+    for row in page_registry.PAGES:  # every body is there to call
+        module, function = row.body.split(":")
+        assert callable(getattr(__import__(f"dashboard.ui.{module}", fromlist=[function]), function)), row.key
+    assert "PagesManager" not in (ROOT / "src" / "dashboard" / "ui" / "routing.py").read_text()

@@ -20,7 +20,6 @@ from ..records.annex_a import RULES
 from ..vocabulary import comparator_choices, service_areas
 from . import components, computed, data, signin
 from .context import current
-from .routing import routed
 
 # Writes happen in button callbacks: they run once, before the script, so a rerun can never repeat or drop them.
 
@@ -507,7 +506,6 @@ def editable_areas() -> dict[str, str]:
     return {a: t for a, t in names.items() if signin.may(access.COMMENTARY, a, data.authority())}
 
 
-@routed
 def load_page() -> None:
     st.title("Load figures and commentary")
     ctx = current()
@@ -586,7 +584,6 @@ def _sharing_section() -> None:
     )
 
 
-@routed
 def audit_trail() -> None:
     st.title("Audit trail")
     st.caption(

@@ -19,6 +19,7 @@ from ..periods import iso, label
 from ..vocabulary import COMPARATOR_NAME, COMPARATORS, RAG_CODES, RAG_ORDER, RAG_WORDS
 from . import data
 from .context import current, url_selectbox
+from .page_registry import PAGE_PATHS
 
 # Okabe-Ito derived tints under the theme's text colour (#1a1a1a): every pair is above 9:1 contrast
 # (WCAG 2.2 AA needs 4.5:1).
@@ -583,25 +584,6 @@ def judgement_block(row: pd.Series) -> None:
 
 # Each page file is named as its URL path: when a fresh server's first request is a deep link, Streamlit serves
 # it in pages-folder mode before the router runs, and a file named otherwise shows "Page not found" over it.
-PAGE_PATHS = {
-    "overview": "pages/overview.py",
-    "front_door": "pages/front-door.py",
-    "early_help": "pages/early-help.py",
-    "cin_cp": "pages/child-in-need.py",
-    "cared_for": "pages/cared-for.py",
-    "safeguarding": "pages/safeguarding.py",
-    "workforce": "pages/workforce.py",
-    "weekly": "pages/weekly.py",
-    "indicator": "pages/indicator.py",
-    "about": "pages/about.py",
-    "revisions": "pages/revisions.py",
-    "plan": "pages/improvement-plan.py",
-    "data_quality": "pages/data-quality.py",
-    "printed": "pages/printed-vs-calculated.py",
-    "computed": "pages/computed-vs-loaded.py",
-    "load": "pages/load.py",
-    "audit": "pages/audit.py",
-}
 
 
 def as_of_note(ctx) -> None:

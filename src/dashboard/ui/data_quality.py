@@ -7,10 +7,8 @@ import streamlit as st
 
 from ..vocabulary import comparator
 from . import components, data
-from .routing import routed
 
 
-@routed
 def data_quality() -> None:
     st.title("Data quality")
     st.caption("What a performance officer checks before the figures go to the panel. Latest figures throughout.")

@@ -12,9 +12,8 @@ from ..formatting import fmt_change, fmt_value, rag_label, shown
 from ..periods import add_months, iso, label, long_label
 from ..vocabulary import RAG_CODES, RAG_WORDS, service_areas
 from . import breakdown, components, data
-from .components import PAGE_PATHS
 from .context import current
-from .routing import routed
+from .page_registry import PAGE_PATHS
 
 # Column widths in pixels, with the selection column: 920 px, inside the 932 px a 1280 px window has beside the
 # sidebar (wider windows stretch them), and 730 px under 1000 px (768 px in an 800 px window).
@@ -105,7 +104,6 @@ def _overview_model(ctx, db_stamp: tuple) -> dict[str, pd.DataFrame] | None:
     return {"counts": counts, "table": table, "bases": bases, "exceptions": exception_rows, "movers": mover_rows}
 
 
-@routed
 def overview() -> None:
     ctx = current()
     st.title("Children's Services performance")

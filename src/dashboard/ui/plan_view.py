@@ -12,7 +12,6 @@ from ..formatting import rag_label, shown
 from ..periods import label, long_label
 from . import components, data
 from .context import current
-from .routing import routed
 
 STATUS_MARK = {
     "Overdue": "⚠ Overdue",
@@ -153,7 +152,6 @@ def _plan_model(month, vintage: str, db_stamp: tuple) -> dict | None:
     }
 
 
-@routed
 def improvement_plan() -> None:
     ctx = current()
     st.title("Improvement plan")

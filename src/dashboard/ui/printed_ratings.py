@@ -11,10 +11,8 @@ from ..formatting import fmt_value, rag_label
 from ..periods import label
 from . import data
 from .context import current
-from .routing import routed
 
 
-@routed
 def printed_vs_calculated() -> None:
     st.title("Printed vs calculated RAG")
     st.caption(
