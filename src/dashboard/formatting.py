@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 import re
 
-from .vocabulary import PRINTED_RAG_WORD, RAG_SYMBOL, RAG_WORD, comparator_codes
+from .vocabulary import PRINTED_RAG_WORD, RAG_MEANING, RAG_SYMBOL, RAG_WORD, comparator_codes
 
 DIRECTION_ARROW = {"up": "▲", "down": "▼", "level": "►", "": ""}
 STATUS_TEXT = {"not_yet_available": "Not yet available", "not_applicable": "n/a", "missing": "No figure"}
@@ -67,6 +67,12 @@ def fmt_change(delta: float, unit: str) -> str:
 
 def rag_label(code: str) -> str:
     return f"{RAG_SYMBOL.get(code, '–')} {RAG_WORD.get(code, 'Not rated')}"
+
+
+def rag_legend_text() -> str:
+    """'✔ Green meets the target · ▲ Amber … · – not rated (…)': each rating's symbol, word and meaning."""
+    rated = [f"{rag_label(code)} {RAG_MEANING[code]}" for code in RAG_MEANING if code != "-"]
+    return " · ".join([*rated, f"{RAG_SYMBOL['-']} {RAG_MEANING['-']}"])
 
 
 def shown(value: object, status: str, unit: str) -> str:

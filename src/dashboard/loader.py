@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import lifecycle, store
-from .models import STATUS_WORDS, Status
+from .models import STATUS_SPELLINGS, Status
 from .periods import EARLIEST_START, is_period_label, iso, parse_period, this_month
 from .reading import (
     MAX_PROBLEMS,
@@ -313,7 +313,7 @@ def _parse_long(name, header, body, catalogue, authorities, default_authority, f
             parsed.problems.append(Problem(name, row, "value", err))
             continue
         if "status" in idx and str(cells[idx["status"]]).strip():
-            word = STATUS_WORDS.get(str(cells[idx["status"]]).strip().lower())
+            word = STATUS_SPELLINGS.get(str(cells[idx["status"]]).strip().lower())
             if word is None:
                 parsed.problems.append(
                     Problem(

@@ -42,7 +42,7 @@ class Status(str, Enum):
     missing = "missing"
 
 
-STATUS_WORDS = {
+STATUS_SPELLINGS = {  # what a file may write for a status (any case) -> the status
     "value": Status.value,
     "not yet available": Status.not_yet_available,
     "not_yet_available": Status.not_yet_available,

@@ -50,14 +50,6 @@ SYMBOLS = {
     "~": "rounds_to_zero",
     "u": "low_reliability",
 }
-STATUS_WORD = {
-    "value": "",
-    "suppressed": "suppressed (c)",
-    "not_available": "not available (x)",
-    "not_applicable": "not applicable (z)",
-    "rounds_to_zero": "rounds to zero (low)",
-    "low_reliability": "low reliability (u)",
-}
 # A reporting year 2023 is the year to 31 March 2023 ("2022/23"); the workforce census counts on 30 September.
 PERIOD_END = {"march": (3, 31), "september": (9, 30)}
 

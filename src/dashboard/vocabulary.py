@@ -16,7 +16,48 @@ RAG_ORDER = {code: i for i, code in enumerate(RAG_CODES)}
 RAG_WORDS = tuple(RAG_WORD[code] for code in RAG_CODES)  # ("Red", "Amber", "Green", "Not rated")
 RAG_TINT = {"R": "#f7c9b0", "A": "#fbe3a6", "G": "#bfe6d6", "-": "#ececec"}  # cell fills: the word is always there
 PRINTED_RAG_WORD = {code: RAG_WORD[code] for code in ("R", "A", "G")}  # a pack's hand-set mark: never "Not rated"
+RAG_MEANING = {  # the legend's words for each rating, Green first as the legend reads
+    "G": "meets the target",
+    "A": "misses it within tolerance",
+    "R": "beyond tolerance",
+    "-": "not rated (activity measures, or nothing to judge against)",
+}
+OFF_TARGET = ("R", "A")  # the ratings the panel discusses: Red and Amber
+RAG_ABBR = {"Red": "R", "Amber": "A", "Green": "G", "Not rated": "–"}  # a rating's word -> its letter on a bar
 RAG_CHART_COLOUR = {"Red": "#D55E00", "Amber": "#E69F00", "Green": "#009E73", "Not rated": "#BBBBBB"}  # Okabe-Ito
+
+# SPC's judgements of a month (engine.spc), in words with a symbol: never colour alone.
+VARIATION_LABEL = {
+    "common_cause": "● Common cause",
+    "improvement_high": "⬆ Improvement (high)",
+    "improvement_low": "⬇ Improvement (low)",
+    "concern_high": "⬆ Concern (high)",
+    "concern_low": "⬇ Concern (low)",
+    "neutral_high": "⬆ Unusually high",
+    "neutral_low": "⬇ Unusually low",
+    "insufficient": "– Too few points",
+}
+ASSURANCE_LABEL = {
+    "pass": "✔ Consistently passing",
+    "fail": "✖ Consistently failing",
+    "hit_and_miss": "◐ Hit and miss",
+    "none": "– No target",
+}
+
+# A DfE published figure's status (national.py reads DfE's symbols into these) in words, beside its symbol.
+PUBLISHED_STATUS_TEXT = {
+    "value": "",
+    "suppressed": "suppressed (c)",
+    "not_available": "not available (x)",
+    "not_applicable": "not applicable (z)",
+    "rounds_to_zero": "rounds to zero (low)",
+    "low_reliability": "low reliability (u)",
+}
+
+
+def off_target(rag: pd.Series) -> pd.Series:
+    """True where a rating is Red or Amber."""
+    return rag.isin(OFF_TARGET)
 
 
 @dataclass(frozen=True)

@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ..formatting import STATUS_TEXT, fmt_value, scorecard_csv_columns
+from ..formatting import DIRECTION_ARROW, STATUS_TEXT, fmt_value, scorecard_csv_columns
 from ..periods import add_months, label
-from ..vocabulary import RAG_CODES, RAG_WORD, RAG_WORDS, comparator_codes
+from ..vocabulary import RAG_CODES, RAG_ORDER, RAG_WORD, RAG_WORDS, comparator_codes, off_target
 from . import national, rag, spc, trend
 from .targets import in_force, parse_target
 
@@ -291,9 +291,6 @@ def build(
     return df.reset_index()
 
 
-PRINTED_ARROW = {"up": "▲", "down": "▼", "level": "►"}
-
-
 def judge(inputs: Inputs, cells: pd.DataFrame) -> pd.DataFrame:
     """RAG and direction of chosen (ref, period) cells as these inputs stand: what build() says for those rows,
     without the table months, sparklines and SPC a page needs. Cells may span many months: the Revisions page
@@ -388,7 +385,7 @@ def printed_marks(printed: pd.DataFrame, month: dt.date) -> pd.DataFrame:
     p = printed[pd.to_datetime(printed["period"]) == pd.Timestamp(month)].sort_values("seq")
     p = p.drop_duplicates("ref", keep="last").set_index("ref")
     return pd.DataFrame(
-        {"rag": p["rag"].fillna(""), "direction": p["direction"].map(PRINTED_ARROW).fillna("")}, index=p.index
+        {"rag": p["rag"].fillna(""), "direction": p["direction"].map(DIRECTION_ARROW).fillna("")}, index=p.index
     )
 
 
@@ -398,7 +395,7 @@ UNUSUAL_ACTIVITY = ("neutral_high", "neutral_low")
 def triage_score(df: pd.DataFrame) -> pd.Series:
     """Lower is more urgent: Red before Amber; declining and SPC concern push an indicator up the list;
     an activity measure with an unusual SPC signal follows the Ambers."""
-    base = df["rag"].map({"R": 0, "A": 10, "G": 20, "-": 30}).fillna(30)
+    base = df["rag"].map({code: 10 * k for code, k in RAG_ORDER.items()}).fillna(10 * RAG_ORDER["-"])
     variation = df.get("spc_variation", pd.Series("", index=df.index)).astype(str)
     unusual = ((df["rag"] == "-") & variation.isin(UNUSUAL_ACTIVITY)).astype(int) * -5
     declining = (df["direction"] == "Declining").astype(int) * -3
@@ -412,7 +409,7 @@ def exceptions(sc: pd.DataFrame) -> pd.DataFrame:
     if sc.empty:
         return sc
     unusual = (sc["rag"] == "-") & (sc["status"] == "value") & sc["spc_variation"].isin(UNUSUAL_ACTIVITY)
-    return sc[sc["rag"].isin(["R", "A"]) | unusual].sort_values(["triage", "sort_order"])
+    return sc[off_target(sc["rag"]) | unusual].sort_values(["triage", "sort_order"])
 
 
 def rag_counts(sc: pd.DataFrame, areas: pd.DataFrame) -> pd.DataFrame:

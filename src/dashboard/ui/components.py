@@ -13,10 +13,26 @@ import pandas as pd
 import streamlit as st
 
 from .. import charts, export, export_charts, export_pdf, panel
-from ..engine.spc import ASSURANCE_LABEL, VARIATION_LABEL
-from ..formatting import FREQUENCY_WORD, POLARITY_WORD, STATUS_TEXT, fmt_value, plain, rag_label, safe_commentary
+from ..formatting import (
+    FREQUENCY_WORD,
+    POLARITY_WORD,
+    STATUS_TEXT,
+    fmt_value,
+    plain,
+    rag_label,
+    rag_legend_text,
+    safe_commentary,
+)
 from ..periods import iso, label
-from ..vocabulary import COMPARATOR_NAME, COMPARATORS, RAG_CODES, RAG_ORDER, RAG_WORDS
+from ..vocabulary import (
+    ASSURANCE_LABEL,
+    COMPARATOR_NAME,
+    COMPARATORS,
+    RAG_CODES,
+    RAG_ORDER,
+    RAG_WORDS,
+    VARIATION_LABEL,
+)
 from . import data
 from .context import current, url_selectbox
 from .page_registry import PAGE_PATHS
@@ -531,8 +547,7 @@ def export_buttons(ctx, sc: pd.DataFrame | None = None, *, key: str, area: str |
 
 def rag_legend() -> None:
     st.caption(
-        "RAG: ✔ Green meets the target · ▲ Amber misses it within tolerance · ✖ Red beyond tolerance · "
-        "– not rated (activity measures, or nothing to judge against). Without a target, ratings rest on "
+        f"RAG: {rag_legend_text()}. Without a target, ratings rest on "
         'England and statistical neighbours, then on last year\'s figure ("Rated on"); "As printed" is '
         "the pack's own hand-set rating. "
         "Direction: ▲ up · ▼ down · ► little change, with Improving / Declining in the indicator's polarity. "
