@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from dashboard import cli
 from dashboard.engine import derived, rag, spc, trend
-from dashboard.engine.targets import TargetError, parse_target
+from dashboard.printed_targets import TargetError, parse_target
 
 
 @pytest.mark.parametrize(

@@ -20,10 +20,11 @@ import pandas as pd
 from pydantic import ValidationError
 
 from . import lifecycle, store
-from .engine.targets import TargetError, in_force, parse_target
+from .engine.targets import in_force
 from .loader import catalogue_of
 from .models import Comparator, TargetRow
 from .periods import EARLIEST_START, financial_year_label, iso, parse_start
+from .printed_targets import TargetError, parse_target
 from .reading import LoadRejected, Problem, Table, check_value, read_cell, read_table
 from .vocabulary import comparator_by_name, comparator_choices
 
