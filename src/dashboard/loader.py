@@ -32,7 +32,6 @@ from .vocabulary import comparator_by_name
 LONG_REQUIRED = ("ref", "period", "value")
 LONG_OPTIONAL = ("status", "authority")
 WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
-EARLIEST_YEAR = EARLIEST_START.year
 
 # Wide-layout columns that are not months. Every other header must read as a month, or the load is refused:
 # a month column the loader cannot read must never be dropped in silence.
@@ -230,8 +229,8 @@ def _check_period(
             if day > dt.date.today():
                 problems.append(Problem(name, row, col, f"week ending {day} is in the future"))
                 return None
-            if day.year < EARLIEST_YEAR:
-                problems.append(Problem(name, row, col, f"week ending {day} is before {EARLIEST_YEAR}"))
+            if day.year < EARLIEST_START.year:
+                problems.append(Problem(name, row, col, f"week ending {day} is before {EARLIEST_START.year}"))
                 return None
             if week_ending_day is not None and day.weekday() != week_ending_day:
                 problems.append(
@@ -253,9 +252,9 @@ def _check_period(
     if period > this_month():
         problems.append(Problem(name, row, col, f"{iso(period)} is in the future"))
         return None
-    if period.year < EARLIEST_YEAR:
+    if period.year < EARLIEST_START.year:
         problems.append(
-            Problem(name, row, col, f"{iso(period)} is before {EARLIEST_YEAR}: not a month of this scorecard")
+            Problem(name, row, col, f"{iso(period)} is before {EARLIEST_START.year}: not a month of this scorecard")
         )
         return None
     return period
@@ -398,8 +397,8 @@ def _parse_wide(name, header, raw_header, body, catalogue, default_authority, fi
             parsed.problems.append(Problem(name, first, header[i], f"month {iso(m)} has more than one column"))
         elif m > this_month():
             parsed.problems.append(Problem(name, first, header[i], f"{iso(m)} is in the future"))
-        elif m.year < EARLIEST_YEAR:
-            parsed.problems.append(Problem(name, first, header[i], f"{iso(m)} is before {EARLIEST_YEAR}"))
+        elif m.year < EARLIEST_START.year:
+            parsed.problems.append(Problem(name, first, header[i], f"{iso(m)} is before {EARLIEST_START.year}"))
     parsed.month_columns = [(header[i], iso(m)) for i, m in month_cols.items()]
     if parsed.problems:
         return parsed

@@ -25,6 +25,7 @@ from pydantic import ValidationError
 
 from . import lifecycle, store
 from .models import NationalValue
+from .periods import financial_year_label
 from .reading import MAX_PROBLEMS, LoadRejected, Problem, read_cell, read_table
 
 # Geography columns every EES file has, with the names earlier releases used.
@@ -55,7 +56,8 @@ PERIOD_END = {"march": (3, 31), "september": (9, 30)}
 
 
 def year_label(time_period: int, period: str) -> str:
-    return f"{time_period - 1}/{time_period % 100:02d}" if period == "march" else f"Sep {time_period}"
+    """DfE's reporting year as the packs print it: 2023 to March is '2022/23', the September census 'Sep 2023'."""
+    return financial_year_label(dt.date(time_period - 1, 4, 1)) if period == "march" else f"Sep {time_period}"
 
 
 def year_end(time_period: int, period: str) -> dt.date:
