@@ -22,6 +22,7 @@ RAG_MEANING = {  # the legend's words for each rating, Green first as the legend
     "R": "beyond tolerance",
     "-": "not rated (activity measures, or nothing to judge against)",
 }
+BASIS_WORD = {"target": "target", "comparator": "comparator", "last_year": "last year", "": ""}  # "Rated on"
 OFF_TARGET = ("R", "A")  # the ratings the panel discusses: Red and Amber
 RAG_ABBR = {"Red": "R", "Amber": "A", "Green": "G", "Not rated": "–"}  # a rating's word -> its letter on a bar
 RAG_CHART_COLOUR = {"Red": "#D55E00", "Amber": "#E69F00", "Green": "#009E73", "Not rated": "#BBBBBB"}  # Okabe-Ito

@@ -90,9 +90,6 @@ def _tolerance_text(tol: float, unit: str, default: bool) -> str:
     return f"{RELATIVE_TOLERANCE:.0%} ({tol_units})" if default else tol_units
 
 
-BASIS_WORD = {"target": "target", "comparator": "comparator", "last_year": "last year", "": ""}
-
-
 def assess(df: pd.DataFrame, month_label: str) -> pd.DataFrame:
     """-> columns rag ('G','A','R','-'), rag_reason and rag_basis ('target', 'comparator', 'last_year', '').
     Bases in order (docs/rag.md): the target, then England and SN (vocabulary's

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from ..engine.rag import BASIS_WORD
 from ..formatting import fmt_value, rag_label
 from ..periods import label
+from ..vocabulary import BASIS_WORD
 from . import data
 from .context import current
 
