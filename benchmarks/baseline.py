@@ -16,7 +16,8 @@ import numpy as np
 import pandas as pd
 
 from dashboard.engine.scorecard import Inputs
-from dashboard.engine.targets import in_force, parse_target
+from dashboard.engine.targets import in_force
+from dashboard.printed_targets import parse_target
 
 COMPARED = [
     "value",

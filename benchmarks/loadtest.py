@@ -26,9 +26,13 @@ import websockets
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
+from dashboard.ui import page_registry
+
 # Pages that name the month in view ("September 2023 · Latest …", "Sep-23"), and pages that do not.
-MONTH_PAGES = ["overview", "front-door", "early-help", "child-in-need", "cared-for", "safeguarding", "workforce"]
-PAGES = MONTH_PAGES + ["revisions", "data-quality", "improvement-plan", "weekly"]
+MONTH_PAGES = [row.url_path for row in page_registry.PAGES if row.section in ("Dashboard", "Service areas")]
+PAGES = MONTH_PAGES + [
+    page_registry.BY_KEY[k].url_path for k in ("revisions", "data_quality", "improvement_plan", "weekly")
+]
 MONTHS = [
     "2023-04",
     "2023-05",

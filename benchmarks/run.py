@@ -34,6 +34,7 @@ import pandas as pd
 
 from dashboard import ingest, service, store
 from dashboard.engine import scorecard
+from dashboard.ui import page_registry
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -47,26 +48,26 @@ CHROMIUM_ARGS = [
 ]
 READY = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 
-# (url path, AppTest page file, what shows the page has rendered its main content, its link in the sidebar)
+# What shows a page has rendered its main content (an area page: its scorecard, a Markdown table).
 FLOOR = "hello + one table and one chart"
-SCORECARD = '[class*="st-key-scorecard_table_"] table'  # an area page's scorecard (a Markdown table)
+SCORECARD = '[class*="st-key-scorecard_table_"] table'
+CHART, GRID = '[data-testid="stVegaLiteChart"]', '[data-testid="stDataFrame"]'
+READY = {"overview": CHART, "indicator": CHART, "weekly": CHART, "revisions": GRID}
+BENCH_SKIPS = ("printed", "computed", "audit")  # data checks and the audit trail: not timed
+# (url path, page key, what shows it has rendered, its link in the sidebar) for every page in ui.page_registry
 PAGES = [
-    ("", None, '[data-testid="stVegaLiteChart"]', "Overview"),  # the default page lives at /
-    ("front-door", "front_door", SCORECARD, "Front Door"),
-    ("early-help", "early_help", SCORECARD, "Early Help"),
-    ("child-in-need", "cin_cp", SCORECARD, "Child in Need & Protection"),
-    ("cared-for", "cared_for", SCORECARD, "Cared For"),
-    ("safeguarding", "safeguarding", SCORECARD, "Safeguarding"),
-    ("workforce", "workforce", SCORECARD, "Workforce"),
-    ("indicator", "indicator", '[data-testid="stVegaLiteChart"]', "Indicator detail"),
-    ("improvement-plan", "improvement_plan", "h1", "Improvement plan"),
-    ("weekly", "weekly", '[data-testid="stVegaLiteChart"]', "Weekly (Brilliant at the Basics)"),
-    ("revisions", "revisions", '[data-testid="stDataFrame"]', "Revisions"),
-    ("data-quality", "data_quality", "h1", "Data quality"),
-    ("load", "load", "h1", "Load figures and commentary"),
-    ("about", "about", "h1", "About the data"),
+    (
+        "" if row.key == "overview" else row.url_path,  # the default page lives at /
+        row.key,
+        READY.get(row.key, SCORECARD if row.section == "Service areas" else "h1"),
+        row.title,
+    )
+    for row in page_registry.PAGES
+    if row.key not in BENCH_SKIPS
 ]
-TINY_PAGES = [PAGES[0], PAGES[1], PAGES[7]]  # --tiny (the test suite's run): the overview, an area, the indicator
+TINY_PAGES = [
+    p for p in PAGES if p[1] in ("overview", "front_door", "indicator")
+]  # --tiny (the test suite's run): the overview, an area, the indicator
 
 
 @dataclass
@@ -326,14 +327,14 @@ def _apptest_pages(AppTest, st, db: Path, repeat: int) -> dict[str, float]:
     reader = store.ReadOnlyStore(db)
     first_ref = str(reader.table("indicators")["ref"].iloc[0])
     out = {}
-    for path, page_file, _, _ in pages_run():
+    for path, key, _, _ in pages_run():
         st.cache_data.clear()
         at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
-        if page_file == "indicator":
+        if key == "indicator":
             at.session_state["ref"] = first_ref
         at.run()
-        if page_file:
-            at.switch_page(f"pages/{path}.py")  # page files are named as their URL paths
+        if key != "overview":
+            at.switch_page(page_registry.PAGE_PATHS[key])
             at.run()
         if at.exception:
             raise SystemExit(f"AppTest {path}: {[e.value for e in at.exception]}")
@@ -1064,14 +1065,7 @@ async def _month_changer(
     await context.close()
 
 
-AREA_PATHS = {
-    "front_door": "front-door",
-    "early_help": "early-help",
-    "cin_cp": "child-in-need",
-    "cared_for": "cared-for",
-    "safeguarding": "safeguarding",
-    "workforce": "workforce",
-}
+AREA_PATHS = {row.key: row.url_path for row in page_registry.PAGES if row.section == "Service areas"}
 
 
 async def _concurrent(

@@ -1,3 +1,3 @@
-from dashboard.ui.about import about
+from dashboard.ui.routing import serve
 
-about()
+serve(__file__)

@@ -1,3 +1,3 @@
-from dashboard.ui import admin
+from dashboard.ui.routing import serve
 
-admin.audit_trail()
+serve(__file__)

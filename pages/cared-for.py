@@ -1,3 +1,3 @@
-from dashboard.ui.area import area
+from dashboard.ui.routing import serve
 
-area("cared_for")
+serve(__file__)

@@ -1,3 +1,3 @@
-from dashboard.ui import computed
+from dashboard.ui.routing import serve
 
-computed.computed_vs_loaded()
+serve(__file__)

@@ -1,3 +1,3 @@
-from dashboard.ui import data_quality
+from dashboard.ui.routing import serve
 
-data_quality.data_quality()
+serve(__file__)

@@ -1,3 +1,3 @@
-from dashboard.ui.plan_view import improvement_plan
+from dashboard.ui.routing import serve
 
-improvement_plan()
+serve(__file__)

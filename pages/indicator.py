@@ -1,3 +1,3 @@
-from dashboard.ui.indicator import indicator
+from dashboard.ui.routing import serve
 
-indicator()
+serve(__file__)

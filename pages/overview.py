@@ -1,3 +1,3 @@
-from dashboard.ui.overview import overview
+from dashboard.ui.routing import serve
 
-overview()
+serve(__file__)

@@ -1,3 +1,3 @@
-from dashboard.ui import printed_ratings
+from dashboard.ui.routing import serve
 
-printed_ratings.printed_vs_calculated()
+serve(__file__)

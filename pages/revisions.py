@@ -1,3 +1,3 @@
-from dashboard.ui import revisions
+from dashboard.ui.routing import serve
 
-revisions.revisions()
+serve(__file__)

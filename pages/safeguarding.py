@@ -1,3 +1,3 @@
-from dashboard.ui.area import area
+from dashboard.ui.routing import serve
 
-area("safeguarding")
+serve(__file__)

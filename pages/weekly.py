@@ -1,3 +1,3 @@
-from dashboard.ui.weekly import weekly
+from dashboard.ui.routing import serve
 
-weekly()
+serve(__file__)

@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from dashboard.ui.components import PAGE_PATHS
+from dashboard.ui.page_registry import PAGE_PATHS
 
 APP = "../app.py"  # relative to the test file that calls AppTest.from_file (all live in tests/)
 
@@ -22,9 +22,7 @@ def run_page(page: str, month: str | None = None, **state) -> AppTest:
         at.session_state[k] = v
     at.run()
     if page != "overview":
-        at.switch_page(
-            PAGE_PATHS[{"improvement_plan": "plan", "load": "load", "data_quality": "data_quality"}.get(page, page)]
-        )
+        at.switch_page(PAGE_PATHS[page])
         at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at

@@ -107,7 +107,7 @@ def test_every_month_is_worked_out_in_the_background_once_a_page_is_open(monkeyp
 
     from dashboard.engine import scorecard as scorecard_engine
     from dashboard.ui import data
-    from dashboard.ui.components import PAGE_PATHS
+    from dashboard.ui.page_registry import PAGE_PATHS
 
     monkeypatch.setenv("DASHBOARD_WARM_VIEWS", "1")
     data._views_warmed.clear()

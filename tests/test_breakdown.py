@@ -15,6 +15,7 @@ from dashboard.formatting import fmt_value
 from dashboard.records import breakdown as bd
 from dashboard.records import compute, pseudonym, stored, synth
 from dashboard.records.measures import REGISTRY
+from dashboard.ui.page_registry import PAGE_PATHS
 
 AS_AT = dt.date(2024, 1, 31)
 MEASURES = {m.ref: m for m in REGISTRY}
@@ -234,7 +235,7 @@ def test_the_area_pages_team_view(held_db, counted, monkeypatch):
     monkeypatch.setenv("DASHBOARD_DB", str(held_db))
     at = AppTest.from_file("../app.py", default_timeout=300)
     at.run()
-    at.switch_page("pages/child-in-need.py")
+    at.switch_page(PAGE_PATHS["cin_cp"])
     at.query_params.update({"month": "2024-01"})
     at.run()
     (box,) = [s for s in at.selectbox if s.key == "team_view_cin_cp"]

@@ -14,6 +14,7 @@ from dashboard import access, audit, commentary, councils, journal, lifecycle, l
 from dashboard.engine import regional
 from dashboard.reading import LoadRejected
 from dashboard.ui import signin
+from dashboard.ui.page_registry import PAGE_PATHS
 
 AREAS = {"front_door", "early_help", "cin_cp", "cared_for", "safeguarding", "workforce"}
 SECOND, THIRD = councils.SYNTHETIC_ID, "synthetic-vale"
@@ -320,7 +321,7 @@ def test_a_councils_admin_sees_its_own_councils_writes_in_the_audit_trail_not_an
     }
     at = AppTest.from_file("../app.py", default_timeout=90)
     at.run()
-    at.switch_page("pages/audit.py").run()
+    at.switch_page(PAGE_PATHS["audit"]).run()
     assert not at.exception
     shown = set(at.dataframe[0].value["Vintage"])
     assert {v for v, (k, c) in kinds.items() if k == "sharing" and c == [THIRD]} <= shown

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from dashboard import cli
 from dashboard.engine import derived, rag, spc, trend
-from dashboard.engine.targets import TargetError, parse_target
+from dashboard.printed_targets import TargetError, parse_target
 
 
 @pytest.mark.parametrize(
@@ -348,12 +348,13 @@ def test_the_cli_csv_is_made_for_every_month_with_figures(built_db):
     the CLI path itself is run above; building the inputs per month cost most of a second each)."""
     from dashboard import service, store
     from dashboard.engine import scorecard
+    from dashboard.formatting import scorecard_csv
 
     reader = store.ReadOnlyStore(built_db)
     months = [dt.date(2022, 1, 1), *(dt.date(2023, m, 1) for m in range(1, 13)), dt.date(2024, 1, 1)]
     inputs = service.inputs(reader, "latest", "tameside")
     for month in months:
-        df = scorecard.to_csv_frame(scorecard.build(inputs, month))
+        df = scorecard_csv(scorecard.build(inputs, month))
         assert list(df.columns[:3]) == ["ref", "indicator", "area"] and len(df) > 50, month
         assert df["rag"].isin(["Red", "Amber", "Green", "Not rated"]).all(), month
 

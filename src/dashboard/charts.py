@@ -25,7 +25,7 @@ from .figures import (  # noqa: F401 (label_positions, series_summary: part of t
     series_summary,
 )
 from .formatting import fmt_value
-from .vocabulary import COMPARATOR_NAME, RAG_CHART_COLOUR, RAG_WORDS
+from .vocabulary import RAG_CHART_COLOUR, RAG_WORDS, comparator, comparators
 
 FONT_SIZE = 14
 LABEL_FONT = 13
@@ -321,13 +321,12 @@ UNIT_TITLE = {
     "days": "Days",
     "caseload_average": "Cases per social worker",
 }
-COMPARE_LINES = {  # series -> (dash, colour): told apart by dash and end label as well as colour
-    "ours": ([1, 0], INK),
-    "england": ([6, 3], GREY),
-    "nw": ([2, 2], "#6a3d9a"),
-    "gm": ([8, 2, 2, 2], "#8c510a"),
-    "sn": ([4, 4], "#00607a"),
-}
+
+
+def compare_lines() -> dict[str, tuple[list[int], str]]:
+    """series -> (dash, colour): ours, then each comparator as the registry draws it, told apart by dash and end
+    label as well as colour."""
+    return {"ours": ([1, 0], INK), **{c.code: (list(c.dash), c.colour) for c in comparators()}}
 
 
 def _counted_at(years: list[str]) -> str:
@@ -338,22 +337,22 @@ def _counted_at(years: list[str]) -> str:
 def national_trend_chart(name: str, unit: str, ours_name: str, summary: pd.DataFrame) -> tuple[alt.Chart, str]:
     """Our published figure against England, North West, GM and the SN mean over every published year.
     summary: engine.national.summary rows of one measure. The legend shows each line's dash and colour."""
-    names = {"ours": ours_name, **{c: COMPARATOR_NAME[c] for c in ("england", "nw", "gm", "sn")}}
-    names["sn"] = "Statistical neighbours (mean)"
+    lines = {k: v for k, v in compare_lines().items() if k in summary}
+    names = {"ours": ours_name, **{c.code: c.line_name or c.name for c in comparators()}}
     s = summary.sort_values("year_end")
     years = list(s["year"])
-    long = s.melt(id_vars=["year"], value_vars=list(COMPARE_LINES), var_name="series", value_name="value")
+    long = s.melt(id_vars=["year"], value_vars=list(lines), var_name="series", value_name="value")
     long = long.dropna(subset=["value"])
     long["Series"] = long["series"].map(names)
     long["shown"] = [fmt_value(v, unit) for v in long["value"]]
-    order = [names[k] for k in COMPARE_LINES]
+    order = [names[k] for k in lines]
     encode = {
         "x": alt.X("year:O", sort=years, title="Published year", axis=alt.Axis(labelAngle=0)),
         "y": alt.Y("value:Q", title=UNIT_TITLE.get(unit, unit), scale=alt.Scale(zero=False)),
         "color": alt.Color(
             "Series:N",
             sort=order,
-            scale=alt.Scale(domain=order, range=[c for _, c in COMPARE_LINES.values()]),
+            scale=alt.Scale(domain=order, range=[c for _, c in lines.values()]),
             legend=alt.Legend(
                 title=None, orient="bottom", columns=5, symbolStrokeWidth=3, symbolSize=200, labelLimit=260
             ),
@@ -361,7 +360,7 @@ def national_trend_chart(name: str, unit: str, ours_name: str, summary: pd.DataF
         "strokeDash": alt.StrokeDash(
             "Series:N",
             sort=order,
-            scale=alt.Scale(domain=order, range=[d for d, _ in COMPARE_LINES.values()]),
+            scale=alt.Scale(domain=order, range=[d for d, _ in lines.values()]),
             legend=None,
         ),
         "tooltip": [
@@ -401,25 +400,26 @@ def councils_dot_plot(
     """Every council's published figure for one year, one row per group (ours, our statistical neighbours,
     Greater Manchester, every other council): the group is in the row label, not only the colour."""
     c = councils.dropna(subset=["value"]).copy()
+    sn, gm_ = comparator("sn"), comparator("gm")
     group = np.where(
         c["la_code"] == ours_code,
         "Us",
         np.where(
             c["la_code"].isin(neighbours),
-            "Statistical neighbours",
-            np.where(c["la_code"].isin(gm), "Greater Manchester", "Other councils"),
+            sn.name,
+            np.where(c["la_code"].isin(gm), gm_.name, "Other councils"),
         ),
     )
     ours_name = c.loc[c["la_code"] == ours_code, "area_name"]
     ours_name = ours_name.iloc[0] if not ours_name.empty else "Us"
     c["Group"] = np.where(group == "Us", ours_name, group)
-    order = [ours_name, "Statistical neighbours", "Greater Manchester", "Other councils"]
+    order = [ours_name, sn.name, gm_.name, "Other councils"]
     c["shown"] = [fmt_value(v, unit) for v in c["value"]]
     c["Rank"] = [
         "" if pd.isna(r) else f"{int(r)} of {int(o)}" + (f" (band {b})" if b else "")
         for r, o, b in zip(c["rank"], c["of"], c["band"])
     ]
-    colours = alt.Scale(domain=order, range=[INK, "#00607a", "#8c510a", "#9a9a9a"])
+    colours = alt.Scale(domain=order, range=[INK, sn.colour, gm_.colour, "#9a9a9a"])
     shapes = alt.Scale(domain=order, range=["diamond", "triangle-up", "square", "circle"])
     chart = (
         alt.Chart(c)

@@ -234,7 +234,7 @@ def _dump_everything(reader: store.ReadOnlyStore) -> int:
 def _dump_text(v: object) -> str:
     import pandas as pd
 
-    from .engine.scorecard import fmt_plain
+    from .formatting import fmt_plain
 
     if v is None or v is pd.NaT or (isinstance(v, float) and v != v):
         return ""
@@ -247,7 +247,7 @@ def _dump_text(v: object) -> str:
 
 def cmd_dump(args) -> int:
     from . import store
-    from .engine.scorecard import fmt_plain
+    from .formatting import fmt_plain
 
     reader = store.ReadOnlyStore(db_path(args.db))
     if args.all:
@@ -311,7 +311,7 @@ def _built(args, build) -> tuple:
 
 def cmd_scorecard(args) -> int:
     from . import service
-    from .engine.scorecard import to_csv_frame
+    from .formatting import scorecard_csv
 
     month, sc, code = _built(args, lambda r, m, a, c: service.build_scorecard(r, m, args.vintage, areas=a, authority=c))
     if code is not None:
@@ -319,7 +319,7 @@ def cmd_scorecard(args) -> int:
     if sc.empty:
         print(f"no figures for {iso(month)}", file=sys.stderr)
         return 1
-    to_csv_frame(sc).to_csv(sys.stdout, index=False, lineterminator="\n")
+    scorecard_csv(sc).to_csv(sys.stdout, index=False, lineterminator="\n")
     return 0
 
 
@@ -429,7 +429,7 @@ def _records(args) -> tuple:
 def cmd_records(args) -> int:
     """records-compute and reconcile: the extract's figures, alone or beside those loaded."""
     from . import reading, store
-    from .engine.scorecard import fmt_plain
+    from .formatting import fmt_plain
     from .records import pseudonym, reconcile, stored, workdays
 
     try:
@@ -599,7 +599,7 @@ def cmd_breakdown(args) -> int:
     import pandas as pd
 
     from . import audit, lifecycle
-    from .engine.scorecard import fmt_plain
+    from .formatting import fmt_plain
     from .records import breakdown
 
     counted = _counted_or_exit(args, "breakdown")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 import re
 
-from .vocabulary import RAG_SYMBOL, RAG_WORD
+from .vocabulary import PRINTED_RAG_WORD, RAG_MEANING, RAG_SYMBOL, RAG_WORD, comparator_codes
 
 DIRECTION_ARROW = {"up": "▲", "down": "▼", "level": "►", "": ""}
 STATUS_TEXT = {"not_yet_available": "Not yet available", "not_applicable": "n/a", "missing": "No figure"}
@@ -69,11 +69,65 @@ def rag_label(code: str) -> str:
     return f"{RAG_SYMBOL.get(code, '–')} {RAG_WORD.get(code, 'Not rated')}"
 
 
+def rag_legend_text() -> str:
+    """'✔ Green meets the target · ▲ Amber … · – not rated (…)': each rating's symbol, word and meaning."""
+    rated = [f"{rag_label(code)} {RAG_MEANING[code]}" for code in RAG_MEANING if code != "-"]
+    return " · ".join([*rated, f"{RAG_SYMBOL['-']} {RAG_MEANING['-']}"])
+
+
 def shown(value: object, status: str, unit: str) -> str:
     """A cell for a table: the number, or what stands in its place (never a zero for a blank)."""
     if status == "value" and not is_missing(value):
         return fmt_value(value, unit)
     return STATUS_TEXT.get(status or "missing", "No figure")
+
+
+def fmt_plain(v: object) -> str:
+    """A number for a CSV: as few digits as it needs, blank when there is none."""
+    if is_missing(v):
+        return ""
+    f = float(v)
+    return str(int(f)) if f.is_integer() else repr(round(f, 4))
+
+
+def scorecard_csv_columns() -> list[str]:
+    return [
+        *("ref", "indicator", "area", "current", "previous_year", "target"),
+        *comparator_codes(),
+        *("rag", "rag_reason", "direction", "direction_reason", "spc_variation", "spc_assurance", "spc_reason"),
+        *("rag_basis", "rag_as_printed", "direction_as_printed"),
+    ]
+
+
+def scorecard_csv(sc):
+    """The CLI's scorecard from the engine's frame: plain values, missing stated in words."""
+    import pandas as pd
+
+    out = pd.DataFrame(
+        {
+            "ref": sc["ref"],
+            "indicator": sc["indicator"],
+            "area": sc["area"],
+            "current": [
+                fmt_plain(v) if s == "value" else STATUS_TEXT.get(s, "No figure")
+                for v, s in zip(sc["value"], sc["status"])
+            ],
+            "previous_year": sc["previous_year"].map(fmt_plain),
+            "target": sc["target_text"],
+            **{c: sc[c].map(fmt_plain) for c in comparator_codes()},
+            "rag": sc["rag"].map(RAG_WORD),
+            "rag_reason": sc["rag_reason"],
+            "direction": sc["direction"],
+            "direction_reason": sc["direction_reason"],
+            "spc_variation": sc["spc_variation"],
+            "spc_assurance": sc["spc_assurance"],
+            "spc_reason": sc["spc_reason"],
+            "rag_basis": sc["rag_basis"].str.replace("_", " "),
+            "rag_as_printed": sc["printed_rag"].map(PRINTED_RAG_WORD).fillna(""),
+            "direction_as_printed": sc["printed_direction"],
+        }
+    )
+    return out[scorecard_csv_columns()]
 
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")

@@ -12,7 +12,7 @@ import pyarrow.compute as pc
 from pydantic import BaseModel, ValidationError
 
 from . import columnar, models
-from .engine.targets import TargetError, parse_target
+from .printed_targets import TargetError, parse_target
 from .store import columns
 
 SAMPLE_DIR = Path(__file__).resolve().parents[2] / "sample_data"

@@ -8,6 +8,7 @@ and the database file is left byte-identical. A good file becomes one new vintag
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import lifecycle, store
-from .models import STATUS_WORDS, Status
+from .models import STATUS_SPELLINGS, Status
 from .periods import EARLIEST_START, is_period_label, iso, parse_period, this_month
 from .reading import (
     MAX_PROBLEMS,
@@ -26,12 +27,12 @@ from .reading import (
     read_cell,
     read_table,
 )
+from .vocabulary import comparator_by_name
 from .writing import Write, new_vintage
 
 LONG_REQUIRED = ("ref", "period", "value")
 LONG_OPTIONAL = ("status", "authority")
 WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
-EARLIEST_YEAR = EARLIEST_START.year
 
 # Wide-layout columns that are not months. Every other header must read as a month, or the load is refused:
 # a month column the loader cannot read must never be dropped in silence.
@@ -54,15 +55,6 @@ _NON_MONTH_PREFIXES = (
     "direction",
     "trend",
     "sparkline",
-    "gm",
-    "greater manchester",
-    "nw",
-    "north west",
-    "sn",
-    "stat neighbour",
-    "statistical neighbour",
-    "england",
-    "national",
     "comment",
     "commentary",
     "note",
@@ -84,7 +76,20 @@ _NON_MONTH_PREFIXES = (
     "polarity",
 )
 _FINANCIAL_YEAR = re.compile(r"^(\d{4})\s*/\s*(\d{2})\b")
-_NON_MONTH = re.compile("^(" + "|".join(re.escape(p) for p in _NON_MONTH_PREFIXES) + r")s?( |$)")
+
+
+@functools.lru_cache(maxsize=4)
+def _non_month(comparator_names: tuple[str, ...]) -> re.Pattern:
+    names = _NON_MONTH_PREFIXES + comparator_names
+    return re.compile("^(" + "|".join(re.escape(p) for p in names) + r")s?( |$)")
+
+
+def non_month_headers() -> tuple[str, ...]:
+    """The headers (lower case, a trailing 's' allowed) the wide layout reads as not a month: its own, and every
+    comparator's names from the registry."""
+    return _NON_MONTH_PREFIXES + tuple(comparator_by_name())
+
+
 MONTH_FORMS = "Sep-23, Sept-23, Sep 23, September 2023, 2023-09 or 09/2023"
 
 
@@ -98,7 +103,7 @@ def is_known_non_month(header: str) -> bool:
     fy = _FINANCIAL_YEAR.match(h)
     if fy:
         return int(fy.group(2)) == (int(fy.group(1)) + 1) % 100
-    return bool(_NON_MONTH.match(h))
+    return bool(_non_month(tuple(comparator_by_name())).match(h))
 
 
 def month_in_brackets(header: str) -> dt.date | None:
@@ -225,8 +230,8 @@ def _check_period(
             if day > dt.date.today():
                 problems.append(Problem(name, row, col, f"week ending {day} is in the future"))
                 return None
-            if day.year < EARLIEST_YEAR:
-                problems.append(Problem(name, row, col, f"week ending {day} is before {EARLIEST_YEAR}"))
+            if day.year < EARLIEST_START.year:
+                problems.append(Problem(name, row, col, f"week ending {day} is before {EARLIEST_START.year}"))
                 return None
             if week_ending_day is not None and day.weekday() != week_ending_day:
                 problems.append(
@@ -248,9 +253,9 @@ def _check_period(
     if period > this_month():
         problems.append(Problem(name, row, col, f"{iso(period)} is in the future"))
         return None
-    if period.year < EARLIEST_YEAR:
+    if period.year < EARLIEST_START.year:
         problems.append(
-            Problem(name, row, col, f"{iso(period)} is before {EARLIEST_YEAR}: not a month of this scorecard")
+            Problem(name, row, col, f"{iso(period)} is before {EARLIEST_START.year}: not a month of this scorecard")
         )
         return None
     return period
@@ -308,7 +313,7 @@ def _parse_long(name, header, body, catalogue, authorities, default_authority, f
             parsed.problems.append(Problem(name, row, "value", err))
             continue
         if "status" in idx and str(cells[idx["status"]]).strip():
-            word = STATUS_WORDS.get(str(cells[idx["status"]]).strip().lower())
+            word = STATUS_SPELLINGS.get(str(cells[idx["status"]]).strip().lower())
             if word is None:
                 parsed.problems.append(
                     Problem(
@@ -432,8 +437,8 @@ def _check_months(parsed: Parsed, header, month_cols: dict[int, dt.date], first:
             parsed.problems.append(Problem(name, first, header[i], f"month {iso(m)} has more than one column"))
         elif m > this_month():
             parsed.problems.append(Problem(name, first, header[i], f"{iso(m)} is in the future"))
-        elif m.year < EARLIEST_YEAR:
-            parsed.problems.append(Problem(name, first, header[i], f"{iso(m)} is before {EARLIEST_YEAR}"))
+        elif m.year < EARLIEST_START.year:
+            parsed.problems.append(Problem(name, first, header[i], f"{iso(m)} is before {EARLIEST_START.year}"))
 
 
 def _wide_ref(parsed: Parsed, ref_header: str, ref: str, row: int, catalogue, seen: dict[str, int]) -> dict | None:

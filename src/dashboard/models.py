@@ -9,6 +9,7 @@ from typing import Annotated
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 from .periods import parse_period
+from .vocabulary import comparator_codes
 
 
 class Unit(str, Enum):
@@ -41,7 +42,7 @@ class Status(str, Enum):
     missing = "missing"
 
 
-STATUS_WORDS = {
+STATUS_SPELLINGS = {  # what a file may write for a status (any case) -> the status
     "value": Status.value,
     "not yet available": Status.not_yet_available,
     "not_yet_available": Status.not_yet_available,
@@ -204,12 +205,19 @@ class Comparator(_Row):
     authority: str
     ref: str
     vintage: str
-    comparator: str = Field(pattern=r"^(gm|nw|sn|england)$")
+    comparator: str  # a code in vocabulary's comparator registry
     value: float
     year: str = Field(default="", pattern=r"^(\d{4}/\d{2}|\d{4})?$")
     source_file: str
     source_line: int
     source: str = ""  # where the figure was published, e.g. "DfE Children in need 2023"
+
+    @field_validator("comparator")
+    @classmethod
+    def _known_comparator(cls, v: str) -> str:
+        if v not in comparator_codes():
+            raise ValueError(f"{v!r} is not a comparator ({', '.join(comparator_codes())})")
+        return v
 
 
 class PrintedRating(_Row):

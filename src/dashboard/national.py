@@ -24,6 +24,7 @@ import pandas as pd
 
 from . import lifecycle, store
 from .models import NationalValue
+from .periods import financial_year_label
 from .reading import MAX_PROBLEMS, LoadRejected, Problem, read_cell, read_table
 from .writing import Write, new_vintage, validated
 
@@ -50,20 +51,13 @@ SYMBOLS = {
     "~": "rounds_to_zero",
     "u": "low_reliability",
 }
-STATUS_WORD = {
-    "value": "",
-    "suppressed": "suppressed (c)",
-    "not_available": "not available (x)",
-    "not_applicable": "not applicable (z)",
-    "rounds_to_zero": "rounds to zero (low)",
-    "low_reliability": "low reliability (u)",
-}
 # A reporting year 2023 is the year to 31 March 2023 ("2022/23"); the workforce census counts on 30 September.
 PERIOD_END = {"march": (3, 31), "september": (9, 30)}
 
 
 def year_label(time_period: int, period: str) -> str:
-    return f"{time_period - 1}/{time_period % 100:02d}" if period == "march" else f"Sep {time_period}"
+    """DfE's reporting year as the packs print it: 2023 to March is '2022/23', the September census 'Sep 2023'."""
+    return financial_year_label(dt.date(time_period - 1, 4, 1)) if period == "march" else f"Sep {time_period}"
 
 
 def year_end(time_period: int, period: str) -> dt.date:

@@ -7,12 +7,11 @@ import datetime as dt
 
 import pandas as pd
 
-from .engine.rag import BASIS_WORD, comparator_position
+from .engine.rag import comparator_position
 from .engine.scorecard import TABLE_MONTHS
-from .engine.spc import VARIATION_LABEL
 from .formatting import fmt_number, fmt_value, rag_label, shown
 from .periods import add_months, label
-from .vocabulary import COMPARATOR_SHORT, COMPARATORS
+from .vocabulary import BASIS_WORD, COMPARATOR_SHORT, COMPARATORS, VARIATION_LABEL
 
 NO_COMPARATORS = "None printed or published"
 SPARKLINE = "Last 12 months"  # the screen's sparkline column (papers print the month figures instead)

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from xml.etree import ElementTree
 
-from .models import STATUS_WORDS, Status
+from .models import STATUS_SPELLINGS, Status
 
 MAX_ROWS = 200_000
 MAX_PROBLEMS = 200  # past this a file is refused without reading further: the first 200 say what to fix
@@ -1041,7 +1041,7 @@ def read_cell(value: object, unit: str | None = None) -> tuple[float | None, str
         s = str(value).strip()
         if s == "":
             return None, None, None
-        word = STATUS_WORDS.get(s.lower())
+        word = STATUS_SPELLINGS.get(s.lower())
         if word is not None and word != Status.value:
             return None, word.value, None
         t, shown = s, s

@@ -19,12 +19,13 @@ from pathlib import Path
 import pandas as pd
 
 from . import lifecycle, store
-from .engine.targets import TargetError, in_force, parse_target
+from .engine.targets import in_force
 from .loader import catalogue_of
 from .models import Comparator, TargetRow
 from .periods import EARLIEST_START, financial_year_label, iso, parse_start
+from .printed_targets import TargetError, parse_target
 from .reading import LoadRejected, Problem, Table, check_value, read_cell, read_table
-from .vocabulary import COMPARATOR_NAME, COMPARATOR_SHORT, COMPARATORS
+from .vocabulary import comparator_by_name, comparator_choices
 from .writing import Write, new_vintage, validated
 
 TARGET_COLUMNS = {
@@ -43,13 +44,6 @@ COMPARATOR_COLUMNS = {
     "year": "year",
     "source": "source",
     "authority": "authority",
-}
-# What a comparators file may call each comparator: its code, its name or short name, any case.
-COMPARATOR_NAMES = {
-    **{c: c for c in COMPARATORS},
-    **{name.lower(): c for c, name in COMPARATOR_NAME.items()},
-    **{short.lower(): c for c, short in COMPARATOR_SHORT.items()},
-    "stat neighbours": "sn",
 }
 _YEAR = re.compile(r"^(\d{4})/(\d{2})$|^(\d{4})$")
 _THOUSANDS = re.compile(r"(?<![\d,.])\d{1,3}(,\d{3})+(?![\d,])")  # "1,050" in a target is 1050, as in figures
@@ -325,10 +319,11 @@ def parse_comparators(
     name = rows.where
     for n, cells, ref, meta in _known_rows(rows, idx, catalogue, problems):
         authority = _authority(cells, idx, default_authority, authorities, name, n, problems)
-        which = COMPARATOR_NAMES.get(str(cells[idx["comparator"]]).strip().lower())
+        # Its code, its name or short name or another spelling the registry lists, any case.
+        which = comparator_by_name().get(str(cells[idx["comparator"]]).strip().lower())
         if which is None:
             problems.append(
-                Problem(name, n, "comparator", f"{cells[idx['comparator']]!r} is not gm, nw, sn or england")
+                Problem(name, n, "comparator", f"{cells[idx['comparator']]!r} is not {comparator_choices()}")
             )
             continue
         value, status, err = read_cell(cells[idx["value"]], meta["unit"])

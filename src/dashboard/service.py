@@ -7,11 +7,14 @@ import datetime as dt
 
 import pandas as pd
 
-from .engine import derived, quality, scorecard
+from .engine import derived, quality, regional, scorecard
 from .engine import draft as draft_engine
 from .engine import national as national_engine
+from .engine import plan as plan_engine
 from .periods import add_months
 from .store import ReadOnlyStore
+
+Inputs = scorecard.Inputs  # what the engine needs for one authority and vintage (the app caches it)
 
 
 def default_authority(reader: ReadOnlyStore) -> str:
@@ -107,6 +110,52 @@ def build_scorecard(
 ) -> pd.DataFrame:
     authority = authority or default_authority(reader)
     return scorecard.build(inputs(reader, vintage, authority), month, areas)
+
+
+def scorecard_from(inputs_: Inputs, month: dt.date) -> pd.DataFrame:
+    """The month's scorecard from inputs already read (the app reads them once per vintage)."""
+    return scorecard.build(inputs_, month)
+
+
+def sharing_councils(reader: ReadOnlyStore, region: str) -> list[str]:
+    """The councils sharing monthly figures with the region (their newest choice)."""
+    return regional.sharing_councils(reader.regional_sharing_as_of("latest"), region)
+
+
+def quality_checks(reader: ReadOnlyStore, authority: str) -> dict[str, pd.DataFrame]:
+    """The Data quality page's checks of the latest figures: gaps, definition changes, ref churn, implausible."""
+    obs = reader.observations_as_of("latest", authority)
+    ind = reader.table("indicators")
+    ind = ind[ind["frequency"] != "week"]
+    return {
+        "gaps": quality.gaps(obs, ind),
+        "definitions": quality.definition_changes(ind, reader.names()),
+        "churn": quality.ref_churn(reader.printed_refs(authority), reader.table("vintages"), ind),
+        "implausible": quality.implausible(obs, ind),
+    }
+
+
+def plan(reader: ReadOnlyStore, vintage: str, authority: str) -> dict[str, pd.DataFrame]:
+    """The improvement plan as of the vintage, with Appendix B resolved against the catalogue."""
+    actions = reader.plan_as_of("plan_actions", vintage, authority)
+    measures = reader.plan_as_of("plan_measures", vintage, authority)
+    for col in ("start_month", "end_month"):
+        actions[col] = pd.to_datetime(actions[col]).dt.date
+    if not actions.empty:  # plan order (1.2 before 1.10), whichever file each row last came from
+        key = actions["action_ref"].str.split(".", expand=True).astype(int)
+        actions = actions.assign(_p=key[0], _n=key[1]).sort_values(["_p", "_n"]).drop(columns=["_p", "_n"])
+    printed = set(reader.printed_refs(authority)["ref"])
+    resolved = (
+        plan_engine.resolve_measures(measures, reader.table("indicators"), printed)
+        if not measures.empty
+        else pd.DataFrame(columns=["focus_area", "ref", "resolved", "reason", "action_refs"])
+    )
+    return {
+        "priorities": reader.table("plan_priorities"),
+        "actions": actions,
+        "measures": measures,
+        "resolved": resolved,
+    }
 
 
 def derived_figures(

@@ -4,6 +4,8 @@ all read these; nothing else spells them out."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pandas as pd
 
 # Ratings, in triage order: Red first.
@@ -13,12 +15,142 @@ RAG_SYMBOL = {"R": "✖", "A": "▲", "G": "✔", "-": "–"}
 RAG_ORDER = {code: i for i, code in enumerate(RAG_CODES)}
 RAG_WORDS = tuple(RAG_WORD[code] for code in RAG_CODES)  # ("Red", "Amber", "Green", "Not rated")
 RAG_TINT = {"R": "#f7c9b0", "A": "#fbe3a6", "G": "#bfe6d6", "-": "#ececec"}  # cell fills: the word is always there
+PRINTED_RAG_WORD = {code: RAG_WORD[code] for code in ("R", "A", "G")}  # a pack's hand-set mark: never "Not rated"
+RAG_MEANING = {  # the legend's words for each rating, Green first as the legend reads
+    "G": "meets the target",
+    "A": "misses it within tolerance",
+    "R": "beyond tolerance",
+    "-": "not rated (activity measures, or nothing to judge against)",
+}
+BASIS_WORD = {"target": "target", "comparator": "comparator", "last_year": "last year", "": ""}  # "Rated on"
+OFF_TARGET = ("R", "A")  # the ratings the panel discusses: Red and Amber
+RAG_ABBR = {"Red": "R", "Amber": "A", "Green": "G", "Not rated": "–"}  # a rating's word -> its letter on a bar
 RAG_CHART_COLOUR = {"Red": "#D55E00", "Amber": "#E69F00", "Green": "#009E73", "Not rated": "#BBBBBB"}  # Okabe-Ito
 
-# Comparators, in the packs' column order.
-COMPARATORS = ("gm", "nw", "sn", "england")
-COMPARATOR_NAME = {"gm": "Greater Manchester", "nw": "North West", "sn": "Statistical neighbours", "england": "England"}
-COMPARATOR_SHORT = {"gm": "GM", "nw": "NW", "sn": "SN", "england": "England"}
+# SPC's judgements of a month (engine.spc), in words with a symbol: never colour alone.
+VARIATION_LABEL = {
+    "common_cause": "● Common cause",
+    "improvement_high": "⬆ Improvement (high)",
+    "improvement_low": "⬇ Improvement (low)",
+    "concern_high": "⬆ Concern (high)",
+    "concern_low": "⬇ Concern (low)",
+    "neutral_high": "⬆ Unusually high",
+    "neutral_low": "⬇ Unusually low",
+    "insufficient": "– Too few points",
+}
+ASSURANCE_LABEL = {
+    "pass": "✔ Consistently passing",
+    "fail": "✖ Consistently failing",
+    "hit_and_miss": "◐ Hit and miss",
+    "none": "– No target",
+}
+
+# A DfE published figure's status (national.py reads DfE's symbols into these) in words, beside its symbol.
+PUBLISHED_STATUS_TEXT = {
+    "value": "",
+    "suppressed": "suppressed (c)",
+    "not_available": "not available (x)",
+    "not_applicable": "not applicable (z)",
+    "rounds_to_zero": "rounds to zero (low)",
+    "low_reliability": "low reliability (u)",
+}
+
+
+def off_target(rag: pd.Series) -> pd.Series:
+    """True where a rating is Red or Amber."""
+    return rag.isin(OFF_TARGET)
+
+
+@dataclass(frozen=True)
+class Comparator:
+    """One comparator: what the data calls it, what people call it, and how it is used. A new comparator is one
+    row in COMPARATOR_REGISTRY (plus, if DfE's files publish it, its sum in engine.national)."""
+
+    code: str  # the column and the stored value: gm, nw, sn, england
+    short: str  # in tight places: the panel's table, a chart's end label
+    name: str  # in sentences and headings
+    spellings: tuple[str, ...] = ()  # other names a file may give it (lower case; code, name and short always count)
+    # RAG's comparator test uses it (docs/rag.md) when set: its place in a rating's reason and a draft's sentence
+    # ("worse than England … and Statistical neighbours …"); None: shown and compared, never rated on.
+    rates: int | None = None
+    line_name: str = ""  # its line's name on the published-years chart when that is not `name`
+    dash: tuple[int, ...] = (4, 4)  # its line on the published-years chart: told apart by dash as well as colour
+    colour: str = "#595959"
+    prose: str = ""  # its name inside a sentence when that is not `name`
+
+    @property
+    def in_prose(self) -> str:
+        """Its name inside a sentence ('better than statistical neighbours')."""
+        return self.prose or self.name
+
+    @property
+    def header_names(self) -> tuple[str, ...]:
+        """Every lower-case name a file's header or cell may use for it."""
+        return tuple(dict.fromkeys((self.code, self.short.lower(), self.name.lower(), *self.spellings)))
+
+
+# In the printed scorecard's column order: that order everywhere (tables, charts, drafts, files).
+COMPARATOR_REGISTRY: list[Comparator] = [
+    Comparator("gm", "GM", "Greater Manchester", dash=(8, 2, 2, 2), colour="#8c510a"),
+    Comparator("nw", "NW", "North West", dash=(2, 2), colour="#6a3d9a"),
+    Comparator(
+        "sn",
+        "SN",
+        "Statistical neighbours",
+        spellings=("statistical neighbour", "stat neighbours", "stat neighbour"),
+        rates=2,
+        line_name="Statistical neighbours (mean)",
+        prose="statistical neighbours",
+        dash=(4, 4),
+        colour="#00607a",
+    ),
+    Comparator("england", "England", "England", spellings=("national",), rates=1, dash=(6, 3)),
+]
+
+
+def comparators() -> tuple[Comparator, ...]:
+    """The registry's rows, read at call time (so a test can add one)."""
+    return tuple(COMPARATOR_REGISTRY)
+
+
+def comparator_codes() -> tuple[str, ...]:
+    return tuple(c.code for c in COMPARATOR_REGISTRY)
+
+
+def comparator(code: str) -> Comparator:
+    for c in COMPARATOR_REGISTRY:
+        if c.code == code:
+            return c
+    raise KeyError(f"unknown comparator {code!r}")
+
+
+def comparator_by_name() -> dict[str, str]:
+    """Every lower-case name a file may give a comparator -> its code."""
+    return {name: c.code for c in COMPARATOR_REGISTRY for name in c.header_names}
+
+
+def comparator_choices() -> str:
+    """'gm, nw, sn or england': the codes a file may use, for a message or a help text."""
+    codes = comparator_codes()
+    return ", ".join(codes[:-1]) + " or " + codes[-1] if len(codes) > 1 else codes[0]
+
+
+def rating_comparators() -> tuple[str, ...]:
+    """The comparators RAG's comparator test reads, in the order its reasons name them (England first)."""
+    return tuple(c.code for c in sorted((c for c in COMPARATOR_REGISTRY if c.rates), key=lambda c: c.rates))
+
+
+def sentence_order() -> tuple[str, ...]:
+    """The order a sentence names comparators in: those RAG rates on first, then the rest in the registry's."""
+    rating = rating_comparators()
+    return rating + tuple(c for c in comparator_codes() if c not in rating)
+
+
+# Import-time views of the registry for the common case (the registry's four); code that must see a comparator
+# added at run time calls the functions above.
+COMPARATORS = comparator_codes()
+COMPARATOR_NAME = {c.code: c.name for c in COMPARATOR_REGISTRY}
+COMPARATOR_SHORT = {c.code: c.short for c in COMPARATOR_REGISTRY}
 
 # The Brilliant at the Basics table sits in the catalogue as an area, but it is weekly, has no scorecard, no
 # head of service and no commentary: it is not a service area.

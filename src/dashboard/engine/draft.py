@@ -14,7 +14,7 @@ import pandas as pd
 
 from ..formatting import fmt_value
 from ..periods import add_months, label, long_label
-from ..vocabulary import COMPARATOR_NAME, RAG_WORD
+from ..vocabulary import COMPARATORS, RAG_WORD, comparator, sentence_order
 from .scorecard import exceptions
 
 MAX_EXCEPTIONS = 5
@@ -62,7 +62,7 @@ SCORECARD_COLUMNS = (
     "ref", "indicator", "area", "sort_order", "unit", "polarity", "status", "value", "current_text", "rag",
     "rag_reason", "triage", "direction", "prev_month_value", "dir_month_direction", "last_year_value",
     "dir_year_direction", "spc_variation", "spc_reason", "comparator_summary",
-    *COMPARATOR_NAME, *(f"{c}_year" for c in COMPARATOR_NAME),
+    *COMPARATORS, *(f"{c}_year" for c in COMPARATORS),
 )  # fmt: skip
 MOVED_VERB = {"Improving": "improved", "Declining": "worsened", "Up": "rose", "Down": "fell"}
 COMPARED = {"Improving": "better", "Declining": "worse", "Up": "higher", "Down": "lower"}
@@ -167,15 +167,12 @@ def _signal(row, month: dt.date, history: pd.DataFrame) -> Sentence:
 def _comparator(row, month: dt.date) -> Sentence:
     unit, v = row["unit"], float(row["value"])
     better, worse = [], []
-    for c in ("england", "sn", "nw", "gm"):
+    for c in sentence_order():
         x = row.get(c)
         if x is None or pd.isna(x) or x == v:
             continue
         year = row.get(f"{c}_year") or ""
-        text = (
-            f"{COMPARATOR_NAME[c].replace('Statistical neighbours', 'statistical neighbours')} "
-            f"({fmt_value(x, unit)}{', ' + year if year else ''})"
-        )
+        text = f"{comparator(c).in_prose} ({fmt_value(x, unit)}{', ' + year if year else ''})"
         sign = np.sign(v - x) * (1 if row["polarity"] == "higher_better" else -1)
         (better if sign > 0 else worse).append(text)
     parts = ([f"better than {', '.join(better)}"] if better else []) + (

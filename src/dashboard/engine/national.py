@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from ..formatting import fmt_value
+from ..vocabulary import comparator_codes
 
 GM_CODES = frozenset(str(code) for code in range(350, 360))  # Bolton ... Wigan
 BANDS = ("A", "B", "C", "D")
@@ -214,7 +215,10 @@ def printed_vs_published(
     if printed.empty or by_ref.empty:
         return pd.DataFrame(columns=["ref", "comparator", "year", "printed", "published", "difference", "vintage"])
     long = by_ref.melt(
-        id_vars=["ref", "year"], value_vars=["england", "nw", "gm", "sn"], var_name="comparator", value_name="published"
+        id_vars=["ref", "year"],
+        value_vars=[c for c in comparator_codes() if c in by_ref],  # those DfE's files publish or let us sum
+        var_name="comparator",
+        value_name="published",
     )
     merged = printed.merge(long, on=["ref", "comparator", "year"], how="inner")
     merged = merged[merged["published"].notna()]

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from ..formatting import STATUS_REASON, fmt_change, fmt_number, fmt_value
-from ..vocabulary import COMPARATOR_NAME, COMPARATORS
+from ..vocabulary import comparator, comparator_codes, rating_comparators
 
 PERCENT_TOLERANCE_POINTS = 5.0
 RELATIVE_TOLERANCE = 0.05
@@ -65,12 +65,13 @@ def comparator_position(df: pd.DataFrame) -> pd.DataFrame:
     """+1 better than, -1 worse than, 0 level with each comparator, in the indicator's polarity;
     NaN when not comparable."""
     v, sign = _floats(df, "value"), _polarity_sign(df)
-    return pd.DataFrame({c: np.sign((v - _floats(df, c)) * sign) for c in COMPARATORS}, index=df.index)
+    return pd.DataFrame({c: np.sign((v - _floats(df, c)) * sign) for c in comparator_codes()}, index=df.index)
 
 
 def _comparator_labels(df: pd.DataFrame, c: str) -> list[str]:
     """'England (2022/23)', or the bare name when the pack printed no year."""
-    return [COMPARATOR_NAME[c] + (f" ({y})" if y else "") for y in _texts(df, f"{c}_year")]
+    name = comparator(c).name
+    return [name + (f" ({y})" if y else "") for y in _texts(df, f"{c}_year")]
 
 
 def _tolerance(df: pd.DataFrame, edge: np.ndarray) -> np.ndarray:
@@ -89,12 +90,10 @@ def _tolerance_text(tol: float, unit: str, default: bool) -> str:
     return f"{RELATIVE_TOLERANCE:.0%} ({tol_units})" if default else tol_units
 
 
-BASIS_WORD = {"target": "target", "comparator": "comparator", "last_year": "last year", "": ""}
-
-
 def assess(df: pd.DataFrame, month_label: str) -> pd.DataFrame:
     """-> columns rag ('G','A','R','-'), rag_reason and rag_basis ('target', 'comparator', 'last_year', '').
-    Bases in order (docs/rag.md): the target, then England and SN, then the previous-year figure the pack prints."""
+    Bases in order (docs/rag.md): the target, then England and SN (vocabulary's
+    rating comparators), then the previous-year figure the pack prints."""
     status = df["status"].to_numpy(dtype=object)
     v = _floats(df, "value")
     has_value = (status == "value") & ~np.isnan(v)
@@ -107,7 +106,8 @@ def assess(df: pd.DataFrame, month_label: str) -> pd.DataFrame:
     target_rag = np.select([gap <= 0, gap <= tol], ["G", "A"], default="R")
 
     pos = comparator_position(df)
-    main = pos[["england", "sn"]].to_numpy()
+    rating = rating_comparators()
+    main = pos[list(rating)].to_numpy()
     n_cmp = (~np.isnan(main)).sum(axis=1)
     better = (main > 0).sum(axis=1)
     worse = (main < 0).sum(axis=1)
@@ -133,13 +133,13 @@ def assess(df: pd.DataFrame, month_label: str) -> pd.DataFrame:
     units = df["unit"].to_numpy(dtype=object)
     default_tol = np.isnan(_floats(df, "amber_tolerance"))
     target_text = _texts(df, "target_text")
-    cmp_values = {c: _floats(df, c) for c in ("england", "sn")}
+    cmp_values = {c: _floats(df, c) for c in rating}
     cmp_labels = {
         c: [
-            COMPARATOR_NAME[c] + " " + fmt_number(x, u) + (f" ({y})" if y else "")
+            comparator(c).name + " " + fmt_number(x, u) + (f" ({y})" if y else "")
             for x, u, y in zip(cmp_values[c], units, _texts(df, f"{c}_year"))
         ]
-        for c in ("england", "sn")
+        for c in rating
     }
     shortfall = {"minimum": "short", "maximum": "over"}
 
@@ -156,15 +156,9 @@ def assess(df: pd.DataFrame, month_label: str) -> pd.DataFrame:
         return start + f"{fmt_change(gap[i], units[i])} {word}, {judged} the {tol_text} tolerance → {colour}"
 
     def comparator_reason(i: int) -> str:
-        has_eng, has_sn = not np.isnan(cmp_values["england"][i]), not np.isnan(cmp_values["sn"][i])
-        both = has_eng and has_sn
-        names = (
-            (cmp_labels["england"][i] + " and " + cmp_labels["sn"][i])
-            if both
-            else cmp_labels["england"][i]
-            if has_eng
-            else cmp_labels["sn"][i]
-        )
+        present = [cmp_labels[c][i] for c in rating if not np.isnan(cmp_values[c][i])]
+        both = len(present) > 1
+        names = ", ".join(present[:-1]) + " and " + present[-1] if both else present[0]
         start = f"No target: {fmt_value(v[i], units[i])} is "
         if cmp_rag[i] == "G":
             return start + f"better than {names} → Green"
@@ -211,12 +205,13 @@ def assess(df: pd.DataFrame, month_label: str) -> pd.DataFrame:
 def comparator_summary(df: pd.DataFrame) -> pd.Series:
     """'Better than England (2022/23), SN (2022/23); worse than GM (2021/22)' per row."""
     pos = comparator_position(df)
-    labels = {c: _comparator_labels(df, c) for c in COMPARATORS}
-    signs = {c: pos[c].to_numpy() for c in COMPARATORS}
+    codes = comparator_codes()
+    labels = {c: _comparator_labels(df, c) for c in codes}
+    signs = {c: pos[c].to_numpy() for c in codes}
     out = []
     for i in range(len(df)):
-        better = ", ".join(labels[c][i] for c in COMPARATORS if signs[c][i] > 0)
-        worse = ", ".join(labels[c][i] for c in COMPARATORS if signs[c][i] < 0)
+        better = ", ".join(labels[c][i] for c in codes if signs[c][i] > 0)
+        worse = ", ".join(labels[c][i] for c in codes if signs[c][i] < 0)
         out.append(
             f"Better than {better}; worse than {worse}"
             if better and worse

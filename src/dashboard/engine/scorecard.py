@@ -9,38 +9,16 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ..formatting import STATUS_TEXT, fmt_value
+from ..formatting import DIRECTION_ARROW, STATUS_TEXT, fmt_value, scorecard_csv_columns
 from ..periods import add_months, label
-from ..vocabulary import RAG_CODES, RAG_WORD, RAG_WORDS
+from ..printed_targets import parse_target
+from ..vocabulary import RAG_CODES, RAG_ORDER, RAG_WORD, RAG_WORDS, comparator_codes, off_target
 from . import national, rag, spc, trend
-from .targets import in_force, parse_target
+from .targets import in_force
 
 SPARK_MONTHS = 12
 TABLE_MONTHS = 6
 SPC_WINDOW_MONTHS = 24
-
-CSV_COLUMNS = [
-    "ref",
-    "indicator",
-    "area",
-    "current",
-    "previous_year",
-    "target",
-    "gm",
-    "nw",
-    "sn",
-    "england",
-    "rag",
-    "rag_reason",
-    "direction",
-    "direction_reason",
-    "spc_variation",
-    "spc_assurance",
-    "spc_reason",
-    "rag_basis",
-    "rag_as_printed",
-    "direction_as_printed",
-]
 
 
 @dataclass
@@ -110,12 +88,9 @@ def parsed_targets(indicators: pd.DataFrame, targets: pd.DataFrame, month: dt.da
     )
 
 
-COMPARATOR_COLS = ["gm", "nw", "sn", "england"]
-
-
 def comparator_columns(comparators: pd.DataFrame) -> pd.DataFrame:
-    """ref -> gm, gm_year, nw, ... (the first row per ref and comparator)."""
-    cols = COMPARATOR_COLS
+    """ref -> gm, gm_year, nw, ... (the first row per ref and comparator, in the registry's order)."""
+    cols = list(comparator_codes())
     if comparators.empty:
         return pd.DataFrame(columns=cols + [f"{c}_year" for c in cols], index=pd.Index([], name="ref"))
     which = comparators["comparator"].map({c: k for k, c in enumerate(cols)}).to_numpy(dtype=float, na_value=np.nan)
@@ -138,7 +113,8 @@ def _published_comparators(df: pd.DataFrame, by_ref: pd.DataFrame, month: dt.dat
     """Where a ref compares on a published national measure, its comparators are computed from the latest year
     that had ended by the month, replacing what a pack printed (kept on the indicator page and checked on the
     Data quality page); rank and band among councils come with them."""
-    df["comparator_source"] = np.where(df[COMPARATOR_COLS].notna().any(axis=1), "printed", "")
+    codes = list(comparator_codes())
+    df["comparator_source"] = np.where(df[codes].notna().any(axis=1), "printed", "")
     for col in ("rank_text", "rank_year", "rank_note", "gm_basis", "sn_basis"):
         df[col] = ""
     df["sn_median"] = np.nan
@@ -147,7 +123,7 @@ def _published_comparators(df: pd.DataFrame, by_ref: pd.DataFrame, month: dt.dat
     if not refs:
         return
     got = latest.loc[refs]
-    for c in COMPARATOR_COLS:
+    for c in (c for c in codes if c in got):  # a comparator DfE's files do not publish keeps what was printed
         value = got[c].astype(float)
         has = value.notna()
         df.loc[value.index[has], c] = value[has]
@@ -188,7 +164,7 @@ def build(
     refs = set(obs.loc[obs["col"] >= table_cols, "ref"])
     meta = ind[ind["ref"].isin(refs)].set_index("ref").sort_values("sort_order")
     if meta.empty:
-        return pd.DataFrame(columns=CSV_COLUMNS)
+        return pd.DataFrame(columns=scorecard_csv_columns())
 
     spc_cols = [c for c in ("spc_rebase", "spc_rebase_note", "spc_baseline_points") if c in meta]
     df = (
@@ -252,7 +228,7 @@ def build(
     own = tg["target_tolerance"].astype(float)
     df["amber_tolerance"] = own.where(own.notna(), df["amber_tolerance"].astype(float))
     cmp = comparator_columns(inputs.comparators).reindex(df.index)
-    for c in COMPARATOR_COLS:
+    for c in comparator_codes():
         df[c] = cmp[c].astype(float)
         df[f"{c}_year"] = cmp[f"{c}_year"].fillna("")
     _published_comparators(df, inputs.national, month)
@@ -316,9 +292,6 @@ def build(
     return df.reset_index()
 
 
-PRINTED_ARROW = {"up": "▲", "down": "▼", "level": "►"}
-
-
 def judge(inputs: Inputs, cells: pd.DataFrame) -> pd.DataFrame:
     """RAG and direction of chosen (ref, period) cells as these inputs stand: what build() says for those rows,
     without the table months, sparklines and SPC a page needs. Cells may span many months: the Revisions page
@@ -352,7 +325,7 @@ def judge(inputs: Inputs, cells: pd.DataFrame) -> pd.DataFrame:
     df["last_year_value"], _ = at(-12)
     _previous_year(df, df["ref"], inputs.baselines, [label(add_months(m, -12)) for m in df["period"]])
     cmp = comparator_columns(inputs.comparators).reindex(df["ref"])
-    for c in COMPARATOR_COLS:
+    for c in comparator_codes():
         df[c] = cmp[c].astype(float).to_numpy()
         df[f"{c}_year"] = cmp[f"{c}_year"].fillna("").to_numpy()
 
@@ -392,7 +365,7 @@ def judge(inputs: Inputs, cells: pd.DataFrame) -> pd.DataFrame:
             .set_index("index")
             .reindex(df["index"])
         )
-        for c in COMPARATOR_COLS:
+        for c in (c for c in comparator_codes() if f"{c}_published" in hit):
             value = hit[f"{c}_published"].astype(float).to_numpy()
             has = ~np.isnan(value)
             df.loc[has, c] = value[has]
@@ -413,7 +386,7 @@ def printed_marks(printed: pd.DataFrame, month: dt.date) -> pd.DataFrame:
     p = printed[pd.to_datetime(printed["period"]) == pd.Timestamp(month)].sort_values("seq")
     p = p.drop_duplicates("ref", keep="last").set_index("ref")
     return pd.DataFrame(
-        {"rag": p["rag"].fillna(""), "direction": p["direction"].map(PRINTED_ARROW).fillna("")}, index=p.index
+        {"rag": p["rag"].fillna(""), "direction": p["direction"].map(DIRECTION_ARROW).fillna("")}, index=p.index
     )
 
 
@@ -423,7 +396,7 @@ UNUSUAL_ACTIVITY = ("neutral_high", "neutral_low")
 def triage_score(df: pd.DataFrame) -> pd.Series:
     """Lower is more urgent: Red before Amber; declining and SPC concern push an indicator up the list;
     an activity measure with an unusual SPC signal follows the Ambers."""
-    base = df["rag"].map({"R": 0, "A": 10, "G": 20, "-": 30}).fillna(30)
+    base = df["rag"].map({code: 10 * k for code, k in RAG_ORDER.items()}).fillna(10 * RAG_ORDER["-"])
     variation = df.get("spc_variation", pd.Series("", index=df.index)).astype(str)
     unusual = ((df["rag"] == "-") & variation.isin(UNUSUAL_ACTIVITY)).astype(int) * -5
     declining = (df["direction"] == "Declining").astype(int) * -3
@@ -437,46 +410,7 @@ def exceptions(sc: pd.DataFrame) -> pd.DataFrame:
     if sc.empty:
         return sc
     unusual = (sc["rag"] == "-") & (sc["status"] == "value") & sc["spc_variation"].isin(UNUSUAL_ACTIVITY)
-    return sc[sc["rag"].isin(["R", "A"]) | unusual].sort_values(["triage", "sort_order"])
-
-
-def to_csv_frame(sc: pd.DataFrame) -> pd.DataFrame:
-    """The CLI's scorecard: plain values, missing stated in words."""
-    out = pd.DataFrame(
-        {
-            "ref": sc["ref"],
-            "indicator": sc["indicator"],
-            "area": sc["area"],
-            "current": [
-                fmt_plain(v) if s == "value" else STATUS_TEXT.get(s, "No figure")
-                for v, s in zip(sc["value"], sc["status"])
-            ],
-            "previous_year": sc["previous_year"].map(fmt_plain),
-            "target": sc["target_text"],
-            "gm": sc["gm"].map(fmt_plain),
-            "nw": sc["nw"].map(fmt_plain),
-            "sn": sc["sn"].map(fmt_plain),
-            "england": sc["england"].map(fmt_plain),
-            "rag": sc["rag"].map(RAG_WORD),
-            "rag_reason": sc["rag_reason"],
-            "direction": sc["direction"],
-            "direction_reason": sc["direction_reason"],
-            "spc_variation": sc["spc_variation"],
-            "spc_assurance": sc["spc_assurance"],
-            "spc_reason": sc["spc_reason"],
-            "rag_basis": sc["rag_basis"].str.replace("_", " "),
-            "rag_as_printed": sc["printed_rag"].map({"R": "Red", "A": "Amber", "G": "Green"}).fillna(""),
-            "direction_as_printed": sc["printed_direction"],
-        }
-    )
-    return out[CSV_COLUMNS]
-
-
-def fmt_plain(v: object) -> str:
-    if v is None or (isinstance(v, float) and np.isnan(v)):
-        return ""
-    f = float(v)
-    return str(int(f)) if f.is_integer() else repr(round(f, 4))
+    return sc[off_target(sc["rag"]) | unusual].sort_values(["triage", "sort_order"])
 
 
 def rag_counts(sc: pd.DataFrame, areas: pd.DataFrame) -> pd.DataFrame:

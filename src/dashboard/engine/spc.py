@@ -389,21 +389,3 @@ def summarise(
         },
         index=last.index,
     )
-
-
-VARIATION_LABEL = {
-    "common_cause": "● Common cause",
-    "improvement_high": "⬆ Improvement (high)",
-    "improvement_low": "⬇ Improvement (low)",
-    "concern_high": "⬆ Concern (high)",
-    "concern_low": "⬇ Concern (low)",
-    "neutral_high": "⬆ Unusually high",
-    "neutral_low": "⬇ Unusually low",
-    "insufficient": "– Too few points",
-}
-ASSURANCE_LABEL = {
-    "pass": "✔ Consistently passing",
-    "fail": "✖ Consistently failing",
-    "hit_and_miss": "◐ Hit and miss",
-    "none": "– No target",
-}

@@ -6,10 +6,8 @@ import pandas as pd
 import streamlit as st
 
 from . import components, data, signin
-from .routing import routed
 
 
-@routed
 def about() -> None:
     st.title("About the data")
     st.markdown(

@@ -30,10 +30,9 @@ from ..formatting import plain, shown
 from ..periods import iso, label, long_label, parse_period
 from ..records import pseudonym, stored
 from ..records.annex_a import RULES
-from ..vocabulary import service_areas
+from ..vocabulary import comparator_choices, service_areas
 from . import components, computed, data, signin
 from .context import current
-from .routing import routed
 
 # Writes happen in button callbacks: they run once, before the script, so a rerun can never repeat or drop them.
 
@@ -263,7 +262,7 @@ REFERENCE_HELP = {
     ),
     "comparators": (
         "Load comparators",
-        "`ref,comparator,value,year[,source]`: comparator gm, nw, sn or england, the "
+        f"`ref,comparator,value,year[,source]`: comparator {comparator_choices()}, the "
         "published year (2022/23) and where it was published. A newer year replaces the one shown from "
         "now on; what earlier vintages showed the panel is kept.",
     ),
@@ -550,7 +549,6 @@ def editable_areas() -> dict[str, str]:
     return {a: t for a, t in names.items() if signin.may(access.COMMENTARY, a, data.authority())}
 
 
-@routed
 def load_page() -> None:
     st.title("Load figures and commentary")
     ctx = current()
@@ -630,7 +628,6 @@ def _sharing_section() -> None:
     )
 
 
-@routed
 def audit_trail() -> None:
     st.title("Audit trail")
     st.caption(

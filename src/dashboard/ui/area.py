@@ -9,7 +9,6 @@ import streamlit as st
 from ..periods import long_label
 from . import breakdown, components, data, drafting
 from .context import current
-from .routing import routed
 
 
 def _area_row(area: str) -> pd.Series:
@@ -20,7 +19,6 @@ def _area_row(area: str) -> pd.Series:
     return areas.loc[area]
 
 
-@routed
 def area(area: str) -> None:
     """The shared service-area template: head of service, headline tiles, scorecard, commentary."""
     ctx = current()

@@ -8,9 +8,8 @@ import streamlit as st
 
 from ..engine import national as national_engine
 from ..formatting import fmt_value, plain
-from ..national import STATUS_WORD
 from ..periods import long_label
-from ..vocabulary import COMPARATOR_NAME
+from ..vocabulary import PUBLISHED_STATUS_TEXT, comparator, comparator_codes
 from . import components, data
 
 
@@ -68,7 +67,9 @@ def how_we_compare(ref: str, ctx, unit: str) -> None:
     if not withheld.empty:
         st.caption(
             f"{len(withheld)} councils have no figure for {year}: "
-            + "; ".join(f"{n} {STATUS_WORD[s]}" for s, n in withheld["status"].value_counts().sort_index().items())
+            + "; ".join(
+                f"{n} {PUBLISHED_STATUS_TEXT[s]}" for s, n in withheld["status"].value_counts().sort_index().items()
+            )
             + ". Withheld figures are never counted as zero; they are left out of ranks and averages."
         )
     printed = data.printed_vs_published(ref)
@@ -86,12 +87,12 @@ def _years_table(mine: pd.DataFrame, unit: str, polarity: str, ours_name: str) -
     rows = {
         "Year": latest_first["year"],
         ours_name: [
-            fmt_value(v, unit) if s == "value" else STATUS_WORD.get(s, s)
+            fmt_value(v, unit) if s == "value" else PUBLISHED_STATUS_TEXT.get(s, s)
             for v, s in zip(latest_first["ours"], latest_first["ours_status"])
         ],
     }
-    for c in ("england", "nw", "gm", "sn"):
-        rows[COMPARATOR_NAME[c]] = [fmt_value(v, unit) if pd.notna(v) else "" for v in latest_first[c]]
+    for c in (c for c in comparator_codes() if c in latest_first):
+        rows[comparator(c).name] = [fmt_value(v, unit) if pd.notna(v) else "" for v in latest_first[c]]
     rows["SN median"] = [fmt_value(v, unit) if pd.notna(v) else "" for v in latest_first["sn_median"]]
     rows["Rank among councils"] = [
         national_engine.rank_text(r, o, b, polarity)

@@ -13,12 +13,29 @@ import pandas as pd
 import streamlit as st
 
 from .. import charts, export, export_charts, panel
-from ..engine.spc import ASSURANCE_LABEL, VARIATION_LABEL
-from ..formatting import FREQUENCY_WORD, POLARITY_WORD, STATUS_TEXT, fmt_value, plain, rag_label, safe_commentary
+from ..formatting import (
+    FREQUENCY_WORD,
+    POLARITY_WORD,
+    STATUS_TEXT,
+    fmt_value,
+    plain,
+    rag_label,
+    rag_legend_text,
+    safe_commentary,
+)
 from ..periods import iso, label
-from ..vocabulary import COMPARATOR_NAME, COMPARATORS, RAG_CODES, RAG_ORDER, RAG_WORDS
+from ..vocabulary import (
+    ASSURANCE_LABEL,
+    COMPARATOR_NAME,
+    COMPARATORS,
+    RAG_CODES,
+    RAG_ORDER,
+    RAG_WORDS,
+    VARIATION_LABEL,
+)
 from . import data
 from .context import current, url_selectbox
+from .page_registry import PAGE_PATHS
 
 # Okabe-Ito derived tints under the theme's text colour (#1a1a1a): every pair is above 9:1 contrast
 # (WCAG 2.2 AA needs 4.5:1).
@@ -521,8 +538,7 @@ def export_buttons(ctx, sc: pd.DataFrame | None = None, *, key: str, area: str |
 
 def rag_legend() -> None:
     st.caption(
-        "RAG: ✔ Green meets the target · ▲ Amber misses it within tolerance · ✖ Red beyond tolerance · "
-        "– not rated (activity measures, or nothing to judge against). Without a target, ratings rest on "
+        f"RAG: {rag_legend_text()}. Without a target, ratings rest on "
         'England and statistical neighbours, then on last year\'s figure ("Rated on"); "As printed" is '
         "the pack's own hand-set rating. "
         "Direction: ▲ up · ▼ down · ► little change, with Improving / Declining in the indicator's polarity. "
@@ -574,25 +590,6 @@ def judgement_block(row: pd.Series) -> None:
 
 # Each page file is named as its URL path: when a fresh server's first request is a deep link, Streamlit serves
 # it in pages-folder mode before the router runs, and a file named otherwise shows "Page not found" over it.
-PAGE_PATHS = {
-    "overview": "pages/overview.py",
-    "front_door": "pages/front-door.py",
-    "early_help": "pages/early-help.py",
-    "cin_cp": "pages/child-in-need.py",
-    "cared_for": "pages/cared-for.py",
-    "safeguarding": "pages/safeguarding.py",
-    "workforce": "pages/workforce.py",
-    "weekly": "pages/weekly.py",
-    "indicator": "pages/indicator.py",
-    "about": "pages/about.py",
-    "revisions": "pages/revisions.py",
-    "plan": "pages/improvement-plan.py",
-    "data_quality": "pages/data-quality.py",
-    "printed": "pages/printed-vs-calculated.py",
-    "computed": "pages/computed-vs-loaded.py",
-    "load": "pages/load.py",
-    "audit": "pages/audit.py",
-}
 
 
 def as_of_note(ctx) -> None:

@@ -15,7 +15,6 @@ from ..records.annex_a import LISTS, RULES
 from ..records.measures import REGISTRY
 from . import admin, data, signin
 from .context import current
-from .routing import routed
 
 RESULT = "_computed_result"
 
@@ -88,7 +87,6 @@ def _difference(computed: float, loaded: float, difference: float, unit: str, pl
     return f"Differs: {sign}{shown}{' points' if unit == 'percent' else ''}"
 
 
-@routed
 def computed_vs_loaded() -> None:
     st.title("Computed vs loaded")
     month = current().month

@@ -12,7 +12,7 @@ import streamlit as st
 from .. import access
 from ..formatting import plain
 from ..periods import iso, long_label, parse_period
-from ..vocabulary import RAG_WORD, RAG_WORDS
+from ..vocabulary import RAG_WORD, RAG_WORDS, off_target
 from . import data, routing, signin
 
 RAG_CHOICES = list(RAG_WORDS)
@@ -40,7 +40,7 @@ class Context:
                 | out["indicator"].str.lower().str.contains(needle, regex=False)
             ]
         if self.off_target:
-            out = out[out["rag"].isin(["R", "A"])]
+            out = out[off_target(out["rag"])]
         return out
 
 

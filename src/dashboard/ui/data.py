@@ -20,9 +20,6 @@ from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ct
 
 from .. import access, papers, service, state
 from .. import councils as councils_module
-from ..engine import plan as plan_engine
-from ..engine import quality, regional
-from ..engine import scorecard as scorecard_engine
 from ..periods import default_month
 from ..store import DEFAULT_DB, ReadOnlyStore
 from ..vocabulary import COMPARATOR_NAME, kind_word, later_writes, service_area_ids, vintage_label, vintage_options
@@ -168,7 +165,7 @@ def _regions() -> dict[str, str]:
 @per_database(max_entries=8)
 def sharing_councils(*, authority: str) -> list[str]:
     """The councils sharing monthly figures with the region of the council in view now (their newest choice)."""
-    return regional.sharing_councils(reader().regional_sharing_as_of("latest"), _regions().get(authority, ""))
+    return service.sharing_councils(reader(), _regions().get(authority, ""))
 
 
 @per_database(max_entries=64)
@@ -236,14 +233,14 @@ def default_month_for(vintage: str, *, authority: str) -> dt.date | None:
 
 
 @per_database(max_entries=8, resource=True)
-def inputs(vintage: str, *, authority: str) -> scorecard_engine.Inputs:
+def inputs(vintage: str, *, authority: str) -> service.Inputs:
     """The engine's inputs for a vintage, read once: a month change then costs the engine alone."""
     return service.inputs(reader(), vintage, authority)
 
 
 @per_database(max_entries=128)
 def scorecard(month: dt.date, vintage: str, *, authority: str) -> pd.DataFrame:
-    return scorecard_engine.build(inputs(vintage, authority=authority), month)
+    return service.scorecard_from(inputs(vintage, authority=authority), month)
 
 
 @per_database(max_entries=256)
@@ -343,16 +340,7 @@ def revisions(*, authority: str) -> pd.DataFrame:
 
 @per_database(max_entries=4)
 def quality_checks(*, authority: str) -> dict[str, pd.DataFrame]:
-    r = reader()
-    obs = r.observations_as_of("latest", authority)
-    ind = r.table("indicators")
-    ind = ind[ind["frequency"] != "week"]
-    return {
-        "gaps": quality.gaps(obs, ind),
-        "definitions": quality.definition_changes(ind, r.names()),
-        "churn": quality.ref_churn(r.printed_refs(authority), r.table("vintages"), ind),
-        "implausible": quality.implausible(obs, ind),
-    }
+    return service.quality_checks(reader(), authority)
 
 
 @per_database(max_entries=8)
@@ -453,18 +441,4 @@ def warm_views(vintage: str = "latest") -> None:
 @per_database(max_entries=8)
 def plan(vintage: str, *, authority: str) -> dict[str, pd.DataFrame]:
     """The improvement plan as of the vintage, with Appendix B resolved against the catalogue."""
-    r = reader()
-    actions = r.plan_as_of("plan_actions", vintage, authority)
-    measures = r.plan_as_of("plan_measures", vintage, authority)
-    for col in ("start_month", "end_month"):
-        actions[col] = pd.to_datetime(actions[col]).dt.date
-    if not actions.empty:  # plan order (1.2 before 1.10), whichever file each row last came from
-        key = actions["action_ref"].str.split(".", expand=True).astype(int)
-        actions = actions.assign(_p=key[0], _n=key[1]).sort_values(["_p", "_n"]).drop(columns=["_p", "_n"])
-    printed = set(r.printed_refs(authority)["ref"])
-    resolved = (
-        plan_engine.resolve_measures(measures, r.table("indicators"), printed)
-        if not measures.empty
-        else pd.DataFrame(columns=["focus_area", "ref", "resolved", "reason", "action_refs"])
-    )
-    return {"priorities": r.table("plan_priorities"), "actions": actions, "measures": measures, "resolved": resolved}
+    return service.plan(reader(), vintage, authority)

@@ -5,11 +5,10 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from ..vocabulary import comparator
 from . import components, data
-from .routing import routed
 
 
-@routed
 def data_quality() -> None:
     st.title("Data quality")
     st.caption("What a performance officer checks before the figures go to the panel. Latest figures throughout.")
@@ -106,12 +105,11 @@ def data_quality() -> None:
     if differ.empty:
         st.success("Every printed comparator matches the published figure for its year.")
     else:
-        comp = {"england": "England", "nw": "North West", "gm": "Greater Manchester", "sn": "Statistical neighbours"}
         st.dataframe(
             pd.DataFrame(
                 {
                     "Ref": differ["ref"],
-                    "Comparator": differ["comparator"].map(comp),
+                    "Comparator": differ["comparator"].map(lambda c: comparator(c).name),
                     "Year": differ["year"],
                     "As printed": differ["printed"],
                     "Published or computed": differ["published"],

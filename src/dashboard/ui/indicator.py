@@ -14,10 +14,8 @@ from . import breakdown, components, data
 from .compare import how_we_compare
 from .context import current, pick_indicator
 from .regional import regional_note
-from .routing import routed
 
 
-@routed
 def indicator() -> None:
     ctx = current()
     every = data.table("indicators")

@@ -7,14 +7,12 @@ import pandas as pd
 import streamlit as st
 
 from ..engine import scorecard as scorecard_engine
-from ..engine.spc import VARIATION_LABEL
 from ..formatting import fmt_change, fmt_value, rag_label, shown
 from ..periods import add_months, iso, label, long_label
-from ..vocabulary import RAG_CODES, RAG_WORDS, service_areas
+from ..vocabulary import RAG_ABBR, RAG_CODES, RAG_WORDS, VARIATION_LABEL, service_areas
 from . import breakdown, components, data
-from .components import PAGE_PATHS
 from .context import current
-from .routing import routed
+from .page_registry import PAGE_PATHS
 
 # Column widths in pixels, with the selection column: 920 px, inside the 932 px a 1280 px window has beside the
 # sidebar (wider windows stretch them), and 730 px under 1000 px (768 px in an 800 px window).
@@ -47,9 +45,7 @@ def _overview_model(ctx, db_stamp: tuple) -> dict[str, pd.DataFrame] | None:
     counts["area_order"] = counts["area"].map({a: i for i, a in enumerate(wide["area"])})
     counts = counts.sort_values(["area_order", "rank"])
     counts["cum"] = counts.groupby("area", sort=False)["n"].cumsum()
-    counts["abbr"] = counts["rating"].map({"Red": "R", "Amber": "A", "Green": "G", "Not rated": "–"}) + counts[
-        "n"
-    ].astype(str)
+    counts["abbr"] = counts["rating"].map(RAG_ABBR) + counts["n"].astype(str)
     counts["area"] = counts["Area"]
     table = wide[["Area", *RAG_WORDS]].copy()
     table.columns = ["Area", *(rag_label(code) for code in RAG_CODES)]
@@ -105,7 +101,6 @@ def _overview_model(ctx, db_stamp: tuple) -> dict[str, pd.DataFrame] | None:
     return {"counts": counts, "table": table, "bases": bases, "exceptions": exception_rows, "movers": mover_rows}
 
 
-@routed
 def overview() -> None:
     ctx = current()
     st.title("Children's Services performance")

@@ -7,12 +7,11 @@ import pandas as pd
 import streamlit as st
 
 from ..engine import plan as plan_engine
-from ..engine.spc import VARIATION_LABEL
 from ..formatting import rag_label, shown
 from ..periods import label, long_label
+from ..vocabulary import VARIATION_LABEL
 from . import components, data
 from .context import current
-from .routing import routed
 
 STATUS_MARK = {
     "Overdue": "⚠ Overdue",
@@ -61,7 +60,7 @@ def _indicator_status(refs: list[str], sc: pd.DataFrame) -> pd.DataFrame:
                     "Ref": ref,
                     "Indicator": "",
                     "Current": "No figure this month",
-                    "RAG": "– Not rated",
+                    "RAG": rag_label("-"),
                     "Direction": "–",
                     "SPC": "",
                 }
@@ -103,7 +102,7 @@ def _plan_model(month, vintage: str, db_stamp: tuple) -> dict | None:
         links = resolved[resolved["focus_area"] == r.focus_area]
         refs = list(dict.fromkeys(links.loc[links["resolved"], "ref"]))
         ind = _indicator_status(refs, sc) if refs else pd.DataFrame()
-        reds = int(ind["RAG"].str.endswith("Red").sum()) if refs else 0
+        reds = int((sc.loc[sc["ref"].isin(refs), "rag"] == "R").sum())
         overdue = int((mine["status"] == "Overdue").sum())
         others = links[~links["resolved"]].drop_duplicates(["measure", "reason"])
         focus.append(
@@ -153,7 +152,6 @@ def _plan_model(month, vintage: str, db_stamp: tuple) -> dict | None:
     }
 
 
-@routed
 def improvement_plan() -> None:
     ctx = current()
     st.title("Improvement plan")

@@ -11,7 +11,7 @@ import streamlit as st
 from ..engine import scorecard as scorecard_engine
 from ..formatting import STATUS_TEXT, fmt_value, rag_label
 from ..periods import label, long_label
-from ..vocabulary import RAG_WORD
+from ..vocabulary import OFF_TARGET, RAG_WORD, off_target
 from . import components, data
 from .context import from_url
 
@@ -145,10 +145,9 @@ def _title_slide(ctx, sc: pd.DataFrame, exceptions: pd.DataFrame) -> None:
     lines = []
     for area, g in exceptions.groupby("area", sort=False):
         worst = g.iloc[0]
-        off, unusual = int(g["rag"].isin(["R", "A"]).sum()), int((g["rag"] == "-").sum())
-        parts = (
-            [f"{off} off target ({(g['rag'] == 'R').sum()} ✖ Red, {(g['rag'] == 'A').sum()} ▲ Amber)"] if off else []
-        )
+        off, unusual = int(off_target(g["rag"]).sum()), int((g["rag"] == "-").sum())
+        each = ", ".join(f"{(g['rag'] == code).sum()} {rag_label(code)}" for code in OFF_TARGET)
+        parts = [f"{off} off target ({each})"] if off else []
         parts += [f"{unusual} unusual activity"] if unusual else []
         lines.append(
             f"- **{areas.loc[area, 'short_title']}**: {', '.join(parts)}; first up {worst['ref']} {worst['indicator']}"

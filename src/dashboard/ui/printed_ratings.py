@@ -6,15 +6,13 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from ..engine.rag import BASIS_WORD
 from ..formatting import fmt_value, rag_label
 from ..periods import label
+from ..vocabulary import BASIS_WORD
 from . import data
 from .context import current
-from .routing import routed
 
 
-@routed
 def printed_vs_calculated() -> None:
     st.title("Printed vs calculated RAG")
     st.caption(

@@ -9,10 +9,8 @@ from ..formatting import fmt_change, fmt_value, rag_label
 from ..periods import label
 from ..vocabulary import RAG_WORD, kind_word, loaded_phrase
 from . import components, data
-from .routing import routed
 
 
-@routed
 def revisions() -> None:
     st.title("Revisions between vintages")
     st.caption(

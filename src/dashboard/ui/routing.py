@@ -2,30 +2,84 @@
 
 from __future__ import annotations
 
-import functools
+import contextlib
+import threading
+from pathlib import Path
 
 import streamlit as st
-from streamlit.runtime.pages_manager import PagesManager
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from .. import access
 from ..formatting import plain
+from .page_registry import BY_KEY, BY_URL, HOME, PAGES, PageRow, sections
+
+_router = threading.local()  # set while app.py runs the chosen page, in the script's own thread
 
 
-def routed(body):
-    """Streamlit treats a top-level pages/ folder as old-style multipage until a run calls st.navigation. If the
-    first request after a restart is a deep link such as /about, it runs pages/about.py on its own: no router,
-    no sidebar, no page config. Switch that mode off and rerun the same page through app.py. (Writes in the
-    app happen in button callbacks, which run before this and are never lost to the rerun.)"""
+@contextlib.contextmanager
+def through_router():
+    """Around app.py's run of the chosen page: the page files in pages/ draw only inside it."""
+    _router.active = True
+    try:
+        yield
+    finally:
+        _router.active = False
 
-    @functools.wraps(body)
-    def run(*args, **kwargs):
-        if PagesManager.uses_pages_directory:
-            PagesManager.uses_pages_directory = False
-            st.rerun()
-        return body(*args, **kwargs)
 
-    return run
+def serve(page_file: str) -> None:
+    """Draw the page a file in the top-level pages/ folder stands for (the file is named as its address).
+
+    Streamlit runs a top-level pages/ folder as old-style pages until some run calls st.navigation, which by its
+    documentation switches the app to the pages st.navigation names and ignores the folder from then on. So a
+    deep link that is a fresh server's very first request runs a page file alone: no router, no sidebar, no page
+    config. Then call st.navigation (the public switch) and rerun the same address through app.py. Writes happen
+    in button callbacks, which run before this and are never lost to the rerun."""
+    row = BY_URL[Path(page_file).stem]
+    if getattr(_router, "active", False):
+        row.draw()
+        return
+    st.navigation(_plain_pages(), position="hidden")
+    st.rerun()
+
+
+def _plain_pages() -> list:
+    """Every page at its address, no role applied: enough for Streamlit to resolve the address asked for."""
+    home = BY_KEY["overview"]
+    return [st.Page(home.file, title=home.title, url_path=HOME, default=True)] + [
+        st.Page(row.file, title=row.title, url_path=row.url_path) for row in PAGES
+    ]
+
+
+def offered(row: PageRow, identity: access.Identity) -> bool:
+    """Whether the sidebar offers a page to this reader. Every write still re-checks the role in its callback;
+    a page not offered still answers its address, saying why (refusal)."""
+    if row.offered_to == "writers":
+        return (
+            not identity.signed_in
+            or access.permits(identity, access.PUBLISH)
+            or bool(identity.areas)
+            or identity.role == "admin"
+        )
+    if row.offered_to == "admins":
+        return access.permits(identity, access.MANAGE)
+    return True
+
+
+def router_pages(identity: access.Identity) -> dict[str, list]:
+    """The app's pages under their sidebar headings, for st.navigation: each page the role is offered, else its
+    refusal at the same address. The default page is served at "/"; a hidden twin answers /overview."""
+    out: dict[str, list] = {}
+    for section, rows in sections().items():
+        pages = out.setdefault(section, [])
+        for row in rows:
+            if row.key == "overview":
+                pages.append(st.Page(row.file, title=row.title, icon=row.icon or None, default=True, url_path=HOME))
+                pages.append(st.Page(row.draw, title=row.title, url_path=row.url_path, visibility="hidden"))
+            elif offered(row, identity):
+                pages.append(st.Page(row.file, title=row.title, icon=row.icon or None, url_path=row.url_path))
+            else:
+                pages.append(refusal(row.title, row.url_path, *row.refusal, identity))
+    return out
 
 
 # ---------------------------------------------------------------- links between pages
@@ -75,6 +129,8 @@ def refusal(title: str, url_path: str, what: str, for_whom: str, identity: acces
         else:
             why = "this session has not unlocked the admin (on Load figures and commentary)"
         st.warning(f"{what} is for {for_whom}; {plain(why)}.", icon="🔒")
-        st.page_link("pages/overview.py", label="Go to the overview", icon=":material/dashboard:", query_params=None)
+        st.page_link(
+            BY_KEY["overview"].file, label="Go to the overview", icon=":material/dashboard:", query_params=None
+        )
 
     return st.Page(body, title=title, url_path=url_path, visibility="hidden")

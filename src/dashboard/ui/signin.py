@@ -15,13 +15,13 @@ import re
 import secrets
 import threading
 import time
-from pathlib import Path
 
 import streamlit as st
 
 from .. import access, audit
 from ..backoff import Backoff
 from . import data, routing
+from .page_registry import PAGES, url_paths
 
 SECRET_ENV = "DASHBOARD_ADMIN_SECRET"
 SECRET_KEY = "admin_secret"  # in .streamlit/secrets.toml; only the demo (no [auth]) uses it
@@ -120,10 +120,8 @@ def gate() -> access.Identity:
 def _only_page(body, title: str) -> None:
     """Run one page as the whole app, then stop. Registering it with st.navigation matters: without a call to
     st.navigation Streamlit falls back to listing the pages/ folder, and would offer every page by name."""
-    from .components import PAGE_PATHS
-
     # Every page's address leads here too, so a deep link opens the sign-in page rather than "Page not found".
-    paths = sorted({Path(p).stem for p in PAGE_PATHS.values()})
+    paths = sorted(row.url_path for row in PAGES)
     pages = [st.Page(body, title=title, url_path="welcome", default=True)]
     pages += [st.Page(body, title=title, url_path=path) for path in paths]
     page = st.navigation(pages, position="hidden")
@@ -177,9 +175,7 @@ def _browser_key() -> str | None:
 
 
 def _page_paths() -> set[str]:
-    from .components import PAGE_PATHS
-
-    return {Path(p).stem for p in PAGE_PATHS.values()} | {"home"}
+    return url_paths()
 
 
 def remember_return(path: str, params: dict[str, str]) -> bool:

@@ -8,10 +8,8 @@ import streamlit as st
 from ..formatting import fmt_change, fmt_value
 from . import components, data
 from .context import current
-from .routing import routed
 
 
-@routed
 def weekly() -> None:
     ctx = current()
     st.title("Brilliant at the Basics: weekly")
