@@ -341,7 +341,7 @@ def _reference_section(kind: str) -> None:
     if upload.problems:
         _rejected(upload.problems, f"in {up.name}", "the file and upload it")
         return
-    st.markdown(f"**What publishing {up.name} will change** ({len(upload.rows)} {rows_are})")
+    st.markdown(f"**What publishing {up.name} will change** ({rows_are}: {len(upload.rows)})")
     st.dataframe(upload.changes, hide_index=True, width="stretch")
     st.session_state[f"_ref_{kind}"] = (up.file_id, upload, _hidden())
     st.button(button, type="primary", key=f"publish_{kind}", on_click=_publish_reference, args=(kind, up.file_id))
