@@ -182,8 +182,7 @@ def bench_work(tmp_path_factory) -> Path:
 
 def test_bench_runner_prints_a_table_of_ratios(tmp_path, bench_work):
     assert (
-        run.main(["--tiny", "--work", str(bench_work), "--out", str(tmp_path / "o"), "--sections", "build,engine"])
-        == 0
+        run.main(["--tiny", "--work", str(bench_work), "--out", str(tmp_path / "o"), "--sections", "build,engine"]) == 0
     )
     text = (tmp_path / "o" / "results.md").read_text()
     assert "SYNTHETIC" in text and text.strip().splitlines()[-1].startswith("Summary: national build")
