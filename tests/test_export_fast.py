@@ -1,7 +1,6 @@
 """The panel pack with its charts drawn as PDF vectors from the page chart's own description (issue 32): the pack's
 text is the same as when the charts were pictures, each chart carries the marks of the page's Altair chart, the
-marks read in black and white, and the papers' bench runs at tiny scale (speed is reported in make bench, never
-asserted here).
+marks read in black and white. (The papers' bench at tiny scale is in tests/test_bench.py, on its stores.)
 
 The expected text (tests/fixtures/papers/*.json.gz) is `pdftotext -bbox` of the packs main drew before this change
 (charts as vl-convert PNGs), words per page and how many charts each page held."""
@@ -318,23 +317,3 @@ def legend_shapes(stream: str, chart: dict) -> list[str]:
             one_on_top = sum(abs(v - max(ys)) < 0.01 for v in ys) == 1
             found.append({4: "diamond" if one_on_top else "square", 3: "triangle"}.get(corners, str(corners)))
     return found[-4:]
-
-
-# ---------------------------------------------------------------- the bench at tiny scale
-
-
-def test_the_papers_bench_runs_in_fresh_processes(tmp_path):
-    import sys
-
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
-    import run
-
-    assert (
-        run.main(["--tiny", "--work", str(tmp_path / "w"), "--out", str(tmp_path / "o"), "--sections", "papers"]) == 0
-    )
-    rows = json.loads((tmp_path / "o" / "results.json").read_text())
-    papers_rows = {r["measure"].split(",")[0]: r for r in rows if r["section"] == "8 papers"}
-    for fmt in ("PDF panel pack", "XLSX workbook", "CSV"):
-        row = next(r for m, r in papers_rows.items() if m.startswith(fmt))
-        assert row["value"] > 0 and row["reference_value"] > 0, row
-        assert "fresh process" in row["measure"], row

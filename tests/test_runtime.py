@@ -5,7 +5,6 @@ import logging
 import os
 import shutil
 import threading
-import time
 
 from streamlit.testing.v1 import AppTest
 
@@ -16,20 +15,23 @@ def _vintage(name: str) -> dict:
     return {"vintage": name, "label": name, "published": None, "source_file": "", "kind": "upload", "as_of_note": ""}
 
 
-def _reading(reader: store.ReadOnlyStore, stop: threading.Event, errors: list, seen: set) -> None:
+def _reading(reader: store.ReadOnlyStore, stop: threading.Event, errors: list, seen: set, read=None) -> None:
     while not stop.is_set():
         try:
             seen.add(len(reader.table("vintages")))
             reader.query("SELECT count(*) FROM observations o JOIN vintages v USING (vintage)")
         except Exception as exc:  # every failure a reader meets is collected
             errors.append(repr(exc))
+        if read is not None:
+            read.release()
 
 
 def test_replacing_the_database_never_closes_a_connection_under_a_reader(fresh_db, tmp_path):
     reader = store.ReadOnlyStore(fresh_db)
     before = len(reader.table("vintages"))
     stop, errors, seen = threading.Event(), [], set()
-    threads = [threading.Thread(target=_reading, args=(reader, stop, errors, seen)) for _ in range(3)]
+    read = threading.Semaphore(0)  # one release per finished read
+    threads = [threading.Thread(target=_reading, args=(reader, stop, errors, seen, read)) for _ in range(3)]
     for t in threads:
         t.start()
     try:
@@ -47,7 +49,9 @@ def test_replacing_the_database_never_closes_a_connection_under_a_reader(fresh_d
                 {},
             )
             store.ReadOnlyStore.close_all()
-            time.sleep(0.2)
+            # a reader has read the replaced file (awaited read by read, not a pause) before the next replaces it
+            while before + n + 1 not in seen and not errors:
+                assert read.acquire(timeout=60), f"no reader finished a read after publish {n}"
     finally:
         stop.set()
         for t in threads:
