@@ -599,13 +599,13 @@ def test_a_journal_from_before_councils_replays_to_the_same_figures(fresh_db, re
 
 def test_scorecard_and_export_take_the_council(three_councils, tmp_path, capsys):
     from dashboard import service
-    from dashboard.engine.scorecard import to_csv_frame
+    from dashboard.formatting import scorecard_csv
 
     db = three_councils
     capsys.readouterr()
     assert _annex(db, "scorecard", "--month", "2023-01", "--authority", SECOND) == 0
     theirs = capsys.readouterr().out
-    want = to_csv_frame(service.build_scorecard(store.ReadOnlyStore(db), dt.date(2023, 1, 1), authority=SECOND))
+    want = scorecard_csv(service.build_scorecard(store.ReadOnlyStore(db), dt.date(2023, 1, 1), authority=SECOND))
     assert theirs == want.to_csv(index=False, lineterminator="\n")
     assert _annex(db, "scorecard", "--month", "2023-01") == 0
     assert capsys.readouterr().out != theirs  # the default is still the home council's
