@@ -17,7 +17,7 @@ import pandas as pd
 
 from dashboard.engine.scorecard import Inputs
 from dashboard.engine.targets import in_force
-from dashboard.printed_targets import parse_target
+from dashboard.input.printed_targets import parse_target
 
 COMPARED = [
     "value",

@@ -32,8 +32,9 @@ import baseline
 import generate
 import pandas as pd
 
-from dashboard import ingest, service, store
+from dashboard import service, store
 from dashboard.engine import scorecard
+from dashboard.input import ingest
 from dashboard.ui import page_registry
 
 CHROMIUM = "/usr/bin/chromium"
@@ -1036,7 +1037,7 @@ async def _month_changer(
     errors: list[str],
     at_least: int = 0,
 ) -> None:
-    from dashboard.periods import label, long_label, parse_period
+    from dashboard.words.periods import label, long_label, parse_period
 
     context = await browser.new_context(viewport={"width": 1280, "height": 800})
     page = await context.new_page()
@@ -1179,7 +1180,7 @@ def _councils_sample(folder: Path, councils: int) -> list[str]:
 def _write_journal(db: Path, councils: list[str], months: int, refs: list[str]) -> int:
     """A year of monthly loads per council, written straight into the journal (files or the shared state) under
     one writer lock: the journal's own record(), signed and checked as every write is."""
-    from dashboard import journal
+    from dashboard.writes import journal
 
     made = 0
     when = dt.datetime(2025, 1, 1)
@@ -1224,7 +1225,7 @@ def bench_state(work: Path, quick: bool) -> None:
     import psycopg
     from pgserver import NoPostgres, postgres_server
 
-    from dashboard import lifecycle, state, writing
+    from dashboard.writes import lifecycle, state, writing
 
     folder = work / "state"
     shutil.rmtree(folder, ignore_errors=True)

@@ -4,7 +4,7 @@
 
 DIR holds the files as published under data-raw/ in dfe-analytical-services/CSC_outcomes_and_enablers
 (Open Government Licence v3.0). The figures are read by the same code as `dashboard load-national`
-(dashboard.national.parse_file), so the sample and a council's own load agree row for row; every row keeps
+(dashboard.writes.national.parse_file), so the sample and a council's own load agree row for row; every row keeps
 its file and row number. Years from 2018/19 on are kept: the packs' comparators go back to 2020/21.
 """
 
@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from dashboard import national
 from dashboard.store import columns
+from dashboard.writes import national
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "sample_data"

@@ -14,7 +14,8 @@ settings.load_profile("suite")
 # run pays for it by accident.
 os.environ.setdefault("DASHBOARD_WARM_VIEWS", "0")
 
-from dashboard import ingest, store
+from dashboard import store
+from dashboard.input import ingest
 
 # The production-mode browser suite's fixtures (provider, prod_app): tests/prod.py.
 pytest_plugins = ["prod"]

@@ -11,8 +11,10 @@ import pytest
 from apptest import run_page
 from streamlit.testing.v1 import AppTest
 
-from dashboard import access, audit, commentary, journal, lifecycle, store
+from dashboard import store
+from dashboard.auth import access
 from dashboard.ui import signin
+from dashboard.writes import audit, commentary, journal, lifecycle
 
 AREAS = {"front_door", "early_help", "cin_cp", "cared_for", "safeguarding", "workforce"}
 ROLES = """

@@ -13,9 +13,10 @@ import pandas as pd
 import pytest
 from test_records import AS_AT, BANK, HEAD, KEY, ROWS, standard, workbook
 
-from dashboard import audit, cli, journal, lifecycle, store
-from dashboard.reading import LoadRejected
+from dashboard import cli, store
+from dashboard.input.reading import LoadRejected
 from dashboard.records import annex_a, stored, workdays
+from dashboard.writes import audit, journal, lifecycle
 
 D = dt.date
 

@@ -80,7 +80,8 @@ def test_commentary_is_markdown_not_html(fresh_db, monkeypatch):
     """Emphasis renders; typed HTML reaches the page as text, never as markup."""
     import datetime
 
-    from dashboard import commentary, store
+    from dashboard import store
+    from dashboard.writes import commentary
 
     commentary.publish(
         fresh_db,

@@ -12,8 +12,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dashboard import columnar, ingest, models, service, store
+from dashboard import service, store
 from dashboard.engine import scorecard
+from dashboard.input import columnar, ingest, models
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))

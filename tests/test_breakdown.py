@@ -10,12 +10,15 @@ import zipfile
 import pandas as pd
 import pytest
 
-from dashboard import access, audit, cli, export, papers, store
-from dashboard.formatting import fmt_value
+from dashboard import cli, store
+from dashboard.auth import access
+from dashboard.output import export, papers
 from dashboard.records import breakdown as bd
 from dashboard.records import compute, pseudonym, stored, synth
 from dashboard.records.measures import REGISTRY
 from dashboard.ui.page_registry import PAGE_PATHS
+from dashboard.words.formatting import fmt_value
+from dashboard.writes import audit
 
 AS_AT = dt.date(2024, 1, 31)
 MEASURES = {m.ref: m for m in REGISTRY}

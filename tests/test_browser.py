@@ -348,7 +348,8 @@ def test_downloads_are_made_on_click(server, browser):
 
 def test_commentary_and_labels_fetch_nothing_from_other_sites(admin_server, browser, tmp_path):
     """User text reaches every viewer: no image is fetched and no link to another site is drawn."""
-    from dashboard import commentary, loader, store
+    from dashboard import store
+    from dashboard.writes import commentary, loader
 
     url, db = admin_server
     hostile = (

@@ -8,9 +8,11 @@ import re
 import pandas as pd
 import pytest
 
-from dashboard import chartpool, charts, export_charts, papers, periods, service, store
+from dashboard import service, store
 from dashboard.engine import scorecard as scorecard_engine
-from dashboard.vocabulary import RAG_WORDS, service_areas
+from dashboard.output import chartpool, charts, export_charts, papers
+from dashboard.words import periods
+from dashboard.words.vocabulary import RAG_WORDS, service_areas
 
 JAN24 = dt.date(2024, 1, 1)
 HEIGHTS = (460, 360, chartpool.PAPER_SIZE["height"])  # the page, the projector, the papers

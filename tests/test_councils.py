@@ -10,11 +10,13 @@ import pytest
 from apptest import run_page
 from streamlit.testing.v1 import AppTest
 
-from dashboard import access, audit, commentary, councils, journal, lifecycle, loader, store
+from dashboard import store
+from dashboard.auth import access
 from dashboard.engine import regional
-from dashboard.reading import LoadRejected
+from dashboard.input.reading import LoadRejected
 from dashboard.ui import signin
 from dashboard.ui.page_registry import PAGE_PATHS
+from dashboard.writes import audit, commentary, councils, journal, lifecycle, loader
 
 AREAS = {"front_door", "early_help", "cin_cp", "cared_for", "safeguarding", "workforce"}
 SECOND, THIRD = councils.SYNTHETIC_ID, "synthetic-vale"
@@ -271,7 +273,7 @@ def _crafted(action: str, council: str) -> None:
 
     import streamlit as st
 
-    from dashboard import access
+    from dashboard.auth import access
     from dashboard.ui import admin, signin
 
     st.session_state["_council"] = council
@@ -599,7 +601,7 @@ def test_a_journal_from_before_councils_replays_to_the_same_figures(fresh_db, re
 
 def test_scorecard_and_export_take_the_council(three_councils, tmp_path, capsys):
     from dashboard import service
-    from dashboard.formatting import scorecard_csv
+    from dashboard.words.formatting import scorecard_csv
 
     db = three_councils
     capsys.readouterr()

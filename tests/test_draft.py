@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 from apptest import run_page
 
-from dashboard import cli, commentary, service, store
+from dashboard import cli, service, store
+from dashboard.writes import commentary
 
 AREAS = ["front_door", "early_help", "cin_cp", "cared_for", "safeguarding", "workforce"]
 JAN23, SEP23, JAN24 = dt.date(2023, 1, 1), dt.date(2023, 9, 1), dt.date(2024, 1, 1)

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from dashboard import cli
 from dashboard.engine import derived, rag, spc, trend
-from dashboard.printed_targets import TargetError, parse_target
+from dashboard.input.printed_targets import TargetError, parse_target
 
 
 @pytest.mark.parametrize(
@@ -348,7 +348,7 @@ def test_the_cli_csv_is_made_for_every_month_with_figures(built_db):
     the CLI path itself is run above; building the inputs per month cost most of a second each)."""
     from dashboard import service, store
     from dashboard.engine import scorecard
-    from dashboard.formatting import scorecard_csv
+    from dashboard.words.formatting import scorecard_csv
 
     reader = store.ReadOnlyStore(built_db)
     months = [dt.date(2022, 1, 1), *(dt.date(2023, m, 1) for m in range(1, 13)), dt.date(2024, 1, 1)]

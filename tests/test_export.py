@@ -12,8 +12,9 @@ import openpyxl
 import pytest
 from PIL import Image
 
-from dashboard import cli, export_charts, export_csv, export_pdf, export_xlsx, papers, store
-from dashboard.periods import parse_period
+from dashboard import cli, store
+from dashboard.output import export_charts, export_csv, export_pdf, export_xlsx, papers
+from dashboard.words.periods import parse_period
 
 AREAS = [
     "Front Door (MASH and EHAP)",

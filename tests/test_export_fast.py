@@ -18,8 +18,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from dashboard import charts, export_charts, export_pdf, papers, store
-from dashboard.periods import parse_period
+from dashboard import store
+from dashboard.output import charts, export_charts, export_pdf, papers
+from dashboard.words.periods import parse_period
 
 FIXTURES = Path(__file__).parent / "fixtures" / "papers"
 MM = 72 / 25.4

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dashboard import cli, export, export_csv
-from dashboard.periods import parse_period
+from dashboard import cli
+from dashboard.output import export, export_csv
+from dashboard.words.periods import parse_period
 
 
 def test_the_cli_choices_and_the_pages_buttons_come_from_the_formats_registry(monkeypatch):

@@ -7,10 +7,10 @@ import re
 import pandas as pd
 from apptest import run_page, scorecard
 
-from dashboard import panel
-from dashboard.formatting import rag_label
+from dashboard.output import panel
 from dashboard.ui import components
-from dashboard.vocabulary import RAG_ORDER
+from dashboard.words.formatting import rag_label
+from dashboard.words.vocabulary import RAG_ORDER
 
 RAG_RANK = {rag_label(code): RAG_ORDER[code] for code in RAG_ORDER}
 

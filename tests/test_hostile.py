@@ -16,10 +16,12 @@ import pandas as pd
 import pytest
 from apptest import run_page, static_tables
 
-from dashboard import cli, export, journal, papers, store
-from dashboard.backoff import FREE_TRIES, Backoff
-from dashboard.formatting import plain, safe_commentary
-from dashboard.periods import default_month
+from dashboard import cli, store
+from dashboard.auth.backoff import FREE_TRIES, Backoff
+from dashboard.output import export, papers
+from dashboard.words.formatting import plain, safe_commentary
+from dashboard.words.periods import default_month
+from dashboard.writes import journal
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
 

@@ -19,8 +19,9 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from dashboard import cli, journal, loader, national, reference, store
-from dashboard.formatting import links_and_images_as_text, safe_commentary
+from dashboard import cli, store
+from dashboard.words.formatting import links_and_images_as_text, safe_commentary
+from dashboard.writes import journal, loader, national, reference
 
 FIXTURES = Path(__file__).parent / "fixtures" / "national"
 C1 = FIXTURES / "c1_children_in_need_referrals_and_rereferrals_2013_to_2025.csv"

@@ -18,7 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from dashboard import audit, cli, journal, store
+from dashboard import cli, store
+from dashboard.writes import audit, journal
 
 ROOT = Path(__file__).resolve().parent.parent
 SRC = ROOT / "src"
@@ -438,7 +439,7 @@ def test_a_gzip_bomb_is_refused_with_bounded_memory(db, tmp_path, kind, bound_mb
 
 def test_a_stream_that_unpacks_past_the_bound_is_refused_while_streaming(db, tmp_path, monkeypatch):
     """Members each under the per-file bound but together past the total: refused on the declared sizes."""
-    from dashboard import lifecycle
+    from dashboard.writes import lifecycle
 
     monkeypatch.setattr(lifecycle, "MAX_UNPACKED_BYTES", 3 * 1024**2)
     bomb = tmp_path / "many.tar.gz"

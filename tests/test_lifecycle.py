@@ -15,9 +15,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from dashboard import cli, commentary, ingest, journal, store
+from dashboard import cli, store
 from dashboard.engine import scorecard
 from dashboard.engine.targets import in_force
+from dashboard.input import ingest
+from dashboard.writes import commentary, journal
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable

@@ -17,10 +17,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from dashboard import journal, lifecycle, national, service, store
+from dashboard import service, store
 from dashboard.engine import national as engine
 from dashboard.engine import scorecard
-from dashboard.loader import LoadRejected
+from dashboard.writes import journal, lifecycle, national
+from dashboard.writes.loader import LoadRejected
 
 FIXTURES = Path(__file__).parent / "fixtures" / "national"
 C1 = FIXTURES / "c1_children_in_need_referrals_and_rereferrals_2013_to_2025.csv"

@@ -18,7 +18,8 @@ import psycopg
 import pytest
 from pgserver import NoPostgres, postgres_server
 
-from dashboard import audit, cli, journal, state, store
+from dashboard import cli, store
+from dashboard.writes import audit, journal, state
 
 PYTHON = sys.executable
 KEY = "pgstate-test-key-0123456789abcdef"
@@ -176,7 +177,7 @@ def test_a_write_killed_mid_commit_leaves_nothing_and_the_other_host_keeps_servi
 
 def test_a_write_whose_transaction_fails_after_its_local_publish_puts_the_file_back(hosts, url):
     """This host never serves what the journal does not hold: the file as it was before the write is back at once."""
-    from dashboard import lifecycle
+    from dashboard.writes import lifecycle
 
     a, _ = hosts
     before, marker = dump_all(a), (a.parent / state.MARKER).read_text()
@@ -359,7 +360,7 @@ def test_a_write_when_the_shared_state_is_down_is_refused_in_one_sentence_and_ch
 def test_a_council_added_and_sharing_on_one_host_reach_the_other_and_only_what_was_shared(hosts, tmp_path):
     """Several councils over the shared state: a SYNTHETIC council added, loaded and sharing through host A is
     served by host B after catch-up; its commentary is its own, and Tameside (not sharing) is in no comparator."""
-    from dashboard import commentary, councils
+    from dashboard.writes import commentary, councils
 
     a, b = hosts
     second = councils.SYNTHETIC_ID

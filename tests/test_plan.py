@@ -13,9 +13,11 @@ import pandas as pd
 import pytest
 from apptest import run_page
 
-from dashboard import cli, ingest, journal, plan_updates, reading, store
+from dashboard import cli, store
 from dashboard.engine import plan as plan_engine
-from dashboard.periods import parse_period
+from dashboard.input import ingest, reading
+from dashboard.words.periods import parse_period
+from dashboard.writes import journal, plan_updates
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -8,8 +8,9 @@ from test_accessibility import WCAG, _owner
 from test_annexa_store import synthetic
 from test_records import AS_AT, HEAD
 
-from dashboard import audit, journal, store
+from dashboard import store
 from dashboard.records import pseudonym, stored
+from dashboard.writes import audit, journal
 
 pytestmark = pytest.mark.browser
 

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from prod import ROLES, look, sign_in, start_prod_app, stop
 
-from dashboard import audit, cli, journal, store
+from dashboard import cli, store
+from dashboard.writes import audit, journal
 
 pytestmark = pytest.mark.browser
 

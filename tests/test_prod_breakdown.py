@@ -10,8 +10,9 @@ import pytest
 from prod import look, sign_in
 from test_accessibility import WCAG, _owner
 
-from dashboard import audit, store
+from dashboard import store
 from dashboard.records import pseudonym, stored, synth
+from dashboard.writes import audit
 
 pytestmark = pytest.mark.browser
 

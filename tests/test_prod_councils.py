@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 from prod import look, sign_in
 
-from dashboard import audit, commentary, councils, journal, loader, store
+from dashboard import store
+from dashboard.writes import audit, commentary, councils, journal, loader
 
 SECOND, THIRD = councils.SYNTHETIC_ID, "synthetic-vale"
 SECOND_WORDS = "SYNTHETIC commentary for Synthetic Borough, invented for the browser test."

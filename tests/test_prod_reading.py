@@ -9,7 +9,8 @@ import zipfile
 import pytest
 from prod import look, sign_in
 
-from dashboard import commentary, journal, store
+from dashboard import store
+from dashboard.writes import commentary, journal
 
 pytestmark = pytest.mark.browser
 

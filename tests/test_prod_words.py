@@ -5,7 +5,8 @@ vintage; a page left open across a load names the new figures."""
 import pytest
 from prod import look, sign_in
 
-from dashboard import loader, store
+from dashboard import store
+from dashboard.writes import loader
 
 pytestmark = pytest.mark.browser
 

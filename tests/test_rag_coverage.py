@@ -7,8 +7,9 @@ import pandas as pd
 import pytest
 from apptest import run_page, static_tables
 
-from dashboard import export, papers, service
+from dashboard import service
 from dashboard.engine.scorecard import exceptions
+from dashboard.output import export, papers
 
 JAN24, SEP23 = dt.date(2024, 1, 1), dt.date(2023, 9, 1)
 
@@ -107,7 +108,7 @@ def test_the_printed_rag_sits_beside_ours_in_the_scorecard_and_the_panel_table(r
     sc = service.build_scorecard(reader, SEP23, "pack-2023-11")
     row = sc.set_index("ref").loc["CF1"]
     assert (row["printed_rag"], row["rag"]) == ("A", "R")
-    from dashboard import panel
+    from dashboard.output import panel
 
     table = panel.panel_table(sc, SEP23, {}).set_index("Ref")
     assert table.loc["CF1", "As printed"] == "▲ Amber" and table.loc["CF1", "RAG"] == "✖ Red"
@@ -115,7 +116,7 @@ def test_the_printed_rag_sits_beside_ours_in_the_scorecard_and_the_panel_table(r
 
 
 def test_no_printed_column_where_the_pack_printed_none(reader):
-    from dashboard import panel
+    from dashboard.output import panel
 
     sc = service.build_scorecard(reader, dt.date(2023, 1, 1), "pack-2023-01")
     assert "As printed" not in panel.panel_table(sc, dt.date(2023, 1, 1), {})

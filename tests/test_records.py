@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from dashboard import cli
-from dashboard.reading import LoadRejected
+from dashboard.input.reading import LoadRejected
 from dashboard.records import annex_a, compute, pseudonym, workdays
 from dashboard.records.measures import REGISTRY
 

@@ -9,10 +9,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from dashboard import loader, models, reference, service, vocabulary
+from dashboard import service
 from dashboard.engine import rag
 from dashboard.engine import scorecard as scorecard_engine
-from dashboard.formatting import scorecard_csv, scorecard_csv_columns
+from dashboard.input import models
+from dashboard.words import vocabulary
+from dashboard.words.formatting import scorecard_csv, scorecard_csv_columns
+from dashboard.writes import loader, reference
 
 SRC = Path(__file__).resolve().parent.parent / "src" / "dashboard"
 WALES = vocabulary.Comparator("wales", "Wales", "Wales", spellings=("welsh average",))

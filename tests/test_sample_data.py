@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from dashboard import ingest
+from dashboard.input import ingest
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -11,7 +11,7 @@ import urllib.request
 import pytest
 from test_browser import free_port, settle, shot, start_server
 
-from dashboard import audit
+from dashboard.writes import audit
 
 pytestmark = pytest.mark.browser
 

@@ -8,7 +8,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from dashboard import cli, ingest, store
+from dashboard import cli, store
+from dashboard.input import ingest
 
 
 def sha(p: Path) -> str:

@@ -8,8 +8,11 @@ import streamlit as st
 from apptest import run_page, table_text
 from streamlit.testing.v1 import AppTest
 
-from dashboard import commentary, export_charts, loader, papers, reading, service, store
-from dashboard.periods import parse_period
+from dashboard import service, store
+from dashboard.input import reading
+from dashboard.output import export_charts, papers
+from dashboard.words.periods import parse_period
+from dashboard.writes import commentary, loader
 
 
 def sha(p) -> str:
@@ -197,7 +200,8 @@ def test_revised_means_the_same_on_every_surface(built_db, vintage, revised):
 
     from apptest import run_page
 
-    from dashboard import export, service, store
+    from dashboard import service, store
+    from dashboard.output import export
 
     sep = dt.date(2023, 9, 1)
     reader = store.ReadOnlyStore(built_db)

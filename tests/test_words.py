@@ -9,13 +9,14 @@ import pandas as pd
 import pytest
 from apptest import run_page
 
-from dashboard import commentary, loader, papers, reference, service, store
+from dashboard import service, store
 from dashboard.engine import draft as draft_engine
 from dashboard.engine import national as national_engine
 from dashboard.engine import scorecard as scorecard_engine
-from dashboard.formatting import plain
-from dashboard.panel import panel_table
-from dashboard.vocabulary import (
+from dashboard.output import papers
+from dashboard.output.panel import panel_table
+from dashboard.words.formatting import plain
+from dashboard.words.vocabulary import (
     FIGURE_KINDS,
     SHIPPED,
     figures_vintage,
@@ -24,6 +25,7 @@ from dashboard.vocabulary import (
     vintage_label,
     vintage_options,
 )
+from dashboard.writes import commentary, loader, reference
 
 AREAS = ["front_door", "early_help", "cin_cp", "cared_for", "safeguarding", "workforce"]
 SEP23, JAN24 = dt.date(2023, 9, 1), dt.date(2024, 1, 1)

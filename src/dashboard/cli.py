@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .periods import iso, parse_period
+from .words.periods import iso, parse_period
 
 if TYPE_CHECKING:
     from . import store
@@ -35,7 +35,7 @@ def db_path(arg: str | None) -> Path:
 
 def _refused(exc: Exception) -> int:
     """A write that was refused: what was wrong, and that nothing changed."""
-    from . import reading
+    from .input import reading
 
     if isinstance(exc, reading.LoadRejected):
         for problem in exc.problems:
@@ -48,7 +48,8 @@ def _refused(exc: Exception) -> int:
 
 def refusals() -> tuple[type[Exception], ...]:
     """The refusals a write can meet (each printed as what was wrong, and that nothing changed)."""
-    from . import ingest, journal, lifecycle, reading
+    from .input import ingest, reading
+    from .writes import journal, lifecycle
 
     return (
         reading.LoadRejected,
@@ -60,7 +61,8 @@ def refusals() -> tuple[type[Exception], ...]:
 
 
 def cmd_build(args) -> int:
-    from . import ingest, lifecycle
+    from .input import ingest
+    from .writes import lifecycle
 
     try:
         counts = lifecycle.build(db_path(args.db), Path(args.sample_dir) if args.sample_dir else ingest.SAMPLE_DIR)
@@ -76,7 +78,7 @@ def cmd_build(args) -> int:
 
 
 def cmd_load(args) -> int:
-    from . import loader
+    from .writes import loader
 
     try:
         vintage, diff = loader.load_file(
@@ -100,7 +102,9 @@ def cmd_load(args) -> int:
 
 
 def cmd_load_plan(args) -> int:
-    from . import plan_updates, reading, store
+    from . import store
+    from .input import reading
+    from .writes import plan_updates
 
     if args.preview:  # what the update would change, with its problems; nothing is written
         reader = store.ReadOnlyStore(db_path(args.db))
@@ -134,7 +138,7 @@ def cmd_load_plan(args) -> int:
 
 def _load_reference(kind: str):
     def run(args) -> int:
-        from . import reference
+        from .writes import reference
 
         try:
             vintage, upload = reference.load(
@@ -156,7 +160,7 @@ def _load_reference(kind: str):
 
 
 def cmd_load_national(args) -> int:
-    from . import national
+    from .writes import national
 
     try:
         vintage, upload = national.load(
@@ -189,7 +193,7 @@ def cmd_benchmark(args) -> int:
 
 
 def cmd_backup(args) -> int:
-    from . import lifecycle
+    from .writes import lifecycle
 
     try:
         done = lifecycle.backup(db_path(args.db), Path(args.out))
@@ -204,7 +208,7 @@ def cmd_backup(args) -> int:
 
 
 def cmd_restore(args) -> int:
-    from . import lifecycle
+    from .writes import lifecycle
 
     try:
         done = lifecycle.restore(
@@ -251,7 +255,7 @@ def _dump_column(values) -> list[str]:
 def _dump_text(v: object) -> str:
     import pandas as pd
 
-    from .formatting import fmt_plain
+    from .words.formatting import fmt_plain
 
     if v is None or v is pd.NaT or (isinstance(v, float) and v != v):
         return ""
@@ -264,7 +268,7 @@ def _dump_text(v: object) -> str:
 
 def cmd_dump(args) -> int:
     from . import store
-    from .formatting import fmt_plain
+    from .words.formatting import fmt_plain
 
     reader = store.ReadOnlyStore(db_path(args.db))
     if args.all:
@@ -298,7 +302,7 @@ def _council(args, reader: store.ReadOnlyStore) -> str:
 
 def _month_and_areas(args, reader: store.ReadOnlyStore) -> tuple:
     """--month and --area checked against the store: (month, [area] or None)."""
-    from .vocabulary import service_area_ids
+    from .words.vocabulary import service_area_ids
 
     try:
         month = parse_period(args.month)
@@ -328,7 +332,7 @@ def _built(args, build) -> tuple:
 
 def cmd_scorecard(args) -> int:
     from . import service
-    from .formatting import scorecard_csv
+    from .words.formatting import scorecard_csv
 
     month, sc, code = _built(args, lambda r, m, a, c: service.build_scorecard(r, m, args.vintage, areas=a, authority=c))
     if code is not None:
@@ -364,7 +368,7 @@ def _write_paper(args, data: bytes, indicators: int, month: dt.date, vintage_lab
 
 
 def cmd_export(args) -> int:
-    from . import export, papers
+    from .output import export, papers
 
     series = args.format == "pdf"  # only the PDF draws charts
     month, pack, code = _built(
@@ -379,7 +383,7 @@ def cmd_export(args) -> int:
 
 
 def cmd_migrate_state(args) -> int:
-    from . import journal, lifecycle, state
+    from .writes import journal, lifecycle, state
 
     try:
         done = state.migrate(db_path(args.db), args.to, lifecycle.cli_user())
@@ -395,7 +399,7 @@ def cmd_migrate_state(args) -> int:
 
 
 def cmd_follow(args) -> int:
-    from . import journal, state
+    from .writes import journal, state
 
     try:
         print(state.catch_up(db_path(args.db), wait=journal.wait_seconds()), file=sys.stderr)
@@ -405,7 +409,7 @@ def cmd_follow(args) -> int:
 
 
 def cmd_audit(args) -> int:
-    from . import audit
+    from .writes import audit
 
     audit.trail(db_path(args.db)).to_csv(sys.stdout, index=False, lineterminator="\n")
     return 0
@@ -445,9 +449,10 @@ def _records(args) -> tuple:
 
 def cmd_records(args) -> int:
     """records-compute and reconcile: the extract's figures, alone or beside those loaded."""
-    from . import reading, store
-    from .formatting import fmt_plain
+    from . import store
+    from .input import reading
     from .records import pseudonym, reconcile, stored, workdays
+    from .words.formatting import fmt_plain
 
     try:
         month, done, synthetic = _records(args)
@@ -615,9 +620,9 @@ def cmd_breakdown(args) -> int:
     """breakdown: a computed ref's month by team or by worker (CSV), written to the audit trail."""
     import pandas as pd
 
-    from . import audit, lifecycle
-    from .formatting import fmt_plain
     from .records import breakdown
+    from .words.formatting import fmt_plain
+    from .writes import audit, lifecycle
 
     counted = _counted_or_exit(args, "breakdown")
     if isinstance(counted, int):
@@ -649,9 +654,9 @@ def cmd_children(args) -> int:
     """children: a computed ref's records outside timescale or overdue for a month (CSV), written to the audit
     trail. Pseudonyms only; OFFICIAL-SENSITIVE."""
 
-    from . import audit, lifecycle
     from .records import breakdown
     from .records.measures import REGISTRY
+    from .writes import audit, lifecycle
 
     m = next((m for m in REGISTRY if m.ref == args.ref), None)
     if m is not None and breakdown.to_discuss_when(m) is None:
@@ -822,7 +827,7 @@ def parser() -> argparse.ArgumentParser:
     dr.add_argument("--vintage", default="latest", help="latest or a vintage id such as pack-2023-11")
     dr.set_defaults(func=cmd_draft)
 
-    from .export import FORMATS
+    from .output.export import FORMATS
 
     e = add("export", help="the month's papers: " + ", ".join(f.label for f in FORMATS.values()))
     e.add_argument("--month", required=True, help="YYYY-MM")
@@ -905,7 +910,7 @@ def parser() -> argparse.ArgumentParser:
 
 
 def cmd_add_council(args) -> int:
-    from . import councils
+    from .writes import councils
 
     try:
         vintage = councils.add_council(
@@ -924,7 +929,7 @@ def cmd_add_council(args) -> int:
 
 
 def cmd_share_region(args) -> int:
-    from . import councils
+    from .writes import councils
 
     try:
         vintage = councils.set_sharing(db_path(args.db), args.council, not args.stop)
@@ -935,7 +940,8 @@ def cmd_share_region(args) -> int:
 
 
 def cmd_synth_council(args) -> int:
-    from . import councils, store
+    from . import store
+    from .writes import councils
 
     reader = store.ReadOnlyStore(db_path(args.db))
     authority = args.authority or councils.SYNTHETIC_ID
@@ -976,7 +982,7 @@ def main(argv: list[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
     except Exception as exc:
-        from . import lifecycle
+        from .writes import lifecycle
 
         if not isinstance(exc, lifecycle.FAULTS):
             raise

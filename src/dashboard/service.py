@@ -11,8 +11,8 @@ from .engine import derived, quality, regional, scorecard
 from .engine import draft as draft_engine
 from .engine import national as national_engine
 from .engine import plan as plan_engine
-from .periods import add_months
 from .store import ReadOnlyStore
+from .words.periods import add_months
 
 Inputs = scorecard.Inputs  # what the engine needs for one authority and vintage (the app caches it)
 

@@ -20,7 +20,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from .vocabulary import SHIPPED
+from .words.vocabulary import SHIPPED
 
 DEFAULT_DB = Path("data/dashboard.duckdb")
 
@@ -91,7 +91,7 @@ TABLES: dict[str, str] = {
         " action_refs VARCHAR, measure VARCHAR, data_source VARCHAR, status VARCHAR, refs VARCHAR,"
         " source_file VARCHAR, source_line INTEGER"
     ),
-    # National statistics (dashboard.national): what each published measure is, which ref it compares, and the
+    # National statistics (dashboard.writes.national): what each published measure is, which ref it compares, and the
     # published figures for every council, region and England, as loaded (a newer vintage revises a figure).
     "national_measures": (
         "measure VARCHAR PRIMARY KEY, name VARCHAR, file VARCHAR, release VARCHAR, numerator VARCHAR,"

@@ -8,7 +8,7 @@ import datetime as dt
 
 import pandas as pd
 
-from ..periods import add_months
+from ..words.periods import add_months
 
 
 def month_grid(obs: pd.DataFrame, key: str | list[str], first: dt.date, last: dt.date) -> pd.DataFrame:

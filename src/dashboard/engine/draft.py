@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ..formatting import fmt_value
-from ..periods import add_months, label, long_label
-from ..vocabulary import COMPARATORS, RAG_WORD, comparator, sentence_order
+from ..words.formatting import fmt_value
+from ..words.periods import add_months, label, long_label
+from ..words.vocabulary import COMPARATORS, RAG_WORD, comparator, sentence_order
 from .scorecard import exceptions
 
 MAX_EXCEPTIONS = 5

@@ -16,8 +16,8 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from ..formatting import fmt_value
-from ..vocabulary import comparator_codes
+from ..words.formatting import fmt_value
+from ..words.vocabulary import comparator_codes
 
 GM_CODES = frozenset(str(code) for code in range(350, 360))  # Bolton ... Wigan
 BANDS = ("A", "B", "C", "D")

@@ -7,7 +7,7 @@ import datetime as dt
 
 import pandas as pd
 
-from ..periods import label
+from ..words.periods import label
 
 BRAG_SYMBOL = {"Blue": "◆", "Green": "✔", "Amber": "▲", "Red": "✖", "": "–"}
 BRAG_MEANING = {"Blue": "completed", "Green": "on track", "Amber": "not fully on track", "Red": "slipped", "": ""}

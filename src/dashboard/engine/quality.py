@@ -8,8 +8,8 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from ..formatting import fmt_value
-from ..periods import label
+from ..words.formatting import fmt_value
+from ..words.periods import label
 
 # A figure is worth a second look when it is far from its own indicator's median both in median absolute
 # deviations and in plain size (10 points for a percentage, half the median otherwise): either alone flags

@@ -9,8 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..formatting import STATUS_REASON, fmt_change, fmt_number, fmt_value
-from ..vocabulary import comparator, comparator_codes, rating_comparators
+from ..words.formatting import STATUS_REASON, fmt_change, fmt_number, fmt_value
+from ..words.vocabulary import comparator, comparator_codes, rating_comparators
 
 PERCENT_TOLERANCE_POINTS = 5.0
 RELATIVE_TOLERANCE = 0.05

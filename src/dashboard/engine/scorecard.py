@@ -9,10 +9,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ..formatting import DIRECTION_ARROW, STATUS_TEXT, fmt_value, scorecard_csv_columns
-from ..periods import add_months, label
-from ..printed_targets import parse_target
-from ..vocabulary import RAG_CODES, RAG_ORDER, RAG_WORD, RAG_WORDS, comparator_codes, off_target
+from ..input.printed_targets import parse_target
+from ..words.formatting import DIRECTION_ARROW, STATUS_TEXT, fmt_value, scorecard_csv_columns
+from ..words.periods import add_months, label
+from ..words.vocabulary import RAG_CODES, RAG_ORDER, RAG_WORD, RAG_WORDS, comparator_codes, off_target
 from . import national, rag, spc, trend
 from .targets import in_force
 

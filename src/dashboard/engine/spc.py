@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..periods import label
+from ..words.periods import label
 
 E2 = 2.66  # 3 / d2 for subgroups of 2
 NEAR = 2 * E2 / 3  # the 2-sigma line as NHSRplotthedots draws it: two thirds of the way to the limit

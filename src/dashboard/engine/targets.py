@@ -1,4 +1,4 @@
-"""Which target is in force in a month. The printed text is read by dashboard.printed_targets."""
+"""Which target is in force in a month. The printed text is read by dashboard.input.printed_targets."""
 
 from __future__ import annotations
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..formatting import DIRECTION_ARROW, fmt_value
+from ..words.formatting import DIRECTION_ARROW, fmt_value
 
 PERCENT_THRESHOLD_POINTS = 1.0  # smaller moves in a percentage are "No change"
 RELATIVE_THRESHOLD = 0.02  # for counts, rates and averages: 2% of the earlier figure

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..reading import LoadRejected, Problem, read_workbook
+from ..input.reading import LoadRejected, Problem, read_workbook
 from .pseudonym import pseudonym
 
 
@@ -499,7 +499,7 @@ def read(
     path: Path | str, as_at: dt.date, key: bytes, name: str | None = None, include_hidden: bool = False
 ) -> Extract:
     """The workbook's lists, pseudonymised, and its findings; LoadRejected (nothing kept) when it cannot be read.
-    Read through the one reading layer (dashboard.reading), as every upload is."""
+    Read through the one reading layer (dashboard.input.reading), as every upload is."""
     path = Path(path)
     name = name or path.name
     problems: list[Problem] = []

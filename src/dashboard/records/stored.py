@@ -18,8 +18,8 @@ from typing import Annotated
 import pandas as pd
 from pydantic import BeforeValidator, Field, field_validator
 
-from ..models import _Row
-from ..reading import LoadRejected, Problem
+from ..input.models import _Row
+from ..input.reading import LoadRejected, Problem
 from .annex_a import LISTS, RULES, Extract
 
 RETENTION_ENV = "DASHBOARD_RECORDS_RETENTION_MONTHS"
@@ -315,7 +315,7 @@ def _secret(secrets_path: Path | None) -> tuple[object, str]:
                 return section.get("retention_months"), "[records] retention_months in the app's secrets"
         except Exception:  # no secrets file at all is normal for the demo
             pass
-    from ..journal import DEFAULT_SECRETS, SECRETS_ENV
+    from ..writes.journal import DEFAULT_SECRETS, SECRETS_ENV
 
     path = secrets_path or Path(os.environ.get(SECRETS_ENV) or DEFAULT_SECRETS)
     try:
@@ -355,7 +355,8 @@ def purge(db_path: Path, user: str = "", months: int | None = None, authority: s
 
 
 def _purge_council(db_path: Path, user: str, months: int, authority: str) -> list[str]:
-    from .. import audit, lifecycle, store
+    from .. import store
+    from ..writes import audit, lifecycle
 
     head = held(store.ReadOnlyStore(db_path), authority)
     if head.empty:
@@ -438,7 +439,9 @@ def publish_extract(
     Refused (nothing written) for a council the deployment lacks, an extract the council already holds, or one the
     retention would withdraw at once; with `identity` (the app's signed-in publisher), also refused and audited
     unless their grant holds for that council, checked here, at the write."""
-    from .. import access, audit, journal, lifecycle, store
+    from .. import store
+    from ..auth import access
+    from ..writes import audit, journal, lifecycle
 
     name = extract.name
     reader = store.ReadOnlyStore(db_path)
@@ -558,7 +561,8 @@ def publish_computed(
     """The month's figures computed from one council's extracts (the home council's unless named) as a new vintage
     of that council's figures (the scorecard shows them; † where they revise the previous vintage). Blank figures
     (no cases) are not published: a blank is never a zero."""
-    from .. import lifecycle, store
+    from .. import store
+    from ..writes import lifecycle
 
     reader = store.ReadOnlyStore(db_path)
     authority = council_of(reader, authority)

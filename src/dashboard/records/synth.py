@@ -115,7 +115,7 @@ class Published:
 
 def published(sample_dir: Path | None = None, authority: str = "tameside") -> dict[tuple[str, int], Published]:
     """(ref, month index) -> the figure in the latest vintage, validated by the ingest models (status value only)."""
-    from .. import ingest, models
+    from ..input import ingest, models
 
     folder = Path(sample_dir or ingest.SAMPLE_DIR)
     problems: list[str] = []

@@ -11,26 +11,15 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from .. import (
-    access,
-    audit,
-    commentary,
-    councils,
-    journal,
-    lifecycle,
-    loader,
-    national,
-    plan_updates,
-    reading,
-    reference,
-    state,
-)
+from ..auth import access
 from ..engine import regional
-from ..formatting import plain, shown
-from ..periods import iso, label, long_label, parse_period
+from ..input import reading
 from ..records import pseudonym, stored
 from ..records.annex_a import RULES
-from ..vocabulary import comparator_choices, service_areas
+from ..words.formatting import plain, shown
+from ..words.periods import iso, label, long_label, parse_period
+from ..words.vocabulary import comparator_choices, service_areas
+from ..writes import audit, commentary, councils, journal, lifecycle, loader, national, plan_updates, reference, state
 from . import components, computed, data, signin
 from .context import current
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from ..periods import long_label
+from ..words.periods import long_label
 from . import breakdown, components, data, drafting
 from .context import current
 

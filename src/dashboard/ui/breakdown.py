@@ -14,12 +14,13 @@ import os
 import pandas as pd
 import streamlit as st
 
-from .. import access, audit
-from ..formatting import fmt_value
-from ..periods import iso, long_label
+from ..auth import access
 from ..records import breakdown as bd
 from ..records import compute, stored
 from ..records.measures import DAY, REGISTRY, Measure
+from ..words.formatting import fmt_value
+from ..words.periods import iso, long_label
+from ..writes import audit
 from . import components, data, signin
 from .computed import synthetic_banner
 

@@ -7,9 +7,9 @@ import pandas as pd
 import streamlit as st
 
 from ..engine import national as national_engine
-from ..formatting import fmt_value, plain
-from ..periods import long_label
-from ..vocabulary import PUBLISHED_STATUS_TEXT, comparator, comparator_codes
+from ..words.formatting import fmt_value, plain
+from ..words.periods import long_label
+from ..words.vocabulary import PUBLISHED_STATUS_TEXT, comparator, comparator_codes
 from . import components, data
 
 

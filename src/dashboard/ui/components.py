@@ -12,8 +12,8 @@ from urllib.parse import urlencode
 import pandas as pd
 import streamlit as st
 
-from .. import charts, export, export_charts, panel
-from ..formatting import (
+from ..output import charts, export, export_charts, panel
+from ..words.formatting import (
     FREQUENCY_WORD,
     POLARITY_WORD,
     STATUS_TEXT,
@@ -23,8 +23,8 @@ from ..formatting import (
     rag_legend_text,
     safe_commentary,
 )
-from ..periods import iso, label
-from ..vocabulary import (
+from ..words.periods import iso, label
+from ..words.vocabulary import (
     ASSURANCE_LABEL,
     COMPARATOR_NAME,
     COMPARATORS,

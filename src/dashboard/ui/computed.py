@@ -7,12 +7,12 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from .. import access
-from ..formatting import fmt_value, plain
-from ..periods import long_label
+from ..auth import access
 from ..records import reconcile, stored
 from ..records.annex_a import LISTS, RULES
 from ..records.measures import REGISTRY
+from ..words.formatting import fmt_value, plain
+from ..words.periods import long_label
 from . import admin, data, signin
 from .context import current
 

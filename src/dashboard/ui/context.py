@@ -9,10 +9,10 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
-from .. import access
-from ..formatting import plain
-from ..periods import iso, long_label, parse_period
-from ..vocabulary import RAG_WORD, RAG_WORDS, off_target
+from ..auth import access
+from ..words.formatting import plain
+from ..words.periods import iso, long_label, parse_period
+from ..words.vocabulary import RAG_WORD, RAG_WORDS, off_target
 from . import data, routing, signin
 
 RAG_CHOICES = list(RAG_WORDS)

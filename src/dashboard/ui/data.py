@@ -18,11 +18,21 @@ import pandas as pd
 import streamlit as st
 from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ctx
 
-from .. import access, papers, service, state
-from .. import councils as councils_module
-from ..periods import default_month
+from .. import service
+from ..auth import access
+from ..output import papers
 from ..store import DEFAULT_DB, ReadOnlyStore
-from ..vocabulary import COMPARATOR_NAME, kind_word, later_writes, service_area_ids, vintage_label, vintage_options
+from ..words.periods import default_month
+from ..words.vocabulary import (
+    COMPARATOR_NAME,
+    kind_word,
+    later_writes,
+    service_area_ids,
+    vintage_label,
+    vintage_options,
+)
+from ..writes import councils as councils_module
+from ..writes import state
 
 _log = logging.getLogger(__name__)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from ..vocabulary import comparator
+from ..words.vocabulary import comparator
 from . import components, data
 
 

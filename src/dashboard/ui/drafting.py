@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from .. import access, commentary
-from ..periods import long_label
+from ..auth import access
+from ..words.periods import long_label
+from ..writes import commentary
 from . import admin, components, data, signin
 from .context import Context
 

@@ -8,8 +8,8 @@ import streamlit as st
 
 from ..engine import plan as plan_engine
 from ..engine import spc
-from ..formatting import fmt_value, plain, rag_label, shown
-from ..periods import label, long_label
+from ..words.formatting import fmt_value, plain, rag_label, shown
+from ..words.periods import label, long_label
 from . import breakdown, components, data
 from .compare import how_we_compare
 from .context import current, pick_indicator

@@ -7,9 +7,9 @@ import pandas as pd
 import streamlit as st
 
 from ..engine import scorecard as scorecard_engine
-from ..formatting import fmt_change, fmt_value, rag_label, shown
-from ..periods import add_months, iso, label, long_label
-from ..vocabulary import RAG_ABBR, RAG_CODES, RAG_WORDS, VARIATION_LABEL, service_areas
+from ..words.formatting import fmt_change, fmt_value, rag_label, shown
+from ..words.periods import add_months, iso, label, long_label
+from ..words.vocabulary import RAG_ABBR, RAG_CODES, RAG_WORDS, VARIATION_LABEL, service_areas
 from . import breakdown, components, data
 from .context import current
 from .page_registry import PAGE_PATHS

@@ -7,9 +7,9 @@ import pandas as pd
 import streamlit as st
 
 from ..engine import plan as plan_engine
-from ..formatting import rag_label, shown
-from ..periods import label, long_label
-from ..vocabulary import VARIATION_LABEL
+from ..words.formatting import rag_label, shown
+from ..words.periods import label, long_label
+from ..words.vocabulary import VARIATION_LABEL
 from . import components, data
 from .context import current
 

@@ -9,9 +9,9 @@ import pandas as pd
 import streamlit as st
 
 from ..engine import scorecard as scorecard_engine
-from ..formatting import STATUS_TEXT, fmt_value, rag_label
-from ..periods import label, long_label
-from ..vocabulary import OFF_TARGET, RAG_WORD, off_target
+from ..words.formatting import STATUS_TEXT, fmt_value, rag_label
+from ..words.periods import label, long_label
+from ..words.vocabulary import OFF_TARGET, RAG_WORD, off_target
 from . import components, data
 from .context import from_url
 

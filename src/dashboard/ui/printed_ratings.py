@@ -6,9 +6,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from ..formatting import fmt_value, rag_label
-from ..periods import label
-from ..vocabulary import BASIS_WORD
+from ..words.formatting import fmt_value, rag_label
+from ..words.periods import label
+from ..words.vocabulary import BASIS_WORD
 from . import data
 from .context import current
 

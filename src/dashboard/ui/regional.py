@@ -7,8 +7,8 @@ import pandas as pd
 import streamlit as st
 
 from ..engine import regional
-from ..formatting import fmt_value
-from ..periods import long_label
+from ..words.formatting import fmt_value
+from ..words.periods import long_label
 from . import data
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from ..formatting import fmt_change, fmt_value, rag_label
-from ..periods import label
-from ..vocabulary import RAG_WORD, kind_word, loaded_phrase
+from ..words.formatting import fmt_change, fmt_value, rag_label
+from ..words.periods import label
+from ..words.vocabulary import RAG_WORD, kind_word, loaded_phrase
 from . import components, data
 
 

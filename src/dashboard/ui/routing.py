@@ -9,8 +9,8 @@ from pathlib import Path
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from .. import access
-from ..formatting import plain
+from ..auth import access
+from ..words.formatting import plain
 from .page_registry import BY_KEY, BY_URL, HOME, PAGES, PageRow, sections
 
 _router = threading.local()  # set while app.py runs the chosen page, in the script's own thread

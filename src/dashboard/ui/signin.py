@@ -18,8 +18,9 @@ import time
 
 import streamlit as st
 
-from .. import access, audit
-from ..backoff import Backoff
+from ..auth import access
+from ..auth.backoff import Backoff
+from ..writes import audit
 from . import data, routing
 from .page_registry import PAGES, url_paths
 

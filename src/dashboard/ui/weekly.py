@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from ..formatting import fmt_change, fmt_value
+from ..words.formatting import fmt_change, fmt_value
 from . import components, data
 from .context import current
 

@@ -385,7 +385,9 @@ def catch_up(db_path: Path | str, sample_dir: Path | None = None, locked: bool =
                 return catch_up(db_path, sample_dir, locked=True)
         except journal.WriterBusy:
             return "busy"  # a write on this host is bringing it level already
-    from . import ingest, lifecycle, store  # these import journal: here, not at the top
+    from .. import store  # these import journal: here, not at the top
+    from ..input import ingest
+    from . import lifecycle
 
     sample_dir = Path(sample_dir or ingest.SAMPLE_DIR)
     marker = _read_marker(db_path)
@@ -492,7 +494,7 @@ def _catch_up_logged(db_path: Path) -> None:
 
 def _dump(db_path: Path) -> dict[str, str]:
     """Everything stored, one text per table in a total order (what `dashboard dump --all` prints)."""
-    from . import store
+    from .. import store
 
     reader = store.ReadOnlyStore(db_path)
     try:
@@ -507,7 +509,9 @@ def migrate(db_path: Path | str, url: str, user: str, sample_dir: Path | None = 
     from the new state must dump identically, or nothing is kept. Refused if the state already holds anything."""
     import tempfile
 
-    from . import audit, ingest, lifecycle, store
+    from .. import store
+    from ..input import ingest
+    from . import audit, lifecycle
 
     db_path = Path(db_path).resolve()
     sample_dir = Path(sample_dir or ingest.SAMPLE_DIR)

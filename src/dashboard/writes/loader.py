@@ -15,19 +15,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import lifecycle, store
-from .models import STATUS_SPELLINGS, Status
-from .periods import EARLIEST_START, is_period_label, iso, parse_period, this_month
-from .reading import (
-    MAX_PROBLEMS,
-    MAX_ROWS,
-    LoadRejected,
-    Problem,
-    check_value,
-    read_cell,
-    read_table,
-)
-from .vocabulary import comparator_by_name
+from .. import store
+from ..input.models import STATUS_SPELLINGS, Status
+from ..input.reading import MAX_PROBLEMS, MAX_ROWS, LoadRejected, Problem, check_value, read_cell, read_table
+from ..words.periods import EARLIEST_START, is_period_label, iso, parse_period, this_month
+from ..words.vocabulary import comparator_by_name
+from . import lifecycle
 from .writing import Write, new_vintage
 
 LONG_REQUIRED = ("ref", "period", "value")

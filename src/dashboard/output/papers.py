@@ -9,15 +9,16 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from . import panel, service
-from .engine import scorecard
-from .engine.scorecard import exceptions as scorecard_exceptions
-from .engine.scorecard import rag_counts
+from .. import service
+from ..engine import scorecard
+from ..engine.scorecard import exceptions as scorecard_exceptions
+from ..engine.scorecard import rag_counts
+from ..store import ReadOnlyStore
+from ..words.formatting import rag_label, shown
+from ..words.periods import long_label
+from ..words.vocabulary import RAG_TINT, VARIATION_LABEL, service_areas, vintage_label
+from . import panel
 from .export_csv import neutralise  # noqa: F401  (the papers' one rule for text a spreadsheet would run)
-from .formatting import rag_label, shown
-from .periods import long_label
-from .store import ReadOnlyStore
-from .vocabulary import RAG_TINT, VARIATION_LABEL, service_areas, vintage_label
 
 # Fills match the app's RAG tints; the word is always in the cell, so a black-and-white print still reads.
 RAG_FILL = {code: tint.lstrip("#").upper() for code, tint in RAG_TINT.items()}  # openpyxl and fpdf2 take hex

@@ -8,8 +8,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
-from .periods import parse_period
-from .vocabulary import comparator_codes
+from ..words.periods import parse_period
+from ..words.vocabulary import comparator_codes
 
 
 class Unit(str, Enum):
@@ -166,7 +166,7 @@ class _Cell(_Row):
 
     @staticmethod
     def columnar_rule(frame):
-        """_value_matches_status on whole columns (dashboard.columnar): True where the row passes."""
+        """_value_matches_status on whole columns (dashboard.input.columnar): True where the row passes."""
         return (frame["status"] == Status.value.value).to_numpy() == frame["value"].notna().to_numpy()
 
 
@@ -338,7 +338,7 @@ NATIONAL_STATUSES = ("value", "suppressed", "not_available", "not_applicable", "
 
 
 class NationalMeasure(_Row):
-    """A published measure and how it is read from an EES file (see dashboard.national)."""
+    """A published measure and how it is read from an EES file (see dashboard.writes.national)."""
 
     measure: str = Field(pattern=r"^[a-z0-9_]+$")
     name: str

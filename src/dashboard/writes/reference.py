@@ -18,14 +18,15 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import lifecycle, store
-from .engine.targets import in_force
+from .. import store
+from ..engine.targets import in_force
+from ..input.models import Comparator, TargetRow
+from ..input.printed_targets import TargetError, parse_target
+from ..input.reading import LoadRejected, Problem, Table, check_value, read_cell, read_table
+from ..words.periods import EARLIEST_START, financial_year_label, iso, parse_start
+from ..words.vocabulary import comparator_by_name, comparator_choices
+from . import lifecycle
 from .loader import catalogue_of
-from .models import Comparator, TargetRow
-from .periods import EARLIEST_START, financial_year_label, iso, parse_start
-from .printed_targets import TargetError, parse_target
-from .reading import LoadRejected, Problem, Table, check_value, read_cell, read_table
-from .vocabulary import comparator_by_name, comparator_choices
 from .writing import Write, new_vintage, validated
 
 TARGET_COLUMNS = {

@@ -14,10 +14,11 @@ import re
 
 import pandas as pd
 
-from . import lifecycle, store
-from .engine import regional
-from .models import Authority, RegionalSharing
-from .reading import LoadRejected, Problem
+from .. import store
+from ..engine import regional
+from ..input.models import Authority, RegionalSharing
+from ..input.reading import LoadRejected, Problem
+from . import lifecycle
 
 SHARING_KIND, COUNCIL_KIND = "sharing", "council"
 _ID = re.compile(r"^[a-z0-9_-]{2,40}$")

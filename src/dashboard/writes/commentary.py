@@ -9,11 +9,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import lifecycle, store
-from .models import Commentary
-from .periods import iso, this_month
-from .reading import LoadRejected, Problem
-from .vocabulary import service_area_ids
+from .. import store
+from ..input.models import Commentary
+from ..input.reading import LoadRejected, Problem
+from ..words.periods import iso, this_month
+from ..words.vocabulary import service_area_ids
+from . import lifecycle
 from .writing import Write, new_vintage
 
 MAX_CHARS = 8000

@@ -11,10 +11,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import lifecycle, store
-from .engine.plan import brag_label
-from .models import PlanAction
-from .reading import LoadRejected, Problem, Table, read_table
+from .. import store
+from ..engine.plan import brag_label
+from ..input.models import PlanAction
+from ..input.reading import LoadRejected, Problem, Table, read_table
+from . import lifecycle
 from .writing import Write, new_vintage, validated
 
 COLUMNS = ("action_ref", "action_brag", "impact_brag", "commentary")

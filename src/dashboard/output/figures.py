@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .engine import spc
-from .formatting import fmt_value
-from .periods import label
-from .vocabulary import COMPARATOR_SHORT, COMPARATORS
+from ..engine import spc
+from ..words.formatting import fmt_value
+from ..words.periods import label
+from ..words.vocabulary import COMPARATOR_SHORT, COMPARATORS
 
 INK = "#1d3f73"
 GREY = "#595959"

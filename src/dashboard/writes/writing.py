@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import pandas as pd
 from pydantic import BaseModel, ValidationError
 
-from .reading import Problem
+from ..input.reading import Problem
 
 
 def model_problems(exc: ValidationError, file: str, row: int | None, whole_row: str | None = None) -> list[Problem]:

@@ -23,8 +23,8 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 from pydantic import BaseModel, ValidationError
 
+from ..words.periods import parse_period
 from . import models
-from .periods import parse_period
 
 _NUMBER = r"-?\d+(?:\.\d+)?"
 _INT = r"-?\d+"

@@ -1,5 +1,5 @@
 """Numbers as a council performance team writes them, and the words and symbols that carry direction and
-status (never colour alone). The ratings' and comparators' words live in dashboard.vocabulary."""
+status (never colour alone). The ratings' and comparators' words live in dashboard.words.vocabulary."""
 
 from __future__ import annotations
 

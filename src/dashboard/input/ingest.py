@@ -11,11 +11,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pydantic import BaseModel, ValidationError
 
+from ..store import columns
 from . import columnar, models
 from .printed_targets import TargetError, parse_target
-from .store import columns
 
-SAMPLE_DIR = Path(__file__).resolve().parents[2] / "sample_data"
+SAMPLE_DIR = Path(__file__).resolve().parents[3] / "sample_data"
 
 # table -> (file, model)
 SAMPLE_FILES: dict[str, tuple[str, type[BaseModel]]] = {
@@ -190,7 +190,7 @@ def _duplicated(frame: pd.DataFrame, keys: list[str]) -> np.ndarray:
 
 
 def build_from_sample(db_path: Path, sample_dir: Path = SAMPLE_DIR) -> dict[str, int]:
-    from . import store
+    from .. import store
 
     frames = read_sample(sample_dir)
     store.build(db_path, frames)

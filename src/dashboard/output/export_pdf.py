@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..engine.scorecard import exceptions as scorecard_exceptions
+from ..words.formatting import links_and_images_as_text, rag_label
+from ..words.periods import label, long_label
 from . import panel
-from .engine.scorecard import exceptions as scorecard_exceptions
 from .export_charts import CHART_PX, draw_figure, paper_figures
-from .formatting import links_and_images_as_text, rag_label
 from .papers import RAG_FILL, Pack, exceptions_table, rag_count_table, title
-from .periods import label, long_label
 
 _FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
 _FACES = {

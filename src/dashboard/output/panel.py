@@ -7,11 +7,11 @@ import datetime as dt
 
 import pandas as pd
 
-from .engine.rag import comparator_position
-from .engine.scorecard import TABLE_MONTHS
-from .formatting import fmt_number, fmt_value, rag_label, shown
-from .periods import add_months, label
-from .vocabulary import BASIS_WORD, COMPARATOR_SHORT, COMPARATORS, VARIATION_LABEL
+from ..engine.rag import comparator_position
+from ..engine.scorecard import TABLE_MONTHS
+from ..words.formatting import fmt_number, fmt_value, rag_label, shown
+from ..words.periods import add_months, label
+from ..words.vocabulary import BASIS_WORD, COMPARATOR_SHORT, COMPARATORS, VARIATION_LABEL
 
 NO_COMPARATORS = "None printed or published"
 SPARKLINE = "Last 12 months"  # the screen's sparkline column (papers print the month figures instead)

@@ -29,9 +29,11 @@ import duckdb
 import pandas as pd
 from pydantic import BaseModel, ValidationError
 
-from . import audit, ingest, journal, models, store
+from .. import store
+from ..input import ingest, models
+from ..records import stored
+from . import audit, journal
 from .journal import Entry, JournalError, WriterBusy  # noqa: F401  (re-exported for callers)
-from .records import stored
 from .writing import Write, new_vintage_id  # noqa: F401  (new_vintage_id: re-exported)
 
 BACKUP_ROOT = "dashboard-backup"

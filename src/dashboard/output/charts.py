@@ -7,25 +7,21 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from .figures import (  # noqa: F401 (label_positions, series_summary: part of this module's interface)
+from ..words.formatting import fmt_value
+from ..words.vocabulary import RAG_CHART_COLOUR, RAG_WORDS, comparator, comparators
+from .figures import (
     ACTION,
     ACTION_DASH,
     BAND,
-    GREY,
     INK,
     LABEL_GAP,
     POINT_COLOURS,
     POINT_KINDS,
     POINT_SHAPES,
-    SIGNAL,
     IndicatorFigure,
     indicator_figure,
-    label_positions,
     ordered_labels,
-    series_summary,
 )
-from .formatting import fmt_value
-from .vocabulary import RAG_CHART_COLOUR, RAG_WORDS, comparator, comparators
 
 FONT_SIZE = 14
 LABEL_FONT = 13

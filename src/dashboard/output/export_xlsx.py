@@ -5,10 +5,10 @@ from __future__ import annotations
 import io
 import re
 
+from ..words.formatting import is_missing
+from ..words.periods import label
 from . import panel
-from .formatting import is_missing
 from .papers import RAG_FILL, Pack, exceptions_table, neutralise, rag_count_table, title
-from .periods import label
 
 HEADER_FILL = "1D3F73"
 NUMBER_FORMAT = {

@@ -22,10 +22,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import lifecycle, store
-from .models import NationalValue
-from .periods import financial_year_label
-from .reading import MAX_PROBLEMS, LoadRejected, Problem, read_cell, read_table
+from .. import store
+from ..input.models import NationalValue
+from ..input.reading import MAX_PROBLEMS, LoadRejected, Problem, read_cell, read_table
+from ..words.periods import financial_year_label
+from . import lifecycle
 from .writing import Write, new_vintage, validated
 
 # Geography columns every EES file has, with the names earlier releases used.

@@ -1,0 +1,1 @@
+"""Who may do what: the roles file, its one permits rule, and the demo secret's back-off."""

@@ -1,0 +1,1 @@
+"""The input layer: sample data and uploaded files read through pydantic models."""

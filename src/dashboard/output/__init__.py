@@ -1,0 +1,1 @@
+"""Pictures and papers: chart descriptions, Altair charts, and the month's papers in each format."""

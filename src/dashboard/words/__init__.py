@@ -1,0 +1,1 @@
+"""The words layer: how ratings, comparators, numbers and months are written."""

@@ -1,0 +1,1 @@
+"""The writes layer: every write parsed, checked, journaled and published; the journal and audit trail."""
