@@ -831,7 +831,8 @@ _PAPER = """
 import json, sys, time
 t0 = time.perf_counter()
 import datetime as dt
-from dashboard import export, papers, store
+from dashboard import store
+from dashboard.output import export, papers
 t1 = time.perf_counter()
 db, month, vintage, fmt = sys.argv[1:5]
 pack = papers.gather(store.ReadOnlyStore(db), dt.date.fromisoformat(month + "-01"), vintage, series=fmt == "pdf")
@@ -839,7 +840,7 @@ t2 = time.perf_counter()
 if fmt == "none":
     data = b""
 elif fmt == "pdf-no-charts":
-    from dashboard import export_pdf
+    from dashboard.output import export_pdf
     data = export_pdf.to_pdf(pack, charts=False)
 else:
     data = export.render(pack, fmt)
@@ -1164,7 +1165,7 @@ def bench_server(db: Path, label: str, pages: int, seconds: float, each: int = 0
 
 # ---------------------------------------------------------------- 9. shared state on PostgreSQL
 
-FOLLOW = "import sys, time; from dashboard import state; state.follow(sys.argv[1]); time.sleep(3600)"
+FOLLOW = "import sys, time; from dashboard.writes import state; state.follow(sys.argv[1]); time.sleep(3600)"
 
 
 def _councils_sample(folder: Path, councils: int) -> list[str]:

@@ -496,7 +496,7 @@ def test_a_bad_comparators_file_is_refused_with_file_row_column(db, tmp_path, te
 HOLD = """
 import sys, time
 from pathlib import Path
-from dashboard import journal
+from dashboard.writes import journal
 with journal.writer_lock(Path(sys.argv[1]), "a test holding the lock"):
     Path(sys.argv[2]).touch()
     deadline = time.monotonic() + float(sys.argv[4])
