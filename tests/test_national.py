@@ -42,7 +42,7 @@ def _key(rows):
 def test_every_fixture_file_reads_to_the_sample_rows(measures):
     """The sample's national_values.csv is what the importer reads from the published files, row for row."""
     sample = pd.read_csv(
-        Path(national.__file__).parents[2] / "sample_data" / "national_values.csv", dtype={"la_code": str}
+        Path(national.__file__).parents[3] / "sample_data" / "national_values.csv", dtype={"la_code": str}
     )
     sample_key = {
         (m, y, a): (None if pd.isna(v) else v, s)
