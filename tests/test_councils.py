@@ -16,6 +16,7 @@ from dashboard.engine import regional
 from dashboard.input.reading import LoadRejected
 from dashboard.ui import signin
 from dashboard.ui.page_registry import PAGE_PATHS
+from dashboard.words.formatting import regional_text
 from dashboard.writes import audit, commentary, councils, journal, lifecycle, loader
 
 AREAS = {"front_door", "early_help", "cin_cp", "cared_for", "safeguarding", "workforce"}
@@ -118,8 +119,7 @@ def test_the_regional_comparator_is_mean_range_and_count_of_the_sharing_councils
     assert regional.comparator(figures, _sharing([]), "gm").empty
     assert regional.comparator(figures, sharing, "").empty  # a council with no region sees none
     assert (
-        regional.describe(out.loc["CF1"], "gm")
-        == "GM this month: mean 20.0, range 10.0 to 30.0, from 2 councils sharing"
+        regional_text(out.loc["CF1"], "gm") == "GM this month: mean 20.0, range 10.0 to 30.0, from 2 councils sharing"
     )
 
 

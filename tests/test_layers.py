@@ -105,3 +105,18 @@ def test_every_module_is_in_a_layer():
     for module, _, _ in modules():
         if module != "dashboard":
             layer_of(module)
+
+
+def test_the_pages_reach_the_engine_and_store_only_through_the_service():
+    """The UI asks service.py (through ui/data.py's cached reads) for every frame and figure: no page works out a
+    rating, a count or a plan itself, and only ui/data.py opens the store."""
+    bypasses = []
+    for module, package, path in modules():
+        if not module.startswith("dashboard.ui."):
+            continue
+        for line, target in imports(path, package):
+            engine = target == "dashboard.engine" or target.startswith("dashboard.engine.")
+            store = target == "dashboard.store" and module != "dashboard.ui.data"
+            if engine or store:
+                bypasses.append(f"{path.relative_to(SRC)}:{line} imports {target}")
+    assert not bypasses, "the UI bypasses the service:\n" + "\n".join(bypasses)

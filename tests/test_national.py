@@ -20,6 +20,7 @@ import pytest
 from dashboard import service, store
 from dashboard.engine import national as engine
 from dashboard.engine import scorecard
+from dashboard.words.formatting import rank_text
 from dashboard.writes import journal, lifecycle, national
 from dashboard.writes.loader import LoadRejected
 
@@ -234,7 +235,7 @@ def test_rank_among_all_councils_on_the_real_figures(reader):
     summary = service.national_summary(reader, None, "tameside").set_index(["measure", "year"])
     row = summary.loc[("cla_rate", "2022/23")]
     assert (row["rank"], row["of"], row["band"]) == (138, 151, "D")  # 127 per 10k: among the highest
-    assert engine.rank_text(row["rank"], row["of"], row["band"], "lower_better") == "138th of 151 (band D)"
+    assert rank_text(row["rank"], row["of"], row["band"], "lower_better") == "138th of 151 (band D)"
 
 
 def test_benchmark_cli_prints_every_council(built_db):

@@ -16,6 +16,7 @@ from apptest import run_page
 from dashboard import cli, store
 from dashboard.engine import plan as plan_engine
 from dashboard.input import ingest, reading
+from dashboard.words.formatting import brag_label
 from dashboard.words.periods import parse_period
 from dashboard.writes import journal, plan_updates
 
@@ -76,7 +77,7 @@ def test_overdue_against_the_month(built_db):
     assert early["2.1"] == "In progress" and early["1.4"] == "Not started"  # 1.4 starts Feb-24
     done = a.assign(action_brag=["Blue" if x == "2.1" else "" for x in a["action_ref"]])
     assert dict(zip(done["action_ref"], plan_engine.action_status(done, parse_period("2024-06"))))["2.1"] == "Completed"
-    assert plan_engine.brag_label("Blue") == "◆ Blue (completed)" and plan_engine.brag_label("") == "– Not printed"
+    assert brag_label("Blue") == "◆ Blue (completed)" and brag_label("") == "– Not printed"
 
 
 def test_bad_plan_rows_are_rejected_with_file_row_and_column(tmp_path):

@@ -7,7 +7,7 @@ import datetime as dt
 
 import pandas as pd
 
-from .engine import derived, quality, regional, scorecard
+from .engine import derived, quality, regional, scorecard, spc
 from .engine import draft as draft_engine
 from .engine import national as national_engine
 from .engine import plan as plan_engine
@@ -101,6 +101,11 @@ def benchmark(
     return national_engine.benchmark(values, measure, year, polarity), measure, year
 
 
+def neighbours_for(neighbours: dict[str, list[str]], year_end: dt.date) -> list[str]:
+    """The statistical neighbours in DfE's grouping for a year ending `year_end` (from `neighbours_of`)."""
+    return neighbours.get(national_engine.grouping_for(year_end), [])
+
+
 def build_scorecard(
     reader: ReadOnlyStore,
     month: dt.date,
@@ -156,6 +161,42 @@ def plan(reader: ReadOnlyStore, vintage: str, authority: str) -> dict[str, pd.Da
         "measures": measures,
         "resolved": resolved,
     }
+
+
+def rag_counts(sc: pd.DataFrame, areas: pd.DataFrame) -> pd.DataFrame:
+    """Per service area, how many indicators are rated each way: the count the papers print too."""
+    return scorecard.rag_counts(sc, areas)
+
+
+def exceptions(sc: pd.DataFrame) -> pd.DataFrame:
+    """What the panel discusses, in triage order: Red and Amber, then unusual activity measures."""
+    return scorecard.exceptions(sc)
+
+
+def linked_actions(plan_: dict[str, pd.DataFrame], ref: str) -> pd.DataFrame:
+    """The plan's actions linked to an indicator through Appendix B (`plan_` as `plan` returns it)."""
+    actions = plan_["actions"]
+    return plan_engine.linked_actions(ref, plan_["resolved"], actions) if not actions.empty else actions
+
+
+def signals_after_actions(linked: pd.DataFrame, row: pd.Series, series: pd.DataFrame) -> list[str]:
+    """One line per linked action: whether a special-cause signal followed it on the indicator's SPC chart, with
+    the chart's own rebase and fixed baseline. `series`: the indicator's period and value up to the month."""
+    rebase, fixed = spc.settings_for(row)
+    points = spc.points(
+        series.assign(ref=row["ref"])[["ref", "period", "value"]].dropna(), "ref", rebase=rebase, baseline=fixed
+    )
+    return plan_engine.signals_after(linked, points, row["polarity"])
+
+
+def action_status(actions: pd.DataFrame, month: dt.date) -> pd.Series:
+    """Each action's status at the month: Completed, Overdue, Not started, In progress or No dates printed."""
+    return plan_engine.action_status(actions, month)
+
+
+def focus_areas(measures: pd.DataFrame) -> pd.DataFrame:
+    """One row per focus area: name and the action refs Appendix B links to it."""
+    return plan_engine.focus_areas(measures)
 
 
 def derived_figures(

@@ -17,9 +17,8 @@ import numpy as np
 import pandas as pd
 
 from ..words.formatting import fmt_value
-from ..words.vocabulary import comparator_codes
+from ..words.vocabulary import GM_CODES, comparator_codes
 
-GM_CODES = frozenset(str(code) for code in range(350, 360))  # Bolton ... Wigan
 BANDS = ("A", "B", "C", "D")
 # The 2025 grouping (May 2025) is DfE's for figures published from then; earlier years keep the 2021 one.
 GROUPING_FROM = {"2025": dt.date(2025, 3, 31), "2021": dt.date(1900, 1, 1)}
@@ -155,16 +154,6 @@ def as_of(by_ref: pd.DataFrame, month: dt.date) -> pd.DataFrame:
     return latest.set_index("ref")
 
 
-def rank_text(rank: object, of: object, band: str, polarity: str) -> str:
-    """'98th of 152 (band C)'; neutral measures: '12th highest of 152'."""
-    if rank is None or pd.isna(rank):
-        return ""
-    rank, of = int(rank), int(of)
-    if polarity in ("higher_better", "lower_better"):
-        return f"{ordinal(rank)} of {of} (band {band})"
-    return f"{ordinal(rank)} highest of {of}"
-
-
 # DfE's annual figure and the scorecard's monthly one for the same ref may count different things (CIN5: 51.7% of
 # referrals assessed as not in need in 2022/23 against 12-27% a month locally). Further apart than this, a rank
 # of DfE's figure is not a rank of the scorecard's, and the tables say so.
@@ -191,11 +180,6 @@ def measure_note(annual: object, year: str, monthly: object, unit: str) -> str:
         f"DfE's annual figure {fmt_value(annual, unit)} ({year}) is counted differently from the monthly figure "
         f"({fmt_value(monthly, unit)})"
     )
-
-
-def ordinal(n: int) -> str:
-    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"
 
 
 def benchmark(values: pd.DataFrame, measure: str, year: str, polarity: str) -> pd.DataFrame:

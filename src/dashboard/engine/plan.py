@@ -9,16 +9,6 @@ import pandas as pd
 
 from ..words.periods import label
 
-BRAG_SYMBOL = {"Blue": "◆", "Green": "✔", "Amber": "▲", "Red": "✖", "": "–"}
-BRAG_MEANING = {"Blue": "completed", "Green": "on track", "Amber": "not fully on track", "Red": "slipped", "": ""}
-
-
-def brag_label(word: str) -> str:
-    """Symbol plus word, never colour alone: '◆ Blue (completed)'; blank reads 'Not printed'."""
-    if not word:
-        return "– Not printed"
-    return f"{BRAG_SYMBOL[word]} {word} ({BRAG_MEANING[word]})"
-
 
 def _dates(s: pd.Series) -> pd.Series:
     return pd.to_datetime(s).dt.date

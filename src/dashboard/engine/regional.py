@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .national import GM_CODES
+from ..words.vocabulary import GM_CODES
 
-REGION_NAME = {"gm": "Greater Manchester"}
-REGION_SHORT = {"gm": "GM"}
 COLUMNS = ["ref", "mean", "low", "high", "councils"]
 
 
@@ -45,15 +43,3 @@ def comparator(figures: pd.DataFrame, sharing: pd.DataFrame, region: str) -> pd.
     ).reset_index()
     out["councils"] = out["councils"].astype(int)
     return out[COLUMNS].sort_values("ref").reset_index(drop=True)
-
-
-def describe(row: dict | pd.Series, region: str, fmt=str, when: str = "") -> str:
-    """'GM this month (January 2024): mean 61.2, range 55.0 to 70.1, from 3 councils sharing' (fmt formats a
-    figure)."""
-    short = REGION_SHORT.get(region, region.upper())
-    head = f"{short} this month" + (f" ({when})" if when else "")
-    n = int(row["councils"])
-    councils = f"{n} council{'s' if n != 1 else ''} sharing"
-    if n == 1:
-        return f"{head}: {fmt(row['mean'])}, from {councils}"
-    return f"{head}: mean {fmt(row['mean'])}, range {fmt(row['low'])} to {fmt(row['high'])}, from {councils}"

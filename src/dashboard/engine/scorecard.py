@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from ..input.printed_targets import parse_target
-from ..words.formatting import DIRECTION_ARROW, STATUS_TEXT, fmt_value, scorecard_csv_columns
+from ..words.formatting import DIRECTION_ARROW, STATUS_TEXT, fmt_value, rank_text, scorecard_csv_columns
 from ..words.periods import add_months, label
 from ..words.vocabulary import RAG_CODES, RAG_ORDER, RAG_WORD, RAG_WORDS, comparator_codes, off_target
 from . import national, rag, spc, trend
@@ -134,7 +134,7 @@ def _published_comparators(df: pd.DataFrame, by_ref: pd.DataFrame, month: dt.dat
     df.loc[refs, "sn_basis"] = got["sn_basis"]
     df.loc[refs, "rank_year"] = got["year"]
     df.loc[refs, "rank_text"] = [
-        national.rank_text(r, o, b, p) for r, o, b, p in zip(got["rank"], got["of"], got["band"], got["polarity"])
+        rank_text(r, o, b, p) for r, o, b, p in zip(got["rank"], got["of"], got["band"], got["polarity"])
     ]
     # A rank of DfE's annual figure, where that counts something other than the monthly figure, says so.
     df.loc[refs, "rank_note"] = [

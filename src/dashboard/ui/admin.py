@@ -12,13 +12,12 @@ import pandas as pd
 import streamlit as st
 
 from ..auth import access
-from ..engine import regional
 from ..input import reading
 from ..records import pseudonym, stored
 from ..records.annex_a import RULES
 from ..words.formatting import plain, shown
 from ..words.periods import iso, label, long_label, parse_period
-from ..words.vocabulary import comparator_choices, service_areas
+from ..words.vocabulary import REGION_NAME, REGION_SHORT, comparator_choices, service_areas
 from ..writes import audit, commentary, councils, journal, lifecycle, loader, national, plan_updates, reference, state
 from . import components, computed, data, signin
 from .context import current
@@ -598,12 +597,12 @@ def _sharing_section() -> None:
     """Admins: share this council's monthly figures with its region before DfE publishes them (README, Several
     councils). The region's councils then see the mean and range of those sharing; nobody sees one that has not."""
     council, region = data.authority(), data.region()
-    region_name = regional.REGION_NAME.get(region, region)
+    region_name = REGION_NAME.get(region, region)
     st.header(f"Share monthly figures with {region_name}")
     shared = council in data.sharing_councils()
     st.markdown(
         f"**{plain(data.authority_name())} {'shares' if shared else 'does not share'}** its monthly figures with "
-        f"{region_name}. Sharing puts them, unnamed, into the “{regional.REGION_SHORT.get(region, region)} this "
+        f"{region_name}. Sharing puts them, unnamed, into the “{REGION_SHORT.get(region, region)} this "
         "month” comparator (mean, range and how many councils share) that the region's councils see beside the "
         "annual published one. Stopping takes them out at once. Each change is kept in the journal and the audit "
         "trail."

@@ -6,10 +6,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from ..engine import national as national_engine
-from ..words.formatting import fmt_value, plain
+from ..words.formatting import fmt_value, plain, rank_text
 from ..words.periods import long_label
-from ..words.vocabulary import PUBLISHED_STATUS_TEXT, comparator, comparator_codes
+from ..words.vocabulary import GM_CODES, PUBLISHED_STATUS_TEXT, comparator, comparator_codes
 from . import components, data
 
 
@@ -50,7 +49,7 @@ def how_we_compare(ref: str, ctx, unit: str) -> None:
     latest = mine.iloc[-1]
     councils, _, year = data.benchmark(ref, latest["year"], ctx.vintage)
     code = data.la_code()
-    neighbours = data.neighbours().get(national_engine.grouping_for(latest["year_end"]), [])
+    neighbours = data.neighbours_for(latest["year_end"])
     spec, dots_text = components.chart_spec(
         "councils_dot_plot",
         meta["name"],
@@ -59,7 +58,7 @@ def how_we_compare(ref: str, ctx, unit: str) -> None:
         councils,
         code,
         neighbours,
-        set(national_engine.GM_CODES),
+        set(GM_CODES),
     )
     components.show_chart(spec, dots_text)
     st.caption(f"Chart summary: {dots_text}")
@@ -95,8 +94,7 @@ def _years_table(mine: pd.DataFrame, unit: str, polarity: str, ours_name: str) -
         rows[comparator(c).name] = [fmt_value(v, unit) if pd.notna(v) else "" for v in latest_first[c]]
     rows["SN median"] = [fmt_value(v, unit) if pd.notna(v) else "" for v in latest_first["sn_median"]]
     rows["Rank among councils"] = [
-        national_engine.rank_text(r, o, b, polarity)
-        for r, o, b in zip(latest_first["rank"], latest_first["of"], latest_first["band"])
+        rank_text(r, o, b, polarity) for r, o, b in zip(latest_first["rank"], latest_first["of"], latest_first["band"])
     ]
     rows["How GM and SN are worked out"] = [
         f"GM: {g}; SN: {s}" for g, s in zip(latest_first["gm_basis"], latest_first["sn_basis"])

@@ -22,6 +22,7 @@ from .. import service
 from ..auth import access
 from ..output import papers
 from ..store import DEFAULT_DB, ReadOnlyStore
+from ..store import StoreUnavailable as StoreUnavailable  # the pages' error boundary catches it
 from ..words.periods import default_month
 from ..words.vocabulary import (
     COMPARATOR_NAME,
@@ -376,6 +377,11 @@ def neighbours(*, authority: str) -> dict[str, list[str]]:
     return service.neighbours_of(reader(), service.la_code_of(reader(), authority))
 
 
+def neighbours_for(year_end: dt.date) -> list[str]:
+    """The council's statistical neighbours in DfE's grouping for a year ending `year_end`."""
+    return service.neighbours_for(neighbours(), year_end)
+
+
 @per_database(max_entries=8)
 def printed_vs_published(ref: str | None = None, *, authority: str) -> pd.DataFrame:
     """The packs' printed comparators that differ from the published figure (Data quality page); for one ref,
@@ -454,3 +460,12 @@ def warm_views(vintage: str = "latest") -> None:
 def plan(vintage: str, *, authority: str) -> dict[str, pd.DataFrame]:
     """The improvement plan as of the vintage, with Appendix B resolved against the catalogue."""
     return service.plan(reader(), vintage, authority)
+
+
+# The service's views of frames a page already holds: uncached (cheap, and each page caches what it builds).
+rag_counts = service.rag_counts
+exceptions = service.exceptions
+linked_actions = service.linked_actions
+signals_after_actions = service.signals_after_actions
+action_status = service.action_status
+focus_areas = service.focus_areas

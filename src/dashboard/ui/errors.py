@@ -11,7 +11,7 @@ import streamlit as st
 from streamlit.logger import get_logger
 from streamlit.runtime.scriptrunner_utils.exceptions import ScriptControlException
 
-from ..store import StoreUnavailable
+from .data import StoreUnavailable
 
 _log = get_logger("dashboard.errors")  # Streamlit's handler: the trace lands in the server's own log
 

@@ -6,8 +6,6 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from ..engine import plan as plan_engine
-from ..engine import spc
 from ..words.formatting import fmt_value, plain, rag_label, shown
 from ..words.periods import label, long_label
 from . import breakdown, components, data
@@ -54,27 +52,19 @@ def indicator() -> None:
     revised = {p for r, p in data.revised(ctx.vintage) if r == ref}  # as of the vintage in view, like the tables
     show_spc = st.toggle("Show SPC average, process limits and signals", value=True, key="spc")
     plan = data.plan(ctx.vintage)
-    linked = (
-        plan_engine.linked_actions(ref, plan["resolved"], plan["actions"])
-        if not plan["actions"].empty
-        else plan["actions"]
-    )
+    linked = data.linked_actions(plan, ref)
     spec, summary = components.chart_spec(
         "indicator_chart", row.drop("spark"), series, show_spc=show_spc, revised=revised, actions=linked
     )
     components.show_chart(spec, summary)
     st.caption(f"Chart summary: {summary}")
     if not linked.empty:
-        rebase, fixed = spc.settings_for(row)
-        pts = spc.points(
-            series.assign(ref=ref)[["ref", "period", "value"]].dropna(), "ref", rebase=rebase, baseline=fixed
-        )
         st.markdown(
             "**Improvement plan actions linked to this indicator** (Appendix B, "
             f"{linked['focus_areas'].iloc[0] if linked['focus_areas'].nunique() == 1 else 'several focus areas'}): "
             "purple lines mark when they start (▶) and are due (⏹)."
         )
-        st.markdown("\n".join(f"- {t}" for t in plan_engine.signals_after(linked, pts, row["polarity"])))
+        st.markdown("\n".join(f"- {t}" for t in data.signals_after_actions(linked, row, series)))
     components.chart_downloads(spec, f"{ref}-{ctx.month:%Y-%m}", key="detail_chart")
 
     left, right = st.columns([2, 3])

@@ -6,7 +6,6 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from ..engine import scorecard as scorecard_engine
 from ..words.formatting import fmt_change, fmt_value, rag_label, shown
 from ..words.periods import add_months, iso, label, long_label
 from ..words.vocabulary import RAG_ABBR, RAG_CODES, RAG_WORDS, VARIATION_LABEL, service_areas
@@ -39,7 +38,7 @@ def _overview_model(ctx, db_stamp: tuple) -> dict[str, pd.DataFrame] | None:
     areas = service_areas(areas)
     short = areas.set_index("area")["short_title"]
 
-    wide = scorecard_engine.rag_counts(sc, areas)  # the same count the papers print
+    wide = data.rag_counts(sc, areas)  # the same count the papers print
     counts = wide.melt(id_vars=["area", "Area"], value_vars=list(RAG_WORDS), var_name="rating", value_name="n")
     counts["rank"] = counts["rating"].map({w: i for i, w in enumerate(RAG_WORDS)})
     counts["area_order"] = counts["area"].map({a: i for i, a in enumerate(wide["area"])})
@@ -55,7 +54,7 @@ def _overview_model(ctx, db_stamp: tuple) -> dict[str, pd.DataFrame] | None:
     for key, title in (("target", "On a target"), ("comparator", "On a comparator"), ("last_year", "On last year")):
         bases[title] = [int(basis.get((a, key), 0)) for a in table["Area"]]
 
-    exceptions = ctx.filter(scorecard_engine.exceptions(sc))
+    exceptions = ctx.filter(data.exceptions(sc))
     exception_rows = pd.DataFrame(
         {
             "Ref": exceptions["ref"],

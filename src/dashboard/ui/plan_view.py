@@ -6,8 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from ..engine import plan as plan_engine
-from ..words.formatting import rag_label, shown
+from ..words.formatting import brag_label, rag_label, shown
 from ..words.periods import label, long_label
 from ..words.vocabulary import VARIATION_LABEL
 from . import components, data
@@ -31,8 +30,8 @@ def _actions_table(actions: pd.DataFrame) -> pd.DataFrame:
             "Start": [label(d) if pd.notna(d) else "" for d in actions["start_month"]],
             "End": [label(d) if pd.notna(d) else "" for d in actions["end_month"]],
             "Status": actions["status"].map(STATUS_MARK),
-            "Action BRAG": actions["action_brag"].map(plan_engine.brag_label),
-            "Impact BRAG": actions["impact_brag"].map(plan_engine.brag_label),
+            "Action BRAG": actions["action_brag"].map(brag_label),
+            "Impact BRAG": actions["impact_brag"].map(brag_label),
             "Commentary": actions["commentary"],
         }
     )
@@ -75,9 +74,9 @@ def _plan_model(month, vintage: str, db_stamp: tuple) -> dict | None:
     actions, measures, resolved = plan["actions"], plan["measures"], plan["resolved"]
     if actions.empty:
         return None
-    actions = actions.assign(status=plan_engine.action_status(actions, month))
+    actions = actions.assign(status=data.action_status(actions, month))
     sc = data.scorecard(month, vintage)
-    fa = plan_engine.focus_areas(measures)
+    fa = data.focus_areas(measures)
     priorities = []
     for p in plan["priorities"].itertuples():
         mine = actions[actions["priority"] == p.priority]

@@ -8,7 +8,6 @@ import re
 import pandas as pd
 import streamlit as st
 
-from ..engine import scorecard as scorecard_engine
 from ..words.formatting import STATUS_TEXT, fmt_value, rag_label
 from ..words.periods import label, long_label
 from ..words.vocabulary import OFF_TARGET, RAG_WORD, off_target
@@ -122,7 +121,7 @@ def run() -> None:
     st.html(PRESENTER_CSS)
     ctx = from_url()
     sc = data.scorecard(ctx.month, ctx.vintage)
-    exceptions = scorecard_engine.exceptions(sc)
+    exceptions = data.exceptions(sc)
     n = len(exceptions)
     i = _slide_index(n)
     authority = data.table("authorities")["name"].iloc[0]

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from ..engine import regional
-from ..words.formatting import fmt_value
+from ..words.formatting import fmt_value, regional_text
 from ..words.periods import long_label
+from ..words.vocabulary import REGION_SHORT
 from . import data
 
 
@@ -17,13 +17,13 @@ def regional_note(ref: str, month, vintage: str, row: pd.Series) -> None:
     region, table = data.regional_comparator(month, vintage)
     if not region:
         return
-    short = regional.REGION_SHORT.get(region, region.upper())
+    short = REGION_SHORT.get(region, region.upper())
     unit = row["unit"]
     mine = table[table["ref"] == ref]
     if mine.empty:
         now = f"{short} this month ({long_label(month)}): no council in the region shares a figure for {ref} yet."
     else:
-        now = regional.describe(mine.iloc[0], region, lambda v: fmt_value(v, unit), long_label(month)) + "."
+        now = regional_text(mine.iloc[0], region, lambda v: fmt_value(v, unit), long_label(month)) + "."
     published = row.get("gm")
     year = row.get("gm_year")
     annual = (

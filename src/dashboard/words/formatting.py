@@ -6,7 +6,18 @@ from __future__ import annotations
 import math
 import re
 
-from .vocabulary import PRINTED_RAG_WORD, RAG_MEANING, RAG_SYMBOL, RAG_WORD, comparator_codes
+import pandas as pd
+
+from .vocabulary import (
+    BRAG_MEANING,
+    BRAG_SYMBOL,
+    PRINTED_RAG_WORD,
+    RAG_MEANING,
+    RAG_SYMBOL,
+    RAG_WORD,
+    REGION_SHORT,
+    comparator_codes,
+)
 
 DIRECTION_ARROW = {"up": "▲", "down": "▼", "level": "►", "": ""}
 STATUS_TEXT = {"not_yet_available": "Not yet available", "not_applicable": "n/a", "missing": "No figure"}
@@ -73,6 +84,40 @@ def rag_legend_text() -> str:
     """'✔ Green meets the target · ▲ Amber … · – not rated (…)': each rating's symbol, word and meaning."""
     rated = [f"{rag_label(code)} {RAG_MEANING[code]}" for code in RAG_MEANING if code != "-"]
     return " · ".join([*rated, f"{RAG_SYMBOL['-']} {RAG_MEANING['-']}"])
+
+
+def brag_label(word: str) -> str:
+    """Symbol plus word, never colour alone: '◆ Blue (completed)'; blank reads 'Not printed'."""
+    if not word:
+        return "– Not printed"
+    return f"{BRAG_SYMBOL[word]} {word} ({BRAG_MEANING[word]})"
+
+
+def ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def rank_text(rank: object, of: object, band: str, polarity: str) -> str:
+    """'98th of 152 (band C)'; neutral measures: '12th highest of 152'."""
+    if rank is None or pd.isna(rank):
+        return ""
+    rank, of = int(rank), int(of)
+    if polarity in ("higher_better", "lower_better"):
+        return f"{ordinal(rank)} of {of} (band {band})"
+    return f"{ordinal(rank)} highest of {of}"
+
+
+def regional_text(row, region: str, fmt=str, when: str = "") -> str:
+    """'GM this month (January 2024): mean 61.2, range 55.0 to 70.1, from 3 councils sharing' (fmt formats a
+    figure; row holds the region's mean, low, high and councils for one ref)."""
+    short = REGION_SHORT.get(region, region.upper())
+    head = f"{short} this month" + (f" ({when})" if when else "")
+    n = int(row["councils"])
+    councils = f"{n} council{'s' if n != 1 else ''} sharing"
+    if n == 1:
+        return f"{head}: {fmt(row['mean'])}, from {councils}"
+    return f"{head}: mean {fmt(row['mean'])}, range {fmt(row['low'])} to {fmt(row['high'])}, from {councils}"
 
 
 def shown(value: object, status: str, unit: str) -> str:

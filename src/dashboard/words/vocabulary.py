@@ -152,6 +152,15 @@ COMPARATORS = comparator_codes()
 COMPARATOR_NAME = {c.code: c.name for c in COMPARATOR_REGISTRY}
 COMPARATOR_SHORT = {c.code: c.short for c in COMPARATOR_REGISTRY}
 
+# The region's monthly comparator ("GM this month") and the councils it is drawn from by DfE code.
+REGION_NAME = {"gm": "Greater Manchester"}
+REGION_SHORT = {"gm": "GM"}
+GM_CODES = frozenset(str(code) for code in range(350, 360))  # Bolton ... Wigan
+
+# The improvement plan's BRAG marks (Blue = completed), each with a symbol and a meaning: never colour alone.
+BRAG_SYMBOL = {"Blue": "◆", "Green": "✔", "Amber": "▲", "Red": "✖", "": "–"}
+BRAG_MEANING = {"Blue": "completed", "Green": "on track", "Amber": "not fully on track", "Red": "slipped", "": ""}
+
 # The Brilliant at the Basics table sits in the catalogue as an area, but it is weekly, has no scorecard, no
 # head of service and no commentary: it is not a service area.
 WEEKLY_AREA = "weekly"

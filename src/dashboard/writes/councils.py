@@ -18,6 +18,7 @@ from .. import store
 from ..engine import regional
 from ..input.models import Authority, RegionalSharing
 from ..input.reading import LoadRejected, Problem
+from ..words.vocabulary import REGION_NAME
 from . import lifecycle
 
 SHARING_KIND, COUNCIL_KIND = "sharing", "council"
@@ -94,7 +95,7 @@ def set_sharing(db_path, authority: str, shared: bool, user: str = "") -> str:
     now = dt.datetime.now()
     vintage_id = lifecycle.new_vintage_id(SHARING_KIND, now)
     word = "shares" if shared else "stops sharing"
-    region_name = regional.REGION_NAME.get(region, region)
+    region_name = REGION_NAME.get(region, region)
     row = RegionalSharing(
         authority=authority, region=region, shared=shared, vintage=vintage_id, note=f"{authority} {word} with {region}"
     )

@@ -12,9 +12,9 @@ from pathlib import Path
 import pandas as pd
 
 from .. import store
-from ..engine.plan import brag_label
 from ..input.models import PlanAction
 from ..input.reading import LoadRejected, Problem, Table, read_table
+from ..words.formatting import brag_label
 from . import lifecycle
 from .writing import Write, new_vintage, validated
 
