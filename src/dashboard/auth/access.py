@@ -2,6 +2,8 @@
 
 Pure (no streamlit): the app asks `permits` at the moment of every write, and the tests ask it directly.
 The file is read again whenever it changes, so a role taken away stops the next write, not the next restart.
+Optionally (roles-to-state) the same TOML document lives in the shared PostgreSQL state instead, and every host
+reads it from there, re-read when its version number changes.
 
     group_claim = "groups"          # the ID-token claim holding group names (Entra ID: "groups" or "roles")
 
@@ -27,7 +29,9 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -191,20 +195,92 @@ def parse_roles(
     return roles
 
 
-_cache: dict[Path, tuple[tuple, RolesFile]] = {}
+_cache: dict[Path | tuple, tuple[object, RolesFile]] = {}
 _cache_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class StoredRoles:
+    """The roles document as the shared state holds it: the same TOML text as the file, and who stored it when."""
+
+    version: int
+    text: str
+    stored_by: str
+    stored: str
+
+    @property
+    def where(self) -> str:
+        return f"the roles in the shared state (version {self.version}, stored by {self.stored_by} at {self.stored})"
+
+
+@dataclass(frozen=True)
+class RolesState:
+    """How to read the roles from the shared state: `version` is one small query (None: the state holds no roles,
+    or no state is configured: the file is used), `document` the roles themselves. Either raises RolesError when
+    the state cannot be read, so nobody gets a role from a state that cannot be checked."""
+
+    version: Callable[[], int | None]
+    document: Callable[[], StoredRoles | None]
+
+
+# The shared state's reader is registered by writes/state.py when it is imported (the app's data module and the
+# CLI's commands import it before any sign-in), not imported from here: auth sits below writes, and all the
+# PostgreSQL SQL stays in state.py.
+_roles_state: RolesState | None = None
+STATE_RECHECK_SECONDS = 3.0  # how stale the roles may be on a host: the version is asked at most this often
+_version_seen: tuple[float, int | None] | None = None  # (when asked, version)
+
+
+def use_roles_state(reader: RolesState | None) -> None:
+    """Read the roles from the shared state when it holds them (None: the file only, as without a state)."""
+    global _roles_state, _version_seen
+    with _cache_lock:
+        _roles_state, _version_seen = reader, None
+
+
+def _state_version() -> int | None:
+    """The stored roles' version, asked of the state at most every STATE_RECHECK_SECONDS (like the file's stat)."""
+    global _version_seen
+    reader = _roles_state
+    if reader is None:
+        return None
+    now = time.monotonic()
+    with _cache_lock:
+        seen = _version_seen
+    if seen is not None and now - seen[0] < STATE_RECHECK_SECONDS:
+        return seen[1]
+    version = reader.version()
+    with _cache_lock:
+        _version_seen = (now, version)
+    return version
+
+
+def forget_cached_roles() -> None:
+    """Read the roles afresh on the next call (as a newly started host would)."""
+    global _version_seen
+    with _cache_lock:
+        _cache.clear()
+        _version_seen = None
+
+
+def _known_stamp(known_areas: set[str] | None, known_councils: set[str] | None) -> tuple:
+    return (tuple(sorted(known_areas or ())), tuple(sorted(known_councils or ())))
 
 
 def load_roles(
     path: Path | None = None, known_areas: set[str] | None = None, known_councils: set[str] | None = None
 ) -> RolesFile:
-    """The roles file, re-read when its size or modification time changes. A missing file grants nothing."""
+    """The roles: from the shared state when it holds them (re-read when their version changes), else the roles
+    file, re-read when its size or modification time changes. A missing file grants nothing. An explicit path
+    always reads that file."""
+    if path is None and _state_version() is not None:
+        return _load_stored(known_areas, known_councils)
     path = Path(path or roles_path())
     try:
         stat = path.stat()
     except FileNotFoundError:
         return RolesFile()
-    stamp = (stat.st_mtime_ns, stat.st_size, tuple(sorted(known_areas or ())), tuple(sorted(known_councils or ())))
+    stamp = (stat.st_mtime_ns, stat.st_size, *_known_stamp(known_areas, known_councils))
     with _cache_lock:
         cached = _cache.get(path)
         if cached and cached[0] == stamp:
@@ -213,6 +289,30 @@ def load_roles(
     with _cache_lock:
         _cache[path] = (stamp, roles)
     return roles
+
+
+def _load_stored(known_areas: set[str] | None, known_councils: set[str] | None) -> RolesFile:
+    version, known = _state_version(), _known_stamp(known_areas, known_councils)
+    with _cache_lock:
+        cached = _cache.get(("state", known))  # one per caller's known areas and councils (sign-in, admin page)
+        if cached and cached[0] == version:
+            return cached[1]
+    stored = _roles_state.document()
+    if stored is None:  # removed since the version was asked: the next check sees it
+        raise RolesError("the roles in the shared state changed while being read; try again")
+    roles = parse_roles(stored.text, stored.where, known_areas, known_councils)
+    with _cache_lock:
+        _cache[("state", known)] = (stored.version, roles)
+    return roles
+
+
+def roles_origin() -> str:
+    """Where load_roles reads the roles from, for the admin's page."""
+    if _state_version() is not None:
+        stored = _roles_state.document()
+        if stored is not None:
+            return stored.where
+    return str(roles_path())
 
 
 def resolve(roles: RolesFile, claims: dict) -> Identity:

@@ -668,7 +668,7 @@ def audit_trail() -> None:
         return
     roles = access.load_roles(known_areas=set(data.table("areas")["area"]))
     st.caption(
-        f"From {access.roles_path()} (edited by the admin; read again whenever it changes). Group names are "
+        f"From {access.roles_origin()} (edited by the admin; read again whenever it changes). Group names are "
         f"read from the “{roles.group_claim}” claim."
     )
     st.dataframe(
