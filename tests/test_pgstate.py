@@ -426,6 +426,12 @@ def test_without_roles_in_the_state_each_host_reads_its_roles_file(url, roles_fi
     assert access.roles_origin() == str(roles_file)
     code, _, err = run(tmp_path / "h" / "dashboard.duckdb", "roles-from-state", "--out", str(tmp_path / "out.toml"))
     assert code == 1 and "holds no roles" in err and not (tmp_path / "out.toml").exists()
+    monkeypatch.setattr(access, "STATE_RECHECK_SECONDS", 0.0)
+    monkeypatch.setenv(state.URL_ENV, "postgresql://dashboard@127.0.0.1:1/nowhere")  # the state goes down
+    assert role_of("file.only@example.test") == "admin"  # what it last answered (no roles stored) still holds
+    access.forget_cached_roles()  # a host starting while the state is down cannot tell: nobody gets a role
+    with pytest.raises(access.RolesError, match="the roles in the shared state: .* cannot be reached"):
+        role_of("file.only@example.test")
     monkeypatch.delenv(state.URL_ENV)  # no state at all: the file, as always
     access.forget_cached_roles()
     assert role_of("file.only@example.test") == "admin"
@@ -455,6 +461,9 @@ def test_roles_in_the_state_are_read_by_every_host_and_a_new_grant_needs_no_rest
     assert other.returncode == 0, err
     monkeypatch.setattr(access, "STATE_RECHECK_SECONDS", 0.0)  # B's next version check now, not in a few seconds
     assert role_of("new.editor@example.test") == "area_editor"  # B, still running, has the new grant
+    monkeypatch.setenv(state.URL_ENV, "postgresql://dashboard@127.0.0.1:1/nowhere")  # an outage: B keeps version 2
+    assert role_of("new.editor@example.test") == "area_editor" and role_of("file.only@example.test") is None
+    monkeypatch.setenv(state.URL_ENV, url)
 
     back = tmp_path / "back.toml"
     code, _, err = run(b, "roles-from-state", "--out", str(back))

@@ -27,6 +27,7 @@ reads it from there, re-read when its version number changes.
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 import time
@@ -38,6 +39,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
+_log = logging.getLogger(__name__)
 ROLES_ENV = "DASHBOARD_ROLES"
 DEFAULT_ROLES_FILE = Path(".streamlit") / "roles.toml"
 
@@ -249,7 +251,15 @@ def _state_version() -> int | None:
         seen = _version_seen
     if seen is not None and now - seen[0] < STATE_RECHECK_SECONDS:
         return seen[1]
-    version = reader.version()
+    try:
+        version = reader.version()
+    except RolesError as exc:
+        if seen is None:  # never answered: this host cannot tell whether the state holds roles, so nobody gets one
+            raise
+        # An outage: what it last answered (no roles stored, or version N) still holds here, as a mounted file
+        # would; asked again after STATE_RECHECK_SECONDS, so a down state costs one failed connection per interval.
+        _log.warning("roles: %s; using what the state last answered (version %s)", exc, seen[1])
+        version = seen[1]
     with _cache_lock:
         _version_seen = (now, version)
     return version

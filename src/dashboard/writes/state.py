@@ -370,7 +370,7 @@ def _stored_roles_version() -> int | None:
         pg = shared()
         return None if pg is None else pg.roles_version()
     except StateError as exc:  # nobody gets a role from a state that cannot be checked
-        raise access.RolesError(f"the roles cannot be read: {exc}") from None
+        raise access.RolesError(f"the roles in the shared state: {exc}") from None
 
 
 def _stored_roles() -> access.StoredRoles | None:
@@ -378,7 +378,7 @@ def _stored_roles() -> access.StoredRoles | None:
         pg = shared()
         return None if pg is None else pg.roles()
     except StateError as exc:
-        raise access.RolesError(f"the roles cannot be read: {exc}") from None
+        raise access.RolesError(f"the roles in the shared state: {exc}") from None
 
 
 access.use_roles_state(access.RolesState(version=_stored_roles_version, document=_stored_roles))
