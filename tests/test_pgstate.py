@@ -463,6 +463,7 @@ def test_roles_in_the_state_are_read_by_every_host_and_a_new_grant_needs_no_rest
     assert role_of("new.editor@example.test") == "area_editor"  # B, still running, has the new grant
     monkeypatch.setenv(state.URL_ENV, "postgresql://dashboard@127.0.0.1:1/nowhere")  # an outage: B keeps version 2
     assert role_of("new.editor@example.test") == "area_editor" and role_of("file.only@example.test") is None
+    assert len(access.load_roles(known_areas={"cin_cp"}).grant) == 2  # the admin page's reading too
     monkeypatch.setenv(state.URL_ENV, url)
 
     back = tmp_path / "back.toml"

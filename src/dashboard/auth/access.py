@@ -267,10 +267,10 @@ def _state_version() -> int | None:
 
 def forget_cached_roles() -> None:
     """Read the roles afresh on the next call (as a newly started host would)."""
-    global _version_seen
+    global _version_seen, _document
     with _cache_lock:
         _cache.clear()
-        _version_seen = None
+        _version_seen = _document = None
 
 
 def _known_stamp(known_areas: set[str] | None, known_councils: set[str] | None) -> tuple:
@@ -283,8 +283,9 @@ def load_roles(
     """The roles: from the shared state when it holds them (re-read when their version changes), else the roles
     file, re-read when its size or modification time changes. A missing file grants nothing. An explicit path
     always reads that file."""
-    if path is None and _state_version() is not None:
-        return _load_stored(known_areas, known_councils)
+    version = _state_version() if path is None else None
+    if version is not None:
+        return _load_stored(version, known_areas, known_councils)
     path = Path(path or roles_path())
     try:
         stat = path.stat()
@@ -301,28 +302,40 @@ def load_roles(
     return roles
 
 
-def _load_stored(known_areas: set[str] | None, known_councils: set[str] | None) -> RolesFile:
-    version, known = _state_version(), _known_stamp(known_areas, known_councils)
+def _load_stored(version: int, known_areas: set[str] | None, known_councils: set[str] | None) -> RolesFile:
+    known = _known_stamp(known_areas, known_councils)
     with _cache_lock:
         cached = _cache.get(("state", known))  # one per caller's known areas and councils (sign-in, admin page)
-        if cached and cached[0] == version:
+        if cached and cached[0] >= version:  # (a document read after the version was asked may be newer)
             return cached[1]
-    stored = _roles_state.document()
-    if stored is None:  # removed since the version was asked: the next check sees it
-        raise RolesError("the roles in the shared state changed while being read; try again")
+    stored = _stored_document(version)
     roles = parse_roles(stored.text, stored.where, known_areas, known_councils)
     with _cache_lock:
         _cache[("state", known)] = (stored.version, roles)
     return roles
 
 
+_document: StoredRoles | None = None  # the last document read: kept to serve its version through an outage
+
+
+def _stored_document(version: int) -> StoredRoles:
+    global _document
+    with _cache_lock:
+        held = _document
+    if held is not None and held.version >= version:
+        return held
+    stored = _roles_state.document()
+    if stored is None:  # removed since the version was asked: the next check sees it
+        raise RolesError("the roles in the shared state changed while being read; try again")
+    with _cache_lock:
+        _document = stored
+    return stored
+
+
 def roles_origin() -> str:
     """Where load_roles reads the roles from, for the admin's page."""
-    if _state_version() is not None:
-        stored = _roles_state.document()
-        if stored is not None:
-            return stored.where
-    return str(roles_path())
+    version = _state_version()
+    return str(roles_path()) if version is None else _stored_document(version).where
 
 
 def resolve(roles: RolesFile, claims: dict) -> Identity:
