@@ -132,7 +132,7 @@ def test_a_following_host_catches_up_when_the_write_commits(hosts, tmp_path):
         [
             PYTHON,
             "-c",
-            "import sys, time; from dashboard import state; state.follow(sys.argv[1]); time.sleep(300)",
+            "import sys, time; from dashboard.writes import state; state.follow(sys.argv[1]); time.sleep(300)",
             str(b),
         ],
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
@@ -223,7 +223,7 @@ def test_two_writers_on_two_hosts_at_once_both_land_one_after_the_other(hosts, t
 HOLD = """
 import sys, time
 from pathlib import Path
-from dashboard import journal
+from dashboard.writes import journal
 with journal.writer_lock(Path(sys.argv[1]), "a test holding the lock"):
     Path(sys.argv[2]).touch()
     deadline = time.monotonic() + 120
