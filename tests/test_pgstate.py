@@ -19,6 +19,7 @@ import pytest
 from pgserver import NoPostgres, postgres_server
 
 from dashboard import cli, store
+from dashboard.auth import access
 from dashboard.writes import audit, journal, state
 
 PYTHON = sys.executable
@@ -267,12 +268,17 @@ def test_migrate_state_moves_the_files_and_dump_all_is_identical(url, tmp_path, 
     audit.record(files, "unlock failed", "address 10.0.0.7", "wrong admin secret")
     before, trail_before = dump_all(files), run(files, "audit")[1]
 
-    code, _, err = run(files, "migrate-state", "--to", url)
+    roles = tmp_path / "roles.toml"
+    roles.write_text(ROLES_V1, encoding="utf-8")
+    monkeypatch.setenv(access.ROLES_ENV, str(roles))
+    code, _, err = run(files, "migrate-state", "--to", url, "--roles")  # the current roles file carried across
     assert code == 0, err
-    assert "moved 2 journal entries and 1 audit events" in err and "checked: dump --all is identical" in err
+    assert "moved 2 journal entries and 1 audit events, the roles (1 grants from" in err
+    assert "checked: dump --all is identical" in err
     code, _, err = run(files, "migrate-state", "--to", url)  # never twice into a state that holds anything
-    assert code == 1 and "already holds 2 journal entries and 2 audit events" in err
+    assert code == 1 and "already holds 2 journal entries, 3 audit events and 1 versions of the roles" in err
     assert entries_in(url) == 2
+    assert stored_roles(url) == [(1, ROLES_V1, 1)]
 
     monkeypatch.setenv(state.URL_ENV, url)
     host = tmp_path / "new-host" / "dashboard.duckdb"
@@ -281,6 +287,7 @@ def test_migrate_state_moves_the_files_and_dump_all_is_identical(url, tmp_path, 
     trail_after = run(host, "audit")[1]
     assert trail_after.startswith(trail_before.rstrip("\n").rsplit("\n", 1)[0])  # every line kept, in order
     assert "state migrated" in trail_after and "unlock failed" in trail_after
+    assert "roles replaced: 1 grants, by cli" in trail_after
 
 
 def _targets(tmp_path: Path) -> Path:
@@ -386,3 +393,103 @@ def test_a_council_added_and_sharing_on_one_host_reach_the_other_and_only_what_w
     with psycopg.connect(os.environ[state.URL_ENV]) as conn:
         manifests = [r[0] for r in conn.execute("SELECT manifest FROM dashboard_journal ORDER BY seq").fetchall()]
     assert [json.loads(bytes(m))["councils"] for m in manifests] == [[second]] * 4  # each names its council
+
+
+# ---------------------------------------------------------------- the roles in the shared state (optional)
+
+ROLES_V1 = 'group_claim = "groups"\n\n[[grant]]\nemail = "pub@example.test"\nrole = "publisher"\n'
+NEW_GRANT = '\n[[grant]]\nemail = "new.editor@example.test"\nrole = "area_editor"\nareas = ["cin_cp"]\n'
+
+
+@pytest.fixture()
+def roles_file(tmp_path, monkeypatch):
+    """This host's roles file, granting someone the stored roles never name; every test starts with a cold cache."""
+    path = tmp_path / "host-roles.toml"
+    path.write_text('[[grant]]\nemail = "file.only@example.test"\nrole = "admin"\n', encoding="utf-8")
+    monkeypatch.setenv(access.ROLES_ENV, str(path))
+    access.forget_cached_roles()
+    yield path
+    access.forget_cached_roles()
+
+
+def role_of(email: str) -> str | None:
+    return access.resolve(access.load_roles(known_areas={"cin_cp", "front_door"}), {"email": email}).role
+
+
+def stored_roles(url: str) -> list[tuple]:
+    with psycopg.connect(url) as conn:
+        return conn.execute("SELECT version, document, grants FROM dashboard_roles ORDER BY version").fetchall()
+
+
+def test_without_roles_in_the_state_each_host_reads_its_roles_file(url, roles_file, tmp_path, monkeypatch):
+    assert role_of("file.only@example.test") == "admin"  # a state is configured, but holds no roles
+    assert access.roles_origin() == str(roles_file)
+    code, _, err = run(tmp_path / "h" / "dashboard.duckdb", "roles-from-state", "--out", str(tmp_path / "out.toml"))
+    assert code == 1 and "holds no roles" in err and not (tmp_path / "out.toml").exists()
+    monkeypatch.setattr(access, "STATE_RECHECK_SECONDS", 0.0)
+    monkeypatch.setenv(state.URL_ENV, "postgresql://dashboard@127.0.0.1:1/nowhere")  # the state goes down
+    assert role_of("file.only@example.test") == "admin"  # what it last answered (no roles stored) still holds
+    access.forget_cached_roles()  # a host starting while the state is down cannot tell: nobody gets a role
+    with pytest.raises(access.RolesError, match="the roles in the shared state: .* cannot be reached"):
+        role_of("file.only@example.test")
+    monkeypatch.delenv(state.URL_ENV)  # no state at all: the file, as always
+    access.forget_cached_roles()
+    assert role_of("file.only@example.test") == "admin"
+    code, _, err = run(tmp_path / "h" / "dashboard.duckdb", "roles-to-state", "--file", str(roles_file))
+    assert code == 1 and f"set {state.URL_ENV}" in err
+
+
+def test_roles_in_the_state_are_read_by_every_host_and_a_new_grant_needs_no_restart(
+    hosts, roles_file, tmp_path, monkeypatch, url
+):
+    a, b = hosts
+    first = tmp_path / "roles.toml"
+    first.write_text(ROLES_V1, encoding="utf-8")
+    code, _, err = run(a, "roles-to-state", "--file", str(first))
+    assert code == 0, err
+    assert "as version 1 of the roles (1 grants)" in err
+
+    access.forget_cached_roles()  # this process as host B, starting afresh
+    assert role_of("pub@example.test") == "publisher"
+    assert role_of("file.only@example.test") is None  # B's own file is no longer read
+    assert role_of("new.editor@example.test") is None
+    assert access.roles_origin().startswith("the roles in the shared state (version 1, stored by cli")
+
+    first.write_text(ROLES_V1 + NEW_GRANT, encoding="utf-8")
+    other = spawn(a, "roles-to-state", "--file", str(first))  # host A, another process, adds a grant
+    _, err = other.communicate(timeout=120)
+    assert other.returncode == 0, err
+    monkeypatch.setattr(access, "STATE_RECHECK_SECONDS", 0.0)  # B's next version check now, not in a few seconds
+    assert role_of("new.editor@example.test") == "area_editor"  # B, still running, has the new grant
+    monkeypatch.setenv(state.URL_ENV, "postgresql://dashboard@127.0.0.1:1/nowhere")  # an outage: B keeps version 2
+    assert role_of("new.editor@example.test") == "area_editor" and role_of("file.only@example.test") is None
+    assert len(access.load_roles(known_areas={"cin_cp"}).grant) == 2  # the admin page's reading too
+    monkeypatch.setenv(state.URL_ENV, url)
+
+    back = tmp_path / "back.toml"
+    code, _, err = run(b, "roles-from-state", "--out", str(back))
+    assert code == 0, err
+    assert back.read_text(encoding="utf-8") == ROLES_V1 + NEW_GRANT  # the same TOML, byte for byte
+    assert [(v, g) for v, _, g in stored_roles(url)] == [(1, 1), (2, 2)]  # every version kept
+    trail = run(b, "audit")[1]
+    assert "roles replaced: 1 grants, by cli" in trail and "roles replaced: 2 grants, by cli" in trail
+
+
+def test_an_invalid_roles_file_is_refused_and_nothing_changes(hosts, roles_file, tmp_path, url):
+    a, _ = hosts
+    good = tmp_path / "roles.toml"
+    good.write_text(ROLES_V1, encoding="utf-8")
+    assert run(a, "roles-to-state", "--file", str(good))[0] == 0
+    events = state.shared().events()
+    bad = tmp_path / "bad-roles.toml"
+    for text, says in [
+        (ROLES_V1 + '\n[[grant]]\nemail = "x@example.test"\nrole = "area_editor"\n', "grant 2: an area_editor"),
+        (ROLES_V1 + NEW_GRANT.replace("cin_cp", "nowhere"), "grant 2: unknown area nowhere"),
+        ("[[grant]\n", "not valid TOML"),
+    ]:
+        bad.write_text(text, encoding="utf-8")
+        code, _, err = run(a, "roles-to-state", "--file", str(bad))
+        assert code == 1 and "the roles were not changed" in err
+        assert f"{bad}, {says}" in err or (f"{bad}: {says}" in err), err
+    assert stored_roles(url) == [(1, ROLES_V1, 1)]
+    assert state.shared().events() == events  # not even an audit line: nothing was stored

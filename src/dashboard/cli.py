@@ -1,5 +1,6 @@
 """dashboard build | load FILE | load-targets FILE | load-comparators FILE | load-national FILE... |
-load-plan FILE | backup OUT | restore ARCHIVE | migrate-state --to URL | catch-up | dump |
+load-plan FILE | backup OUT | restore ARCHIVE | migrate-state --to URL [--roles] | catch-up |
+roles-to-state --file F | roles-from-state --out F | dump |
 scorecard --month YYYY-MM | benchmark --ref REF [--year Y] |
 export --month YYYY-MM --format F --out FILE | records-compute FILE --as-at D | load-annex-a FILE --as-at D |
 reconcile --month M [--extract FILE --as-at D] | publish-computed --month M | purge-extracts |
@@ -383,18 +384,54 @@ def cmd_export(args) -> int:
 
 
 def cmd_migrate_state(args) -> int:
+    from .auth import access
     from .writes import journal, lifecycle, state
 
+    roles_file = None if args.roles is None else Path(access.roles_path() if args.roles is True else args.roles)
     try:
-        done = state.migrate(db_path(args.db), args.to, lifecycle.cli_user())
-    except refusals() as exc:
+        done = state.migrate(db_path(args.db), args.to, lifecycle.cli_user(), roles_file=roles_file)
+    except (*refusals(), access.RolesError) as exc:
         return _refused(exc)
+    roles = "" if done["grants"] is None else f", the roles ({done['grants']} grants from {roles_file})"
     print(
-        f"moved {done['entries']} journal entries and {done['events']} audit events to {state.redact(args.to)} "
+        f"moved {done['entries']} journal entries and {done['events']} audit events{roles} to "
+        f"{state.redact(args.to)} "
         f"(checked: dump --all is identical). Now set DASHBOARD_STATE_URL on every host, and {journal.KEY_ENV} "
         f"to this deployment's journal key (key id {done['key'].id}, from {done['key'].where}) on every host.",
         file=sys.stderr,
     )
+    return 0
+
+
+def cmd_roles_to_state(args) -> int:
+    from .auth import access
+    from .writes import lifecycle, state
+
+    try:
+        version, grants = state.put_roles(args.file, lifecycle.cli_user(), db_path(args.db))
+    except (*refusals(), access.RolesError) as exc:
+        print(f"refused, the roles were not changed: {exc}", file=sys.stderr)
+        return 1
+    print(
+        f"stored {args.file} as version {version} of the roles ({grants} grants): every host now reads its roles "
+        "from the shared state, not its roles file",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def cmd_roles_from_state(args) -> int:
+    from .writes import state
+
+    try:
+        stored = state.roles_text()
+    except refusals() as exc:
+        return _refused(exc)
+    out = Path(args.out)
+    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
+    tmp.write_text(stored.text, encoding="utf-8")
+    os.replace(tmp, out)  # an existing roles file is replaced whole, never left half-written
+    print(f"wrote {stored.where} to {out}", file=sys.stderr)
     return 0
 
 
@@ -810,7 +847,24 @@ def parser() -> argparse.ArgumentParser:
 
     ms = add("migrate-state", help="move the journal and audit events into an empty PostgreSQL state, checked")
     ms.add_argument("--to", required=True, metavar="postgresql://…")
+    ms.add_argument(
+        "--roles",
+        nargs="?",
+        const=True,
+        metavar="FILE",
+        help="carry the roles across too (default: the current roles file, $DASHBOARD_ROLES); every host then reads "
+        "its roles from the shared state",
+    )
     ms.set_defaults(func=cmd_migrate_state)
+    rt = add(
+        "roles-to-state",
+        help="store a roles file (validated first) in the shared state, read by every host instead of its file",
+    )
+    rt.add_argument("--file", required=True, help="the roles TOML, as the roles file holds it")
+    rt.set_defaults(func=cmd_roles_to_state)
+    rf = add("roles-from-state", help="write the roles the shared state holds to a file (the same TOML)")
+    rf.add_argument("--out", required=True, help="the file to write")
+    rf.set_defaults(func=cmd_roles_from_state)
     fo = add("catch-up", help="with a shared state: bring this host's database level with the journal")
     fo.set_defaults(func=cmd_follow)
 

@@ -2,6 +2,8 @@
 
 Pure (no streamlit): the app asks `permits` at the moment of every write, and the tests ask it directly.
 The file is read again whenever it changes, so a role taken away stops the next write, not the next restart.
+Optionally (roles-to-state) the same TOML document lives in the shared PostgreSQL state instead, and every host
+reads it from there, re-read when its version number changes.
 
     group_claim = "groups"          # the ID-token claim holding group names (Entra ID: "groups" or "roles")
 
@@ -25,15 +27,19 @@ The file is read again whenever it changes, so a role taken away stops the next 
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
+import time
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
+_log = logging.getLogger(__name__)
 ROLES_ENV = "DASHBOARD_ROLES"
 DEFAULT_ROLES_FILE = Path(".streamlit") / "roles.toml"
 
@@ -191,20 +197,101 @@ def parse_roles(
     return roles
 
 
-_cache: dict[Path, tuple[tuple, RolesFile]] = {}
+_cache: dict[Path | tuple, tuple[object, RolesFile]] = {}
 _cache_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class StoredRoles:
+    """The roles document as the shared state holds it: the same TOML text as the file, and who stored it when."""
+
+    version: int
+    text: str
+    stored_by: str
+    stored: str
+
+    @property
+    def where(self) -> str:
+        return f"the roles in the shared state (version {self.version}, stored by {self.stored_by} at {self.stored})"
+
+
+@dataclass(frozen=True)
+class RolesState:
+    """How to read the roles from the shared state: `version` is one small query (None: the state holds no roles,
+    or no state is configured: the file is used), `document` the roles themselves. Either raises RolesError when
+    the state cannot be read, so nobody gets a role from a state that cannot be checked."""
+
+    version: Callable[[], int | None]
+    document: Callable[[], StoredRoles | None]
+
+
+# The shared state's reader is registered by writes/state.py when it is imported (the app's data module and the
+# CLI's commands import it before any sign-in), not imported from here: auth sits below writes, and all the
+# PostgreSQL SQL stays in state.py.
+_roles_state: RolesState | None = None
+STATE_RECHECK_SECONDS = 3.0  # how stale the roles may be on a host: the version is asked at most this often
+_version_seen: tuple[float, int | None] | None = None  # (when asked, version)
+
+
+def use_roles_state(reader: RolesState | None) -> None:
+    """Read the roles from the shared state when it holds them (None: the file only, as without a state)."""
+    global _roles_state, _version_seen
+    with _cache_lock:
+        _roles_state, _version_seen = reader, None
+
+
+def _state_version() -> int | None:
+    """The stored roles' version, asked of the state at most every STATE_RECHECK_SECONDS (like the file's stat)."""
+    global _version_seen
+    reader = _roles_state
+    if reader is None:
+        return None
+    now = time.monotonic()
+    with _cache_lock:
+        seen = _version_seen
+    if seen is not None and now - seen[0] < STATE_RECHECK_SECONDS:
+        return seen[1]
+    try:
+        version = reader.version()
+    except RolesError as exc:
+        if seen is None:  # never answered: this host cannot tell whether the state holds roles, so nobody gets one
+            raise
+        # An outage: what it last answered (no roles stored, or version N) still holds here, as a mounted file
+        # would; asked again after STATE_RECHECK_SECONDS, so a down state costs one failed connection per interval.
+        _log.warning("roles: %s; using what the state last answered (version %s)", exc, seen[1])
+        version = seen[1]
+    with _cache_lock:
+        _version_seen = (now, version)
+    return version
+
+
+def forget_cached_roles() -> None:
+    """Read the roles afresh on the next call (as a newly started host would)."""
+    global _version_seen, _document
+    with _cache_lock:
+        _cache.clear()
+        _version_seen = _document = None
+
+
+def _known_stamp(known_areas: set[str] | None, known_councils: set[str] | None) -> tuple:
+    return (tuple(sorted(known_areas or ())), tuple(sorted(known_councils or ())))
 
 
 def load_roles(
     path: Path | None = None, known_areas: set[str] | None = None, known_councils: set[str] | None = None
 ) -> RolesFile:
-    """The roles file, re-read when its size or modification time changes. A missing file grants nothing."""
+    """The roles: from the shared state when it holds them (re-read when their version changes), else the roles
+    file, re-read when its size or modification time changes. A missing file grants nothing. An explicit path
+    always reads that file."""
+    version = _state_version() if path is None else None
+    if version is not None:
+        return _load_stored(version, known_areas, known_councils)
     path = Path(path or roles_path())
     try:
         stat = path.stat()
     except FileNotFoundError:
         return RolesFile()
-    stamp = (stat.st_mtime_ns, stat.st_size, tuple(sorted(known_areas or ())), tuple(sorted(known_councils or ())))
+    stamp = (stat.st_mtime_ns, stat.st_size, *_known_stamp(known_areas, known_councils))
     with _cache_lock:
         cached = _cache.get(path)
         if cached and cached[0] == stamp:
@@ -213,6 +300,42 @@ def load_roles(
     with _cache_lock:
         _cache[path] = (stamp, roles)
     return roles
+
+
+def _load_stored(version: int, known_areas: set[str] | None, known_councils: set[str] | None) -> RolesFile:
+    known = _known_stamp(known_areas, known_councils)
+    with _cache_lock:
+        cached = _cache.get(("state", known))  # one per caller's known areas and councils (sign-in, admin page)
+        if cached and cached[0] >= version:  # (a document read after the version was asked may be newer)
+            return cached[1]
+    stored = _stored_document(version)
+    roles = parse_roles(stored.text, stored.where, known_areas, known_councils)
+    with _cache_lock:
+        _cache[("state", known)] = (stored.version, roles)
+    return roles
+
+
+_document: StoredRoles | None = None  # the last document read: kept to serve its version through an outage
+
+
+def _stored_document(version: int) -> StoredRoles:
+    global _document
+    with _cache_lock:
+        held = _document
+    if held is not None and held.version >= version:
+        return held
+    stored = _roles_state.document()
+    if stored is None:  # removed since the version was asked: the next check sees it
+        raise RolesError("the roles in the shared state changed while being read; try again")
+    with _cache_lock:
+        _document = stored
+    return stored
+
+
+def roles_origin() -> str:
+    """Where load_roles reads the roles from, for the admin's page."""
+    version = _state_version()
+    return str(roles_path()) if version is None else _stored_document(version).where
 
 
 def resolve(roles: RolesFile, claims: dict) -> Identity:

@@ -636,7 +636,8 @@ def audit_trail() -> None:
         theirs |= set(data.table("vintages").query("kind == 'national'")["vintage"])
         trail = trail[(trail["vintage"].fillna("") == "") | trail["vintage"].isin(theirs)].reset_index(drop=True)
         st.caption(f"Writes for {', '.join(plain(data.council_names()[c]) for c in managed)} only.")
-    refused = trail[trail["outcome"] != "published"]
+    done = trail["outcome"].isin(["published", "done", "shown"])  # a restore, roles stored, a view: not refusals
+    refused = trail[~done]
     m1, m2 = st.columns(2)
     m1.metric("Writes", int((trail["outcome"] == "published").sum()))
     m2.metric("Refused or failed", len(refused))
@@ -666,10 +667,13 @@ def audit_trail() -> None:
         )
         return
     roles = access.load_roles(known_areas=set(data.table("areas")["area"]))
-    st.caption(
-        f"From {access.roles_path()} (edited by the admin; read again whenever it changes). Group names are "
-        f"read from the “{roles.group_claim}” claim."
+    origin = access.roles_origin()
+    how = (
+        "stored with dashboard roles-to-state, every host reads them from there within seconds"
+        if origin.startswith("the roles in the shared state")
+        else "edited by the admin; read again whenever it changes"
     )
+    st.caption(f"From {origin} ({how}). Group names are read from the “{roles.group_claim}” claim.")
     st.dataframe(
         pd.DataFrame(
             {

@@ -103,7 +103,7 @@ def gate() -> access.Identity:
         identity = current()
     except access.RolesError as exc:
         st.error(
-            f"Access is switched off because the roles file cannot be read: {exc}. The performance team's "
+            f"Access is switched off because the roles cannot be read: {exc}. The performance team's "
             "admin must correct it.",
             icon="⚠",
         )

@@ -3,7 +3,8 @@
 Files: the journal, the audit events and the writer lock are under the data directory (journal.py, audit.py).
 PostgreSQL ($DASHBOARD_STATE_URL=postgresql://…, or `[state] url` in the secrets): the journal entries (the same
 manifest and rows bytes, checksums and HMAC, verified on read exactly as the file journal's), the audit events
-and the writer serialisation (one transaction holding pg_advisory_xact_lock) live in the database. Each host
+and the writer serialisation (one transaction holding pg_advisory_xact_lock) live in the database, and, once
+`dashboard roles-to-state` has stored them, the roles (the roles file's TOML, every version kept). Each host
 keeps only its own read-only DuckDB, a build product of sample_data/ + the journal, which catch_up() brings
 level with the journal's high-water mark and republishes atomically, as a write does. The journal's public
 functions pick the backend themselves, so callers never change.
@@ -24,6 +25,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..auth import access
 from . import journal
 
 URL_ENV = "DASHBOARD_STATE_URL"
@@ -50,6 +52,13 @@ CREATE TABLE IF NOT EXISTS dashboard_journal_replaced (
 CREATE TABLE IF NOT EXISTS dashboard_audit_events (
     id bigserial PRIMARY KEY,
     line bytea NOT NULL
+);
+CREATE TABLE IF NOT EXISTS dashboard_roles (
+    version integer PRIMARY KEY,
+    document text NOT NULL,
+    grants integer NOT NULL,
+    stored_by text NOT NULL,
+    stored timestamptz NOT NULL DEFAULT clock_timestamp()
 );
 """
 _log = logging.getLogger(__name__)
@@ -315,6 +324,30 @@ class PgState:
     def events(self) -> bytes:
         return b"".join(bytes(r[0]) + b"\n" for r in self._read("SELECT line FROM dashboard_audit_events ORDER BY id"))
 
+    # ------------------------------------------------------------ the roles (optional: else the roles file)
+
+    def roles_version(self) -> int | None:
+        """The stored roles' version (None: none stored): the one small query every host asks every few seconds."""
+        return self._read("SELECT max(version) FROM dashboard_roles")[0][0]
+
+    def roles(self) -> access.StoredRoles | None:
+        found = self._read(
+            "SELECT version, document, stored_by, to_char(stored AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS') "
+            "FROM dashboard_roles ORDER BY version DESC LIMIT 1"
+        )
+        return access.StoredRoles(found[0][0], found[0][1], found[0][2], found[0][3] + " UTC") if found else None
+
+    def insert_roles(self, text: str, grants: int, who: str) -> int:
+        """A new version of the roles, in the writer's transaction (the old versions are kept)."""
+        tx = self.tx()
+        if tx is None:
+            raise StateError("the roles can only be stored under the writer lock")
+        return tx.execute(
+            "INSERT INTO dashboard_roles (version, document, grants, stored_by) "
+            "SELECT coalesce(max(version), 0) + 1, %s, %s, %s FROM dashboard_roles RETURNING version",
+            (text, grants, who),
+        ).fetchone()[0]
+
 
 def _first_line(exc: BaseException) -> str:
     return (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
@@ -327,6 +360,86 @@ def _holder(conn) -> str:
         (LOCK_KEY,),
     ).fetchone()
     return row[0].removeprefix("dashboard: ") if row and row[0] else "another host"
+
+
+# ---------------------------------------------------------------- the roles in the shared state
+
+
+def _stored_roles_version() -> int | None:
+    try:
+        pg = shared()
+        return None if pg is None else pg.roles_version()
+    except StateError as exc:  # nobody gets a role from a state that cannot be checked
+        raise access.RolesError(f"the roles in the shared state: {exc}") from None
+
+
+def _stored_roles() -> access.StoredRoles | None:
+    try:
+        pg = shared()
+        return None if pg is None else pg.roles()
+    except StateError as exc:
+        raise access.RolesError(f"the roles in the shared state: {exc}") from None
+
+
+access.use_roles_state(access.RolesState(version=_stored_roles_version, document=_stored_roles))
+
+
+def _checked_roles(roles_file: Path, db_path: Path | None) -> tuple[str, int]:
+    """The file's text and its number of grants, validated exactly as the app reads roles (against this host's
+    areas and councils when it has a database), or RolesError naming the file, the grant and the problem."""
+    try:
+        text = Path(roles_file).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise access.RolesError(f"{roles_file}: cannot be read ({exc})") from None
+    known_areas = known_councils = None
+    if db_path is not None and Path(db_path).exists():
+        from .. import store
+
+        try:
+            reader = store.ReadOnlyStore(db_path)
+            known_areas = set(reader.table("areas")["area"])
+            known_councils = set(reader.table("authorities")["authority"])
+        finally:
+            store.ReadOnlyStore.close_all()
+    roles = access.parse_roles(text, str(roles_file), known_areas, known_councils)
+    return text, len(roles.grant)
+
+
+def _roles_event(grants: int, version: int, roles_file: Path, user: str) -> bytes:
+    from . import audit
+
+    return audit.line(
+        "roles replaced",
+        user,
+        f"roles replaced: {grants} grants, by {user} (version {version}, from {Path(roles_file).name})",
+        outcome="done",
+    )
+
+
+def put_roles(roles_file: Path | str, user: str, db_path: Path | str | None = None) -> tuple[int, int]:
+    """Store a roles file in the shared state, from then on read by every host instead of their files: validated
+    first (nothing written if it is refused), then the new version and its audit event in one transaction.
+    Returns (version, grants)."""
+    pg = shared()
+    if pg is None:
+        raise StateError(f"the roles go to the shared state: set {URL_ENV} (without it the roles file is read)")
+    text, grants = _checked_roles(Path(roles_file), Path(db_path) if db_path else None)
+    with pg.writer("storing the roles", journal.wait_seconds()):
+        version = pg.insert_roles(text, grants, user)
+        pg.append_event(_roles_event(grants, version, Path(roles_file), user), with_write=True)
+    access.forget_cached_roles()
+    return version, grants
+
+
+def roles_text() -> access.StoredRoles:
+    """The roles the shared state holds (what roles-from-state writes out)."""
+    pg = shared()
+    if pg is None:
+        raise StateError(f"no shared state: set {URL_ENV}")
+    stored = pg.roles()
+    if stored is None:
+        raise StateError(f"{redact(pg.url)} holds no roles: every host reads its roles file")
+    return stored
 
 
 # ---------------------------------------------------------------- a replica's own DuckDB
@@ -503,10 +616,13 @@ def _dump(db_path: Path) -> dict[str, str]:
         store.ReadOnlyStore.close_all()
 
 
-def migrate(db_path: Path | str, url: str, user: str, sample_dir: Path | None = None) -> dict:
+def migrate(
+    db_path: Path | str, url: str, user: str, sample_dir: Path | None = None, roles_file: Path | None = None
+) -> dict:
     """Copy the data directory's journal (bytes as they are, signatures kept) and audit events into an empty
-    PostgreSQL state in one transaction. Before it commits, the database built from the files and the one built
-    from the new state must dump identically, or nothing is kept. Refused if the state already holds anything."""
+    PostgreSQL state in one transaction, and with roles_file the roles too (validated first). Before it commits,
+    the database built from the files and the one built from the new state must dump identically, or nothing is
+    kept. Refused if the state already holds anything."""
     import tempfile
 
     from .. import store
@@ -518,6 +634,7 @@ def migrate(db_path: Path | str, url: str, user: str, sample_dir: Path | None = 
     if not url.startswith(("postgresql://", "postgres://")):
         raise StateError(f"--to {redact(url)}: not a postgresql:// address")
     target = PgState(url)
+    roles = _checked_roles(Path(roles_file), db_path) if roles_file is not None else None
     with files_only(), journal.writer_lock(db_path, "migrating the state to PostgreSQL"):
         key = journal.key_for(db_path.parent)
         if key is None:
@@ -529,11 +646,13 @@ def migrate(db_path: Path | str, url: str, user: str, sample_dir: Path | None = 
             store.build(before, lifecycle.read_all(sample_dir, journal.journal_dir(db_path), found))
             with target.writer("migrating the state", journal.wait_seconds()):
                 held = target._read(
-                    "SELECT (SELECT count(*) FROM dashboard_journal), (SELECT count(*) FROM dashboard_audit_events)"
+                    "SELECT (SELECT count(*) FROM dashboard_journal), (SELECT count(*) FROM dashboard_audit_events), "
+                    "(SELECT count(*) FROM dashboard_roles)"
                 )[0]
                 if any(held):
                     raise StateError(
-                        f"{redact(url)} already holds {held[0]} journal entries and {held[1]} audit events: "
+                        f"{redact(url)} already holds {held[0]} journal entries, {held[1]} audit events and "
+                        f"{held[2]} versions of the roles: "
                         "migrate-state moves a journal into an empty state only once; nothing was written"
                     )
                 for entry in found:
@@ -561,4 +680,13 @@ def migrate(db_path: Path | str, url: str, user: str, sample_dir: Path | None = 
                     ),
                     with_write=True,
                 )
-    return {"entries": len(found), "events": len(events.splitlines()), "key": key}
+                if roles is not None:
+                    version = target.insert_roles(roles[0], roles[1], user)
+                    target.append_event(_roles_event(roles[1], version, Path(roles_file), user), with_write=True)
+    access.forget_cached_roles()
+    return {
+        "entries": len(found),
+        "events": len(events.splitlines()),
+        "key": key,
+        "grants": None if roles is None else roles[1],
+    }
