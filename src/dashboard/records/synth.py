@@ -428,6 +428,7 @@ def _cp(plan, tg, ids, rng, t0, end_mi) -> None:
 
 
 def _young_count(longs: list[dict], m: int) -> int:
+    """How many long plans are open at month m's end and not yet 18 months old: they count towards CIN18 only."""
     return sum(_young(r, m) for r in longs)
 
 
