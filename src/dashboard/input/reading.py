@@ -719,23 +719,31 @@ class _Workbook:
         if v is None or (v == "" and t in ("n", "s")):
             return "", False
         where = f"{sheet}, cell {_column_letters(col_no)}{row_no}"  # only in a message
+        if t == "n":
+            return self._number(s, v, where), False
+        return self._typed(t, v, where), False
+
+    def _typed(self, t: str, v: str, where: str) -> object:
+        """A cell stored as a shared string, text, error, true/false or ISO date."""
         if t == "s":
             if not v.strip().isdigit() or int(v) >= len(self.strings):
                 raise _Unreadable(where, f"shared string {v!r} is not in the workbook's {len(self.strings)} strings")
-            return self.strings[int(v)], False
+            return self.strings[int(v)]
         if t in ("str", "e"):
-            return v, False
+            return v
         if t == "b":
             if v not in ("0", "1"):
                 raise _Unreadable(where, f"{v!r} is not a true/false value")
-            return v == "1", False
+            return v == "1"
         if t == "d":
             try:
-                return dt.datetime.fromisoformat(v.strip()), False
+                return dt.datetime.fromisoformat(v.strip())
             except ValueError as exc:
                 raise _Unreadable(where, f"{v!r} is not a date") from exc
-        if t != "n":
-            raise _Unreadable(where, f"the cell type {t!r} is not one Excel writes")
+        raise _Unreadable(where, f"the cell type {t!r} is not one Excel writes")
+
+    def _number(self, s, v: str, where: str) -> object:
+        """A number cell as its style shows it: a percentage, a date, or the number (whole where it is one)."""
         if not _XML_NUMBER.match(v.strip()):
             raise _Unreadable(where, f"{v!r} is not a number")
         number = float(v)
@@ -747,15 +755,15 @@ class _Workbook:
                 raise _Unreadable(where, f"style {s!r} is not in the workbook's styles")
             kind = self.formats[int(s)] if self.formats else "number"
         if kind == "percent":
-            return Percent(round(number * 100, 10)), False
+            return Percent(round(number * 100, 10))
         if kind == "literal_percent":
-            return Percent(number), False
+            return Percent(number)
         if kind == "date":
             if not 0 <= number < 2_958_466:
                 raise _Unreadable(where, f"{v} is not a date Excel can show")
             base = dt.datetime(1904, 1, 1) if self.date1904 else dt.datetime(1899, 12, 30)
-            return base + dt.timedelta(days=number), False
-        return (int(number) if number == int(number) and abs(number) < 2**53 else number), False
+            return base + dt.timedelta(days=number)
+        return int(number) if number == int(number) and abs(number) < 2**53 else number
 
 
 def _unpacks_too_big(book: _Workbook, name: str, limit: int, problems: list[Problem]) -> bool:

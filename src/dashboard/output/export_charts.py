@@ -142,33 +142,24 @@ class _Plot:
         return font_px * self.s / PT_MM
 
 
-def draw_figure(doc, fig: IndicatorFigure, x: float, y: float, w: float) -> dict:
-    """Draw the figure into the pack at (x, y), w mm wide, as PDF vectors: the same marks as the page's Altair
-    chart (figures.IndicatorFigure). Lines are told apart by dash and label, points by shape, so it reads in
-    black and white. Returns what it drew, in the figure's own terms, for the tests to hold against the spec."""
-    pdf = doc.pdf
-    d0, d1 = fig.domain
-    t0, t1 = fig.x_domain if fig.x_domain is not None else (fig.x0, fig.x1)
-    span_t = (t1 - t0).total_seconds() or 1.0
-    ticks = value_ticks(fig.domain, fig.whole_numbers)
-    # The left margin fits the tick labels at 14 px, as Vega's does.
-    probe = _Plot(x, y, w, 0)
-    doc.font(probe.pt(14))
-    label_w = max((pdf.get_string_width(doc.t(t)) for _, t in ticks), default=0) / probe.s
-    p = _Plot(x, y, w, 4 + 14 + 8 + label_w + 6)
-    doc.font(p.pt(13))
-    end_w = max((pdf.get_string_width(doc.t(lab["text"])) / p.s for lab in fig.labels), default=0)
-    p.pw = min(PLOT_PX[0], CHART_PX[0] - p.left - 8 - end_w - 2)  # the end labels stay on the paper
+class _Canvas:
+    """One figure's drawing tools: months and values to the plot's pixels, strokes and text in the pack's fonts."""
 
-    def xp(t) -> float:
-        return p.left + (pd.Timestamp(t) - t0).total_seconds() / span_t * p.pw
+    def __init__(self, doc, p: _Plot, fig: IndicatorFigure):
+        self.doc, self.pdf, self.p = doc, doc.pdf, p
+        self.d0, self.d1 = fig.domain
+        self.t0, self.t1 = fig.x_domain if fig.x_domain is not None else (fig.x0, fig.x1)
+        self.span_t = (self.t1 - self.t0).total_seconds() or 1.0
 
-    def yp(v: float) -> float:
+    def xp(self, t) -> float:
+        return self.p.left + (pd.Timestamp(t) - self.t0).total_seconds() / self.span_t * self.p.pw
+
+    def yp(self, v: float) -> float:
+        p, d0, d1 = self.p, self.d0, self.d1
         return p.top + (d1 - float(v)) / (d1 - d0) * p.ph if d1 != d0 else p.top + p.ph / 2
 
-    drawn: dict = {"title": fig.title, "subtitle": fig.y_title, "series": [], "points": [], "lines": [], "labels": []}
-
-    def stroke(rgb, width_px: float, dash: list[int] | None = None) -> None:
+    def stroke(self, rgb, width_px: float, dash: list[int] | None = None) -> None:
+        pdf, p = self.pdf, self.p
         pdf.set_draw_color(*rgb)
         pdf.set_line_width(width_px * p.s)
         if dash and dash[1]:
@@ -176,7 +167,8 @@ def draw_figure(doc, fig: IndicatorFigure, x: float, y: float, w: float) -> dict
         else:
             pdf.set_dash_pattern()
 
-    def text(px: float, py: float, s: str, font_px: float, rgb=BLACK, bold: bool = False, align: str = "L") -> None:
+    def text(self, px: float, py: float, s: str, font_px: float, rgb=BLACK, bold: bool = False, align: str = "L"):
+        doc, pdf, p = self.doc, self.pdf, self.p
         doc.font(p.pt(font_px), bold=bold)
         pdf.set_text_color(*rgb)
         s = doc.t(s)
@@ -186,49 +178,79 @@ def draw_figure(doc, fig: IndicatorFigure, x: float, y: float, w: float) -> dict
             tx -= tw if align == "R" else tw / 2
         pdf.text(tx, ty, s)
 
-    # Titles: the indicator (smaller where it would run past the chart, as the picture was scaled), the unit.
-    doc.font(p.pt(18), bold=True)
-    title_px = min(18.0, 18.0 * CHART_PX[0] / max(pdf.get_string_width(doc.t(fig.title)) / p.s, 1))
-    text(0, 18, fig.title, title_px, bold=True)
-    text(0, 36, fig.y_title, 14)
+    def vertical(self, px: float) -> None:
+        """A line from the top of the plot to its foot at px."""
+        p = self.p
+        self.pdf.line(*p.mm(px, p.top), *p.mm(px, p.top + p.ph))
 
-    # Grid and axes.
-    stroke(GRID, 1)
+
+def _layout(doc, fig: IndicatorFigure, x: float, y: float, w: float, ticks) -> tuple[_Plot, float]:
+    """The plot's left margin fitting the tick labels at 14 px, as Vega's does, and its width leaving room for
+    the end labels on the paper; (plot, widest tick label in px)."""
+    pdf = doc.pdf
+    probe = _Plot(x, y, w, 0)
+    doc.font(probe.pt(14))
+    label_w = max((pdf.get_string_width(doc.t(t)) for _, t in ticks), default=0) / probe.s
+    p = _Plot(x, y, w, 4 + 14 + 8 + label_w + 6)
+    doc.font(p.pt(13))
+    end_w = max((pdf.get_string_width(doc.t(lab["text"])) / p.s for lab in fig.labels), default=0)
+    p.pw = min(PLOT_PX[0], CHART_PX[0] - p.left - 8 - end_w - 2)
+    return p, label_w
+
+
+def _titles(c: _Canvas, fig: IndicatorFigure) -> None:
+    """The indicator (smaller where it would run past the chart, as the picture was scaled), then the unit."""
+    c.doc.font(c.p.pt(18), bold=True)
+    title_px = min(18.0, 18.0 * CHART_PX[0] / max(c.pdf.get_string_width(c.doc.t(fig.title)) / c.p.s, 1))
+    c.text(0, 18, fig.title, title_px, bold=True)
+    c.text(0, 36, fig.y_title, 14)
+
+
+def _grid_and_axes(c: _Canvas, fig: IndicatorFigure, ticks, label_w: float) -> None:
+    """Grid lines, both axes with their ticks and labels (month labels thinned as Vega does), axis titles."""
+    pdf, p, xp, yp = c.pdf, c.p, c.xp, c.yp
+    c.stroke(GRID, 1)
     for v, _ in ticks:
         pdf.line(*p.mm(p.left, yp(v)), *p.mm(p.left + p.pw, yp(v)))
-    months = month_ticks(t0, t1)
+    months = month_ticks(c.t0, c.t1)
     for m in months:
-        pdf.line(*p.mm(xp(m), p.top), *p.mm(xp(m), p.top + p.ph))
-    stroke(AXIS, 1)
+        c.vertical(xp(m))
+    c.stroke(AXIS, 1)
     pdf.line(*p.mm(p.left, p.top + p.ph), *p.mm(p.left + p.pw, p.top + p.ph))
     pdf.line(*p.mm(p.left, p.top), *p.mm(p.left, p.top + p.ph))
     for v, t in ticks:
         pdf.line(*p.mm(p.left - 5, yp(v)), *p.mm(p.left, yp(v)))
-        text(p.left - 7, yp(v) + 5, t, 14, align="R")
-    doc.font(p.pt(14))
-    label_px = max((pdf.get_string_width(doc.t(f"{m:%b-%y}")) / p.s for m in months[:1]), default=40)
+        c.text(p.left - 7, yp(v) + 5, t, 14, align="R")
+    c.doc.font(p.pt(14))
+    label_px = max((pdf.get_string_width(c.doc.t(f"{m:%b-%y}")) / p.s for m in months[:1]), default=40)
     every = 1
     while months and every < len(months) and (xp(months[every]) - xp(months[0])) < label_px + TICK_MIN_PX:
         every *= 2  # Vega's parity rule: drop every other label until none overlaps
     for m in months[::every]:
         pdf.line(*p.mm(xp(m), p.top + p.ph), *p.mm(xp(m), p.top + p.ph + 5))
-        text(xp(m), p.top + p.ph + 20, f"{m:%b-%y}", 14, align="C")
-    text(p.left + p.pw / 2, p.top + p.ph + 38, "Month", 14, bold=True, align="C")
-    doc.font(p.pt(14), bold=True)
+        c.text(xp(m), p.top + p.ph + 20, f"{m:%b-%y}", 14, align="C")
+    c.text(p.left + p.pw / 2, p.top + p.ph + 38, "Month", 14, bold=True, align="C")
+    c.doc.font(p.pt(14), bold=True)
     tx, ty = p.mm(p.left - label_w - 20, p.top + p.ph / 2)
     with pdf.rotation(90, tx, ty):
         pdf.set_text_color(*BLACK)
-        pdf.text(tx - pdf.get_string_width(doc.t(fig.y_title)) / 2, ty, doc.t(fig.y_title))
+        pdf.text(tx - pdf.get_string_width(c.doc.t(fig.y_title)) / 2, ty, c.doc.t(fig.y_title))
 
-    pts = fig.points
-    # The series: one path per run of consecutive months (a gap stays a gap), under every other mark.
-    stroke(_rgb(INK), 2.5)
+
+def _series(c: _Canvas, pts: pd.DataFrame, drawn: dict) -> None:
+    """One path per run of consecutive months (a gap stays a gap), under every other mark."""
+    c.stroke(_rgb(INK), 2.5)
     for _, run in pts.groupby("run", sort=True):
-        path = [p.mm(xp(m), yp(v)) for m, v in zip(run["month"], run["value"])]
+        path = [c.p.mm(c.xp(m), c.yp(v)) for m, v in zip(run["month"], run["value"])]
         drawn["series"].append([(pd.Timestamp(m), float(v)) for m, v in zip(run["month"], run["value"])])
         if len(path) > 1:
-            pdf.polyline(path, style="D")
+            c.pdf.polyline(path, style="D")
 
+
+def _band_break_and_lines(c: _Canvas, fig: IndicatorFigure, drawn: dict) -> None:
+    """The target band, the break where limits were recalculated, and the reference lines (mean, limits,
+    target, comparators), each told apart by its dash."""
+    pdf, p, xp, yp = c.pdf, c.p, c.xp, c.yp
     if fig.band is not None:
         b = fig.band
         pdf.set_fill_color(*_tint(BAND, 0.18))
@@ -237,54 +259,85 @@ def draw_figure(doc, fig: IndicatorFigure, x: float, y: float, w: float) -> dict
         pdf.rect(bx0, by0, bx1 - bx0, by1 - by0, style="F")
         drawn["band"] = (float(b["lo"]), float(b["hi"]), b["text"])
     if fig.brk is not None:
-        stroke(_rgb(INK), 2, [1, 2])
+        c.stroke(_rgb(INK), 2, [1, 2])
         bx = xp(fig.brk["month"])
-        pdf.line(*p.mm(bx, p.top), *p.mm(bx, p.top + p.ph))
-        text(bx + 4, p.top + p.ph - 4, "Limits recalculated", 12, _rgb(INK))
+        c.vertical(bx)
+        c.text(bx + 4, p.top + p.ph - 4, "Limits recalculated", 12, _rgb(INK))
         drawn["break"] = (pd.Timestamp(fig.brk["month"]), fig.brk["text"])
     for line in fig.lines:
-        stroke(_rgb(line["color"]), 1.5, line["dash"])
+        c.stroke(_rgb(line["color"]), 1.5, line["dash"])
         ly = yp(line["y"])
         pdf.line(*p.mm(xp(line["x0"]), ly), *p.mm(xp(line["x"]), ly))
         drawn["lines"].append((line["text"], float(line["y"]), tuple(line["dash"])))
     pdf.set_dash_pattern()
-    if fig.labels:
-        ordered, fracs = ordered_labels(fig.labels, fig.domain)
-        for lab, ly in zip(ordered, label_positions(fracs, p.ph)):
-            text(xp(fig.x1) + 8, p.top + ly + 4.5, lab["text"], 13, _rgb(lab["color"]))
-            drawn["labels"].append(lab["text"])
-    if not fig.actions.empty:
-        middle = fig.x0 + (fig.x1 - fig.x0) / 2
-        for i, a in enumerate(fig.actions.itertuples()):
-            stroke(_rgb(ACTION), 1.5, ACTION_DASH[a.kind])
-            ax = xp(a.month)
-            pdf.line(*p.mm(ax, p.top), *p.mm(ax, p.top + p.ph))
-            right = a.month > middle
-            text(
-                ax + (-3 if right else 3),
-                p.top + 4 + 16 * i + 10,
-                a.short,
-                12,
-                _rgb(ACTION),
-                align="R" if right else "L",
-            )
-        pdf.set_dash_pattern()
 
-    # Points on top, each kind its own shape (and colour).
+
+def _end_labels(c: _Canvas, fig: IndicatorFigure, drawn: dict) -> None:
+    """Each line's name at the plot's right end, spread so that none overlaps."""
+    if not fig.labels:
+        return
+    ordered, fracs = ordered_labels(fig.labels, fig.domain)
+    for lab, ly in zip(ordered, label_positions(fracs, c.p.ph)):
+        c.text(c.xp(fig.x1) + 8, c.p.top + ly + 4.5, lab["text"], 13, _rgb(lab["color"]))
+        drawn["labels"].append(lab["text"])
+
+
+def _actions(c: _Canvas, fig: IndicatorFigure) -> None:
+    """A dashed line per improvement action, its short name on the side away from the plot's edge."""
+    if fig.actions.empty:
+        return
+    p = c.p
+    middle = fig.x0 + (fig.x1 - fig.x0) / 2
+    for i, a in enumerate(fig.actions.itertuples()):
+        c.stroke(_rgb(ACTION), 1.5, ACTION_DASH[a.kind])
+        ax = c.xp(a.month)
+        c.vertical(ax)
+        right = a.month > middle
+        c.text(
+            ax + (-3 if right else 3),
+            p.top + 4 + 16 * i + 10,
+            a.short,
+            12,
+            _rgb(ACTION),
+            align="R" if right else "L",
+        )
+    c.pdf.set_dash_pattern()
+
+
+def _points_and_legend(c: _Canvas, pts: pd.DataFrame, drawn: dict) -> None:
+    """Points on top, each kind its own shape (and colour); then the legend: every kind of point, in words beside
+    its shape (two to a row)."""
+    pdf, p = c.pdf, c.p
     shape_of = dict(zip(POINT_KINDS, POINT_SHAPES))
     colour_of = dict(zip(POINT_KINDS, POINT_COLOURS))
     for m, v, kind in zip(pts["month"], pts["value"], pts["point_kind"]):
-        _marker(pdf, p, shape_of[kind], _rgb(colour_of[kind]), xp(m), yp(v), 90)
+        _marker(pdf, p, shape_of[kind], _rgb(colour_of[kind]), c.xp(m), c.yp(v), 90)
         drawn["points"].append((pd.Timestamp(m), float(v), kind))
-
-    # The legend: every kind of point, in words beside its shape (two to a row).
     ly = p.top + p.ph + 58
-    text(p.left, ly, "Point", 14, bold=True)
+    c.text(p.left, ly, "Point", 14, bold=True)
     col_w = (CHART_PX[0] - p.left) / 2
     for i, kind in enumerate(POINT_KINDS):
         lx, lyy = p.left + (i % 2) * col_w, ly + 16 * (1 + i // 2)
         _marker(pdf, p, shape_of[kind], _rgb(colour_of[kind]), lx + 6, lyy - 4.5, 70)
-        text(lx + 16, lyy, kind, 13)
+        c.text(lx + 16, lyy, kind, 13)
+
+
+def draw_figure(doc, fig: IndicatorFigure, x: float, y: float, w: float) -> dict:
+    """Draw the figure into the pack at (x, y), w mm wide, as PDF vectors: the same marks as the page's Altair
+    chart (figures.IndicatorFigure). Lines are told apart by dash and label, points by shape, so it reads in
+    black and white. Returns what it drew, in the figure's own terms, for the tests to hold against the spec."""
+    ticks = value_ticks(fig.domain, fig.whole_numbers)
+    p, label_w = _layout(doc, fig, x, y, w, ticks)
+    c = _Canvas(doc, p, fig)
+    drawn: dict = {"title": fig.title, "subtitle": fig.y_title, "series": [], "points": [], "lines": [], "labels": []}
+    _titles(c, fig)
+    _grid_and_axes(c, fig, ticks, label_w)
+    _series(c, fig.points, drawn)
+    _band_break_and_lines(c, fig, drawn)
+    _end_labels(c, fig, drawn)
+    _actions(c, fig)
+    _points_and_legend(c, fig.points, drawn)
+    pdf = doc.pdf
     pdf.set_text_color(*BLACK)
     pdf.set_draw_color(*BLACK)
     pdf.set_line_width(0.2)

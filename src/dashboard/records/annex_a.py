@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -602,6 +603,9 @@ def _each(values: list, read) -> list:
     return out
 
 
+Flag = Callable[[int, int, int, str, str, str], None]  # (line, phase, order within the row, column, rule, detail)
+
+
 def _records(
     k: str, rows: list[list], cols: dict[str, int], h: int, as_at: dt.date, key: bytes
 ) -> tuple[pd.DataFrame, list[tuple]]:
@@ -623,63 +627,101 @@ def _records(
         found.append((line, phase, sub, (k, line, column_, rule, detail)))
 
     out: dict[str, list] = {"row": lines}
-    ids = _each(column("child"), lambda v: None if _text(v) is None else pseudonym(key, v))
-    out["child"] = ids
-    for line, child in zip(lines, ids):
-        if child is None:
-            flag(line, 0, 0, "child", "missing_id", "Child Unique ID is blank")
+    out["child"] = ids = _children(column("child"), lines, key, flag)
     dates: dict[str, list] = {}
     for n, c in enumerate(spec.columns):
         if c.key == "child":
             continue
         raw = column(c.key)
-        if c.kind == "date":
-            read = _each(raw, read_date)
-            values = [v for v, _ in read]
-            if c.key == "dob":
-                out["birth_month"] = _each(values, lambda v: v.replace(day=1) if v else None)  # month and year only
-                continue
-            out[c.key] = dates[c.key] = values
-            for line, (value, ok) in zip(lines, read):
-                if not ok:
-                    flag(line, 1, n, c.key, "unreadable_date", "not a date")  # the text is not kept: could be anything
-                elif value is None and c.key == spec.event:
-                    flag(line, 1, n, c.key, "missing_date", "blank")
-                elif value is not None and value > as_at:
-                    flag(line, 1, n, c.key, "future_date", f"{value.isoformat()} is after {as_at.isoformat()}")
+        if c.kind == "date" and c.key == "dob":
+            out["birth_month"] = _birth_months(raw)
+        elif c.kind == "date":
+            out[c.key] = dates[c.key] = _dates(raw, lines, n, c.key, c.key == spec.event, as_at, flag)
         elif c.kind == "count":
-            read = _each(raw, read_count)
-            out[c.key] = [v for v, _ in read]
-            for line, (_, ok) in zip(lines, read):
-                if not ok:
-                    flag(line, 1, n, c.key, "unreadable_number", "not a whole number")
+            out[c.key] = _counts(raw, lines, n, c.key, flag)
         elif c.kind == "code":
-            table = CODES[c.codes]
+            out[c.key] = _codes(raw, lines, n, c, flag)
+    _flag_date_order(spec, lines, dates, flag)
+    _flag_duplicates(spec, lines, ids, dates, flag)
+    return _frame(spec, out, lines), [f for *_, f in sorted(found, key=lambda f: f[:3])]
 
-            def code(value, table=table):
-                text = read_code(value)
-                return (None, False) if text is None else (table.get(norm(text)), True)
 
-            read = _each(raw, code)
-            out[c.key] = [v for v, _ in read]
-            for line, (value, given) in zip(lines, read):
-                if given and value is None:
-                    flag(line, 1, n, c.key, "unknown_code", f"not a known answer to {c.names[0]!r}")
+def _children(raw: list, lines: list[int], key: bytes, flag: Flag) -> list:
+    """Each row's keyed pseudonym (one HMAC per distinct child), a finding where the ID is blank."""
+    ids = _each(raw, lambda v: None if _text(v) is None else pseudonym(key, v))
+    for line, child in zip(lines, ids):
+        if child is None:
+            flag(line, 0, 0, "child", "missing_id", "Child Unique ID is blank")
+    return ids
+
+
+def _birth_months(raw: list) -> list:
+    """The month and year of birth only: the day is not kept."""
+    values = [v for v, _ in _each(raw, read_date)]
+    return _each(values, lambda v: v.replace(day=1) if v else None)
+
+
+def _dates(raw: list, lines: list[int], n: int, col: str, is_event: bool, as_at: dt.date, flag: Flag) -> list:
+    """A date column's dates, with findings for text that is not a date, a blank event date and a future date."""
+    read = _each(raw, read_date)
+    for line, (value, ok) in zip(lines, read):
+        if not ok:
+            flag(line, 1, n, col, "unreadable_date", "not a date")  # the text is not kept: could be anything
+        elif value is None and is_event:
+            flag(line, 1, n, col, "missing_date", "blank")
+        elif value is not None and value > as_at:
+            flag(line, 1, n, col, "future_date", f"{value.isoformat()} is after {as_at.isoformat()}")
+    return [v for v, _ in read]
+
+
+def _counts(raw: list, lines: list[int], n: int, col: str, flag: Flag) -> list:
+    """A count column's whole numbers, with a finding for anything else."""
+    read = _each(raw, read_count)
+    for line, (_, ok) in zip(lines, read):
+        if not ok:
+            flag(line, 1, n, col, "unreadable_number", "not a whole number")
+    return [v for v, _ in read]
+
+
+def _codes(raw: list, lines: list[int], n: int, c: Column, flag: Flag) -> list:
+    """A coded column's codes, read through its table, with a finding for an answer the table does not know."""
+    table = CODES[c.codes]
+
+    def code(value):
+        text = read_code(value)
+        return (None, False) if text is None else (table.get(norm(text)), True)
+
+    read = _each(raw, code)
+    for line, (value, given) in zip(lines, read):
+        if given and value is None:
+            flag(line, 1, n, c.key, "unknown_code", f"not a known answer to {c.names[0]!r}")
+    return [v for v, _ in read]
+
+
+def _flag_date_order(spec: ListSpec, lines: list[int], dates: dict[str, list], flag: Flag) -> None:
+    """A finding on both dates of each pair the list's rules say must come in order, where the later is earlier."""
     for n, (early, late) in enumerate(spec.order):
         for line, a, b in zip(lines, dates[early], dates[late]):
             if a is not None and b is not None and b < a:
                 detail = f"{late} {b.isoformat()} is before {early} {a.isoformat()}"
                 flag(line, 2, 2 * n, early, "date_order", detail)
                 flag(line, 2, 2 * n + 1, late, "date_order", detail)
-    if spec.event:
-        seen_events: set[tuple[str, dt.date]] = set()
-        for line, child, day in zip(lines, ids, dates[spec.event]):
-            if child is not None and day is not None:
-                if (child, day) in seen_events:
-                    flag(
-                        line, 3, 0, spec.event, "duplicate", f"the same child on {day.isoformat()} earlier in the list"
-                    )
-                seen_events.add((child, day))
+
+
+def _flag_duplicates(spec: ListSpec, lines: list[int], ids: list, dates: dict[str, list], flag: Flag) -> None:
+    """A finding on each row repeating an earlier row's child and event date."""
+    if not spec.event:
+        return
+    seen_events: set[tuple[str, dt.date]] = set()
+    for line, child, day in zip(lines, ids, dates[spec.event]):
+        if child is not None and day is not None:
+            if (child, day) in seen_events:
+                flag(line, 3, 0, spec.event, "duplicate", f"the same child on {day.isoformat()} earlier in the list")
+            seen_events.add((child, day))
+
+
+def _frame(spec: ListSpec, out: dict[str, list], lines: list[int]) -> pd.DataFrame:
+    """The kept columns as one frame: counts as nullable integers, dates and birth months as datetimes."""
     names = ["row", "child", "birth_month"] + [c.key for c in spec.columns if c.key not in ("child", "dob")]
     frame = pd.DataFrame({c: out.get(c, [None] * len(lines)) for c in names} if lines else [], columns=names)
     kinds = {c.key: c for c in spec.columns}
@@ -689,4 +731,4 @@ def _records(
     for c in names:
         if c == "birth_month" or (c in kinds and kinds[c].kind == "date"):
             frame[c] = pd.to_datetime(frame[c])
-    return frame, [f for *_, f in sorted(found, key=lambda f: f[:3])]
+    return frame

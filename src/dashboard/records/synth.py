@@ -381,6 +381,32 @@ def _close(rec: dict, mi: int, rng: random.Random) -> None:
     rec["end"] = day_in(mi, rng)
 
 
+class _CpStarter:
+    """Starts child protection plans: at a child's ICPC where one fell that month (a long plan on or before the
+    27th where it can), else for a new child on a random day (a long one's before the 28th)."""
+
+    def __init__(self, plan, ids, rng):
+        self.plan, self.ids, self.rng = plan, ids, rng
+        self.icpcs = defaultdict(list)
+        for cid, dob, _, icpc in plan.s47:
+            if icpc:
+                self.icpcs[mi_of(icpc)].append((cid, dob, icpc))
+
+    def new(self, start_mi: int, long: bool = False) -> dict:
+        if self.icpcs.get(start_mi):
+            held = self.icpcs[start_mi]
+            k = next((k for k in range(len(held) - 1, -1, -1) if held[k][2].day <= 27), len(held) - 1) if long else -1
+            cid, dob, start = held.pop(k)
+            if long and start.day > 27:
+                start = start.replace(day=27)
+        else:
+            cid, dob = self.ids.new(on=first(start_mi))
+            start = day_in(start_mi, self.rng, hi=27 if long else None)
+        rec = {"id": cid, "dob": dob, "start": start, "end": None, "visits": [], "long": long}
+        self.plan.cp.append(rec)
+        return rec
+
+
 def _cp(plan, tg, ids, rng, t0, end_mi) -> None:
     """Child protection plans so that at each month end CIN18 are open, SG13 of them over 18 months and SG14 over
     2 years. Plans reaching 18 months are 'long' (their start day is before the 28th, so they pass 18 and 24 months
@@ -389,77 +415,79 @@ def _cp(plan, tg, ids, rng, t0, end_mi) -> None:
     C = {m: tg.count("CIN18", m, 330) for m in months}
     A = {m: tg.numerator("SG13", m, C[m], 5, plan) for m in months}
     B = {m: tg.numerator("SG14", m, C[m], 1.5, plan) for m in months}
+    starter = _CpStarter(plan, ids, rng)
+    _cp_long_plans(plan, starter, rng, months, A, B)
+    longs = list(plan.cp)
+    shorts = [starter.new(t0 - rng.randint(0, 17)) for _ in range(max(0, C[t0] - A[t0] - _young_count(longs, t0)))]
+    for m in months:  # then the rest, each closing before 18 months
+        want = C[m] - A[m] - _young_count(longs, m)
+        if want < 0:
+            plan.misses.append(Miss("CIN18", first(m), C[m], None, "the long plans alone are more"))
+        shorts = _cp_short_plans_in(m, t0, shorts, want, starter, rng)
+        _cp_visits(plan, tg, rng, m)
+
+
+def _young_count(longs: list[dict], m: int) -> int:
+    """How many long plans are open at month m's end and not yet 18 months old: they count towards CIN18 only."""
+    return sum(_young(r, m) for r in longs)
+
+
+def _cp_long_plans(plan, starter: _CpStarter, rng, months: list[int], A: dict, B: dict) -> None:
+    """The plans that pass 18 months, all of them: SG14's over 2 years kept open, those crossing 2 years started
+    6 months ahead, and the rest of SG13's (over 18 months, under 2 years) started afresh each month."""
+    t0, end_mi = months[0], months[-1]
     cross = {m: max(0, B[m] - B[m - 1]) if m > t0 else 0 for m in months}  # mid plans passing 2 years
     reserve = {m: sum(cross.get(m + j, 0) for j in range(1, 7)) for m in months}
-    icpcs = defaultdict(list)
-    for cid, dob, _, icpc in plan.s47:
-        if icpc:
-            icpcs[mi_of(icpc)].append((cid, dob, icpc))
-
-    def new(start_mi: int, long: bool = False) -> dict:
-        if icpcs.get(start_mi):  # a plan starts at its child's ICPC (a long one on or before the 27th where it can)
-            held = icpcs[start_mi]
-            k = next((k for k in range(len(held) - 1, -1, -1) if held[k][2].day <= 27), len(held) - 1) if long else -1
-            cid, dob, start = held.pop(k)
-            if long and start.day > 27:
-                start = start.replace(day=27)
-        else:
-            cid, dob = ids.new(on=first(start_mi))
-            start = day_in(start_mi, rng, hi=27 if long else None)
-        rec = {"id": cid, "dob": dob, "start": start, "end": None, "visits": [], "long": long}
-        plan.cp.append(rec)
-        return rec
-
-    def age(rec, m):
-        return m - mi_of(rec["start"])
-
+    new = starter.new
     olds = [new(t0 - rng.randint(24, 40), True) for _ in range(B[t0])]
     crossers = {t0 + j: [new(t0 - (24 - j), True) for _ in range(cross.get(t0 + j, 0))] for j in range(1, 7)}
     temps = [new(t0 - 18, True) for _ in range(max(0, A[t0] - B[t0] - reserve[t0]))]
-    for m in months:  # first the plans that pass 18 months, all of them
-        if m > t0:
-            olds += crossers.pop(m, [])
-            rng.shuffle(olds)
-            for rec in olds[B[m] :]:
-                _close(rec, m, rng)
-            olds = olds[: B[m]]
-            for rec in temps:
-                _close(rec, m, rng)
-            if m + 6 <= end_mi:
-                crossers[m + 6] = [new(m - 18, True) for _ in range(cross[m + 6])]
-            mid = sum(len(v) for v in crossers.values())
-            if A[m] - B[m] < mid:
-                plan.misses.append(Miss("SG13", first(m), A[m], None, "more plans passing 18 months than allowed"))
-            temps = [new(m - 18, True) for _ in range(max(0, A[m] - B[m] - mid))]
-    longs = list(plan.cp)
-    shorts = [new(t0 - rng.randint(0, 17)) for _ in range(max(0, C[t0] - A[t0] - sum(_young(r, t0) for r in longs)))]
-    for m in months:  # then the rest, each closing before 18 months
-        young_long = sum(_young(r, m) for r in longs)
-        keep = []
-        for rec in shorts:
-            if rec["end"] is None and (age(rec, m) >= 17 or (m > t0 and rng.random() < 0.09)):
-                _close(rec, m, rng)
-            elif rec["end"] is None:
-                keep.append(rec)
-        want = C[m] - A[m] - young_long
-        if want < 0:
-            plan.misses.append(Miss("CIN18", first(m), C[m], None, "the long plans alone are more"))
-        keep.sort(key=lambda r: r["start"])
-        for rec in keep[: max(0, len(keep) - max(0, want))]:
+    for m in months[1:]:
+        olds += crossers.pop(m, [])
+        rng.shuffle(olds)
+        for rec in olds[B[m] :]:
             _close(rec, m, rng)
-        shorts = keep[max(0, len(keep) - max(0, want)) :] + [new(m) for _ in range(max(0, want - len(keep)))]
-        # visits: CIN20's share of the month's open plans seen in the last 28 days at the month end
-        day = last(m)
-        open_ = [r for r in plan.cp if r["start"] <= day and (r["end"] is None or r["end"] > day)]
-        rng.shuffle(open_)
-        n_seen = tg.numerator("CIN20", m, len(open_), 90, plan)
-        for rec in open_[:n_seen]:
-            rec["visits"].append(max(rec["start"], day - dt.timedelta(days=rng.randint(1, 10))))
-        for rec in open_[n_seen:]:
-            if rng.random() < 0.5:  # seen, but longer ago than 28 days (and after the last month end)
-                v = day - dt.timedelta(days=rng.randint(29, 40))
-                if v > last(m - 1) and v >= rec["start"] and (not rec["visits"] or v > rec["visits"][-1]):
-                    rec["visits"].append(v)
+        olds = olds[: B[m]]
+        for rec in temps:
+            _close(rec, m, rng)
+        if m + 6 <= end_mi:
+            crossers[m + 6] = [new(m - 18, True) for _ in range(cross[m + 6])]
+        mid = sum(len(v) for v in crossers.values())
+        if A[m] - B[m] < mid:
+            plan.misses.append(Miss("SG13", first(m), A[m], None, "more plans passing 18 months than allowed"))
+        temps = [new(m - 18, True) for _ in range(max(0, A[m] - B[m] - mid))]
+
+
+def _cp_short_plans_in(m: int, t0: int, shorts: list[dict], want: int, starter: _CpStarter, rng) -> list[dict]:
+    """Month m's short plans: those reaching 17 months (and a few at random after the first month) close, then the
+    oldest close until want are open, or new ones start up to want."""
+    keep = []
+    for rec in shorts:
+        if rec["end"] is None and (m - mi_of(rec["start"]) >= 17 or (m > t0 and rng.random() < 0.09)):
+            _close(rec, m, rng)
+        elif rec["end"] is None:
+            keep.append(rec)
+    keep.sort(key=lambda r: r["start"])
+    surplus = max(0, len(keep) - max(0, want))
+    for rec in keep[:surplus]:
+        _close(rec, m, rng)
+    return keep[surplus:] + [starter.new(m) for _ in range(max(0, want - len(keep)))]
+
+
+def _cp_visits(plan, tg, rng, m: int) -> None:
+    """CIN20's share of the month's open plans seen in the last 28 days at the month end; about half the rest seen
+    longer ago than 28 days (and after the last month end)."""
+    day = last(m)
+    open_ = [r for r in plan.cp if r["start"] <= day and (r["end"] is None or r["end"] > day)]
+    rng.shuffle(open_)
+    n_seen = tg.numerator("CIN20", m, len(open_), 90, plan)
+    for rec in open_[:n_seen]:
+        rec["visits"].append(max(rec["start"], day - dt.timedelta(days=rng.randint(1, 10))))
+    for rec in open_[n_seen:]:
+        if rng.random() < 0.5:
+            v = day - dt.timedelta(days=rng.randint(29, 40))
+            if v > last(m - 1) and v >= rec["start"] and (not rec["visits"] or v > rec["visits"][-1]):
+                rec["visits"].append(v)
 
 
 def _young(rec: dict, m: int) -> bool:
@@ -572,19 +600,38 @@ def _cla(plan, tg, ids, rng, t0, end_mi) -> None:
     have had three or more placements in 12 months; placement types so CF8 are fostered; visits (CF3) and health
     and dental checks (CF23, CF25) so the published shares are in time."""
     kids: list[dict] = []
+    _cla_at_start(plan, kids, tg, ids, rng, t0)
+    for m in range(t0, end_mi + 1):
+        day = last(m)
+        total = tg.count("CF1", m, 660)
+        n3_want = tg.numerator("CF4", m, total, 10, plan)
+        if m > t0:
+            _cla_leavers_and_entrants(plan, kids, ids, rng, m, total, n3_want)
+        openk = [r for r in kids if r["start"] <= day and (r["end"] is None or r["end"] > day)]
+        counts = {r["id"]: _placements(r, day) for r in openk}
+        moving = _cla_movers(plan, tg, rng, m, openk, counts, n3_want)
+        _cla_placement_types(plan, tg, rng, m, openk, counts, moving)
+        _cla_visits(plan, tg, rng, m, openk)
+        _cla_checks(plan, tg, rng, m, openk)
 
-    def admit(start: dt.date) -> dict:
-        cid, dob = ids.new(on=start)
-        rec = {"id": cid, "dob": dob, "start": start, "end": None, "moves": [(start, True)], "visits": []}
-        rec["health"] = [start + dt.timedelta(days=rng.randint(5, 20))]
-        rec["dental"] = [start + dt.timedelta(days=rng.randint(20, 80))]
-        plan.cla.append(rec)
-        kids.append(rec)
-        return rec
 
+def _cla_admit(plan, kids: list[dict], ids, rng, start: dt.date) -> dict:
+    """A new child looked after from start, health and dental checks due soon after."""
+    cid, dob = ids.new(on=start)
+    rec = {"id": cid, "dob": dob, "start": start, "end": None, "moves": [(start, True)], "visits": []}
+    rec["health"] = [start + dt.timedelta(days=rng.randint(5, 20))]
+    rec["dental"] = [start + dt.timedelta(days=rng.randint(20, 80))]
+    plan.cla.append(rec)
+    kids.append(rec)
+    return rec
+
+
+def _cla_at_start(plan, kids: list[dict], tg, ids, rng, t0: int) -> None:
+    """The children looked after at the first month end: CF1 of them, admitted up to a few years before, most
+    with checks in the last year, a quarter moved once since."""
     d0 = last(t0)
     for _ in range(tg.count("CF1", t0, 660)):
-        rec = admit(d0 - dt.timedelta(days=int(rng.expovariate(1 / 700)) + 1))
+        rec = _cla_admit(plan, kids, ids, rng, d0 - dt.timedelta(days=int(rng.expovariate(1 / 700)) + 1))
         rec["health"] = [d0 - dt.timedelta(days=rng.randint(1, 330 if rng.random() < 0.9 else 420))]
         rec["dental"] = [d0 - dt.timedelta(days=rng.randint(1, 330 if rng.random() < 0.8 else 420))]
         move = d0 - dt.timedelta(days=rng.randint(1, 300))
@@ -593,103 +640,122 @@ def _cla(plan, tg, ids, rng, t0, end_mi) -> None:
         rec["moves"].sort()
         rec["health"] = [d for d in rec["health"] if d >= rec["start"]] or [rec["start"]]
         rec["dental"] = [d for d in rec["dental"] if d >= rec["start"]] or [rec["start"]]
-    for m in range(t0, end_mi + 1):
-        day = last(m)
-        openk = [r for r in kids if r["end"] is None]
-        total = tg.count("CF1", m, 660)
-        n3_want = tg.numerator("CF4", m, total, 10, plan)
-        leave = max(0, int(round(0.03 * len(openk))), len(openk) - total) if m > t0 else 0
-        three = [r for r in openk if _placements(r, day) >= 3]
-        excess = len(three) - n3_want
-        if m > t0:
-            entrants = total - (len(openk) - leave)
-            if entrants < 5:
-                leave += 5 - entrants
-            leave = max(leave, excess)
-            rng.shuffle(three)
-            others = [r for r in openk if _placements(r, day) < 3]
-            rng.shuffle(others)
-            going = three[: max(0, excess)] + others[: leave - max(0, excess)]
-            for rec in going:
-                rec["end"] = day_in(m, rng, lo=2)
-                if rec["moves"][-1][0] >= rec["end"]:
-                    rec["end"] = rec["moves"][-1][0] + dt.timedelta(days=1)
-                    if rec["end"] > day:
-                        rec["end"] = day
-            for _ in range(total - (len(openk) - len(going))):
-                admit(day_in(m, rng))
-        openk = [r for r in kids if r["start"] <= day and (r["end"] is None or r["end"] > day)]
-        movable = [r for r in openk if r["moves"][-1][0] < first(m)]
-        counts = {r["id"]: _placements(r, day) for r in openk}
-        have3 = sum(1 for r in openk if counts[r["id"]] >= 3)
-        twos = [r for r in movable if counts[r["id"]] == 2]
-        rng.shuffle(twos)
-        movers = twos[: max(0, n3_want - have3)]
-        if n3_want - have3 > len(twos) or have3 > n3_want:
-            pub = tg.calibrated("CF4", m)
+
+
+def _cla_leavers_and_entrants(plan, kids: list[dict], ids, rng, m: int, total: int, n3_want: int) -> None:
+    """Month m's leavers (at least 3%, five entrants at least, and enough of those with three placements to bring
+    them down to CF4's), then entrants up to CF1's total."""
+    day = last(m)
+    openk = [r for r in kids if r["end"] is None]
+    leave = max(0, int(round(0.03 * len(openk))), len(openk) - total)
+    three = [r for r in openk if _placements(r, day) >= 3]
+    excess = len(three) - n3_want
+    entrants = total - (len(openk) - leave)
+    if entrants < 5:
+        leave += 5 - entrants
+    leave = max(leave, excess)
+    rng.shuffle(three)
+    others = [r for r in openk if _placements(r, day) < 3]
+    rng.shuffle(others)
+    going = three[: max(0, excess)] + others[: leave - max(0, excess)]
+    for rec in going:
+        rec["end"] = day_in(m, rng, lo=2)
+        if rec["moves"][-1][0] >= rec["end"]:
+            rec["end"] = rec["moves"][-1][0] + dt.timedelta(days=1)
+            if rec["end"] > day:
+                rec["end"] = day
+    for _ in range(total - (len(openk) - len(going))):
+        _cla_admit(plan, kids, ids, rng, day_in(m, rng))
+
+
+def _cla_movers(plan, tg, rng, m: int, openk: list[dict], counts: dict, n3_want: int) -> set:
+    """The ids of the children who move this month: enough with two placements to reach CF4's three or more, and
+    3% with one to keep the supply of children with two."""
+    movable = [r for r in openk if r["moves"][-1][0] < first(m)]
+    have3 = sum(1 for r in openk if counts[r["id"]] >= 3)
+    twos = [r for r in movable if counts[r["id"]] == 2]
+    rng.shuffle(twos)
+    movers = twos[: max(0, n3_want - have3)]
+    if n3_want - have3 > len(twos) or have3 > n3_want:
+        pub = tg.calibrated("CF4", m)
+        if pub:
+            got = sum(1 for r in openk if counts[r["id"]] >= 3) + min(len(twos), max(0, n3_want - have3))
+            plan.misses.append(Miss("CF4", first(m), pub.value, pct1(got, len(openk)), "too few moves to make"))
+    moving = {r["id"] for r in movers}
+    ones = [r for r in movable if counts[r["id"]] <= 1 and r["id"] not in moving]
+    rng.shuffle(ones)
+    movers += ones[: int(0.03 * len(openk))]
+    return {r["id"] for r in movers}
+
+
+def _cla_placement_types(plan, tg, rng, m: int, openk: list[dict], counts: dict, moving: set) -> None:
+    """Foster or other placements so that CF8 are fostered at the month end: the movers' new placements, and
+    where that cannot reach it, a move for children with one placement (a move changes a placement's type)."""
+    day = last(m)
+    fixed = [r for r in openk if r["id"] not in moving and mi_of(r["moves"][-1][0]) != m]
+    fixed_ids = {r["id"] for r in fixed}
+    free = [r for r in openk if r["id"] not in fixed_ids]
+    foster_want = tg.count("CF8", m, 0.6 * len(openk))
+    need = foster_want - sum(1 for r in fixed if r["moves"][-1][1])
+    spare = [r for r in fixed if counts[r["id"]] <= 1 and r["start"] < first(m)]
+    rng.shuffle(spare)
+    fostered = [r for r in spare if r["moves"][-1][1]]
+    elsewhere = [r for r in spare if not r["moves"][-1][1]]
+    while (need < 0 and fostered) or (need > len(free) and elsewhere):
+        rec = fostered.pop() if need < 0 else elsewhere.pop()
+        fixed.remove(rec)
+        free.append(rec)
+        moving.add(rec["id"])
+        need += 1 if rec["moves"][-1][1] else 0
+    if not 0 <= need <= len(free):
+        plan.misses.append(Miss("CF8", first(m), foster_want, None, "too few placements to change"))
+    rng.shuffle(free)
+    for i, rec in enumerate(free):
+        foster = i < need
+        if rec["id"] in moving:
+            when = day_in(m, rng)
+            if when <= rec["moves"][-1][0]:
+                when = min(day, rec["moves"][-1][0] + dt.timedelta(days=1))
+            rec["moves"].append((when, foster))
+        else:
+            rec["moves"][-1] = (rec["moves"][-1][0], foster)
+
+
+def _cla_visits(plan, tg, rng, m: int, openk: list[dict]) -> None:
+    """Statutory visits within 6 weeks (CF3): those not seen lately visited until CF3's share are."""
+    day = last(m)
+    seen_want = tg.numerator("CF3", m, len(openk), 85, plan)
+    forced = [r for r in openk if r["visits"] and (day - r["visits"][-1]).days <= 42]
+    rest = [r for r in openk if not (r["visits"] and (day - r["visits"][-1]).days <= 42)]
+    rng.shuffle(rest)
+    for rec in rest[: max(0, seen_want - len(forced))]:
+        rec["visits"].append(max(rec["start"], day - dt.timedelta(days=rng.randint(15, 25))))
+    if len(forced) > seen_want:
+        pub = tg.calibrated("CF3", m)
+        if pub:
+            plan.misses.append(Miss("CF3", first(m), pub.value, None, "visited too recently to be late"))
+
+
+def _cla_checks(plan, tg, rng, m: int, openk: list[dict]) -> None:
+    """Health and dental checks for children looked after 12 months or more (CF23, CF25); the newer children are
+    checked when due."""
+    day = last(m)
+    for ref, key, default in (("CF23", "health", 90), ("CF25", "dental", 80)):
+        pop = [r for r in openk if r["start"] <= sub_months(day, 12)]
+        in_pop = {r["id"] for r in pop}
+        due = [r for r in pop if _due(r[key], day)]
+        due.sort(key=lambda r: r[key][-1])
+        want = tg.numerator(ref, m, len(pop), default, plan)
+        need = want - (len(pop) - len(due))
+        if not 0 <= need <= len(due):
+            pub = tg.calibrated(ref, m)
             if pub:
-                got = sum(1 for r in openk if counts[r["id"]] >= 3) + min(len(twos), max(0, n3_want - have3))
-                plan.misses.append(Miss("CF4", first(m), pub.value, pct1(got, len(openk)), "too few moves to make"))
-        moving = {r["id"] for r in movers}
-        ones = [r for r in movable if counts[r["id"]] <= 1 and r["id"] not in moving]
-        rng.shuffle(ones)
-        movers += ones[: int(0.03 * len(openk))]  # moves that keep the supply of children with two placements
-        moving = {r["id"] for r in movers}
-        fixed = [r for r in openk if r["id"] not in moving and mi_of(r["moves"][-1][0]) != m]
-        fixed_ids = {r["id"] for r in fixed}
-        free = [r for r in openk if r["id"] not in fixed_ids]
-        foster_want = tg.count("CF8", m, 0.6 * len(openk))
-        need = foster_want - sum(1 for r in fixed if r["moves"][-1][1])
-        spare = [r for r in fixed if counts[r["id"]] <= 1 and r["start"] < first(m)]
-        rng.shuffle(spare)
-        fostered = [r for r in spare if r["moves"][-1][1]]
-        elsewhere = [r for r in spare if not r["moves"][-1][1]]
-        while (need < 0 and fostered) or (need > len(free) and elsewhere):
-            rec = fostered.pop() if need < 0 else elsewhere.pop()  # a move changes a placement's type
-            fixed.remove(rec)
-            free.append(rec)
-            moving.add(rec["id"])
-            need += 1 if rec["moves"][-1][1] else 0
-        if not 0 <= need <= len(free):
-            plan.misses.append(Miss("CF8", first(m), foster_want, None, "too few placements to change"))
-        rng.shuffle(free)
-        for i, rec in enumerate(free):
-            foster = i < need
-            if rec["id"] in moving:
-                when = day_in(m, rng)
-                if when <= rec["moves"][-1][0]:
-                    when = min(day, rec["moves"][-1][0] + dt.timedelta(days=1))
-                rec["moves"].append((when, foster))
-            else:
-                rec["moves"][-1] = (rec["moves"][-1][0], foster)
-        # statutory visits within 6 weeks (CF3)
-        seen_want = tg.numerator("CF3", m, len(openk), 85, plan)
-        forced = [r for r in openk if r["visits"] and (day - r["visits"][-1]).days <= 42]
-        rest = [r for r in openk if not (r["visits"] and (day - r["visits"][-1]).days <= 42)]
-        rng.shuffle(rest)
-        for rec in rest[: max(0, seen_want - len(forced))]:
-            rec["visits"].append(max(rec["start"], day - dt.timedelta(days=rng.randint(15, 25))))
-        if len(forced) > seen_want:
-            pub = tg.calibrated("CF3", m)
-            if pub:
-                plan.misses.append(Miss("CF3", first(m), pub.value, None, "visited too recently to be late"))
-        # health and dental checks for children looked after 12 months or more (CF23, CF25)
-        for ref, key, default in (("CF23", "health", 90), ("CF25", "dental", 80)):
-            pop = [r for r in openk if r["start"] <= sub_months(day, 12)]
-            in_pop = {r["id"] for r in pop}
-            due = [r for r in pop if _due(r[key], day)]
-            due.sort(key=lambda r: r[key][-1])
-            want = tg.numerator(ref, m, len(pop), default, plan)
-            need = want - (len(pop) - len(due))
-            if not 0 <= need <= len(due):
-                pub = tg.calibrated(ref, m)
-                if pub:
-                    plan.misses.append(Miss(ref, first(m), pub.value, None, "too few or too many checks due"))
-            for rec in due[: max(0, need)]:
+                plan.misses.append(Miss(ref, first(m), pub.value, None, "too few or too many checks due"))
+        for rec in due[: max(0, need)]:
+            rec[key].append(max(rec["start"], day_in(m, rng, hi=last(m).day - 1)))
+        for rec in openk:
+            if rec["id"] not in in_pop and _due(rec[key], day):
                 rec[key].append(max(rec["start"], day_in(m, rng, hi=last(m).day - 1)))
-            for rec in openk:  # the newer children are checked when due
-                if rec["id"] not in in_pop and _due(rec[key], day):
-                    rec[key].append(max(rec["start"], day_in(m, rng, hi=last(m).day - 1)))
 
 
 def _leavers(plan, tg, ids, rng, as_at_mis) -> None:
