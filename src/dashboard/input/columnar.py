@@ -24,6 +24,7 @@ import pyarrow.csv as pacsv
 from pydantic import BaseModel, ValidationError
 
 from ..words.periods import parse_period
+from ..words.vocabulary import comparator_codes
 from . import models
 
 _NUMBER = r"-?\d+(?:\.\d+)?"
@@ -32,6 +33,7 @@ _ISO_DATE = r"\d{4}-\d{2}-\d{2}"
 _MONTH_PARSER = typing.get_args(models.Month)[1]
 _BLANK_FLOAT = typing.get_args(models.BlankFloat)[1]
 _BLANK_INT = typing.get_args(models.BlankInt)[1]
+_COMPARATOR_CODE = typing.get_args(models.ComparatorCode)[1]
 
 
 def field_kinds(model: type[BaseModel]) -> dict[str, tuple[str, object]] | None:
@@ -48,6 +50,8 @@ def field_kinds(model: type[BaseModel]) -> dict[str, tuple[str, object]] | None:
             kinds[name] = ("blank_float", None)
         elif meta == [_BLANK_INT]:
             kinds[name] = ("blank_int", None)
+        elif meta == [_COMPARATOR_CODE]:
+            kinds[name] = ("comparator", None)
         elif ann is str and not meta:
             kinds[name] = ("str", None)
         elif ann is str and len(meta) == 1 and getattr(meta[0], "pattern", None):
@@ -162,6 +166,9 @@ def validate(
             out[name] = parsed
         elif kind == "enum":
             canonical &= col.isin(detail).to_numpy()
+            out[name] = col
+        elif kind == "comparator":  # the registry as it stands now, as the model's own check reads it
+            canonical &= col.isin(comparator_codes()).to_numpy()
             out[name] = col
     result = pd.DataFrame(out, index=frame.index)
     rule = getattr(model, "columnar_rule", None)
