@@ -53,14 +53,14 @@ READY = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 FLOOR = "hello + one table and one chart"
 SCORECARD = '[class*="st-key-scorecard_table_"] table'
 CHART, GRID = '[data-testid="stVegaLiteChart"]', '[data-testid="stDataFrame"]'
-READY = {"overview": CHART, "indicator": CHART, "weekly": CHART, "revisions": GRID}
+RENDERED = {"overview": CHART, "indicator": CHART, "weekly": CHART, "revisions": GRID}
 BENCH_SKIPS = ("printed", "computed", "audit")  # data checks and the audit trail: not timed
 # (url path, page key, what shows it has rendered, its link in the sidebar) for every page in ui.page_registry
 PAGES = [
     (
         "" if row.key == "overview" else row.url_path,  # the default page lives at /
         row.key,
-        READY.get(row.key, SCORECARD if row.section == "Service areas" else "h1"),
+        RENDERED.get(row.key, SCORECARD if row.section == "Service areas" else "h1"),
         row.title,
     )
     for row in page_registry.PAGES
