@@ -270,7 +270,7 @@ def test_admin_upload_preview_publish_and_view(admin_server, browser, tmp_path):
     brag = tmp_path / "brag.csv"
     brag.write_text("action_ref,action_brag,impact_brag,commentary\n2.1,Blue,Green,MASH meetings in place\n")
     page.get_by_role("region", name="Plan update file").locator(dropzone).set_input_files(str(brag))
-    page.get_by_text("What publishing brag.csv will change (1 actions named)").wait_for(timeout=30_000)
+    page.get_by_text("What publishing brag.csv will change (actions named: 1)").wait_for(timeout=30_000)
     settle(page)
     shot(page, "05c-plan-update-preview")
     page.get_by_role("button", name="Publish plan update").click()
