@@ -10,7 +10,7 @@ import pytest
 
 from dashboard import service, store
 from dashboard.engine import scorecard as scorecard_engine
-from dashboard.output import chartpool, charts, export_charts, papers
+from dashboard.output import chartpool, charts, export_charts, figures, papers
 from dashboard.words import periods
 from dashboard.words.vocabulary import RAG_WORDS, service_areas
 
@@ -43,7 +43,7 @@ def mark_texts(svg: str, field: str) -> list[tuple[float, float, str]]:
 
 def test_label_positions_keep_the_gap_and_stay_near_their_lines():
     fracs = [0.10, 0.11, 0.12, 0.5, 0.98, 0.99]
-    ys = charts.label_positions(fracs, 300)
+    ys = figures.label_positions(fracs, 300)
     assert all(b - a >= charts.LABEL_GAP - 1e-9 for a, b in zip(ys, ys[1:]))
     assert ys[3] == pytest.approx(150)  # a line with room keeps its label level with it
     assert ys[-1] <= 300  # pushed up from the bottom, not off the plot
@@ -71,7 +71,7 @@ def test_end_of_line_labels_never_closer_than_the_gap_for_every_indicator(specs)
         fracs = [r["frac"] for r in sorted(rows, key=lambda r: r["i"])]
         assert fracs == sorted(fracs), ref  # top to bottom, in the lines' order
         for height in HEIGHTS:
-            ys = charts.label_positions(fracs, height)
+            ys = figures.label_positions(fracs, height)
             assert all(b - a >= charts.LABEL_GAP - 1e-9 for a, b in zip(ys, ys[1:])), (ref, height, ys)
         several += len(fracs) > 1
     assert several > 20  # most indicators have several labelled lines
@@ -88,7 +88,7 @@ def test_the_browser_places_labels_where_label_positions_says(pack, ref):
             float(y) for y in re.findall(r'aria-label="x: [^;]*; label_y: ([-\d.e]+);', svg)
         ]  # as Vega worked it out
         assert len(drawn) == len(fracs) == len(mark_texts(svg, "label_y"))
-        assert drawn == pytest.approx(charts.label_positions(fracs, height), abs=0.01), (ref, height)
+        assert drawn == pytest.approx(figures.label_positions(fracs, height), abs=0.01), (ref, height)
         assert all(b - a >= charts.LABEL_GAP - 0.01 for a, b in zip(drawn, drawn[1:]))
 
 
