@@ -329,7 +329,7 @@ def test_published_count_and_rate_pairs_agree_with_population(built_db):
 
     r = store.ReadOnlyStore(built_db)
     obs = r.observations_as_of("latest", "tameside", ["CF1", "CF2"], until=dt.date(2023, 1, 31))
-    v = obs[obs["period"] == pd.Timestamp("2023-01-01")].set_index("ref")["value"]
+    v = obs[obs["period"] == dt.date(2023, 1, 1)].set_index("ref")["value"]
     assert v["CF1"] * 10_000 / 50_900 == pytest.approx(v["CF2"], abs=0.5)
 
 

@@ -1,6 +1,7 @@
 """Loading next month: both layouts succeed; every kind of bad input is rejected, named by file,
 row and column, and leaves the database byte-identical."""
 
+import datetime as dt
 import hashlib
 import io
 from contextlib import redirect_stderr, redirect_stdout
@@ -130,13 +131,13 @@ def test_long_csv_adds_a_month_and_counts_revisions(fresh_db, tmp_path):
     r = store.ReadOnlyStore(fresh_db)
     latest = r.observations_as_of("latest", "tameside", ["CIN8", "SG16", "FD1"])
     latest = latest.set_index(["ref", "period"])
-    assert latest.loc[("CIN8", pd.Timestamp("2024-02-01")), "value"] == 81.0
-    assert latest.loc[("SG16", pd.Timestamp("2024-02-01")), "status"] == "not_yet_available"
-    assert pd.isna(latest.loc[("SG16", pd.Timestamp("2024-02-01")), "value"])
-    assert latest.loc[("FD1", pd.Timestamp("2023-09-01")), "value"] == 1320
+    assert latest.loc[("CIN8", dt.date(2024, 2, 1)), "value"] == 81.0
+    assert latest.loc[("SG16", dt.date(2024, 2, 1)), "status"] == "not_yet_available"
+    assert pd.isna(latest.loc[("SG16", dt.date(2024, 2, 1)), "value"])
+    assert latest.loc[("FD1", dt.date(2023, 9, 1)), "value"] == 1320
     # the Mar-24 vintage still shows what it printed
     old = r.observations_as_of("pack-2024-03", "tameside", ["FD1"]).set_index("period")["value"]
-    assert old[pd.Timestamp("2023-09-01")] == 1318
+    assert old[dt.date(2023, 9, 1)] == 1318
 
 
 def test_wide_xlsx_in_the_teams_layout(fresh_db, tmp_path):

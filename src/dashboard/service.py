@@ -144,8 +144,6 @@ def plan(reader: ReadOnlyStore, vintage: str, authority: str) -> dict[str, pd.Da
     """The improvement plan as of the vintage, with Appendix B resolved against the catalogue."""
     actions = reader.plan_as_of("plan_actions", vintage, authority)
     measures = reader.plan_as_of("plan_measures", vintage, authority)
-    for col in ("start_month", "end_month"):
-        actions[col] = pd.to_datetime(actions[col]).dt.date
     if not actions.empty:  # plan order (1.2 before 1.10), whichever file each row last came from
         key = actions["action_ref"].str.split(".", expand=True).astype(int)
         actions = actions.assign(_p=key[0], _n=key[1]).sort_values(["_p", "_n"]).drop(columns=["_p", "_n"])
@@ -205,7 +203,6 @@ def derived_figures(
     authority = authority or default_authority(reader)
     auth = reader.table("authorities").set_index("authority")
     obs = reader.observations_as_of(vintage, authority, until=month)
-    obs["period"] = pd.to_datetime(obs["period"]).dt.date
     return derived.derived_for_month(
         obs, reader.table("indicators"), month, float(auth.loc[authority, "population_0_17"])
     )
@@ -216,8 +213,7 @@ def revisions_with_impact(reader: ReadOnlyStore, authority: str | None = None) -
     authority = authority or default_authority(reader)
     rev = reader.revisions(authority)
     if rev.empty:
-        return quality.revision_impact(rev.assign(period=pd.Series(dtype="datetime64[ns]")), {})
-    rev["period"] = pd.to_datetime(rev["period"]).dt.date
+        return quality.revision_impact(rev, {})
     # Each vintage judges its revised cells in one pass (scorecard.judge), reading only the revised refs (a
     # rating depends on its own indicator alone): 234 scorecard builds at national scale became 40 passes.
     cells = pd.concat(
@@ -290,8 +286,7 @@ def printed_vs_calculated(reader: ReadOnlyStore, authority: str | None = None) -
     labels = reader.table("vintages").set_index("vintage")["label"]
     scorecards = {}
     for (vintage, period), _ in printed.groupby(["vintage", "period"]):
-        month = pd.Timestamp(period).date()
-        scorecards[(month, labels[vintage])] = scorecard.build(inputs(reader, vintage, authority), month)
+        scorecards[(period, labels[vintage])] = scorecard.build(inputs(reader, vintage, authority), period)
     return quality.printed_vs_calculated(scorecards)
 
 
@@ -305,9 +300,7 @@ def revisions_since_last_pack(reader: ReadOnlyStore, vintage: str | None, author
     packs = sorted(int(x) for x in v.loc[(v["kind"] == "pack") & (v["seq"] <= view), "seq"])
     since = packs[-2] if len(packs) >= 2 else 0
     new_seq = rev["new_vintage"].map(v["seq"])
-    rev = rev[(new_seq > since) & (new_seq <= view)].copy()
-    rev["period"] = pd.to_datetime(rev["period"]).dt.date
-    return rev.reset_index(drop=True)
+    return rev[(new_seq > since) & (new_seq <= view)].reset_index(drop=True)
 
 
 def draft(
@@ -332,7 +325,6 @@ def draft(
     history = observations
     if not history.empty:  # the area's figures first: the vintage's whole history is ten times the rows
         history = history[history["ref"].isin(refs) & (history["status"] == "value")]
-        history = history.assign(period=pd.to_datetime(history["period"]).dt.date)
         history = history[history["period"] <= month]
     revised = revisions_since_last_pack(reader, vintage, authority)
     if not revised.empty:
@@ -352,7 +344,6 @@ def stale_commentary(
     v = reader.table("vintages").set_index("vintage")["seq"]
     new_seq = rev["new_vintage"].map(v)
     rev = rev[new_seq <= reader.vintage_seq(vintage)].assign(_seq=new_seq).sort_values("_seq", kind="stable")
-    rev["period"] = pd.to_datetime(rev["period"]).dt.date
     ind = reader.table("indicators")
     ind = ind[ind["area"] == area]
     return draft_engine.stale_sentences(

@@ -404,8 +404,15 @@ class ReadOnlyStore:
                 cls._retire(path, held)
 
     def query(self, sql: str, params: Iterable = ()) -> pd.DataFrame:
+        """The rows as a frame, with DATE columns as datetime.date (pandas would give timestamps): every reader
+        above the store gets dates, once, here."""
         with self._borrow() as cur:
-            return cur.execute(sql, list(params)).df()
+            cur.execute(sql, list(params))
+            dates = [name for name, kind, *_ in cur.description if str(kind) == "DATE"]
+            frame = cur.df()
+        for name in dates:
+            frame[name] = frame[name].dt.date
+        return frame
 
     # -- reference data
     def table(self, name: str) -> pd.DataFrame:
@@ -512,7 +519,7 @@ class ReadOnlyStore:
                WHERE v.seq <= ? AND o.authority = ? AND o.status <> 'missing' ORDER BY o.period DESC""",
             [self.vintage_seq(vintage), authority],
         )
-        return [p.date() if hasattr(p, "date") else p for p in df["period"]]
+        return list(df["period"])
 
     def month_coverage(self, vintage: str | None, authority: str) -> pd.DataFrame:
         """Per month (newest first), how many indicators have a figure as of the vintage."""

@@ -75,7 +75,7 @@ def summary(
     meta = measures.set_index("measure")
     values = values[values["measure"].isin(meta.index)]
     key = ["measure", "year"]
-    years = values.groupby(key, sort=True)["year_end"].first().map(lambda d: pd.Timestamp(d).date())
+    years = values.groupby(key, sort=True)["year_end"].first()
     out = pd.DataFrame({"year_end": years})
     local = values[values["level"] == "local"]
     has = local[local["status"] == "value"]
@@ -149,7 +149,7 @@ def as_of(by_ref: pd.DataFrame, month: dt.date) -> pd.DataFrame:
     2022/23, not with a year still running (or not yet lived)."""
     if by_ref.empty:
         return by_ref.set_index("ref") if "ref" in by_ref else by_ref
-    ended = by_ref[pd.to_datetime(by_ref["year_end"]).dt.date <= month]
+    ended = by_ref[by_ref["year_end"] <= month]
     latest = ended.sort_values("year_end").groupby("ref").tail(1)
     return latest.set_index("ref")
 

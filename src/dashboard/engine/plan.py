@@ -17,9 +17,8 @@ def _dates(s: pd.Series) -> pd.Series:
 def action_status(actions: pd.DataFrame, month: dt.date) -> pd.Series:
     """Completed (Blue), Overdue (end month before the picked month and not Blue), Not started, In progress,
     or No dates printed."""
-    start, end = _dates(actions["start_month"]), _dates(actions["end_month"])
     out = []
-    for s, e, brag in zip(start, end, actions["action_brag"]):
+    for s, e, brag in zip(actions["start_month"], actions["end_month"], actions["action_brag"]):
         if brag == "Blue":
             out.append("Completed")
         elif pd.notna(e) and e < month:

@@ -19,14 +19,10 @@ OUTLIER_POINTS = 10.0
 OUTLIER_SHARE = 0.5
 
 
-def _dates(s: pd.Series) -> pd.Series:
-    return pd.to_datetime(s).dt.date
-
-
 def gaps(observations: pd.DataFrame, indicators: pd.DataFrame) -> pd.DataFrame:
     """Per indicator: months printed as 'not yet available' / 'n/a', and months with no figure between its
     first and last figure (a hole in the series, not a month before it started)."""
-    obs = observations.assign(period=_dates(observations["period"]))
+    obs = observations
     months = sorted(obs["period"].unique())
     rows = []
     for ref, g in obs.groupby("ref", sort=False):
@@ -92,7 +88,6 @@ def implausible(observations: pd.DataFrame, indicators: pd.DataFrame) -> pd.Data
     """Figures outside what the unit allows (a percentage over 100, a negative count) and figures far from
     the indicator's own median (more than OUTLIER_MADS median absolute deviations)."""
     obs = observations[observations["status"] == "value"].merge(indicators[["ref", "unit"]], on="ref")
-    obs = obs.assign(period=_dates(obs["period"]))
     rows = []
     hard = ((obs["unit"] == "percent") & ((obs["value"] < 0) | (obs["value"] > 100))) | (obs["value"] < 0)
     for r in obs[hard].itertuples():
@@ -133,7 +128,6 @@ def revision_impact(revisions: pd.DataFrame, judgements: dict[tuple[dt.date, str
     """Add to each revised cell whether it changed the month's RAG or direction. `judgements` maps
     (period, vintage) to that month's scorecard as the vintage stood (ref, rag, direction)."""
     out = revisions.copy()
-    out["period"] = _dates(out["period"])
 
     def lookup(period, vintage, ref, col):
         sc = judgements.get((period, vintage))

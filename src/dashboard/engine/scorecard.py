@@ -37,10 +37,6 @@ class Inputs:
     national: pd.DataFrame = field(default_factory=pd.DataFrame)  # engine.national.for_refs: every published year
 
 
-def _as_date(s: pd.Series) -> pd.Series:
-    return pd.to_datetime(s).dt.date
-
-
 def _first_per_cell(rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
     """True for the first entry of each (row, column) cell: what pivot_table's aggfunc='first' would keep."""
     return ~pd.DataFrame({"r": rows, "c": cols}).duplicated().to_numpy()
@@ -278,7 +274,6 @@ def build(
 
     # Revised cells (†): the current month's flag, and one per table month so every month cell is marked.
     rv = inputs.revised.copy() if not inputs.revised.empty else pd.DataFrame({"ref": [], "period": []})
-    rv["period"] = _as_date(rv["period"]) if len(rv) else rv["period"]
     for k in range(TABLE_MONTHS - 1, -1, -1):
         m = add_months(month, -k)
         df[f"r_{m.isoformat()}"] = df.index.isin(set(rv.loc[rv["period"] == m, "ref"]))
@@ -303,14 +298,13 @@ def judge(inputs: Inputs, cells: pd.DataFrame) -> pd.DataFrame:
     if cells.empty:
         return pd.DataFrame(columns=out_cols)
     obs = inputs.observations
-    when = _as_date(obs["period"])
-    newest = _first_per_cell(pd.factorize(obs["ref"])[0], pd.factorize(when)[0])  # rows come newest first
+    newest = _first_per_cell(pd.factorize(obs["ref"])[0], pd.factorize(obs["period"])[0])  # rows come newest first
     held = pd.DataFrame(
         {
             "value": obs["value"].to_numpy(dtype=float, na_value=np.nan)[newest],
             "status": obs["status"].to_numpy(dtype=object)[newest],
         },
-        index=pd.MultiIndex.from_arrays([obs["ref"].to_numpy()[newest], when.to_numpy()[newest]]),
+        index=pd.MultiIndex.from_arrays([obs["ref"].to_numpy()[newest], obs["period"].to_numpy()[newest]]),
     )
 
     def at(offset: int) -> tuple[np.ndarray, np.ndarray]:

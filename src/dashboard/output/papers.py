@@ -76,10 +76,8 @@ def gather(
             commentary[a] = c.iloc[0]["text"]
     obs, revised = pd.DataFrame(), set()
     if series:  # the engine's own read of the vintage, to the month: the figures the scorecard was judged on
-        obs = inputs.observations[inputs.observations["period"] <= pd.Timestamp(month)].reset_index(drop=True)
-        obs["period"] = pd.to_datetime(obs["period"]).dt.date
-        rev = inputs.revised
-        revised = {(r, pd.Timestamp(p).date()) for r, p in zip(rev["ref"], rev["period"])}
+        obs = inputs.observations[inputs.observations["period"] <= month].reset_index(drop=True)
+        revised = set(zip(inputs.revised["ref"], inputs.revised["period"]))
     return Pack(
         authority_name=str(auth.loc[authority, "name"]),
         month=month,

@@ -49,7 +49,7 @@ def loaded_figures(reader: store.ReadOnlyStore, month: dt.date, authority: str |
         .groupby(obs.loc[value.notna(), "ref"])
         .max()
     )
-    mine = pd.to_datetime(obs["period"]).dt.date == month
+    mine = obs["period"] == month
     refs = obs.loc[mine, "ref"]
     return pd.DataFrame(
         {"ref": refs.to_numpy(), "loaded": value[mine].to_numpy(), "decimals": refs.map(places).to_numpy()}

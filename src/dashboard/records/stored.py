@@ -281,8 +281,9 @@ def from_store(reader, ids: list[str] | None = None, authority: str | None = Non
                 "detail": f["detail"].to_numpy(),
             }
         )
-        as_at = pd.Timestamp(row.as_at).date()
-        out.append(Extract(row.name, as_at, lists, findings, synthetic=bool(row.synthetic), sha256=row.source_sha256))
+        out.append(
+            Extract(row.name, row.as_at, lists, findings, synthetic=bool(row.synthetic), sha256=row.source_sha256)
+        )
     return out
 
 
@@ -361,7 +362,7 @@ def _purge_council(db_path: Path, user: str, months: int, authority: str) -> lis
     head = held(store.ReadOnlyStore(db_path), authority)
     if head.empty:
         return []
-    as_at = pd.to_datetime(head["as_at"]).dt.date
+    as_at = head["as_at"]
     limit = cutoff(max(as_at), months)
     old = head[as_at < limit]
     if old.empty:
@@ -469,7 +470,7 @@ def publish_extract(
         )
     months = retention_months()
     head = held(reader, authority)
-    same = head[(head["source_sha256"] == extract.sha256) & (pd.to_datetime(head["as_at"]).dt.date == extract.as_at)]
+    same = head[(head["source_sha256"] == extract.sha256) & (head["as_at"] == extract.as_at)]
     if extract.sha256 and not same.empty:
         first = same.iloc[0]
         raise LoadRejected(
@@ -484,7 +485,7 @@ def publish_extract(
                 )
             ]
         )
-    newest = max([extract.as_at, *pd.to_datetime(head["as_at"]).dt.date])
+    newest = max([extract.as_at, *head["as_at"]])
     if extract.as_at < cutoff(newest, months):
         raise LoadRejected(
             [

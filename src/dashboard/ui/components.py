@@ -155,7 +155,7 @@ def static_table(frame: pd.DataFrame) -> None:
 def vintages_table(with_kind: bool = False) -> None:
     """Every vintage in the order loaded: what it was reported in, when, from which file, and its note."""
     v = data.vintages().sort_values("seq")
-    columns = {"Vintage": v["vintage"], "Reported in": v["label"], "Date": pd.to_datetime(v["published"]).dt.date}
+    columns = {"Vintage": v["vintage"], "Reported in": v["label"], "Date": v["published"]}
     if with_kind:
         columns["Kind"] = v["kind"]
     static_table(pd.DataFrame({**columns, "Source": v["source_file"], "Note": v["as_of_note"]}))

@@ -240,7 +240,7 @@ def months(vintage: str, *, authority: str) -> list[dt.date]:
 def default_month_for(vintage: str, *, authority: str) -> dt.date | None:
     """The month a page opens at when the URL names none: the newest with a complete scorecard."""
     cov = reader().month_coverage(vintage, authority)
-    return default_month([(pd.Timestamp(p).date(), int(n)) for p, n in zip(cov["period"], cov["figures"])])
+    return default_month([(p, int(n)) for p, n in zip(cov["period"], cov["figures"])])
 
 
 @per_database(max_entries=8, resource=True)
@@ -263,23 +263,19 @@ def area_scorecard(month: dt.date, vintage: str, area: str, *, authority: str) -
 
 @per_database(max_entries=64)
 def observations(vintage: str, *, authority: str) -> pd.DataFrame:
-    df = reader().observations_as_of(vintage, authority)
-    df["period"] = pd.to_datetime(df["period"]).dt.date
-    return df
+    return reader().observations_as_of(vintage, authority)
 
 
 @per_database(max_entries=64)
 def history(ref: str, *, authority: str) -> pd.DataFrame:
-    df = reader().observation_history(authority, ref)
-    df["period"] = pd.to_datetime(df["period"]).dt.date
-    return df
+    return reader().observation_history(authority, ref)
 
 
 @per_database(max_entries=16)
 def revised(vintage: str, *, authority: str) -> set:
     """(ref, month) of every figure revised by the vintage in view (store.revised_as_of)."""
     rev = reader().revised_as_of(vintage, authority)
-    return {(r, pd.Timestamp(p).date()) for r, p in zip(rev["ref"], rev["period"])}
+    return set(zip(rev["ref"], rev["period"]))
 
 
 @per_database(max_entries=32)
@@ -290,9 +286,7 @@ def target_history(ref: str, *, authority: str) -> pd.DataFrame:
 
 @per_database(max_entries=32)
 def weekly(vintage: str, *, authority: str) -> pd.DataFrame:
-    df = reader().weekly_as_of(vintage, authority)
-    df["week_ending"] = pd.to_datetime(df["week_ending"]).dt.date
-    return df
+    return reader().weekly_as_of(vintage, authority)
 
 
 @per_database(max_entries=128)
@@ -338,9 +332,7 @@ def comparators(vintage: str, *, authority: str) -> pd.DataFrame:
 @per_database(max_entries=8)
 def printed_ratings(*, authority: str) -> pd.DataFrame:
     """The RAG and arrows the packs printed by hand, to set beside the calculated ones."""
-    df = reader().printed_ratings(authority)
-    df["period"] = pd.to_datetime(df["period"]).dt.date
-    return df
+    return reader().printed_ratings(authority)
 
 
 @per_database(max_entries=4)

@@ -76,20 +76,37 @@ def this_month() -> dt.date:
     return dt.date(today.year, today.month, 1)
 
 
-_FY = re.compile(r"^(?:FY\s*)?(?P<y>\d{4})\s*[/-]\s*(?P<y2>\d{2}|\d{4})$", re.IGNORECASE)
+# One financial-year form for every reader: '2024/25', '2024-25', 'FY2024/25', '2024/2025'.
+_FINANCIAL_YEAR = re.compile(r"^(?:FY\s*)?(?P<y>\d{4})\s*(?P<sep>[/-])\s*(?P<y2>\d{4}|\d{2})(?!\d)", re.IGNORECASE)
+
+
+def financial_year(text: object, *, heading: bool = False) -> int | None:
+    """The year a financial year written '2024/25' (or '2024-25', 'FY2024/25', '2024/2025') starts in; None when
+    the text is not one. A second year that does not follow the first is not a financial year: '2024/02' is a month
+    written oddly and '2024-12' is December. heading: words may follow the year ('2023/24 outturn')."""
+    s = str(text).strip()
+    m = _FINANCIAL_YEAR.match(s)
+    if not m or not (heading or m.end() == len(s)):
+        return None
+    first, second = int(m.group("y")), int(m.group("y2"))
+    follows = second == first + 1 if len(m.group("y2")) == 4 else second == (first + 1) % 100
+    return first if follows else None
 
 
 def parse_start(text: object) -> dt.date:
     """When something starts applying: a financial year ('2024/25', '2024-25', 'FY2024/25' -> April 2024)
     or a month in any form parse_period reads. Raises ValueError otherwise."""
-    s = str(text).strip()
-    m = _FY.match(s)
-    if m:
-        first, second = int(m.group("y")), int(m.group("y2"))
-        if second % 100 == (first + 1) % 100:
-            return dt.date(first, 4, 1)
-        raise ValueError(f"{s!r} is not a financial year: the second year must follow the first (e.g. 2024/25)")
-    return parse_period(text)
+    first = financial_year(text)
+    if first is not None:
+        return dt.date(first, 4, 1)
+    try:
+        return parse_period(text)
+    except ValueError:
+        if _FINANCIAL_YEAR.match(str(text).strip()):
+            raise ValueError(
+                f"{str(text).strip()!r} is not a financial year: the second year must follow the first (e.g. 2024/25)"
+            ) from None
+        raise
 
 
 def financial_year_label(start: dt.date) -> str:

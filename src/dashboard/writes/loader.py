@@ -18,7 +18,7 @@ import pandas as pd
 from .. import store
 from ..input.models import STATUS_SPELLINGS, Status
 from ..input.reading import MAX_PROBLEMS, MAX_ROWS, LoadRejected, Problem, check_value, read_cell, read_table
-from ..words.periods import EARLIEST_START, is_period_label, iso, parse_period, this_month
+from ..words.periods import EARLIEST_START, financial_year, is_period_label, iso, parse_period, this_month
 from ..words.vocabulary import comparator_by_name
 from . import lifecycle
 from .writing import Write, new_vintage
@@ -68,7 +68,6 @@ _NON_MONTH_PREFIXES = (
     "12 month",
     "polarity",
 )
-_FINANCIAL_YEAR = re.compile(r"^(\d{4})\s*/\s*(\d{2})\b")
 
 
 @functools.lru_cache(maxsize=4)
@@ -93,9 +92,8 @@ def is_known_non_month(header: str) -> bool:
     if month_in_brackets(header) is not None:
         return False
     h = re.sub(r"\s+", " ", re.sub(r"\(.*?\)", "", header.lower())).strip(" .:")
-    fy = _FINANCIAL_YEAR.match(h)
-    if fy:
-        return int(fy.group(2)) == (int(fy.group(1)) + 1) % 100
+    if financial_year(h, heading=True) is not None:
+        return True
     return bool(_non_month(tuple(comparator_by_name())).match(h))
 
 
@@ -496,7 +494,6 @@ def diff_upload(reader: store.ReadOnlyStore, parsed: Parsed) -> UploadDiff:
         [reader.observations_as_of("latest", a, refs=sorted(set(g["ref"]))) for a, g in new.groupby("authority")],
         ignore_index=True,
     )
-    current["period"] = pd.to_datetime(current["period"]).dt.date
     current = current.rename(columns={"value": "old_value", "status": "old_status"})
     merged = new.merge(
         current[["authority", "ref", "period", "old_value", "old_status"]],

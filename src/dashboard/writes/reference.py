@@ -23,7 +23,7 @@ from ..engine.targets import in_force
 from ..input.models import Comparator, TargetRow
 from ..input.printed_targets import TargetError, parse_target
 from ..input.reading import LoadRejected, Problem, Table, check_value, read_cell, read_table
-from ..words.periods import EARLIEST_START, financial_year_label, iso, parse_start
+from ..words.periods import EARLIEST_START, financial_year, financial_year_label, iso, parse_start
 from ..words.vocabulary import comparator_by_name, comparator_choices
 from . import lifecycle
 from .loader import catalogue_of
@@ -46,7 +46,6 @@ COMPARATOR_COLUMNS = {
     "source": "source",
     "authority": "authority",
 }
-_YEAR = re.compile(r"^(\d{4})/(\d{2})$|^(\d{4})$")
 _THOUSANDS = re.compile(r"(?<![\d,.])\d{1,3}(,\d{3})+(?![\d,])")  # "1,050" in a target is 1050, as in figures
 MAX_YEARS_AHEAD = 5
 
@@ -283,19 +282,17 @@ def _target_changes(rows: list[dict], reader: store.ReadOnlyStore, catalogue: di
 # ---------------------------------------------------------------- comparators
 
 
-def _year_ok(text: str) -> bool:
-    """A published year: 2022/23 (or a reporting year, 2023, to 31 March) that has ended."""
-    m = _YEAR.match(text)
-    if not m:
-        return False
-    if m.group(3):
-        end = int(m.group(3))
+def published_year(text: str) -> str | None:
+    """A published year, as stored: a financial year (2022/23, also written 2022-23 or FY2022/23) or a reporting
+    year to 31 March (2023), that has ended; None otherwise."""
+    first = financial_year(text)
+    if first is not None:
+        end, shown = first + 1, financial_year_label(dt.date(first, 4, 1))
+    elif re.fullmatch(r"\d{4}", text):
+        end, shown = int(text), text
     else:
-        first, second = int(m.group(1)), int(m.group(2))
-        if second != (first + 1) % 100:
-            return False
-        end = first + 1
-    return EARLIEST_START.year < end <= 9999 and dt.date(end, 3, 31) < dt.date.today()
+        return None
+    return shown if EARLIEST_START.year < end <= 9999 and dt.date(end, 3, 31) < dt.date.today() else None
 
 
 def parse_comparators(
@@ -335,14 +332,15 @@ def parse_comparators(
         check_value(name, n, "value", ref, value, status, meta, problems)
         if len(problems) > before:
             continue
-        year = str(cells[idx["year"]]).strip()
-        if not _year_ok(year):
+        written = str(cells[idx["year"]]).strip()
+        year = published_year(written)
+        if year is None:
             problems.append(
                 Problem(
                     name,
                     n,
                     "year",
-                    f"{year!r} is not a published year such as 2022/23 (from {EARLIEST_START.year}, and ended: "
+                    f"{written!r} is not a published year such as 2022/23 (from {EARLIEST_START.year}, and ended: "
                     "a year that has not ended cannot have been published)",
                 )
             )
