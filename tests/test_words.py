@@ -295,3 +295,48 @@ def test_every_revised_month_in_the_table_is_marked_not_only_the_current(reader)
         for m in window:
             cell = table.loc[ref, f"{m:%b-%y}"]
             assert cell.endswith(" †") == ((ref, m) in marked), (ref, m, cell)
+
+
+@pytest.mark.parametrize(
+    "text,heading,first",
+    [
+        ("2024/25", False, 2024),
+        ("2024-25", False, 2024),
+        ("FY2024/25", False, 2024),
+        ("fy 2024 / 25", False, 2024),
+        ("2024/2025", False, 2024),
+        ("1999/00", False, 1999),
+        ("2024/26", False, None),  # the second year must follow the first
+        ("2024/02", False, None),  # a month written oddly
+        ("2024-12", False, None),  # December 2024
+        ("2023/24 outturn", False, None),
+        ("2023/24 outturn", True, 2023),
+        ("2023/240", True, None),
+    ],
+)
+def test_one_reader_of_a_financial_year(text, heading, first):
+    from dashboard.words.periods import financial_year
+
+    assert financial_year(text, heading=heading) == first
+
+
+def test_a_start_is_a_financial_year_or_a_month():
+    from dashboard.words.periods import parse_start
+
+    assert parse_start("2024/25") == dt.date(2024, 4, 1)
+    assert parse_start("2024-12") == dt.date(2024, 12, 1)  # was refused as a bad financial year
+    with pytest.raises(ValueError, match="second year must follow"):
+        parse_start("2024/26")
+    with pytest.raises(ValueError, match="not a month"):
+        parse_start("2024-13x")
+
+
+def test_a_comparator_year_is_stored_in_one_form():
+    assert reference.published_year("2022/23") == "2022/23"
+    assert reference.published_year("2022-23") == "2022/23"
+    assert reference.published_year("FY2022/23") == "2022/23"
+    assert reference.published_year("2023") == "2023"
+    assert reference.published_year("2022/24") is None
+    assert reference.published_year(f"{dt.date.today().year + 1}/{(dt.date.today().year + 2) % 100:02d}") is None
+    assert loader.is_known_non_month("2023/24") and loader.is_known_non_month("2023-24 (SN)")
+    assert not loader.is_known_non_month("2024/02") and not loader.is_known_non_month("2023-09")

@@ -102,7 +102,8 @@ def parse_start(text: object) -> dt.date:
     try:
         return parse_period(text)
     except ValueError:
-        if _FINANCIAL_YEAR.match(str(text).strip()):
+        shaped = _FINANCIAL_YEAR.match(str(text).strip())
+        if shaped and shaped.end() == len(str(text).strip()):
             raise ValueError(
                 f"{str(text).strip()!r} is not a financial year: the second year must follow the first (e.g. 2024/25)"
             ) from None
