@@ -845,8 +845,8 @@ elif fmt == "pdf-no-charts":
 else:
     data = export.render(pack, fmt)
 t3 = time.perf_counter()
-heavy = ("streamlit", "altair", "vl_convert", "psycopg", "pydantic", "openpyxl", "fpdf")
-needs = {"xlsx": {"openpyxl"}, "pdf": {"fpdf"}, "pdf-no-charts": {"fpdf"}}.get(fmt, set())
+heavy = ("streamlit", "altair", "vl_convert", "psycopg", "pydantic", "openpyxl", "xlsxwriter", "fpdf")
+needs = {"xlsx": {"xlsxwriter"}, "pdf": {"fpdf"}, "pdf-no-charts": {"fpdf"}}.get(fmt, set())
 heavy = sorted(m for m in heavy if m in sys.modules and m not in needs)
 print(json.dumps({"imports": t1 - t0, "gather": t2 - t1, "render": t3 - t2, "bytes": len(data), "heavy": heavy}))
 """

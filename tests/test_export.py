@@ -280,12 +280,12 @@ def test_the_pdf_prints_commentary_emphasis_without_its_markers(pack, tmp_path):
 
 
 # Modules a paper never needs, and the one each format does: a fresh CLI process loads nothing else heavy.
-WRITER = {"csv": set(), "xlsx": {"openpyxl"}, "pdf": {"fpdf"}}
+WRITER = {"csv": set(), "xlsx": {"xlsxwriter"}, "pdf": {"fpdf"}}
 _IMPORTED = """
 import sys
 from dashboard import cli
 code = cli.main(sys.argv[1:])
-heavy = ("streamlit", "altair", "vl_convert", "psycopg", "pydantic", "openpyxl", "fpdf")
+heavy = ("streamlit", "altair", "vl_convert", "psycopg", "pydantic", "openpyxl", "xlsxwriter", "fpdf")
 print(code, *sorted(m for m in heavy if m in sys.modules))
 """
 

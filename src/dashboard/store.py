@@ -272,13 +272,23 @@ def _first_line(exc: BaseException) -> str:
     return (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
 
 
+def _frame(cur: duckdb.DuckDBPyConnection, sql: str, params: Iterable) -> pd.DataFrame:
+    cur.execute(sql, list(params))
+    dates = [name for name, kind, *_ in cur.description if str(kind) == "DATE"]
+    frame = cur.df()
+    for name in dates:
+        frame[name] = frame[name].dt.date
+    return frame
+
+
 class _Held:
     """One read-only connection and how many queries are using it right now."""
 
-    __slots__ = ("stamp", "con", "users", "retired")
+    __slots__ = ("stamp", "con", "users", "retired", "reference")
 
     def __init__(self, stamp: tuple[int, int], con: duckdb.DuckDBPyConnection):
         self.stamp, self.con, self.users, self.retired = stamp, con, 0, False
+        self.reference: dict = {}  # small reads of this file version, kept with it (ReadOnlyStore._reference)
 
 
 class ReadOnlyStore:
@@ -353,15 +363,16 @@ class ReadOnlyStore:
         return self._open[self.path]
 
     @contextlib.contextmanager
-    def _borrow(self):
-        """A cursor of the current connection, which stays open until it is handed back."""
+    def _borrow(self, with_held: bool = False):
+        """A cursor of the current connection, which stays open until it is handed back (with_held: and the
+        connection's record, for what is kept with that file version)."""
         with self._cond:
             held = self._current()
             held.users += 1
         try:
             cur = held.con.cursor()  # one cursor per query: connections are shared across script threads
             try:
-                yield cur
+                yield (cur, held) if with_held else cur
             finally:
                 cur.close()
         finally:
@@ -407,12 +418,16 @@ class ReadOnlyStore:
         """The rows as a frame, with DATE columns as datetime.date (pandas would give timestamps): every reader
         above the store gets dates, once, here."""
         with self._borrow() as cur:
-            cur.execute(sql, list(params))
-            dates = [name for name, kind, *_ in cur.description if str(kind) == "DATE"]
-            frame = cur.df()
-        for name in dates:
-            frame[name] = frame[name].dt.date
-        return frame
+            return _frame(cur, sql, params)
+
+    def _reference(self, key: str, sql: str) -> pd.DataFrame:
+        """A small reference table (areas, indicators, vintages...), read once per version of the file and kept
+        with its connection, so a replaced file is never answered from the old one: one paper from the CLI asked
+        for the vintages thirteen times. A copy, as callers may add columns."""
+        with self._borrow(with_held=True) as (cur, held):
+            if key not in held.reference:
+                held.reference[key] = _frame(cur, sql, ())
+            return held.reference[key].copy()
 
     # -- reference data
     def table(self, name: str) -> pd.DataFrame:
@@ -423,16 +438,17 @@ class ReadOnlyStore:
             "authorities": "rowid",  # sample_data/'s council first (the default), then councils added since
             "plan_priorities": "priority",
         }
-        return self.query(f"SELECT * FROM {_allow(name)} ORDER BY {order.get(name, '1')}")
+        return self._reference(name, f"SELECT * FROM {_allow(name)} ORDER BY {order.get(name, '1')}")
 
     def vintage_seq(self, vintage: str | None) -> int:
         """'latest' or None -> the newest vintage; an unknown id is an error, not a silent default."""
+        v = self.table("vintages")
         if vintage in (None, "", "latest"):
-            return int(self.query("SELECT max(seq) AS s FROM vintages")["s"].iloc[0])
-        found = self.query("SELECT seq FROM vintages WHERE vintage = ?", [vintage])
+            return int(v["seq"].max())
+        found = v.loc[v["vintage"] == vintage, "seq"]
         if found.empty:
             raise KeyError(f"unknown vintage {vintage!r}")
-        return int(found["seq"].iloc[0])
+        return int(found.iloc[0])
 
     # -- observations
     _AS_OF = """

@@ -21,7 +21,7 @@ from . import panel
 from .export_csv import neutralise  # noqa: F401  (the papers' one rule for text a spreadsheet would run)
 
 # Fills match the app's RAG tints; the word is always in the cell, so a black-and-white print still reads.
-RAG_FILL = {code: tint.lstrip("#").upper() for code, tint in RAG_TINT.items()}  # openpyxl and fpdf2 take hex
+RAG_FILL = {code: tint.lstrip("#").upper() for code, tint in RAG_TINT.items()}  # XlsxWriter and fpdf2 take hex
 
 
 @dataclass
