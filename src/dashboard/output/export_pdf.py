@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..engine.scorecard import exceptions as scorecard_exceptions
-from ..words.formatting import links_and_images_as_text, rag_label
+from ..words.formatting import links_and_images_as_text, paper_legend, rag_label
 from ..words.periods import label, long_label
 from . import panel
 from .export_charts import CHART_PX, draw_figure, paper_figures
@@ -287,12 +287,7 @@ def layout(pack: Pack, charts: bool = True, progress=None) -> _Pdf:
     doc.pdf.ln(6)
     doc.para("Contents: Overview · " + " · ".join(pack.areas["title"]), 10)
     doc.para(
-        "How to read it: RAG is worked out from the target (✔ Green meets it, ▲ Amber misses within tolerance, "
-        "✖ Red beyond); – not rated means an activity measure or no target and no comparator. Direction is "
-        "▲ up, ▼ down or ► little change, with Improving or Declining in the indicator's polarity. Comparators: "
-        "better or worse than Greater Manchester (GM), the North West (NW), statistical neighbours (SN) and England "
-        "in the year headed (another year is named), above or below for an activity measure. "
-        "† marks a figure revised since first published. 'Not yet available' is never a zero.",
+        paper_legend(),
         9,
     )
 

@@ -17,6 +17,7 @@ from .vocabulary import (
     RAG_WORD,
     REGION_SHORT,
     comparator_codes,
+    comparators,
 )
 
 DIRECTION_ARROW = {"up": "▲", "down": "▼", "level": "►", "": ""}
@@ -84,6 +85,23 @@ def rag_legend_text() -> str:
     """'✔ Green meets the target · ▲ Amber … · – not rated (…)': each rating's symbol, word and meaning."""
     rated = [f"{rag_label(code)} {RAG_MEANING[code]}" for code in RAG_MEANING if code != "-"]
     return " · ".join([*rated, f"{RAG_SYMBOL['-']} {RAG_MEANING['-']}"])
+
+
+DIRECTION_MEANING = {"up": "up", "down": "down", "level": "little change"}
+
+
+def paper_legend() -> str:
+    """The papers' 'How to read it', from the same words as the pages: the ratings, the arrows and the
+    comparators in the registry's order."""
+    arrows = [f"{DIRECTION_ARROW[d]} {w}" for d, w in DIRECTION_MEANING.items()]
+    names = [c.name if c.name == c.short else f"{c.prose or c.name} ({c.short})" for c in comparators()]
+    return (
+        f"How to read it: RAG is worked out from the target ({rag_legend_text()}). "
+        f"Direction is {', '.join(arrows[:-1])} or {arrows[-1]}, with Improving or Declining in the indicator's "
+        f"polarity. Comparators: better or worse than {', '.join(names[:-1])} and {names[-1]} in the year headed "
+        "(another year is named), above or below for an activity measure. † marks a figure revised since first "
+        "published. 'Not yet available' is never a zero."
+    )
 
 
 def brag_label(word: str) -> str:
