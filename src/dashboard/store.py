@@ -646,13 +646,13 @@ class ReadOnlyStore:
             [self.vintage_seq(vintage), authority],
         )
 
-    def commentary_as_of(self, vintage: str | None, authority: str, area: str, period: dt.date) -> pd.DataFrame:
+    def commentary_as_of(self, vintage: str | None, authority: str, area: str, month: dt.date) -> pd.DataFrame:
         return self.query(
             """SELECT c.text, c.vintage, v.label, c.source_file, c.source_line FROM commentary c
                JOIN vintages v USING (vintage)
                WHERE v.seq <= ? AND c.authority = ? AND c.area = ? AND c.period = ?
                ORDER BY v.seq DESC LIMIT 1""",
-            [self.vintage_seq(vintage), authority, area, period],
+            [self.vintage_seq(vintage), authority, area, month],
         )
 
     def names(self) -> pd.DataFrame:
@@ -774,7 +774,7 @@ class ReadOnlyStore:
             [self.vintage_seq(vintage)],
         )
 
-    def figures_for_month(self, vintage: str | None, authorities: list[str], period: dt.date) -> pd.DataFrame:
+    def figures_for_month(self, vintage: str | None, authorities: list[str], month: dt.date) -> pd.DataFrame:
         """Every council's newest figure for one month as of the vintage (the regional comparator's input)."""
         if not authorities:
             return pd.DataFrame(columns=["authority", "ref", "value", "status"])
@@ -784,7 +784,7 @@ class ReadOnlyStore:
                WHERE v.seq <= ? AND o.period = ? AND list_contains(?, o.authority)
                QUALIFY row_number() OVER (PARTITION BY o.authority, o.ref ORDER BY v.seq DESC) = 1
                ORDER BY o.ref, o.authority""",
-            [self.vintage_seq(vintage), period, list(authorities)],
+            [self.vintage_seq(vintage), month, list(authorities)],
         )
 
     def rows_of_vintage(self, table: str, vintage: str) -> pd.DataFrame:

@@ -49,26 +49,26 @@ def is_period_label(text: object) -> bool:
     return True
 
 
-def label(period: dt.date) -> str:
-    return f"{_MON[period.month - 1]}-{period.year % 100:02d}"
+def label(month: dt.date) -> str:
+    return f"{_MON[month.month - 1]}-{month.year % 100:02d}"
 
 
-def long_label(period: dt.date) -> str:
-    return period.strftime("%B %Y")
+def long_label(month: dt.date) -> str:
+    return month.strftime("%B %Y")
 
 
-def iso(period: dt.date) -> str:
-    return f"{period.year:04d}-{period.month:02d}"
+def iso(month: dt.date) -> str:
+    return f"{month.year:04d}-{month.month:02d}"
 
 
-def add_months(period: dt.date, n: int) -> dt.date:
-    k = period.year * 12 + period.month - 1 + n
+def add_months(month: dt.date, n: int) -> dt.date:
+    k = month.year * 12 + month.month - 1 + n
     return dt.date(k // 12, k % 12 + 1, 1)
 
 
-def financial_year_start(period: dt.date) -> dt.date:
+def financial_year_start(month: dt.date) -> dt.date:
     """April of the financial year the month falls in."""
-    return dt.date(period.year if period.month >= 4 else period.year - 1, 4, 1)
+    return dt.date(month.year if month.month >= 4 else month.year - 1, 4, 1)
 
 
 def this_month() -> dt.date:

@@ -23,7 +23,7 @@ MAX_CHARS = 8000
 def publish(
     db_path: Path,
     area: str,
-    period: dt.date,
+    month: dt.date,
     text: str,
     author: str = "",
     authority: str | None = None,
@@ -36,13 +36,13 @@ def publish(
     reader = store.ReadOnlyStore(db_path)
     authority = authority or store.home_authority(reader)
     body = text.strip()
-    problems = check(reader, area, period, body, authority)
+    problems = check(reader, area, month, body, authority)
     if problems:
         raise LoadRejected(problems)
     source = source_phrase(author.strip() or user.strip(), drafted)
-    vintage = new_vintage("commentary", source, "Commentary edit", note=f"{area} commentary for {iso(period)}")
+    vintage = new_vintage("commentary", source, "Commentary edit", note=f"{area} commentary for {iso(month)}")
     row = Commentary(
-        authority=authority, area=area, period=period, vintage=vintage["vintage"], text=body, source_file=source
+        authority=authority, area=area, period=month, vintage=vintage["vintage"], text=body, source_file=source
     )
     digest = hashlib.sha256(body.encode("utf-8")).hexdigest()
     frames = {"commentary": pd.DataFrame([row.model_dump(mode="python")])}
@@ -51,7 +51,7 @@ def publish(
     )
 
 
-def check(reader: store.ReadOnlyStore, area: str, period: dt.date, body: str, authority: str) -> list[Problem]:
+def check(reader: store.ReadOnlyStore, area: str, month: dt.date, body: str, authority: str) -> list[Problem]:
     """What is wrong with a commentary before it is written: an unknown area or council, a future month, no
     words or too many."""
     where = "commentary"
@@ -61,8 +61,8 @@ def check(reader: store.ReadOnlyStore, area: str, period: dt.date, body: str, au
         problems.append(Problem(where, None, "area", f"unknown area {area!r}; choose from {', '.join(sorted(areas))}"))
     if authority not in set(reader.table("authorities")["authority"]):
         problems.append(Problem(where, None, "authority", f"unknown authority {authority!r}"))
-    if period > this_month():
-        problems.append(Problem(where, None, "month", f"{iso(period)} is in the future"))
+    if month > this_month():
+        problems.append(Problem(where, None, "month", f"{iso(month)} is in the future"))
     if not body:
         problems.append(Problem(where, None, "text", "the commentary is empty"))
     elif len(body) > MAX_CHARS:
