@@ -15,16 +15,14 @@ import pandas as pd
 import streamlit as st
 
 from ..auth import access
-from ..records import breakdown as bd
-from ..records import compute, stored
-from ..records.measures import DAY, REGISTRY, Measure
+from ..records import views
+from ..records.views import MEASURES, Measure
 from ..words.formatting import fmt_value
 from ..words.periods import iso, long_label
 from ..writes import audit
 from . import components, data, signin
 from .computed import synthetic_banner
 
-MEASURES = {m.ref: m for m in REGISTRY}
 SENSITIVE = "OFFICIAL-SENSITIVE"
 
 
@@ -32,25 +30,24 @@ SENSITIVE = "OFFICIAL-SENSITIVE"
 def _held(*, authority: str) -> tuple[list, pd.DataFrame]:
     """The council in view's held extracts as compute reads them, and its extracts table (cached per database
     file and council): another council's records never reach its pages."""
-    reader = data.reader()
-    return stored.from_store(reader, authority=authority), stored.held(reader, authority)
+    return views.held(data.reader(), authority)
 
 
 @data.per_database(max_entries=8, resource=True)
 def _counted(ref: str, *, authority: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     extracts, _ = _held(authority=authority)
-    return compute.counted_rows(extracts, MEASURES[ref])
+    return views.counted(extracts, ref)
 
 
 @data.per_database(max_entries=8, resource=True)
 def _teams(ref: str, *, authority: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Every month's figure by team, and the council's from the same rows (cached: a rerun only draws)."""
     _, rows = _counted(ref, authority=authority)
-    return bd.by_group(rows, MEASURES[ref], ("team",)), bd.council(rows, MEASURES[ref])
+    return views.team_figures(rows, ref)
 
 
 def computed_ref(ref: str) -> bool:
-    return ref in MEASURES
+    return views.computed_ref(ref)
 
 
 class Access:
@@ -70,7 +67,7 @@ class Access:
         return self.teams is None or bool(self.teams)
 
     def team(self, name: str) -> bool:
-        return self.teams is None or str(name).lower() in self.teams
+        return views.may_see_team(self.teams, name)
 
     @property
     def who(self) -> str:
@@ -151,9 +148,7 @@ def _labels(m: Measure) -> tuple[str, str]:
 
 def _team_table(m: Measure, table: pd.DataFrame, unit: str, may: Access) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(shown, drawn): the table as this viewer may see it, and the rows the bar chart may draw."""
-    raw = table.copy()
-    raw["team"] = raw["team"].map(bd.shown_name)
-    shown = raw if may.teams is None else bd.suppress(raw, m)
+    shown, drawn = views.team_table(table, m.ref, may.teams)
     num, den = _labels(m)
     out = pd.DataFrame({"Team": shown["team"]})
     if m.kind == "count":
@@ -165,7 +160,6 @@ def _team_table(m: Measure, table: pd.DataFrame, unit: str, may: Access) -> tupl
             outside = shown["outside"] if "outside" in shown else shown["denominator"] - shown["numerator"]
             out["Overdue"] = outside.map(_cell)
         out["Figure"] = [v if isinstance(v, str) else _value(v, unit) for v in shown["value"]]
-    drawn = raw[[not isinstance(v, str) and pd.notna(v) for v in shown["value"]]]
     return out, drawn
 
 
@@ -226,20 +220,19 @@ def _by_worker(m: Measure, mine: pd.DataFrame, unit: str, may: Access, ref: str,
     if not teams:
         return
     st.subheader("By worker within a team")
-    team = st.selectbox("Team", teams, format_func=bd.shown_name, key=f"bd_team_{ref}")
-    part = mine[mine["team"] == team]
-    table = bd.by_group(part.assign(worker=part["who"]) if m.per else part, m, ("team", "worker"))
+    team = st.selectbox("Team", teams, format_func=views.shown_name, key=f"bd_team_{ref}")
+    table = views.workers(mine, ref, team)
     num, den = _labels(m)
     if m.per:  # a worker's own caseload
         num = "Children"
-    out = pd.DataFrame({"Worker": table["worker"].map(bd.shown_name), num: table["numerator"].map(_cell)})
+    out = pd.DataFrame({"Worker": table["worker"], num: table["numerator"].map(_cell)})
     if m.kind != "count" and not m.per:
         out[den] = table["denominator"].map(_cell)
         out["Figure"] = table["value"].map(lambda v: _value(v, unit))
     _audit_once(
         "records viewed",
         may.who,
-        f"{ref} {iso(month)}: workers of {bd.shown_name(team)} ({len(out)} rows)",
+        f"{ref} {iso(month)}: workers of {views.shown_name(team)} ({len(out)} rows)",
         "shown",
     )
     components.static_table(out)
@@ -249,14 +242,7 @@ def _trend(m: Measure, table: pd.DataFrame, whole: pd.DataFrame, unit: str, may:
     if table["month"].nunique() < 2:
         return
     st.subheader("Trend per team")
-    parts = []
-    for _, g in table.groupby("month"):
-        g = g.assign(team=g["team"].map(bd.shown_name))
-        shown = g if may.teams is None else bd.suppress(g, m)
-        parts.append(g[[not isinstance(v, str) and pd.notna(v) for v in shown["value"]]])
-    drawn = pd.concat(parts) if parts else table.iloc[:0]
-    whole = whole.assign(team="Council")
-    drawn = pd.concat([drawn, whole])
+    drawn = views.team_trend(table, whole, m.ref, may.teams)
     months = sorted(drawn["month"].unique())
     names = [f"{pd.Timestamp(mo):%b %y}" for mo in months]
     values = [
@@ -292,20 +278,13 @@ def _trend(m: Measure, table: pd.DataFrame, whole: pd.DataFrame, unit: str, may:
 
 
 def _spread(m: Measure, mine: pd.DataFrame, may: Access) -> None:
-    words = bd.measured_in(m)
+    words = views.measured_in(m)
     if not words or mine.empty:
         return
-    since = m.within.to == DAY  # judged on the day: how long since the last visit, not how long it took
+    since = views.judged_on_the_day(m.ref)
     st.subheader(f"{'How long since' if since else 'How long it took'}: {words} against the limit of {m.within.limit}")
-    gaps = mine[mine["gap"].notna()]
-    if may.teams is not None:
-        gaps = gaps.assign(team=gaps["team"].fillna(bd.NO_TEAM))
-    stats = bd.spread(mine, m)
-    stats["team"] = stats["team"].map(bd.shown_name)
-    if may.teams is not None:  # a median of fewer than 5 cases is all but a record
-        small = stats["cases"] < bd.SMALL
-        stats = stats.astype({"median": object, "p90": object})
-        stats.loc[small, ["median", "p90"]] = bd.FEWER
+    width = 5
+    stats, bins, gaps = views.spread(mine, m.ref, may.teams, width)
     components.static_table(
         pd.DataFrame(
             {
@@ -316,10 +295,6 @@ def _spread(m: Measure, mine: pd.DataFrame, may: Access) -> None:
             }
         )
     )
-    width = 5
-    bins = (gaps["gap"].astype(float) // width * width).value_counts().sort_index()
-    if may.teams is not None:
-        bins = bins[bins >= bd.SMALL]
     within = int((gaps["gap"] <= m.within.limit).sum())
     summary = (
         f"{len(gaps)} cases by {words} {'since' if since else 'taken'} in bands of {width}; "
@@ -360,7 +335,7 @@ def _spread(m: Measure, mine: pd.DataFrame, may: Access) -> None:
 
 
 def _children(m: Measure, mine: pd.DataFrame, may: Access, ref: str, month, area: str) -> None:
-    if bd.to_discuss_when(m) is None:
+    if not views.has_children_list(ref):
         return
     st.subheader("The children to discuss")
     if not may.any:
@@ -370,21 +345,20 @@ def _children(m: Measure, mine: pd.DataFrame, may: Access, ref: str, month, area
         )
         _audit_once("refused: records", may.who, f"{ref} {iso(month)}: children to discuss for {area}", "refused")
         return
-    kids = bd.children(mine, m)
-    kids = kids[[may.team(t) for t in kids["team"]]]
-    words = bd.measured_in(m)
+    kids = views.children(mine, ref, may.teams)
+    words = views.measured_in(m)
     table = pd.DataFrame(
         {
             "Pseudonym": kids["pseudonym"],
-            "Team": kids["team"].map(bd.shown_name),
-            "Worker": kids["worker"].map(bd.shown_name),
+            "Team": kids["team"],
+            "Worker": kids["worker"],
             **{c.replace("_", " ").capitalize(): kids[c] for c in kids.columns if c in m.uses},
         }
     )
     if words:
         table[f"Measured ({words})"] = kids["measured"]
         table[f"Over the limit by ({words})"] = kids["over_by"]
-    scope = "every team" if may.teams is None else ", ".join(sorted(map(bd.shown_name, may.teams)))
+    scope = "every team" if may.teams is None else ", ".join(sorted(map(views.shown_name, may.teams)))
     _audit_once(
         "records viewed", may.who, f"{ref} {iso(month)}: children to discuss, {scope} ({len(table)} rows)", "shown"
     )
@@ -444,26 +418,21 @@ def caseload_threshold() -> tuple[int, str]:
 
 def _caseloads(m: Measure, mine: pd.DataFrame, may: Access, ref: str, month) -> None:
     """Caseloads at the extract date: the spread per team, the highest, and the workers above the threshold."""
-    loads = bd.caseloads(mine, m)
-    if loads.empty:
-        return
     threshold, note = caseload_threshold()
+    summary = views.caseload_summary(mine, ref, may.teams, threshold)
+    if not summary:
+        return
     st.subheader("Caseloads at the extract date")
-    rows = []
-    for team, g in loads.groupby("team"):
-        few = may.teams is not None and len(g) < bd.SMALL
-        over = int((g["children"] > threshold).sum())
-        rows.append(
-            {
-                "Team": bd.shown_name(team),
-                "Workers": _cell(len(g)) if not few else bd.FEWER,
-                "Median caseload": f"{g['children'].median():g}" if not few else bd.WITHHELD,
-                "Highest": _cell(g["children"].max()) if not few else bd.WITHHELD,
-                f"Above {threshold}": (bd.FEWER if may.teams is not None and 0 < over < bd.SMALL else _cell(over))
-                if not few
-                else bd.WITHHELD,
-            }
-        )
+    rows = [
+        {
+            "Team": r["team"],
+            "Workers": _cell(r["workers"]),
+            "Median caseload": r["median"] if isinstance(r["median"], str) else f"{r['median']:g}",
+            "Highest": _cell(r["highest"]),
+            f"Above {threshold}": _cell(r["above"]),
+        }
+        for r in summary
+    ]
     components.static_table(pd.DataFrame(rows))
     st.caption(
         f"Children allocated to each worker at the extract date; the threshold ({threshold}) is set by the admin "
@@ -471,8 +440,7 @@ def _caseloads(m: Measure, mine: pd.DataFrame, may: Access, ref: str, month) -> 
     )
     if not may.any:
         return
-    named = loads[[may.team(t) for t in loads["team"]]]
-    top = pd.concat([named.head(10), bd.above(named, threshold)]).drop_duplicates()
+    top = views.highest_caseloads(mine, ref, may.teams, threshold)
     _audit_once(
         "records viewed",
         may.who,
@@ -483,8 +451,8 @@ def _caseloads(m: Measure, mine: pd.DataFrame, may: Access, ref: str, month) -> 
     components.static_table(
         pd.DataFrame(
             {
-                "Worker": top["worker"].map(bd.shown_name),
-                "Team": top["team"].map(bd.shown_name),
+                "Worker": top["worker"],
+                "Team": top["team"],
                 "Children": top["children"].map(_cell),
                 f"Above {threshold}": ["yes" if c > threshold else "no" for c in top["children"]],
             }
@@ -520,7 +488,7 @@ def team_view(ctx, area: str) -> None:
     team = st.selectbox(
         "Team view: the computed figures for one allocated team",
         [whole, *teams],
-        format_func=lambda t: t if t == whole else bd.shown_name(t),
+        format_func=lambda t: t if t == whole else views.shown_name(t),
         key=f"team_view_{area}",
     )
     if team == whole:
@@ -538,13 +506,12 @@ def team_view(ctx, area: str) -> None:
     may = Access(identity, area, synthetic, data.authority())
     out = []
     for ref, name, unit in refs:
-        m = MEASURES[ref]
         table, council = _teams(ref)
         month = table[table["month"] == ctx.month].reset_index(drop=True)
         here = council[council["month"] == ctx.month]
         if month.empty or here.empty:
             continue
-        shown = month if may.teams is None else bd.suppress(month, m)
+        shown = views.suppressed(month, ref, may.teams)
         mine = shown[month["team"] == team]
         value = mine["value"].iloc[0] if len(mine) else None
         out.append(
@@ -562,7 +529,7 @@ def team_view(ctx, area: str) -> None:
         return
     components.static_table(pd.DataFrame(out))
     st.caption(
-        f"{bd.shown_name(team)}, {long_label(ctx.month)}: each figure computed from this team's records in the "
+        f"{views.shown_name(team)}, {long_label(ctx.month)}: each figure computed from this team's records in the "
         "extract the council figure comes from. "
         + ("" if may.teams is None else "Counts below 5 are shown as 'fewer than 5' (README, Drill-down).")
     )

@@ -10,7 +10,7 @@ import streamlit as st
 from ..auth import access
 from ..records import reconcile, stored
 from ..records.annex_a import LISTS, RULES
-from ..records.measures import REGISTRY
+from ..records.views import MEASURES
 from ..words.formatting import fmt_value, plain
 from ..words.periods import long_label
 from . import admin, data, signin
@@ -126,10 +126,10 @@ def computed_vs_loaded() -> None:
     table = reconcile.reconcile(mine, reconcile.loaded_figures(reader, month, council), month)
     ind = data.table("indicators").set_index("ref")
     names = data.area_names()
-    lists = {m.ref: m.list for m in REGISTRY}
+    lists = {ref: m.list for ref, m in MEASURES.items()}
     table = table.assign(
         area=table["ref"].map(ind["area"]),
-        indicator=table["ref"].map(ind["name"]).fillna(table["ref"].map({m.ref: m.title for m in REGISTRY})),
+        indicator=table["ref"].map(ind["name"]).fillna(table["ref"].map({ref: m.title for ref, m in MEASURES.items()})),
         unit=table["ref"].map(ind["unit"]).fillna("count"),
         list=table["ref"].map(lists),
     )

@@ -1,0 +1,148 @@
+"""What one viewer may see of a figure computed from the children's records: the frames the indicator page's
+Breakdown and the area page's team view lay out, worked out here, below the pages, and already cut to the viewer.
+
+`teams` is what the viewer's grants open for the figure's area (ui/breakdown.Access): None, every team (record-level
+access, or the synthetic demo); a set, only those teams' workers and children, with every team aggregate suppressed
+(breakdown.suppress: counts from 1 to 4 are "fewer than 5"); an empty set, suppressed aggregates only."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from . import breakdown, compute, stored
+from .measures import DAY, REGISTRY, Measure
+
+MEASURES: dict[str, Measure] = {m.ref: m for m in REGISTRY}
+# The words the pages show for what is hidden or unnamed: breakdown's, so a page and the suppression agree.
+FEWER, WITHHELD, SMALL = breakdown.FEWER, breakdown.WITHHELD, breakdown.SMALL
+shown_name, measured_in = breakdown.shown_name, breakdown.measured_in
+
+
+def computed_ref(ref: str) -> bool:
+    return ref in MEASURES
+
+
+def may_see_team(teams: frozenset | None, name: object) -> bool:
+    return teams is None or str(name).lower() in teams
+
+
+def held(reader, authority: str) -> tuple[list, pd.DataFrame]:
+    """The council's held extracts as compute reads them, and its extracts table: one council's records only."""
+    return stored.from_store(reader, authority=authority), stored.held(reader, authority)
+
+
+def counted(extracts: list, ref: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(figures, rows): each month's council figure and the rows it counts (compute.counted_rows)."""
+    return compute.counted_rows(extracts, MEASURES[ref])
+
+
+def team_figures(rows: pd.DataFrame, ref: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Every month's figure by team, and the council's from the same rows (so the teams add up to it)."""
+    m = MEASURES[ref]
+    return breakdown.by_group(rows, m, ("team",)), breakdown.council(rows, m)
+
+
+def suppressed(table: pd.DataFrame, ref: str, teams: frozenset | None) -> pd.DataFrame:
+    """A team table as this viewer may see it."""
+    return table if teams is None else breakdown.suppress(table, MEASURES[ref])
+
+
+def _drawable(shown: pd.DataFrame) -> list[bool]:
+    """Rows whose figure may be drawn: a number, not a word standing for a hidden one."""
+    return [not isinstance(v, str) and pd.notna(v) for v in shown["value"]]
+
+
+def team_table(table: pd.DataFrame, ref: str, teams: frozenset | None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(shown, drawn): one month's team table as the viewer may see it, and the rows a bar chart may draw."""
+    raw = table.assign(team=table["team"].map(shown_name))
+    shown = suppressed(raw, ref, teams)
+    return shown, raw[_drawable(shown)]
+
+
+def team_trend(table: pd.DataFrame, council: pd.DataFrame, ref: str, teams: frozenset | None) -> pd.DataFrame:
+    """Every month's drawable team figures, then the council's (team "Council")."""
+    parts = []
+    for _, g in table.groupby("month"):
+        g = g.assign(team=g["team"].map(shown_name))
+        parts.append(g[_drawable(suppressed(g, ref, teams))])
+    drawn = pd.concat(parts) if parts else table.iloc[:0]
+    return pd.concat([drawn, council.assign(team="Council")])
+
+
+def workers(rows: pd.DataFrame, ref: str, team: str) -> pd.DataFrame:
+    """One team's figure by worker (the viewer must be able to see the team: the page asks may_see_team first)."""
+    m = MEASURES[ref]
+    part = rows[rows["team"] == team]
+    table = breakdown.by_group(part.assign(worker=part["who"]) if m.per else part, m, ("team", "worker"))
+    return table.assign(worker=table["worker"].map(shown_name))
+
+
+def judged_on_the_day(ref: str) -> bool:
+    """True where the timescale is how long since (the last visit), not how long it took."""
+    m = MEASURES[ref]
+    return m.within is not None and m.within.to == DAY
+
+
+def spread(
+    rows: pd.DataFrame, ref: str, teams: frozenset | None, width: int = 5
+) -> tuple[pd.DataFrame, pd.Series, pd.DataFrame]:
+    """(stats, bins, gaps) for a timescale in days: per team the cases, median and 90th percentile (a median of fewer
+    than 5 cases is all but a record, so hidden from a viewer without record access); the cases in bands of
+    `width` (bands of fewer than 5 left out for that viewer); and the cases measured."""
+    gaps = rows[rows["gap"].notna()]
+    if teams is not None:
+        gaps = gaps.assign(team=gaps["team"].fillna(breakdown.NO_TEAM))
+    stats = breakdown.spread(rows, MEASURES[ref])
+    stats["team"] = stats["team"].map(shown_name)
+    if teams is not None:
+        small = stats["cases"] < SMALL
+        stats = stats.astype({"median": object, "p90": object})
+        stats.loc[small, ["median", "p90"]] = FEWER
+    bins = (gaps["gap"].astype(float) // width * width).value_counts().sort_index()
+    if teams is not None:
+        bins = bins[bins >= SMALL]
+    return stats, bins, gaps
+
+
+def caseload_summary(rows: pd.DataFrame, ref: str, teams: frozenset | None, threshold: int) -> list[dict]:
+    """Per team: workers, median and highest caseload and how many are above the threshold; a team of fewer than 5
+    workers is withheld, and a count from 1 to 4 above the threshold is "fewer than 5", for a viewer without
+    record access. Numbers stay numbers for the page to write."""
+    loads = breakdown.caseloads(rows, MEASURES[ref])
+    out = []
+    for team, g in loads.groupby("team"):
+        few = teams is not None and len(g) < SMALL
+        over = int((g["children"] > threshold).sum())
+        out.append(
+            {
+                "team": shown_name(team),
+                "workers": FEWER if few else len(g),
+                "median": WITHHELD if few else float(g["children"].median()),
+                "highest": WITHHELD if few else int(g["children"].max()),
+                "above": WITHHELD if few else (FEWER if teams is not None and 0 < over < SMALL else over),
+            }
+        )
+    return out
+
+
+def highest_caseloads(rows: pd.DataFrame, ref: str, teams: frozenset | None, threshold: int) -> pd.DataFrame:
+    """The ten highest caseloads and every worker above the threshold, in the teams the viewer may see."""
+    loads = breakdown.caseloads(rows, MEASURES[ref])
+    named = loads[[may_see_team(teams, t) for t in loads["team"]]]
+    top = pd.concat([named.head(10), breakdown.above(named, threshold)]).drop_duplicates()
+    return top.assign(worker=top["worker"].map(shown_name), team=top["team"].map(shown_name))
+
+
+def has_caseloads(ref: str) -> bool:
+    return bool(MEASURES[ref].per)
+
+
+def has_children_list(ref: str) -> bool:
+    return breakdown.to_discuss_when(MEASURES[ref]) is not None
+
+
+def children(rows: pd.DataFrame, ref: str, teams: frozenset | None) -> pd.DataFrame:
+    """The records to discuss in the teams the viewer may see, names as written."""
+    kids = breakdown.children(rows, MEASURES[ref])
+    kids = kids[[may_see_team(teams, t) for t in kids["team"]]]
+    return kids.assign(team=kids["team"].map(shown_name), worker=kids["worker"].map(shown_name))
