@@ -255,3 +255,27 @@ def test_the_area_pages_team_view(held_db, counted, monkeypatch):
     expected = fmt_value(float(team["value"].iloc[0]), "percent").replace(".", "\\.")
     assert expected in cin8 and "86\\.3%" in cin8  # the team's figure (from the breakdown) beside the council's
     store.ReadOnlyStore.close_all()
+
+
+def test_the_views_cut_every_frame_to_the_viewers_teams(counted):
+    """records/views.py, the records pages' service: a viewer granted one team sees that team's workers and children
+    only, and every team aggregate suppressed; another team's workers come back empty even if asked for."""
+    from dashboard.records import views
+
+    figures, rows = counted["CIN8"]
+    month = figures["month"].max()
+    mine = rows[rows["month"] == month]
+    teams = sorted(mine["team"].dropna().unique())
+    one, other = frozenset({teams[0].lower()}), teams[1]
+    table, _ = views.team_figures(rows, "CIN8")
+    table = table[table["month"] == month].reset_index(drop=True)
+    open_, drawn_all = views.team_table(table, "CIN8", None)
+    cut, drawn = views.team_table(table, "CIN8", one)
+    assert cut.equals(bd.suppress(table.assign(team=table["team"].map(bd.shown_name)), MEASURES["CIN8"]))
+    assert len(drawn) <= len(drawn_all) and not any(isinstance(v, str) for v in open_["value"])
+    assert views.workers(mine, "CIN8", other, one).empty
+    assert not views.workers(mine, "CIN8", teams[0], one).empty
+    assert not views.workers(mine, "CIN8", other, None).empty
+    kids = views.children(mine, "CIN8", one)
+    assert set(kids["team"]) <= {bd.shown_name(teams[0])}
+    assert views.children(mine, "CIN8", frozenset()).empty

@@ -69,10 +69,11 @@ def team_trend(table: pd.DataFrame, council: pd.DataFrame, ref: str, teams: froz
     return pd.concat([drawn, council.assign(team="Council")])
 
 
-def workers(rows: pd.DataFrame, ref: str, team: str) -> pd.DataFrame:
-    """One team's figure by worker (the viewer must be able to see the team: the page asks may_see_team first)."""
+def workers(rows: pd.DataFrame, ref: str, team: str, teams: frozenset | None) -> pd.DataFrame:
+    """One team's figure by worker; no rows for a team the viewer may not see (the page offers only those it may,
+    and the read checks again)."""
     m = MEASURES[ref]
-    part = rows[rows["team"] == team]
+    part = rows[rows["team"] == team] if may_see_team(teams, team) else rows.iloc[:0]
     table = breakdown.by_group(part.assign(worker=part["who"]) if m.per else part, m, ("team", "worker"))
     return table.assign(worker=table["worker"].map(shown_name))
 
@@ -131,10 +132,6 @@ def highest_caseloads(rows: pd.DataFrame, ref: str, teams: frozenset | None, thr
     named = loads[[may_see_team(teams, t) for t in loads["team"]]]
     top = pd.concat([named.head(10), breakdown.above(named, threshold)]).drop_duplicates()
     return top.assign(worker=top["worker"].map(shown_name), team=top["team"].map(shown_name))
-
-
-def has_caseloads(ref: str) -> bool:
-    return bool(MEASURES[ref].per)
 
 
 def has_children_list(ref: str) -> bool:

@@ -221,7 +221,7 @@ def _by_worker(m: Measure, mine: pd.DataFrame, unit: str, may: Access, ref: str,
         return
     st.subheader("By worker within a team")
     team = st.selectbox("Team", teams, format_func=views.shown_name, key=f"bd_team_{ref}")
-    table = views.workers(mine, ref, team)
+    table = views.workers(mine, ref, team, may.teams)
     num, den = _labels(m)
     if m.per:  # a worker's own caseload
         num = "Children"
