@@ -94,3 +94,16 @@ def test_cli_build_command(tmp_path):
     )
     assert res.returncode == 0, res.stderr
     assert db.exists()
+
+
+def test_the_store_returns_dates_once_whatever_the_column_holds(built_db):
+    """DATE columns come back as datetime.date in object columns: also when every value is NULL (pandas would keep
+    datetime64 there, which a date cannot be compared with) and when two columns share a name."""
+    r = store.ReadOnlyStore(built_db)
+    obs = r.observations_as_of("latest", "tameside", ["FD1"])
+    assert obs["period"].dtype == object and all(type(p) is dt.date for p in obs["period"])
+    blank = r.query("SELECT CAST(NULL AS DATE) AS applies_from, DATE '2024-01-01' AS period")
+    assert blank["applies_from"].dtype == object and not (blank["applies_from"] <= dt.date(2024, 1, 1)).any()
+    twice = r.query("SELECT DATE '2024-01-01' AS period, DATE '2024-02-01' AS period")
+    assert [type(v) for v in twice.iloc[0]] == [dt.date, dt.date]
+    assert list(twice.iloc[0]) == [dt.date(2024, 1, 1), dt.date(2024, 2, 1)]

@@ -311,7 +311,12 @@ def test_every_revised_month_in_the_table_is_marked_not_only_the_current(reader)
         ("2024-12", False, None),  # December 2024
         ("2023/24 outturn", False, None),
         ("2023/24 outturn", True, 2023),
+        ("2023/24", True, 2023),
         ("2023/240", True, None),
+        ("2023/24abc", True, None),  # a heading is the packs' form, then a space or nothing
+        ("2023-24 outturn", True, None),
+        ("FY2023/24", True, None),
+        ("2023/2024", True, None),
     ],
 )
 def test_one_reader_of_a_financial_year(text, heading, first):
@@ -338,5 +343,6 @@ def test_a_comparator_year_is_stored_in_one_form():
     assert reference.published_year("2023") == "2023"
     assert reference.published_year("2022/24") is None
     assert reference.published_year(f"{dt.date.today().year + 1}/{(dt.date.today().year + 2) % 100:02d}") is None
-    assert loader.is_known_non_month("2023/24") and loader.is_known_non_month("2023-24 (SN)")
+    assert loader.is_known_non_month("2023/24") and loader.is_known_non_month("2023/24 (SN)")
+    assert not loader.is_known_non_month("2023-24 (SN)")  # refused as before, never skipped
     assert not loader.is_known_non_month("2024/02") and not loader.is_known_non_month("2023-09")

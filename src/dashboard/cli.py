@@ -262,6 +262,9 @@ def _dump_text(v: object) -> str:
         return ""
     if isinstance(v, float):
         return fmt_plain(v)
+    if isinstance(v, dt.date) and not isinstance(v, dt.datetime):
+        # as dumps printed a date before the store returned dates, so a dump from before an upgrade still compares
+        return f"{v.isoformat()}T00:00:00"
     if hasattr(v, "isoformat"):
         return v.isoformat()
     return str(v)

@@ -273,11 +273,13 @@ def _first_line(exc: BaseException) -> str:
 
 
 def _frame(cur: duckdb.DuckDBPyConnection, sql: str, params: Iterable) -> pd.DataFrame:
+    """By position, as two columns may share a name (DuckDB renames the second in the frame); always object dtype:
+    pandas keeps an all-NULL column as datetime64, which a date would then fail to compare with."""
     cur.execute(sql, list(params))
-    dates = [name for name, kind, *_ in cur.description if str(kind) == "DATE"]
+    dates = [i for i, (_, kind, *_) in enumerate(cur.description) if str(kind) == "DATE"]
     frame = cur.df()
-    for name in dates:
-        frame[name] = frame[name].dt.date
+    for i in dates:
+        frame.isetitem(i, frame.iloc[:, i].dt.date.astype(object))
     return frame
 
 
@@ -683,7 +685,7 @@ class ReadOnlyStore:
         "revised" (†) for tables, the indicator page, charts and exports."""
         rev = self.revisions(authority)
         if rev.empty:
-            return pd.DataFrame({"ref": pd.Series(dtype=str), "period": pd.Series(dtype="datetime64[ns]")})
+            return pd.DataFrame({"ref": pd.Series(dtype=str), "period": pd.Series(dtype=object)})
         seq = self.table("vintages").set_index("vintage")["seq"]
         rev = rev[rev["new_vintage"].map(seq) <= self.vintage_seq(vintage)]
         return rev[["ref", "period"]].drop_duplicates().reset_index(drop=True)

@@ -21,7 +21,6 @@ def month_grid(obs: pd.DataFrame, key: str | list[str], first: dt.date, last: dt
         m = add_months(m, 1)
     d = obs.dropna(subset=["value"])
     grid = d.pivot_table(index=keys, columns="period", values="value", aggfunc="first")
-    grid.columns = [c.date() if hasattr(c, "date") else c for c in grid.columns]
     return grid.reindex(columns=months)
 
 

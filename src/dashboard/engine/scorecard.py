@@ -377,7 +377,7 @@ def printed_marks(printed: pd.DataFrame, month: dt.date) -> pd.DataFrame:
     """ref -> rag, direction as the newest pack in view printed them for the month ('' where none was legible)."""
     if printed.empty:
         return pd.DataFrame(columns=["rag", "direction"], index=pd.Index([], name="ref"))
-    p = printed[pd.to_datetime(printed["period"]) == pd.Timestamp(month)].sort_values("seq")
+    p = printed[printed["period"] == month].sort_values("seq")
     p = p.drop_duplicates("ref", keep="last").set_index("ref")
     return pd.DataFrame(
         {"rag": p["rag"].fillna(""), "direction": p["direction"].map(DIRECTION_ARROW).fillna("")}, index=p.index

@@ -83,10 +83,19 @@ _FINANCIAL_YEAR = re.compile(r"^(?:FY\s*)?(?P<y>\d{4})\s*(?P<sep>[/-])\s*(?P<y2>
 def financial_year(text: object, *, heading: bool = False) -> int | None:
     """The year a financial year written '2024/25' (or '2024-25', 'FY2024/25', '2024/2025') starts in; None when
     the text is not one. A second year that does not follow the first is not a financial year: '2024/02' is a month
-    written oddly and '2024-12' is December. heading: words may follow the year ('2023/24 outturn')."""
+    written oddly and '2024-12' is December. heading: a column heading, where only the packs' own form counts
+    ('2023/24', words may follow: '2023/24 outturn'), so a heading the loader cannot read is still
+    refused rather than skipped."""
     s = str(text).strip()
     m = _FINANCIAL_YEAR.match(s)
-    if not m or not (heading or m.end() == len(s)):
+    if not m:
+        return None
+    if heading:
+        rest = s[m.end() :]
+        printed = m.group("sep") == "/" and len(m.group("y2")) == 2 and not s.upper().startswith("FY")
+        if not printed or (rest and (rest[0].isalnum() or rest[0] == "_")):
+            return None
+    elif m.end() != len(s):
         return None
     first, second = int(m.group("y")), int(m.group("y2"))
     follows = second == first + 1 if len(m.group("y2")) == 4 else second == (first + 1) % 100
