@@ -107,7 +107,7 @@ def signals_after(actions: pd.DataFrame, points: pd.DataFrame, polarity: str) ->
         if pd.isna(a.start_month):
             out.append(f"Action {a.action_ref} has no start date printed, so no signal can be tied to it.")
             continue
-        start = pd.Timestamp(a.start_month).date()
+        start = a.start_month
         after = pts[(pts["period"] >= start) & (pts["signal"].astype(str) != "")] if not pts.empty else pts
         if pts.empty or (pts["period"] >= start).sum() == 0:
             out.append(f"Action {a.action_ref} started {label(start)}: no monthly figures since, so too soon to tell.")

@@ -142,9 +142,7 @@ def _target_history(ref: str, ctx) -> None:
     components.static_table(
         pd.DataFrame(
             {
-                "Applies from": [
-                    "the start" if pd.isna(f) else label(pd.Timestamp(f).date()) for f in hist["applies_from"]
-                ],
+                "Applies from": ["the start" if pd.isna(f) else label(f) for f in hist["applies_from"]],
                 "Target": [t or "none" for t in hist["target_text"]],
                 "Tolerance": ["indicator default" if pd.isna(t) else f"{t:g}" for t in hist["tolerance"]],
                 "Set in": hist["label"],
