@@ -146,17 +146,17 @@ class _AreaNumbers:
 
 def _area_sheet(book: _Book, ws, pack: Pack, area: str, sc) -> None:
     """One area's rows in the screen's columns and order, numbers kept as numbers, then its commentary."""
-    numbers_ = _AreaNumbers(pack, sc)
+    cells = _AreaNumbers(pack, sc)
     table = panel.panel_table(sc, pack.month, pack.years)
-    table.insert(table.columns.get_loc(numbers_.current) + 1, "Revised", ["yes" if r else "" for r in sc["revised"]])
+    table.insert(table.columns.get_loc(cells.current) + 1, "Revised", ["yes" if r else "" for r in sc["revised"]])
     _header(book, ws, 1, list(table.columns))
     comparators = panel.comparators_header(pack.years)
     wrapped = {"Indicator", comparators, "Why this rating"}
-    behind = sc[numbers_.columns_behind()]
+    behind = sc[cells.columns_behind()]
     for i, (text_row, row) in enumerate(zip(table.itertuples(index=False), behind.itertuples(index=False)), start=2):
         fmt = NUMBER_FORMAT.get(row.unit)
         for j, (col, text) in enumerate(zip(table.columns, text_row), start=1):
-            value, number_format = numbers_.cell(col, text, row, i - 2, fmt)
+            value, number_format = cells.cell(col, text, row, i - 2, fmt)
             look = {"num_format": number_format} if number_format else {}
             if col == "RAG":
                 look["bg_color"] = f"#{RAG_FILL.get(row.rag, 'FFFFFF')}"

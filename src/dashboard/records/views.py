@@ -13,8 +13,7 @@ from . import breakdown, compute, stored
 from .measures import DAY, REGISTRY, Measure
 
 MEASURES: dict[str, Measure] = {m.ref: m for m in REGISTRY}
-# The words the pages show for what is hidden or unnamed: breakdown's, so a page and the suppression agree.
-FEWER, WITHHELD, SMALL = breakdown.FEWER, breakdown.WITHHELD, breakdown.SMALL
+# The names and units as the pages write them: breakdown's own, so a page and the suppression agree.
 shown_name, measured_in = breakdown.shown_name, breakdown.measured_in
 
 
@@ -96,12 +95,12 @@ def spread(
     stats = breakdown.spread(rows, MEASURES[ref])
     stats["team"] = stats["team"].map(shown_name)
     if teams is not None:
-        small = stats["cases"] < SMALL
+        small = stats["cases"] < breakdown.SMALL
         stats = stats.astype({"median": object, "p90": object})
-        stats.loc[small, ["median", "p90"]] = FEWER
+        stats.loc[small, ["median", "p90"]] = breakdown.FEWER
     bins = (gaps["gap"].astype(float) // width * width).value_counts().sort_index()
     if teams is not None:
-        bins = bins[bins >= SMALL]
+        bins = bins[bins >= breakdown.SMALL]
     return stats, bins, gaps
 
 
@@ -112,15 +111,16 @@ def caseload_summary(rows: pd.DataFrame, ref: str, teams: frozenset | None, thre
     loads = breakdown.caseloads(rows, MEASURES[ref])
     out = []
     for team, g in loads.groupby("team"):
-        few = teams is not None and len(g) < SMALL
+        few = teams is not None and len(g) < breakdown.SMALL
         over = int((g["children"] > threshold).sum())
+        hidden_over = teams is not None and 0 < over < breakdown.SMALL
         out.append(
             {
                 "team": shown_name(team),
-                "workers": FEWER if few else len(g),
-                "median": WITHHELD if few else float(g["children"].median()),
-                "highest": WITHHELD if few else int(g["children"].max()),
-                "above": WITHHELD if few else (FEWER if teams is not None and 0 < over < SMALL else over),
+                "workers": breakdown.FEWER if few else len(g),
+                "median": breakdown.WITHHELD if few else float(g["children"].median()),
+                "highest": breakdown.WITHHELD if few else int(g["children"].max()),
+                "above": breakdown.WITHHELD if few else (breakdown.FEWER if hidden_over else over),
             }
         )
     return out

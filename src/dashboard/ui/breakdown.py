@@ -127,7 +127,7 @@ def section(ref: str, ctx, area: str, unit: str) -> None:
         _by_worker(m, mine, unit, may, ref, month)
     _trend(m, teams, whole, unit, may)
     _spread(m, mine, may)
-    _caseloads(m, mine, may, ref, month)
+    _caseloads(mine, may, ref, month)
     _children(m, mine, may, ref, month, area)
 
 
@@ -416,7 +416,7 @@ def caseload_threshold() -> tuple[int, str]:
     )
 
 
-def _caseloads(m: Measure, mine: pd.DataFrame, may: Access, ref: str, month) -> None:
+def _caseloads(mine: pd.DataFrame, may: Access, ref: str, month) -> None:
     """Caseloads at the extract date: the spread per team, the highest, and the workers above the threshold."""
     threshold, note = caseload_threshold()
     summary = views.caseload_summary(mine, ref, may.teams, threshold)
