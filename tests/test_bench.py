@@ -194,7 +194,7 @@ def test_bench_runner_prints_a_table_of_ratios(tmp_path, bench_work):
 
 @pytest.mark.browser
 def test_bench_pages_browser_and_load_sections_run(tmp_path, bench_work):
-    """The bench's AppTest, browser and server sections at tiny scale (three pages, one repeat, two month changes
+    """The bench's AppTest, browser and server sections at tiny scale (two pages, one repeat, two month changes
     per page and session): each page opens, each link is followed, concurrent pages change months without an
     error. make bench runs them all at full length; speed is reported there, never asserted here."""
     assert (

@@ -279,40 +279,6 @@ def test_admin_upload_preview_publish_and_view(admin_server, browser, tmp_path):
     assert kinds == ["upload", "targets", "national", "plan"]
 
 
-def test_presenter_mode_steps_through_three_slides(server, browser):
-    page = browser.new_page(viewport={"width": 1280, "height": 720})  # a projector
-    page.goto(server + "/?present=1&month=2023-09")
-    settle(page)
-    assert (
-        page.locator('[data-testid="stSidebar"]').count() == 0
-        or not page.locator('[data-testid="stSidebar"]').is_visible()
-    )
-    title = page.get_by_role("heading", level=1).first
-    assert title.inner_text().startswith("September 2023:")
-    shot(page, "06-present-title")
-    seen = []
-    for n, how in enumerate(("key", "button", "key"), start=1):
-        if how == "key":
-            page.keyboard.press("ArrowRight")
-        else:
-            page.get_by_role("button", name="Next ▶").click()
-        page.wait_for_url(f"**slide={n}**")
-        settle(page)
-        page.locator('[data-testid="stVegaLiteChart"] canvas, [data-testid="stVegaLiteChart"] svg').first.wait_for()
-        heading = page.get_by_role("heading", level=1).first.inner_text()
-        assert (" is Red " in heading or " is Amber " in heading) and heading not in seen
-        seen.append(heading)
-        assert page.get_by_text("Chart summary:").count() == 1
-        # Everything a slide needs fits the projector without scrolling.
-        box = page.get_by_role("button", name="Next ▶").bounding_box()
-        assert box and box["y"] + box["height"] <= 720
-        shot(page, f"07-present-slide-{n}")
-    page.keyboard.press("ArrowLeft")
-    page.wait_for_url("**slide=2**")
-    settle(page)
-    assert page.get_by_role("heading", level=1).first.inner_text() == seen[1]
-
-
 def test_improvement_plan_page(server, browser):
     page = browser.new_page(viewport={"width": 1440, "height": 900})
     page.goto(server + "/improvement-plan?month=2024-01")

@@ -1,6 +1,6 @@
 """Production mode, charts and the projector: a viewer steps through every presenter slide of January 2024 in a
-1280x720 window (each fits, its Previous/Next/Leave buttons on screen), and the indicator chart's labels, as
-the browser draws them, never overlap."""
+1280x720 window, by arrow key and button (each fits, its Previous/Next/Leave buttons on screen), and the indicator
+chart's labels, as the browser draws them, never overlap."""
 
 import pytest
 from prod import look, sign_in
@@ -40,7 +40,11 @@ def open_signed_in(browser, app, path: str, viewport=(1440, 900)):
 
 
 def test_every_presenter_slide_of_january_2024_fits_1280x720(prod_app, browser):
+    """Every slide by turns from the keyboard (the arrow keys) and the Next button; the sidebar hidden, each
+    exception slide's chart with its summary, and the left arrow going back one."""
     page = open_signed_in(browser, prod_app, "/?present=1&month=2024-01", VIEWPORT)
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    assert sidebar.count() == 0 or not sidebar.is_visible()
     seen = []
     while True:
         look(page)
@@ -51,12 +55,24 @@ def test_every_presenter_slide_of_january_2024_fits_1280x720(prod_app, browser):
         for name in BUTTONS:
             left, top, right, bottom = layout["boxes"][name]
             assert left >= 0 and top >= 0 and right <= VIEWPORT[0] and bottom <= VIEWPORT[1], (len(seen), name)
+        if len(seen) == 1:
+            assert layout["title"].startswith("January 2024:"), layout["title"]
+        else:
+            assert any(f" is {word} " in layout["title"] for word in ("Red", "Amber", "Not rated")), layout["title"]
+            page.locator('[data-testid="stVegaLiteChart"] canvas, [data-testid="stVegaLiteChart"] svg').first.wait_for()
+            assert page.get_by_text("Chart summary:").count() == 1, len(seen)
         following = page.get_by_role("button", name="Next ▶")
         if following.is_disabled():
             break
-        following.click()
+        if len(seen) % 2:
+            page.keyboard.press("ArrowRight")
+        else:
+            following.click()
         page.wait_for_function("t => (document.querySelector('h1') || {}).innerText !== t", arg=layout["title"])
     assert len(seen) == 33 and len(set(seen)) == 33  # the title slide and 32 exceptions, each seen once
+    page.keyboard.press("ArrowLeft")
+    page.wait_for_function("t => (document.querySelector('h1') || {}).innerText === t", arg=seen[-2])
+    look(page)
     page.get_by_role("button", name="Leave presenter mode").click()
     look(page)
     page.get_by_text("Exceptions to discuss").wait_for()
