@@ -169,20 +169,16 @@ def test_deep_link_as_first_request_goes_through_the_router(built_db, browser):
         page.get_by_role("heading", name="CIN20 · Child Protection - Statutory visits in timescale").wait_for()
         assert "ref=CIN20" in page.url and "month=2024-01" in page.url
         assert page.get_by_text("Page not found").count() == 0  # page files are named as their URL paths
-        for path, heading in (
-            ("/front-door?month=2024-01", "Front Door (MASH and EHAP)"),
-            ("/load", "Load figures and commentary"),
-        ):
-            fresh, other = start_server(built_db)  # each link as a fresh server's very first request
-            try:
-                page.goto(other + path)
-                settle(page)
-                page.get_by_role("heading", name=heading).wait_for()
-                page.get_by_role("link", name="Overview").wait_for()
-                assert page.get_by_text("Page not found").count() == 0, path
-            finally:
-                fresh.terminate()
-                fresh.wait(timeout=20)
+        fresh, other = start_server(built_db)  # a writer's page, with no URL state, as another fresh server's first
+        try:
+            page.goto(other + "/load")
+            settle(page)
+            page.get_by_role("heading", name="Load figures and commentary").wait_for()
+            page.get_by_role("link", name="Overview").wait_for()
+            assert page.get_by_text("Page not found").count() == 0
+        finally:
+            fresh.terminate()
+            fresh.wait(timeout=20)
     finally:
         proc.terminate()
         proc.wait(timeout=20)
