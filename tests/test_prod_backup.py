@@ -30,9 +30,7 @@ def app(provider, built_db, tmp_path_factory):
 def test_backup_wipe_restore_keeps_the_refused_write_on_the_audit_page(app, browser, tmp_path, monkeypatch):
     monkeypatch.setenv(journal.KEY_ENV, KEY)
     assert EDITOR_GRANT in ROLES
-    page = sign_in(browser, app, "cin-editor@example.test")
-    page.goto(app.url + "/load")
-    look(page)
+    page = sign_in(browser, app, "cin-editor@example.test", "/load")
     page.get_by_role("heading", name="Load figures and commentary").wait_for()
     box = page.get_by_label("Commentary", exact=True)
     box.fill("Referrals rose in January; the MASH rota is being reviewed.")
@@ -67,9 +65,7 @@ def test_backup_wipe_restore_keeps_the_refused_write_on_the_audit_page(app, brow
     assert cli.main(["--db", str(app.db), "restore", str(archive)]) == 0
     store.ReadOnlyStore.close_all()
 
-    admin = sign_in(browser, app, "admin@example.test")
-    admin.goto(app.url + "/audit")
-    look(admin)
+    admin = sign_in(browser, app, "admin@example.test", "/audit")
     admin.get_by_role("heading", name="Audit trail").wait_for()
     look(admin)
     with admin.expect_download(timeout=60_000) as download:

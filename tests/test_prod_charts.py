@@ -31,12 +31,8 @@ LABEL_BOXES = """() => [...document.querySelectorAll('[data-testid="stVegaLiteCh
 
 
 def open_signed_in(browser, app, path: str, viewport=(1440, 900)):
-    """A viewer signs in, then opens `path` (going there after sign-in: keeping a deep link through the sign-in
-    itself is tested with the deep links)."""
-    page = sign_in(browser, app, "viewer@example.test", "/", viewport=viewport)
-    page.goto(app.url + path)
-    look(page)
-    return page
+    """A viewer signed in, at `path` (kept through the sign-in walk, or opened at once from the cookies)."""
+    return sign_in(browser, app, "viewer@example.test", path, viewport=viewport)
 
 
 def test_every_presenter_slide_of_january_2024_fits_1280x720(prod_app, browser):

@@ -184,11 +184,9 @@ def open_a_ref_by_keyboard(page, where: str) -> None:
 def test_every_area_reads_at_a_glance(prod_app, browser, size):
     width, height = size
     narrow = width < 1000
-    page = sign_in(browser, prod_app, "viewer@example.test", viewport=size)
+    page = sign_in(browser, prod_app, "viewer@example.test", f"/child-in-need?{MONTH}", viewport=size)
     ART.mkdir(exist_ok=True)
     try:
-        page.goto(f"{prod_app.url}/child-in-need?{MONTH}")
-        look(page)
         sidebar = page.locator('[data-testid="stSidebar"]')
         page.get_by_role("heading", name="Child in Need and Child Protection").wait_for()
         if narrow:  # the sidebar starts collapsed below 1000 px, and opens on request

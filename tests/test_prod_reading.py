@@ -74,9 +74,7 @@ def test_a_publisher_uploading_a_hidden_row_is_refused_on_the_page(prod_app, bro
         return hashlib.sha256(prod_app.db.read_bytes()).hexdigest(), [(str(p), p.read_bytes()) for p in files]
 
     before = state()
-    page = sign_in(browser, prod_app, "pub@example.test")
-    page.goto(prod_app.url + "/load")
-    look(page)
+    page = sign_in(browser, prod_app, "pub@example.test", "/load")
     page.get_by_role("region", name="Figures file").wait_for(timeout=30_000)
     dropzone = '[data-testid="stFileUploaderDropzoneInput"]'
     upload = _hidden_row_workbook(tmp_path / "pack.xlsx")

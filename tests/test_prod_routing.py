@@ -181,6 +181,8 @@ def test_the_address_kept_over_sign_in_is_allow_listed_and_keyed_by_the_browser(
     # the overview's drill link (view=breakdown) is kept; an unknown parameter and a value of the wrong shape are not
     assert signin._take_return() == ("indicator", {"ref": "CIN20", "month": "2023-09", "view": "breakdown"})
     assert signin._take_return() is None  # once only
+    assert signin.remember_return("home", {"present": "1", "slide": "4", "month": "2024-01"})  # a presenter link
+    assert signin._take_return() == ("home", {"month": "2024-01", "present": "1", "slide": "4"})
     assert not signin.remember_return("../../etc/passwd", {})
     assert not signin.remember_return("https://elsewhere.test", {})
     cookies["_streamlit_xsrf"] = generate_xsrf_token_string(b"another-browser!", 1700000000)

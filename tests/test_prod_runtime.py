@@ -20,12 +20,8 @@ STOP_SECONDS = 30
 
 
 def open_as(browser, app, who: str, path: str):
-    """Signed in as `who`, then at `path` (opened after signing in: keeping a deep link through the sign-in is
-    another change's work)."""
-    page = sign_in(browser, app, who)
-    page.goto(app.url + path)
-    look(page)
-    return page
+    """Signed in as `who`, at `path` (kept through the sign-in walk, or opened at once from its cookies)."""
+    return sign_in(browser, app, who, path)
 
 
 def month_options(page) -> list[str]:

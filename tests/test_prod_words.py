@@ -14,11 +14,8 @@ PACK = "Scrutiny Panel pack, 6 March 2024"
 
 
 def _open(browser, app, who: str, path: str):
-    """Sign in, then open the page (a deep link through sign-in is another test's concern)."""
-    page = sign_in(browser, app, who)
-    page.goto(app.url + path)
-    look(page)
-    return page
+    """Signed in as `who`, at `path` (kept through the sign-in walk, or opened at once from its cookies)."""
+    return sign_in(browser, app, who, path)
 
 
 def _picker(page):

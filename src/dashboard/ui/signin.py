@@ -151,7 +151,9 @@ def _sign_in() -> None:
 # its token stays the same while its mask changes, so the key is a hash of the unmasked token.
 RETURN_SECONDS = 600
 RETURN_LIMIT = 5000  # pending sign-ins kept at once; the oldest go first
-RETURN_PARAMS = ("ref", "month", "vintage", "view", "council")  # view=breakdown: the overview's drill link
+# Every parameter a page reads from its address: view=breakdown is the overview's drill link, present and slide a
+# presenter link sent ahead of a meeting, columns an area's column set.
+RETURN_PARAMS = ("ref", "month", "vintage", "view", "council", "present", "slide", "columns")
 _VALUE = re.compile(r"[A-Za-z0-9_-]{1,40}")
 _returns: dict[str, tuple[float, str, tuple[tuple[str, str], ...]]] = {}
 _returns_lock = threading.Lock()
