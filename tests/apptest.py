@@ -12,7 +12,8 @@ APP = "../app.py"  # relative to the test file that calls AppTest.from_file (all
 
 
 def run_page(page: str, month: str | None = None, **state) -> AppTest:
-    """Open the app (caches cleared), optionally at a month and with session state, then switch to a page."""
+    """Open a page of the app as its address would (caches cleared), optionally at a month and with session state:
+    the router runs once, on that page, not first on the overview."""
     st.cache_data.clear()
     st.cache_resource.clear()
     at = AppTest.from_file(APP, default_timeout=90)
@@ -20,10 +21,9 @@ def run_page(page: str, month: str | None = None, **state) -> AppTest:
         at.query_params["month"] = month
     for k, v in state.items():
         at.session_state[k] = v
-    at.run()
     if page != "overview":
         at.switch_page(PAGE_PATHS[page])
-        at.run()
+    at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at
 

@@ -1,15 +1,18 @@
 """axe-core (bundled by axe-playwright-python, pinned) on every page at Jan-24 and in presenter mode, and one
-journey by keyboard only. A WCAG 2.2 A/AA violation in our markup or theme fails; those inside Streamlit's own
-components (its sidebar navigation list, mainly) are listed with their count in test-artifacts/axe.json and
-in the README's accessibility note, without failing."""
+journey by keyboard only, on the app as deployed (tests/prod.py: signed in, the warm-up on). A WCAG 2.2 A/AA
+violation in our markup or theme fails; those inside Streamlit's own components (its sidebar navigation list,
+mainly) are listed with their count in test-artifacts/axe.json and in the README's accessibility note, without
+failing."""
 
 import json
 import re
 
 import pytest
-from test_browser import ART, charts_drawn, settle, shot, start_server
+from prod import look, sign_in
+from test_browser import ART, charts_drawn, shot
 
 pytestmark = pytest.mark.browser
+PROD_SHARED = True  # reads only: the session's shared app (prod.prod_app checks nothing was written)
 
 # The WCAG 2.2 A/AA rules and two headings rules outside those tags, in one run per page (a rule enabled by name
 # runs beside the tags asked for: one injection of axe, not two).
@@ -44,7 +47,7 @@ PAGES = [
     "/revisions",
     "/data-quality",
     "/printed-vs-calculated",
-    "/load",  # unlocked here, then
+    "/load",  # an admin's forms, then
     "/audit",  # reached by its link in the same session
     "/about",
     "/overview?present=1",
@@ -53,17 +56,11 @@ PAGES = [
 
 
 @pytest.fixture(scope="module")
-def unlocked(built_db, tmp_path_factory, browser):
-    """The demo server with its admin secret set: the test unlocks the writing pages as an admin would."""
-    import shutil
-
-    db = tmp_path_factory.mktemp("a11y") / "dashboard.duckdb"
-    shutil.copyfile(built_db, db)
-    proc, url = start_server(db, DASHBOARD_ADMIN_SECRET="a11y-secret")
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
-    yield url, page
-    proc.terminate()
-    proc.wait(timeout=20)
+def admin(prod_app, browser):
+    """An admin, signed in: every page is offered, the writing pages' forms included."""
+    page = sign_in(browser, prod_app, "admin@example.test", "/overview?month=2024-01", viewport=(1280, 900))
+    yield prod_app.url, page
+    page.context.close()
 
 
 def _owner(page, target: list) -> str:
@@ -75,14 +72,14 @@ def _owner(page, target: list) -> str:
     return "streamlit" if inside else "ours"
 
 
-def test_every_page_passes_axe_for_what_is_ours(unlocked):
+def test_every_page_passes_axe_for_what_is_ours(admin):
     from axe_playwright_python.sync_playwright import Axe
 
-    url, page = unlocked
+    url, page = admin
     axe = Axe()
     ours, theirs = [], []
     for path in PAGES:
-        if path == "/audit":  # offered to an unlocked session only: follow its link, as an admin would
+        if path == "/audit":  # offered to an admin: follow its link, as an admin would
             more = page.get_by_role("button", name=re.compile(r"^View \d+ more$"))
             if more.count():
                 more.click()
@@ -90,11 +87,8 @@ def test_every_page_passes_axe_for_what_is_ours(unlocked):
         else:  # opening an address starts a new session
             sep = "&" if "?" in path else "?"
             page.goto(f"{url}{path}{sep}month=2024-01")
-        settle(page)
-        if path == "/load":  # unlock, so the forms are audited too (and the audit trail is offered)
-            page.get_by_label("Admin secret").fill("a11y-secret")
-            page.get_by_role("button", name="Unlock").click()
-            settle(page)
+        look(page)
+        if path == "/load":  # the forms are audited too
             page.get_by_role("region", name="Figures file").wait_for()
         charts_drawn(page)
         if "present=1" not in path:  # the sidebar's links are drawn after the page's view: audit it once they are
@@ -126,12 +120,9 @@ def test_every_page_passes_axe_for_what_is_ours(unlocked):
     assert not ours, json.dumps(ours, indent=1)
 
 
-def test_a_journey_by_keyboard_only(unlocked, browser):
+def test_a_journey_by_keyboard_only(prod_app, browser):
     """Tab to the month picker, open it with the arrow key and type the month, Enter; Tab to Cared For, Enter."""
-    url, _ = unlocked
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
-    page.goto(url + "/overview?month=2024-01")
-    settle(page)
+    page = sign_in(browser, prod_app, "viewer@example.test", "/overview?month=2024-01", viewport=(1280, 900))
 
     def tab_to(check: str, limit: int = 80) -> None:
         seen = []
@@ -154,12 +145,12 @@ def test_a_journey_by_keyboard_only(unlocked, browser):
     page.keyboard.type("September 2023")  # the list narrows as you type
     page.keyboard.press("Enter")
     page.wait_for_url("**month=2023-09**", timeout=30_000)  # the address changes once the pick's run starts
-    settle(page)
+    look(page)
     assert "month=2023-09" in page.url
     tab_to("document.activeElement.tagName === 'A' && document.activeElement.innerText.trim() === 'Cared For'")
     page.keyboard.press("Enter")
     page.wait_for_url("**/cared-for?**", timeout=30_000)
-    settle(page)
+    look(page)
     assert "/cared-for" in page.url and "month=2023-09" in page.url
     page.get_by_role("heading", name="Cared For Children and Care Leavers").wait_for()
     # The page's own controls are reachable too: the scorecard's download for the panel papers.
