@@ -128,7 +128,13 @@ def _target_band(fig: IndicatorFigure) -> list[alt.Chart]:
     return [
         alt.Chart(band)
         .mark_rect(opacity=0.18, color=BAND)
-        .encode(x=alt.X("x0:T"), x2=alt.X2("x1:T"), y=alt.Y("lo:Q"), y2=alt.Y2("hi:Q"), tooltip=[alt.Tooltip("text:N", title="Target")])
+        .encode(
+            x=alt.X("x0:T"),
+            x2=alt.X2("x1:T"),
+            y=alt.Y("lo:Q"),
+            y2=alt.Y2("hi:Q"),
+            tooltip=[alt.Tooltip("text:N", title="Target")],
+        )
     ]
 
 
@@ -145,7 +151,9 @@ def _spc_break(fig: IndicatorFigure) -> list[alt.Chart]:
         alt.Chart(brk)
         .transform_calculate(foot="height - 4")
         .mark_text(align="left", baseline="bottom", dx=4, fontSize=12, color=INK)
-        .encode(x=alt.X("month:T"), y=alt.Y("foot:Q", scale=None, axis=None), text=alt.TextValue("Limits recalculated")),
+        .encode(
+            x=alt.X("month:T"), y=alt.Y("foot:Q", scale=None, axis=None), text=alt.TextValue("Limits recalculated")
+        ),
     ]
 
 
