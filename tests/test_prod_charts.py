@@ -30,15 +30,10 @@ LABEL_BOXES = """() => [...document.querySelectorAll('[data-testid="stVegaLiteCh
   .map(t => { const r = t.getBoundingClientRect(); return [t.textContent, r.left, r.top, r.right, r.bottom]; })"""
 
 
-def open_signed_in(browser, app, path: str, viewport=(1440, 900)):
-    """A viewer signed in, at `path` (kept through the sign-in walk, or opened at once from the cookies)."""
-    return sign_in(browser, app, "viewer@example.test", path, viewport=viewport)
-
-
 def test_every_presenter_slide_of_january_2024_fits_1280x720(prod_app, browser):
     """Every slide by turns from the keyboard (the arrow keys) and the Next button; the sidebar hidden, each
     exception slide's chart with its summary, and the left arrow going back one."""
-    page = open_signed_in(browser, prod_app, "/?present=1&month=2024-01", VIEWPORT)
+    page = sign_in(browser, prod_app, "viewer@example.test", "/?present=1&month=2024-01", viewport=VIEWPORT)
     sidebar = page.locator('[data-testid="stSidebar"]')
     assert sidebar.count() == 0 or not sidebar.is_visible()
     seen = []
@@ -82,7 +77,7 @@ def overlaps(a, b) -> bool:
 
 @pytest.mark.parametrize("ref", ["CIN8", "FD1", "CIN20"])
 def test_indicator_chart_labels_do_not_overlap(prod_app, browser, ref):
-    page = open_signed_in(browser, prod_app, f"/indicator?month=2024-01&ref={ref}")
+    page = sign_in(browser, prod_app, "viewer@example.test", f"/indicator?month=2024-01&ref={ref}")
     page.wait_for_selector('[data-testid="stVegaLiteChart"] svg g.role-mark text')
     boxes = page.evaluate(LABEL_BOXES)
     texts = [b[0] for b in boxes]

@@ -19,11 +19,6 @@ pytestmark = pytest.mark.browser
 STOP_SECONDS = 30
 
 
-def open_as(browser, app, who: str, path: str):
-    """Signed in as `who`, at `path` (kept through the sign-in walk, or opened at once from its cookies)."""
-    return sign_in(browser, app, who, path)
-
-
 def month_options(page) -> list[str]:
     box = page.locator('[data-testid="stSelectbox"]').filter(has_text="Month")
     box.locator("input").click()
@@ -49,14 +44,14 @@ def prepare_pdf(page) -> None:
 
 
 def test_the_pdf_pack_is_made_from_the_page_with_sign_in_on(prod_app, browser):
-    page = open_as(browser, prod_app, "pub@example.test", "/child-in-need?month=2023-09")
+    page = sign_in(browser, prod_app, "pub@example.test", "/child-in-need?month=2023-09")
     prepare_pdf(page)
     with page.expect_download(timeout=60_000) as download:
         page.get_by_role("button", name="Download PDF panel pack").click()
     assert download.value.suggested_filename == "scorecard-2023-09-cin_cp.pdf"
     assert Path(download.value.path()).read_bytes().startswith(b"%PDF")
     look(page)
-    viewer = open_as(browser, prod_app, "viewer@example.test", "/cared-for?month=2023-10")
+    viewer = sign_in(browser, prod_app, "viewer@example.test", "/cared-for?month=2023-10")
     prepare_pdf(viewer)
     log = prod_app.server_log()
     # The workers import only the chart code: none re-ran app.py (its sign-in gate killed them) or warned.
@@ -65,11 +60,11 @@ def test_the_pdf_pack_is_made_from_the_page_with_sign_in_on(prod_app, browser):
 
 
 def test_a_viewers_open_page_survives_a_publish_and_a_cli_load(prod_app, browser, tmp_path):
-    viewer = open_as(browser, prod_app, "viewer@example.test", "/front-door?month=2024-01")
+    viewer = sign_in(browser, prod_app, "viewer@example.test", "/front-door?month=2024-01")
     assert "February 2024" not in month_options(viewer)
 
     # A publisher publishes figures through the page: the database file is replaced under the viewer.
-    pub = open_as(browser, prod_app, "pub@example.test", "/load")
+    pub = sign_in(browser, prod_app, "pub@example.test", "/load")
     upload = tmp_path / "feb24.csv"
     upload.write_text("ref,period,value\nFD1,2024-02,1432\n")
     pub.get_by_role("region", name="Figures file").locator(
@@ -116,10 +111,10 @@ def commentary_entries(app) -> list[dict]:
 
 def test_two_commentary_publishes_in_quick_succession_both_land(prod_app, browser):
     before = len(commentary_entries(prod_app)) if (prod_app.data_dir / "journal").exists() else 0
-    area = open_as(browser, prod_app, "cin-editor@example.test", "/child-in-need?month=2024-01")
+    area = sign_in(browser, prod_app, "cin-editor@example.test", "/child-in-need?month=2024-01")
     area.get_by_text("Draft commentary from the figures").first.click()
     area.get_by_label("Edit before publishing (Markdown)").fill("CIN January: drafted, then edited on the area page.")
-    load = open_as(browser, prod_app, "cin-editor@example.test", "/load")
+    load = sign_in(browser, prod_app, "cin-editor@example.test", "/load")
     load.get_by_label("Commentary", exact=True).fill("CIN: a second edit, published at once from the load page.")
     look(area)
     look(load)
@@ -139,7 +134,7 @@ def test_the_server_stops_promptly_while_a_pack_is_being_made(provider, built_db
     # A fresh server (its background warm-up of every month running), and a pack for a month other than the default.
     app = start_prod_app(provider, built_db, tmp_path / "stopping")
     try:
-        page = open_as(browser, app, "pub@example.test", "/?month=2023-11")
+        page = sign_in(browser, app, "pub@example.test", "/?month=2023-11")
         page.get_by_role("button", name="Prepare PDF panel pack").click()
         # Any step of the pack (the charts are drawn in a fraction of a second now, so "Drawing" may be gone).
         page.get_by_text(re.compile(r"PDF panel pack: (Drawing|Laying out|Placing|Writing)")).first.wait_for(

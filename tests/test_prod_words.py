@@ -13,11 +13,6 @@ pytestmark = pytest.mark.browser
 PACK = "Scrutiny Panel pack, 6 March 2024"
 
 
-def _open(browser, app, who: str, path: str):
-    """Signed in as `who`, at `path` (kept through the sign-in walk, or opened at once from its cookies)."""
-    return sign_in(browser, app, who, path)
-
-
 def _picker(page):
     return page.locator('[data-testid="stSelectbox"]').filter(has_text="Figures as reported")
 
@@ -37,7 +32,7 @@ def _picker_options(page) -> list[str]:
 
 
 def test_a_commentary_publish_leaves_the_figures_label_on_the_figures(prod_app, browser):
-    page = _open(browser, prod_app, "cin-editor@example.test", "/child-in-need?month=2024-01")
+    page = sign_in(browser, prod_app, "cin-editor@example.test", "/child-in-need?month=2024-01")
     page.get_by_text("Draft commentary from the figures").click()
     page.get_by_role("button", name="Publish as this area's commentary").click()
     look(page)
@@ -79,7 +74,7 @@ def test_a_commentary_publish_leaves_the_figures_label_on_the_figures(prod_app, 
 
 
 def test_a_page_left_open_across_a_load_names_the_new_figures(prod_app, browser, tmp_path):
-    page = _open(browser, prod_app, "viewer@example.test", "/child-in-need?month=2024-01")
+    page = sign_in(browser, prod_app, "viewer@example.test", "/child-in-need?month=2024-01")
     before = _picked(page)
     assert "Latest (figures: " in before
     upload = tmp_path / "feb24.csv"
