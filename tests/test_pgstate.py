@@ -317,8 +317,7 @@ def test_backup_and_restore_with_the_shared_state(hosts, tmp_path, url):
 def test_the_app_on_another_host_serves_a_load_on_its_next_click(hosts, tmp_path, browser):
     """The app on host B follows the shared journal by itself: a CLI load on host A is served on B's next
     interaction, in the same session, with no restart and no error."""
-    from test_browser import settle, start_server
-    from test_replicas import month_options
+    from test_browser import month_options, pick_month, settle, start_server
 
     a, b = hosts
     server, url_b = start_server(b)
@@ -333,14 +332,9 @@ def test_the_app_on_another_host_serves_a_load_on_its_next_click(hosts, tmp_path
         while not has_loaded(b, "feb24.csv"):  # the app's follower thread, not this test, brings B level
             assert time.monotonic() < deadline, "the app on host B never caught up"
             time.sleep(0.2)
-        box = page.locator('[data-testid="stSelectbox"]').filter(has_text="Month")
-        box.locator("input").click()
-        page.get_by_role("option", name="December 2023").click()
-        settle(page)
+        pick_month(page, "December 2023")
         assert "February 2024" in month_options(page)
-        box.locator("input").click()
-        page.get_by_role("option", name="February 2024").click()
-        settle(page)
+        pick_month(page, "February 2024")
         page.get_by_text("1,432").first.wait_for(state="attached", timeout=30_000)
         assert page.locator('[data-testid="stException"]').count() == 0
     finally:

@@ -4,7 +4,7 @@ sticky sessions). A load published through one is served by the other on its nex
 import shutil
 
 import pytest
-from test_browser import settle, shot, start_server
+from test_browser import month_options, pick_month, settle, shot, start_server
 
 pytestmark = pytest.mark.browser
 
@@ -19,14 +19,6 @@ def replicas(built_db, tmp_path):
     for proc in (a, b):
         proc.terminate()
         proc.wait(timeout=20)
-
-
-def month_options(page) -> list[str]:
-    box = page.locator('[data-testid="stSelectbox"]').filter(has_text="Month")
-    box.locator("input").click()
-    options = [o.strip() for o in page.get_by_role("option").all_inner_texts()]
-    page.keyboard.press("Escape")
-    return options
 
 
 def test_a_load_through_one_replica_is_served_by_the_other(replicas, browser, tmp_path):
@@ -54,14 +46,9 @@ def test_a_load_through_one_replica_is_served_by_the_other(replicas, browser, tm
 
     # B's next interaction (the same session, no restart, no page reload) picks another month; the run it
     # starts reads the new file, so February is offered and shows the new figure.
-    box = reader_b.locator('[data-testid="stSelectbox"]').filter(has_text="Month")
-    box.locator("input").click()
-    reader_b.get_by_role("option", name="December 2023").click()
-    settle(reader_b)
+    pick_month(reader_b, "December 2023")
     assert "February 2024" in month_options(reader_b)
-    box.locator("input").click()
-    reader_b.get_by_role("option", name="February 2024").click()
-    settle(reader_b)
+    pick_month(reader_b, "February 2024")
     reader_b.get_by_text("Current (Feb-24)").first.wait_for(state="attached", timeout=30_000)
     reader_b.get_by_text("1,432").first.wait_for(state="attached", timeout=30_000)
     # the revision (FD1 Jan-24 1,560) is whole on B as well: the new vintage, not half of it
