@@ -217,8 +217,8 @@ def test_every_area_reads_at_a_glance(prod_app, browser, size):
                 open_a_ref_by_keyboard(page, f"{path} at {width}px")
         # The other column sets are kept in the URL: each comparator's figure with its year, and the rank.
         page.get_by_role("radio", name="Comparators", exact=True).click()
+        page.wait_for_url("**columns=comparators**")  # the run the click starts writes this: then wait for its end
         look(page)
-        page.wait_for_url("**columns=comparators**")
         wanted = ["Ref", "Indicator", "Current (Jan-24)", "Rank among councils"]
         wanted += ["GM (2021/22)", "NW (2022/23)", "SN (2022/23)", "England (2022/23)"]
         check_table(page, f"comparators at {width}px", wanted, comparators=False)
