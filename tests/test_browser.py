@@ -108,9 +108,12 @@ def settle(page):
     pytest.fail(f"the page at {page.url} never settled")
 
 
+def open_month_box(page) -> None:
+    page.locator('[data-testid="stSelectbox"]').filter(has_text="Month").locator("input").click()
+
+
 def month_options(page) -> list[str]:
-    box = page.locator('[data-testid="stSelectbox"]').filter(has_text="Month")
-    box.locator("input").click()
+    open_month_box(page)
     options = [o.strip() for o in page.get_by_role("option").all_inner_texts()]
     page.keyboard.press("Escape")
     return options
@@ -118,12 +121,14 @@ def month_options(page) -> list[str]:
 
 def pick_month(page, name: str) -> None:
     """Pick a month and wait for the run it starts. That run writes the month into the address, so waiting for the
-    address cannot see the finished state of the run before (settle alone did not, on a loaded CI machine)."""
+    address cannot see the finished state of the run before (settle alone did not, on a loaded CI machine). No
+    traceback may reach the viewer."""
     param = datetime.datetime.strptime(name, "%B %Y").strftime("month=%Y-%m")
-    page.locator('[data-testid="stSelectbox"]').filter(has_text="Month").locator("input").click()
+    open_month_box(page)
     page.get_by_role("option", name=name).click()
     page.wait_for_url(re.compile(re.escape(param)), timeout=60_000)
     settle(page)
+    assert page.locator('[data-testid="stException"]').count() == 0, f"a traceback after picking {name}"
 
 
 def charts_drawn(page):

@@ -77,7 +77,7 @@ class _Family:
     all at the as-at date, so the as-at measures' rows are not joined to every month end; caseloads per worker)."""
 
     list: str
-    kind: str  # "event" (rows placed in a month by a date) or "open" (rows open on the day)
+    basis: str  # "event" (rows placed in a month by a date), or rows open on the day: "snapshot" or "as_at"
     date: str | None
     end: str | None
     per: str | None  # a caseload's allocated column
@@ -85,8 +85,7 @@ class _Family:
 
 
 def _family_key(m: Measure) -> tuple:
-    kind = "event" if m.basis == "event" else "open"
-    return (m.list, kind, m.date, None if kind == "event" else m.end, m.per)
+    return (m.list, m.basis, m.date, None if m.basis == "event" else m.end, m.per)
 
 
 def _wd(col: str) -> str:
@@ -109,7 +108,7 @@ def _terms(m: Measure, bit: int | None) -> tuple[str, str | None, set[str], str]
     row's findings, one bit per measure)."""
     # The scan's join does the rest: it places an event row in its month, joins an open record only to the days it is
     # open on, and joins a family only to its own days, all of one basis (so none of that is repeated per measure).
-    conds = ["TRUE", *_row_only(m)]
+    conds = _row_only(m)
     if m.age:  # whole years from the birth month (the day of birth is not kept)
         lo, hi = m.age
         born = "t.birth_month + INTERVAL"
@@ -140,13 +139,13 @@ def _terms(m: Measure, bit: int | None) -> tuple[str, str | None, set[str], str]
         ok = "(" + " AND ".join(f"t.{col} = '{code}'" for col, code in m.match) + ")"
     if bit is not None:
         conds.append(f"(coalesce(b.bad, 0) & {bit}) = 0")
-    return "(" + " AND ".join(conds) + ")", ok, wd, gap
+    return "(" + (" AND ".join(conds) or "TRUE") + ")", ok, wd, gap
 
 
 def _scan(fam: _Family, n: int, terms: list[tuple], flagged: bool) -> str:
     """FROM the family's list joined to its days (d rows with fam = n): an event row to its month, an open record to
     each day it is open on; with the working-day index of the dates a timescale counts, and the rows' findings."""
-    if fam.kind == "event":
+    if fam.basis == "event":
         on = f"d.x = t.x AND d.month = CAST(date_trunc('month', t.{fam.date}) AS DATE)"
     else:
         on = "d.x = t.x"
@@ -370,7 +369,7 @@ def _setup(con, extracts, tables: dict[str, pa.Table], wanted: list[Measure], el
     )
     families: dict[tuple, _Family] = {}
     for m in wanted:
-        families.setdefault((_family_key(m), m.basis), _Family(*_family_key(m))).measures.append(m)
+        families.setdefault(_family_key(m), _Family(*_family_key(m))).measures.append(m)
     excluded, bits_of = [], {}
     for key in dict.fromkeys(m.list for m in wanted):
         measures = [m for m in wanted if m.list == key]
