@@ -134,3 +134,13 @@ def test_the_same_extract_twice_takes_the_one_loaded_last(synthetic):
     fd1 = got[(got["ref"] == "FD1")].set_index("month")["computed"]
     alone = compute.compute([b]).figures
     assert fd1.to_dict() == alone[alone["ref"] == "FD1"].set_index("month")["computed"].to_dict()
+
+
+@pytest.mark.parametrize("unit", ["Y", "M", "W", "D", "h", "s", "ms", "us", "ns"])
+def test_dates_reach_arrow_as_numpy_would_cast_them(unit):
+    """The stacking's own conversion of datetimes to days (integers, not numpy's cast) floors as numpy does, before
+    1970 too, and keeps a blank blank."""
+    days = np.array(["1969-12-31", "1970-01-01", "2024-02-29", "NaT", "1899-07-14"], dtype="datetime64[D]")
+    values = days.astype(f"datetime64[{unit}]")
+    expected = [None if np.isnat(v) else v.item() for v in values.astype("datetime64[D]")]
+    assert compute._days(values).to_pylist() == expected

@@ -145,8 +145,11 @@ def _terms(m: Measure, bit: int | None) -> tuple[str, str | None, set[str], str]
 def _scan(fam: _Family, n: int, terms: list[tuple], flagged: bool) -> str:
     """FROM the family's list joined to its days (d rows with fam = n): an event row to its month, an open record to
     each day it is open on; with the working-day index of the dates a timescale counts, and the rows' findings."""
-    if fam.basis == "event":
-        on = f"d.x = t.x AND d.month = CAST(date_trunc('month', t.{fam.date}) AS DATE)"
+    days = f"(SELECT * FROM d WHERE fam = {n})"
+    if fam.basis == "event":  # each day of the month: the join is on the date itself, no month worked out per row
+        every_day = "CAST(unnest(generate_series(d.month, d.day, INTERVAL 1 DAY)) AS DATE) AS event_day"
+        days = f"(SELECT d.*, {every_day} FROM {days} d)"
+        on = f"d.x = t.x AND d.event_day = t.{fam.date}"
     else:
         on = "d.x = t.x"
         on += f" AND t.{fam.date} <= d.day" if fam.date else ""
@@ -160,7 +163,7 @@ def _scan(fam: _Family, n: int, terms: list[tuple], flagged: bool) -> str:
     rows = f"l_{fam.list}"
     if all(kept):  # every measure asks something of the row alone: the others never join
         rows = f"(SELECT * FROM l_{fam.list} t WHERE {' OR '.join('(' + ' AND '.join(k) + ')' for k in kept)})"
-    return f"FROM {rows} t JOIN (SELECT * FROM d WHERE fam = {n}) d ON {on}{joins}"
+    return f"FROM {rows} t JOIN {days} d ON {on}{joins}"
 
 
 def _rows_sql(fam: _Family, n: int, bits: dict[str, int] | None, extra: str) -> str:
@@ -269,9 +272,20 @@ def _arrow(values, kind: str) -> pa.Array | pa.ChunkedArray:
     else:
         values = np.asarray(array)
         if values.dtype.kind == "M" and kind == "date":
-            values = values.astype("datetime64[D]")  # straight to Arrow's date32: five times faster than a cast
+            return _days(values)
         col = pa.array(values, from_pandas=True)
     return col.cast(_TYPES[kind])
+
+
+def _days(values: np.ndarray) -> pa.Array:
+    """numpy datetimes as Arrow dates: whole days since 1970 (floored) from the integers underneath, blank where NaT.
+    About twice as fast as numpy's cast to days and then Arrow's conversion."""
+    if np.datetime_data(values.dtype)[0] not in ("D", "h", "m", "s", "ms", "us", "ns"):  # months, years, weeks
+        values = values.astype("datetime64[D]")
+    per_day = np.timedelta64(1, "D") // np.timedelta64(1, np.datetime_data(values.dtype)[0])
+    blank = np.isnat(values)
+    days = (values.view(np.int64) // per_day).astype(np.int32)
+    return pa.array(days, mask=blank if blank.any() else None).view(pa.date32())
 
 
 def _column(parts: list, sizes: list[int], kind: str) -> pa.Array | pa.ChunkedArray:
