@@ -125,6 +125,60 @@ def test_suppression_below_five():
     s = bd.suppress(_table([30, 40], [40, 50]), pct)  # nothing small: nothing hidden
     assert s["numerator"].tolist() == [30, 40] and s["value"].tolist() == [75.0, 80.0]
 
+    # a figure hidden only because a count beside it is withheld is withheld, not "fewer than 5"
+    s = bd.suppress(_table([1, 85, 82, 80, 91], [1, 103, 96, 96, 106]), pct)
+    assert s["denominator"].tolist() == [bd.FEWER, 103, bd.WITHHELD, 96, 106]
+    assert s["numerator"].tolist() == [bd.FEWER, 85, 82, bd.WITHHELD, 91]
+    assert s["value"].tolist() == [bd.FEWER, 82.5, bd.WITHHELD, bd.WITHHELD, 85.8]
+
+
+def _spread(cases):
+    return pd.DataFrame(
+        {"team": ["All teams", *(f"t{i}" for i in range(len(cases)))], "cases": [sum(cases), *cases]}
+    ).assign(median=30.0, p90=50.0)
+
+
+def test_the_spread_hides_what_the_team_table_beside_it_hides():
+    """Found on a walk of the app: the team table withheld a team's cases while the spread beneath it showed them,
+    and showed a team's 1 case. The spread hides at least what the table hides, and its own small counts."""
+    pct = MEASURES["CIN8"]
+    shown = bd.suppress(_table([1, 85, 82, 80, 91], [1, 103, 96, 96, 106]), pct)
+    s = bd.suppress_spread(_spread([1, 103, 96, 96, 106]), shown, pct)
+    assert s["cases"].tolist() == [402, bd.FEWER, 103, bd.WITHHELD, 96, 106]
+    assert s["median"].tolist() == [30.0, bd.FEWER, 30.0, 30.0, 30.0, 30.0]  # a median of 1 case is the case
+    # the spread's own small count hides the next smallest too, even where the table hides nothing
+    shown = bd.suppress(_table([20, 30, 40], [25, 35, 45]), pct)
+    s = bd.suppress_spread(_spread([3, 35, 45]), shown, pct)
+    assert s["cases"].tolist() == [83, bd.FEWER, bd.WITHHELD, 45]
+    # nothing small, nothing hidden
+    s = bd.suppress_spread(_spread([25, 35, 45]), shown, pct)
+    assert s["cases"].tolist() == [105, 25, 35, 45]
+
+
+def test_no_count_the_team_table_hides_is_shown_by_the_spread(counted):
+    """For a viewer without record-level access, every timescale ref and month of the synthetic council: a team's
+    cases in the spread are hidden wherever the team table hides that team's cases, and none from 1 to 4 shows."""
+    from dashboard.records import views
+
+    checked = 0
+    for m in REGISTRY:
+        if not views.measured_in(m):
+            continue
+        figures, rows = counted[m.ref]
+        table, _ = views.team_figures(rows, m.ref)
+        for month in sorted(rows["month"].unique()):
+            mine = rows[rows["month"] == month]
+            shown, _ = views.team_table(table[table["month"] == month].reset_index(drop=True), m.ref, frozenset())
+            stats, _, _ = views.spread(mine, m.ref, frozenset())
+            cases = dict(zip(stats["team"], stats["cases"]))
+            counted_col = "numerator" if m.kind == "count" else "denominator"
+            for team, v in zip(shown["team"], shown[counted_col]):
+                if isinstance(v, str) and team in cases:
+                    assert isinstance(cases[team], str), (m.ref, month, team, cases[team])
+            assert not [c for t, c in cases.items() if t != "All teams" and not isinstance(c, str) and 0 < c < 5]
+            checked += 1
+    assert checked > 10
+
 
 ROLES = """
 [[grant]]

@@ -110,19 +110,15 @@ def suppress(table: pd.DataFrame, m: Measure) -> pd.DataFrame:
     if kind == "percent":  # the number meeting it is hidden for a small number missing it: say which is small
         why["numerator"] = [FEWER if _small(a) or _small(b) else (WITHHELD if h else "") for a, b, h in
                             zip(n, d, hide["numerator"])]  # fmt: skip
+    # a figure hidden only because a count beside it is withheld is itself withheld, not "fewer than 5"
+    small = [hide["numerator"][i] or hide["denominator"][i] for i in rows]
     for col, values in (("numerator", n), ("denominator", d)):
-        if sum(hide[col]) == 1 and len(table) > 1:
-            others = sorted((v, i) for i, v in enumerate(values) if not hide[col][i] and pd.notna(v) and v > 0)
-            if others:
-                j = others[0][1]
-                hide[col][j], why[col][j] = True, WITHHELD
+        _withhold_next(hide[col], why[col], values)
     out = table.copy().astype({"numerator": object, "denominator": object, "value": object})
     for col in ("numerator", "denominator"):
         out[col] = [why[col][i] if hide[col][i] else out[col].iat[i] for i in rows]
     out["value"] = [
-        (FEWER if FEWER in (why["numerator"][i], why["denominator"][i]) or kind == "percent" else WITHHELD)
-        if hide["numerator"][i] or hide["denominator"][i]
-        else v
+        (FEWER if small[i] else WITHHELD) if hide["numerator"][i] or hide["denominator"][i] else v
         for i, v in zip(rows, out["value"])
     ]
     if kind == "percent":  # missing the measure: due less done, hidden whenever the number meeting it is
@@ -130,6 +126,40 @@ def suppress(table: pd.DataFrame, m: Measure) -> pd.DataFrame:
             (FEWER if _small(b - a) or _small(b) else WITHHELD) if hide["numerator"][i] else b - a
             for i, a, b in zip(rows, n, d)
         ]
+    return out
+
+
+def _withhold_next(hidden: list[bool], why: list[str], values: list) -> None:
+    """Where only one team's cell of a column is hidden, withhold the next smallest too, so the hidden one cannot be
+    worked out from the council total (in place)."""
+    if sum(hidden) != 1 or len(values) < 2:
+        return
+    others = sorted((v, i) for i, v in enumerate(values) if not hidden[i] and pd.notna(v) and v > 0)
+    if others:
+        j = others[0][1]
+        hidden[j], why[j] = True, WITHHELD
+
+
+def suppress_spread(stats: pd.DataFrame, shown: pd.DataFrame, m: Measure) -> pd.DataFrame:
+    """The spread of a timescale (`spread`) as a viewer without record-level access sees it, hiding at least what
+    the team table they see (`shown`, from `suppress`, same team names) hides: a team's cases are "fewer than 5"
+    from 1 to 4 (with its median and 90th percentile, all but a record), withheld where the table withholds or
+    hides that team's cases, and where only one team's are then hidden the next smallest is withheld too. The
+    all-teams row is the council figure's own count, and stays."""
+    counted = "numerator" if m.kind == "count" else "denominator"
+    table_hides = {t for t, v in zip(shown["team"], shown[counted]) if isinstance(v, str)}
+    teams = [i for i, t in enumerate(stats["team"]) if t != "All teams"]
+    cases = stats["cases"].tolist()
+    small = [i in teams and _small(c) for i, c in enumerate(cases)]
+    hidden = [small[i] or (i in teams and t in table_hides) for i, t in enumerate(stats["team"])]
+    why = [FEWER if small[i] else (WITHHELD if hidden[i] else "") for i in range(len(stats))]
+    team_hidden, team_why = [hidden[i] for i in teams], [why[i] for i in teams]
+    _withhold_next(team_hidden, team_why, [cases[i] for i in teams])
+    for k, i in enumerate(teams):
+        hidden[i], why[i] = team_hidden[k], team_why[k]
+    out = stats.astype({"cases": object, "median": object, "p90": object})
+    out["cases"] = [why[i] if hidden[i] else c for i, c in enumerate(cases)]
+    out.loc[small, ["median", "p90"]] = FEWER
     return out
 
 

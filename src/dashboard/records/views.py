@@ -92,12 +92,11 @@ def spread(
     gaps = rows[rows["gap"].notna()]
     if teams is not None:
         gaps = gaps.assign(team=gaps["team"].fillna(breakdown.NO_TEAM))
-    stats = breakdown.spread(rows, MEASURES[ref])
+    m = MEASURES[ref]
+    stats = breakdown.spread(rows, m)
+    if teams is not None:  # never showing a team's cases that the team table beside it hides
+        stats = breakdown.suppress_spread(stats, breakdown.suppress(breakdown.by_group(rows, m), m), m)
     stats["team"] = stats["team"].map(shown_name)
-    if teams is not None:
-        small = stats["cases"] < breakdown.SMALL
-        stats = stats.astype({"median": object, "p90": object})
-        stats.loc[small, ["median", "p90"]] = breakdown.FEWER
     bins = (gaps["gap"].astype(float) // width * width).value_counts().sort_index()
     if teams is not None:
         bins = bins[bins >= breakdown.SMALL]

@@ -189,7 +189,7 @@ def _by_team(m: Measure, table: pd.DataFrame, unit: str, may: Access, month) -> 
     summary = (
         f"{len(drawn)} team(s) drawn; the highest is {best['team']} at {_value(best['value'], unit)} and the lowest "
         f"{low['team']} at {_value(low['value'], unit)}"
-        + (f"; {len(table) - len(drawn)} team(s) not drawn (fewer than 5)" if len(drawn) < len(table) else "")
+        + (f"; {len(table) - len(drawn)} team(s) not drawn (figure hidden)" if len(drawn) < len(table) else "")
         + "."
     )
     spec = {
