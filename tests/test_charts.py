@@ -58,8 +58,9 @@ def specs(pack) -> dict[str, dict]:
 
 
 def layer_rows(spec: dict, column: str) -> list[dict]:
-    """The inline rows of the layer whose data has `column` (the end labels: frac; the line: run)."""
-    return next(rows for rows in spec["datasets"].values() if rows and column in rows[0])
+    """The inline rows of the layers whose data has `column` (the end labels, one layer per colour: frac; the
+    line: run)."""
+    return [row for rows in spec["datasets"].values() if rows and column in rows[0] for row in rows]
 
 
 def test_end_of_line_labels_never_closer_than_the_gap_for_every_indicator(specs):
@@ -88,6 +89,7 @@ def test_the_browser_places_labels_where_label_positions_says(pack, ref):
             float(y) for y in re.findall(r'aria-label="x: [^;]*; label_y: ([-\d.e]+);', svg)
         ]  # as Vega worked it out
         assert len(drawn) == len(fracs) == len(mark_texts(svg, "label_y"))
+        drawn = sorted(drawn)  # drawn layer by layer (one per colour); top to bottom is the lines' order
         assert drawn == pytest.approx(figures.label_positions(fracs, height), abs=0.01), (ref, height)
         assert all(b - a >= charts.LABEL_GAP - 0.01 for a, b in zip(drawn, drawn[1:]))
 
@@ -201,8 +203,8 @@ def test_improvement_plan_labels_each_have_a_row_and_stay_inside_the_plot(pack):
     chart, _ = charts.indicator_chart(pd.Series(row), series, actions=actions)
     svg = svg_of(chart)
     found = re.findall(
-        r'text-anchor="(start|end)" transform="translate\(([-\d.e]+),([-\d.e]+)\)"[^>]*>([▶⏹][^<]*)<', svg
+        r'text-anchor="(start|end)" transform="translate\(([-\d.e]+),([-\d.e]+)\)"[^>]*>([▶■][^<]*)<', svg
     )
-    assert sorted(t for *_, t in found) == sorted(["▶ 1.2, 1.5", "▶ 1.3", "▶ 1.6", "⏹ 1.6"])
+    assert sorted(t for *_, t in found) == sorted(["▶ 1.2, 1.5", "▶ 1.3", "▶ 1.6", "■ 1.6"])
     assert len({y for _, _, y, _ in found}) == len(found)  # one row each
-    assert all(anchor == "end" for anchor, *_, t in found if t == "⏹ 1.6")  # Jan-24, the right-hand end
+    assert all(anchor == "end" for anchor, *_, t in found if t == "■ 1.6")  # Jan-24, the right-hand end

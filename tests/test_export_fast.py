@@ -175,8 +175,10 @@ def test_every_chart_type_carries_the_marks_of_the_pages_altair_chart(drawn):
             for d in data
         ]
         assert sorted(rules) == sorted(c["lines"])
-        label_texts = [d["text"] for layer, data in by_mark.get("text", []) if "label_y" in str(layer) for d in data]
-        assert label_texts == c["labels"]
+        labelled = [
+            (d["i"], d["text"]) for layer, data in by_mark.get("text", []) if "label_y" in str(layer) for d in data
+        ]
+        assert [text for _, text in sorted(labelled)] == c["labels"]  # one layer per colour, in the lines' order
         rects = [d for _, data in by_mark.get("rect", []) for d in data]
         assert [(d["lo"], d["hi"], d["text"]) for d in rects] == ([c["band"]] if "band" in c else [])
         breaks = [

@@ -346,6 +346,11 @@ def test_indicator_with_no_measure_says_why():
 
     at = run_page("indicator", "2024-01", ref="FD1")
     assert any("Not compared with other councils: A local front door" in c.value for c in at.caption)
+    # printed comparators but no published measure: the page does not say it is not compared (found on a walk)
+    at = run_page("indicator", "2024-01", ref="CIN8")
+    captions = [c.value for c in at.caption]
+    assert any(c.startswith("No chart of every council's published figures: ") for c in captions)
+    assert not any("Not compared with other councils" in c for c in captions)
 
 
 def test_area_table_ranks_among_councils_and_data_quality_lists_differences():

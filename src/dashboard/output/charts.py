@@ -33,7 +33,7 @@ ACTION_ROW = 16  # px between the improvement plan's labels, one row each at the
 _CONFIG = alt.Config(
     axis=alt.AxisConfig(labelFontSize=FONT_SIZE, titleFontSize=FONT_SIZE),
     title=alt.TitleConfig(fontSize=18, anchor="start", subtitleFontSize=14),
-    legend=alt.LegendConfig(labelFontSize=FONT_SIZE, titleFontSize=FONT_SIZE, orient="bottom"),
+    legend=alt.LegendConfig(labelFontSize=FONT_SIZE, titleFontSize=FONT_SIZE, orient="bottom", labelLimit=260),
     view=alt.ViewConfig(strokeWidth=0),
 )
 
@@ -172,7 +172,7 @@ def _reference_lines(fig: IndicatorFigure) -> list[alt.Chart]:
         for (dash, color), group in groups.items()
     ]
     if fig.labels:
-        layers.append(_end_labels(fig.labels, fig.domain, fig.x1))
+        layers += _end_labels(fig.labels, fig.domain, fig.x1)
     return layers
 
 
@@ -213,9 +213,11 @@ def _plan_actions(fig: IndicatorFigure) -> list[alt.Chart]:
     return layers
 
 
-def _end_labels(labels: list[dict], domain: list[float], x1) -> alt.Chart:
+def _end_labels(labels: list[dict], domain: list[float], x1) -> list[alt.Chart]:
     """The lines' labels at the chart's right-hand end, top to bottom in the lines' order, each as near its line as
-    the minimum gap allows (worked out in the browser for the height drawn)."""
+    the minimum gap allows (worked out in the browser for the height drawn). One layer per colour, each a fixed
+    mark: a colour field here would share the points' colour scale, and Streamlit's Vega-Lite then no longer merges
+    the points' colour and shape into one legend (it drew "Point" twice)."""
     ordered, fracs = ordered_labels(labels, domain)
     df = pd.DataFrame(
         {
@@ -226,17 +228,14 @@ def _end_labels(labels: list[dict], domain: list[float], x1) -> alt.Chart:
             "x": [x1] * len(ordered),
         }
     )
-    return (
-        alt.Chart(df)
-        .transform_calculate(label_y=_label_y_expr(fracs))
-        .mark_text(align="left", baseline="middle", dx=8, fontSize=LABEL_FONT)
-        .encode(
-            x=alt.X("x:T"),
-            y=alt.Y("label_y:Q", scale=None, axis=None),
-            text=alt.Text("text:N"),
-            color=alt.Color("color:N", scale=None),
-        )
-    )
+    label_y = _label_y_expr(fracs)
+    return [
+        alt.Chart(part.drop(columns="color"))
+        .transform_calculate(label_y=label_y)
+        .mark_text(align="left", baseline="middle", dx=8, fontSize=LABEL_FONT, color=colour)
+        .encode(x=alt.X("x:T"), y=alt.Y("label_y:Q", scale=None, axis=None), text=alt.Text("text:N"))
+        for colour, part in df.groupby("color", sort=False)
+    ]
 
 
 def rag_counts_chart(counts: pd.DataFrame) -> tuple[alt.Chart, str]:

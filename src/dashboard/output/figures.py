@@ -154,7 +154,7 @@ def action_marks(actions: pd.DataFrame | None, x0, x1) -> pd.DataFrame:
                         "kind": kind,
                         "text": f"{kind.replace('Action', 'Action' + ('s' if len(g) > 1 else ''))}: "
                         f"{refs} ({label(m)})",
-                        "short": ("▶ " if kind == "Action starts" else "⏹ ") + refs,
+                        "short": ("▶ " if kind == "Action starts" else "■ ") + refs,
                     }
                 )
     return pd.DataFrame(rows, columns=cols).sort_values(["month", "kind"], ignore_index=True)

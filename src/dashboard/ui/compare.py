@@ -18,8 +18,16 @@ def how_we_compare(ref: str, ctx, unit: str) -> None:
     if ref not in mapping.index:
         return
     measure = mapping.loc[ref, "measure"]
-    if not measure:
-        st.caption(f"Not compared with other councils: {plain(mapping.loc[ref, 'reason'])}.")
+    if not measure:  # no published measure; the packs may still have printed comparators for it
+        sc = data.scorecard(ctx.month, ctx.vintage)
+        printed = sc.loc[sc["ref"] == ref, list(comparator_codes())].notna().to_numpy().any()
+        reason = plain(mapping.loc[ref, "reason"])
+        st.caption(
+            f"No chart of every council's published figures: {reason}. The comparators the packs printed are under "
+            "About this indicator."
+            if printed
+            else f"Not compared with other councils: {reason}."
+        )
         return
     meta = data.table("national_measures").set_index("measure").loc[measure]
     summary = data.national_summary(ctx.vintage)

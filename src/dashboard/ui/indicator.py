@@ -62,7 +62,7 @@ def indicator() -> None:
         st.markdown(
             "**Improvement plan actions linked to this indicator** (Appendix B, "
             f"{linked['focus_areas'].iloc[0] if linked['focus_areas'].nunique() == 1 else 'several focus areas'}): "
-            "purple lines mark when they start (▶) and are due (⏹)."
+            "purple lines mark when they start (▶) and are due (■)."
         )
         st.markdown("\n".join(f"- {t}" for t in data.signals_after_actions(linked, row, series)))
     components.chart_downloads(spec, f"{ref}-{ctx.month:%Y-%m}", key="detail_chart")

@@ -3,6 +3,8 @@ movers, and the panel's papers."""
 
 from __future__ import annotations
 
+import textwrap
+
 import pandas as pd
 import streamlit as st
 
@@ -18,14 +20,24 @@ from .page_registry import PAGE_PATHS
 EXCEPTION_WIDTHS = {
     "Ref": 60,
     "Indicator": 170,
-    "Area": 90,
+    "Area": 100,  # "Safeguarding" on one line
     "Current": 84,
-    "RAG": 104,
+    "RAG": 94,
     "Direction": 100,
     "SPC": 100,
     "Why": 180,
 }
 NARROW_EXCEPTION_WIDTHS = {"Ref": 60, "Indicator": 150, "Current": 84, "RAG": 104, "Direction": 100, "Why": 200}
+
+
+WHY_CHARS = 27  # what a line of the Why column holds at its narrowest (180 px in a 1280 px window)
+
+
+def _row_height(why: pd.Series) -> int:
+    """Rows tall enough for the longest reason to read in full (the grid clips, it does not grow): four lines at
+    least, 18 px a line."""
+    lines = max((len(textwrap.wrap(str(t), WHY_CHARS)) for t in why), default=4)
+    return max(86, 14 + 18 * lines)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -143,7 +155,7 @@ def overview() -> None:
                     key="exceptions" + (components.NARROW if narrow else ""),
                     on_select="rerun",
                     selection_mode="single-row",
-                    row_height=86,  # four lines: the reason reads in full
+                    row_height=_row_height(rows["Why"]),
                     column_order=list(widths),
                     column_config={col: st.column_config.TextColumn(width=w) for col, w in widths.items()},
                 )
