@@ -84,6 +84,9 @@ def figure_chart(fig: IndicatorFigure, height: int = 460) -> alt.Chart:
     return _base_config(chart)
 
 
+POINT_LEGEND = alt.Legend(columns=2)  # four kinds in two rows: one row ran past a 1280 px window
+
+
 def _series(fig: IndicatorFigure) -> tuple[alt.Chart, alt.Chart]:
     """The series as a line (one path per run of consecutive months) and as points told apart by shape."""
     s = fig.points
@@ -114,8 +117,18 @@ def _series(fig: IndicatorFigure) -> tuple[alt.Chart, alt.Chart]:
             x=x,
             y=alt.Y("value:Q"),
             tooltip=tooltip,
-            shape=alt.Shape("point_kind:N", title="Point", scale=alt.Scale(domain=POINT_KINDS, range=POINT_SHAPES)),
-            color=alt.Color("point_kind:N", title="Point", scale=alt.Scale(domain=POINT_KINDS, range=POINT_COLOURS)),
+            shape=alt.Shape(
+                "point_kind:N",
+                title="Point",
+                scale=alt.Scale(domain=POINT_KINDS, range=POINT_SHAPES),
+                legend=POINT_LEGEND,
+            ),
+            color=alt.Color(
+                "point_kind:N",
+                title="Point",
+                scale=alt.Scale(domain=POINT_KINDS, range=POINT_COLOURS),
+                legend=POINT_LEGEND,
+            ),
         )
     )
     return line, points
