@@ -252,8 +252,11 @@ def _trend(m: Measure, table: pd.DataFrame, whole: pd.DataFrame, unit: str, may:
     ]
     summary = (
         f"{m.ref} for {drawn['team'].nunique() - 1} team(s) and the council over {len(months)} months "
-        f"to {long_label(months[-1])}; each line is named at its right-hand end, the council's dashed."
+        f"to {long_label(months[-1])}; each team has its own colour and point shape, named in the legend, and the "
+        "council's line is dashed."
     )
+    # Named by the legend, not at the lines' ends: the ends of lines close together put names on top of each other
+    # and into the legend. The shape is there so colour is never the only way to tell two teams apart.
     spec = {
         "title": f"{m.ref} per team over the months the extracts cover",
         "data": {"values": values},
@@ -261,14 +264,19 @@ def _trend(m: Measure, table: pd.DataFrame, whole: pd.DataFrame, unit: str, may:
             "x": {"field": "month", "type": "ordinal", "sort": names, "title": None, "axis": {"labelAngle": 0}},
             "y": {"field": "value", "type": "quantitative", "title": unit_title(m, unit), "scale": {"zero": False}},
             "color": {"field": "team", "type": "nominal", "title": "Team", "legend": {"labelLimit": 320}},
-            "strokeDash": {"condition": {"test": "datum.team === 'Council'", "value": [6, 3]}, "value": [1, 0]},
         },
         "layer": [
-            {"mark": {"type": "line", "point": True}},
             {
-                "transform": [{"filter": f"datum.month === '{names[-1]}'"}],
-                "mark": {"type": "text", "align": "left", "dx": 6, "limit": 220},
-                "encoding": {"text": {"field": "team"}},
+                "mark": {"type": "line"},
+                "encoding": {
+                    "strokeDash": {"condition": {"test": "datum.team === 'Council'", "value": [6, 3]}, "value": [1, 0]}
+                },
+            },
+            {
+                "mark": {"type": "point", "filled": True, "size": 70},
+                "encoding": {
+                    "shape": {"field": "team", "type": "nominal", "title": "Team", "legend": {"labelLimit": 320}}
+                },
             },
         ],
         "height": 320,
