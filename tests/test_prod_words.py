@@ -40,7 +40,7 @@ def test_a_commentary_publish_leaves_the_figures_label_on_the_figures(prod_app, 
     look(page)
     # The sidebar and the downloads' caption still name the pack's figures, not the commentary edit.
     assert f"Latest (figures: {PACK})" in _picked(page)
-    page.get_by_text(f"latest (figures: {PACK.lower()})", exact=False).first.wait_for()
+    page.get_by_text(f"latest (figures: {PACK})", exact=False).first.wait_for()
     assert page.get_by_text("Latest (Commentary edit").count() == 0
     options = _picker_options(page)
     assert options[0] == f"Latest (figures: {PACK})", options

@@ -531,9 +531,14 @@ def export_buttons(ctx, sc: pd.DataFrame | None = None, *, key: str, area: str |
                 st.rerun()
     st.caption(
         "Downloads hold the rows shown here"
-        + (f" ({note.lower()})" if bits else "")
-        + f", {label(ctx.month)}, {ctx.vintage_label.lower()}."
+        + (f" ({_lower_first(note)})" if bits else "")
+        + f", {label(ctx.month)}, {_lower_first(ctx.vintage_label)}."
     )
+
+
+def _lower_first(text: str) -> str:
+    """Mid-sentence: only the first letter lowered, so a pack's name and a search keep their capitals."""
+    return text[:1].lower() + text[1:]
 
 
 def rag_legend() -> None:
