@@ -168,8 +168,9 @@ def test_no_count_the_team_table_hides_is_shown_by_the_spread(counted):
         table, _ = views.team_figures(rows, m.ref)
         for month in sorted(rows["month"].unique()):
             mine = rows[rows["month"] == month]
-            shown, _ = views.team_table(table[table["month"] == month].reset_index(drop=True), m.ref, frozenset())
-            stats, _, _ = views.spread(mine, m.ref, frozenset())
+            this_month = table[table["month"] == month].reset_index(drop=True)
+            shown, _ = views.team_table(this_month, m.ref, frozenset())
+            stats, _, _ = views.spread(mine, m.ref, frozenset(), this_month)
             cases = dict(zip(stats["team"], stats["cases"]))
             counted_col = "numerator" if m.kind == "count" else "denominator"
             for team, v in zip(shown["team"], shown[counted_col]):

@@ -111,14 +111,14 @@ def suppress(table: pd.DataFrame, m: Measure) -> pd.DataFrame:
         why["numerator"] = [FEWER if _small(a) or _small(b) else (WITHHELD if h else "") for a, b, h in
                             zip(n, d, hide["numerator"])]  # fmt: skip
     # a figure hidden only because a count beside it is withheld is itself withheld, not "fewer than 5"
-    small = [hide["numerator"][i] or hide["denominator"][i] for i in rows]
+    primary = [hide["numerator"][i] or hide["denominator"][i] for i in rows]
     for col, values in (("numerator", n), ("denominator", d)):
         _withhold_next(hide[col], why[col], values)
     out = table.copy().astype({"numerator": object, "denominator": object, "value": object})
     for col in ("numerator", "denominator"):
         out[col] = [why[col][i] if hide[col][i] else out[col].iat[i] for i in rows]
     out["value"] = [
-        (FEWER if small[i] else WITHHELD) if hide["numerator"][i] or hide["denominator"][i] else v
+        (FEWER if primary[i] else WITHHELD) if hide["numerator"][i] or hide["denominator"][i] else v
         for i, v in zip(rows, out["value"])
     ]
     if kind == "percent":  # missing the measure: due less done, hidden whenever the number meeting it is
@@ -143,23 +143,20 @@ def _withhold_next(hidden: list[bool], why: list[str], values: list) -> None:
 def suppress_spread(stats: pd.DataFrame, shown: pd.DataFrame, m: Measure) -> pd.DataFrame:
     """The spread of a timescale (`spread`) as a viewer without record-level access sees it, hiding at least what
     the team table they see (`shown`, from `suppress`, same team names) hides: a team's cases are "fewer than 5"
-    from 1 to 4 (with its median and 90th percentile, all but a record), withheld where the table withholds or
-    hides that team's cases, and where only one team's are then hidden the next smallest is withheld too. The
-    all-teams row is the council figure's own count, and stays."""
+    from 1 to 4 (with its median and 90th percentile, all but a record), withheld where the table hides that team's
+    cases, and where only one team's are then hidden the next smallest is withheld too. The all-teams row is the
+    council figure's own count, and stays."""
     counted = "numerator" if m.kind == "count" else "denominator"
     table_hides = {t for t, v in zip(shown["team"], shown[counted]) if isinstance(v, str)}
-    teams = [i for i, t in enumerate(stats["team"]) if t != "All teams"]
-    cases = stats["cases"].tolist()
-    small = [i in teams and _small(c) for i, c in enumerate(cases)]
-    hidden = [small[i] or (i in teams and t in table_hides) for i, t in enumerate(stats["team"])]
-    why = [FEWER if small[i] else (WITHHELD if hidden[i] else "") for i in range(len(stats))]
-    team_hidden, team_why = [hidden[i] for i in teams], [why[i] for i in teams]
-    _withhold_next(team_hidden, team_why, [cases[i] for i in teams])
-    for k, i in enumerate(teams):
-        hidden[i], why[i] = team_hidden[k], team_why[k]
     out = stats.astype({"cases": object, "median": object, "p90": object})
-    out["cases"] = [why[i] if hidden[i] else c for i, c in enumerate(cases)]
-    out.loc[small, ["median", "p90"]] = FEWER
+    team_rows = out.index[out["team"] != "All teams"]
+    cases = out.loc[team_rows, "cases"].tolist()
+    small = [_small(c) for c in cases]
+    hidden = [s or t in table_hides for s, t in zip(small, out.loc[team_rows, "team"])]
+    why = [FEWER if s else (WITHHELD if h else "") for s, h in zip(small, hidden)]
+    _withhold_next(hidden, why, cases)
+    out.loc[team_rows, "cases"] = [w if h else c for w, h, c in zip(why, hidden, cases)]
+    out.loc[team_rows[small], ["median", "p90"]] = FEWER
     return out
 
 

@@ -280,9 +280,10 @@ def _arrow(values, kind: str) -> pa.Array | pa.ChunkedArray:
 def _days(values: np.ndarray) -> pa.Array:
     """numpy datetimes as Arrow dates: whole days since 1970 (floored) from the integers underneath, blank where NaT.
     About twice as fast as numpy's cast to days and then Arrow's conversion."""
-    if np.datetime_data(values.dtype)[0] not in ("D", "h", "m", "s", "ms", "us", "ns"):  # months, years, weeks
-        values = values.astype("datetime64[D]")
-    per_day = np.timedelta64(1, "D") // np.timedelta64(1, np.datetime_data(values.dtype)[0])
+    unit = np.datetime_data(values.dtype)[0]
+    if unit not in ("D", "h", "m", "s", "ms", "us", "ns"):  # months, years, weeks: no whole number of them a day
+        values, unit = values.astype("datetime64[D]"), "D"
+    per_day = np.timedelta64(1, "D") // np.timedelta64(1, unit)
     blank = np.isnat(values)
     days = (values.view(np.int64) // per_day).astype(np.int32)
     return pa.array(days, mask=blank if blank.any() else None).view(pa.date32())

@@ -84,18 +84,19 @@ def judged_on_the_day(ref: str) -> bool:
 
 
 def spread(
-    rows: pd.DataFrame, ref: str, teams: frozenset | None, width: int = 5
+    rows: pd.DataFrame, ref: str, teams: frozenset | None, table: pd.DataFrame, width: int = 5
 ) -> tuple[pd.DataFrame, pd.Series, pd.DataFrame]:
-    """(stats, bins, gaps) for a timescale in days: per team the cases, median and 90th percentile (a median of fewer
-    than 5 cases is all but a record, so hidden from a viewer without record access); the cases in bands of
-    `width` (bands of fewer than 5 left out for that viewer); and the cases measured."""
+    """(stats, bins, gaps) for a timescale in days: per team the cases, median and 90th percentile (for a viewer
+    without record access, hiding what the month's team `table` hides as they see it, and a median of fewer than 5
+    cases, all but a record); the cases in bands of `width` (bands of fewer than 5 left out for that viewer); and
+    the cases measured."""
     gaps = rows[rows["gap"].notna()]
     if teams is not None:
         gaps = gaps.assign(team=gaps["team"].fillna(breakdown.NO_TEAM))
     m = MEASURES[ref]
     stats = breakdown.spread(rows, m)
     if teams is not None:  # never showing a team's cases that the team table beside it hides
-        stats = breakdown.suppress_spread(stats, breakdown.suppress(breakdown.by_group(rows, m), m), m)
+        stats = breakdown.suppress_spread(stats, breakdown.suppress(table, m), m)
     stats["team"] = stats["team"].map(shown_name)
     bins = (gaps["gap"].astype(float) // width * width).value_counts().sort_index()
     if teams is not None:

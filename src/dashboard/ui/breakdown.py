@@ -122,11 +122,12 @@ def section(ref: str, ctx, area: str, unit: str) -> None:
         "(docs/annex-a.md), so the teams add up to it; a record's team is its allocated team in the extract."
     )
     teams, whole = _teams(ref)
-    _by_team(m, teams[teams["month"] == month].reset_index(drop=True), unit, may, month)
+    this_month = teams[teams["month"] == month].reset_index(drop=True)
+    _by_team(m, this_month, unit, may, month)
     if may.any:
         _by_worker(m, mine, unit, may, ref, month)
     _trend(m, teams, whole, unit, may)
-    _spread(m, mine, may)
+    _spread(m, mine, this_month, may)
     _caseloads(mine, may, ref, month)
     _children(m, mine, may, ref, month, area)
 
@@ -285,14 +286,14 @@ def _trend(m: Measure, table: pd.DataFrame, whole: pd.DataFrame, unit: str, may:
     st.caption(f"Chart summary: {summary}")
 
 
-def _spread(m: Measure, mine: pd.DataFrame, may: Access) -> None:
+def _spread(m: Measure, mine: pd.DataFrame, table: pd.DataFrame, may: Access) -> None:
     words = views.measured_in(m)
     if not words or mine.empty:
         return
     since = views.judged_on_the_day(m.ref)
     st.subheader(f"{'How long since' if since else 'How long it took'}: {words} against the limit of {m.within.limit}")
     width = 5
-    stats, bins, gaps = views.spread(mine, m.ref, may.teams, width)
+    stats, bins, gaps = views.spread(mine, m.ref, may.teams, table, width)
     components.static_table(
         pd.DataFrame(
             {

@@ -12,15 +12,16 @@ from ..words.vocabulary import GM_CODES, PUBLISHED_STATUS_TEXT, comparator, comp
 from . import components, data
 
 
-def how_we_compare(ref: str, ctx, unit: str) -> None:
+def how_we_compare(ref: str, ctx, row: pd.Series) -> None:
+    """row: the indicator's scorecard row for the month in view."""
+    unit = row["unit"]
     mapping = data.table("national_map").set_index("ref")
     st.header("How we compare")
     if ref not in mapping.index:
         return
     measure = mapping.loc[ref, "measure"]
     if not measure:  # no published measure; the packs may still have printed comparators for it
-        sc = data.scorecard(ctx.month, ctx.vintage)
-        printed = sc.loc[sc["ref"] == ref, list(comparator_codes())].notna().to_numpy().any()
+        printed = row[list(comparator_codes())].notna().any()
         reason = plain(mapping.loc[ref, "reason"])
         st.caption(
             f"No chart of every council's published figures: {reason}. The comparators the packs printed are under "

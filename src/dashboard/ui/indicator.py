@@ -126,7 +126,7 @@ def indicator() -> None:
             width="stretch",
             height=320,
         )
-    how_we_compare(ref, ctx, row["unit"])
+    how_we_compare(ref, ctx, row)
     if breakdown.computed_ref(ref) and not drill:
         breakdown.section(ref, ctx, area, row["unit"])
 
