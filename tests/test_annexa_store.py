@@ -214,7 +214,7 @@ def test_a_refusal_writes_nothing(fresh_db, tmp_path, env, monkeypatch, capsys, 
     capsys.readouterr()
     assert _load(fresh_db, path, as_at, *extra) == 1
     err = capsys.readouterr().err
-    assert err.splitlines()[-1] == "rejected: 1 problem(s); nothing was loaded"
+    assert err.splitlines()[-1] == "rejected: 1 problem; nothing was loaded"
     assert _state(fresh_db) == before
 
 
@@ -262,7 +262,7 @@ def test_retention_withdraws_old_extracts_through_the_journal(fresh_db, tmp_path
     trail = audit.trail(fresh_db)
     event = trail[trail["event"] == "records retention"]
     assert len(event) == 1 and event["outcome"].iloc[0] == "done"
-    assert "1 Annex A extract(s) withdrawn (annex_a_synthetic.xlsx as at 31 Dec 2021)" in event["what"].iloc[0]
+    assert "1 Annex A extract withdrawn (annex_a_synthetic.xlsx as at 31 Dec 2021)" in event["what"].iloc[0]
     assert "write: records-withdrawal" in set(trail["event"])
     store.ReadOnlyStore.close_all()
     lifecycle.build(fresh_db)  # a rebuild keeps the withdrawal
@@ -294,10 +294,10 @@ def test_purge_command_with_a_shorter_retention(fresh_db, tmp_path, env, monkeyp
     monkeypatch.setenv(stored.RETENTION_ENV, "3")
     capsys.readouterr()
     assert cli.main(["--db", str(fresh_db), "purge-extracts"]) == 0
-    assert "1 extract(s) withdrawn by the retention setting (3 months)" in capsys.readouterr().err
+    assert "1 extract withdrawn by the retention setting (3 months)" in capsys.readouterr().err
     assert [e.as_at for e in _held(fresh_db)] == [D(2024, 1, 31)]
     assert cli.main(["--db", str(fresh_db), "purge-extracts"]) == 0
-    assert "0 extract(s) withdrawn" in capsys.readouterr().err
+    assert "0 extracts withdrawn" in capsys.readouterr().err
 
 
 # --- 4. reconcile from the held extracts, publish the computed figures -------------------------------------------

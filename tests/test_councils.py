@@ -538,7 +538,7 @@ def test_retention_withdraws_each_councils_extracts_by_its_own_newest(records_co
     last = journal.entries(journal.journal_dir(db))[-1].manifest
     assert last["kind"] == "records-withdrawal" and last["councils"] == [SECOND]
     event = audit.trail(db).query("event == 'records retention'").iloc[-1]
-    assert event["what"].startswith(f"council {SECOND}: 1 Annex A extract(s) withdrawn (borough_annex_a.xlsx")
+    assert event["what"].startswith(f"council {SECOND}: 1 Annex A extract withdrawn (borough_annex_a.xlsx")
     # purge-extracts with no council applies each council's retention from its own newest: Tameside's January
     # extract is its newest, so it stays.
     with pytest.MonkeyPatch.context() as mp:
@@ -643,7 +643,7 @@ def test_computed_vs_loaded_shows_the_council_in_views_extracts_only(records_cou
     monkeypatch.setattr(signin, "_claims", lambda: {"email": "borough.viewer@example.test"})
     at = run_page("computed", month="2024-01")
     text = _shown_text(at)
-    assert "1 extract(s) held" in text and "borough_annex_a.xlsx" not in text  # names are in the table, not prose
+    assert "1 extract held" in text and "borough_annex_a.xlsx" not in text  # names are in the table, not prose
     shown = pd.concat([d.value for d in at.dataframe if "Ref" in d.value])  # the figures, not the findings
     assert set(shown["From extract"]) == {"borough_annex_a.xlsx as at 31 Jan 2024"}
     assert shown.set_index("Ref").loc["CIN8", "Computed"] == "50.0%"

@@ -43,7 +43,7 @@ def test_a_publisher_loads_an_extract_reconciles_and_publishes(prod_app, browser
     head = [h for h in HEAD["List 4"] if h != "Continuous Assessment Date of Authorisation"]
     bad = synthetic(tmp_path, "no_authorisation.xlsx", **{"List 4": [head, ["SYN-A1", None, "02/01/2024", "No"]]})
     dropzone.set_input_files(str(bad))
-    _settled_text(page, "Rejected: 1 problem(s) in no_authorisation.xlsx")
+    _settled_text(page, "Rejected: 1 problem in no_authorisation.xlsx")
     # the problems table is a canvas grid: its cells are in the page for screen readers, not drawn as text
     page.get_by_text("no_authorisation.xlsx, List 4 (sheet 'List 4')", exact=False).first.wait_for(state="attached")
     page.get_by_text("required column not found", exact=False).first.wait_for(state="attached")

@@ -79,7 +79,7 @@ def test_a_publisher_uploading_a_hidden_row_is_refused_on_the_page(prod_app, bro
     dropzone = '[data-testid="stFileUploaderDropzoneInput"]'
     upload = _hidden_row_workbook(tmp_path / "pack.xlsx")
     page.get_by_role("region", name="Figures file").locator(dropzone).set_input_files(str(upload))
-    page.get_by_text("Rejected: 1 problem(s) in pack.xlsx", exact=False).wait_for(timeout=30_000)
+    page.get_by_text("Rejected: 1 problem in pack.xlsx", exact=False).wait_for(timeout=30_000)
     look(page)
     # the problems table is a canvas grid: its cells are in the page for screen readers, not drawn as text
     page.get_by_text("this row is hidden in Excel and holds CIN6, 2024-01, 999", exact=False).first.wait_for(

@@ -479,7 +479,7 @@ def test_records_cli_refuses_a_bad_file(tmp_path, monkeypatch, capsys):
     assert cli.main(["records-compute", str(workbook(tmp_path / "x.xlsx", sheets)), "--as-at", "2024-01-31"]) == 1
     captured = capsys.readouterr()
     assert captured.out == ""
-    assert captured.err.splitlines()[-1] == "rejected: 1 problem(s); nothing was loaded"
+    assert captured.err.splitlines()[-1] == "rejected: 1 problem; nothing was loaded"
     assert "no sheet for List 5" in captured.err
 
 

@@ -346,3 +346,10 @@ def test_a_comparator_year_is_stored_in_one_form():
     assert loader.is_known_non_month("2023/24") and loader.is_known_non_month("2023/24 (SN)")
     assert not loader.is_known_non_month("2023-24 (SN)")  # refused as before, never skipped
     assert not loader.is_known_non_month("2024/02") and not loader.is_known_non_month("2023-09")
+
+
+def test_counts_say_one_or_many_never_s_in_brackets():
+    from dashboard.words.formatting import count_of
+
+    assert [count_of(n, "extract") for n in (0, 1, 2)] == ["0 extracts", "1 extract", "2 extracts"]
+    assert count_of(1, "Annex A extract") == "1 Annex A extract" and count_of(3, "child", "children") == "3 children"

@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .words.formatting import count_of
 from .words.periods import iso, parse_period
 
 if TYPE_CHECKING:
@@ -41,7 +42,7 @@ def _refused(exc: Exception) -> int:
     if isinstance(exc, reading.LoadRejected):
         for problem in exc.problems:
             print(problem, file=sys.stderr)
-        print(f"rejected: {len(exc.problems)} problem(s); nothing was loaded", file=sys.stderr)
+        print(f"rejected: {count_of(len(exc.problems), 'problem')}; nothing was loaded", file=sys.stderr)
     else:
         print(f"refused: {exc}", file=sys.stderr)
     return 1
@@ -584,7 +585,7 @@ def cmd_purge_extracts(args) -> int:
     except refusals() as exc:
         return _refused(exc)
     print(
-        f"{len(purged)} extract(s) withdrawn by the retention setting ({stored.retention_months()} months)"
+        f"{count_of(len(purged), 'extract')} withdrawn by the retention setting ({stored.retention_months()} months)"
         + "".join(f"\n  {n}" for n in purged),
         file=sys.stderr,
     )
@@ -743,7 +744,8 @@ def cmd_synth(args) -> int:
         print(path)
     if plan.misses:
         print(
-            f"{len(plan.misses)} published figure(s) cannot be reproduced exactly (docs/annex-a.md says which)",
+            f"{count_of(len(plan.misses), 'published figure')} cannot be reproduced exactly "
+            "(docs/annex-a.md says which)",
             file=sys.stderr,
         )
     return 0
@@ -895,7 +897,7 @@ def parser() -> argparse.ArgumentParser:
     e.add_argument("--authority", help=COUNCIL_HELP)
     e.set_defaults(func=cmd_export)
 
-    rc = add("records-compute", help="the month's figures computed from Annex A extract(s), as CSV")
+    rc = add("records-compute", help="the month's figures computed from Annex A extracts, as CSV")
     rc.add_argument("file", nargs="+", metavar="FILE")
     rc.add_argument("--as-at", required=True, action="append", help="the extract's date, YYYY-MM-DD (one per FILE)")
     rc.add_argument("--month", help="YYYY-MM (default: every month the extracts cover)")

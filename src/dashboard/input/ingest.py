@@ -12,6 +12,7 @@ import pyarrow.compute as pc
 from pydantic import BaseModel, ValidationError
 
 from ..store import columns
+from ..words.formatting import count_of
 from . import columnar, models
 from .printed_targets import TargetError, parse_target
 
@@ -67,7 +68,9 @@ def _validate_rows(path: Path, model: type[BaseModel], problems: list[str]) -> p
     out = []
     for lineno, row in enumerate(_read_rows(path), start=2):
         if None in row:  # csv.DictReader files cells past the header under None
-            problems.append(f"{path.name}: row {lineno}: {len(row[None])} more cell(s) than the header has columns")
+            problems.append(
+                f"{path.name}: row {lineno}: {count_of(len(row[None]), 'more cell')} than the header has columns"
+            )
             continue
         try:
             out.append(model.model_validate(row).model_dump(mode="python"))

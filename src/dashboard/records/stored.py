@@ -20,6 +20,7 @@ from pydantic import BeforeValidator, Field, field_validator
 
 from ..input.models import _Row
 from ..input.reading import LoadRejected, Problem
+from ..words.formatting import count_of
 from .annex_a import LISTS, RULES, Extract
 
 RETENTION_ENV = "DASHBOARD_RECORDS_RETENTION_MONTHS"
@@ -389,7 +390,7 @@ def _purge_council(db_path: Path, user: str, months: int, authority: str) -> lis
         db_path,
         "records retention",
         who,
-        f"council {authority}: {len(old)} Annex A extract(s) withdrawn ({'; '.join(names)}): {reason}; their "
+        f"council {authority}: {count_of(len(old), 'Annex A extract')} withdrawn ({'; '.join(names)}): {reason}; their "
         f"records are no longer in the database (vintage {vintage_id})",
         outcome="done",
     )

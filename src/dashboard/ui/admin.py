@@ -15,7 +15,7 @@ from ..auth import access
 from ..input import reading
 from ..records import pseudonym, stored
 from ..records.annex_a import RULES
-from ..words.formatting import plain, shown
+from ..words.formatting import count_of, plain, shown
 from ..words.periods import iso, label, long_label, parse_period
 from ..words.vocabulary import REGION_NAME, REGION_SHORT, comparator_choices, service_areas
 from ..writes import audit, commentary, councils, journal, lifecycle, loader, national, plan_updates, reference, state
@@ -133,7 +133,7 @@ def _rejected(problems: list[reading.Problem], where: str, fix: str) -> None:
     """A refused upload: how many problems, that nothing was written, and each by file, row and column."""
     where = f" {where}" if where else ""
     st.error(
-        f"Rejected: {len(problems)} problem(s){where}. Nothing will be loaded; fix {fix} again.",
+        f"Rejected: {count_of(len(problems), 'problem')}{where}. Nothing will be loaded; fix {fix} again.",
         icon="✖",
     )
     _problems_table(problems)
@@ -359,7 +359,7 @@ def _national_section() -> None:
                 path.write_bytes(u.getvalue())
                 paths.append(path)
             upload = national.parse(paths, data.reader(), names)
-        status.update(label=f"Read {len(ups)} file(s)", state="error" if upload.problems else "complete")
+        status.update(label=f"Read {count_of(len(ups), 'file')}", state="error" if upload.problems else "complete")
     if upload.problems:
         _rejected(upload.problems, "", "the files and upload them")
         return
@@ -405,7 +405,9 @@ def _publish_annex(token: tuple) -> None:
     if hidden:
         note_hidden(identity, what, vintage)
     withdrawn = (
-        f" The retention setting withdrew {len(purged)} older extract(s): {'; '.join(purged)}." if purged else ""
+        f" The retention setting withdrew {count_of(len(purged), 'older extract')}: {'; '.join(purged)}."
+        if purged
+        else ""
     )
     st.session_state["_annex_result"] = (
         "ok",

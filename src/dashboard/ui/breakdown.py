@@ -17,7 +17,7 @@ import streamlit as st
 from ..auth import access
 from ..records import views
 from ..records.views import MEASURES, Measure
-from ..words.formatting import fmt_value
+from ..words.formatting import count_of, fmt_value
 from ..words.periods import iso, long_label
 from ..writes import audit
 from . import components, data, signin
@@ -188,9 +188,14 @@ def _by_team(m: Measure, table: pd.DataFrame, unit: str, may: Access, month) -> 
     low = drawn.loc[drawn["value"].idxmin()]
     title = f"{m.ref} by team, {long_label(month)}"
     summary = (
-        f"{len(drawn)} team(s) drawn; the highest is {best['team']} at {_value(best['value'], unit)} and the lowest "
+        f"{count_of(len(drawn), 'team')} drawn; the highest is {best['team']} at {_value(best['value'], unit)} "
+        "and the lowest "
         f"{low['team']} at {_value(low['value'], unit)}"
-        + (f"; {len(table) - len(drawn)} team(s) not drawn (figure hidden)" if len(drawn) < len(table) else "")
+        + (
+            f"; {count_of(len(table) - len(drawn), 'team')} not drawn (figure hidden)"
+            if len(drawn) < len(table)
+            else ""
+        )
         + "."
     )
     spec = {
@@ -252,7 +257,7 @@ def _trend(m: Measure, table: pd.DataFrame, whole: pd.DataFrame, unit: str, may:
         if pd.notna(v)
     ]
     summary = (
-        f"{m.ref} for {drawn['team'].nunique() - 1} team(s) and the council over {len(months)} months "
+        f"{m.ref} for {count_of(drawn['team'].nunique() - 1, 'team')} and the council over {len(months)} months "
         f"to {long_label(months[-1])}; each team has its own colour and point shape, named in the legend, and the "
         "council's line is dashed."
     )
@@ -372,7 +377,7 @@ def _children(m: Measure, mine: pd.DataFrame, may: Access, ref: str, month, area
         "records viewed", may.who, f"{ref} {iso(month)}: children to discuss, {scope} ({len(table)} rows)", "shown"
     )
     st.caption(
-        f"{len(table)} record(s) for {long_label(month)} ({scope}). Pseudonyms are keyed: the case system's "
+        f"{count_of(len(table), 'record')} for {long_label(month)} ({scope}). Pseudonyms are keyed: the case system's "
         "performance officer can match them; nobody else can. Viewing and downloading are recorded."
     )
     st.dataframe(table, hide_index=True, width="stretch")

@@ -11,7 +11,7 @@ from ..auth import access
 from ..records import reconcile, stored
 from ..records.annex_a import LISTS, RULES
 from ..records.views import MEASURES
-from ..words.formatting import fmt_value, plain
+from ..words.formatting import count_of, fmt_value, plain
 from ..words.periods import long_label
 from . import admin, data, signin
 from .context import current
@@ -109,7 +109,7 @@ def computed_vs_loaded() -> None:
     used = head[[(n, pd.Timestamp(d).date()) in keys for n, d in zip(head["name"], head["as_at"])]]
     synthetic_banner(bool(head["synthetic"].any()))
     st.markdown(
-        f"**{len(head)} extract(s) held** for {plain(data.authority_name())}, as at "
+        f"**{count_of(len(head), 'extract')} held** for {plain(data.authority_name())}, as at "
         + ", ".join(f"{pd.Timestamp(d):%d %b %Y}" for d in head["as_at"])
         + f". {retention_text()}"
     )

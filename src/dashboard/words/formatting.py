@@ -111,6 +111,11 @@ def brag_label(word: str) -> str:
     return f"{BRAG_SYMBOL[word]} {word} ({BRAG_MEANING[word]})"
 
 
+def count_of(n: int, noun: str, plural: str | None = None) -> str:
+    """'1 extract', '3 extracts', '0 problems': never '(s)' on a page or in a message."""
+    return f"{n} {noun if n == 1 else plural or noun + 's'}"
+
+
 def ordinal(n: int) -> str:
     suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
     return f"{n}{suffix}"

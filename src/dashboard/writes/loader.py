@@ -187,7 +187,8 @@ def parse_upload(
                     name,
                     first,
                     None,
-                    f"missing required column(s) {', '.join(missing)}: a long file needs ref,period,value; "
+                    f"missing required {'column' if len(missing) == 1 else 'columns'} "
+                    f"{', '.join(missing)}: a long file needs ref,period,value; "
                     "a wide file needs Ref and month columns such as Aug-23 or 2023-08",
                 )
             ],
