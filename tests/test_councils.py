@@ -644,6 +644,7 @@ def test_computed_vs_loaded_shows_the_council_in_views_extracts_only(records_cou
     at = run_page("computed", month="2024-01")
     text = _shown_text(at)
     assert "1 extract held" in text and "borough_annex_a.xlsx" not in text  # names are in the table, not prose
+    assert "or fewer after their ‘Continuous assessment start date’" in text  # CIN8 in words, in the expander
     shown = pd.concat([d.value for d in at.dataframe if "Ref" in d.value])  # the figures, not the findings
     assert set(shown["From extract"]) == {"borough_annex_a.xlsx as at 31 Jan 2024"}
     assert shown.set_index("Ref").loc["CIN8", "Computed"] == "50.0%"

@@ -545,3 +545,37 @@ def test_a_series_printed_to_one_place_keeps_it_in_a_whole_month():
     got = reconcile.reconcile(computed, loaded, month).set_index("ref")["difference"]
     # 87.0 in a series printed to one place differs from 87.1; 3.25 is compared at the computed figure's one place
     assert got.tolist() == [0.1, 0]
+
+
+def test_each_computed_figure_is_told_in_words_from_its_registry_row():
+    from dashboard.records.measures import definition
+
+    by_ref = {m.ref: m for m in REGISTRY}
+    assert definition(by_ref["CIN8"]) == (
+        "The rows of List 4 (Assessments) whose ‘Continuous assessment date of authorisation’ is in the month. The "
+        "figure is the percentage of them whose ‘Continuous assessment date of authorisation’ is 45 working days "
+        "(Monday to Friday, less bank holidays) or fewer after their ‘Continuous assessment start date’. Rows with a "
+        "data-quality finding that touches this figure are left out."
+    )
+    assert definition(by_ref["CIN18"]).startswith(
+        "The children of List 7 (Child protection) open at the month end (‘Child protection plan start date’ on or "
+        "before it and no ‘Child protection plan end date’ on or before it). Each child is counted once. The figure "
+        "is how many there are."
+    )
+    assert "aged 17 to 21 (whole years from the month of birth)" in definition(by_ref["CF30"])
+    assert "percentage where it is Yes (in touch)" in definition(by_ref["CF30"])
+    assert "whose ‘Date started to be looked after’ is 12 months or more before the extract's as-at date" in (
+        definition(by_ref["CF23"])
+    )
+    assert "more than 18 months before the month end" in definition(by_ref["SG13"])
+    assert "divided by the number of workers" in definition(by_ref["WF9"]) and "social work team" in (
+        definition(by_ref["WF9"])
+    )
+    for m in REGISTRY:  # every row: its list, its timescale, how it counts, and never a code name
+        text = definition(m)
+        assert f"List {annex_a.LISTS[m.list].number} (" in text, m.ref
+        assert ("Each child is counted once." in text) == (m.count == "children"), m.ref
+        assert ("percentage" in text) == m.percent, m.ref
+        if m.within:
+            assert f" {m.within.limit} " in text, m.ref
+        assert "_" not in text and "@" not in text, m.ref

@@ -1,5 +1,6 @@
 """The computed refs, declared as data: one row per ref (the list, the event or snapshot date, the numerator's
-timescale), evaluated by `compute`. Definitions in words: docs/annex-a.md."""
+timescale), evaluated by `compute` and told in words by `definition` (the pages show it; docs/annex-a.md has the
+table and the known limits)."""
 
 from __future__ import annotations
 
@@ -270,6 +271,84 @@ REGISTRY: tuple[Measure, ...] = (
 )
 
 
+# The coded answers a registry row picks, in words (a registry code without them is refused below).
+CODE_WORDS = {
+    ("case_status", "cin"): "a child in need plan",
+    ("not_in_need", "yes"): "No (the child is not in need)",
+    ("placement_type", "foster"): "a foster placement",
+    ("in_touch", "yes"): "Yes (in touch)",
+    ("team_type", "socialwork"): "a children's social work team",
+    ("team_type", "cwd"): "the children with disabilities team",
+    ("team_type", "caredfor"): "the cared for children team",
+    ("team_type", "adoption"): "the adoption team",
+}
+# Headers as a reader expects them where the template's lower-case first name would not do.
+_HEADER_WORDS = {
+    "cin_start": "CIN start date",
+    "cin_closure": "CIN closure date",
+    "in_touch": "LA in touch",
+    "not_in_need": "Was the child assessed as requiring LA children's social care support?",
+}
+_UNIT_WORDS = {
+    "days": "days",
+    "working_days": "working days (Monday to Friday, less bank holidays)",
+    "months": "months",
+}
+
+
+def _header(list_key: str, col: str) -> str:
+    """A column as the Annex A template heads it, quoted: '‘Date of referral’'."""
+    name = _HEADER_WORDS.get(col) or next(c.names[0] for c in LISTS[list_key].columns if c.key == col)
+    return f"‘{name[0].upper()}{name[1:]}’"
+
+
+def definition(m: Measure) -> str:
+    """How `compute` makes the figure, in words, from the registry row alone (so the words cannot drift from it)."""
+    spec = LISTS[m.list]
+    source = f"List {spec.number} ({spec.title})"
+    day = "the month end" if m.basis == "snapshot" else "the extract's as-at date"
+    who = "children" if m.count == "children" else "rows"
+    if m.basis == "event":
+        base = f"The {who} of {source} whose {_header(m.list, m.date)} is in the month"
+    elif m.date is None:
+        base = f"The {who} on {source} at {day}"
+    else:
+        end = f" and no {_header(m.list, m.end)} on or before it" if m.end else ""
+        base = f"The {who} of {source} open at {day} ({_header(m.list, m.date)} on or before it{end})"
+    limits = [f"whose {_header(m.list, c)} is {CODE_WORDS[(c, code)]}" for c, code in m.where]
+    if m.min_months:
+        limits.append(f"whose {_header(m.list, m.date)} is {m.min_months} months or more before {day}")
+    if m.age:
+        limits.append(f"aged {m.age[0]} to {m.age[1]} (whole years from the month of birth)")
+    base += (", " + ", ".join(limits) if limits else "") + "."
+    if m.count == "children":
+        base += " Each child is counted once."
+    if m.within:
+        w = m.within
+        amount = f"{w.limit} {_UNIT_WORDS[w.unit]}"
+        start = _header(m.list, w.start)
+        if w.to == DAY:
+            when = f"more than {amount} before {day}" if w.over else f"{amount} or fewer before {day}"
+            figure = f"The figure is the percentage of them whose {start} is {when}."
+        else:
+            end = _header(m.list, w.to)
+            figure = f"The figure is the percentage of them whose {end} is {amount} or fewer after their {start}."
+    elif m.match or m.at_least:
+        ((c, picked),) = m.match or m.at_least
+        it = CODE_WORDS[(c, picked)] if m.match else f"{picked} or more"
+        figure = f"Of those with {_header(m.list, c)} filled in, the figure is the percentage where it is {it}."
+    elif m.per:
+        per = {"worker": "worker", "adviser": "personal adviser"}.get(m.per, m.per)
+        figure = (
+            f"The figure is the highest number of them allocated to one {per}."
+            if m.stat == "max"
+            else f"The figure is the number of them divided by the number of {per}s they are allocated to."
+        )
+    else:
+        figure = "The figure is how many there are."
+    return f"{base} {figure} Rows with a data-quality finding that touches this figure are left out."
+
+
 def _check() -> None:
     """The registry names only lists and columns the reader knows (so its names are safe in SQL)."""
     for m in REGISTRY:
@@ -289,6 +368,8 @@ def _check() -> None:
             or any(type(n) is not int for _, n in m.at_least)
         ):
             raise ValueError(f"registry row {m.ref}: codes must be plain words; one numerator per row")
+        if any((c, code) not in CODE_WORDS for c, code in m.where + m.match):
+            raise ValueError(f"registry row {m.ref}: a code with no words in CODE_WORDS")
         if m.within and m.within.unit not in ("days", "working_days", "months"):
             raise ValueError(f"registry row {m.ref}: unknown unit {m.within.unit}")
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pandas as pd
 
 from . import breakdown, compute, stored
-from .measures import DAY, REGISTRY, Measure
+from .measures import DAY, REGISTRY, Measure, definition
 
 MEASURES: dict[str, Measure] = {m.ref: m for m in REGISTRY}
 # The names and units as the pages write them: breakdown's own, so a page and the suppression agree.
@@ -19,6 +19,11 @@ shown_name, measured_in = breakdown.shown_name, breakdown.measured_in
 
 def computed_ref(ref: str) -> bool:
     return ref in MEASURES
+
+
+def how_computed(ref: str) -> str:
+    """The ref's definition in words, made from its registry row (measures.definition)."""
+    return definition(MEASURES[ref])
 
 
 def may_see_team(teams: frozenset | None, name: object) -> bool:

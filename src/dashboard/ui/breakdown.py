@@ -118,9 +118,10 @@ def section(ref: str, ctx, area: str, unit: str) -> None:
         return
     st.caption(
         f"{long_label(month)}, computed from {used['extract']} as at {pd.Timestamp(used['as_at']):%d %b %Y}: "
-        f"the council figure is {_value(used['computed'], unit)}. Each team's figure uses the same definition "
-        "(docs/annex-a.md), so the teams add up to it; a record's team is its allocated team in the extract."
+        f"the council figure is {_value(used['computed'], unit)}. Each team's figure uses the same definition, "
+        "so the teams add up to it; a record's team is its allocated team in the extract."
     )
+    st.caption(f"How {ref} is computed: {views.how_computed(ref)}")
     teams, whole = _teams(ref)
     this_month = teams[teams["month"] == month].reset_index(drop=True)
     _by_team(m, this_month, unit, may, month)
@@ -179,7 +180,7 @@ def _by_team(m: Measure, table: pd.DataFrame, unit: str, may: Access, month) -> 
     if may.teams is not None:
         st.caption(
             "Team figures only: counts from 1 to 4 are shown as 'fewer than 5', and where one team's count is "
-            "hidden the next smallest is withheld, so no child can be singled out (README, Drill-down)."
+            "hidden the next smallest is withheld, so no child can be singled out."
         )
     components.static_table(shown)
     if drawn.empty:
@@ -508,7 +509,7 @@ def team_view(ctx, area: str) -> None:
     if team == whole:
         st.caption(
             "Pick a team to see this area's figures computed from the Annex A records for that team alone, by "
-            "the same definitions (docs/annex-a.md)."
+            "the same definitions as the council's figures (Computed vs loaded, How each figure is computed)."
         )
         return
     try:
@@ -545,5 +546,5 @@ def team_view(ctx, area: str) -> None:
     st.caption(
         f"{views.shown_name(team)}, {long_label(ctx.month)}: each figure computed from this team's records in the "
         "extract the council figure comes from. "
-        + ("" if may.teams is None else "Counts below 5 are shown as 'fewer than 5' (README, Drill-down).")
+        + ("" if may.teams is None else "Counts below 5 are shown as 'fewer than 5'.")
     )

@@ -8,12 +8,12 @@ import pandas as pd
 import streamlit as st
 
 from ..auth import access
-from ..records import reconcile, stored
+from ..records import reconcile, stored, views
 from ..records.annex_a import LISTS, RULES
 from ..records.views import MEASURES
 from ..words.formatting import count_of, fmt_value, plain
 from ..words.periods import long_label
-from . import admin, data, signin
+from . import admin, components, data, signin
 from .context import current
 
 RESULT = "_computed_result"
@@ -91,7 +91,8 @@ def computed_vs_loaded() -> None:
     st.title("Computed vs loaded")
     month = current().month
     st.caption(
-        "Each figure computed from the Annex A extracts held (docs/annex-a.md gives every definition) beside the "
+        "Each figure computed from the Annex A extracts held (How each figure is computed, below, gives every "
+        "definition) beside the "
         "figure loaded for the month in the latest vintage, the difference, the extract it came from and how "
         "many records were left out for a data-quality finding. Only counts and percentages are shown here, "
         "never a record. The month is the one chosen in the sidebar."
@@ -163,6 +164,10 @@ def computed_vs_loaded() -> None:
             ),
             hide_index=True,
             width="stretch",
+        )
+    with st.expander("How each figure is computed from the records"):
+        components.static_table(
+            pd.DataFrame({"Ref": table["ref"], "How it is computed": table["ref"].map(views.how_computed)})
         )
     st.header("Data-quality findings in the extracts used")
     st.caption("Counts by list and rule; a record with a finding is left out of the figures that use the column.")
