@@ -3,7 +3,7 @@ vs loaded and publishes the computed figures; a viewer pressing the same button 
 finds nothing of ours on the new page."""
 
 import pytest
-from prod import look, sign_in
+from prod import ROLES, look, sign_in
 from test_accessibility import WCAG, _owner
 from test_annexa_store import synthetic
 from test_records import AS_AT, HEAD
@@ -15,6 +15,7 @@ from dashboard.writes import audit, journal
 pytestmark = pytest.mark.browser
 
 PAGE = "/computed-vs-loaded?month=2024-01"
+PUBLISHER_GRANT = '[[grant]]\ngroup = "performance-team"\nrole = "publisher"\n'
 
 
 def _kinds(app) -> list[str]:
@@ -83,6 +84,8 @@ def test_a_publisher_loads_an_extract_reconciles_and_publishes(prod_app, browser
 
 
 def test_a_viewer_cannot_publish_the_computed_figures(prod_app, browser, tmp_path):
+    """A viewer is shown no Publish button; a publisher whose grant is withdrawn while the page is open is refused
+    at the server when they press it, the refusal audited and nothing written."""
     store.ReadOnlyStore.close_all()
     if store.ReadOnlyStore(prod_app.db).extracts().empty:  # run alone: hold an extract first
         stored.load(prod_app.db, synthetic(tmp_path), AS_AT, pseudonym.DEMO_KEY, user="setup", demo_key=True)
@@ -90,10 +93,23 @@ def test_a_viewer_cannot_publish_the_computed_figures(prod_app, browser, tmp_pat
     page = sign_in(browser, prod_app, "viewer@example.test", PAGE)
     _settled_text(page, "figures computed")
     assert page.get_by_text(stored.BANNER).count() == 1
-    page.get_by_text("Only a publisher can publish").wait_for()
-    page.get_by_role("button", name="Publish as the figures for January 2024").click()
-    _settled_text(page, "Not published: ")
+    page.get_by_text("Only a publisher can publish the computed figures.").wait_for()
+    assert page.get_by_role("button", name="Publish as the figures for January 2024").count() == 0
+
+    page = sign_in(browser, prod_app, "pub@example.test", PAGE)
+    _settled_text(page, "figures computed")
+    roles = prod_app.home / "roles.toml"
+    assert PUBLISHER_GRANT in ROLES
+    roles.write_text(ROLES.replace(PUBLISHER_GRANT, ""))
+    try:
+        page.get_by_role("button", name="Publish as the figures for January 2024").click()
+        page.get_by_text("Not published: ").or_(
+            page.get_by_text("you have no access to this dashboard yet")
+        ).first.wait_for(timeout=30_000)
+        look(page)
+    finally:
+        roles.write_text(ROLES)
     assert _kinds(prod_app) == before  # refused on the server: nothing written
     trail = audit.trail(prod_app.db)
-    refused = trail[(trail["who"] == "viewer@example.test") & (trail["event"].str.startswith("refused"))]
+    refused = trail[(trail["who"] == "pub@example.test") & (trail["event"].str.startswith("refused"))]
     assert refused["what"].str.contains("the figures computed for January 2024").any()

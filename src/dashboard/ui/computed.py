@@ -194,7 +194,9 @@ def computed_vs_loaded() -> None:
         "extract it was computed from. Figures with no cases are not published."
     )
     if not signin.may(access.PUBLISH, council=council):
-        st.caption("Only a publisher can publish; your role is checked when the button is pressed.")
+        # no write control for a role that may not write; _publish still checks the grant when pressed
+        st.caption("Only a publisher can publish the computed figures.")
+        return
     st.button(
         f"Publish as the figures for {long_label(month)}",
         type="primary",
