@@ -116,20 +116,26 @@ def test_suppression_below_five():
 
     pct = MEASURES["CIN8"]
     s = bd.suppress(_table([100, 18, 30, 50], [110, 20, 40, 60]), pct)  # b: 2 outside timescale
-    assert s.loc[1, "outside"] == bd.FEWER and s.loc[1, "value"] == bd.FEWER and s.loc[1, "denominator"] == 20
+    assert s.loc[1, "outside"] == bd.FEWER and s.loc[1, "value"] == bd.FEWER_CASES and s.loc[1, "denominator"] == 20
     assert s.loc[1, "numerator"] == bd.WITHHELD  # 18 is not small, but would give the 2 away
     assert s.loc[2, "numerator"] == bd.WITHHELD  # the next smallest numerator: b's cannot be worked out
     assert s.loc[0, "numerator"] == 100 and s.loc[0, "value"] == 90.9
     s = bd.suppress(_table([3, 30], [4, 40]), pct)  # a denominator under 5 hides everything of the team
-    assert s.loc[0, ["numerator", "denominator", "value"]].tolist() == [bd.FEWER] * 3
+    assert s.loc[0, ["numerator", "denominator", "value"]].tolist() == [bd.FEWER, bd.FEWER, bd.FEWER_CASES]
     s = bd.suppress(_table([30, 40], [40, 50]), pct)  # nothing small: nothing hidden
     assert s["numerator"].tolist() == [30, 40] and s["value"].tolist() == [75.0, 80.0]
+    # a caseload: 3 workers would all but be named; their 40 children are not few, so neither cell says "fewer than 5"
+    caseload = MEASURES["WF9"]
+    t = pd.DataFrame({"team": ["a", "b", "c"], "numerator": [40, 90, 120], "denominator": [3, 6, 8]})
+    s = bd.suppress(t.assign(value=t["numerator"] / t["denominator"]), caseload)
+    assert s.loc[0, ["numerator", "denominator", "value"]].tolist() == [bd.FEWER_WORKERS, bd.FEWER, bd.FEWER_WORKERS]
+    assert s.loc[1, "denominator"] == bd.WITHHELD and s.loc[2, "value"] == 15.0
 
     # a figure hidden only because a count beside it is withheld is withheld, not "fewer than 5"
     s = bd.suppress(_table([1, 85, 82, 80, 91], [1, 103, 96, 96, 106]), pct)
     assert s["denominator"].tolist() == [bd.FEWER, 103, bd.WITHHELD, 96, 106]
     assert s["numerator"].tolist() == [bd.FEWER, 85, 82, bd.WITHHELD, 91]
-    assert s["value"].tolist() == [bd.FEWER, 82.5, bd.WITHHELD, bd.WITHHELD, 85.8]
+    assert s["value"].tolist() == [bd.FEWER_CASES, 82.5, bd.WITHHELD, bd.WITHHELD, 85.8]
 
 
 def _spread(cases):
@@ -145,7 +151,8 @@ def test_the_spread_hides_what_the_team_table_beside_it_hides():
     shown = bd.suppress(_table([1, 85, 82, 80, 91], [1, 103, 96, 96, 106]), pct)
     s = bd.suppress_spread(_spread([1, 103, 96, 96, 106]), shown, pct)
     assert s["cases"].tolist() == [402, bd.FEWER, 103, bd.WITHHELD, 96, 106]
-    assert s["median"].tolist() == [30.0, bd.FEWER, 30.0, 30.0, 30.0, 30.0]  # a median of 1 case is the case
+    # a median of 1 case is the case; "fewer than 5" would read as the median itself
+    assert s["median"].tolist() == [30.0, bd.FEWER_CASES, 30.0, 30.0, 30.0, 30.0]
     # the spread's own small count hides the next smallest too, even where the table hides nothing
     shown = bd.suppress(_table([20, 30, 40], [25, 35, 45]), pct)
     s = bd.suppress_spread(_spread([3, 35, 45]), shown, pct)

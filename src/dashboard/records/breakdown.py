@@ -15,7 +15,10 @@ import pandas as pd
 from .measures import Measure
 
 SMALL = 5  # counts from 1 to SMALL - 1 are never shown without record-level access
-FEWER = "fewer than 5"
+FEWER = "fewer than 5"  # a count from 1 to 4
+# A figure worked out from a small count (a percentage, a median): "fewer than 5" there would read as its value.
+FEWER_CASES = "hidden: fewer than 5 cases"
+FEWER_WORKERS = "hidden: fewer than 5 workers"  # a team's caseload, and the children it is worked out from
 WITHHELD = "withheld"  # a cell hidden so a small one cannot be worked out from the council total
 NO_TEAM = "No team recorded"
 NO_WORKER = "No worker recorded"
@@ -92,9 +95,10 @@ def _small(v) -> bool:
 
 def suppress(table: pd.DataFrame, m: Measure) -> pd.DataFrame:
     """The team table as a viewer without record-level access sees it (text cells): a count from 1 to 4 is "fewer
-    than 5", and so is anything worked out from one (a percentage; the number within timescale when fewer than 5
-    were outside it; a team's caseload with fewer than 5 workers). Where only one team's count in a column is
-    hidden, the next smallest is withheld too, so the hidden one cannot be worked out from the council figure."""
+    than 5" (the number within timescale too when fewer than 5 were outside it), a percentage worked out from one
+    says so (FEWER_CASES), and a team's caseload with fewer than 5 workers is hidden with its children's count.
+    Where only one team's count in a column is hidden, the next smallest is withheld too, so the hidden one cannot
+    be worked out from the council figure."""
     kind, n, d = m.kind, table["numerator"].tolist(), table["denominator"].tolist()
     rows = range(len(table))
     if kind == "count":
@@ -107,6 +111,8 @@ def suppress(table: pd.DataFrame, m: Measure) -> pd.DataFrame:
     else:  # a caseload: fewer than 5 workers in a team would all but name them
         hide = {"numerator": [_small(b) for b in d], "denominator": [_small(b) for b in d]}
     why = {c: [FEWER if h else "" for h in hide[c]] for c in hide}
+    if kind not in ("count", "percent"):  # the children are not few: the workers they would name are
+        why["numerator"] = [FEWER_WORKERS if h else "" for h in hide["numerator"]]
     if kind == "percent":  # the number meeting it is hidden for a small number missing it: say which is small
         why["numerator"] = [FEWER if _small(a) or _small(b) else (WITHHELD if h else "") for a, b, h in
                             zip(n, d, hide["numerator"])]  # fmt: skip
@@ -115,10 +121,11 @@ def suppress(table: pd.DataFrame, m: Measure) -> pd.DataFrame:
     for col, values in (("numerator", n), ("denominator", d)):
         _withhold_next(hide[col], why[col], values)
     out = table.copy().astype({"numerator": object, "denominator": object, "value": object})
+    small_figure = {"count": FEWER, "percent": FEWER_CASES}.get(kind, FEWER_WORKERS)
     for col in ("numerator", "denominator"):
         out[col] = [why[col][i] if hide[col][i] else out[col].iat[i] for i in rows]
     out["value"] = [
-        (FEWER if primary[i] else WITHHELD) if hide["numerator"][i] or hide["denominator"][i] else v
+        (small_figure if primary[i] else WITHHELD) if hide["numerator"][i] or hide["denominator"][i] else v
         for i, v in zip(rows, out["value"])
     ]
     if kind == "percent":  # missing the measure: due less done, hidden whenever the number meeting it is
@@ -143,9 +150,9 @@ def _withhold_next(hidden: list[bool], why: list[str], values: list) -> None:
 def suppress_spread(stats: pd.DataFrame, shown: pd.DataFrame, m: Measure) -> pd.DataFrame:
     """The spread of a timescale (`spread`) as a viewer without record-level access sees it, hiding at least what
     the team table they see (`shown`, from `suppress`, same team names) hides: a team's cases are "fewer than 5"
-    from 1 to 4 (with its median and 90th percentile, all but a record), withheld where the table hides that team's
-    cases, and where only one team's are then hidden the next smallest is withheld too. The all-teams row is the
-    council figure's own count, and stays."""
+    from 1 to 4 (its median and 90th percentile, all but a record, hidden too), withheld where the table hides
+    that team's cases, and where only one team's are then hidden the next smallest is withheld too. The all-teams
+    row is the council figure's own count, and stays."""
     counted = "numerator" if m.kind == "count" else "denominator"
     table_hides = {t for t, v in zip(shown["team"], shown[counted]) if isinstance(v, str)}
     out = stats.astype({"cases": object, "median": object, "p90": object})
@@ -156,7 +163,7 @@ def suppress_spread(stats: pd.DataFrame, shown: pd.DataFrame, m: Measure) -> pd.
     why = [FEWER if s else (WITHHELD if h else "") for s, h in zip(small, hidden)]
     _withhold_next(hidden, why, cases)
     out.loc[team_rows, "cases"] = [w if h else c for w, h, c in zip(why, hidden, cases)]
-    out.loc[team_rows[small], ["median", "p90"]] = FEWER
+    out.loc[team_rows[small], ["median", "p90"]] = FEWER_CASES
     return out
 
 

@@ -111,8 +111,8 @@ def spread(
 
 def caseload_summary(rows: pd.DataFrame, ref: str, teams: frozenset | None, threshold: int) -> list[dict]:
     """Per team: workers, median and highest caseload and how many are above the threshold; a team of fewer than 5
-    workers is withheld, and a count from 1 to 4 above the threshold is "fewer than 5", for a viewer without
-    record access. Numbers stay numbers for the page to write."""
+    workers is hidden (FEWER_WORKERS), and a count from 1 to 4 above the threshold is "fewer than 5", for a viewer
+    without record access. Numbers stay numbers for the page to write."""
     loads = breakdown.caseloads(rows, MEASURES[ref])
     out = []
     for team, g in loads.groupby("team"):
@@ -123,9 +123,9 @@ def caseload_summary(rows: pd.DataFrame, ref: str, teams: frozenset | None, thre
             {
                 "team": shown_name(team),
                 "workers": breakdown.FEWER if few else len(g),
-                "median": breakdown.WITHHELD if few else float(g["children"].median()),
-                "highest": breakdown.WITHHELD if few else int(g["children"].max()),
-                "above": breakdown.WITHHELD if few else (breakdown.FEWER if hidden_over else over),
+                "median": breakdown.FEWER_WORKERS if few else float(g["children"].median()),
+                "highest": breakdown.FEWER_WORKERS if few else int(g["children"].max()),
+                "above": breakdown.FEWER_WORKERS if few else (breakdown.FEWER if hidden_over else over),
             }
         )
     return out

@@ -179,8 +179,8 @@ def _by_team(m: Measure, table: pd.DataFrame, unit: str, may: Access, month) -> 
     shown, drawn = _team_table(m, table, unit, may)
     if may.teams is not None:
         st.caption(
-            "Team figures only: counts from 1 to 4 are shown as 'fewer than 5', and where one team's count is "
-            "hidden the next smallest is withheld, so no child can be singled out."
+            "Team figures only: counts from 1 to 4 are shown as 'fewer than 5' and a figure worked out from one is "
+            "hidden; where one team's count is hidden the next smallest is withheld, so no child can be singled out."
         )
     components.static_table(shown)
     if drawn.empty:
