@@ -412,3 +412,28 @@ def test_reading_hidden_rows_is_named_in_the_audit_trail(fresh_db, monkeypatch):
         "figures from pack.xlsx, published as vintage upload-20240301-1, read with “Read hidden rows and columns” "
         "ticked"
     )
+
+
+def test_the_preview_asks_the_publisher_to_check_the_as_at_date_and_what_loading_withdraws(fresh_db, tmp_path, env):
+    """Found on a walk of the load page: a date typed into the As at box but not yet taken by the page loaded the
+    extract as at last month's end, 34 months after its records, and withdrew the older extract without a word
+    before. The preview now says so before anything is written."""
+    path = synthetic(tmp_path)
+    assert _load(fresh_db, path, "2021-12-31") == 0
+    store.ReadOnlyStore.close_all()
+    reader = store.ReadOnlyStore(fresh_db)
+    right = stored.preview(path, AS_AT, KEY, path.name)
+    assert stored.newest_record(right) == AS_AT  # a record dated after the as-at date is a finding, not the newest
+    late = stored.preview(path, D(2026, 11, 30), KEY, path.name)
+    assert stored.newest_record(late) == D(2024, 2, 10)
+    checks = stored.cautions(reader, late, "tameside", months=24)
+    assert checks[0].startswith("The newest date in the file is 10 Feb 2024, 1024 days before the as-at date")
+    assert checks[1] == (
+        "Loading it withdraws 1 older extract under the retention setting (24 months of extracts): "
+        "annex_a_synthetic.xlsx as at 31 Dec 2021."
+    )
+    assert stored.cautions(reader, right, "tameside", months=36) == []  # as at its records' date, nothing withdrawn
+    again = stored.preview(path, D(2021, 12, 31), KEY, "again.xlsx")
+    assert stored.cautions(reader, again, "tameside", months=36)[-1].startswith(
+        "An extract as at 31 Dec 2021 is already held (annex_a_synthetic.xlsx)"
+    )

@@ -378,6 +378,17 @@ RULES = {
     "unreadable_number": "a count that is not a whole number",
     "unknown_code": "a coded value not in the list of known values",
 }
+# Each rule as a column heading in the load page's preview.
+RULE_HEADINGS = {
+    "missing_id": "No child ID",
+    "missing_date": "Date blank",
+    "unreadable_date": "Date unreadable",
+    "future_date": "Date after as-at",
+    "date_order": "Dates out of order",
+    "duplicate": "Child twice",
+    "unreadable_number": "Count unreadable",
+    "unknown_code": "Unknown code",
+}
 
 
 @dataclass

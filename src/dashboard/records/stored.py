@@ -409,6 +409,55 @@ def preview(path: Path, as_at: dt.date, key: bytes, name: str, include_hidden: b
     return annex_a.read(path, as_at, key, name=name, include_hidden=include_hidden)
 
 
+def newest_record(extract: Extract) -> dt.date | None:
+    """The latest date any record carries on or before the extract's as-at date (a later one is a finding), or None
+    for an extract with no dates: what an as-at date should be close to."""
+    newest = None
+    for key, frame in extract.lists.items():
+        for col in (c.key for c in LISTS[key].columns if c.kind == "date" and c.key != "dob"):
+            if col in frame.columns:
+                days = frame[col].dropna()
+                days = days[days <= pd.Timestamp(extract.as_at)]
+                if len(days):
+                    newest = max(newest or days.max(), days.max())
+    return None if newest is None else pd.Timestamp(newest).date()
+
+
+AS_AT_SLACK_DAYS = 31  # an as-at date this long after the newest record is checked with the publisher first
+
+
+def cautions(reader, extract: Extract, authority: str, months: int | None = None) -> list[str]:
+    """What the publisher should check before loading (the preview says them; nothing is refused here): an as-at
+    date long after the newest record, an extract already held as at the same date, and the older extracts the
+    retention setting would then withdraw."""
+    months = months or retention_months()
+    out = []
+    newest = newest_record(extract)
+    if newest is not None and (extract.as_at - newest).days > AS_AT_SLACK_DAYS:
+        out.append(
+            f"The newest date in the file is {newest:%d %b %Y}, {(extract.as_at - newest).days} days before the "
+            f"as-at date {extract.as_at:%d %b %Y}. Check the As at date: the figures are computed for the months "
+            "before it, and a date after the records would show months with nothing in them."
+        )
+    head = held(reader, authority)
+    same = head[head["as_at"] == extract.as_at]
+    if not same.empty:
+        out.append(
+            f"An extract as at {extract.as_at:%d %b %Y} is already held ({', '.join(same['name'])}): each month's "
+            "figures would come from the one loaded last."
+        )
+    if not head.empty:
+        limit = cutoff(max([extract.as_at, *head["as_at"]]), months)
+        old = head[head["as_at"] < limit]
+        if not old.empty:
+            names = "; ".join(f"{n} as at {pd.Timestamp(d):%d %b %Y}" for n, d in zip(old["name"], old["as_at"]))
+            out.append(
+                f"Loading it withdraws {count_of(len(old), 'older extract')} under the retention setting "
+                f"({months} months of extracts): {names}."
+            )
+    return out
+
+
 def summary(extract: Extract) -> pd.DataFrame:
     """Per list: records and findings by rule (counts only: the preview never shows a record)."""
     rows = []

@@ -14,7 +14,7 @@ import streamlit as st
 from ..auth import access
 from ..input import reading
 from ..records import pseudonym, stored
-from ..records.annex_a import RULES
+from ..records.annex_a import RULE_HEADINGS, RULES
 from ..words.formatting import count_of, plain, shown
 from ..words.periods import iso, label, long_label, parse_period
 from ..words.vocabulary import REGION_NAME, REGION_SHORT, comparator_choices, service_areas
@@ -387,7 +387,10 @@ def _publish_annex(token: tuple) -> None:
     if pending is None or pending[0] != token:
         st.session_state["_annex_result"] = ("error", "The preview is out of date: upload the file again.")
         return
-    _, extract, demo, hidden = pending
+    _, extract, demo, hidden, cautioned = pending
+    if cautioned and not st.session_state.get(CHECKED_KEY):  # the box, not only the button's state, on the server
+        st.session_state["_annex_result"] = ("error", "Not loaded: tick the box to say the cautions were checked.")
+        return
     council = token[-1]  # the council the preview was read (and pseudonymised) for
     what = f"Annex A extract {extract.name} as at {extract.as_at:%d %b %Y}"
     identity = _authorised(access.PUBLISH, None, what, "_annex_result", [council])
@@ -418,6 +421,7 @@ def _publish_annex(token: tuple) -> None:
     st.session_state["_annex_done"] = token
     st.session_state.pop("_pending_annex", None)
     st.session_state.pop("_annex_preview", None)
+    st.session_state.pop(CHECKED_KEY, None)
 
 
 def _annex_section() -> None:
@@ -468,6 +472,7 @@ def _annex_section() -> None:
                     extract, problems = None, exc.problems
             status.update(label=f"Read {up.name}", state="error" if problems else "complete")
         st.session_state["_annex_preview"] = (token, extract, problems)
+        st.session_state.pop(CHECKED_KEY, None)  # a tick given for another file or date does not carry over
     if problems:
         _rejected(problems, f"in {up.name}", "the workbook and upload it")
         return
@@ -482,17 +487,47 @@ def _annex_section() -> None:
     summary = stored.summary(extract)
     m1, m2, m3 = st.columns(3)
     m1.metric("Lists found", len(summary))
-    m2.metric("Records", int(summary["records"].sum()))
-    m3.metric("Data-quality findings", int(summary["findings"].sum()))
+    m2.metric("Records", f"{int(summary['records'].sum()):,}")
+    m3.metric("Data-quality findings", f"{int(summary['findings'].sum()):,}")
     st.markdown(f"**What loading {plain(up.name)} as at {as_at:%d %b %Y} will keep** (counts only)")
+    found = [rule for rule in RULES if summary[rule].any()]  # a rule no record broke is not a column
     st.dataframe(
-        summary.rename(columns={"list": "List", "records": "Records", "findings": "Findings"}),
+        summary[["list", "records", "findings", *found]].rename(
+            columns={"list": "List", "records": "Records", "findings": "Findings", **RULE_HEADINGS}
+        ),
         hide_index=True,
         width="stretch",
     )
-    st.caption("Rules: " + "; ".join(f"{rule}: {text}" for rule, text in RULES.items()) + ".")
-    st.session_state["_pending_annex"] = (token, extract, demo, _hidden())
-    st.button("Load this extract", type="primary", key="publish_annex", on_click=_publish_annex, args=(token,))
+    if found:
+        st.caption("; ".join(f"{RULE_HEADINGS[rule]}: {RULES[rule]}" for rule in found) + ".")
+    checks = stored.cautions(data.reader(), extract, council)
+    for text in checks:
+        st.warning(text, icon="⚠")
+    newest = stored.newest_record(extract)
+    if newest is not None and (as_at - newest).days > stored.AS_AT_SLACK_DAYS:
+        st.button(
+            f"Use {newest:%d %b %Y}, the newest date in the file, as the as-at date",
+            on_click=_use_as_at,
+            args=(newest,),
+        )
+    st.session_state["_pending_annex"] = (token, extract, demo, _hidden(), bool(checks))
+    checked = not checks or st.checkbox("I have checked the above and want to load it", key=CHECKED_KEY)
+    st.button(
+        "Load this extract",
+        type="primary",
+        key="publish_annex",
+        on_click=_publish_annex,
+        args=(token,),
+        disabled=not checked,
+    )
+
+
+CHECKED_KEY = "annex_checked"
+
+
+def _use_as_at(day: dt.date) -> None:
+    st.session_state["annex_as_at"] = day
+    st.session_state.pop(CHECKED_KEY, None)
 
 
 def _commentary_section(areas: dict[str, str]) -> None:
