@@ -82,3 +82,6 @@ def test_a_slide_puts_its_controls_first_and_sizes_its_chart_for_the_projector()
     assert [kind for kind, _ in drawn[3:]] == ["title", "vega_lite_chart"]  # no slide can push them off screen
     spec = json.loads(at.get("vega_lite_chart")[0].proto.spec)
     assert spec["height"] == CHART_HEIGHT and spec["config"]["legend"]["disable"] is True
+    # no legend at all: a channel's own legend (the points' kinds) is not turned off by the config alone
+    channels = [c for layer in spec.get("layer", [spec]) for c in layer.get("encoding", {}).values()]
+    assert channels and all(c.get("legend", None) is None for c in channels if isinstance(c, dict))

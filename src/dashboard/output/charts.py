@@ -87,6 +87,20 @@ def figure_chart(fig: IndicatorFigure, height: int = 460) -> alt.Chart:
 POINT_LEGEND = alt.Legend(columns=2)  # four kinds in two rows: one row ran past a 1280 px window
 
 
+def without_legends(spec: dict) -> dict:
+    """The spec with every channel's legend removed, layers included (config's `legend.disable` does not remove
+    a legend a channel sets itself, as POINT_LEGEND does)."""
+    if isinstance(spec, list):
+        return [without_legends(v) for v in spec]
+    if not isinstance(spec, dict):
+        return spec
+    out = {k: without_legends(v) for k, v in spec.items()}
+    for channel in (out.get("encoding") or {}).values():
+        if isinstance(channel, dict) and ("field" in channel or "legend" in channel):
+            channel["legend"] = None
+    return out
+
+
 def _series(fig: IndicatorFigure) -> tuple[alt.Chart, alt.Chart]:
     """The series as a line (one path per run of consecutive months) and as points told apart by shape."""
     s = fig.points

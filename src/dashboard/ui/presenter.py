@@ -8,6 +8,7 @@ import re
 import pandas as pd
 import streamlit as st
 
+from ..output import charts
 from ..words.formatting import STATUS_TEXT, fmt_value, rag_label
 from ..words.periods import label, long_label
 from ..words.vocabulary import OFF_TARGET, RAG_WORD, off_target
@@ -169,7 +170,9 @@ def _exception_slide(ctx, row: pd.Series, i: int, n: int) -> None:
         )
         # No legend on the projector (the SPC line on the right says what the points mean): room for the plot.
         config = spec.get("config", {})
-        spec = {**spec, "config": {**config, "legend": {**config.get("legend", {}), "disable": True}}}
+        spec = charts.without_legends(
+            {**spec, "config": {**config, "legend": {**config.get("legend", {}), "disable": True}}}
+        )
         components.show_chart(spec, summary)
         st.caption(f"Chart summary: {summary}")
     with right, st.container(height=BODY_HEIGHT, border=False):
