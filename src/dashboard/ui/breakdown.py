@@ -8,6 +8,7 @@ the demo without sign-in, record-level views are on only when the records are sy
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import os
 
@@ -383,26 +384,49 @@ def _children(m: Measure, mine: pd.DataFrame, may: Access, ref: str, month, area
     )
     st.dataframe(table, hide_index=True, width="stretch")
     name = f"{SENSITIVE}-children-to-discuss-{ref}-{iso(month)}.csv"
+    # Made only when the button is pressed (never held where Streamlit serves files to any address that asks),
+    # with access checked again, the download audited, and a line naming who and when, so no two are the same file.
     st.download_button(
         "Download the list (CSV, OFFICIAL-SENSITIVE)",
-        data=_csv(table, ref, month),
+        data=_list_on_click(table, ref, month, name, area, may),
         file_name=name,
         mime="text/csv",
         key=f"bd_csv_{ref}",
-        on_click=audit.record,
-        args=(
-            data.db_path(),
-            "records downloaded",
-            may.who,
-            f"{ref} {iso(month)}: {name} ({len(table)} rows); council {data.authority()}",
-            "done",
-        ),
+        on_click="ignore",
     )
 
 
-def _csv(table: pd.DataFrame, ref: str, month) -> bytes:
+def _list_on_click(table: pd.DataFrame, ref: str, month, name: str, area: str, may: Access):
+    """The list's file, made when the button is pressed (on Streamlit's download thread, so everything it needs
+    is taken now): the viewer's record access for the area worked out again from the roles as they are then, and
+    the download audited, or refused and audited."""
+    db, council, who = data.db_path(), data.authority(), may.who
+    claims = signin.claims() if may.identity is not None and may.identity.signed_in else None
+    known = (signin.known_areas(), set(data.table("authorities")["authority"]))
+
+    def made() -> bytes:
+        if claims is not None:  # signed in: the grant as it is at the click
+            try:
+                now = access.resolve(access.load_roles(known_areas=known[0], known_councils=known[1]), claims)
+                teams = access.record_teams(now.within(council), area)
+            except access.RolesError:
+                teams = frozenset()
+            if teams is not None and teams != may.teams:  # withdrawn or narrowed since the list was drawn
+                what = f"{ref} {iso(month)}: {name}; council {council}"
+                audit.record(db, "refused: records", who, what, outcome="refused")
+                return b"Refused: your record-level access for this area has changed. Reload the page.\n"
+        audit.record(
+            db, "records downloaded", who, f"{ref} {iso(month)}: {name} ({len(table)} rows); council {council}"
+        )
+        return _csv(table, ref, month, who)
+
+    return made
+
+
+def _csv(table: pd.DataFrame, ref: str, month, who: str) -> bytes:
     buf = io.StringIO()
     buf.write(f"{SENSITIVE}: children's records (pseudonymised) for {ref}, {long_label(month)}. Do not share.\n")
+    buf.write(f"Downloaded by {who} at {dt.datetime.now():%d %b %Y %H:%M:%S.%f}.\n")
     table.to_csv(buf, index=False, lineterminator="\n")
     return buf.getvalue().encode("utf-8")
 

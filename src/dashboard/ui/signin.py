@@ -46,6 +46,15 @@ def _known_areas() -> set[str]:
     return set(data.table("areas")["area"])
 
 
+def claims() -> dict | None:
+    """The signed-in user's claims, taken in the script for work done later off it (a download made on click)."""
+    return _claims()
+
+
+def known_areas() -> set[str]:
+    return _known_areas()
+
+
 def current() -> access.Identity | None:
     """Who is making this request, worked out afresh. None: sign-in is configured and nobody is signed in.
     Raises access.RolesError if the roles file cannot be used (nobody gets a role from a broken file)."""
