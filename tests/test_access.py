@@ -206,6 +206,15 @@ def test_dashboard_audit_prints_the_trail_as_csv(fresh_db):
     lines = out.splitlines()
     assert lines[0] == "when,who,event,what,vintage,outcome"
     assert "jo@example.test,write: commentary" in lines[1]
+    # typed text that a spreadsheet would run as a formula is written as text (found on an adversarial pass)
+    audit.record(fresh_db, "write: upload", "=cmd|' /C calc'!A0", '=HYPERLINK("http://x") from a.csv')
+    out = subprocess.run(
+        [sys.executable, "-m", "dashboard.cli", "audit", "--db", str(fresh_db)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert ",'=cmd|" in out and ",\"'=HYPERLINK(" in out and ",=" not in out and ',"=' not in out
 
 
 def test_the_revisions_page_says_who_loaded_each_vintage(fresh_db, monkeypatch):

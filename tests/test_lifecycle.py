@@ -285,6 +285,42 @@ def test_upgrade_adopts_uploads_that_exist_only_in_the_database(db):
     assert "upload-20240310-120000-000000" in dump_all(db)
 
 
+def test_a_first_write_to_a_database_from_before_the_journal_adopts_it_first(db, tmp_path):
+    """Found on an adversarial pass: with no journal yet, a load started the journal without adopting what only
+    the database held, and the next rebuild dropped it. The write now adopts first."""
+    vintage = {
+        "vintage": "upload-20240310-120000-000000",
+        "label": "Old upload",
+        "published": pd.Timestamp("2024-03-10").date(),
+        "source_file": "old.csv",
+        "kind": "upload",
+        "as_of_note": "",
+    }
+    rows = pd.DataFrame(
+        [
+            {
+                "authority": "tameside",
+                "ref": "CIN1",
+                "period": pd.Timestamp("2024-02-01").date(),
+                "vintage": vintage["vintage"],
+                "value": 288.0,
+                "status": "value",
+                "note": "",
+                "source_file": "old.csv",
+                "source_line": 2,
+            }
+        ]
+    )
+    store.publish(db, vintage, {"observations": rows})
+    shutil.rmtree(journal.journal_dir(db))  # as a database written before the journal existed
+    assert run(db, "load", str(write(tmp_path, "mar.csv", "ref,period,value\nCIN3,2024-02,12\n")))[0] == 0
+    assert run(db, "build")[0] == 0
+    dumped = dump_all(db)
+    assert "upload-20240310-120000-000000" in dumped and "mar.csv" in dumped
+    users = [e.manifest["user"] for e in journal.entries(journal.journal_dir(db))]
+    assert users[0] == "adopted from the database on upgrade" and len(users) == 2
+
+
 def test_make_clean_keeps_the_journal():
     text = (ROOT / "Makefile").read_text()
     clean = text[text.index("clean:") :].split("\n\n")[0]

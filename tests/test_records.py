@@ -579,3 +579,26 @@ def test_each_computed_figure_is_told_in_words_from_its_registry_row():
         if m.within:
             assert f" {m.within.limit} " in text, m.ref
         assert "_" not in text and "@" not in text, m.ref
+
+
+def test_names_in_any_script_are_kept_apart_and_granted_by_the_same_key():
+    """Found on an adversarial pass: the reader kept only a-z and 0-9 in a worker's or team's name, so 'Олена
+    Коваль' became no worker (a finding), 'Siân Jones' and 'Sián Jones' one worker (a caseload changed), and a
+    records grant for 'Tîm Gogledd' never matched its team."""
+    from dashboard.auth import access
+    from dashboard.records import views
+    from dashboard.words.formatting import name_key
+
+    keys = [name_key(n) for n in ("Siân Jones", "Sián Jones", "Олена Коваль", "王芳", " Synthetic  Social Worker 3 ")]
+    assert keys == ["siân jones", "sián jones", "олена коваль", "王芳", "synthetic social worker 3"]
+    assert name_key("**Team** [North](x)") == "team north x" and name_key("O'Brien") == "o'brien"
+    table = annex_a.CODES["as_given"]
+    assert table.get(name_key("Олена Коваль")) == "олена коваль"  # a name, not an unknown code
+    roles = access.parse_roles(
+        '[[grant]]\nemail = "w@example.test"\nrole = "viewer"\nrecords = ["cin_cp"]\nteams = ["Tîm Gogledd"]\n',
+        "roles.toml",
+        known_areas={"cin_cp"},
+    )
+    who = access.resolve(roles, {"email": "w@example.test"})
+    teams = access.record_teams(who, "cin_cp")
+    assert views.may_see_team(teams, name_key("TÎM  Gogledd")) and not views.may_see_team(teams, "t m gogledd")

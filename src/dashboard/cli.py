@@ -450,9 +450,11 @@ def cmd_follow(args) -> int:
 
 
 def cmd_audit(args) -> int:
+    from .output.export_csv import neutralise
     from .writes import audit
 
-    audit.trail(db_path(args.db)).to_csv(sys.stdout, index=False, lineterminator="\n")
+    # who and what are typed by people (a vintage's name): a spreadsheet must not run one as a formula
+    audit.trail(db_path(args.db)).map(neutralise).to_csv(sys.stdout, index=False, lineterminator="\n")
     return 0
 
 

@@ -39,6 +39,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
+from ..words.formatting import name_key
+
 _log = logging.getLogger(__name__)
 ROLES_ENV = "DASHBOARD_ROLES"
 DEFAULT_ROLES_FILE = Path(".streamlit") / "roles.toml"
@@ -349,7 +351,7 @@ def resolve(roles: RolesFile, claims: dict) -> Identity:
         if (grant.email and email and grant.email.strip().lower() == email) or (grant.group and grant.group in groups):
             held.add(grant.role)
             areas.update(grant.areas)
-            granted = {(a, t.strip().lower()) for a in grant.records for t in (grant.teams or ["*"])}
+            granted = {(a, t if t == "*" else name_key(t)) for a in grant.records for t in (grant.teams or ["*"])}
             records.update(granted)
             scopes.append((frozenset(grant.councils), grant.role, frozenset(grant.areas), frozenset(granted)))
     return Identity(

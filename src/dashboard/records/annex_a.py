@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..input.reading import LoadRejected, Problem, read_workbook
+from ..words.formatting import name_key
 from .pseudonym import pseudonym
 
 
@@ -700,7 +701,9 @@ def _codes(raw: list, lines: list[int], n: int, c: Column, flag: Flag) -> list:
 
     def code(value):
         text = read_code(value)
-        return (None, False) if text is None else (table.get(norm(text)), True)
+        if text is None:
+            return None, False
+        return table.get(name_key(text) if c.codes == "as_given" else norm(text)), True
 
     read = _each(raw, code)
     for line, (value, given) in zip(lines, read):

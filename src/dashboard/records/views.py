@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ..words.formatting import name_key
 from . import breakdown, compute, stored
 from .measures import DAY, REGISTRY, Measure, definition
 
@@ -27,7 +28,7 @@ def how_computed(ref: str) -> str:
 
 
 def may_see_team(teams: frozenset | None, name: object) -> bool:
-    return teams is None or str(name).lower() in teams
+    return teams is None or name_key(name) in teams
 
 
 def held(reader, authority: str) -> tuple[list, pd.DataFrame]:

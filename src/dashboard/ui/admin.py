@@ -13,6 +13,7 @@ import streamlit as st
 
 from ..auth import access
 from ..input import reading
+from ..output.export_csv import neutralise
 from ..records import pseudonym, stored
 from ..records.annex_a import RULE_HEADINGS, RULES
 from ..words.formatting import count_of, plain, shown
@@ -694,7 +695,10 @@ def audit_trail() -> None:
         width="stretch",
     )
     st.download_button(
-        "Download the audit trail (CSV)", trail.to_csv(index=False).encode(), "audit-trail.csv", "text/csv"
+        "Download the audit trail (CSV)",
+        trail.map(neutralise).to_csv(index=False).encode(),  # typed text never runs as a spreadsheet formula
+        "audit-trail.csv",
+        "text/csv",
     )
     st.header("Who has which role")
     if not signin.auth_configured():

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 
 import pandas as pd
 
@@ -109,6 +110,16 @@ def brag_label(word: str) -> str:
     if not word:
         return "– Not printed"
     return f"{BRAG_SYMBOL[word]} {word} ({BRAG_MEANING[word]})"
+
+
+_NOT_IN_A_NAME = re.compile(r"[^\w'’&-]+|_")
+
+
+def name_key(text: object) -> str:
+    """A worker's or team's name as kept and compared (the extract's and a roles file's alike): any script, accents
+    kept (Siân and Sián are two people), case folded, spacing and other punctuation dropped."""
+    folded = unicodedata.normalize("NFC", str(text)).casefold()
+    return " ".join(_NOT_IN_A_NAME.sub(" ", folded).split()).strip("-'’ ")
 
 
 def count_of(n: int, noun: str, plural: str | None = None) -> str:

@@ -271,6 +271,9 @@ def commit(
         raise ValueError(f"writes may not touch {bad}")
     frames = {t: f for t, f in frames.items() if not f.empty}
     with journal.writer_lock(db_path, f"{kind} by {user}"):
+        # a database from before the journal: what only it holds is journaled before this write starts the journal
+        # (found on an adversarial pass: a first write, then a rebuild, dropped it)
+        _adopt_unjournaled(db_path)
         vintage = {**vintage, "kind": kind, "loaded_at": dt.datetime.now(), "loaded_by": user}
         folder = journal.journal_dir(db_path)
         behind = journal.vintages_in(folder) - _stored_vintages(db_path)
