@@ -65,11 +65,14 @@ def test_an_area_editor_writes_only_their_areas_commentary(prod_app, browser):
     assert [o.strip() for o in options] == ["Child in Need and Child Protection"], options
     page.keyboard.press("Escape")
     page.get_by_label("Commentary", exact=True).fill("Referrals fell in January; the duty rota is being reviewed.")
+    assert page.get_by_label("Your name (recorded with the edit)").count() == 0  # signed in: no name to type
     page.get_by_role("button", name="Publish commentary").click()
     page.get_by_text("Saved as vintage commentary-").wait_for(timeout=30_000)
     journal = prod_app.data_dir / "journal"
-    manifests = [json.loads((e / "manifest.json").read_text()) for e in sorted(journal.iterdir())]
+    entries = sorted(journal.iterdir())
+    manifests = [json.loads((e / "manifest.json").read_text()) for e in entries]
     assert manifests[-1]["kind"] == "commentary" and manifests[-1]["user"] == "cin-editor@example.test"
+    assert "edited in the app by cin-editor@example.test" in (entries[-1] / "rows.jsonl").read_text()
     page.goto(prod_app.url + "/revisions")
     look(page)
     page.get_by_role("heading", name="Who loaded what").wait_for()

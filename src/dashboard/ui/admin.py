@@ -62,6 +62,8 @@ def publish_commentary(
     identity = _authorised(access.COMMENTARY, area, what, result_key, [council])
     if identity is None:
         return
+    if identity.signed_in:  # with sign-in on, the page names who signed in, never a name typed
+        author = identity.who
     vintage, refused = attempt_write(
         lambda: commentary.publish(
             data.db_path(), area, period, text, author=author, authority=council, user=identity.who, drafted=drafted
@@ -547,7 +549,10 @@ def _commentary_section(areas: dict[str, str]) -> None:
     key = f"commentary_{area}_{month}"
     with st.form(f"form_{key}"):
         text = st.text_area("Commentary", value=start, height=220, max_chars=commentary.MAX_CHARS, key=key)
-        st.text_input("Your name (recorded with the edit)", max_chars=80, key="commentary_author")
+        if signin.auth_configured():
+            st.caption("Recorded with the edit as written by you, as signed in.")
+        else:
+            st.text_input("Your name (recorded with the edit)", max_chars=80, key="commentary_author")
         st.form_submit_button(
             "Publish commentary", type="primary", on_click=_publish_commentary_form, args=(area, period, key)
         )
