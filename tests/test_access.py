@@ -243,3 +243,24 @@ def test_a_database_from_before_loaded_by_is_rebuilt_on_the_next_write(fresh_db)
         ]["loaded_by"]
         == "jo@example.test"
     )
+
+
+def test_the_roles_table_shows_who_may_see_childrens_records(tmp_path, monkeypatch):
+    """Found on a walk of the audit page: the table of who has which role left out record-level access (the
+    children's pseudonyms, workers' names) and its team limit, and named areas by their codes."""
+
+    roles = tmp_path / "roles.toml"
+    roles.write_text(
+        '[[grant]]\nemail = "admin@example.test"\nrole = "admin"\n'
+        '[[grant]]\nemail = "ed@example.test"\nrole = "area_editor"\nareas = ["cin_cp"]\nrecords = ["cin_cp"]\n'
+        'teams = ["Locality Team North"]\n'
+    )
+    monkeypatch.setenv(access.ROLES_ENV, str(roles))
+    monkeypatch.setattr(signin, "auth_configured", lambda: True)
+    monkeypatch.setattr(signin, "_claims", lambda: {"email": "admin@example.test"})
+    at = run_page("audit")
+    assert not at.exception
+    table = next(d.value for d in at.dataframe if "Children's records" in d.value.columns).set_index("Email or group")
+    assert table.loc["admin@example.test", "Children's records"] == "none"
+    assert table.loc["ed@example.test", "Children's records"].endswith("(teams: Locality Team North)")
+    assert "cin_cp" not in table.loc["ed@example.test", "Commentary for"]

@@ -713,6 +713,7 @@ def audit_trail() -> None:
         )
         return
     roles = access.load_roles(known_areas=set(data.table("areas")["area"]))
+    area_names = data.area_names()
     origin = access.roles_origin()
     how = (
         "stored with dashboard roles-to-state, every host reads them from there within seconds"
@@ -725,7 +726,13 @@ def audit_trail() -> None:
             {
                 "Email or group": [g.email or f"group: {g.group}" for g in roles.grant],
                 "Role": [access.ROLE_WORD[g.role] for g in roles.grant],
-                "Areas": [", ".join(g.areas) for g in roles.grant],
+                "Commentary for": [", ".join(area_names.get(a, a) for a in g.areas) for g in roles.grant],
+                # record-level access (children's pseudonyms, workers' names) is the grant an audit most asks after
+                "Children's records": [
+                    (", ".join(area_names.get(a, a) for a in g.records) or "none")
+                    + (f" (teams: {', '.join(g.teams)})" if g.teams else "")
+                    for g in roles.grant
+                ],
                 "Councils": [", ".join(g.councils) or "every council" for g in roles.grant],
             }
         ),
