@@ -206,6 +206,7 @@ def test_dashboard_audit_prints_the_trail_as_csv(fresh_db):
     lines = out.splitlines()
     assert lines[0] == "when,who,event,what,vintage,outcome"
     assert "jo@example.test,write: commentary" in lines[1]
+    assert ", edited in the app by jo@example.test (1 commentary)" in lines[1] and "from edited" not in out
     # typed text that a spreadsheet would run as a formula is written as text (found on an adversarial pass)
     audit.record(fresh_db, "write: upload", "=cmd|' /C calc'!A0", '=HYPERLINK("http://x") from a.csv')
     out = subprocess.run(

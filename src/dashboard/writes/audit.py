@@ -142,7 +142,9 @@ def _journal_rows(db_path: Path | str) -> list[dict]:
     for entry in journal.entries(journal.journal_dir(db_path)):
         m = entry.manifest
         counts = ", ".join(f"{n} {t}" for t, n in sorted(m.get("row_counts", {}).items()))
-        source = f" from {m['source_file']}" if m.get("source_file") else ""
+        given = str(m.get("source_file") or "")
+        # a file it came from, or how it was made ("edited in the app by …", commentary's source phrase)
+        source = "" if not given else f", {given}" if given.startswith(("edited ", "drafted ")) else f" from {given}"
         rows.append(
             {
                 "when": str(m.get("created", ""))[:19],
