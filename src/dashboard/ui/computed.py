@@ -134,8 +134,16 @@ def computed_vs_loaded() -> None:
         unit=table["ref"].map(ind["unit"]).fillna("count"),
         list=table["ref"].map(lists),
     )
+    # the scorecard's own order within an area (the registry's order is by list, not by how the papers read)
+    table = table.assign(_order=table["ref"].map(ind["sort_order"])).sort_values("_order", kind="stable")
     agree = int((table["difference"].abs() < 1e-9).sum())  # at the printed precision, as the Difference column
     st.header(f"{long_label(month)}: {len(table)} figures computed, {agree} agree with the figure loaded, as printed")
+    one_extract = table[["extract", "as_at"]].drop_duplicates().shape[0] == 1
+    if one_extract:  # said once, not on every row
+        first = table.iloc[0]
+        st.caption(
+            f"Every figure here is computed from {first['extract']} as at {pd.Timestamp(first['as_at']):%d %b %Y}."
+        )
     for area, part in table.groupby(table["area"].fillna("other"), sort=False):
         st.subheader(names.get(area, "Other"))
         st.dataframe(
@@ -156,9 +164,15 @@ def computed_vs_loaded() -> None:
                             part["computed"], part["loaded"], part["difference"], part["unit"], part["decimals"]
                         )
                     ],
-                    "From extract": [
-                        f"{n} as at {pd.Timestamp(d):%d %b %Y}" for n, d in zip(part["extract"], part["as_at"])
-                    ],
+                    **(
+                        {}
+                        if one_extract
+                        else {
+                            "From extract": [
+                                f"{n} as at {pd.Timestamp(d):%d %b %Y}" for n, d in zip(part["extract"], part["as_at"])
+                            ]
+                        }
+                    ),
                     "Records left out (findings)": part["excluded"].astype(int),
                 }
             ),
