@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from apptest import run_page
+from apptest import run_page, table_text
 
 from dashboard import cli, store
 from dashboard.engine import plan as plan_engine
@@ -204,16 +204,19 @@ def test_plan_page_lists_priorities_overdue_and_linked_indicators():
         "3: Commissioning and Sufficiency",
         "4: Leadership and Workforce",
     ]
-    tables = "\n".join(d.value.to_csv() for d in at.dataframe)
+    tables = table_text(at)
     assert "⚠ Overdue" in tables and "– Not printed" in tables
+    # whole actions, never cut short (found on a walk: the grid showed about 40 characters of each)
+    assert "Ensure effective application of thresholds and intervention across t" in tables
+    assert not [d for d in at.dataframe if "Action" in d.value.columns]
     assert "CIN20" not in tables, "only the open tab is drawn"
     at.session_state["plan_view"] = "By focus area"
     at.run()
-    tables = "\n".join(d.value.to_csv() for d in at.dataframe)
+    tables = table_text(at)
     assert "CIN20" in tables and "✖ Red" in tables  # FA5's linked indicator with its live rating
     at.session_state["plan_view"] = "Appendix B: measures"
     at.run()
-    tables = "\n".join(d.value.to_csv() for d in at.dataframe)
+    tables = table_text(at)
     assert "WF7" in tables and "no pack's scorecard has a WF7" in tables
     overdue = next(m for m in at.metric if m.label.startswith("Overdue"))
     assert int(overdue.value) > 0

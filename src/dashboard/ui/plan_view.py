@@ -186,16 +186,8 @@ def improvement_plan() -> None:
             for p in model["priorities"]:
                 st.header(p["title"])
                 st.markdown(p["text"])
-                st.dataframe(
-                    p["table"],
-                    hide_index=True,
-                    width="stretch",
-                    key=f"plan_p{p['key']}",
-                    column_config={
-                        "Action": st.column_config.TextColumn(width="large"),
-                        "Commentary": st.column_config.TextColumn(width="large"),
-                    },
-                )
+                # a table that wraps: a grid cut each action at ~40 characters and pushed BRAG off the right edge
+                components.static_table(p["table"])
     if by_focus.open:
         with by_focus:
             st.caption("Each focus area's indicators from Appendix B, with their rating for the picked month.")
