@@ -148,6 +148,11 @@ def test_a_journey_by_keyboard_only(prod_app, browser):
     look(page)
     assert "month=2023-09" in page.url
     tab_to("document.activeElement.tagName === 'A' && document.activeElement.innerText.trim() === 'Cared For'")
+    # a focused page link wears a ring of its own, not only the pale fill the current page has (found on a walk)
+    ring = page.evaluate(
+        "(e => [getComputedStyle(e).outlineStyle, getComputedStyle(e).outlineWidth])(document.activeElement)"
+    )
+    assert ring[0] == "solid" and float(ring[1].removesuffix("px")) >= 2, ring
     page.keyboard.press("Enter")
     page.wait_for_url("**/cared-for?**", timeout=30_000)
     look(page)

@@ -74,6 +74,10 @@ PAGE_CSS = """<style>
   box-shadow: inset 0 -2px 0 #8a8a8a, 0 -4px 0 #ffffff; vertical-align: bottom;}
 [class*="st-key-scorecard_table_"] .stMarkdownColoredBackground {white-space: nowrap;}
 [class*="st-key-scorecard_table_"] td img {display: block; max-width: none;}
+/* keyboard focus never looks like the current page's pale fill (WCAG 2.4.7, 2.4.13): a dark ring */
+[data-testid="stSidebarNavLink"]:focus-visible, [data-testid="stMain"] a:focus-visible,
+[data-testid="stSidebar"] a:focus-visible, [data-testid="stExpander"] summary:focus-visible
+{outline: 3px solid #1d3f73; outline-offset: 2px;}
 </style>"""
 
 # Below 1000 px the 300 px sidebar leaves the page too little room: start it collapsed (once per page load)
