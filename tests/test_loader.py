@@ -138,6 +138,13 @@ def test_long_csv_adds_a_month_and_counts_revisions(fresh_db, tmp_path):
     # the Mar-24 vintage still shows what it printed
     old = r.observations_as_of("pack-2024-03", "tameside", ["FD1"]).set_index("period")["value"]
     assert old[dt.date(2023, 9, 1)] == 1318
+    # a blank over a published figure keeps the figure, so it is not reported as a revision (an adversarial pass)
+    f = write(tmp_path, "blank.csv", "ref,period,value,status\nFD1,2023-09,,missing\n")
+    code, out, err = run_load(fresh_db, f)
+    assert "0 revised an earlier figure" in out, out + err
+    store.ReadOnlyStore.close_all()
+    kept = store.ReadOnlyStore(fresh_db).observations_as_of("latest", "tameside", ["FD1"]).set_index("period")
+    assert kept.loc[dt.date(2023, 9, 1), "value"] == 1320
 
 
 def test_wide_xlsx_in_the_teams_layout(fresh_db, tmp_path):

@@ -506,7 +506,7 @@ def diff_upload(reader: store.ReadOnlyStore, parsed: Parsed) -> UploadDiff:
         had
         & (merged["old_status"] == merged["status"])
         & ((merged["old_value"] == merged["value"]) | (merged["old_value"].isna() & merged["value"].isna()))
-    )
+    ) | (had & (merged["status"] == "missing"))  # a blank never replaces a figure (the store keeps the figure)
     return UploadDiff(
         parsed, merged[~had].reset_index(drop=True), merged[had & ~same].reset_index(drop=True), int(same.sum())
     )
