@@ -195,26 +195,22 @@ def test_the_trail_lists_writes_from_the_journal_and_refusals_from_the_events_fi
     assert "unreadable audit line" in set(trail["event"])
 
 
+def _audit_csv(db) -> str:
+    return subprocess.run(
+        [sys.executable, "-m", "dashboard.cli", "audit", "--db", str(db)], capture_output=True, text=True, check=True
+    ).stdout
+
+
 def test_dashboard_audit_prints_the_trail_as_csv(fresh_db):
     commentary.publish(fresh_db, "cin_cp", dt.date(2024, 1, 1), "Better.", user="jo@example.test")
-    out = subprocess.run(
-        [sys.executable, "-m", "dashboard.cli", "audit", "--db", str(fresh_db)],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
+    out = _audit_csv(fresh_db)
     lines = out.splitlines()
     assert lines[0] == "when,who,event,what,vintage,outcome"
     assert "jo@example.test,write: commentary" in lines[1]
     assert ", edited in the app by jo@example.test (1 commentary)" in lines[1] and "from edited" not in out
     # typed text that a spreadsheet would run as a formula is written as text (found on an adversarial pass)
     audit.record(fresh_db, "write: upload", "=cmd|' /C calc'!A0", '=HYPERLINK("http://x") from a.csv')
-    out = subprocess.run(
-        [sys.executable, "-m", "dashboard.cli", "audit", "--db", str(fresh_db)],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
+    out = _audit_csv(fresh_db)
     assert ",'=cmd|" in out and ",\"'=HYPERLINK(" in out and ",=" not in out and ',"=' not in out
 
 

@@ -248,8 +248,8 @@ def test_a_crash_between_journal_and_publish_is_caught_up(db, tmp_path):
     assert "upload-20240301-000000-000000" in dumped and "mar.csv" in dumped
 
 
-def test_upgrade_adopts_uploads_that_exist_only_in_the_database(db):
-    """A database written before the journal existed: its uploads are journaled before a rebuild, not lost."""
+def _old_upload() -> tuple[dict, pd.DataFrame]:
+    """An upload as a version before the journal wrote it: straight into the database file."""
     vintage = {
         "vintage": "upload-20240310-120000-000000",
         "label": "Old upload",
@@ -273,6 +273,12 @@ def test_upgrade_adopts_uploads_that_exist_only_in_the_database(db):
             }
         ]
     )
+    return vintage, rows
+
+
+def test_upgrade_adopts_uploads_that_exist_only_in_the_database(db):
+    """A database written before the journal existed: its uploads are journaled before a rebuild, not lost."""
+    vintage, rows = _old_upload()
     store.publish(db, vintage, {"observations": rows})  # the old way: straight into the file
     # A database from before the journal has no journal directory (every build since makes one); with one, a
     # vintage found only in the database was removed on purpose (a restore) and is not adopted.
@@ -288,29 +294,7 @@ def test_upgrade_adopts_uploads_that_exist_only_in_the_database(db):
 def test_a_first_write_to_a_database_from_before_the_journal_adopts_it_first(db, tmp_path):
     """Found on an adversarial pass: with no journal yet, a load started the journal without adopting what only
     the database held, and the next rebuild dropped it. The write now adopts first."""
-    vintage = {
-        "vintage": "upload-20240310-120000-000000",
-        "label": "Old upload",
-        "published": pd.Timestamp("2024-03-10").date(),
-        "source_file": "old.csv",
-        "kind": "upload",
-        "as_of_note": "",
-    }
-    rows = pd.DataFrame(
-        [
-            {
-                "authority": "tameside",
-                "ref": "CIN1",
-                "period": pd.Timestamp("2024-02-01").date(),
-                "vintage": vintage["vintage"],
-                "value": 288.0,
-                "status": "value",
-                "note": "",
-                "source_file": "old.csv",
-                "source_line": 2,
-            }
-        ]
-    )
+    vintage, rows = _old_upload()
     store.publish(db, vintage, {"observations": rows})
     shutil.rmtree(journal.journal_dir(db))  # as a database written before the journal existed
     assert run(db, "load", str(write(tmp_path, "mar.csv", "ref,period,value\nCIN3,2024-02,12\n")))[0] == 0
