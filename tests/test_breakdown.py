@@ -341,3 +341,39 @@ def test_the_views_cut_every_frame_to_the_viewers_teams(counted):
     kids = views.children(mine, "CIN8", one)
     assert set(kids["team"]) <= {bd.shown_name(teams[0])}
     assert views.children(mine, "CIN8", frozenset()).empty
+
+
+def test_the_list_is_made_on_click_with_access_checked_then_and_audited(fresh_db, tmp_path, monkeypatch):
+    """The children-to-discuss file is made only when Download is pressed (an adversarial pass fetched it, made
+    when the list was drawn, from Streamlit's file server with no sign-in): the grant is read again then; a
+    download is audited as done, one after the grant is withdrawn is refused and audited, and each file names
+    who downloaded it and when."""
+    from dashboard.ui import breakdown as page
+    from dashboard.ui import signin
+
+    monkeypatch.setenv("DASHBOARD_DB", str(fresh_db))
+    roles = tmp_path / "roles.toml"
+    grant = '[[grant]]\nemail = "ed@example.test"\nrole = "area_editor"\nareas = ["cin_cp"]\n'
+    roles.write_text(grant + 'records = ["cin_cp"]\n')
+    monkeypatch.setenv(access.ROLES_ENV, str(roles))
+    access.forget_cached_roles()
+    claims = {"email": "ed@example.test"}
+    monkeypatch.setattr(signin, "claims", lambda: claims)
+    monkeypatch.setattr(signin, "known_areas", lambda: {"cin_cp", "cared_for"})
+    who = access.resolve(access.load_roles(known_areas={"cin_cp"}), claims)
+    may = page.Access(who, "cin_cp", False, "tameside")
+    assert may.teams is None  # every team
+    table = pd.DataFrame({"Pseudonym": ["p1", "p2"], "Team": ["North", "South"]})
+    made = page._list_on_click(table, "CIN8", dt.date(2024, 1, 1), "list.csv", "cin_cp", may)
+    trail = audit.trail(fresh_db)
+    assert not (trail["event"] == "records downloaded").any()  # nothing made, nothing audited, until the press
+    first, second = made().decode().splitlines()[:2], made().decode().splitlines()[1]
+    assert first[0].startswith("OFFICIAL-SENSITIVE") and first[1].startswith("Downloaded by ed@example.test at ")
+    assert first[1] != second  # each press its own file
+    roles.write_text(grant)  # the records grant withdrawn while the page is open
+    access.forget_cached_roles()
+    assert made().startswith(b"Refused:")
+    trail = audit.trail(fresh_db)
+    assert list(trail.loc[trail["event"] == "records downloaded", "outcome"]) == ["done", "done"]
+    refused = trail[(trail["event"] == "refused: records") & (trail["who"] == "ed@example.test")]
+    assert refused["what"].str.startswith("CIN8 2024-01: list.csv").any()

@@ -104,6 +104,7 @@ def test_the_cin_editor_sees_cins_children_and_not_cared_fors(app, browser):
     viewed = mine[mine["event"] == "records viewed"]["what"].tolist()
     assert any(w.startswith("CIN8 2024-01: children to discuss, every team (") for w in viewed)
     downloaded = mine[mine["event"] == "records downloaded"]["what"].tolist()
+    assert set(mine[mine["event"] == "records downloaded"]["outcome"]) == {"done"}
     assert sum("OFFICIAL-SENSITIVE-children-to-discuss-CIN8-2024-01.csv" in w for w in downloaded) == 2
     assert any(w.startswith("CF3 2024-01") for w in _refusals(app, "cin-editor@example.test"))
     page.context.close()

@@ -416,7 +416,11 @@ def _list_on_click(table: pd.DataFrame, ref: str, month, name: str, area: str, m
                 audit.record(db, "refused: records", who, what, outcome="refused")
                 return b"Refused: your record-level access for this area has changed. Reload the page.\n"
         audit.record(
-            db, "records downloaded", who, f"{ref} {iso(month)}: {name} ({len(table)} rows); council {council}"
+            db,
+            "records downloaded",
+            who,
+            f"{ref} {iso(month)}: {name} ({len(table)} rows); council {council}",
+            outcome="done",
         )
         return _csv(table, ref, month, who)
 
