@@ -261,3 +261,11 @@ def test_the_roles_table_shows_who_may_see_childrens_records(tmp_path, monkeypat
     assert table.loc["admin@example.test", "Children's records"] == "none"
     assert table.loc["ed@example.test", "Children's records"].endswith("(teams: Locality Team North)")
     assert "cin_cp" not in table.loc["ed@example.test", "Commentary for"]
+
+
+def test_the_sidebar_names_an_area_editors_areas_by_name():
+    who = access.Identity(who="ed@example.test", roles=frozenset({"area_editor"}), areas=frozenset({"cin_cp"}))
+    assert who.describe() == "ed@example.test (area editor for cin_cp)"  # refusals and logs keep the code
+    assert who.describe({"cin_cp": "Child in Need & Protection"}) == (
+        "ed@example.test (area editor for Child in Need & Protection)"
+    )

@@ -129,10 +129,12 @@ class Identity:
         held = [r for r in ROLE_ORDER if r in self.roles]
         return held[-1] if held else None
 
-    def describe(self) -> str:
+    def describe(self, area_names: dict[str, str] | None = None) -> str:
+        """'jo@example.test (area editor for cin_cp)'; with `area_names`, the areas by name, as a page shows them."""
         if self.role is None:
             return f"{self.who} (no role)"
-        areas = f" for {', '.join(sorted(self.areas))}" if self.areas and self.role == "area_editor" else ""
+        named = sorted((area_names or {}).get(a, a) for a in self.areas)
+        areas = f" for {', '.join(named)}" if self.areas and self.role == "area_editor" else ""
         return f"{self.who} ({ROLE_WORD[self.role]}{areas})"
 
 

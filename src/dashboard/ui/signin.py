@@ -248,7 +248,7 @@ def account_box(identity: access.Identity) -> None:
     """In the sidebar: who the server thinks you are, and the way out."""
     if not identity.signed_in:
         return
-    st.caption(f"Signed in as {identity.describe()}")
+    st.caption(f"Signed in as {identity.describe(data.area_names())}")
     st.button("Sign out", on_click=st.logout, key="sign_out")
 
 
