@@ -426,14 +426,16 @@ def test_the_preview_asks_the_publisher_to_check_the_as_at_date_and_what_loading
     assert stored.newest_record(right) == AS_AT  # a record dated after the as-at date is a finding, not the newest
     late = stored.preview(path, D(2026, 11, 30), KEY, path.name)
     assert stored.newest_record(late) == D(2024, 2, 10)
-    checks = stored.cautions(reader, late, "tameside", months=24)
+    checks = stored.cautions(reader, late, "tameside", stored.newest_record(late), months=24)
     assert checks[0].startswith("The newest date in the file is 10 Feb 2024, 1024 days before the as-at date")
     assert checks[1] == (
         "Loading it withdraws 1 older extract under the retention setting (24 months of extracts): "
         "annex_a_synthetic.xlsx as at 31 Dec 2021."
     )
-    assert stored.cautions(reader, right, "tameside", months=36) == []  # as at its records' date, nothing withdrawn
+    assert (
+        stored.cautions(reader, right, "tameside", stored.newest_record(right), months=36) == []
+    )  # as at its records' date, nothing withdrawn
     again = stored.preview(path, D(2021, 12, 31), KEY, "again.xlsx")
-    assert stored.cautions(reader, again, "tameside", months=36)[-1].startswith(
+    assert stored.cautions(reader, again, "tameside", stored.newest_record(again), months=36)[-1].startswith(
         "An extract as at 31 Dec 2021 is already held (annex_a_synthetic.xlsx)"
     )

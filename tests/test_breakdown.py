@@ -358,8 +358,8 @@ def test_the_list_is_made_on_click_with_access_checked_then_and_audited(fresh_db
     monkeypatch.setenv(access.ROLES_ENV, str(roles))
     access.forget_cached_roles()
     claims = {"email": "ed@example.test"}
-    monkeypatch.setattr(signin, "claims", lambda: claims)
-    monkeypatch.setattr(signin, "known_areas", lambda: {"cin_cp", "cared_for"})
+    monkeypatch.setattr(signin, "_claims", lambda: claims)
+    monkeypatch.setattr(signin, "_known_areas", lambda: {"cin_cp", "cared_for"})
     who = access.resolve(access.load_roles(known_areas={"cin_cp"}), claims)
     may = page.Access(who, "cin_cp", False, "tameside")
     assert may.teams is None  # every team

@@ -412,28 +412,32 @@ def preview(path: Path, as_at: dt.date, key: bytes, name: str, include_hidden: b
 def newest_record(extract: Extract) -> dt.date | None:
     """The latest date any record carries on or before the extract's as-at date (a later one is a finding), or None
     for an extract with no dates: what an as-at date should be close to."""
-    newest = None
-    for key, frame in extract.lists.items():
-        for col in (c.key for c in LISTS[key].columns if c.kind == "date" and c.key != "dob"):
-            if col in frame.columns:
-                days = frame[col].dropna()
-                days = days[days <= pd.Timestamp(extract.as_at)]
-                if len(days):
-                    newest = max(newest or days.max(), days.max())
-    return None if newest is None else pd.Timestamp(newest).date()
+    day = pd.Timestamp(extract.as_at)
+    latest = [
+        frame[c.key][frame[c.key] <= day].max()
+        for key, frame in extract.lists.items()
+        for c in LISTS[key].columns
+        if c.kind == "date" and c.key != "dob" and c.key in frame.columns
+    ]
+    latest = [d for d in latest if pd.notna(d)]
+    return pd.Timestamp(max(latest)).date() if latest else None
 
 
 AS_AT_SLACK_DAYS = 31  # an as-at date this long after the newest record is checked with the publisher first
 
 
-def cautions(reader, extract: Extract, authority: str, months: int | None = None) -> list[str]:
+def far_after(as_at: dt.date, newest: dt.date | None) -> bool:
+    """The as-at date is long after the file's newest record: likely a date not meant."""
+    return newest is not None and (as_at - newest).days > AS_AT_SLACK_DAYS
+
+
+def cautions(reader, extract: Extract, authority: str, newest: dt.date | None, months: int | None = None) -> list[str]:
     """What the publisher should check before loading (the preview says them; nothing is refused here): an as-at
-    date long after the newest record, an extract already held as at the same date, and the older extracts the
-    retention setting would then withdraw."""
+    date long after the newest record (`newest_record`), an extract already held as at the same date, and the older
+    extracts the retention setting would then withdraw."""
     months = months or retention_months()
     out = []
-    newest = newest_record(extract)
-    if newest is not None and (extract.as_at - newest).days > AS_AT_SLACK_DAYS:
+    if far_after(extract.as_at, newest):
         out.append(
             f"The newest date in the file is {newest:%d %b %Y}, {(extract.as_at - newest).days} days before the "
             f"as-at date {extract.as_at:%d %b %Y}. Check the As at date: the figures are computed for the months "

@@ -503,11 +503,11 @@ def _annex_section() -> None:
     )
     if found:
         st.caption("; ".join(f"{RULE_HEADINGS[rule]}: {RULES[rule]}" for rule in found) + ".")
-    checks = stored.cautions(data.reader(), extract, council)
+    newest = stored.newest_record(extract)
+    checks = stored.cautions(data.reader(), extract, council, newest)
     for text in checks:
         st.warning(text, icon="⚠")
-    newest = stored.newest_record(extract)
-    if newest is not None and (as_at - newest).days > stored.AS_AT_SLACK_DAYS:
+    if stored.far_after(as_at, newest):
         st.button(
             f"Use {newest:%d %b %Y}, the newest date in the file, as the as-at date",
             on_click=_use_as_at,

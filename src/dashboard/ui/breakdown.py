@@ -401,14 +401,14 @@ def _list_on_click(table: pd.DataFrame, ref: str, month, name: str, area: str, m
     is taken now): the viewer's record access for the area worked out again from the roles as they are then, and
     the download audited, or refused and audited."""
     db, council, who = data.db_path(), data.authority(), may.who
-    claims = signin.claims() if may.identity is not None and may.identity.signed_in else None
-    known = (signin.known_areas(), set(data.table("authorities")["authority"]))
+    signed_in = may.identity is not None and may.identity.signed_in
+    identity_then = signin.later() if signed_in else None
 
     def made() -> bytes:
-        if claims is not None:  # signed in: the grant as it is at the click
+        if identity_then is not None:  # signed in: the grant as it is at the click
             try:
-                now = access.resolve(access.load_roles(known_areas=known[0], known_councils=known[1]), claims)
-                teams = access.record_teams(now.within(council), area)
+                now = identity_then()
+                teams = access.record_teams(now.within(council) if now else None, area)
             except access.RolesError:
                 teams = frozenset()
             if teams is not None and teams != may.teams:  # withdrawn or narrowed since the list was drawn

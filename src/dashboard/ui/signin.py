@@ -15,6 +15,7 @@ import re
 import secrets
 import threading
 import time
+from collections.abc import Callable
 
 import streamlit as st
 
@@ -46,25 +47,22 @@ def _known_areas() -> set[str]:
     return set(data.table("areas")["area"])
 
 
-def claims() -> dict | None:
-    """The signed-in user's claims, taken in the script for work done later off it (a download made on click)."""
-    return _claims()
-
-
-def known_areas() -> set[str]:
-    return _known_areas()
-
-
 def current() -> access.Identity | None:
     """Who is making this request, worked out afresh. None: sign-in is configured and nobody is signed in.
     Raises access.RolesError if the roles file cannot be used (nobody gets a role from a broken file)."""
     if not auth_configured():
         return access.DEMO_ADMIN if demo_unlocked() else access.DEMO_VIEWER
+    return later()()
+
+
+def later() -> Callable[[], access.Identity | None]:
+    """Who is making this request, worked out when called: the claims and the deployment's areas and councils are
+    taken now, in the script, and the roles read at the call (a download made on click, off the script's thread)."""
     claims = _claims()
     if claims is None:
-        return None
-    known_councils = set(data.table("authorities")["authority"])
-    return access.resolve(access.load_roles(known_areas=_known_areas(), known_councils=known_councils), claims)
+        return lambda: None
+    known_areas, known_councils = _known_areas(), set(data.table("authorities")["authority"])
+    return lambda: access.resolve(access.load_roles(known_areas=known_areas, known_councils=known_councils), claims)
 
 
 def authorise(
